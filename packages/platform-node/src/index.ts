@@ -1,0 +1,5 @@
+/**
+ * @podlet/platform-node: Node-only adapters (the SQLite store).
+ */
+export * as BackendSqlite from "./BackendSqlite.js"
+export * from "./Errors.js"
