@@ -1,0 +1,189 @@
+/**
+ * CrashLoopBackOff bookkeeping (spec pod-lifecycle §4.3; K-mgr `doBackOff`, K-backoff `flowcontrol.Backoff`,
+ * K-kubelet constants) and the generic per-key exponential backoff it shares with image pulls (§6.3).
+ * Immutable: every function takes a `BackoffState` and returns a new one. Times are epoch ms.
+ */
+import type { Container, Pod } from "../api/Pod.js"
+import { EventReason, type KubeletEvent, warningEvent } from "./Events.js"
+import { goDuration } from "./GoDuration.js"
+
+/** One key's entry: the current backoff and when it was last advanced (`lastUpdate`). */
+export interface BackoffEntry {
+  readonly backoffMs: number
+  readonly lastUpdateMs: number
+}
+
+/** All entries of one backoff (crash loop or image pull), by key. */
+export type BackoffState = ReadonlyMap<string, BackoffEntry>
+
+export const emptyBackoff: BackoffState = new Map()
+
+/** Constants of one `flowcontrol.Backoff` plus its expiry rule (`HasExpiredFunc`). */
+export interface BackoffPolicy {
+  readonly initialMs: number
+  readonly maxMs: number
+  /** Whether an entry last updated at `lastUpdateMs` is stale for an event at `eventMs`. */
+  readonly hasExpired: (eventMs: number, lastUpdateMs: number) => boolean
+}
+
+/** Container restarts: 10 s doubling to 300 s; reset when `finishedAt − lastUpdate > 600 s` (strictly). */
+export const crashLoopBackOffPolicy: BackoffPolicy = {
+  initialMs: 10_000,
+  maxMs: 300_000,
+  hasExpired: (eventMs, lastUpdateMs) => eventMs - lastUpdateMs > 600_000
+}
+
+/** Image pulls: 10 s doubling to 300 s; default expiry `event − lastUpdate > 2 × max`. */
+export const imagePullBackOffPolicy: BackoffPolicy = {
+  initialMs: 10_000,
+  maxMs: 300_000,
+  hasExpired: (eventMs, lastUpdateMs) => eventMs - lastUpdateMs > 600_000
+}
+
+/** `Backoff.Next`: create the entry at `initial` (or re-init when expired), else double up to `max`; lastUpdate = now. */
+export const next = (
+  policy: BackoffPolicy,
+  state: BackoffState,
+  id: string,
+  eventMs: number,
+  nowMs: number
+): BackoffState => {
+  const entry = state.get(id)
+  const backoffMs =
+    entry === undefined || policy.hasExpired(eventMs, entry.lastUpdateMs)
+      ? policy.initialMs
+      : Math.min(entry.backoffMs * 2, policy.maxMs)
+  return new Map(state).set(id, { backoffMs, lastUpdateMs: nowMs })
+}
+
+/** `Backoff.IsInBackOffSince`: the entry is live and less than `backoff` has passed since `eventMs`. */
+export const isInBackOffSince = (
+  policy: BackoffPolicy,
+  state: BackoffState,
+  id: string,
+  eventMs: number,
+  nowMs: number
+): boolean => {
+  const entry = state.get(id)
+  if (entry === undefined || policy.hasExpired(eventMs, entry.lastUpdateMs)) return false
+  return nowMs - eventMs < entry.backoffMs
+}
+
+/** `Backoff.IsInBackOffSinceUpdate`: the entry is live and less than `backoff` has passed since its last update. */
+export const isInBackOffSinceUpdate = (
+  policy: BackoffPolicy,
+  state: BackoffState,
+  id: string,
+  eventMs: number
+): boolean => {
+  const entry = state.get(id)
+  if (entry === undefined || policy.hasExpired(eventMs, entry.lastUpdateMs)) return false
+  return eventMs - entry.lastUpdateMs < entry.backoffMs
+}
+
+/** `Backoff.GC`: drops entries not updated for more than `2 × max`. */
+export const gc = (policy: BackoffPolicy, state: BackoffState, nowMs: number): BackoffState =>
+  new Map([...state].filter(([, entry]) => !(nowMs - entry.lastUpdateMs > 2 * policy.maxMs)))
+
+// ---------------------------------------------------------------------------------------------------------------
+// Container spec hash and key
+
+const canonicalJson = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`
+  }
+  return JSON.stringify(value)
+}
+
+/** Stable hash of a container spec (FNV-1a 32-bit over its key-sorted JSON), lowercase hex (`HashContainer`). */
+export const containerHash = (container: Container): string => {
+  let hash = 0x811c9dc5
+  for (const byte of new TextEncoder().encode(canonicalJson(container))) {
+    hash ^= byte
+    hash = Math.imul(hash, 0x01000193) >>> 0
+  }
+  return hash.toString(16)
+}
+
+/** What identifies one container's crash-loop entry (`GetStableKey`) and names it in messages. */
+export interface ContainerBackoffKey {
+  readonly podName: string
+  readonly namespace: string
+  readonly podUID: string
+  readonly containerName: string
+  readonly hash: string
+}
+
+/** The key of `container` in `pod`, with the hash of its current spec. */
+export const containerBackoffKey = (pod: Pod, container: Container): ContainerBackoffKey => ({
+  podName: pod.metadata.name ?? "",
+  namespace: pod.metadata.namespace ?? "",
+  podUID: pod.metadata.uid ?? "",
+  containerName: container.name,
+  hash: containerHash(container)
+})
+
+/** `<podName>_<ns>_<podUID>_<containerName>_<hash>`. */
+export const stableKey = (key: ContainerBackoffKey): string =>
+  `${key.podName}_${key.namespace}_${key.podUID}_${key.containerName}_${key.hash}`
+
+/** `format.Pod`: `<name>_<namespace>(<uid>)`. */
+export const podDescription = (key: {
+  readonly podName: string
+  readonly namespace: string
+  readonly podUID: string
+}) => `${key.podName}_${key.namespace}(${key.podUID})`
+
+// ---------------------------------------------------------------------------------------------------------------
+// CrashLoopBackOff decision
+
+/** Outcome of a start attempt: start now, or refuse with the `CrashLoopBackOff` waiting message. */
+export type BackoffDecision =
+  | { readonly _tag: "Start" }
+  | {
+      readonly _tag: "BackOff"
+      /** `back-off 20s restarting failed container=app pod=p_default(U)`: the waiting message. */
+      readonly message: string
+      /** `Warning BackOff "Back-off restarting failed container app in pod p_default(U)"`. */
+      readonly event: KubeletEvent
+      readonly backoffMs: number
+      /** Time until the backoff expires: `finishedAt + backoff − now`. */
+      readonly remainingMs: number
+    }
+
+/**
+ * `doBackOff` at a start attempt of a container whose newest exited instance finished at `exitedFinishedAt`
+ * (`undefined` when no instance exited: start, no entry touched). Inside the window ⇒ BackOff; otherwise the entry
+ * advances (`next`, event time = finishedAt) and the container starts.
+ */
+export const decide = (
+  state: BackoffState,
+  key: ContainerBackoffKey,
+  exitedFinishedAt: number | undefined,
+  now: number
+): { readonly decision: BackoffDecision; readonly state: BackoffState } => {
+  if (exitedFinishedAt === undefined) return { decision: { _tag: "Start" }, state }
+  const id = stableKey(key)
+  const entry = state.get(id)
+  if (entry !== undefined && isInBackOffSince(crashLoopBackOffPolicy, state, id, exitedFinishedAt, now)) {
+    const pod = podDescription(key)
+    return {
+      decision: {
+        _tag: "BackOff",
+        message: `back-off ${goDuration(entry.backoffMs)} restarting failed container=${key.containerName} pod=${pod}`,
+        event: warningEvent(
+          EventReason.BackOff,
+          `Back-off restarting failed container ${key.containerName} in pod ${pod}`
+        ),
+        backoffMs: entry.backoffMs,
+        remainingMs: exitedFinishedAt + entry.backoffMs - now
+      },
+      state
+    }
+  }
+  return { decision: { _tag: "Start" }, state: next(crashLoopBackOffPolicy, state, id, exitedFinishedAt, now) }
+}
