@@ -1,0 +1,88 @@
+/**
+ * The kubelet's status manager (`pkg/kubelet/status/status_manager.go`): writes a pod's status
+ * through `ObjectStore.updateStatus` only when it changed, keeps each condition's
+ * `lastTransitionTime` while its status stays the same, never moves a pod out of a terminal phase,
+ * and deletes the API object (grace 0) once a deleted pod's terminal status is written.
+ */
+import { Clock, Effect } from "effect"
+import type { Pod, PodCondition, PodStatus } from "../api/Pod.js"
+import { toRfc3339 } from "../domain/Time.js"
+import type { ObjectStore } from "../services/ObjectStore.js"
+
+export interface StatusManager {
+  /** writes `status` unless the stored one is equal; returns the stored pod (undefined once deleted) */
+  setStatus(pod: Pod, status: PodStatus): Effect.Effect<Pod | undefined>
+  /** deletes the API object of a terminated pod with grace 0 (the kubelet's confirmation of deletion) */
+  confirmDeletion(pod: Pod): Effect.Effect<void>
+}
+
+const isTerminal = (phase: string | undefined): boolean => phase === "Succeeded" || phase === "Failed"
+
+/** Structural equality of JSON-like values (key order ignored, undefined members ignored). */
+export const jsonEqual = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]))
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined)
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined)
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  )
+}
+
+/** New conditions with `lastTransitionTime` carried over where the status did not change (else `now`). */
+export const carryTransitionTimes = (
+  next: ReadonlyArray<PodCondition>,
+  previous: ReadonlyArray<PodCondition>,
+  now: string
+): ReadonlyArray<PodCondition> =>
+  next.map((condition) => {
+    const old = previous.find((c) => c.type === condition.type)
+    const lastTransitionTime =
+      old !== undefined && old.status === condition.status ? (old.lastTransitionTime ?? now) : now
+    return { ...condition, lastProbeTime: condition.lastProbeTime ?? null, lastTransitionTime }
+  })
+
+export const makeStatusManager = (store: ObjectStore["Service"]): StatusManager => {
+  const write = Effect.fnUntraced(function* (
+    pod: Pod,
+    status: PodStatus,
+    attempt: number
+  ): Effect.fn.Return<Pod | undefined> {
+    const current = yield* store
+      .get<Pod>("pods", pod.metadata.namespace, pod.metadata.name ?? "")
+      .pipe(Effect.catch(() => Effect.succeed(undefined)))
+    if (current === undefined || current.metadata.uid !== pod.metadata.uid) return undefined
+    const old = current.status ?? {}
+    const now = toRfc3339(yield* Clock.currentTimeMillis)
+    let merged: PodStatus = {
+      ...status,
+      conditions: carryTransitionTimes(status.conditions ?? [], old.conditions ?? [], now)
+    }
+    if (isTerminal(old.phase) && !isTerminal(merged.phase)) {
+      merged = { ...merged, phase: old.phase!, ...(old.reason !== undefined ? { reason: old.reason } : {}) }
+    }
+    if (jsonEqual(merged, old)) return current
+    const result = yield* store.updateStatus("pods", { ...current, status: merged }).pipe(Effect.result)
+    if (result._tag === "Success") return result.success.object
+    if (result.failure._tag === "Conflict" && attempt < 3) return yield* write(pod, status, attempt + 1)
+    yield* Effect.logWarning("status update failed", pod.metadata.name, result.failure)
+    return current
+  })
+
+  return {
+    setStatus: (pod, status) => write(pod, status, 0),
+    confirmDeletion: (pod) =>
+      store
+        .delete("pods", pod.metadata.namespace, pod.metadata.name ?? "", {
+          gracePeriodSeconds: 0,
+          ...(pod.metadata.uid !== undefined ? { preconditions: { uid: pod.metadata.uid } } : {})
+        })
+        .pipe(
+          Effect.asVoid,
+          Effect.catch(() => Effect.void)
+        )
+  }
+}
