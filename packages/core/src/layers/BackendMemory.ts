@@ -1,0 +1,196 @@
+/**
+ * The in-memory StorageBackend: objects in a map per resource with a lazily merged sorted key
+ * index (lists in key order), one revision counter, and a bounded change log for watches.
+ * Synchronous and allocation-light; runs in workerd.
+ */
+import { Effect, Layer } from "effect"
+import type { KubeObject } from "../api/Meta.js"
+import type { Change, CommitConflict, Mutation, StoredObject } from "../services/StorageBackend.js"
+import { StorageBackend } from "../services/StorageBackend.js"
+
+export interface BackendMemoryOptions {
+  /** changes kept for `changesSince` (default 10_000) */
+  readonly historyWindow?: number
+}
+
+/** The default number of changes the memory backend keeps for watches. */
+export const defaultHistoryWindow = 10_000
+
+/** One resource's objects and its sorted key index. */
+class Partition {
+  readonly objects = new Map<string, StoredObject>()
+  private sorted: Array<string> = []
+  private added: Array<string> = []
+  private removed = new Set<string>()
+
+  insert(key: string): void {
+    if (this.removed.delete(key)) return
+    this.added.push(key)
+  }
+
+  remove(key: string): void {
+    const i = this.added.indexOf(key)
+    if (i >= 0 && this.added.length < 64) this.added.splice(i, 1)
+    else this.removed.add(key)
+  }
+
+  keys(): ReadonlyArray<string> {
+    if (this.added.length === 0 && this.removed.size === 0) return this.sorted
+    const removed = this.removed
+    const base = removed.size === 0 ? this.sorted : this.sorted.filter((k) => !removed.has(k))
+    const added = removed.size === 0 ? this.added : this.added.filter((k) => !removed.has(k))
+    added.sort()
+    const merged: Array<string> = new Array(base.length + added.length)
+    let i = 0
+    let j = 0
+    let n = 0
+    while (i < base.length && j < added.length) merged[n++] = base[i]! < added[j]! ? base[i++]! : added[j++]!
+    while (i < base.length) merged[n++] = base[i++]!
+    while (j < added.length) merged[n++] = added[j++]!
+    this.sorted = merged
+    this.added = []
+    this.removed = new Set()
+    return merged
+  }
+}
+
+const partitionOf = (key: string): string => {
+  const slash = key.indexOf("/")
+  return slash < 0 ? key : key.slice(0, slash)
+}
+
+/** First index in sorted `keys` whose key is > `after` (or >= `from` when `after` is undefined). */
+const lowerBound = (keys: ReadonlyArray<string>, bound: string, strict: boolean): number => {
+  let lo = 0
+  let hi = keys.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    const k = keys[mid]!
+    if (k < bound || (strict && k === bound)) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+const withResourceVersion = (object: KubeObject, resourceVersion: number): KubeObject => ({
+  ...object,
+  metadata: { ...object.metadata, resourceVersion: String(resourceVersion) }
+})
+
+/** Builds the in-memory backend's service value (exposed for tests and benchmarks). */
+export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBackend["Service"] => {
+  const window = Math.max(1, options.historyWindow ?? defaultHistoryWindow)
+  const partitions = new Map<string, Partition>()
+  let revision = 0
+  let log: Array<Change> = []
+  let logStart = 0
+
+  const partition = (key: string): Partition => {
+    const name = partitionOf(key)
+    let p = partitions.get(name)
+    if (p === undefined) {
+      p = new Partition()
+      partitions.set(name, p)
+    }
+    return p
+  }
+
+  const append = (change: Change): void => {
+    log.push(change)
+    if (log.length - logStart > window) {
+      logStart++
+      if (logStart > 4096 && logStart * 2 > log.length) {
+        log = log.slice(logStart)
+        logStart = 0
+      }
+    }
+  }
+
+  const get = (key: string): Effect.Effect<StoredObject | undefined> =>
+    Effect.sync(() => partitions.get(partitionOf(key))?.objects.get(key))
+
+  const list = (prefix: string, after?: string, limit?: number): Effect.Effect<ReadonlyArray<StoredObject>> =>
+    Effect.sync(() => {
+      const p = partitions.get(partitionOf(prefix))
+      if (p === undefined) return []
+      const keys = p.keys()
+      let i = after !== undefined && after >= prefix ? lowerBound(keys, after, true) : lowerBound(keys, prefix, false)
+      const out: Array<StoredObject> = []
+      const max = limit ?? Number.POSITIVE_INFINITY
+      for (; i < keys.length && out.length < max; i++) {
+        const key = keys[i]!
+        if (!key.startsWith(prefix)) break
+        out.push(p.objects.get(key)!)
+      }
+      return out
+    })
+
+  const commit = (mutations: ReadonlyArray<Mutation>): Effect.Effect<ReadonlyArray<Change>, CommitConflict> =>
+    Effect.suspend(() => {
+      for (const m of mutations) {
+        const current = partitions.get(partitionOf(m.key))?.objects.get(m.key)
+        const actual = current?.resourceVersion ?? 0
+        if ((m.expect !== undefined && m.expect !== actual) || (m.object === undefined && current === undefined)) {
+          const conflict: CommitConflict = { _tag: "CommitConflict", key: m.key, actual }
+          return Effect.fail(conflict)
+        }
+      }
+      const changes: Array<Change> = []
+      for (const m of mutations) {
+        const p = partition(m.key)
+        const current = p.objects.get(m.key)
+        const resourceVersion = ++revision
+        if (m.object === undefined) {
+          p.objects.delete(m.key)
+          p.remove(m.key)
+          const change: Change = {
+            type: "DELETED",
+            key: m.key,
+            resourceVersion,
+            object: withResourceVersion(current!.object, resourceVersion)
+          }
+          changes.push(change)
+          append(change)
+        } else {
+          const object = withResourceVersion(m.object, resourceVersion)
+          p.objects.set(m.key, { key: m.key, resourceVersion, object })
+          if (current === undefined) p.insert(m.key)
+          const change: Change = {
+            type: current === undefined ? "ADDED" : "MODIFIED",
+            key: m.key,
+            resourceVersion,
+            object
+          }
+          changes.push(change)
+          append(change)
+        }
+      }
+      return Effect.succeed(changes)
+    })
+
+  const changesSince = (since: number): Effect.Effect<ReadonlyArray<Change> | undefined> =>
+    Effect.sync(() => {
+      const oldest = logStart < log.length ? log[logStart]!.resourceVersion : revision + 1
+      if (since < oldest - 1) return undefined
+      // the log is contiguous: index of `since + 1` is `logStart + (since + 1 - oldest)`
+      const from = logStart + Math.max(0, since + 1 - oldest)
+      return from >= log.length ? [] : log.slice(from)
+    })
+
+  return StorageBackend.of({
+    revision: Effect.sync(() => revision),
+    get,
+    list,
+    commit,
+    changesSince
+  })
+}
+
+/** `StorageBackend` in memory, with a bounded change log. */
+export const BackendMemory = {
+  /** default history window (10_000 changes) */
+  layer: Layer.sync(StorageBackend, () => makeBackendMemory()),
+  /** with a chosen history window */
+  layerWith: (options: BackendMemoryOptions): Layer.Layer<StorageBackend> =>
+    Layer.sync(StorageBackend, () => makeBackendMemory(options))
+} as const

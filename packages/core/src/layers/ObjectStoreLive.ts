@@ -1,0 +1,1059 @@
+/**
+ * The ObjectStore over any StorageBackend: every API-server rule lives here (names, uids,
+ * strategies, optimistic concurrency, graceful deletion and finalizers, owner propagation,
+ * namespace lifecycle, selectors, pagination, patches) and so does the watch fan-out.
+ *
+ * Writes are serialised by one lock (commit and publish happen together, so watchers see changes
+ * in resourceVersion order). Watchers read a shared in-memory log per resource through their own
+ * cursor (no per-watcher copies, no per-write work beyond waking idle watchers); a watcher that
+ * falls behind the history window, or asks for an older resourceVersion than the backend keeps,
+ * gets `Expired`. Assumes this ObjectStore is the only writer of its backend.
+ */
+
+import { Channel, Clock, Effect, Layer, Random, Semaphore, Stream } from "effect"
+import type * as Arr from "effect/Array"
+import type { Pull } from "effect/Pull"
+import type * as Scope from "effect/Scope"
+import { AlreadyExists, BadRequest, Conflict, Expired, Forbidden, Invalid, NotFound } from "../api/Errors.js"
+import type { FieldRequirement } from "../api/FieldSelector.js"
+import { matchesFields, parseFieldSelector } from "../api/FieldSelector.js"
+import type { LabelRequirement } from "../api/LabelSelector.js"
+import { matchesRequirements, parseLabelSelector } from "../api/LabelSelector.js"
+import type { DeleteOptions, KubeObject, ObjectMeta, PropagationPolicy, WatchEvent } from "../api/Meta.js"
+import { jsonEqual, jsonPatch, mergePatch, strategicMergePatch } from "../api/Patch.js"
+import type { ResourceType } from "../api/Resources.js"
+import { Resources, resourceFor } from "../api/Resources.js"
+import { strategyFor } from "../api/Strategy.js"
+import type {
+  DeleteResult,
+  ListOptions,
+  ListResult,
+  PatchType,
+  WatchOptions,
+  WriteError,
+  WriteOptions,
+  WriteResult
+} from "../services/ObjectStore.js"
+import { ObjectStore } from "../services/ObjectStore.js"
+import type { Change, Mutation, StoredObject } from "../services/StorageBackend.js"
+import { StorageBackend } from "../services/StorageBackend.js"
+
+export interface ObjectStoreOptions {
+  /** changes kept in memory for watchers (default 10_000); older resourceVersions go to the backend */
+  readonly historyWindow?: number
+  /** idle time after which a watch with `allowBookmarks` gets a BOOKMARK (default 60 s) */
+  readonly bookmarkIntervalMillis?: number
+}
+
+/** The namespaces every cluster starts with. */
+export const initialNamespaces: ReadonlyArray<string> = ["default", "kube-system", "kube-public", "kube-node-lease"]
+
+const defaultHistoryWindow = 10_000
+const maxBatch = 1024
+
+type Json = Record<string, unknown>
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+// ---------------------------------------------------------------------------------------------
+// pure helpers
+
+/** RFC 3339 with seconds precision, as Kubernetes writes timestamps. */
+export const formatTimestamp = (millis: number): string =>
+  new Date(Math.floor(millis / 1000) * 1000).toISOString().replace(".000Z", "Z")
+
+const keyOf = (rt: ResourceType, namespace: string | undefined, name: string): string =>
+  rt.namespaced ? `${rt.resource}/${namespace ?? "default"}/${name}` : `${rt.resource}//${name}`
+
+const resourceOfKey = (key: string): string => key.slice(0, key.indexOf("/"))
+
+const refOf = (rt: ResourceType, name: string) => ({ resource: rt.resource, group: rt.group, kind: rt.kind, name })
+
+const qualified = (rt: ResourceType): string => (rt.group === "" ? rt.resource : `${rt.resource}.${rt.group}`)
+
+const conflict = (rt: ResourceType, name: string, reason: string): Conflict =>
+  new Conflict({
+    ...refOf(rt, name),
+    message: `Operation cannot be fulfilled on ${qualified(rt)} "${name}": ${reason}`
+  })
+
+const modifiedConflict = (rt: ResourceType, name: string): Conflict =>
+  conflict(rt, name, "the object has been modified; please apply your changes to the latest version and try again")
+
+const namespaceType = resourceFor("namespaces")!
+
+const notFoundNamespace = (name: string): NotFound => new NotFound(refOf(namespaceType, name))
+
+const withMeta = (object: KubeObject, meta: ObjectMeta): KubeObject => ({ ...object, metadata: meta })
+
+/** Everything but metadata (and status where the resource has a status subresource). */
+const specChanged = (a: KubeObject, b: KubeObject, hasStatus: boolean): boolean => {
+  const ka = Object.keys(a).filter((k) => k !== "metadata" && !(hasStatus && k === "status"))
+  const kb = Object.keys(b).filter((k) => k !== "metadata" && !(hasStatus && k === "status"))
+  if (ka.length !== kb.length) return true
+  for (const k of ka) if (!jsonEqual((a as unknown as Json)[k], (b as unknown as Json)[k])) return true
+  return false
+}
+
+const isDryRun = (options: unknown): boolean => {
+  const dryRun = (options as { readonly dryRun?: unknown } | undefined)?.dryRun
+  return dryRun === true || (Array.isArray(dryRun) && dryRun.includes("All"))
+}
+
+const generateSuffixAlphabet = "bcdfghjklmnpqrstvwxz2456789"
+const hex = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"))
+
+interface ContinueToken {
+  readonly rv: number
+  readonly start: string
+}
+
+const encodeContinue = (token: ContinueToken): string =>
+  btoa(JSON.stringify({ v: "meta.k8s.io/v1", rv: token.rv, start: token.start }))
+
+const decodeContinue = (text: string): ContinueToken | undefined => {
+  try {
+    const value = JSON.parse(atob(text)) as unknown
+    if (typeof value !== "object" || value === null) return undefined
+    const { rv, start } = value as { rv?: unknown; start?: unknown }
+    return typeof rv === "number" && typeof start === "string" ? { rv, start } : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const parseResourceVersion = (text: string | undefined): number | "snapshot" | undefined => {
+  if (text === undefined || text === "" || text === "0") return "snapshot"
+  return /^[0-9]+$/.test(text) ? Number(text) : undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// the watch hub: one append-only log per resource, read through per-watcher cursors
+
+interface HubEntry {
+  readonly change: Change
+  /** the object before this change (undefined for ADDED, or unknown) */
+  readonly prev: KubeObject | undefined
+}
+
+class ResourceLog {
+  entries: Array<HubEntry> = []
+  /** first live index in `entries` */
+  head = 0
+  /** entries dropped from the front of the array by compaction (absolute index offset) */
+  dropped = 0
+  waiters: Array<() => void> = []
+
+  get absoluteHead(): number {
+    return this.dropped + this.head
+  }
+
+  get absoluteEnd(): number {
+    return this.dropped + this.entries.length
+  }
+
+  /** absolute index of the first entry with resourceVersion > rv */
+  positionAfter(rv: number): number {
+    let lo = this.head
+    let hi = this.entries.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.entries[mid]!.change.resourceVersion <= rv) lo = mid + 1
+      else hi = mid
+    }
+    return this.dropped + lo
+  }
+}
+
+class Hub {
+  readonly logs = new Map<string, ResourceLog>()
+  /** watchers whose cursor is >= floor are served from memory */
+  floor: number
+  /** the last published resourceVersion */
+  last: number
+
+  constructor(
+    revision: number,
+    readonly window: number
+  ) {
+    this.floor = revision
+    this.last = revision
+  }
+
+  log(resource: string): ResourceLog {
+    let log = this.logs.get(resource)
+    if (log === undefined) {
+      log = new ResourceLog()
+      this.logs.set(resource, log)
+    }
+    return log
+  }
+
+  publish(change: Change, prev: KubeObject | undefined): void {
+    const log = this.log(resourceOfKey(change.key))
+    log.entries.push({ change, prev })
+    this.last = change.resourceVersion
+    if (this.last - this.window > this.floor) this.floor = this.last - this.window
+    const entries = log.entries
+    while (log.head < entries.length && entries[log.head]!.change.resourceVersion <= this.floor) log.head++
+    if (log.head > 1024 && log.head * 2 > entries.length) {
+      log.entries = entries.slice(log.head)
+      log.dropped += log.head
+      log.head = 0
+    }
+    if (log.waiters.length > 0) {
+      const waiters = log.waiters
+      log.waiters = []
+      for (const wake of waiters) wake()
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// the store
+
+interface Filter {
+  readonly namespace: string | undefined
+  readonly labels: ReadonlyArray<LabelRequirement>
+  readonly fields: ReadonlyArray<FieldRequirement>
+  readonly trivial: boolean
+}
+
+const parseFilter = (
+  rt: ResourceType,
+  options: { readonly namespace?: string; readonly labelSelector?: string; readonly fieldSelector?: string }
+): Filter | BadRequest => {
+  let labels: ReadonlyArray<LabelRequirement> = []
+  let fields: ReadonlyArray<FieldRequirement> = []
+  if (options.labelSelector !== undefined && options.labelSelector !== "") {
+    const parsed = parseLabelSelector(options.labelSelector)
+    if (parsed._tag === "Error") return new BadRequest({ message: parsed.message })
+    labels = parsed.requirements
+  }
+  if (options.fieldSelector !== undefined && options.fieldSelector !== "") {
+    const parsed = parseFieldSelector(rt.resource, options.fieldSelector)
+    if (parsed._tag === "Error") return new BadRequest({ message: parsed.message })
+    fields = parsed.requirements
+  }
+  const namespace = rt.namespaced ? options.namespace : undefined
+  return { namespace, labels, fields, trivial: labels.length === 0 && fields.length === 0 }
+}
+
+const matchesFilter = (rt: ResourceType, filter: Filter, object: KubeObject): boolean =>
+  (filter.namespace === undefined || object.metadata.namespace === filter.namespace) &&
+  (filter.trivial ||
+    (matchesRequirements(filter.labels, object.metadata.labels) && matchesFields(rt.resource, filter.fields, object)))
+
+/** Builds the ObjectStore over the StorageBackend in context. */
+export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStoreOptions = {}) {
+  const backend = yield* StorageBackend
+  const lock = Semaphore.makeUnsafe(1)
+  const hub = new Hub(yield* backend.revision, Math.max(1, options.historyWindow ?? defaultHistoryWindow))
+  const bookmarkInterval = options.bookmarkIntervalMillis ?? 60_000
+  /** owner uid -> keys of dependents */
+  const owners = new Map<string, Set<string>>()
+  /** namespace -> number of namespaced objects in it */
+  const namespaceCounts = new Map<string, number>()
+
+  const indexOwners = (key: string, object: KubeObject | undefined, add: boolean): void => {
+    const refs = object?.metadata.ownerReferences
+    if (refs === undefined) return
+    for (const ref of refs) {
+      let set = owners.get(ref.uid)
+      if (add) {
+        if (set === undefined) owners.set(ref.uid, (set = new Set()))
+        set.add(key)
+      } else if (set !== undefined) {
+        set.delete(key)
+        if (set.size === 0) owners.delete(ref.uid)
+      }
+    }
+  }
+
+  const countNamespace = (object: KubeObject, delta: number): void => {
+    const namespace = object.metadata.namespace
+    if (namespace !== undefined) namespaceCounts.set(namespace, (namespaceCounts.get(namespace) ?? 0) + delta)
+  }
+
+  for (const rt of Resources) {
+    for (const stored of yield* backend.list(`${rt.resource}/`)) {
+      indexOwners(stored.key, stored.object, true)
+      if (rt.namespaced) countNamespace(stored.object, 1)
+    }
+  }
+
+  const nowMillis = Clock.currentTimeMillis
+
+  const withRandom = <A>(f: (random: Random.Random) => A): Effect.Effect<A> =>
+    Effect.withFiber((fiber) => Effect.succeed(f(fiber.getRef(Random.Random))))
+
+  const uuid = withRandom((random) => {
+    const bytes = new Array<number>(16)
+    for (let i = 0; i < 16; i += 4) {
+      const word = Math.floor(random.nextDoubleUnsafe() * 0x100000000)
+      bytes[i] = word & 0xff
+      bytes[i + 1] = (word >>> 8) & 0xff
+      bytes[i + 2] = (word >>> 16) & 0xff
+      bytes[i + 3] = (word >>> 24) & 0xff
+    }
+    bytes[6] = (bytes[6]! & 0x0f) | 0x40
+    bytes[8] = (bytes[8]! & 0x3f) | 0x80
+    const h = bytes.map((b) => hex[b])
+    return `${h.slice(0, 4).join("")}-${h.slice(4, 6).join("")}-${h.slice(6, 8).join("")}-${h.slice(8, 10).join("")}-${h.slice(10).join("")}`
+  })
+
+  const nameSuffix = withRandom((random) => {
+    let suffix = ""
+    for (let i = 0; i < 5; i++)
+      suffix += generateSuffixAlphabet[Math.floor(random.nextDoubleUnsafe() * generateSuffixAlphabet.length)]
+    return suffix
+  })
+
+  const resourceType = (resource: string): Effect.Effect<ResourceType, BadRequest> => {
+    const rt = resourceFor(resource)
+    return rt === undefined
+      ? Effect.fail(new BadRequest({ message: `the server could not find the requested resource (${resource})` }))
+      : Effect.succeed(rt)
+  }
+
+  /** Commits and publishes atomically with respect to watchers; the caller holds the lock. */
+  const commit = (
+    mutations: ReadonlyArray<Mutation>,
+    prevs: ReadonlyArray<KubeObject | undefined>
+  ): Effect.Effect<ReadonlyArray<Change>, Conflict | AlreadyExists> =>
+    Effect.uninterruptible(
+      Effect.map(
+        Effect.catchTag(backend.commit(mutations), "CommitConflict", (c) => {
+          const rt = resourceFor(resourceOfKey(c.key))!
+          const name = c.key.slice(c.key.lastIndexOf("/") + 1)
+          return Effect.fail(c.actual === 0 ? modifiedConflict(rt, name) : new AlreadyExists(refOf(rt, name)))
+        }),
+        (changes) => {
+          for (let i = 0; i < changes.length; i++) {
+            const change = changes[i]!
+            const prev = prevs[i]
+            if (change.type !== "ADDED") indexOwners(change.key, prev, false)
+            if (change.type !== "DELETED") indexOwners(change.key, change.object, true)
+            if (change.type !== "MODIFIED" && change.key.indexOf("//") < 0)
+              countNamespace(change.object, change.type === "ADDED" ? 1 : -1)
+            hub.publish(change, prev)
+          }
+          return changes
+        }
+      )
+    )
+
+  const locked = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> => lock.withPermits(1)(effect)
+
+  const checkUnknownFields = (
+    rt: ResourceType,
+    object: unknown,
+    options: WriteOptions | undefined
+  ): Effect.Effect<ReadonlyArray<string>, BadRequest> => {
+    const mode = options?.fieldValidation ?? "Warn"
+    if (mode === "Ignore") return Effect.succeed([])
+    const unknown = strategyFor(rt.resource).unknownFields(object)
+    if (unknown.length === 0) return Effect.succeed([])
+    if (mode === "Warn") return Effect.succeed(unknown)
+    return Effect.fail(
+      new BadRequest({
+        message: `${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: strict decoding error: ${unknown.join(", ")}`
+      })
+    )
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // create
+
+  const createLocked = Effect.fnUntraced(function* (
+    rt: ResourceType,
+    input: KubeObject,
+    options: WriteOptions | undefined
+  ): Effect.fn.Return<WriteResult<KubeObject>, WriteError> {
+    const warnings = yield* checkUnknownFields(rt, input, options)
+    const meta: Mutable<ObjectMeta> = { ...input.metadata }
+    if (rt.namespaced)
+      meta.namespace = meta.namespace === undefined || meta.namespace === "" ? "default" : meta.namespace
+    else delete meta.namespace
+    if (meta.name === undefined || meta.name === "") {
+      if (meta.generateName === undefined || meta.generateName === "") {
+        return yield* new Invalid({
+          ...refOf(rt, ""),
+          kind: rt.kind,
+          causes: [
+            {
+              reason: "FieldValueRequired",
+              message: "Required value: name or generateName is required",
+              field: "metadata.name"
+            }
+          ]
+        })
+      }
+      meta.name = meta.generateName + (yield* nameSuffix)
+    }
+    const name = meta.name
+    if (rt.namespaced) {
+      const ns = yield* backend.get(keyOf(namespaceType, undefined, meta.namespace!))
+      if (ns === undefined) return yield* notFoundNamespace(meta.namespace!)
+      if ((ns.object as { status?: { phase?: string } }).status?.phase === "Terminating") {
+        return yield* new Forbidden({
+          ...refOf(rt, name),
+          message: `${qualified(rt)} "${name}" is forbidden: unable to create new content in namespace ${meta.namespace} because it is being terminated`
+        })
+      }
+    }
+    const uid = yield* uuid
+    const now = formatTimestamp(yield* nowMillis)
+    meta.uid = uid
+    meta.creationTimestamp = now
+    meta.generation = 1
+    delete meta.resourceVersion
+    delete meta.deletionTimestamp
+    delete meta.deletionGracePeriodSeconds
+    const strategy = strategyFor(rt.resource)
+    const prepared = strategy.prepareForCreate(
+      { ...input, apiVersion: input.apiVersion, kind: input.kind, metadata: meta },
+      { now, uid }
+    )
+    const causes = strategy.validate(prepared)
+    if (causes.length > 0) return yield* new Invalid({ ...refOf(rt, name), causes })
+    const key = keyOf(rt, meta.namespace, name)
+    if (isDryRun(options)) {
+      if ((yield* backend.get(key)) !== undefined) return yield* new AlreadyExists(refOf(rt, name))
+      return { object: prepared, warnings }
+    }
+    const [change] = yield* Effect.catchTag(
+      commit([{ key, object: prepared, expect: 0 }], [undefined]),
+      "Conflict",
+      () => Effect.fail(new AlreadyExists(refOf(rt, name)))
+    )
+    return { object: change!.object, warnings }
+  })
+
+  // -------------------------------------------------------------------------------------------
+  // removal, propagation and namespace completion
+
+  const dependentsOf = (object: KubeObject): ReadonlyArray<string> => {
+    const uid = object.metadata.uid
+    const set = uid === undefined ? undefined : owners.get(uid)
+    return set === undefined ? [] : [...set]
+  }
+
+  const orphanDependents = Effect.fnUntraced(function* (owner: KubeObject) {
+    const uid = owner.metadata.uid
+    for (const key of dependentsOf(owner)) {
+      const stored = yield* backend.get(key)
+      if (stored === undefined) continue
+      const refs = (stored.object.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid)
+      const meta: Mutable<ObjectMeta> = { ...stored.object.metadata, ownerReferences: refs }
+      if (refs.length === 0) delete meta.ownerReferences
+      yield* Effect.ignore(
+        commit([{ key, object: withMeta(stored.object, meta), expect: stored.resourceVersion }], [stored.object])
+      )
+    }
+  })
+
+  const deleteDependents = Effect.fnUntraced(function* (owner: KubeObject, policy: PropagationPolicy) {
+    for (const key of dependentsOf(owner)) {
+      const rt = resourceFor(resourceOfKey(key))
+      if (rt === undefined) continue
+      const [, namespace, name] = key.split("/") as [string, string, string]
+      yield* Effect.ignore(
+        deleteLocked(rt, namespace === "" ? undefined : namespace, name, { propagationPolicy: policy })
+      )
+    }
+  })
+
+  /** Removes an object for good, with its dependents and, when it empties one, a terminating namespace. */
+  const removeLocked: (
+    rt: ResourceType,
+    stored: StoredObject,
+    policy: PropagationPolicy
+  ) => Effect.Effect<KubeObject, Conflict | AlreadyExists> = Effect.fnUntraced(function* (rt, stored, policy) {
+    const object = stored.object
+    if (policy === "Orphan") yield* orphanDependents(object)
+    else if (policy === "Foreground") yield* deleteDependents(object, "Foreground")
+    const [change] = yield* commit([{ key: stored.key, object: undefined, expect: stored.resourceVersion }], [object])
+    if (policy === "Background") yield* deleteDependents(object, "Background")
+    const namespace = object.metadata.namespace
+    if (rt.namespaced && namespace !== undefined && (namespaceCounts.get(namespace) ?? 0) === 0) {
+      const ns = yield* backend.get(keyOf(namespaceType, undefined, namespace))
+      if (ns !== undefined && isRemovableNamespace(ns.object)) yield* removeLocked(namespaceType, ns, "Background")
+    }
+    return change!.object
+  })
+
+  const isRemovableNamespace = (ns: KubeObject): boolean =>
+    (ns as { status?: { phase?: string } }).status?.phase === "Terminating" &&
+    (ns.metadata.finalizers ?? []).length === 0
+
+  // -------------------------------------------------------------------------------------------
+  // delete
+
+  const podGracePeriod = (pod: KubeObject, options: DeleteOptions | undefined): number => {
+    const p = pod as {
+      spec?: { nodeName?: string; terminationGracePeriodSeconds?: number }
+      status?: { phase?: string }
+    }
+    let grace = options?.gracePeriodSeconds ?? p.spec?.terminationGracePeriodSeconds ?? 30
+    if (p.spec?.nodeName === undefined || p.spec.nodeName === "") grace = 0
+    if (p.status?.phase === "Succeeded" || p.status?.phase === "Failed") grace = 0
+    if (grace < 0) grace = 1
+    return grace
+  }
+
+  const deleteNamespaceLocked = Effect.fnUntraced(function* (
+    stored: StoredObject,
+    dryRun: boolean
+  ): Effect.fn.Return<DeleteResult<KubeObject>, Conflict | AlreadyExists> {
+    const ns = stored.object as KubeObject & { status?: { phase?: string } }
+    if (ns.status?.phase === "Terminating") return { object: ns, deleted: false }
+    const marked = {
+      ...ns,
+      metadata: { ...ns.metadata, deletionTimestamp: formatTimestamp(yield* nowMillis), deletionGracePeriodSeconds: 0 },
+      status: { ...ns.status, phase: "Terminating" }
+    } as KubeObject
+    if (dryRun) return { object: marked, deleted: false }
+    const name = ns.metadata.name!
+    const [change] = yield* commit([{ key: stored.key, object: marked, expect: stored.resourceVersion }], [ns])
+    for (const rt of Resources) {
+      if (!rt.namespaced) continue
+      for (const item of yield* backend.list(`${rt.resource}/${name}/`)) {
+        yield* Effect.ignore(deleteLocked(rt, name, item.object.metadata.name!, undefined))
+      }
+    }
+    const current = yield* backend.get(stored.key)
+    if (current === undefined) return { object: change!.object, deleted: true }
+    if ((namespaceCounts.get(name) ?? 0) === 0 && isRemovableNamespace(current.object)) {
+      return { object: yield* removeLocked(namespaceType, current, "Background"), deleted: true }
+    }
+    return { object: current.object, deleted: false }
+  })
+
+  const deleteLocked: (
+    rt: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    options: (DeleteOptions & WriteOptions) | undefined
+  ) => Effect.Effect<DeleteResult<KubeObject>, NotFound | Conflict | BadRequest> = Effect.fnUntraced(
+    function* (rt, namespace, name, options) {
+      const key = keyOf(rt, namespace, name)
+      const stored = yield* backend.get(key)
+      if (stored === undefined) return yield* new NotFound(refOf(rt, name))
+      const object = stored.object
+      const meta = object.metadata
+      const pre = options?.preconditions
+      if (pre?.uid !== undefined && pre.uid !== meta.uid) {
+        return yield* conflict(
+          rt,
+          name,
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid ?? ""}`
+        )
+      }
+      if (pre?.resourceVersion !== undefined && pre.resourceVersion !== meta.resourceVersion) {
+        return yield* conflict(
+          rt,
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ""}`
+        )
+      }
+      const dryRun = isDryRun(options)
+      const policy: PropagationPolicy =
+        options?.propagationPolicy ?? (options?.orphanDependents === true ? "Orphan" : "Background")
+      const result = yield* Effect.catchTag(
+        Effect.gen(function* () {
+          if (rt.resource === "namespaces") return yield* deleteNamespaceLocked(stored, dryRun)
+          const finalizers = meta.finalizers ?? []
+          const now = yield* nowMillis
+          if (meta.deletionTimestamp !== undefined) {
+            // already being deleted: only a shorter grace period changes anything
+            const current = meta.deletionGracePeriodSeconds ?? 0
+            const requested = options?.gracePeriodSeconds
+            if (requested === undefined || requested >= current) {
+              if (current === 0 && finalizers.length === 0) {
+                return dryRun
+                  ? { object, deleted: true }
+                  : { object: yield* removeLocked(rt, stored, policy), deleted: true }
+              }
+              return { object, deleted: false }
+            }
+            const grace = Math.max(0, requested)
+            const started = Date.parse(meta.deletionTimestamp) - current * 1000
+            const shortened = withMeta(object, {
+              ...meta,
+              deletionTimestamp: formatTimestamp(started + grace * 1000),
+              deletionGracePeriodSeconds: grace
+            })
+            if (grace === 0 && finalizers.length === 0) {
+              return dryRun
+                ? { object, deleted: true }
+                : { object: yield* removeLocked(rt, stored, policy), deleted: true }
+            }
+            if (dryRun) return { object: shortened, deleted: false }
+            const [change] = yield* commit([{ key, object: shortened, expect: stored.resourceVersion }], [object])
+            return { object: change!.object, deleted: false }
+          }
+          const grace = rt.resource === "pods" ? podGracePeriod(object, options) : 0
+          if (grace === 0 && finalizers.length === 0) {
+            return dryRun
+              ? { object, deleted: true }
+              : { object: yield* removeLocked(rt, stored, policy), deleted: true }
+          }
+          const marked = withMeta(object, {
+            ...meta,
+            deletionTimestamp: formatTimestamp(now + grace * 1000),
+            deletionGracePeriodSeconds: grace,
+            generation: (meta.generation ?? 0) + 1
+          })
+          if (dryRun) return { object: marked, deleted: false }
+          if (policy === "Orphan") yield* orphanDependents(object)
+          else if (policy === "Foreground") yield* deleteDependents(object, "Foreground")
+          const current = yield* backend.get(key)
+          if (current === undefined) return { object, deleted: true }
+          const [change] = yield* commit(
+            [{ key, object: withMeta(current.object, marked.metadata), expect: current.resourceVersion }],
+            [current.object]
+          )
+          return { object: change!.object, deleted: false }
+        }),
+        "AlreadyExists",
+        () => Effect.fail(modifiedConflict(rt, name))
+      )
+      return result
+    }
+  )
+
+  // -------------------------------------------------------------------------------------------
+  // update
+
+  const updateLocked = Effect.fnUntraced(function* (
+    rt: ResourceType,
+    input: KubeObject,
+    options: WriteOptions | undefined,
+    subresource: "main" | "status"
+  ): Effect.fn.Return<WriteResult<KubeObject>, WriteError> {
+    if (subresource === "status" && !rt.hasStatus) {
+      return yield* new NotFound(refOf(rt, input.metadata.name ?? ""))
+    }
+    const name = input.metadata.name
+    if (name === undefined || name === "") {
+      return yield* new Invalid({
+        ...refOf(rt, ""),
+        causes: [{ reason: "FieldValueRequired", message: "Required value: name is required", field: "metadata.name" }]
+      })
+    }
+    const key = keyOf(rt, input.metadata.namespace, name)
+    const stored = yield* backend.get(key)
+    if (stored === undefined) return yield* new NotFound(refOf(rt, name))
+    const old = stored.object
+    const requestedVersion = input.metadata.resourceVersion
+    if (
+      requestedVersion !== undefined &&
+      requestedVersion !== "" &&
+      requestedVersion !== String(stored.resourceVersion)
+    ) {
+      return yield* modifiedConflict(rt, name)
+    }
+    const warnings = yield* checkUnknownFields(rt, input, options)
+    const oldMeta = old.metadata
+    let candidate: KubeObject
+    if (subresource === "status") {
+      candidate = { ...old, status: (input as unknown as Json).status } as KubeObject
+      if ((input as unknown as Json).status === undefined) delete (candidate as unknown as Json).status
+    } else {
+      const meta: Mutable<ObjectMeta> = {
+        ...input.metadata,
+        name: oldMeta.name!,
+        uid: oldMeta.uid!,
+        creationTimestamp: oldMeta.creationTimestamp!,
+        resourceVersion: oldMeta.resourceVersion!
+      }
+      if (oldMeta.namespace !== undefined) meta.namespace = oldMeta.namespace
+      else delete meta.namespace
+      if (oldMeta.deletionTimestamp !== undefined) meta.deletionTimestamp = oldMeta.deletionTimestamp
+      else delete meta.deletionTimestamp
+      if (oldMeta.deletionGracePeriodSeconds !== undefined)
+        meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds
+      else delete meta.deletionGracePeriodSeconds
+      if (oldMeta.generation !== undefined) meta.generation = oldMeta.generation
+      else delete meta.generation
+      candidate = withMeta(input, meta)
+      if (rt.hasStatus) {
+        const oldStatus = (old as unknown as Json).status
+        candidate = { ...candidate, status: oldStatus } as KubeObject
+        if (oldStatus === undefined) delete (candidate as unknown as Json).status
+      }
+    }
+    const strategy = strategyFor(rt.resource)
+    candidate = strategy.prepareForUpdate(candidate, old)
+    if (subresource === "main" && specChanged(candidate, old, rt.hasStatus)) {
+      candidate = withMeta(candidate, { ...candidate.metadata, generation: (oldMeta.generation ?? 0) + 1 })
+    }
+    const causes = [...strategy.validateUpdate(candidate, old)]
+    if (oldMeta.deletionTimestamp !== undefined) {
+      const before = new Set(oldMeta.finalizers ?? [])
+      if ((candidate.metadata.finalizers ?? []).some((f) => !before.has(f))) {
+        causes.push({
+          reason: "FieldValueForbidden",
+          message: "Forbidden: no new finalizers can be added if the object is being deleted",
+          field: "metadata.finalizers"
+        })
+      }
+    }
+    if (causes.length > 0) return yield* new Invalid({ ...refOf(rt, name), causes })
+    if (jsonEqual(candidate, old)) return { object: old, warnings }
+    const removable =
+      candidate.metadata.deletionTimestamp !== undefined &&
+      (candidate.metadata.finalizers ?? []).length === 0 &&
+      (candidate.metadata.deletionGracePeriodSeconds ?? 0) === 0 &&
+      !(rt.resource === "namespaces" && (namespaceCounts.get(name) ?? 0) > 0)
+    if (isDryRun(options)) return { object: candidate, warnings }
+    if (removable) {
+      // the last finalizer is gone: the object goes, with the update as its last state
+      const [change] = yield* commit([{ key, object: candidate, expect: stored.resourceVersion }], [old])
+      const after = yield* backend.get(key)
+      if (after !== undefined) yield* removeLocked(rt, after, "Background")
+      return { object: change!.object, warnings }
+    }
+    const [change] = yield* commit([{ key, object: candidate, expect: stored.resourceVersion }], [old])
+    return { object: change!.object, warnings }
+  })
+
+  // -------------------------------------------------------------------------------------------
+  // patch
+
+  const patchLocked = Effect.fnUntraced(function* (
+    rt: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    options: (WriteOptions & { readonly subresource?: "status" }) | undefined
+  ): Effect.fn.Return<WriteResult<KubeObject>, WriteError> {
+    const stored = yield* backend.get(keyOf(rt, namespace, name))
+    if (stored === undefined) return yield* new NotFound(refOf(rt, name))
+    const apply = type === "merge" ? mergePatch : type === "json" ? jsonPatch : strategicMergePatch
+    const result = apply(stored.object, patch)
+    if (result._tag === "Error") return yield* new BadRequest({ message: result.message })
+    const patched = result.value as KubeObject
+    if (
+      typeof patched !== "object" ||
+      patched === null ||
+      Array.isArray(patched) ||
+      typeof patched.metadata !== "object"
+    ) {
+      return yield* new BadRequest({ message: "the patched object is not a valid object" })
+    }
+    if (patched.metadata.name !== name) {
+      return yield* new BadRequest({
+        message: `the name of the object (${String(patched.metadata.name)}) does not match the name on the URL (${name})`
+      })
+    }
+    const requested = patched.metadata.resourceVersion
+    if (requested !== undefined && requested !== String(stored.resourceVersion))
+      return yield* modifiedConflict(rt, name)
+    const object = withMeta(patched, {
+      ...patched.metadata,
+      ...(rt.namespaced ? { namespace: stored.object.metadata.namespace! } : {}),
+      resourceVersion: String(stored.resourceVersion)
+    })
+    return yield* updateLocked(rt, object, options, options?.subresource === "status" ? "status" : "main")
+  })
+
+  // -------------------------------------------------------------------------------------------
+  // list
+
+  const listLocked = Effect.fnUntraced(function* (
+    rt: ResourceType,
+    filter: Filter,
+    options: ListOptions | undefined
+  ): Effect.fn.Return<ListResult<KubeObject>, BadRequest | Expired> {
+    const prefix = rt.namespaced
+      ? filter.namespace === undefined
+        ? `${rt.resource}/`
+        : `${rt.resource}/${filter.namespace}/`
+      : `${rt.resource}//`
+    let after: string | undefined
+    let listVersion = hub.last
+    if (options?.continue !== undefined && options.continue !== "") {
+      const token = decodeContinue(options.continue)
+      if (token === undefined)
+        return yield* new BadRequest({
+          message: "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
+        })
+      if (token.rv < hub.floor) {
+        return yield* new Expired({
+          message:
+            "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list."
+        })
+      }
+      after = token.start
+      listVersion = token.rv
+    }
+    const limit = options?.limit !== undefined && options.limit > 0 ? options.limit : undefined
+    const items: Array<KubeObject> = []
+    let lastKey: string | undefined
+    let more = false
+    if (filter.trivial) {
+      const page = yield* backend.list(prefix, after, limit === undefined ? undefined : limit + 1)
+      for (const stored of page) {
+        if (limit !== undefined && items.length === limit) {
+          more = true
+          break
+        }
+        items.push(stored.object)
+        lastKey = stored.key
+      }
+    } else {
+      scan: for (;;) {
+        const page = yield* backend.list(prefix, after, maxBatch)
+        for (const stored of page) {
+          if (limit !== undefined && items.length === limit) {
+            more = true
+            break scan
+          }
+          lastKey = stored.key
+          if (matchesFilter(rt, filter, stored.object)) items.push(stored.object)
+        }
+        if (page.length < maxBatch) break
+        after = page[page.length - 1]!.key
+      }
+    }
+    if (!more || lastKey === undefined) return { items, resourceVersion: String(listVersion) }
+    const token = encodeContinue({ rv: listVersion, start: lastKey })
+    if (!filter.trivial) return { items, resourceVersion: String(listVersion), continue: token }
+    const remaining = (yield* backend.list(prefix, lastKey)).length
+    return { items, resourceVersion: String(listVersion), continue: token, remainingItemCount: remaining }
+  })
+
+  // -------------------------------------------------------------------------------------------
+  // watch
+
+  const bookmark = (rt: ResourceType, rv: number): WatchEvent<KubeObject> => ({
+    type: "BOOKMARK",
+    object: {
+      apiVersion: rt.group === "" ? rt.version : `${rt.group}/${rt.version}`,
+      kind: rt.kind,
+      metadata: { resourceVersion: String(rv) }
+    }
+  })
+
+  const toEvent = (
+    rt: ResourceType,
+    filter: Filter,
+    change: Change,
+    prev: KubeObject | undefined,
+    prevKnown: boolean
+  ): WatchEvent<KubeObject> | undefined => {
+    if (filter.trivial && filter.namespace === undefined) return { type: change.type, object: change.object }
+    const now = matchesFilter(rt, filter, change.object)
+    if (change.type !== "MODIFIED") return now ? { type: change.type, object: change.object } : undefined
+    const before = prev !== undefined ? matchesFilter(rt, filter, prev) : prevKnown ? false : now
+    if (now) return { type: before ? "MODIFIED" : "ADDED", object: change.object }
+    return before ? { type: "DELETED", object: change.object } : undefined
+  }
+
+  const makeWatchPull = Effect.fnUntraced(function* (
+    rt: ResourceType,
+    filter: Filter,
+    options: WatchOptions | undefined,
+    _scope: Scope.Scope
+  ): Effect.fn.Return<Pull<Arr.NonEmptyReadonlyArray<WatchEvent<KubeObject>>, Expired>, BadRequest | Expired> {
+    const requested = parseResourceVersion(options?.resourceVersion)
+    if (requested === undefined) {
+      return yield* new BadRequest({
+        message: `resourceVersion: Invalid value: "${options?.resourceVersion}": must be a non-negative integer`
+      })
+    }
+    const log = hub.log(rt.resource)
+    const allowBookmarks = options?.allowBookmarks === true
+    /** events waiting to be emitted (the initial snapshot or a replay from the backend) */
+    let pending: Array<WatchEvent<KubeObject>> = []
+    let pendingIndex = 0
+    let cursor: number
+    if (requested === "snapshot") {
+      const prefix =
+        rt.namespaced && filter.namespace !== undefined
+          ? `${rt.resource}/${filter.namespace}/`
+          : rt.namespaced
+            ? `${rt.resource}/`
+            : `${rt.resource}//`
+      const snapshot = yield* locked(Effect.map(backend.list(prefix), (items) => ({ items, rv: hub.last })))
+      for (const stored of snapshot.items) {
+        if (matchesFilter(rt, filter, stored.object)) pending.push({ type: "ADDED", object: stored.object })
+      }
+      cursor = snapshot.rv
+      if (allowBookmarks) {
+        const end = bookmark(rt, cursor)
+        pending.push({
+          ...end,
+          object: withMeta(end.object, { ...end.object.metadata, annotations: { "k8s.io/initial-events-end": "true" } })
+        })
+      }
+    } else {
+      cursor = requested
+    }
+    let position = cursor >= hub.floor ? log.positionAfter(cursor) : -1
+
+    const expired = (rv: number) => new Expired({ message: `too old resource version: ${rv} (${hub.floor})` })
+
+    /** replays from the backend when the cursor is older than the hub keeps */
+    const replay = Effect.flatMap(backend.changesSince(cursor), (changes) => {
+      if (changes === undefined) return Effect.fail(expired(cursor))
+      const seen = new Map<string, KubeObject | undefined>()
+      const prefix = `${rt.resource}/`
+      for (const change of changes) {
+        if (change.resourceVersion <= cursor) continue
+        if (change.key.startsWith(prefix)) {
+          const known = seen.has(change.key)
+          const event = toEvent(rt, filter, change, seen.get(change.key), known)
+          if (event !== undefined) pending.push(event)
+          seen.set(change.key, change.type === "DELETED" ? undefined : change.object)
+        }
+        cursor = change.resourceVersion
+      }
+      position = cursor >= hub.floor ? log.positionAfter(cursor) : -1
+      return Effect.void
+    })
+
+    const wait: Effect.Effect<void> = Effect.callback<void>((resume) => {
+      const wake = () => resume(Effect.void)
+      log.waiters.push(wake)
+      return Effect.sync(() => {
+        const i = log.waiters.indexOf(wake)
+        if (i >= 0) log.waiters.splice(i, 1)
+      })
+    })
+    const waitOrBookmark: Effect.Effect<boolean> = allowBookmarks
+      ? Effect.map(Effect.timeoutOption(wait, bookmarkInterval), (o) => o._tag === "Some")
+      : Effect.as(wait, true)
+
+    const pull: Pull<Arr.NonEmptyReadonlyArray<WatchEvent<KubeObject>>, Expired> = Effect.suspend(() => {
+      if (pendingIndex < pending.length) {
+        const chunk = pending.slice(pendingIndex, pendingIndex + maxBatch)
+        pendingIndex += chunk.length
+        if (pendingIndex >= pending.length) {
+          pending = []
+          pendingIndex = 0
+        }
+        return Effect.succeed(chunk as unknown as Arr.NonEmptyReadonlyArray<WatchEvent<KubeObject>>)
+      }
+      if (position < 0) return Effect.flatMap(replay, () => pull)
+      if (position < log.absoluteHead) return Effect.fail(expired(cursor))
+      const end = log.absoluteEnd
+      if (position < end) {
+        const events: Array<WatchEvent<KubeObject>> = []
+        const stop = Math.min(end, position + maxBatch)
+        for (let i = position; i < stop; i++) {
+          const entry = log.entries[i - log.dropped]!
+          const rv = entry.change.resourceVersion
+          if (rv <= cursor) continue
+          const event = toEvent(rt, filter, entry.change, entry.prev, true)
+          if (event !== undefined) events.push(event)
+          cursor = rv
+        }
+        position = stop
+        if (position === end && hub.last > cursor) cursor = hub.last
+        if (events.length > 0)
+          return Effect.succeed(events as unknown as Arr.NonEmptyReadonlyArray<WatchEvent<KubeObject>>)
+        return pull
+      }
+      if (hub.last > cursor) cursor = hub.last
+      return Effect.flatMap(waitOrBookmark, (woken) =>
+        woken ? pull : Effect.succeed([bookmark(rt, Math.max(cursor, hub.last))] as const)
+      )
+    })
+    return pull
+  })
+
+  // -------------------------------------------------------------------------------------------
+  // the service
+
+  yield* locked(
+    Effect.gen(function* () {
+      for (const name of initialNamespaces) {
+        if ((yield* backend.get(keyOf(namespaceType, undefined, name))) !== undefined) continue
+        yield* Effect.ignore(
+          createLocked(
+            namespaceType,
+            {
+              apiVersion: "v1",
+              kind: "Namespace",
+              metadata: { name },
+              spec: { finalizers: ["kubernetes"] },
+              status: { phase: "Active" }
+            } as KubeObject,
+            undefined
+          )
+        )
+      }
+    })
+  )
+
+  return ObjectStore.of({
+    create: <T extends KubeObject>(resource: string, object: T, options?: WriteOptions) =>
+      Effect.flatMap(resourceType(resource), (rt) => locked(createLocked(rt, object, options))) as Effect.Effect<
+        WriteResult<T>,
+        WriteError
+      >,
+    get: <T extends KubeObject>(resource: string, namespace: string | undefined, name: string) =>
+      Effect.flatMap(resourceType(resource), (rt) =>
+        Effect.flatMap(backend.get(keyOf(rt, namespace, name)), (stored) =>
+          stored === undefined ? Effect.fail(new NotFound(refOf(rt, name))) : Effect.succeed(stored.object as T)
+        )
+      ),
+    list: <T extends KubeObject>(resource: string, options?: ListOptions) =>
+      Effect.flatMap(resourceType(resource), (rt) => {
+        const filter = parseFilter(rt, options ?? {})
+        if (filter instanceof BadRequest) return Effect.fail(filter)
+        return locked(listLocked(rt, filter, options))
+      }) as Effect.Effect<ListResult<T>, BadRequest | Expired>,
+    update: <T extends KubeObject>(resource: string, object: T, options?: WriteOptions) =>
+      Effect.flatMap(resourceType(resource), (rt) =>
+        locked(updateLocked(rt, object, options, "main"))
+      ) as Effect.Effect<WriteResult<T>, WriteError>,
+    updateStatus: <T extends KubeObject>(resource: string, object: T, options?: WriteOptions) =>
+      Effect.flatMap(resourceType(resource), (rt) =>
+        locked(updateLocked(rt, object, options, "status"))
+      ) as Effect.Effect<WriteResult<T>, WriteError>,
+    patch: <T extends KubeObject>(
+      resource: string,
+      namespace: string | undefined,
+      name: string,
+      type: PatchType,
+      patch: unknown,
+      options?: WriteOptions & { readonly subresource?: "status" }
+    ) =>
+      Effect.flatMap(resourceType(resource), (rt) =>
+        locked(patchLocked(rt, namespace, name, type, patch, options))
+      ) as Effect.Effect<WriteResult<T>, WriteError>,
+    delete: <T extends KubeObject>(
+      resource: string,
+      namespace: string | undefined,
+      name: string,
+      options?: DeleteOptions & WriteOptions
+    ) =>
+      Effect.flatMap(resourceType(resource), (rt) =>
+        locked(deleteLocked(rt, namespace, name, options))
+      ) as Effect.Effect<DeleteResult<T>, NotFound | Conflict | BadRequest>,
+    watch: <T extends KubeObject>(resource: string, options?: WatchOptions) =>
+      Stream.unwrap(
+        Effect.map(resourceType(resource), (rt) => {
+          const filter = parseFilter(rt, options ?? {})
+          if (filter instanceof BadRequest) return Stream.fail(filter)
+          return Stream.fromChannel(
+            Channel.fromTransform((_upstream, scope) => makeWatchPull(rt, filter, options, scope))
+          )
+        })
+      ) as unknown as Stream.Stream<WatchEvent<T>, Expired | BadRequest>,
+    resourceVersion: Effect.map(backend.revision, String)
+  })
+})
+
+/** The ObjectStore over the StorageBackend in context. */
+export const ObjectStoreLive = {
+  /** default options: a 10_000-change watch window, bookmarks every 60 s of idle time */
+  layer: Layer.effect(ObjectStore, makeObjectStore()),
+  /** with chosen options */
+  layerWith: (options: ObjectStoreOptions): Layer.Layer<ObjectStore, never, StorageBackend> =>
+    Layer.effect(ObjectStore, makeObjectStore(options))
+} as const
