@@ -255,6 +255,9 @@ export interface PodSpec {
   readonly dnsPolicy?: "ClusterFirst" | "ClusterFirstWithHostNet" | "Default" | "None"
   readonly schedulerName?: string
   readonly serviceAccountName?: string
+  /** deprecated alias of serviceAccountName, still written by the API server */
+  readonly serviceAccount?: string
+  readonly preemptionPolicy?: "PreemptLowerPriority" | "Never"
   readonly hostNetwork?: boolean
   readonly shareProcessNamespace?: boolean
   readonly enableServiceLinks?: boolean

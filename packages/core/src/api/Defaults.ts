@@ -1,0 +1,311 @@
+/**
+ * API-server defaulting (`pkg/apis/core/v1/defaults.go`, `pkg/apis/apps/v1/defaults.go`) and the
+ * admission defaults podlet applies (default NoExecute tolerations, priority, service account).
+ * Pure functions from an object to its defaulted copy; never re-applied to fields already set.
+ */
+import type { KubeObject } from "./Meta.js"
+import type { ConfigMap, Namespace, Node, ReplicaSet, Secret, Service } from "./Objects.js"
+import type {
+  Container,
+  HTTPGetAction,
+  LifecycleHandler,
+  Pod,
+  PodSpec,
+  Probe,
+  PullPolicy,
+  ResourceList,
+  Toleration,
+  Volume
+} from "./Pod.js"
+import { formatQuantity, quantityOrUndefined } from "./Quantity.js"
+
+// ---------------------------------------------------------------------------------------------
+// Images (spec §6.1)
+
+/** An image reference split as `pkg/util/parsers.ParseImageName` does; undefined when malformed. */
+export interface ImageName {
+  readonly repository: string
+  readonly tag: string
+  readonly digest: string
+}
+
+const pathComponent = "[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
+const domainComponent = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+const domain = `(?:${domainComponent}(?:\\.${domainComponent})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`
+const referenceRe = new RegExp(
+  `^((?:${domain}/)?${pathComponent}(?:/${pathComponent})*)(?::([\\w][\\w.-]{0,127}))?(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$`
+)
+
+/** `ParseImageName`: no tag and no digest means tag `latest`. */
+export const parseImageName = (image: string): ImageName | undefined => {
+  const m = referenceRe.exec(image)
+  if (m === null || (m[1] ?? "").length > 255) return undefined
+  const digest = m[3] ?? ""
+  if (digest.startsWith("sha256:") && digest.length !== "sha256:".length + 64) return undefined
+  const tag = m[2] ?? (digest === "" ? "latest" : "")
+  return { repository: m[1] ?? "", tag, digest }
+}
+
+/** `SetDefaults_Container`: `Always` for tag `latest` (explicit or implied), else `IfNotPresent`. */
+export const defaultPullPolicy = (image: string | undefined): PullPolicy =>
+  parseImageName(image ?? "")?.tag === "latest" ? "Always" : "IfNotPresent"
+
+// ---------------------------------------------------------------------------------------------
+// Pods
+
+export const DefaultTerminationGracePeriodSeconds = 30
+export const DefaultSchedulerName = "default-scheduler"
+export const DefaultTolerationSeconds = 300
+export const TaintNodeNotReady = "node.kubernetes.io/not-ready"
+export const TaintNodeUnreachable = "node.kubernetes.io/unreachable"
+
+/** `SetDefaults_ResourceList`: values rounded up to milli-units and written canonically. */
+export const defaultResourceList = (list: ResourceList): ResourceList => {
+  const out: Record<string, string | number> = {}
+  for (const [name, value] of Object.entries(list)) {
+    const q = quantityOrUndefined(value)
+    if (q === undefined) {
+      out[name] = value
+      continue
+    }
+    const rem = q.nanos % 1_000_000n
+    const nanos = rem === 0n ? q.nanos : q.nanos - rem + (q.nanos > 0n ? 1_000_000n : 0n)
+    out[name] = formatQuantity({ ...q, nanos })
+  }
+  return out
+}
+
+const defaultHTTPGet = (a: HTTPGetAction): HTTPGetAction => ({ ...a, path: a.path ?? "/", scheme: a.scheme ?? "HTTP" })
+
+const defaultHandler = <H extends LifecycleHandler>(h: H): H =>
+  h.httpGet === undefined ? h : { ...h, httpGet: defaultHTTPGet(h.httpGet) }
+
+/** `SetDefaults_Probe` (spec §8.1); `initialDelaySeconds` 0 stays omitted, as upstream serialises it. */
+export const defaultProbe = (p: Probe): Probe => ({
+  ...defaultHandler(p),
+  timeoutSeconds: p.timeoutSeconds ?? 1,
+  periodSeconds: p.periodSeconds ?? 10,
+  successThreshold: p.successThreshold ?? 1,
+  failureThreshold: p.failureThreshold ?? 3
+})
+
+/** `SetDefaults_Container` plus its ports, probes, hooks and resources. */
+export const defaultContainer = (c: Container): Container => {
+  const out: { -readonly [K in keyof Container]: Container[K] } = {
+    ...c,
+    imagePullPolicy: c.imagePullPolicy ?? defaultPullPolicy(c.image),
+    terminationMessagePath: c.terminationMessagePath ?? "/dev/termination-log",
+    terminationMessagePolicy: c.terminationMessagePolicy ?? "File"
+  }
+  if (c.ports !== undefined) out.ports = c.ports.map((p) => ({ ...p, protocol: p.protocol ?? "TCP" }))
+  if (c.livenessProbe !== undefined) out.livenessProbe = defaultProbe(c.livenessProbe)
+  if (c.readinessProbe !== undefined) out.readinessProbe = defaultProbe(c.readinessProbe)
+  if (c.startupProbe !== undefined) out.startupProbe = defaultProbe(c.startupProbe)
+  if (c.lifecycle !== undefined) {
+    const { postStart, preStop } = c.lifecycle
+    out.lifecycle = {
+      ...c.lifecycle,
+      ...(postStart === undefined ? {} : { postStart: defaultHandler(postStart) }),
+      ...(preStop === undefined ? {} : { preStop: defaultHandler(preStop) })
+    }
+  }
+  const resources = c.resources ?? {}
+  out.resources = {
+    ...resources,
+    ...(resources.requests === undefined ? {} : { requests: defaultResourceList(resources.requests) }),
+    ...(resources.limits === undefined ? {} : { limits: defaultResourceList(resources.limits) })
+  }
+  if (c.env !== undefined) {
+    out.env = c.env.map((e) =>
+      e.valueFrom?.fieldRef === undefined
+        ? e
+        : { ...e, valueFrom: { ...e.valueFrom, fieldRef: { apiVersion: "v1", ...e.valueFrom.fieldRef } } }
+    )
+  }
+  return out
+}
+
+/** `SetDefaults_Volume` and its sources: no source means `emptyDir: {}`, file modes 0644 (420). */
+export const defaultVolume = (v: Volume): Volume => {
+  const { name: _name, ...source } = v
+  if (Object.keys(source).length === 0) return { ...v, emptyDir: {} }
+  return {
+    ...v,
+    ...(v.configMap === undefined
+      ? {}
+      : { configMap: { ...v.configMap, defaultMode: v.configMap.defaultMode ?? 420 } }),
+    ...(v.secret === undefined ? {} : { secret: { ...v.secret, defaultMode: v.secret.defaultMode ?? 420 } }),
+    ...(v.hostPath === undefined ? {} : { hostPath: { ...v.hostPath, type: v.hostPath.type ?? "" } })
+  }
+}
+
+/** `SetDefaults_PodSpec` (used for pods and pod templates). */
+export const defaultPodSpec = (spec: PodSpec): PodSpec => {
+  const hostPorts = (c: Container): Container =>
+    spec.hostNetwork === true && c.ports !== undefined
+      ? { ...c, ports: c.ports.map((p) => ({ ...p, hostPort: p.hostPort ?? p.containerPort })) }
+      : c
+  return {
+    ...spec,
+    containers: spec.containers.map((c) => defaultContainer(hostPorts(c))),
+    ...(spec.initContainers === undefined
+      ? {}
+      : { initContainers: spec.initContainers.map((c) => defaultContainer(hostPorts(c))) }),
+    ...(spec.volumes === undefined ? {} : { volumes: spec.volumes.map(defaultVolume) }),
+    restartPolicy: spec.restartPolicy ?? "Always",
+    terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? DefaultTerminationGracePeriodSeconds,
+    dnsPolicy: spec.dnsPolicy ?? "ClusterFirst",
+    securityContext: spec.securityContext ?? {},
+    schedulerName: spec.schedulerName ?? DefaultSchedulerName
+  }
+}
+
+/** `SetDefaults_Pod`: requests default to limits, `enableServiceLinks: true`. */
+const requestsFromLimits = (c: Container): Container => {
+  const limits = c.resources?.limits
+  if (limits === undefined) return c
+  return { ...c, resources: { ...c.resources, requests: { ...limits, ...c.resources?.requests } } }
+}
+
+/**
+ * The `DefaultTolerationSeconds` admission plugin (spec §10.2): add the not-ready and unreachable
+ * NoExecute tolerations of 300 s unless the pod already tolerates those taints.
+ */
+export const defaultTolerations = (tolerations: ReadonlyArray<Toleration> | undefined): ReadonlyArray<Toleration> => {
+  const list = tolerations ?? []
+  const tolerates = (taint: string): boolean =>
+    list.some((t) => (t.key === taint || (t.key ?? "") === "") && (t.effect === "NoExecute" || (t.effect ?? "") === ""))
+  const added: Array<Toleration> = []
+  for (const key of [TaintNodeNotReady, TaintNodeUnreachable]) {
+    if (!tolerates(key)) {
+      added.push({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: DefaultTolerationSeconds })
+    }
+  }
+  return added.length === 0 ? list : [...list, ...added]
+}
+
+/** Every defaulting a created pod gets: v1 defaults, then the admission defaults. */
+export const defaultPod = (pod: Pod): Pod => {
+  const spec = defaultPodSpec(pod.spec)
+  const withRequests: PodSpec = {
+    ...spec,
+    containers: spec.containers.map(requestsFromLimits),
+    ...(spec.initContainers === undefined ? {} : { initContainers: spec.initContainers.map(requestsFromLimits) })
+  }
+  const serviceAccount = withRequests.serviceAccountName ?? withRequests.serviceAccount ?? "default"
+  return {
+    ...pod,
+    spec: {
+      ...withRequests,
+      enableServiceLinks: withRequests.enableServiceLinks ?? true,
+      tolerations: defaultTolerations(withRequests.tolerations),
+      serviceAccountName: serviceAccount,
+      serviceAccount,
+      priority: withRequests.priority ?? 0,
+      preemptionPolicy: withRequests.preemptionPolicy ?? "PreemptLowerPriority"
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Other kinds
+
+const encoder = new TextEncoder()
+
+/** Standard base64 of a string's UTF-8 bytes (no Buffer: core runs in workerd). */
+export const base64Encode = (text: string): string => {
+  let binary = ""
+  for (const byte of encoder.encode(text)) binary += String.fromCharCode(byte)
+  return btoa(binary)
+}
+
+/** Secret defaults: `type: Opaque`, `stringData` merged into `data` (base64) and dropped. */
+export const defaultSecret = (secret: Secret): Secret => {
+  const { stringData, ...rest } = secret
+  const data: Record<string, string> = { ...secret.data }
+  for (const [k, v] of Object.entries(stringData ?? {})) data[k] = base64Encode(v)
+  return {
+    ...rest,
+    type: secret.type === undefined || secret.type === "" ? "Opaque" : secret.type,
+    ...(secret.data === undefined && stringData === undefined ? {} : { data })
+  }
+}
+
+/** Service port defaults (protocol TCP, targetPort = port); clusterIP and type are not set here. */
+export const defaultService = (service: Service): Service =>
+  service.spec?.ports === undefined
+    ? service
+    : {
+        ...service,
+        spec: {
+          ...service.spec,
+          ports: service.spec.ports.map((p) => ({
+            ...p,
+            protocol: p.protocol ?? "TCP",
+            targetPort: p.targetPort ?? p.port
+          }))
+        }
+      }
+
+/** ReplicaSet defaults: `replicas: 1` and the template's pod-spec defaults. */
+export const defaultReplicaSet = (rs: ReplicaSet): ReplicaSet => ({
+  ...rs,
+  spec: {
+    ...rs.spec,
+    replicas: rs.spec.replicas ?? 1,
+    template: { ...rs.spec.template, spec: defaultPodSpec(rs.spec.template.spec) }
+  }
+})
+
+/** Node defaults: `allocatable` defaults to `capacity`; resource lists written canonically. */
+export const defaultNode = (node: Node): Node => {
+  const status = node.status
+  if (status === undefined) return node
+  const capacity = status.capacity === undefined ? undefined : defaultResourceList(status.capacity)
+  const allocatable = status.allocatable === undefined ? capacity : defaultResourceList(status.allocatable)
+  return {
+    ...node,
+    status: {
+      ...status,
+      ...(capacity === undefined ? {} : { capacity }),
+      ...(allocatable === undefined ? {} : { allocatable })
+    }
+  }
+}
+
+/** The label every namespace carries (`kubernetes.io/metadata.name`). */
+export const NamespaceNameLabel = "kubernetes.io/metadata.name"
+
+/** Namespace defaults: the `kubernetes` finalizer and the name label. */
+export const defaultNamespace = (ns: Namespace): Namespace => {
+  const finalizers = ns.spec?.finalizers ?? []
+  const name = ns.metadata.name ?? ""
+  return {
+    ...ns,
+    metadata: { ...ns.metadata, labels: { ...ns.metadata.labels, [NamespaceNameLabel]: name } },
+    spec: { ...ns.spec, finalizers: finalizers.includes("kubernetes") ? finalizers : [...finalizers, "kubernetes"] }
+  }
+}
+
+/** ConfigMaps have no defaults; kept for symmetry with the strategy table. */
+export const defaultConfigMap = (cm: ConfigMap): ConfigMap => cm
+
+/** The defaulting for any object by kind (unknown kinds are returned unchanged). */
+export const defaultObject = (object: KubeObject): KubeObject => {
+  switch (object.kind) {
+    case "Pod":
+      return defaultPod(object as Pod)
+    case "Secret":
+      return defaultSecret(object as Secret)
+    case "Service":
+      return defaultService(object as Service)
+    case "ReplicaSet":
+      return defaultReplicaSet(object as ReplicaSet)
+    case "Node":
+      return defaultNode(object as Node)
+    case "Namespace":
+      return defaultNamespace(object as Namespace)
+    default:
+      return object
+  }
+}
