@@ -1,0 +1,143 @@
+/**
+ * Request bodies: read with the apiserver's 3 MiB limit, then parsed as JSON or YAML according to
+ * the Content-Type. Malformed input is a 400 BadRequest, an unknown media type a 415, an oversized
+ * body a 413; nothing here can become a 500.
+ */
+import { ApiFailure, BadRequest } from "@podlet/core/api/Errors"
+import { Effect } from "effect"
+import { parseAllDocuments } from "yaml"
+
+/** The apiserver's request body limit (3 MiB). */
+export const maxBodyBytes = 3 * 1024 * 1024
+
+/** The media type of a Content-Type or Accept entry, lower-cased, without parameters. */
+export const mediaType = (header: string | null | undefined): string =>
+  (header ?? "").split(";")[0]!.trim().toLowerCase()
+
+/** Media types accepted for whole objects (POST, PUT, DeleteOptions). */
+export const objectMediaTypes = ["application/json", "application/yaml"] as const
+
+const unsupported = (contentType: string, accepted: ReadonlyArray<string>) =>
+  new ApiFailure({
+    code: 415,
+    reason: "UnsupportedMediaType",
+    message: `the body of the request was in an unknown format - accepted media types include: ${accepted.join(", ")}${
+      contentType === "" ? "" : ` (got ${contentType})`
+    }`
+  })
+
+const tooLarge = () =>
+  new ApiFailure({
+    code: 413,
+    reason: "RequestEntityTooLarge",
+    message: `Request entity too large: limit is ${maxBodyBytes}`
+  })
+
+const readLimited = async (request: Request): Promise<Uint8Array | "too-large"> => {
+  const declared = Number(request.headers.get("content-length") ?? "0")
+  if (declared > maxBodyBytes) return "too-large"
+  if (request.body === null) return new Uint8Array()
+  const reader = request.body.getReader()
+  const chunks: Array<Uint8Array> = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > maxBodyBytes) {
+      await reader.cancel()
+      return "too-large"
+    }
+    chunks.push(value)
+  }
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return bytes
+}
+
+/** The body as text, at most 3 MiB (413 beyond). */
+export const readBodyText = (request: Request): Effect.Effect<string, ApiFailure | BadRequest> =>
+  Effect.gen(function* () {
+    const bytes = yield* Effect.tryPromise({
+      try: () => readLimited(request),
+      catch: (e) => new BadRequest({ message: `unable to read the request body: ${String(e)}` })
+    })
+    if (bytes === "too-large") return yield* tooLarge()
+    return yield* Effect.try({
+      try: () => new TextDecoder("utf-8", { fatal: true }).decode(bytes),
+      catch: () => new BadRequest({ message: "the request body is not valid UTF-8" })
+    })
+  })
+
+/** Parses JSON text; a syntax error is a 400 with the parser's message. */
+export const parseJson = (text: string): Effect.Effect<unknown, BadRequest> =>
+  Effect.try({
+    try: () => JSON.parse(text) as unknown,
+    catch: (e) => new BadRequest({ message: `json parse error: ${e instanceof Error ? e.message : String(e)}` })
+  })
+
+/** Parses one YAML document (JSON is YAML too); several documents or a syntax error are a 400. */
+export const parseYaml = (text: string): Effect.Effect<unknown, BadRequest> =>
+  Effect.suspend(() => {
+    const docs = parseAllDocuments(text)
+    if (!Array.isArray(docs) || docs.length === 0) return Effect.succeed(null)
+    if (docs.length > 1) return Effect.fail(new BadRequest({ message: "yaml: expected a single document" }))
+    const doc = docs[0]!
+    const error = doc.errors[0]
+    if (error !== undefined) return Effect.fail(new BadRequest({ message: `yaml: ${error.message}` }))
+    return Effect.try({
+      try: () => doc.toJS({ maxAliasCount: 100 }) as unknown,
+      catch: (e) => new BadRequest({ message: `yaml: ${e instanceof Error ? e.message : String(e)}` })
+    })
+  })
+
+/**
+ * Reads and parses a whole-object body (create, update, DeleteOptions). JSON unless the
+ * Content-Type says YAML; a missing Content-Type is read as JSON.
+ */
+export const readObjectBody = (request: Request): Effect.Effect<unknown, ApiFailure | BadRequest> =>
+  Effect.gen(function* () {
+    const type = mediaType(request.headers.get("content-type"))
+    if (type !== "" && type !== "application/json" && type !== "application/yaml" && type !== "*/*") {
+      return yield* unsupported(type, objectMediaTypes)
+    }
+    const text = yield* readBodyText(request)
+    if (text.trim() === "") return undefined
+    return yield* type === "application/yaml" ? parseYaml(text) : parseJson(text)
+  })
+
+/** How a PATCH body is applied, from its Content-Type. */
+export type PatchKind = "merge" | "json" | "strategic" | "apply"
+
+/** The patch media types, in the order the apiserver lists them. */
+export const patchMediaTypes = [
+  "application/json-patch+json",
+  "application/merge-patch+json",
+  "application/strategic-merge-patch+json",
+  "application/apply-patch+yaml"
+] as const
+
+const patchKinds: Readonly<Record<string, PatchKind>> = {
+  "application/json-patch+json": "json",
+  "application/merge-patch+json": "merge",
+  "application/strategic-merge-patch+json": "strategic",
+  "application/apply-patch+yaml": "apply"
+}
+
+/** Reads a PATCH body: the patch kind from the Content-Type (415 otherwise) and the parsed patch. */
+export const readPatchBody = (
+  request: Request
+): Effect.Effect<{ readonly kind: PatchKind; readonly patch: unknown }, ApiFailure | BadRequest> =>
+  Effect.gen(function* () {
+    const type = mediaType(request.headers.get("content-type"))
+    const kind = patchKinds[type]
+    if (kind === undefined) return yield* unsupported(type, patchMediaTypes)
+    const text = yield* readBodyText(request)
+    if (text.trim() === "") return yield* new BadRequest({ message: "the patch body is empty" })
+    const patch = yield* kind === "apply" ? parseYaml(text) : parseJson(text)
+    return { kind, patch }
+  })

@@ -1,0 +1,269 @@
+/**
+ * The generic resource handlers of one group-version (`/api/v1`, `/apis/apps/v1`, ...): GET, LIST,
+ * WATCH, POST, PUT, PATCH, DELETE and deletecollection on every resource the group serves, the
+ * `status` subresource, cluster-wide lists, and the group-version's APIResourceList. Each handler
+ * decodes the request, calls the ObjectStore once, and encodes the answer.
+ */
+import { BadRequest, Invalid } from "@podlet/core/api/Errors"
+import type { KubeObject } from "@podlet/core/api/Meta"
+import { apiVersionOf } from "@podlet/core/api/Resources"
+import { ObjectStore } from "@podlet/core/services/ObjectStore"
+import { Clock, Effect } from "effect"
+import { Hono } from "hono"
+import { readObjectBody, readPatchBody } from "./Body.js"
+import { apiResourceList } from "./Discovery.js"
+import { type ApiRuntime, respond } from "./Edge.js"
+import { outputFor } from "./Negotiate.js"
+import { deleteOptions, includeObject, isWatch, listOptions, watchOptions, writeOptions } from "./Query.js"
+import { listResponse, objectResponse, type Rendering, statusResponse } from "./Respond.js"
+import { methodNotAllowedStatus, notFoundStatus } from "./StatusResponse.js"
+import { type GroupVersion, resolveTarget, type Target } from "./Target.js"
+import { watchResponse } from "./Watch.js"
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/**
+ * The object a write body describes, checked against the URL: kind and apiVersion default to the
+ * endpoint's (as the apiserver's decoder does) and must match it; the namespace comes from the URL;
+ * a name in the URL must match the body's.
+ */
+export const objectFromBody = (
+  target: Target,
+  body: unknown,
+  urlName: string | undefined
+): Effect.Effect<KubeObject, BadRequest> => {
+  const r = target.resource
+  const expected = apiVersionOf(r)
+  const reject = (message: string) => Effect.fail(new BadRequest({ message }))
+  if (!isRecord(body)) {
+    return reject(`${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: the body must be an object`)
+  }
+  const { apiVersion = expected, kind = r.kind, metadata = {} } = body
+  if (apiVersion !== expected) {
+    return reject(
+      `the API version in the data (${String(apiVersion)}) does not match the expected API version (${expected})`
+    )
+  }
+  if (kind !== r.kind) {
+    return reject(
+      `${String(kind)} in version "${r.version}" cannot be handled as a ${r.kind}: the kind does not match the endpoint`
+    )
+  }
+  if (!isRecord(metadata)) {
+    return reject(`${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: metadata must be an object`)
+  }
+  const meta: Record<string, unknown> = { ...metadata }
+  if (r.namespaced) {
+    const ns = meta["namespace"]
+    if (ns !== undefined && ns !== "" && ns !== target.namespace) {
+      return reject("the namespace of the provided object does not match the namespace sent on the request")
+    }
+    meta["namespace"] = target.namespace
+  } else {
+    delete meta["namespace"]
+  }
+  if (urlName !== undefined) {
+    const name = meta["name"]
+    if (name !== undefined && name !== "" && name !== urlName) {
+      return reject(`the name of the object (${String(name)}) does not match the name on the URL (${urlName})`)
+    }
+    meta["name"] = urlName
+  }
+  return Effect.succeed({ ...body, apiVersion: expected, kind: r.kind, metadata: meta } as KubeObject)
+}
+
+const renderingOf = (request: Request, query: URLSearchParams) =>
+  Effect.gen(function* () {
+    const output = outputFor(request.headers.get("accept"))
+    const include = yield* includeObject(query)
+    const now = yield* Clock.currentTimeMillis
+    return { output, include, now } satisfies Rendering
+  })
+
+const methodNotAllowed = Effect.sync(() => statusResponse(methodNotAllowedStatus()))
+
+const list = (target: Target, request: Request, query: URLSearchParams) =>
+  Effect.gen(function* () {
+    const store = yield* ObjectStore
+    const rendering = yield* renderingOf(request, query)
+    const options = yield* listOptions(target.namespace, query)
+    const result = yield* store.list(target.resource.resource, options)
+    const metadata = {
+      resourceVersion: result.resourceVersion,
+      ...(result.continue === undefined || result.continue === "" ? {} : { continue: result.continue }),
+      ...(result.remainingItemCount === undefined ? {} : { remainingItemCount: result.remainingItemCount })
+    }
+    return listResponse(target.resource, result.items, metadata, rendering)
+  })
+
+const watch = (target: Target, request: Request, query: URLSearchParams) =>
+  Effect.gen(function* () {
+    const store = yield* ObjectStore
+    const rendering = yield* renderingOf(request, query)
+    const { options, timeoutSeconds } = yield* watchOptions(target.namespace, target.name, query)
+    // selectors are checked before the 200 goes out, so a bad one is a 400 rather than an ERROR event
+    yield* store.list(target.resource.resource, {
+      ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+      ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
+      ...(options.fieldSelector === undefined ? {} : { fieldSelector: options.fieldSelector }),
+      limit: 1
+    })
+    return yield* watchResponse({
+      resource: target.resource,
+      options,
+      output: rendering.output,
+      include: rendering.include,
+      timeoutSeconds
+    })
+  })
+
+const get = (target: Target, name: string, request: Request, query: URLSearchParams) =>
+  Effect.gen(function* () {
+    const store = yield* ObjectStore
+    const rendering = yield* renderingOf(request, query)
+    const object = yield* store.get(target.resource.resource, target.namespace, name)
+    return objectResponse(target.resource, object, rendering)
+  })
+
+const create = (target: Target, request: Request, query: URLSearchParams) =>
+  Effect.gen(function* () {
+    const store = yield* ObjectStore
+    const rendering = yield* renderingOf(request, query)
+    const options = yield* writeOptions(query, "Create")
+    const body = yield* readObjectBody(request)
+    const object = yield* objectFromBody(target, body, undefined)
+    const result = yield* store.create(target.resource.resource, object, options)
+    return objectResponse(target.resource, result.object, rendering, 201, result.warnings)
+  })
+
+const update = (target: Target, name: string, request: Request, query: URLSearchParams) =>
+  Effect.gen(function* () {
+    const store = yield* ObjectStore
+    const rendering = yield* renderingOf(request, query)
+    const options = yield* writeOptions(query, "Update")
+    const body = yield* readObjectBody(request)
+    const object = yield* objectFromBody(target, body, name)
+    const result =
+      target.subresource === "status"
+        ? yield* store.updateStatus(target.resource.resource, object, options)
+        : yield* store.update(target.resource.resource, object, options)
+    return objectResponse(target.resource, result.object, rendering, 200, result.warnings)
+  })
+
+const fieldManagerRequired = () =>
+  new Invalid({
+    resource: "",
+    group: "meta.k8s.io",
+    kind: "PatchOptions",
+    name: "",
+    causes: [
+      { reason: "FieldValueRequired", message: "Required value: is required for apply patch", field: "fieldManager" }
+    ]
+  })
+
+const patch = (target: Target, name: string, request: Request, query: URLSearchParams) =>
+  Effect.gen(function* () {
+    const store = yield* ObjectStore
+    const rendering = yield* renderingOf(request, query)
+    const options = yield* writeOptions(query, "Patch")
+    const body = yield* readPatchBody(request)
+    const r = target.resource
+    const sub = target.subresource === "status" ? { subresource: "status" as const } : {}
+    if (body.kind !== "apply") {
+      const result = yield* store.patch(r.resource, target.namespace, name, body.kind, body.patch, {
+        ...options,
+        ...sub
+      })
+      return objectResponse(r, result.object, rendering, 200, result.warnings)
+    }
+    // server-side apply, simplified: create when absent, else a strategic merge of the applied configuration
+    if (!query.get("fieldManager")) return yield* fieldManagerRequired()
+    const applied = yield* objectFromBody(target, body.patch, name)
+    const exists = yield* store.get(r.resource, target.namespace, name).pipe(
+      Effect.as(true),
+      Effect.catchTag("NotFound", () => Effect.succeed(false))
+    )
+    if (!exists && target.subresource === undefined) {
+      const created = yield* store.create(r.resource, applied, options)
+      return objectResponse(r, created.object, rendering, 201, created.warnings)
+    }
+    const result = yield* store.patch(r.resource, target.namespace, name, "strategic", applied, { ...options, ...sub })
+    return objectResponse(r, result.object, rendering, 200, result.warnings)
+  })
+
+const remove = (target: Target, name: string, request: Request, query: URLSearchParams) =>
+  Effect.gen(function* () {
+    const store = yield* ObjectStore
+    const rendering = yield* renderingOf(request, query)
+    const body = yield* readObjectBody(request)
+    const options = yield* deleteOptions(body, query)
+    const result = yield* store.delete(target.resource.resource, target.namespace, name, options as never)
+    return objectResponse(target.resource, result.object, rendering, 200)
+  })
+
+const removeCollection = (target: Target, request: Request, query: URLSearchParams) =>
+  Effect.gen(function* () {
+    const store = yield* ObjectStore
+    const rendering = yield* renderingOf(request, query)
+    const body = yield* readObjectBody(request)
+    const options = yield* deleteOptions(body, query)
+    const selection = yield* listOptions(target.namespace, query)
+    const { limit: _limit, continue: _continue, ...all } = selection
+    const current = yield* store.list(target.resource.resource, all)
+    const deleted: Array<KubeObject> = []
+    for (const item of current.items) {
+      const result = yield* store
+        .delete(target.resource.resource, item.metadata.namespace, item.metadata.name ?? "", options as never)
+        .pipe(Effect.catchTag("NotFound", () => Effect.succeed(undefined)))
+      if (result !== undefined) deleted.push(result.object)
+    }
+    const rv = yield* store.resourceVersion
+    return listResponse(target.resource, deleted, { resourceVersion: rv }, rendering)
+  })
+
+/** Dispatches a request on a resolved target by method. */
+export const handleResource = (target: Target, request: Request) => {
+  const query = new URL(request.url).searchParams
+  const { name } = target
+  const clusterWide = target.resource.namespaced && target.namespace === undefined
+  switch (request.method) {
+    case "GET":
+    case "HEAD":
+      if (target.watchPath || (isWatch(query) && target.subresource === undefined)) return watch(target, request, query)
+      return name === undefined ? list(target, request, query) : get(target, name, request, query)
+    case "POST":
+      return name === undefined && !clusterWide ? create(target, request, query) : methodNotAllowed
+    case "PUT":
+      return name === undefined ? methodNotAllowed : update(target, name, request, query)
+    case "PATCH":
+      return name === undefined ? methodNotAllowed : patch(target, name, request, query)
+    case "DELETE":
+      if (name !== undefined)
+        return target.subresource === undefined ? remove(target, name, request, query) : methodNotAllowed
+      return clusterWide ? methodNotAllowed : removeCollection(target, request, query)
+    default:
+      return methodNotAllowed
+  }
+}
+
+const pathSegments = (path: string, prefix: string): ReadonlyArray<string> | undefined => {
+  const rest = path.slice(prefix.length).replace(/^\/+/, "")
+  try {
+    return rest.split("/").map(decodeURIComponent)
+  } catch {
+    return undefined
+  }
+}
+
+/** The sub-app of one group-version, mounted at its prefix. */
+export const groupVersionApp = (gv: GroupVersion, runtime: ApiRuntime): Hono => {
+  const app = new Hono()
+  app.get("/", (c) => c.json(apiResourceList(gv)))
+  app.all("*", (c) => {
+    const segments = pathSegments(c.req.path, gv.prefix)
+    const target = segments === undefined ? undefined : resolveTarget(gv, segments)
+    if (target === undefined) return statusResponse(notFoundStatus())
+    return respond(runtime, handleResource(target, c.req.raw))
+  })
+  return app
+}

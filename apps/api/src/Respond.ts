@@ -1,0 +1,115 @@
+/**
+ * Encoding responses: objects and lists as JSON, YAML, a Table or partial metadata (per the Accept
+ * header), every object with `kind` and `apiVersion`; `Warning: 299` headers for field-validation
+ * warnings; Status bodies for errors.
+ */
+import type { KubeObject, ListMeta, Status } from "@podlet/core/api/Meta"
+import { apiVersionOf, type ResourceType } from "@podlet/core/api/Resources"
+import { stringify } from "yaml"
+import { contentTypeOf, type Output } from "./Negotiate.js"
+import { printerFor } from "./Printers.js"
+import { type IncludeObject, partialMetadata, toTable } from "./Table.js"
+
+/** The object with `apiVersion` and `kind` of its resource type, first. */
+export const withTypeMeta = <T extends KubeObject>(resource: ResourceType, object: T): T => {
+  const { apiVersion: _a, kind: _k, ...rest } = object
+  return { apiVersion: apiVersionOf(resource), kind: resource.kind, ...rest } as unknown as T
+}
+
+/** `Warning: 299 - "unknown field \"spec.foo\""`, inner quotes and backslashes escaped. */
+export const warningHeader = (text: string): string => `299 - "${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`
+
+const headersFor = (output: Output, warnings: ReadonlyArray<string>): Headers => {
+  const headers = new Headers({ "content-type": contentTypeOf(output) })
+  for (const w of warnings) headers.append("warning", warningHeader(w))
+  return headers
+}
+
+const encode = (output: Output, body: unknown): string =>
+  output === "yaml" ? stringify(body, { aliasDuplicateObjects: false }) : JSON.stringify(body)
+
+/** A JSON response with a status code. */
+export const jsonResponse = (body: unknown, status = 200, headers?: Readonly<Record<string, string>>): Response => {
+  const h = new Headers(headers)
+  if (!h.has("content-type")) h.set("content-type", "application/json")
+  return new Response(JSON.stringify(body), { status, headers: h })
+}
+
+/** A Status body with its code. */
+export const statusResponse = (status: Status): Response => jsonResponse(status, status.code)
+
+export interface Rendering {
+  readonly output: Output
+  readonly include: IncludeObject
+  /** epoch ms, for the ages in Tables */
+  readonly now: number
+}
+
+/** One object (GET, and the results of writes). */
+export const objectResponse = (
+  resource: ResourceType,
+  object: KubeObject,
+  rendering: Rendering,
+  status = 200,
+  warnings: ReadonlyArray<string> = []
+): Response => {
+  const typed = withTypeMeta(resource, object)
+  const headers = headersFor(rendering.output, warnings)
+  switch (rendering.output) {
+    case "table": {
+      const table = toTable(
+        printerFor(resource.resource),
+        [typed],
+        {
+          ...(typed.metadata.resourceVersion === undefined ? {} : { resourceVersion: typed.metadata.resourceVersion })
+        },
+        rendering.now,
+        rendering.include
+      )
+      return new Response(JSON.stringify(table), { status, headers })
+    }
+    case "partial":
+      return new Response(JSON.stringify(partialMetadata(typed)), { status, headers })
+    default:
+      return new Response(encode(rendering.output, typed), { status, headers })
+  }
+}
+
+/** A list (`PodList`), or a Table / PartialObjectMetadataList of it. */
+export const listResponse = (
+  resource: ResourceType,
+  items: ReadonlyArray<KubeObject>,
+  metadata: ListMeta,
+  rendering: Rendering
+): Response => {
+  const typed = items.map((o) => withTypeMeta(resource, o))
+  switch (rendering.output) {
+    case "table":
+      return jsonResponse(
+        toTable(printerFor(resource.resource), typed, metadata, rendering.now, rendering.include),
+        200,
+        { "content-type": contentTypeOf("table") }
+      )
+    case "partial":
+      return jsonResponse(
+        {
+          kind: "PartialObjectMetadataList",
+          apiVersion: "meta.k8s.io/v1",
+          metadata,
+          items: typed.map(partialMetadata)
+        },
+        200,
+        { "content-type": "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io" }
+      )
+    default:
+      return new Response(
+        encode(rendering.output, {
+          kind: `${resource.kind}List`,
+          apiVersion: apiVersionOf(resource),
+          metadata,
+          items: typed
+        }),
+        { headers: { "content-type": contentTypeOf(rendering.output) } }
+      )
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * What a resource URL names: the resource type, the namespace, the object name and the
+ * subresource, from the path segments under a group-version prefix (`/api/v1`, `/apis/apps/v1`).
+ * Pure, so the routing rules are table-tested; the handlers only dispatch on the result.
+ */
+import type { ResourceType } from "@podlet/core/api/Resources"
+import { apiVersionOf, Resources } from "@podlet/core/api/Resources"
+
+/** A group-version podlet serves and its resources. */
+export interface GroupVersion {
+  readonly group: string
+  readonly version: string
+  /** `v1` or `apps/v1` */
+  readonly groupVersion: string
+  /** `/api/v1` or `/apis/apps/v1` */
+  readonly prefix: string
+  readonly resources: ReadonlyArray<ResourceType>
+}
+
+const groupVersions = (): ReadonlyArray<GroupVersion> => {
+  const byGv = new Map<string, Array<ResourceType>>()
+  for (const r of Resources) {
+    const gv = apiVersionOf(r)
+    byGv.set(gv, [...(byGv.get(gv) ?? []), r])
+  }
+  return [...byGv.entries()].map(([groupVersion, resources]) => {
+    const { group, version } = resources[0]!
+    return {
+      group,
+      version,
+      groupVersion,
+      prefix: group === "" ? `/api/${version}` : `/apis/${group}/${version}`,
+      resources
+    }
+  })
+}
+
+/** Every group-version, the core group first. */
+export const GroupVersions: ReadonlyArray<GroupVersion> = groupVersions()
+
+/** Subresources served per resource (`status` where the resource has one). */
+export const subresourcesOf = (r: ResourceType): ReadonlyArray<string> => (r.hasStatus ? ["status"] : [])
+
+/** A resolved resource URL. `namespace` is undefined for cluster-scoped objects and cluster-wide lists. */
+export interface Target {
+  readonly resource: ResourceType
+  readonly namespace?: string
+  readonly name?: string
+  readonly subresource?: string
+  /** the legacy `/watch/` path form */
+  readonly watchPath: boolean
+}
+
+/**
+ * Resolves the segments after a group-version prefix, e.g. `["namespaces","default","pods","web","status"]`.
+ * Undefined when no served resource matches (a 404).
+ */
+export const resolveTarget = (gv: GroupVersion, segments: ReadonlyArray<string>): Target | undefined => {
+  const watchPath = segments[0] === "watch"
+  const rest = watchPath ? segments.slice(1) : segments
+  const find = (name: string | undefined) => gv.resources.find((r) => r.resource === name)
+  const withSub = (target: Target, sub: string | undefined): Target | undefined => {
+    if (sub === undefined) return target
+    if (watchPath || !subresourcesOf(target.resource).includes(sub)) return undefined
+    return { ...target, subresource: sub }
+  }
+  if (rest.some((s) => s === "")) return undefined
+  if (rest[0] === "namespaces" && rest.length >= 3) {
+    const namespaced = find(rest[2])
+    if (namespaced?.namespaced) {
+      if (rest.length > 5) return undefined
+      const base: Target = {
+        resource: namespaced,
+        namespace: rest[1]!,
+        ...(rest[3] === undefined ? {} : { name: rest[3] }),
+        watchPath
+      }
+      return withSub(base, rest[4])
+    }
+  }
+  const resource = find(rest[0])
+  if (resource === undefined || rest.length > 3) return undefined
+  if (resource.namespaced) return rest.length === 1 ? { resource, watchPath } : undefined
+  const base: Target = { resource, ...(rest[1] === undefined ? {} : { name: rest[1] }), watchPath }
+  return withSub(base, rest[2])
+}

@@ -1,0 +1,74 @@
+/**
+ * Watch responses (§7): newline-delimited WatchEvent JSON over a streamed body whose headers go out
+ * at once. Objects carry kind and apiVersion; with the Table Accept each event holds a one-row Table
+ * (column definitions only in the first); a too-old resourceVersion ends the stream with an ERROR
+ * event (410 Expired); an idle stream gets a bare newline every 10 s so clients that give up after
+ * 30 s of silence stay connected; `timeoutSeconds` closes the stream.
+ */
+import type { ApiError } from "@podlet/core/api/Errors"
+import type { KubeObject, WatchEvent } from "@podlet/core/api/Meta"
+import type { ResourceType } from "@podlet/core/api/Resources"
+import { ObjectStore, type WatchOptions } from "@podlet/core/services/ObjectStore"
+import { Clock, Duration, Effect, Stream } from "effect"
+import { contentTypeOf, type Output } from "./Negotiate.js"
+import { printerFor } from "./Printers.js"
+import { withTypeMeta } from "./Respond.js"
+import { toStatus } from "./StatusResponse.js"
+import { type IncludeObject, toTable } from "./Table.js"
+
+/** Interval of the keep-alive newline on idle watch streams. */
+export const keepAliveInterval = Duration.seconds(10)
+
+export interface WatchRequest {
+  readonly resource: ResourceType
+  readonly options: WatchOptions
+  readonly output: Output
+  readonly include: IncludeObject
+  readonly timeoutSeconds: number | undefined
+}
+
+const line = (event: unknown) => `${JSON.stringify(event)}\n`
+
+/** The watch stream as text lines, ending after an ERROR event or `timeoutSeconds`. */
+export const watchLines = (request: WatchRequest): Stream.Stream<string, never, ObjectStore> =>
+  Stream.unwrap(
+    Effect.gen(function* () {
+      const store = yield* ObjectStore
+      const printer = printerFor(request.resource.resource)
+      let headers = true
+      const encodeEvent = (event: WatchEvent<KubeObject>) =>
+        Effect.map(Clock.currentTimeMillis, (now) => {
+          if (event.type === "ERROR") return line(event)
+          const object = withTypeMeta(request.resource, event.object)
+          if (request.output !== "table") return line({ type: event.type, object })
+          const rv = object.metadata.resourceVersion
+          const metadata = rv === undefined ? {} : { resourceVersion: rv }
+          const rows = event.type === "BOOKMARK" ? [] : [object]
+          const table = toTable(printer, rows, metadata, now, request.include, headers)
+          headers = false
+          return line({ type: event.type, object: table })
+        })
+      const events = store.watch(request.resource.resource, request.options).pipe(
+        Stream.mapEffect(encodeEvent),
+        Stream.catch((error: ApiError) => Stream.succeed(line({ type: "ERROR", object: toStatus(error) })))
+      )
+      const keepAlive = Stream.tick(keepAliveInterval).pipe(
+        Stream.drop(1),
+        Stream.map(() => "\n")
+      )
+      const merged = Stream.merge(events, keepAlive, { haltStrategy: "left" })
+      return request.timeoutSeconds === undefined
+        ? merged
+        : merged.pipe(Stream.interruptWhen(Effect.sleep(Duration.seconds(request.timeoutSeconds))))
+    })
+  )
+
+/** The streamed 200 response of a watch; the body runs in the caller's Effect context. */
+export const watchResponse = (request: WatchRequest): Effect.Effect<Response, never, ObjectStore> =>
+  Effect.map(Stream.toReadableStreamEffect(watchLines(request).pipe(Stream.encodeText)), (body) => {
+    const contentType = request.output === "table" ? contentTypeOf("table") : "application/json"
+    return new Response(body, {
+      status: 200,
+      headers: { "content-type": contentType, "cache-control": "no-cache, private", "transfer-encoding": "chunked" }
+    })
+  })

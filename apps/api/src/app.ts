@@ -1,0 +1,42 @@
+/**
+ * The podlet API as a Hono app: Kubernetes discovery, OpenAPI, health, and one sub-app per
+ * group-version serving every resource of core's resource table. `makeApp` takes the runtime the
+ * handlers run on; the Node and Worker entries only wire a runtime and a server to it.
+ */
+import { Hono } from "hono"
+import { discoveryApp } from "./Discovery.js"
+import type { ApiRuntime } from "./Edge.js"
+import { openApiApp } from "./OpenApi.js"
+import { groupVersionApp } from "./ResourceApp.js"
+import { jsonResponse, statusResponse } from "./Respond.js"
+import { internalErrorStatus, notFoundStatus } from "./StatusResponse.js"
+import { GroupVersions } from "./Target.js"
+
+export interface AppDeps {
+  /** runs handlers against the cluster's services (e.g. `ManagedRuntime.make(StoreMemory.layer)`) */
+  readonly runtime: ApiRuntime
+}
+
+const healthApp = (): Hono => {
+  const app = new Hono()
+  for (const path of ["/healthz", "/readyz", "/livez"]) {
+    app.get(path, (c) => c.text("ok"))
+    app.get(`${path}/*`, (c) => c.text("ok"))
+  }
+  return app
+}
+
+/** The API app over a runtime. */
+export const makeApp = (deps: AppDeps): Hono => {
+  const app = new Hono()
+  app.route("/", healthApp())
+  app.route("/", discoveryApp())
+  app.route("/", openApiApp())
+  for (const gv of GroupVersions) app.route(gv.prefix, groupVersionApp(gv, deps.runtime))
+  app.notFound(() => statusResponse(notFoundStatus()))
+  app.onError((error) => {
+    console.error("podlet api: unhandled error", error)
+    return jsonResponse(internalErrorStatus(error instanceof Error ? error.message : String(error)), 500)
+  })
+  return app
+}

@@ -1,0 +1,64 @@
+/**
+ * The Node entry (`npm run serve`): builds the cluster's runtime from the chosen store, serves the
+ * API on loopback with @hono/node-server, writes `.podlet/kubeconfig` and prints the URL. Wiring only.
+ */
+import { mkdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { serve } from "@hono/node-server"
+import { ObjectStoreLive } from "@podlet/core/layers/ObjectStoreLive"
+import { StoreMemory } from "@podlet/core/layers/StoreMemory"
+import type { ObjectStore } from "@podlet/core/services/ObjectStore"
+import { BackendSqlite } from "@podlet/platform-node"
+import { Layer, ManagedRuntime } from "effect"
+import { makeApp } from "./app.js"
+import { kubeconfigYaml } from "./Kubeconfig.js"
+import { isLoopback, parseServeFlags, type StoreChoice } from "./ServeFlags.js"
+
+const flags = parseServeFlags(process.argv.slice(2))
+if (typeof flags === "string") {
+  console.error(flags)
+  process.exit(2)
+}
+if (!isLoopback(flags.host)) {
+  console.error(`refusing to listen on ${flags.host}: without authentication podlet serves loopback only`)
+  process.exit(2)
+}
+
+const stateDir = join(process.env["INIT_CWD"] ?? process.cwd(), ".podlet")
+mkdirSync(stateDir, { recursive: true })
+const store: StoreChoice = flags.store ?? { kind: "sqlite", path: join(stateDir, "cluster.db") }
+const storeLayer: Layer.Layer<ObjectStore, unknown> =
+  store.kind === "memory"
+    ? StoreMemory.layer
+    : ObjectStoreLive.layer.pipe(Layer.provide(BackendSqlite.layer({ path: store.path })))
+
+const runtime = ManagedRuntime.make(storeLayer)
+await runtime.context().catch((error: unknown) => {
+  console.error(`podlet: cannot open the store: ${String(error)}`)
+  process.exit(1)
+})
+const app = makeApp({ runtime })
+
+const server = serve({ fetch: app.fetch, hostname: flags.host, port: flags.port }, (info) => {
+  const host = flags.host.includes(":") && !flags.host.startsWith("[") ? `[${flags.host}]` : flags.host
+  const url = `http://${host}:${info.port}`
+  const kubeconfig = join(stateDir, "kubeconfig")
+  writeFileSync(kubeconfig, kubeconfigYaml(url))
+  console.log(`podlet API at ${url} (store: ${store.kind === "memory" ? "memory" : `sqlite ${store.path}`})`)
+  console.log(`kubeconfig: ${kubeconfig}`)
+})
+
+server.on("error", (error: NodeJS.ErrnoException) => {
+  console.error(
+    error.code === "EADDRINUSE" ? `podlet: ${flags.host}:${flags.port} is already in use` : `podlet: ${error.message}`
+  )
+  process.exit(1)
+})
+
+const shutdown = () => {
+  server.close()
+  if ("closeAllConnections" in server) server.closeAllConnections()
+  void runtime.dispose().then(() => process.exit(0))
+}
+process.once("SIGINT", shutdown)
+process.once("SIGTERM", shutdown)
