@@ -113,6 +113,19 @@ export const makeImageInfo = (image: string, config?: Partial<ImageConfig>, size
   }
 }
 
+const catalogueByRepository = new Map<string, CatalogueEntry>()
+for (const entry of defaultCatalogue) {
+  const parsed = parseImageRef(entry.name)
+  if (parsed !== undefined) catalogueByRepository.set(parsed.repository, entry)
+}
+
+/** The `ImageInfo` of an image by the default catalogue (any tag); an empty config for other images. */
+export const catalogueImageInfo = (image: string): ImageInfo => {
+  const parsed = parseImageRef(image)
+  const entry = parsed === undefined ? undefined : catalogueByRepository.get(parsed.repository)
+  return makeImageInfo(image, entry?.config, entry?.size)
+}
+
 const registryHost = (domain: string): string => (domain === "docker.io" ? "registry-1.docker.io" : domain)
 
 /** containerd's message when the reference does not exist in the registry. */

@@ -143,10 +143,10 @@ export class SimNetwork {
     const ip = intToIp(ipInt)
     const hosts = new Map<string, string>()
     for (const alias of options.hostAliases ?? []) {
-      for (const name of alias.hostnames) if (!hosts.has(name)) hosts.set(name, alias.ip)
+      for (const name of alias.hostnames) if (!hosts.has(name.toLowerCase())) hosts.set(name.toLowerCase(), alias.ip)
     }
-    hosts.set(options.hostname, ip)
-    if (options.fqdn !== undefined) hosts.set(options.fqdn, ip)
+    hosts.set(options.hostname.toLowerCase(), ip)
+    if (options.fqdn !== undefined) hosts.set(options.fqdn.toLowerCase(), ip)
     const net: SandboxNet = {
       id: options.sandboxId,
       ip,

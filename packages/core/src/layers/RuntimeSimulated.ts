@@ -1,0 +1,678 @@
+/**
+ * The simulated container runtime: one node's containerd. Containers behave as their YAML says, on
+ * Effect's Clock (virtual under TestClock):
+ * - a shell, a builtin or a script file runs in the shell interpreter (one fiber per process);
+ * - a server (nginx, redis, any program the simulation does not know) binds the container's declared
+ *   ports and the image's exposed ports and runs until signalled: no fiber, only state;
+ * - `node`/`python` with no arguments read an empty stdin and exit 0; an executable the image does not
+ *   have fails to start (`StartError`, 128).
+ * Exit reasons are containerd's: Completed (0), Error, OOMKilled (137, memory above the limit),
+ * StartError (128). SIGTERM goes to the process (a script ignores it unless it traps it, as PID 1
+ * does; a server exits 143); SIGKILL after the grace period is 137.
+ * Each instance has its own filesystem (built on first use, gone with the instance); emptyDir and
+ * hostPath volumes outlive instances; configMap/secret volumes are read-only.
+ * Logs: per instance, the newest 10,000 lines / 1 MiB (`LogBuffer`), timestamped with the Clock.
+ * Per-container state is a few hundred bytes; hot paths are `Effect.fnUntraced` or synchronous.
+ */
+import type { Fiber } from "effect"
+import { Cause, Clock, Deferred, Effect, Layer, PubSub, Scope, Stream } from "effect"
+import type {
+  ContainerConfig,
+  ContainerInfo,
+  ContainerRuntimeState,
+  ExecResult,
+  LogLine,
+  RuntimeEvent,
+  Sandbox,
+  SandboxConfig
+} from "../services/ContainerRuntime.js"
+import { ContainerRuntime, RuntimeError } from "../services/ContainerRuntime.js"
+import type { ImageCache, ImageInfo } from "../services/ImageService.js"
+import type { MemoryFacade, NetworkFacade, ProcessContext, SignalName } from "../sim/Process.js"
+import { Signals, signalNumbers } from "../sim/Process.js"
+import type { FsDir, FsNode } from "../sim/VirtualFs.js"
+import { makeDir, VirtualFs } from "../sim/VirtualFs.js"
+import { catalogueImageInfo } from "./RegistrySimulated.js"
+import { hostsFile, resolvConf } from "./runtime/EtcFiles.js"
+import { fakeDigest } from "./runtime/ImageRef.js"
+import { defaultLogLimits, LogBuffer } from "./runtime/LogBuffer.js"
+import type { Program } from "./runtime/Program.js"
+import { classifyProgram, resolveArgv } from "./runtime/Program.js"
+import { refusesToStart, serverHttp, serverImageFiles, startLines } from "./runtime/Servers.js"
+import type { SimNetwork } from "./SimNetwork.js"
+
+/** The interpreter the runtime runs scripts with (the default is `sim/Interpreter`). */
+export interface ProcessRunner {
+  /** run one process to its exit code */
+  readonly runArgv: (argv: ReadonlyArray<string>, ctx: ProcessContext) => Effect.Effect<number>
+  /** is `name` a shell or builtin the interpreter runs */
+  readonly isCommand: (name: string) => boolean
+}
+
+export interface RuntimeSimulatedOptions {
+  readonly nodeName: string
+  /** the node's pod CIDR, e.g. `10.244.1.0/24` */
+  readonly podCIDR: string
+  /** the cluster's pod network (shared by every node's runtime) */
+  readonly network: SimNetwork
+  /** the node's image store, for image configs and IDs; images absent from it use the default catalogue */
+  readonly images?: ImageCache
+  readonly interpreter: ProcessRunner
+  /** per container instance; default 10,000 lines / 1 MiB */
+  readonly logLimits?: { readonly maxLines: number; readonly maxBytes: number }
+  /** cluster DNS domain for `/etc/resolv.conf`; default `cluster.local` */
+  readonly clusterDomain?: string
+}
+
+interface SandboxState {
+  readonly id: string
+  readonly podUid: string
+  readonly config: SandboxConfig
+  readonly ip: string
+  state: "ready" | "notready"
+  readonly createdAt: number
+  readonly volumes: Map<string, FsNode>
+  /** `/etc/hostname`, `/etc/hosts`, `/etc/resolv.conf` */
+  readonly etc: Readonly<Record<string, string>>
+  readonly containers: Array<Instance>
+}
+
+interface Instance {
+  readonly id: string
+  readonly sandbox: SandboxState
+  readonly config: ContainerConfig
+  readonly image: ImageInfo
+  readonly argv: ReadonlyArray<string>
+  readonly env: Readonly<Record<string, string>>
+  readonly cwd: string
+  state: ContainerRuntimeState
+  readonly createdAt: number
+  startedAt?: number
+  finishedAt?: number
+  exitCode?: number
+  reason?: string
+  message?: string
+  program?: Program
+  fiber?: Fiber.Fiber<unknown, unknown> | undefined
+  signals?: Signals | undefined
+  exited?: Deferred.Deferred<void>
+  fs?: VirtualFs
+  logs?: LogBuffer
+  memory: number
+}
+
+const protocolTcp = (p: { readonly protocol: string }): boolean =>
+  p.protocol === "" || p.protocol.toUpperCase() === "TCP"
+
+const terminationMessageLimit = 4096
+
+/** The simulated `ContainerRuntime` of one node. */
+export const RuntimeSimulated = {
+  layer: (options: RuntimeSimulatedOptions): Layer.Layer<ContainerRuntime> =>
+    Layer.effect(ContainerRuntime, make(options))
+}
+
+const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
+  const clock = yield* Clock.Clock
+  const scope = yield* Effect.scope
+  const pubsub = yield* PubSub.unbounded<RuntimeEvent>()
+  yield* Scope.addFinalizer(scope, PubSub.shutdown(pubsub))
+
+  const { network, interpreter } = options
+  const limits = options.logLimits ?? defaultLogLimits
+  const clusterDomain = options.clusterDomain ?? "cluster.local"
+  const sandboxes = new Map<string, SandboxState>()
+  const byPod = new Map<string, Array<SandboxState>>()
+  const instances = new Map<string, Instance>()
+  /** node-level hostPath directories */
+  const hostPaths = new Map<string, FsDir>()
+  const fallbackImages = new Map<string, ImageInfo>()
+  let counter = 0
+  let execPid = 100
+
+  const now = (): number => clock.currentTimeMillisUnsafe()
+  const newId = (): string => fakeDigest(`${options.nodeName}/${++counter}`).slice(7)
+  const publish = (event: RuntimeEvent): void => {
+    PubSub.publishUnsafe(pubsub, event)
+  }
+
+  const imageOf = (image: string): ImageInfo => {
+    const cached = options.images?.get(image)
+    if (cached !== undefined) return cached
+    let info = fallbackImages.get(image)
+    if (info === undefined) {
+      info = catalogueImageInfo(image)
+      fallbackImages.set(image, info)
+    }
+    return info
+  }
+
+  // ---- logs ------------------------------------------------------------------------------------
+
+  const appendLog = (inst: Instance, stream: "stdout" | "stderr", line: string): void => {
+    inst.logs ??= new LogBuffer(limits.maxLines, limits.maxBytes)
+    inst.logs.append(now(), stream, line)
+  }
+
+  // ---- filesystem ------------------------------------------------------------------------------
+
+  const volumeNode = (sb: SandboxState, volume: string, subPath: string | undefined): FsNode | undefined => {
+    const root = sb.volumes.get(volume)
+    if (root === undefined || subPath === undefined || subPath === "") return root
+    let node: FsNode = root
+    for (const segment of subPath.split("/").filter((s) => s !== "" && s !== ".")) {
+      if (node._tag !== "Dir") return undefined
+      let next = node.entries.get(segment)
+      if (next === undefined) {
+        next = makeDir()
+        node.entries.set(segment, next)
+      }
+      node = next
+    }
+    return node
+  }
+
+  const fsOf = (inst: Instance): VirtualFs => {
+    if (inst.fs !== undefined) return inst.fs
+    const sb = inst.sandbox
+    const program = inst.program
+    const files = program?._tag === "Server" ? { ...sb.etc, ...serverImageFiles[program.server] } : sb.etc
+    const mounts = []
+    for (const m of inst.config.mounts) {
+      const node = volumeNode(sb, m.volume, m.subPath)
+      if (node === undefined) continue
+      const readOnly = m.readOnly || sb.config.volumes.some((v) => v.name === m.volume && v.type === "files")
+      mounts.push({ path: m.mountPath, node, readOnly })
+    }
+    const fs = VirtualFs.make({ files, mounts })
+    if (inst.cwd !== "/") fs.mkdir(inst.cwd, true)
+    inst.fs = fs
+    return fs
+  }
+
+  // ---- process lifecycle -----------------------------------------------------------------------
+
+  /** The process ended: record it, free its ports and memory, tell the PLEG. Idempotent. */
+  const finish = (inst: Instance, exitCode: number, reason: string): void => {
+    if (inst.state !== "running") return
+    inst.state = "exited"
+    inst.finishedAt = now()
+    inst.exitCode = exitCode
+    inst.reason = reason
+    const path = inst.config.terminationMessagePath
+    if (path !== undefined && path !== "" && inst.fs?.isFile(path)) {
+      const text = inst.fs.readFile(path)
+      if (text !== "") inst.message = text.slice(0, terminationMessageLimit)
+    }
+    network.unlistenOwner(inst.sandbox.id, inst.id)
+    inst.memory = 0
+    inst.fiber = undefined
+    inst.signals = undefined
+    if (inst.exited !== undefined) Deferred.doneUnsafe(inst.exited, Effect.void)
+    publish({ type: "ContainerExited", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.finishedAt })
+  }
+
+  /** SIGKILL or OOM kill: the process ends now with `exitCode`. */
+  const kill = (inst: Instance, exitCode: number, reason: string): void => {
+    const fiber = inst.fiber
+    finish(inst, exitCode, reason)
+    fiber?.interruptUnsafe()
+  }
+
+  /** Deliver a signal to the container's main process (stopContainer, `kill 1` from an exec). */
+  const signal = (inst: Instance, sig: SignalName): void => {
+    if (inst.state !== "running") return
+    if (sig === "KILL") {
+      kill(inst, 137, "Error")
+      return
+    }
+    if (inst.program?._tag === "Server") {
+      if (sig === "TERM" || sig === "INT" || sig === "QUIT") kill(inst, 128 + signalNumbers[sig], "Error")
+      return
+    }
+    inst.signals?.deliverUnsafe(sig)
+  }
+
+  const awaitExit = (inst: Instance): Effect.Effect<void> => {
+    if (inst.state !== "running") return Effect.void
+    inst.exited ??= Deferred.makeUnsafe<void>()
+    return Deferred.await(inst.exited)
+  }
+
+  const networkFacade = (inst: Instance): NetworkFacade => {
+    const sandboxId = inst.sandbox.id
+    return {
+      listen: (port) =>
+        Effect.sync(() =>
+          network.listen(sandboxId, { port, owner: inst.id }) ? "ok" : ("bind: Address already in use" as const)
+        ),
+      close: (port) => Effect.sync(() => network.unlisten(sandboxId, port, inst.id)),
+      connect: (host, port) => Effect.sync(() => network.connect(sandboxId, host, port)._tag === "Connected"),
+      resolve: (name) => Effect.sync(() => network.resolve(sandboxId, name)),
+      http: (host, port, path) =>
+        Effect.sync(() => {
+          const result = network.connect(sandboxId, host, port)
+          return result._tag === "Connected" ? httpAnswer(result.listener.owner, path) : undefined
+        })
+    }
+  }
+
+  const memoryFacade = (inst: Instance): MemoryFacade => ({
+    allocate: (bytes) =>
+      Effect.suspend(() => {
+        if (inst.state !== "running") return Effect.interrupt
+        inst.memory += bytes
+        const limit = inst.config.memoryLimit
+        if (limit !== undefined && inst.memory > limit) {
+          kill(inst, 137, "OOMKilled")
+          return Effect.interrupt
+        }
+        return Effect.void
+      }),
+    release: (bytes) =>
+      Effect.sync(() => {
+        inst.memory = Math.max(0, inst.memory - bytes)
+      })
+  })
+
+  const processContext = (
+    inst: Instance,
+    pid: number,
+    stdout: (line: string) => Effect.Effect<void>,
+    stderr: (line: string) => Effect.Effect<void>,
+    signals: Signals
+  ): ProcessContext => ({
+    env: inst.env,
+    hostname: inst.sandbox.config.hostname,
+    cwd: inst.cwd,
+    pid,
+    get fs() {
+      return fsOf(inst)
+    },
+    stdout,
+    stderr,
+    network: networkFacade(inst),
+    memory: memoryFacade(inst),
+    signals,
+    signalProcess: (target, sig) =>
+      Effect.sync(() => {
+        if (target !== 1 || inst.state !== "running") return false
+        signal(inst, sig)
+        return true
+      })
+  })
+
+  const httpAnswer = (owner: string, path: string) => {
+    const target = instances.get(owner)
+    if (target?.program?._tag !== "Server") return undefined
+    return serverHttp(target.program.server, fsOf(target), path)
+  }
+
+  const serverPorts = (inst: Instance, program: Extract<Program, { _tag: "Server" }>): ReadonlyArray<number> => {
+    const ports = new Set<number>(program.ports)
+    for (const p of inst.config.ports) if (protocolTcp(p)) ports.add(p.containerPort)
+    for (const p of inst.image.config.exposedPorts) ports.add(p)
+    return [...ports]
+  }
+
+  const bindFailure = (program: Extract<Program, { _tag: "Server" }>, port: number): string =>
+    program.server === "nginx"
+      ? `nginx: [emerg] bind() to 0.0.0.0:${port} failed (98: Address already in use)`
+      : `listen tcp :${port}: bind: address already in use`
+
+  /** Start the main process; returns once it runs (or has already exited). */
+  const launch = (inst: Instance, program: Extract<Program, { _tag: "Server" | "Exit" | "Interpreter" }>) => {
+    inst.state = "running"
+    inst.startedAt = now()
+    publish({ type: "ContainerStarted", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.startedAt })
+    if (program._tag === "Exit") {
+      finish(inst, program.code, program.code === 0 ? "Completed" : "Error")
+      return Effect.void
+    }
+    if (program._tag === "Server") {
+      const refused = refusesToStart(program.server, inst.env)
+      if (refused !== undefined) {
+        for (const line of refused) appendLog(inst, "stderr", line)
+        finish(inst, 1, "Error")
+        return Effect.void
+      }
+      for (const port of serverPorts(inst, program)) {
+        if (!network.listen(inst.sandbox.id, { port, owner: inst.id, server: program.server })) {
+          appendLog(inst, "stderr", bindFailure(program, port))
+          finish(inst, 1, "Error")
+          return Effect.void
+        }
+      }
+      for (const line of startLines[program.server] ?? []) appendLog(inst, "stdout", line)
+      return Effect.void
+    }
+    const signals = new Signals()
+    inst.signals = signals
+    const ctx = processContext(
+      inst,
+      1,
+      (line) => Effect.sync(() => appendLog(inst, "stdout", line)),
+      (line) => Effect.sync(() => appendLog(inst, "stderr", line)),
+      signals
+    )
+    const body = Effect.exit(interpreter.runArgv(program.argv, ctx)).pipe(
+      Effect.flatMap((exit) =>
+        Effect.sync(() => {
+          if (exit._tag === "Success") finish(inst, exit.value, exit.value === 0 ? "Completed" : "Error")
+          else if (inst.state === "running" && !Cause.hasInterruptsOnly(exit.cause)) {
+            appendLog(inst, "stderr", `simulation error: ${String(exit.cause)}`)
+            finish(inst, 1, "Error")
+          }
+        })
+      )
+    )
+    return Effect.forkIn(body, scope, { startImmediately: true }).pipe(
+      Effect.flatMap((fiber) =>
+        Effect.sync(() => {
+          if (inst.state === "running") inst.fiber = fiber
+        })
+      )
+    )
+  }
+
+  // ---- info ------------------------------------------------------------------------------------
+
+  const sandboxInfo = (sb: SandboxState): Sandbox => ({
+    id: sb.id,
+    podUid: sb.podUid,
+    ip: sb.ip,
+    state: sb.state,
+    createdAt: sb.createdAt
+  })
+
+  const containerInfo = (inst: Instance): ContainerInfo => ({
+    id: inst.id,
+    sandboxId: inst.sandbox.id,
+    podUid: inst.sandbox.podUid,
+    name: inst.config.name,
+    image: inst.image.ref,
+    imageRef: inst.image.imageID,
+    attempt: inst.config.attempt,
+    hash: inst.config.hash,
+    state: inst.state,
+    createdAt: inst.createdAt,
+    ...(inst.startedAt !== undefined ? { startedAt: inst.startedAt } : {}),
+    ...(inst.finishedAt !== undefined ? { finishedAt: inst.finishedAt } : {}),
+    ...(inst.exitCode !== undefined ? { exitCode: inst.exitCode } : {}),
+    ...(inst.reason !== undefined ? { reason: inst.reason } : {}),
+    ...(inst.message !== undefined ? { message: inst.message } : {})
+  })
+
+  const containerName = (sb: SandboxState, config: ContainerConfig): string =>
+    `${config.name}_${sb.config.podName}_${sb.config.namespace}_${sb.podUid}_${config.attempt}`
+
+  // ---- CRI -------------------------------------------------------------------------------------
+
+  const runPodSandbox = Effect.fnUntraced(function* (config: SandboxConfig) {
+    const id = newId()
+    const attached = network.attach({
+      sandboxId: id,
+      podCIDR: options.podCIDR,
+      namespace: config.namespace,
+      hostname: config.hostname,
+      ...(config.fqdn !== undefined ? { fqdn: config.fqdn } : {}),
+      ...(config.hostAliases !== undefined ? { hostAliases: config.hostAliases } : {})
+    })
+    if ("error" in attached) {
+      return yield* new RuntimeError({
+        reason: "CreatePodSandboxError",
+        message: `rpc error: code = Unknown desc = ${attached.error}`
+      })
+    }
+    const volumes = new Map<string, FsNode>()
+    for (const volume of config.volumes) {
+      if (volume.type === "emptyDir") volumes.set(volume.name, makeDir())
+      else if (volume.type === "files") volumes.set(volume.name, makeDir(volume.files))
+      else {
+        let dir = hostPaths.get(volume.path)
+        if (dir === undefined) {
+          dir = makeDir()
+          hostPaths.set(volume.path, dir)
+        }
+        volumes.set(volume.name, dir)
+      }
+    }
+    const sb: SandboxState = {
+      id,
+      podUid: config.podUid,
+      config,
+      ip: attached.ip,
+      state: "ready",
+      createdAt: now(),
+      volumes,
+      etc: {
+        "/etc/hostname": `${config.hostname}\n`,
+        "/etc/hosts": hostsFile(config, attached.ip),
+        "/etc/resolv.conf": resolvConf(config.namespace, clusterDomain)
+      },
+      containers: []
+    }
+    sandboxes.set(id, sb)
+    const list = byPod.get(config.podUid)
+    if (list === undefined) byPod.set(config.podUid, [sb])
+    else list.push(sb)
+    return sandboxInfo(sb)
+  })
+
+  const stopPodSandbox = (sandboxId: string) =>
+    Effect.sync(() => {
+      const sb = sandboxes.get(sandboxId)
+      if (sb === undefined || sb.state === "notready") return
+      for (const inst of sb.containers) kill(inst, 137, "Error")
+      sb.state = "notready"
+      network.detach(sb.id)
+      publish({ type: "SandboxChanged", podUid: sb.podUid, at: now() })
+    })
+
+  const removeInstance = (inst: Instance): void => {
+    kill(inst, 137, "Error")
+    instances.delete(inst.id)
+    const list = inst.sandbox.containers
+    const i = list.indexOf(inst)
+    if (i >= 0) list.splice(i, 1)
+  }
+
+  const removePodSandbox = (sandboxId: string) =>
+    Effect.gen(function* () {
+      const sb = sandboxes.get(sandboxId)
+      if (sb === undefined) return
+      yield* stopPodSandbox(sandboxId)
+      for (const inst of [...sb.containers]) removeInstance(inst)
+      sandboxes.delete(sandboxId)
+      const list = byPod.get(sb.podUid)
+      if (list !== undefined) {
+        const rest = list.filter((s) => s !== sb)
+        if (rest.length === 0) byPod.delete(sb.podUid)
+        else byPod.set(sb.podUid, rest)
+      }
+    })
+
+  const createContainer = Effect.fnUntraced(function* (sandboxId: string, config: ContainerConfig) {
+    const sb = sandboxes.get(sandboxId)
+    if (sb === undefined || sb.state !== "ready") {
+      return yield* new RuntimeError({
+        reason: "CreateContainerError",
+        message: `failed to create containerd container: sandbox "${sandboxId}" is not ready`
+      })
+    }
+    const name = containerName(sb, config)
+    const taken = sb.containers.find((c) => c.config.name === config.name && c.config.attempt === config.attempt)
+    if (taken !== undefined) {
+      return yield* new RuntimeError({
+        reason: "CreateContainerError",
+        message: `failed to reserve container name "${name}": name "${name}" is reserved for "${taken.id}"`
+      })
+    }
+    const id = newId()
+    const image = imageOf(config.image)
+    const argv = resolveArgv(config.command, config.args, image.config)
+    if (argv === undefined) {
+      return yield* new RuntimeError({
+        reason: "CreateContainerError",
+        message: `failed to generate container "${id}" spec: failed to generate spec: no command specified`
+      })
+    }
+    const missing = config.mounts.find((m) => !sb.volumes.has(m.volume))
+    if (missing !== undefined) {
+      return yield* new RuntimeError({
+        reason: "CreateContainerError",
+        message: `failed to generate container "${id}" spec: volume "${missing.volume}" not found in the pod sandbox`
+      })
+    }
+    const env: Record<string, string> = {}
+    for (const entry of image.config.env ?? []) {
+      const eq = entry.indexOf("=")
+      if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1)
+    }
+    env.HOSTNAME = sb.config.hostname
+    env.HOME ??= "/root"
+    for (const e of config.env) env[e.name] = e.value
+    const inst: Instance = {
+      id,
+      sandbox: sb,
+      config,
+      image,
+      argv,
+      env,
+      cwd: config.workingDir || image.config.workingDir || "/",
+      state: "created",
+      createdAt: now(),
+      memory: 0
+    }
+    instances.set(id, inst)
+    sb.containers.push(inst)
+    return id
+  })
+
+  const startContainer = Effect.fnUntraced(function* (containerId: string) {
+    const inst = instances.get(containerId)
+    if (inst === undefined) {
+      return yield* new RuntimeError({
+        reason: "RunContainerError",
+        message: `failed to start containerd task "${containerId}": not found`
+      })
+    }
+    if (inst.state !== "created") {
+      return yield* new RuntimeError({
+        reason: "RunContainerError",
+        message: `failed to start containerd task "${containerId}": cannot start a container in the ${inst.state} state`
+      })
+    }
+    const program = classifyProgram(inst.argv, {
+      image: inst.image.config,
+      isCommand: interpreter.isCommand,
+      exists: (path) => fsOf(inst).exists(path),
+      workingDir: inst.cwd
+    })
+    inst.program = program
+    if (program._tag === "StartError") {
+      inst.state = "exited"
+      inst.startedAt = now()
+      inst.finishedAt = inst.startedAt
+      inst.exitCode = 128
+      inst.reason = "StartError"
+      inst.message = program.message
+      publish({ type: "ContainerExited", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.finishedAt })
+      return yield* new RuntimeError({ reason: "RunContainerError", message: program.message })
+    }
+    yield* launch(inst, program)
+  })
+
+  const stopContainer = Effect.fnUntraced(function* (containerId: string, gracePeriodSeconds: number) {
+    const inst = instances.get(containerId)
+    if (inst === undefined || inst.state !== "running") return
+    signal(inst, "TERM")
+    if (inst.state === "running" && gracePeriodSeconds > 0) {
+      yield* Effect.timeoutOption(awaitExit(inst), gracePeriodSeconds * 1000)
+    }
+    if (inst.state === "running") kill(inst, 137, "Error")
+  })
+
+  const removeContainer = (containerId: string) =>
+    Effect.sync(() => {
+      const inst = instances.get(containerId)
+      if (inst !== undefined) removeInstance(inst)
+    })
+
+  const listContainers = (podUid: string) =>
+    Effect.sync(() => {
+      const out: Array<ContainerInfo> = []
+      for (const sb of byPod.get(podUid) ?? []) for (const inst of sb.containers) out.push(containerInfo(inst))
+      return out.sort((a, b) => a.createdAt - b.createdAt || a.attempt - b.attempt)
+    })
+
+  const exec = Effect.fnUntraced(function* (containerId: string, argv: ReadonlyArray<string>, timeoutSeconds: number) {
+    const inst = instances.get(containerId)
+    if (inst === undefined || inst.state !== "running") {
+      return { exitCode: -1, output: "cannot exec in a stopped state: unknown" } satisfies ExecResult
+    }
+    const program = classifyProgram(argv, {
+      image: inst.image.config,
+      isCommand: interpreter.isCommand,
+      exists: (path) => fsOf(inst).exists(path),
+      workingDir: inst.cwd
+    })
+    if (program._tag !== "Interpreter") {
+      if (program._tag === "StartError") {
+        return {
+          exitCode: 126,
+          output: program.message.replace(
+            /^.*unable to start container process: /,
+            "OCI runtime exec failed: exec failed: unable to start container process: "
+          )
+        } satisfies ExecResult
+      }
+      return { exitCode: 0, output: "" } satisfies ExecResult
+    }
+    const lines: Array<string> = []
+    const capture = (line: string) => Effect.sync(() => void lines.push(line))
+    const ctx = processContext(inst, ++execPid, capture, capture, new Signals())
+    const result = yield* Effect.timeoutOption(
+      Effect.raceFirst(interpreter.runArgv(program.argv, ctx), awaitExit(inst).pipe(Effect.as(137))),
+      timeoutSeconds * 1000
+    )
+    const output = lines.length === 0 ? "" : `${lines.join("\n")}\n`
+    if (result._tag === "None") {
+      return { exitCode: -1, output: `command "${argv.join(" ")}" timed out` } satisfies ExecResult
+    }
+    return { exitCode: result.value, output } satisfies ExecResult
+  })
+
+  const probePort = (sandboxId: string, port: number, kind: "http" | "tcp" | "grpc", path?: string) =>
+    Effect.sync(() => {
+      const sb = sandboxes.get(sandboxId)
+      if (sb === undefined || sb.state !== "ready") return false
+      const listener = network.listener(sandboxId, port)
+      if (listener === undefined) return false
+      if (kind !== "http") return true
+      const answer = httpAnswer(listener.owner, path ?? "/")
+      return answer === undefined || (answer.status >= 200 && answer.status < 400)
+    })
+
+  const logs = (containerId: string) =>
+    Effect.sync((): ReadonlyArray<LogLine> => instances.get(containerId)?.logs?.read() ?? [])
+
+  return ContainerRuntime.of({
+    runPodSandbox,
+    stopPodSandbox,
+    removePodSandbox,
+    listSandboxes: (podUid) =>
+      Effect.sync(() =>
+        podUid === undefined ? [...sandboxes.values()].map(sandboxInfo) : (byPod.get(podUid) ?? []).map(sandboxInfo)
+      ),
+    createContainer,
+    startContainer,
+    stopContainer,
+    removeContainer,
+    listContainers,
+    exec,
+    probePort,
+    logs,
+    events: Stream.fromPubSub(pubsub)
+  })
+})

@@ -1,0 +1,143 @@
+/**
+ * What a container's argv runs, decided purely from the argv, the image and the container's
+ * filesystem: the shell interpreter (a shell, a builtin, a script file), a long-running server
+ * (nginx, redis, any program of an image the simulation does not know), an immediate exit
+ * (`node`/`python` reading an empty stdin), or a start error (an executable the image does not
+ * have: containerd's `StartError`, exit 128).
+ */
+import type { ImageConfig } from "../../services/ImageService.js"
+
+/** How a container's main process behaves. */
+export type Program =
+  | { readonly _tag: "Interpreter"; readonly argv: ReadonlyArray<string> }
+  | { readonly _tag: "Server"; readonly server: ServerKind; readonly ports: ReadonlyArray<number> }
+  | { readonly _tag: "Exit"; readonly code: number }
+  | { readonly _tag: "StartError"; readonly message: string }
+
+/** Server programs with behaviour of their own; `generic` is any other long-running program. */
+export type ServerKind = "nginx" | "httpd" | "redis" | "postgres" | "mysql" | "pause" | "python-http" | "generic"
+
+/** containerd's `generateSpec` merge of command/args with the image's entrypoint/cmd; undefined: no command. */
+export const resolveArgv = (
+  command: ReadonlyArray<string>,
+  args: ReadonlyArray<string>,
+  image: ImageConfig
+): ReadonlyArray<string> | undefined => {
+  let cmd = command
+  let rest = args
+  if (cmd.length === 0) {
+    if (rest.length === 0) rest = image.cmd
+    cmd = image.entrypoint.length === 1 && image.entrypoint[0] === "" ? [] : image.entrypoint
+  }
+  const argv = [...cmd, ...rest]
+  return argv.length === 0 ? undefined : argv
+}
+
+/** containerd's StartError text for an executable that cannot be started. */
+export const startErrorMessage = (detail: string): string =>
+  `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${detail}: unknown`
+
+const binDirs = new Set(["/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"])
+
+const wrappers = new Set(["docker-entrypoint.sh", "tini", "dumb-init", "entrypoint.sh"])
+
+const servers: Readonly<Record<string, ServerKind>> = {
+  nginx: "nginx",
+  httpd: "httpd",
+  "httpd-foreground": "httpd",
+  apache2: "httpd",
+  "redis-server": "redis",
+  postgres: "postgres",
+  mysqld: "mysql",
+  pause: "pause"
+}
+
+/** Programs that read a script from stdin when given no arguments: with no stdin attached they exit 0 at once. */
+const stdinReaders = new Set(["node", "python", "python3", "perl", "ruby", "irb", "php"])
+
+const baseName = (path: string): string => path.slice(path.lastIndexOf("/") + 1)
+const dirName = (path: string): string => {
+  const i = path.lastIndexOf("/")
+  return i <= 0 ? "/" : path.slice(0, i)
+}
+
+/** What the classification needs to know of the container. */
+export interface ProgramContext {
+  readonly image: ImageConfig
+  /** is `name` a command the interpreter runs (a shell, a builtin) */
+  readonly isCommand: (name: string) => boolean
+  /** does this absolute path exist in the container's filesystem (volumes, written files) */
+  readonly exists: (path: string) => boolean
+  readonly workingDir: string
+}
+
+const isOsImage = (ctx: ProgramContext): boolean => {
+  const argv = resolveArgv([], [], ctx.image)
+  return argv !== undefined && ctx.isCommand(baseName(argv[0]!))
+}
+
+const serverPorts = (kind: ServerKind, argv: ReadonlyArray<string>): ReadonlyArray<number> => {
+  if (kind === "python-http") {
+    const port = Number(argv.find((a, i) => i > 2 && /^\d+$/.test(a)) ?? 8000)
+    return [port]
+  }
+  if (kind === "redis") {
+    const i = argv.indexOf("--port")
+    const port = i >= 0 ? Number(argv[i + 1]) : Number.NaN
+    return Number.isInteger(port) ? [port] : []
+  }
+  return []
+}
+
+const programFor = (name: string, argv: ReadonlyArray<string>): Program | undefined => {
+  const kind = servers[name]
+  if (kind !== undefined) return { _tag: "Server", server: kind, ports: serverPorts(kind, argv) }
+  if (stdinReaders.has(name) || /^python3\.\d+$/.test(name)) {
+    if (argv.length === 1) return { _tag: "Exit", code: 0 }
+    if (
+      (name.startsWith("python") && argv[1] === "-m" && argv[2] === "http.server") ||
+      argv[2] === "SimpleHTTPServer"
+    ) {
+      return { _tag: "Server", server: "python-http", ports: serverPorts("python-http", argv) }
+    }
+    return { _tag: "Server", server: "generic", ports: [] }
+  }
+  return undefined
+}
+
+/**
+ * Classify the container's resolved argv. Rules: entrypoint wrappers (`docker-entrypoint.sh`, tini)
+ * exec their arguments; a shell or builtin (bare or in a bin directory) and an existing script file
+ * run in the interpreter; known servers and other programs run as servers; an absolute path the
+ * image does not have, or a bare name an OS image (busybox, alpine, debian, ubuntu) lacks, is a
+ * StartError. Images the simulation does not know are assumed to have any program outside `/`.
+ */
+export const classifyProgram = (argv: ReadonlyArray<string>, ctx: ProgramContext): Program => {
+  const exe = argv[0]
+  if (exe === undefined) return { _tag: "Exit", code: 0 }
+  const name = baseName(exe)
+  const isImageDefault = exe === ctx.image.entrypoint[0] || exe === ctx.image.cmd[0]
+  if (wrappers.has(name) && (isImageDefault || !exe.includes("/"))) {
+    const rest = argv[1] === "--" ? argv.slice(2) : argv.slice(1)
+    return rest.length === 0 ? { _tag: "Exit", code: 0 } : classifyProgram(rest, ctx)
+  }
+  if (exe.includes("/")) {
+    const path = exe.startsWith("/") ? exe : `${ctx.workingDir.replace(/\/$/, "")}/${exe}`
+    if (binDirs.has(dirName(path)) && ctx.isCommand(name))
+      return { _tag: "Interpreter", argv: [name, ...argv.slice(1)] }
+    if (ctx.exists(path)) return { _tag: "Interpreter", argv }
+    if (isImageDefault || binDirs.has(dirName(path))) {
+      const known = programFor(name, argv)
+      if (known !== undefined) return known
+      if (isImageDefault) return { _tag: "Server", server: "generic", ports: [] }
+    }
+    if (!isOsImage(ctx) && dirName(path) !== "/") return { _tag: "Server", server: "generic", ports: [] }
+    return { _tag: "StartError", message: startErrorMessage(`exec: "${exe}": stat ${exe}: no such file or directory`) }
+  }
+  if (ctx.isCommand(name)) return { _tag: "Interpreter", argv }
+  const known = programFor(name, argv)
+  if (isOsImage(ctx) && !isImageDefault) {
+    return { _tag: "StartError", message: startErrorMessage(`exec: "${exe}": executable file not found in $PATH`) }
+  }
+  return known ?? { _tag: "Server", server: "generic", ports: [] }
+}
