@@ -37,7 +37,7 @@ const run = (argv: ReadonlyArray<string>, ctx: ProcessContext): Effect.Effect<nu
         return 0
       case "trap": {
         // trap TERM: exit <code> <seconds> after the signal
-        yield* ctx.signals.arrival
+        if (!ctx.signals.hasPending) yield* ctx.signals.nextDelivery()
         ctx.signals.take()
         yield* Effect.sleep(Number(args[1] ?? 0) * 1000)
         return Number(args[0] ?? 0)
