@@ -36,8 +36,14 @@ export class Invalid extends Schema.TaggedError<Invalid>()("Invalid", {
   causes: Schema.Array(FieldCause)
 }) {}
 
-/** 400: malformed body, bad selector, bad patch. */
-export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", { message: Schema.String }) {}
+/**
+ * 400: malformed body, bad selector, bad patch. `causes` (optional) locates decode errors by field
+ * path (`spec.containers[0].ports[0].containerPort`); the Status keeps only the message, as upstream.
+ */
+export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
+  message: Schema.String,
+  causes: Schema.optionalKey(Schema.Array(FieldCause))
+}) {}
 
 /** 403: e.g. creating in a terminating namespace. */
 export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", { ...ObjectRef, message: Schema.String }) {}

@@ -3,11 +3,20 @@
  * create and update before it is stored. Defaulting, status initialisation, validation with
  * Kubernetes' wording, immutable fields on update.
  *
- * PLACEHOLDER CONTRACT: the object-model work (issue 2 §2) fills in `strategyFor`.
+ * Division of work with the ObjectStore: the store fills uid, creationTimestamp, namespace and
+ * generation, keeps the old status on main-resource updates (and the old spec on status updates)
+ * and bumps generation on spec changes; the strategy does everything kind-specific.
  */
 
+import { pruneUnknown, unknownFields } from "./Decode.js"
+import { defaultObject } from "./Defaults.js"
 import type { FieldCause } from "./Errors.js"
 import type { KubeObject } from "./Meta.js"
+import type { Namespace, PodDisruptionBudget, ReplicaSet, Service } from "./Objects.js"
+import type { Pod, PodCondition } from "./Pod.js"
+import { podQOSClass } from "./QOS.js"
+import { resourceFor } from "./Resources.js"
+import { validateObject, validateObjectUpdate, validatePodStatusUpdate } from "./Validation.js"
 
 export interface CreateContext {
   /** RFC 3339 creation time, from the store's Clock */
@@ -29,13 +38,116 @@ export interface Strategy {
   unknownFields(object: unknown): ReadonlyArray<string>
 }
 
-const passthrough: Strategy = {
-  prepareForCreate: (object) => object,
-  validate: () => [],
-  prepareForUpdate: (object) => object,
-  validateUpdate: () => [],
-  unknownFields: () => []
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+/** `applySchedulingGatedCondition` (spec §7): gated pods start with `PodScheduled=False`. */
+export const schedulingGatedCondition: PodCondition = {
+  type: "PodScheduled",
+  status: "False",
+  reason: "SchedulingGated",
+  message: "Scheduling is blocked due to non-empty scheduling gates",
+  lastProbeTime: null
 }
 
+/** Pod create (`podStrategy.PrepareForCreate`): a fresh status `phase: Pending` with the QoS class. */
+const preparePodCreate = (pod: Pod): Pod => {
+  const gated = (pod.spec.schedulingGates ?? []).length > 0
+  return {
+    ...pod,
+    status: {
+      phase: "Pending",
+      qosClass: podQOSClass(pod.spec),
+      ...(gated ? { conditions: [schedulingGatedCondition] } : {})
+    }
+  }
+}
+
+/** The initial status of each kind with a status (anything the client sent is dropped). */
+const initialStatus = (object: KubeObject): KubeObject => {
+  switch (object.kind) {
+    case "Pod":
+      return preparePodCreate(object as Pod)
+    case "Namespace":
+      return { ...(object as Namespace), status: { phase: "Active" } } as KubeObject
+    case "Service":
+      return { ...(object as Service), status: { loadBalancer: {} } } as KubeObject
+    case "ReplicaSet":
+      return { ...(object as ReplicaSet), status: { replicas: 0 } } as KubeObject
+    case "PodDisruptionBudget":
+      return {
+        ...(object as PodDisruptionBudget),
+        status: { currentHealthy: 0, desiredHealthy: 0, disruptionsAllowed: 0, expectedPods: 0 }
+      } as KubeObject
+    default:
+      // Nodes keep the status they register with; kinds without status are unchanged.
+      return object
+  }
+}
+
+const withCreateMeta = (object: KubeObject, context: CreateContext): KubeObject => {
+  const meta: Mutable<KubeObject["metadata"]> = { ...object.metadata }
+  if (meta.uid === undefined || meta.uid === "") meta.uid = context.uid
+  if (meta.creationTimestamp === undefined || meta.creationTimestamp === "") meta.creationTimestamp = context.now
+  delete meta.deletionTimestamp
+  delete meta.deletionGracePeriodSeconds
+  return { ...object, metadata: meta }
+}
+
+/** Update defaults: the same defaulting (idempotent; pods get their default tolerations back). */
+const prepareUpdate = (object: KubeObject, old: KubeObject): KubeObject => {
+  const defaulted = defaultObject(pruneUnknown(object))
+  if (defaulted.kind === "Namespace") {
+    // finalizers change only through the namespace's finalize subresource
+    const spec = (old as Namespace).spec
+    const { spec: _s, ...rest } = defaulted as Namespace
+    return (spec === undefined ? rest : { ...rest, spec }) as KubeObject
+  }
+  if (defaulted.kind !== "Pod") return defaulted
+  const pod = defaulted as Pod
+  const oldPod = old as Pod
+  // the QoS class is fixed at creation (status subresource updates may not drop it)
+  const qos = oldPod.status?.qosClass
+  const status =
+    qos === undefined || pod.status === undefined || pod.status.qosClass === qos
+      ? pod.status
+      : { ...pod.status, qosClass: qos }
+  const out: Pod = status === undefined ? pod : { ...pod, status }
+  return out
+}
+
+const makeStrategy = (resource: string): Strategy => {
+  const rt = resourceFor(resource)
+  return {
+    prepareForCreate: (object, context) => {
+      const pruned = pruneUnknown(object)
+      const defaulted = defaultObject(withCreateMeta(pruned, context))
+      return rt?.hasStatus === true ? initialStatus(defaulted) : defaulted
+    },
+    validate: (object) => validateObject(object),
+    prepareForUpdate: (object, old) => prepareUpdate(object, old),
+    validateUpdate: (object, old) =>
+      object.kind === "Pod"
+        ? [...validateObjectUpdate(object, old), ...podStatusRules(object as Pod, old as Pod)]
+        : validateObjectUpdate(object, old),
+    unknownFields: (object) => {
+      const kind = rt?.kind ?? (object as { kind?: unknown } | null)?.kind
+      return typeof kind === "string" ? unknownFields(kind, object) : []
+    }
+  }
+}
+
+/** Status rules that apply whichever way the status changed (qosClass fixed, terminal phase final). */
+const podStatusRules = (pod: Pod, old: Pod): ReadonlyArray<FieldCause> =>
+  validatePodStatusUpdate(pod, old).filter((c) => c.field.startsWith("status."))
+
+const strategies = new Map<string, Strategy>()
+
 /** The strategy for a resource (plural name). */
-export const strategyFor = (_resource: string): Strategy => passthrough
+export const strategyFor = (resource: string): Strategy => {
+  let s = strategies.get(resource)
+  if (s === undefined) {
+    s = makeStrategy(resource)
+    strategies.set(resource, s)
+  }
+  return s
+}
