@@ -28,8 +28,11 @@ import type {
 } from "../services/ContainerRuntime.js"
 import { ContainerRuntime, RuntimeError } from "../services/ContainerRuntime.js"
 import type { ImageCache, ImageInfo } from "../services/ImageService.js"
+import { canRunArgv, parseShellArgv, runArgv, runScript } from "../sim/Interpreter.js"
 import type { MemoryFacade, NetworkFacade, ProcessContext, SignalName } from "../sim/Process.js"
 import { Signals, signalNumbers } from "../sim/Process.js"
+import type { Script } from "../sim/Shell.js"
+import { parseScript } from "../sim/Shell.js"
 import type { FsDir, FsNode } from "../sim/VirtualFs.js"
 import { makeDir, VirtualFs } from "../sim/VirtualFs.js"
 import { catalogueImageInfo } from "./RegistrySimulated.js"
@@ -38,15 +41,15 @@ import { fakeDigest } from "./runtime/ImageRef.js"
 import { defaultLogLimits, LogBuffer } from "./runtime/LogBuffer.js"
 import type { Program } from "./runtime/Program.js"
 import { classifyProgram, resolveArgv } from "./runtime/Program.js"
-import { refusesToStart, serverHttp, serverImageFiles, startLines } from "./runtime/Servers.js"
+import { refusesToStart, serverHttp, serverImageFiles, serverTool, startLines } from "./runtime/Servers.js"
 import type { SimNetwork } from "./SimNetwork.js"
 
 /** The interpreter the runtime runs scripts with (the default is `sim/Interpreter`). */
 export interface ProcessRunner {
   /** run one process to its exit code */
   readonly runArgv: (argv: ReadonlyArray<string>, ctx: ProcessContext) => Effect.Effect<number>
-  /** is `name` a shell or builtin the interpreter runs */
-  readonly isCommand: (name: string) => boolean
+  /** does the interpreter run this argv (a shell invocation or a builtin) */
+  readonly isCommand: (argv: ReadonlyArray<string>) => boolean
 }
 
 export interface RuntimeSimulatedOptions {
@@ -57,7 +60,8 @@ export interface RuntimeSimulatedOptions {
   readonly network: SimNetwork
   /** the node's image store, for image configs and IDs; images absent from it use the default catalogue */
   readonly images?: ImageCache
-  readonly interpreter: ProcessRunner
+  /** default: the shell interpreter of `sim/` (`simInterpreter`) */
+  readonly interpreter?: ProcessRunner
   /** per container instance; default 10,000 lines / 1 MiB */
   readonly logLimits?: { readonly maxLines: number; readonly maxBytes: number }
   /** cluster DNS domain for `/etc/resolv.conf`; default `cluster.local` */
@@ -106,6 +110,32 @@ const protocolTcp = (p: { readonly protocol: string }): boolean =>
 
 const terminationMessageLimit = 4096
 
+/** Parsed `sh -c` scripts by text: a crash-looping container re-runs the same script. Bounded. */
+const scriptCache = new Map<string, Script>()
+const scriptCacheLimit = 4096
+
+const parsedScript = (text: string): Script | undefined => {
+  let script = scriptCache.get(text)
+  if (script === undefined) {
+    const parsed = parseScript(text)
+    if (parsed._tag === "ShellSyntaxError") return undefined
+    if (scriptCache.size >= scriptCacheLimit) scriptCache.clear()
+    scriptCache.set(text, parsed)
+    script = parsed
+  }
+  return script
+}
+
+/** The shell interpreter of `sim/`, with `sh -c` scripts parsed once per text. */
+export const simInterpreter: ProcessRunner = {
+  runArgv: (argv, ctx) => {
+    const inv = parseShellArgv(argv)
+    const script = inv?.script === undefined || inv.error !== undefined ? undefined : parsedScript(inv.script)
+    return inv !== undefined && script !== undefined ? runScript(script, ctx, inv) : runArgv(argv, ctx)
+  },
+  isCommand: (argv) => canRunArgv(argv)
+}
+
 /** The simulated `ContainerRuntime` of one node. */
 export const RuntimeSimulated = {
   layer: (options: RuntimeSimulatedOptions): Layer.Layer<ContainerRuntime> =>
@@ -118,7 +148,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
   const pubsub = yield* PubSub.unbounded<RuntimeEvent>()
   yield* Scope.addFinalizer(scope, PubSub.shutdown(pubsub))
 
-  const { network, interpreter } = options
+  const { network } = options
+  const interpreter = options.interpreter ?? simInterpreter
   const limits = options.logLimits ?? defaultLogLimits
   const clusterDomain = options.clusterDomain ?? "cluster.local"
   const sandboxes = new Map<string, SandboxState>()
@@ -226,8 +257,10 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       kill(inst, 137, "Error")
       return
     }
-    if (inst.program?._tag === "Server") {
-      if (sig === "TERM" || sig === "INT" || sig === "QUIT") kill(inst, 128 + signalNumbers[sig], "Error")
+    const program = inst.program
+    if (program?._tag === "Server") {
+      if (sig === "QUIT" && program.server === "nginx") kill(inst, 0, "Completed")
+      else if (sig === "TERM" || sig === "INT" || sig === "QUIT") kill(inst, 128 + signalNumbers[sig], "Error")
       return
     }
     inst.signals?.deliverUnsafe(sig)
@@ -610,6 +643,14 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     const inst = instances.get(containerId)
     if (inst === undefined || inst.state !== "running") {
       return { exitCode: -1, output: "cannot exec in a stopped state: unknown" } satisfies ExecResult
+    }
+    if (inst.program?._tag === "Server" && !interpreter.isCommand(argv)) {
+      const sandboxId = inst.sandbox.id
+      const tool = serverTool(argv, {
+        connect: (host, port) => network.connect(sandboxId, host, port)._tag === "Connected",
+        signalMain: (sig) => signal(inst, sig)
+      })
+      if (tool !== undefined) return tool satisfies ExecResult
     }
     const program = classifyProgram(argv, {
       image: inst.image.config,

@@ -22,7 +22,8 @@ const commands = new Set([
 
 const run = (argv: ReadonlyArray<string>, ctx: ProcessContext): Effect.Effect<number> =>
   Effect.gen(function* () {
-    const [cmd, ...args] = argv
+    const [path, ...args] = argv
+    const cmd = path?.slice(path.lastIndexOf("/") + 1)
     switch (cmd) {
       case "sh":
       case "bash":
@@ -80,4 +81,7 @@ const run = (argv: ReadonlyArray<string>, ctx: ProcessContext): Effect.Effect<nu
     }
   })
 
-export const fakeRunner: ProcessRunner = { runArgv: run, isCommand: (name) => commands.has(name) }
+export const fakeRunner: ProcessRunner = {
+  runArgv: run,
+  isCommand: (argv) => commands.has(argv[0]?.slice(argv[0].lastIndexOf("/") + 1) ?? "")
+}

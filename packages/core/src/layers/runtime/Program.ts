@@ -64,8 +64,8 @@ const dirName = (path: string): string => {
 /** What the classification needs to know of the container. */
 export interface ProgramContext {
   readonly image: ImageConfig
-  /** is `name` a command the interpreter runs (a shell, a builtin) */
-  readonly isCommand: (name: string) => boolean
+  /** does the interpreter run this argv (a shell invocation, a builtin); argv[0] may be a path */
+  readonly isCommand: (argv: ReadonlyArray<string>) => boolean
   /** does this absolute path exist in the container's filesystem (volumes, written files) */
   readonly exists: (path: string) => boolean
   readonly workingDir: string
@@ -73,7 +73,7 @@ export interface ProgramContext {
 
 const isOsImage = (ctx: ProgramContext): boolean => {
   const argv = resolveArgv([], [], ctx.image)
-  return argv !== undefined && ctx.isCommand(baseName(argv[0]!))
+  return argv !== undefined && ctx.isCommand([baseName(argv[0]!), ...argv.slice(1)])
 }
 
 const serverPorts = (kind: ServerKind, argv: ReadonlyArray<string>): ReadonlyArray<number> => {
@@ -123,9 +123,8 @@ export const classifyProgram = (argv: ReadonlyArray<string>, ctx: ProgramContext
   }
   if (exe.includes("/")) {
     const path = exe.startsWith("/") ? exe : `${ctx.workingDir.replace(/\/$/, "")}/${exe}`
-    if (binDirs.has(dirName(path)) && ctx.isCommand(name))
-      return { _tag: "Interpreter", argv: [name, ...argv.slice(1)] }
-    if (ctx.exists(path)) return { _tag: "Interpreter", argv }
+    if (binDirs.has(dirName(path)) && ctx.isCommand(argv)) return { _tag: "Interpreter", argv }
+    if (ctx.exists(path)) return { _tag: "Interpreter", argv: [path, ...argv.slice(1)] }
     if (isImageDefault || binDirs.has(dirName(path))) {
       const known = programFor(name, argv)
       if (known !== undefined) return known
@@ -134,7 +133,7 @@ export const classifyProgram = (argv: ReadonlyArray<string>, ctx: ProgramContext
     if (!isOsImage(ctx) && dirName(path) !== "/") return { _tag: "Server", server: "generic", ports: [] }
     return { _tag: "StartError", message: startErrorMessage(`exec: "${exe}": stat ${exe}: no such file or directory`) }
   }
-  if (ctx.isCommand(name)) return { _tag: "Interpreter", argv }
+  if (ctx.isCommand(argv)) return { _tag: "Interpreter", argv }
   const known = programFor(name, argv)
   if (isOsImage(ctx) && !isImageDefault) {
     return { _tag: "StartError", message: startErrorMessage(`exec: "${exe}": executable file not found in $PATH`) }

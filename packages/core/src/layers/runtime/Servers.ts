@@ -124,3 +124,75 @@ export const serverHttp = (kind: ServerKind, fs: VirtualFs, path: string): Serve
   if (fs.isFile(file)) return { status: 200, body: fs.readFile(file) }
   return { status: 404, body: kind === "nginx" ? nginx404 : httpd404 }
 }
+
+/** What a server image's own tools can reach: a TCP connect from the container, the main process's signals. */
+export interface ToolHost {
+  readonly connect: (host: string, port: number) => boolean
+  readonly signalMain: (signal: "QUIT" | "TERM" | "HUP") => void
+}
+
+const option = (argv: ReadonlyArray<string>, flag: string): string | undefined => {
+  const i = argv.indexOf(flag)
+  if (i >= 0) return argv[i + 1]
+  const joined = argv.find((a) => a.startsWith(flag) && a.length > flag.length && !a.startsWith("--"))
+  return joined?.slice(flag.length)
+}
+
+/**
+ * The health tools server images ship, as exec probes use them: `redis-cli ping`, `pg_isready`,
+ * `mysqladmin ping`, `nginx -s quit|stop|reload`, `nginx -t`. Undefined for any other argv.
+ */
+export const serverTool = (
+  argv: ReadonlyArray<string>,
+  host: ToolHost
+): { readonly exitCode: number; readonly output: string } | undefined => {
+  const name = argv[0]?.slice(argv[0].lastIndexOf("/") + 1)
+  switch (name) {
+    case "redis-cli": {
+      const h = option(argv, "-h") ?? "127.0.0.1"
+      const p = Number(option(argv, "-p") ?? 6379)
+      if (!host.connect(h, p))
+        return { exitCode: 1, output: `Could not connect to Redis at ${h}:${p}: Connection refused\n` }
+      return { exitCode: 0, output: argv.some((a) => a.toLowerCase() === "ping") ? "PONG\n" : "OK\n" }
+    }
+    case "pg_isready": {
+      const h = option(argv, "-h")
+      const p = Number(option(argv, "-p") ?? 5432)
+      const where = h === undefined ? `/var/run/postgresql:${p}` : `${h}:${p}`
+      const quiet = argv.includes("-q")
+      if (!host.connect(h ?? "127.0.0.1", p)) return { exitCode: 2, output: quiet ? "" : `${where} - no response\n` }
+      return { exitCode: 0, output: quiet ? "" : `${where} - accepting connections\n` }
+    }
+    case "mysqladmin": {
+      const h = option(argv, "-h") ?? "localhost"
+      const p = Number(option(argv, "-P") ?? 3306)
+      if (!host.connect(h === "localhost" ? "127.0.0.1" : h, p)) {
+        return {
+          exitCode: 1,
+          output: `mysqladmin: connect to server at '${h}' failed\nerror: 'Can't connect to local MySQL server through socket '/var/run/mysqld/mysqld.sock' (2)'\nCheck that mysqld is running and that the socket: '/var/run/mysqld/mysqld.sock' exists!\n`
+        }
+      }
+      return { exitCode: 0, output: "mysqld is alive\n" }
+    }
+    case "nginx": {
+      if (argv[1] === "-t") {
+        return {
+          exitCode: 0,
+          output:
+            "nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\nnginx: configuration file /etc/nginx/nginx.conf test is successful\n"
+        }
+      }
+      if (argv[1] === "-s") {
+        const action = argv[2]
+        if (action === "quit") host.signalMain("QUIT")
+        else if (action === "stop") host.signalMain("TERM")
+        else if (action === "reload") host.signalMain("HUP")
+        else return { exitCode: 1, output: `nginx: invalid option: "-s ${action ?? ""}"\n` }
+        return { exitCode: 0, output: "" }
+      }
+      return undefined
+    }
+    default:
+      return undefined
+  }
+}
