@@ -1,0 +1,196 @@
+/**
+ * Pod conditions the kubelet writes (spec pod-lifecycle §7, §2.3 step 4; K-gen `generate.go`, K-pods
+ * `generateAPIPodStatus`, status manager `updateLastTransitionTime`): PodReadyToStartContainers, Initialized
+ * (PodCompleted when Succeeded), Ready (with readiness gates), ContainersReady, PodScheduled=True; non-kubelet
+ * conditions preserved. Name lists are Go-formatted (`[a b]`). `now` is epoch ms; `lastTransitionTime` moves only
+ * when a condition's status changes.
+ */
+import type { ContainerStatus, Pod, PodCondition, PodPhase, PodStatus } from "../api/Pod.js"
+import { isSidecar } from "../api/Pod.js"
+import { podSandboxChanged, type RuntimeSnapshot } from "./RuntimeSnapshot.js"
+import { toRfc3339 } from "./Time.js"
+
+/** Condition reasons of K-gen. */
+export const ConditionReason = {
+  UnknownContainerStatuses: "UnknownContainerStatuses",
+  PodCompleted: "PodCompleted",
+  PodFailed: "PodFailed",
+  ContainersNotReady: "ContainersNotReady",
+  ContainersNotInitialized: "ContainersNotInitialized",
+  ReadinessGatesNotReady: "ReadinessGatesNotReady"
+} as const
+
+/** Condition types owned by the kubelet (`PodConditionsByKubelet`); others are preserved as written. */
+export const kubeletConditionTypes: ReadonlySet<string> = new Set([
+  "PodScheduled",
+  "Ready",
+  "Initialized",
+  "ContainersReady",
+  "PodReadyToStartContainers",
+  "PodResizePending",
+  "PodResizeInProgress"
+])
+
+/** A condition before times are attached. */
+export interface ConditionValue {
+  readonly type: string
+  readonly status: PodCondition["status"]
+  readonly reason?: string
+  readonly message?: string
+}
+
+/** Go's `%s` of a string slice: `[a b]`. */
+export const goStringSlice = (names: ReadonlyArray<string>): string => `[${names.join(" ")}]`
+
+const condition = (
+  type: string,
+  status: PodCondition["status"],
+  reason?: string,
+  message?: string
+): ConditionValue => ({
+  type,
+  status,
+  ...(reason ? { reason } : {}),
+  ...(message ? { message } : {})
+})
+
+const findStatus = (statuses: ReadonlyArray<ContainerStatus>, name: string) => statuses.find((s) => s.name === name)
+
+const unreadyMessage = (unknown: ReadonlyArray<string>, unready: ReadonlyArray<string>, word: string): string =>
+  [
+    ...(unknown.length > 0 ? [`containers with unknown status: ${goStringSlice(unknown)}`] : []),
+    ...(unready.length > 0 ? [`containers with ${word} status: ${goStringSlice(unready)}`] : [])
+  ].join(", ")
+
+/**
+ * `ContainersReady`: every sidecar and app container `ready`; `PodCompleted` / `PodFailed` (False) in terminal
+ * phases; else `ContainersNotReady` with the unknown and unready lists.
+ */
+export const containersReadyCondition = (
+  pod: Pod,
+  statuses: ReadonlyArray<ContainerStatus>,
+  phase: PodPhase
+): ConditionValue => {
+  const unknown: Array<string> = []
+  const unready: Array<string> = []
+  const containers = [...(pod.spec.initContainers ?? []).filter(isSidecar), ...pod.spec.containers]
+  for (const c of containers) {
+    const s = findStatus(statuses, c.name)
+    if (s === undefined) unknown.push(c.name)
+    else if (!s.ready) unready.push(c.name)
+  }
+  if (phase === "Succeeded" && unknown.length === 0) {
+    return condition("ContainersReady", "False", ConditionReason.PodCompleted)
+  }
+  if (phase === "Failed") return condition("ContainersReady", "False", ConditionReason.PodFailed)
+  const message = unreadyMessage(unknown, unready, "unready")
+  if (message !== "") return condition("ContainersReady", "False", ConditionReason.ContainersNotReady, message)
+  return condition("ContainersReady", "True")
+}
+
+/**
+ * `Ready`: ContainersReady's status/reason/message when that is not True; else every readiness gate's condition
+ * (looked up in `conditions`) must be True, otherwise `ReadinessGatesNotReady`.
+ */
+export const podReadyCondition = (
+  pod: Pod,
+  conditions: ReadonlyArray<{ readonly type: string; readonly status: string }>,
+  statuses: ReadonlyArray<ContainerStatus>,
+  phase: PodPhase
+): ConditionValue => {
+  const containersReady = containersReadyCondition(pod, statuses, phase)
+  if (containersReady.status !== "True") return { ...containersReady, type: "Ready" }
+  const messages = (pod.spec.readinessGates ?? []).flatMap((gate) => {
+    const c = conditions.find((x) => x.type === gate.conditionType)
+    if (c === undefined)
+      return [`corresponding condition of pod readiness gate "${gate.conditionType}" does not exist.`]
+    if (c.status !== "True")
+      return [`the status of pod readiness gate "${gate.conditionType}" is not "True", but ${c.status}`]
+    return []
+  })
+  if (messages.length > 0)
+    return condition("Ready", "False", ConditionReason.ReadinessGatesNotReady, messages.join(", "))
+  return condition("Ready", "True")
+}
+
+/**
+ * `Initialized`: True (`PodCompleted`) when Succeeded; True once any app container ran; else regular init containers
+ * must be ready and sidecars started, otherwise `ContainersNotInitialized` with the unknown and incomplete lists.
+ */
+export const podInitializedCondition = (
+  pod: Pod,
+  statuses: ReadonlyArray<ContainerStatus>,
+  phase: PodPhase
+): ConditionValue => {
+  const unknown: Array<string> = []
+  const incomplete: Array<string> = []
+  for (const c of pod.spec.initContainers ?? []) {
+    const s = findStatus(statuses, c.name)
+    if (s === undefined) unknown.push(c.name)
+    else if (isSidecar(c) ? s.started !== true : !s.ready) incomplete.push(c.name)
+  }
+  if (phase === "Succeeded" && unknown.length === 0) {
+    return condition("Initialized", "True", ConditionReason.PodCompleted)
+  }
+  const appNames = new Set(pod.spec.containers.map((c) => c.name))
+  if (
+    statuses.some((s) => appNames.has(s.name) && (s.state.running !== undefined || s.state.terminated !== undefined))
+  ) {
+    return condition("Initialized", "True")
+  }
+  const message = unreadyMessage(unknown, incomplete, "incomplete")
+  if (message !== "") return condition("Initialized", "False", ConditionReason.ContainersNotInitialized, message)
+  return condition("Initialized", "True")
+}
+
+/** `PodReadyToStartContainers`: True while a ready sandbox exists (no new sandbox needed). */
+export const podReadyToStartContainersCondition = (snapshot: RuntimeSnapshot): ConditionValue =>
+  condition("PodReadyToStartContainers", podSandboxChanged(snapshot).changed ? "False" : "True")
+
+/** Inputs of `generateConditions`. */
+export interface ConditionsInput {
+  /** The pod as stored; its `status.conditions` supply non-kubelet conditions (readiness gates, DisruptionTarget). */
+  readonly pod: Pod
+  /** The previous status (status-manager cache, else `pod.status`): DisruptionTarget and transition times. */
+  readonly previous?: PodStatus
+  readonly snapshot: RuntimeSnapshot
+  readonly initContainerStatuses: ReadonlyArray<ContainerStatus>
+  readonly containerStatuses: ReadonlyArray<ContainerStatus>
+  readonly phase: PodPhase
+  readonly now: number
+}
+
+/**
+ * The pod's full condition list, in `generateAPIPodStatus` order: non-kubelet conditions, DisruptionTarget from the
+ * previous status, then PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled=True.
+ * Kubelet conditions get `lastProbeTime: null` and keep the previous `lastTransitionTime` while their status holds.
+ */
+export const generateConditions = (input: ConditionsInput): ReadonlyArray<PodCondition> => {
+  const previous = input.previous ?? input.pod.status
+  const preserved: Array<PodCondition> = (input.pod.status?.conditions ?? []).filter(
+    (c) => !kubeletConditionTypes.has(c.type)
+  )
+  const disruption = previous?.conditions?.find((c) => c.type === "DisruptionTarget")
+  if (disruption !== undefined) {
+    const at = preserved.findIndex((c) => c.type === "DisruptionTarget")
+    if (at === -1) preserved.push(disruption)
+    else preserved[at] = disruption
+  }
+  const statuses = [...input.initContainerStatuses, ...input.containerStatuses]
+  const stamp = (value: ConditionValue): PodCondition => {
+    const old = previous?.conditions?.find((c) => c.type === value.type)
+    const lastTransitionTime =
+      old !== undefined && old.status === value.status && old.lastTransitionTime !== undefined
+        ? old.lastTransitionTime
+        : toRfc3339(input.now)
+    return { ...value, lastProbeTime: null, lastTransitionTime }
+  }
+  return [
+    ...preserved,
+    stamp(podReadyToStartContainersCondition(input.snapshot)),
+    stamp(podInitializedCondition(input.pod, statuses, input.phase)),
+    stamp(podReadyCondition(input.pod, preserved, statuses, input.phase)),
+    stamp(containersReadyCondition(input.pod, statuses, input.phase)),
+    stamp(condition("PodScheduled", "True"))
+  ]
+}
