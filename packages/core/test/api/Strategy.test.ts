@@ -1,0 +1,154 @@
+import { describe, expect, it } from "@effect/vitest"
+import type { KubeObject } from "../../src/api/Meta.js"
+import type { Namespace, ReplicaSet, Secret } from "../../src/api/Objects.js"
+import type { Pod } from "../../src/api/Pod.js"
+import { strategyFor } from "../../src/api/Strategy.js"
+
+const context = { now: "2025-01-01T00:00:00Z", uid: "uid-1" }
+
+const rawPod = (extra: Partial<Pod["spec"]> = {}): KubeObject =>
+  ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "web", namespace: "default" },
+    spec: { containers: [{ name: "app", image: "nginx:1.25", imagee: "typo" }], ...extra },
+    status: { phase: "Running" }
+  }) as unknown as KubeObject
+
+describe("pods", () => {
+  const pods = strategyFor("pods")
+
+  it("prepares a created pod: defaults, Pending status with QoS, unknown fields dropped", () => {
+    const pod = pods.prepareForCreate(rawPod(), context) as Pod
+    expect(pod.metadata.uid).toBe("uid-1")
+    expect(pod.metadata.creationTimestamp).toBe("2025-01-01T00:00:00Z")
+    expect(pod.status).toEqual({ phase: "Pending", qosClass: "BestEffort" })
+    expect(pod.spec.containers[0]).not.toHaveProperty("imagee")
+    expect(pod.spec.containers[0]?.imagePullPolicy).toBe("IfNotPresent")
+    expect(pod.spec.tolerations?.map((t) => t.key)).toEqual([
+      "node.kubernetes.io/not-ready",
+      "node.kubernetes.io/unreachable"
+    ])
+    expect(pods.validate(pod)).toEqual([])
+  })
+
+  it("reports unknown fields", () => {
+    expect(pods.unknownFields(rawPod())).toEqual(['unknown field "spec.containers[0].imagee"'])
+  })
+
+  it("adds PodScheduled=False SchedulingGated for gated pods (spec §7)", () => {
+    const pod = pods.prepareForCreate(rawPod({ schedulingGates: [{ name: "example.com/wait" }] }), context) as Pod
+    expect(pod.status?.conditions).toEqual([
+      {
+        type: "PodScheduled",
+        status: "False",
+        reason: "SchedulingGated",
+        message: "Scheduling is blocked due to non-empty scheduling gates",
+        lastProbeTime: null
+      }
+    ])
+  })
+
+  it("re-applies defaults on update, so a PUT of the original manifest changes nothing", () => {
+    const created = pods.prepareForCreate(rawPod(), context) as Pod
+    const put = { ...(rawPod() as unknown as Pod), metadata: created.metadata, status: created.status }
+    const updated = pods.prepareForUpdate(put, created)
+    expect(updated).toEqual(created)
+    expect(pods.validateUpdate(updated, created)).toEqual([])
+  })
+
+  it("allows an image change and forbids a command change", () => {
+    const created = pods.prepareForCreate(rawPod(), context) as Pod
+    const withImage = {
+      ...created,
+      spec: { ...created.spec, containers: [{ ...created.spec.containers[0]!, image: "nginx:1.26" }] }
+    }
+    expect(pods.validateUpdate(pods.prepareForUpdate(withImage, created), created)).toEqual([])
+    const withCommand = {
+      ...created,
+      spec: { ...created.spec, containers: [{ ...created.spec.containers[0]!, command: ["sleep"] }] }
+    }
+    expect(pods.validateUpdate(pods.prepareForUpdate(withCommand, created), created).map((c) => c.field)).toEqual([
+      "spec"
+    ])
+  })
+
+  it("keeps the QoS class and terminal phases on status updates", () => {
+    const created = pods.prepareForCreate(rawPod(), context) as Pod
+    const failed: Pod = { ...created, status: { ...created.status, phase: "Failed" } }
+    const lostQos = pods.prepareForUpdate(
+      { ...failed, status: { phase: "Failed", qosClass: "Guaranteed" } },
+      failed
+    ) as Pod
+    expect(lostQos.status?.qosClass).toBe("BestEffort")
+    const revived: Pod = { ...failed, status: { ...failed.status, phase: "Running" } }
+    expect(pods.validateUpdate(revived, failed).map((c) => `${c.field}: ${c.message}`)).toEqual([
+      "status.phase: Forbidden: cannot transition from Failed to Running"
+    ])
+  })
+})
+
+describe("other resources", () => {
+  it("namespaces start Active with the kubernetes finalizer and name label", () => {
+    const ns = strategyFor("namespaces").prepareForCreate(
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "team" } },
+      context
+    ) as Namespace
+    expect(ns.status).toEqual({ phase: "Active" })
+    expect(ns.spec).toEqual({ finalizers: ["kubernetes"] })
+    expect(ns.metadata.labels).toEqual({ "kubernetes.io/metadata.name": "team" })
+    const edited = strategyFor("namespaces").prepareForUpdate(
+      { ...ns, spec: { finalizers: [] } } as KubeObject,
+      ns
+    ) as Namespace
+    expect(edited.spec).toEqual({ finalizers: ["kubernetes"] })
+  })
+
+  it("secrets merge stringData", () => {
+    const s = strategyFor("secrets").prepareForCreate(
+      {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "s", namespace: "default" },
+        stringData: { a: "b" }
+      } as KubeObject,
+      context
+    ) as Secret
+    expect(s.data).toEqual({ a: "Yg==" })
+    expect(s).not.toHaveProperty("stringData")
+  })
+
+  it("replicasets get defaults, an empty status and template validation", () => {
+    const rs = strategyFor("replicasets").prepareForCreate(
+      {
+        apiVersion: "apps/v1",
+        kind: "ReplicaSet",
+        metadata: { name: "rs", namespace: "default" },
+        spec: {
+          selector: { matchLabels: { app: "web" } },
+          template: { metadata: { labels: { app: "db" } }, spec: { containers: [{ name: "c", image: "nginx" }] } }
+        }
+      } as KubeObject,
+      context
+    ) as ReplicaSet
+    expect(rs.status).toEqual({ replicas: 0 })
+    expect(rs.spec.replicas).toBe(1)
+    expect(
+      strategyFor("replicasets")
+        .validate(rs)
+        .map((c) => c.field)
+    ).toEqual(["spec.template.metadata.labels"])
+  })
+
+  it("events and configmaps are stored as given", () => {
+    const cm = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "c", namespace: "default" },
+      data: { a: "b" }
+    } as KubeObject
+    const prepared = strategyFor("configmaps").prepareForCreate(cm, context)
+    expect(prepared).toEqual({ ...cm, metadata: { ...cm.metadata, uid: "uid-1", creationTimestamp: context.now } })
+    expect(strategyFor("configmaps").validate(prepared)).toEqual([])
+  })
+})
