@@ -816,11 +816,17 @@ const uniq: Builtin = (argv, io, host) => {
 }
 
 const expandTrSet = (set: string): string =>
-  set.replace(/(.)-(.)/g, (_, a: string, b: string) => {
-    let s = ""
-    for (let c = a.charCodeAt(0); c <= b.charCodeAt(0); c++) s += String.fromCharCode(c)
-    return s
-  })
+  set
+    .replace(/\[:lower:\]/g, "a-z")
+    .replace(/\[:upper:\]/g, "A-Z")
+    .replace(/\[:digit:\]/g, "0-9")
+    .replace(/\[:space:\]/g, " \t\n\r")
+    .replace(/\\([nt\\r])/g, (_, c: string) => (c === "n" ? "\n" : c === "t" ? "\t" : c === "r" ? "\r" : "\\"))
+    .replace(/([^\\])-([^\\])/g, (_, a: string, b: string) => {
+      let s = ""
+      for (let c = a.charCodeAt(0); c <= b.charCodeAt(0); c++) s += String.fromCharCode(c)
+      return s
+    })
 
 const tr: Builtin = (argv, io) => {
   const { flags, operands } = parseFlags(argv)

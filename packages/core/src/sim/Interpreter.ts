@@ -106,7 +106,11 @@ class Shell implements BuiltinHost {
   }
 
   readonly exec = (argv: ReadonlyArray<string>, io: CommandIO, env: ReadonlyArray<readonly [string, string]>) =>
-    withTempEnv(this, env, runUtility(argv, this, io))
+    withTempEnv(
+      this,
+      env,
+      Effect.suspend(() => runUtility(argv, this, io))
+    )
 
   setVar(name: string, value: string): void {
     this.vars.set(name, value)
@@ -849,7 +853,11 @@ const execSimple = Effect.fnUntraced(function* (cmd: SimpleCommand, sh: Shell, i
   if (cmd.assigns.length > 0) {
     const env: Array<readonly [string, string]> = []
     for (const a of cmd.assigns) env.push([a.name, yield* expandOne(a.value, sh, io)])
-    status = yield* withTempEnv(sh, env, dispatch(argv, sh, cio))
+    status = yield* withTempEnv(
+      sh,
+      env,
+      Effect.suspend(() => dispatch(argv, sh, cio))
+    )
   } else status = yield* dispatch(argv, sh, cio)
   yield* cio.out.flush
   yield* cio.err.flush

@@ -1,5 +1,6 @@
 // Test support: a ProcessContext whose output lines are recorded with their virtual time.
 import { Clock, Effect } from "effect"
+import { TestClock } from "effect/testing"
 import { runArgv, runScript } from "../../src/sim/Interpreter.js"
 import { makeProcessContext, type ProcessContext } from "../../src/sim/Process.js"
 
@@ -42,4 +43,30 @@ export const argv = (args: ReadonlyArray<string>, overrides: Partial<ProcessCont
     const p = recordingProcess(overrides)
     const code = yield* runArgv(args, p.ctx)
     return { code, out: p.out, err: p.err, ctx: p.ctx }
+  })
+
+/** Forks a script; returns the fiber and its recorded output. */
+export const start = (script: string, overrides: Partial<ProcessContext> = {}) =>
+  Effect.gen(function* () {
+    const p = recordingProcess(overrides)
+    const fiber = yield* Effect.forkChild(runScript(script, p.ctx))
+    yield* Effect.yieldNow
+    return { fiber, ...p }
+  })
+
+/** Forks an argv; returns the fiber and its recorded output. */
+export const startArgv = (args: ReadonlyArray<string>, overrides: Partial<ProcessContext> = {}) =>
+  Effect.gen(function* () {
+    const p = recordingProcess(overrides)
+    const fiber = yield* Effect.forkChild(runArgv(args, p.ctx))
+    yield* Effect.yieldNow
+    return { fiber, ...p }
+  })
+
+/** Moves the TestClock to an absolute virtual time (ms since the test's epoch). */
+export const advanceTo = (ms: number) =>
+  Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
+    if (ms > now) yield* TestClock.adjust(ms - now)
+    yield* Effect.yieldNow
   })
