@@ -169,13 +169,10 @@ class Parser {
     const key = item.lit
     const keyErrors = labelKeyErrors(key)
     if (keyErrors.length > 0) throw new ParseError(`Invalid value: "${key}": ${keyErrors.join("; ")}`)
+    // `!key` takes no operator: whatever follows is the caller's problem, as upstream
+    if (negated) return { key, operator: "!" }
     const following = this.peek(true).tok
-    if (following === "end" || following === ",") return negated ? { key, operator: "!" } : { key, operator: "exists" }
-    if (negated) {
-      // `!key` followed by an operator: Kubernetes reports the operator it cannot accept here
-      const op = this.next(false)
-      throw new ParseError(`found '${op.lit}', expected: ',' or 'end of string'`)
-    }
+    if (following === "end" || following === ",") return { key, operator: "exists" }
     const op = this.next(false)
     switch (op.tok) {
       case "=":

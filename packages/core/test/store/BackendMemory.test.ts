@@ -1,0 +1,89 @@
+// The in-memory StorageBackend: versions, atomic commits, ordered prefix lists, bounded change log.
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import type { KubeObject } from "../../src/api/Meta.js"
+import { makeBackendMemory } from "../../src/layers/BackendMemory.js"
+
+const obj = (name: string): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name } })
+
+describe("BackendMemory", () => {
+  it.effect("commits each mutation under the next revision and stamps resourceVersion", () =>
+    Effect.gen(function* () {
+      const backend = makeBackendMemory()
+      assert.strictEqual(yield* backend.revision, 0)
+      const changes = yield* backend.commit([
+        { key: "configmaps/default/a", object: obj("a"), expect: 0 },
+        { key: "configmaps/default/b", object: obj("b") }
+      ])
+      assert.deepStrictEqual(
+        changes.map((c) => [c.type, c.key, c.resourceVersion, c.object.metadata.resourceVersion]),
+        [
+          ["ADDED", "configmaps/default/a", 1, "1"],
+          ["ADDED", "configmaps/default/b", 2, "2"]
+        ]
+      )
+      const modified = yield* backend.commit([{ key: "configmaps/default/a", object: obj("a2"), expect: 1 }])
+      assert.strictEqual(modified[0]?.type, "MODIFIED")
+      const deleted = yield* backend.commit([{ key: "configmaps/default/b", object: undefined }])
+      assert.deepStrictEqual([deleted[0]?.type, deleted[0]?.object.metadata.resourceVersion], ["DELETED", "4"])
+      assert.strictEqual(yield* backend.revision, 4)
+      assert.strictEqual((yield* backend.get("configmaps/default/a"))?.object.metadata.name, "a2")
+      assert.strictEqual(yield* backend.get("configmaps/default/b"), undefined)
+    })
+  )
+
+  it.effect("a failed expectation writes nothing at all", () =>
+    Effect.gen(function* () {
+      const backend = makeBackendMemory()
+      yield* backend.commit([{ key: "k/ns/a", object: obj("a") }])
+      const conflict = yield* Effect.flip(
+        backend.commit([
+          { key: "k/ns/b", object: obj("b"), expect: 0 },
+          { key: "k/ns/a", object: obj("a"), expect: 0 }
+        ])
+      )
+      assert.deepStrictEqual(conflict, { _tag: "CommitConflict", key: "k/ns/a", actual: 1 })
+      assert.strictEqual(yield* backend.get("k/ns/b"), undefined)
+      assert.strictEqual(yield* backend.revision, 1)
+      const missing = yield* Effect.flip(backend.commit([{ key: "k/ns/zz", object: undefined }]))
+      assert.strictEqual(missing.actual, 0)
+    })
+  )
+
+  it.effect("lists by prefix in key order, after a key, up to a limit", () =>
+    Effect.gen(function* () {
+      const backend = makeBackendMemory()
+      for (const key of ["pods/b/x", "pods/a/z", "pods/a/y", "configmaps/a/q", "pods/c/w"]) {
+        yield* backend.commit([{ key, object: obj(key) }])
+      }
+      const keys = (items: ReadonlyArray<{ readonly key: string }>) => items.map((i) => i.key)
+      assert.deepStrictEqual(keys(yield* backend.list("pods/")), ["pods/a/y", "pods/a/z", "pods/b/x", "pods/c/w"])
+      assert.deepStrictEqual(keys(yield* backend.list("pods/a/")), ["pods/a/y", "pods/a/z"])
+      assert.deepStrictEqual(keys(yield* backend.list("pods/", "pods/a/z", 2)), ["pods/b/x", "pods/c/w"])
+      yield* backend.commit([{ key: "pods/a/z", object: undefined }])
+      yield* backend.commit([{ key: "pods/a/a", object: obj("a") }])
+      assert.deepStrictEqual(keys(yield* backend.list("pods/")), ["pods/a/a", "pods/a/y", "pods/b/x", "pods/c/w"])
+      yield* backend.commit([{ key: "pods/a/z", object: obj("z") }])
+      assert.deepStrictEqual(keys(yield* backend.list("pods/a/")), ["pods/a/a", "pods/a/y", "pods/a/z"])
+      assert.deepStrictEqual(keys(yield* backend.list("nodes/")), [])
+    })
+  )
+
+  it.effect("keeps the last historyWindow changes", () =>
+    Effect.gen(function* () {
+      const backend = makeBackendMemory({ historyWindow: 5 })
+      for (let i = 0; i < 8; i++) yield* backend.commit([{ key: "k/ns/a", object: obj(String(i)) }])
+      const since5 = yield* backend.changesSince(5)
+      assert.deepStrictEqual(
+        since5?.map((c) => c.resourceVersion),
+        [6, 7, 8]
+      )
+      assert.deepStrictEqual(
+        (yield* backend.changesSince(3))?.map((c) => c.resourceVersion),
+        [4, 5, 6, 7, 8]
+      )
+      assert.strictEqual(yield* backend.changesSince(2), undefined)
+      assert.deepStrictEqual(yield* backend.changesSince(8), [])
+    })
+  )
+})
