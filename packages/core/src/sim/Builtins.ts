@@ -620,7 +620,17 @@ const tee: Builtin = (argv, io, host) => {
 const headTail =
   (which: "head" | "tail"): Builtin =>
   (argv, io, host) => {
-    const args = argv.slice(1).map((a) => (/^-\d+$/.test(a) ? `-n${a.slice(1)}` : /^\+\d+$/.test(a) ? `-n${a}` : a))
+    const args = argv
+      .slice(1)
+      .map((a, i, all) =>
+        all[i - 1] === "-n" || all[i - 1] === "-c"
+          ? a
+          : /^-\d+$/.test(a)
+            ? `-n${a.slice(1)}`
+            : /^\+\d+$/.test(a)
+              ? `-n${a}`
+              : a
+      )
     const { flags, operands } = parseFlags([argv[0]!, ...args], "nc")
     const countText = flags.get("n") ?? "10"
     const fromStart = countText.startsWith("+")

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: shell scripts spell parameters as ${NAME}
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import { VirtualFs } from "../../src/sim/VirtualFs.js"
