@@ -136,7 +136,7 @@ const makeStrategy = (resource: string): Strategy => {
   }
 }
 
-/** Status rules that apply whichever way the status changed (qosClass fixed, terminal phase final). */
+/** Status rules that apply whichever way the status changed (qosClass fixed, terminated stays terminated). */
 const podStatusRules = (pod: Pod, old: Pod): ReadonlyArray<FieldCause> =>
   validatePodStatusUpdate(pod, old).filter((c) => c.field.startsWith("status."))
 

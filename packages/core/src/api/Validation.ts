@@ -51,6 +51,7 @@ import type {
 import type {
   Container,
   ContainerPort,
+  ContainerStatus,
   EnvVar,
   HTTPGetAction,
   LifecycleHandler,
@@ -655,7 +656,7 @@ export const validatePodSpec = (spec: PodSpec, path = "spec"): Causes => {
     for (const [i, c] of list.entries()) {
       for (const [j, port] of (c.ports ?? []).entries()) {
         if ((port.hostPort ?? 0) === 0) continue
-        const id = `${port.hostPort}/${port.protocol ?? "TCP"}`
+        const id = `${port.protocol ?? "TCP"}/${port.hostIP ?? ""}/${port.hostPort}`
         const p = child(index(child(index(child(path, field), i), "ports"), j), "hostPort")
         if (hostPorts.has(id)) errs.push(duplicate(p, id))
         else hostPorts.add(id)
@@ -821,19 +822,48 @@ export const validatePodUpdate = (pod: Pod, old: Pod): Causes => {
   return errs
 }
 
-const terminalPhases = new Set(["Succeeded", "Failed"])
+/** `ValidateContainerStateTransition`: without restarts, a terminated container stays terminated. */
+const containerStateTransitions = (
+  next: ReadonlyArray<ContainerStatus>,
+  old: ReadonlyArray<ContainerStatus>,
+  path: string,
+  restartPolicy: string
+): Causes => {
+  if (restartPolicy === "Always") return []
+  const errs: Causes = []
+  for (const [i, o] of old.entries()) {
+    const t = o.state?.terminated
+    if (t === undefined) continue
+    if (t.exitCode !== 0 && restartPolicy === "OnFailure") continue
+    for (const n of next) {
+      if (n.name === o.name && n.state?.terminated === undefined) {
+        errs.push(forbidden(child(index(path, i), "state"), "may not be transitioned to non-terminated state"))
+      }
+    }
+  }
+  return errs
+}
 
-/** `ValidatePodStatusUpdate` (status subresource): qosClass is immutable, terminal phases are final. */
+/**
+ * `ValidatePodStatusUpdate` (status subresource): qosClass is immutable, nodeName is not changed
+ * through status, terminated containers of a non-restarting pod stay terminated.
+ */
 export const validatePodStatusUpdate = (pod: Pod, old: Pod): Causes => {
   const errs: Causes = [...validateObjectMetaUpdate(pod.metadata, old.metadata)]
   const qos = pod.status?.qosClass
   const oldQos = old.status?.qosClass
   if (oldQos !== undefined && qos !== oldQos) errs.push(invalid("status.qosClass", qos ?? "", fieldImmutableErrorMsg))
-  const oldPhase = old.status?.phase
-  const phase = pod.status?.phase
-  if (oldPhase !== undefined && terminalPhases.has(oldPhase) && phase !== oldPhase) {
-    errs.push(forbidden("status.phase", `cannot transition from ${oldPhase} to ${phase ?? ""}`))
+  if ((pod.spec?.nodeName ?? "") !== (old.spec?.nodeName ?? "")) {
+    errs.push(forbidden("status.nodeName", "may not be changed directly"))
   }
+  errs.push(
+    ...containerStateTransitions(
+      pod.status?.containerStatuses ?? [],
+      old.status?.containerStatuses ?? [],
+      "status.containerStatuses",
+      old.spec?.restartPolicy ?? "Always"
+    )
+  )
   if ((pod.spec?.nodeName ?? "") !== "" && pod.status?.nominatedNodeName !== undefined) {
     errs.push(
       ...invalidEach(

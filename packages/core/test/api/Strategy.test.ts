@@ -73,17 +73,21 @@ describe("pods", () => {
     ])
   })
 
-  it("keeps the QoS class and terminal phases on status updates", () => {
-    const created = pods.prepareForCreate(rawPod(), context) as Pod
-    const failed: Pod = { ...created, status: { ...created.status, phase: "Failed" } }
-    const lostQos = pods.prepareForUpdate(
-      { ...failed, status: { phase: "Failed", qosClass: "Guaranteed" } },
-      failed
-    ) as Pod
+  it("keeps the QoS class, and terminated containers of a Never pod terminated, on status updates", () => {
+    const created = pods.prepareForCreate(rawPod({ restartPolicy: "Never" }), context) as Pod
+    const guaranteed: Pod = { ...created, status: { phase: "Running", qosClass: "Guaranteed" } }
+    const lostQos = pods.prepareForUpdate(guaranteed, created) as Pod
     expect(lostQos.status?.qosClass).toBe("BestEffort")
-    const revived: Pod = { ...failed, status: { ...failed.status, phase: "Running" } }
-    expect(pods.validateUpdate(revived, failed).map((c) => `${c.field}: ${c.message}`)).toEqual([
-      "status.phase: Forbidden: cannot transition from Failed to Running"
+    const status = (state: object) => ({
+      ...created.status,
+      containerStatuses: [
+        { name: "app", state, lastState: {}, ready: false, restartCount: 0, image: "nginx:1.25", imageID: "" }
+      ]
+    })
+    const done: Pod = { ...created, status: status({ terminated: { exitCode: 0, reason: "Completed" } }) }
+    const revived: Pod = { ...created, status: status({ running: { startedAt: "2025-01-01T00:00:05Z" } }) }
+    expect(pods.validateUpdate(revived, done).map((c) => `${c.field}: ${c.message}`)).toEqual([
+      "status.containerStatuses[0].state: Forbidden: may not be transitioned to non-terminated state"
     ])
   })
 })

@@ -311,7 +311,7 @@ describe("other kinds", () => {
         apiVersion: "v1",
         kind: "Service",
         metadata: { name: "svc", namespace: "default" },
-        spec: { ports }
+        spec: ports === undefined ? {} : { ports }
       })
     expect(validateService(svc([{ port: 80 }]))).toEqual([])
     expect(texts(validateService(svc([{ port: 80 }, { port: 0, name: "b" }])))).toEqual([
