@@ -101,16 +101,19 @@ const watch = (target: Target, request: Request, query: URLSearchParams) =>
     const store = yield* ObjectStore
     const rendering = yield* renderingOf(request, query)
     const { options, timeoutSeconds } = yield* watchOptions(target.namespace, target.name, query)
-    // selectors are checked before the 200 goes out, so a bad one is a 400 rather than an ERROR event
-    yield* store.list(target.resource.resource, {
+    // the start is fixed now (and selectors are checked) before the 200 goes out
+    const rv = options.resourceVersion
+    const fromNow = rv === undefined || rv === "0"
+    const current = yield* store.list(target.resource.resource, {
       ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
       ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
       ...(options.fieldSelector === undefined ? {} : { fieldSelector: options.fieldSelector }),
-      limit: 1
+      ...(fromNow ? {} : { limit: 1 })
     })
     return yield* watchResponse({
       resource: target.resource,
-      options,
+      initial: fromNow ? current.items : [],
+      options: fromNow ? { ...options, resourceVersion: current.resourceVersion } : options,
       output: rendering.output,
       include: rendering.include,
       timeoutSeconds

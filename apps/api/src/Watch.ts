@@ -4,6 +4,10 @@
  * (column definitions only in the first); a too-old resourceVersion ends the stream with an ERROR
  * event (410 Expired); an idle stream gets a bare newline every 10 s so clients that give up after
  * 30 s of silence stay connected; `timeoutSeconds` closes the stream.
+ *
+ * A watch without a resourceVersion (or "0") starts from the state at request time: the handler
+ * lists, sends those objects as synthetic ADDED events, then watches from the list's
+ * resourceVersion, so nothing depends on when the client starts reading the body.
  */
 import type { ApiError } from "@podlet/core/api/Errors"
 import type { KubeObject, WatchEvent } from "@podlet/core/api/Meta"
@@ -21,6 +25,8 @@ export const keepAliveInterval = Duration.seconds(10)
 
 export interface WatchRequest {
   readonly resource: ResourceType
+  /** sent as ADDED before the changes after `options.resourceVersion` */
+  readonly initial: ReadonlyArray<KubeObject>
   readonly options: WatchOptions
   readonly output: Output
   readonly include: IncludeObject
@@ -48,7 +54,8 @@ export const watchLines = (request: WatchRequest): Stream.Stream<string, never, 
           headers = false
           return line({ type: event.type, object: table })
         })
-      const events = store.watch(request.resource.resource, request.options).pipe(
+      const initial = Stream.fromIterable(request.initial.map((object): WatchEvent => ({ type: "ADDED", object })))
+      const events = Stream.concat(initial, store.watch(request.resource.resource, request.options)).pipe(
         Stream.mapEffect(encodeEvent),
         Stream.catch((error: ApiError) => Stream.succeed(line({ type: "ERROR", object: toStatus(error) })))
       )
@@ -56,10 +63,12 @@ export const watchLines = (request: WatchRequest): Stream.Stream<string, never, 
         Stream.drop(1),
         Stream.map(() => "\n")
       )
-      const merged = Stream.merge(events, keepAlive, { haltStrategy: "left" })
-      return request.timeoutSeconds === undefined
-        ? merged
-        : merged.pipe(Stream.interruptWhen(Effect.sleep(Duration.seconds(request.timeoutSeconds))))
+      const lines = Stream.merge(events, keepAlive, { haltStrategy: "left" })
+      if (request.timeoutSeconds === undefined) return lines
+      const timeout = Stream.fromEffect(Effect.sleep(Duration.seconds(request.timeoutSeconds))).pipe(Stream.as(null))
+      return Stream.merge(lines, timeout, { haltStrategy: "either" }).pipe(
+        Stream.takeWhile((l): l is string => l !== null)
+      )
     })
   )
 
