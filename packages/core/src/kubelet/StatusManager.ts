@@ -1,12 +1,10 @@
 /**
  * The kubelet's status manager (`pkg/kubelet/status/status_manager.go`): writes a pod's status
- * through `ObjectStore.updateStatus` only when it changed, keeps each condition's
- * `lastTransitionTime` while its status stays the same, never moves a pod out of a terminal phase,
+ * through `ObjectStore.updateStatus` only when it changed, never moves a pod out of a terminal phase,
  * and deletes the API object (grace 0) once a deleted pod's terminal status is written.
  */
-import { Clock, Effect } from "effect"
-import type { Pod, PodCondition, PodStatus } from "../api/Pod.js"
-import { toRfc3339 } from "../domain/Time.js"
+import { Effect } from "effect"
+import type { Pod, PodStatus } from "../api/Pod.js"
 import type { ObjectStore } from "../services/ObjectStore.js"
 
 export interface StatusManager {
@@ -32,19 +30,6 @@ export const jsonEqual = (a: unknown, b: unknown): boolean => {
   )
 }
 
-/** New conditions with `lastTransitionTime` carried over where the status did not change (else `now`). */
-export const carryTransitionTimes = (
-  next: ReadonlyArray<PodCondition>,
-  previous: ReadonlyArray<PodCondition>,
-  now: string
-): ReadonlyArray<PodCondition> =>
-  next.map((condition) => {
-    const old = previous.find((c) => c.type === condition.type)
-    const lastTransitionTime =
-      old !== undefined && old.status === condition.status ? (old.lastTransitionTime ?? now) : now
-    return { ...condition, lastProbeTime: condition.lastProbeTime ?? null, lastTransitionTime }
-  })
-
 export const makeStatusManager = (store: ObjectStore["Service"]): StatusManager => {
   const write = Effect.fnUntraced(function* (
     pod: Pod,
@@ -56,11 +41,7 @@ export const makeStatusManager = (store: ObjectStore["Service"]): StatusManager 
       .pipe(Effect.catch(() => Effect.succeed(undefined)))
     if (current === undefined || current.metadata.uid !== pod.metadata.uid) return undefined
     const old = current.status ?? {}
-    const now = toRfc3339(yield* Clock.currentTimeMillis)
-    let merged: PodStatus = {
-      ...status,
-      conditions: carryTransitionTimes(status.conditions ?? [], old.conditions ?? [], now)
-    }
+    let merged: PodStatus = status
     if (isTerminal(old.phase) && !isTerminal(merged.phase)) {
       merged = { ...merged, phase: old.phase!, ...(old.reason !== undefined ? { reason: old.reason } : {}) }
     }

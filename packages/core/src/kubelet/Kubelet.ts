@@ -1,0 +1,154 @@
+/**
+ * One node's kubelet: watches the pods bound to its node (`spec.nodeName`) through the ObjectStore,
+ * listens to its runtime's container events (the PLEG), and runs one pod worker per pod UID. Each
+ * sync is a transaction script: `SyncPod` for a running pod, `Terminate` for a deleted, completed or
+ * deadline-exceeded one. Syncs are triggered by pod updates, container events, probe results,
+ * backoff expiry and the resync period (RTM-2, RTM-3).
+ */
+
+import type { Scope } from "effect"
+import { Clock, Effect, Semaphore, Stream } from "effect"
+import type { Pod } from "../api/Pod.js"
+import { ContainerRuntime } from "../services/ContainerRuntime.js"
+import { EventRecorder } from "../services/EventRecorder.js"
+import type { ImageCache } from "../services/ImageService.js"
+import { ImageRegistry } from "../services/ImageService.js"
+import { ObjectStore } from "../services/ObjectStore.js"
+import type { KubeletContext } from "./KubeletContext.js"
+import { memoryOf } from "./KubeletContext.js"
+import type { PodWorkers, SyncOutcome } from "./PodWorkers.js"
+import { makePodWorkers } from "./PodWorkers.js"
+import type { Prober } from "./Prober.js"
+import { makeProber } from "./Prober.js"
+import { makeStatusManager } from "./StatusManager.js"
+import { syncPod } from "./SyncPod.js"
+import { activeDeadlineAt, activeDeadlineExceeded, cleanupPod, terminatePod } from "./Terminate.js"
+
+export interface KubeletOptions {
+  readonly nodeName: string
+  /** the node's InternalIP (`status.hostIP`) */
+  readonly nodeIP: string
+  /** the node's image store (shared with its runtime) */
+  readonly images: ImageCache
+}
+
+/** A running kubelet. */
+export interface Kubelet {
+  readonly nodeName: string
+  readonly context: KubeletContext
+  readonly prober: Prober
+  /** true while work is pending: a pod change not yet seen by the informer, or a wake not yet picked up */
+  readonly busy: Effect.Effect<boolean>
+  /** the sandbox id of a pod's newest sandbox, if any */
+  readonly sandboxOf: (uid: string) => string | undefined
+}
+
+/** Starts a kubelet in the current scope. */
+export const makeKubelet = Effect.fnUntraced(function* (
+  options: KubeletOptions
+): Effect.fn.Return<Kubelet, never, Scope.Scope | ObjectStore | ContainerRuntime | ImageRegistry | EventRecorder> {
+  const store = yield* ObjectStore
+  const runtime = yield* ContainerRuntime
+  const registry = yield* ImageRegistry
+  const recorder = yield* EventRecorder
+  const pullSemaphore = yield* Semaphore.make(1)
+  const sandboxes = new Map<string, string>()
+  let workers: PodWorkers | undefined
+
+  const ctx: KubeletContext = {
+    nodeName: options.nodeName,
+    nodeIP: options.nodeIP,
+    store,
+    runtime,
+    registry,
+    images: options.images,
+    recorder,
+    status: makeStatusManager(store),
+    pods: new Map(),
+    memory: new Map(),
+    probeResults: new Map(),
+    crashBackoff: new Map(),
+    imageBackoff: new Map(),
+    wake: (uid) => (workers === undefined ? Effect.void : workers.wake(uid)),
+    pullLock: (effect) => pullSemaphore.withPermits(1)(effect),
+    sandboxes,
+    prober: undefined as unknown as Prober
+  }
+
+  /** The pod as the prober sees it: the API object with the kubelet's latest generated status. */
+  const latestPod = (uid: string): Pod | undefined => {
+    const pod = ctx.pods.get(uid)
+    if (pod === undefined) return undefined
+    const status = ctx.memory.get(uid)?.status
+    return status !== undefined ? { ...pod, status } : pod
+  }
+  const prober = yield* makeProber(ctx, latestPod, (uid) => sandboxes.get(uid))
+  ;(ctx as { prober: Prober }).prober = prober
+
+  const sync = (uid: string): Effect.Effect<SyncOutcome> =>
+    Effect.gen(function* () {
+      const pod = ctx.pods.get(uid)
+      if (pod === undefined) return yield* cleanupPod(ctx, uid)
+      const memory = memoryOf(ctx, uid)
+      if (memory.terminated) {
+        if (pod.metadata.deletionTimestamp !== undefined) yield* ctx.status.confirmDeletion(pod)
+        return { done: true }
+      }
+      if (pod.metadata.deletionTimestamp !== undefined) return yield* terminatePod(ctx, pod, undefined)
+      const now = yield* Clock.currentTimeMillis
+      const deadline = activeDeadlineExceeded(ctx, pod, now)
+      if (deadline !== undefined) return yield* terminatePod(ctx, pod, deadline)
+      const outcome = yield* syncPod(ctx, pod)
+      const deadlineAt = activeDeadlineAt(ctx, pod)
+      if (outcome.done || deadlineAt === undefined) return outcome
+      return { done: false, nextSyncAt: Math.min(outcome.nextSyncAt ?? deadlineAt, deadlineAt) }
+    })
+
+  workers = yield* makePodWorkers(sync)
+  const podWorkers = workers
+
+  const isMine = (pod: Pod): boolean => pod.spec?.nodeName === options.nodeName
+
+  yield* store.watch<Pod>("pods").pipe(
+    Stream.runForEach((event) =>
+      Effect.gen(function* () {
+        const pod = event.object
+        const uid = pod.metadata?.uid
+        if (uid === undefined || (event.type !== "ADDED" && event.type !== "MODIFIED" && event.type !== "DELETED")) {
+          return
+        }
+        if (event.type === "DELETED" || !isMine(pod)) {
+          if (!ctx.pods.has(uid)) return
+          ctx.pods.delete(uid)
+        } else {
+          ctx.pods.set(uid, pod)
+          memoryOf(ctx, uid).pod = pod
+        }
+        yield* podWorkers.wake(uid)
+      })
+    ),
+    Effect.catchCause((cause) => Effect.logError("kubelet pod watch ended", options.nodeName, cause)),
+    Effect.forkScoped
+  )
+
+  yield* runtime.events.pipe(
+    Stream.runForEach((event) => podWorkers.wake(event.podUid)),
+    Effect.forkScoped
+  )
+
+  const busy = Effect.gen(function* () {
+    if (podWorkers.busy()) return true
+    const listed = yield* store.list<Pod>("pods").pipe(Effect.orElseSucceed(() => undefined))
+    if (listed === undefined) return false
+    let mine = 0
+    for (const pod of listed.items) {
+      if (!isMine(pod)) continue
+      mine++
+      const cached = ctx.pods.get(pod.metadata.uid ?? "")
+      if (cached === undefined || cached.metadata.resourceVersion !== pod.metadata.resourceVersion) return true
+    }
+    return mine !== ctx.pods.size
+  })
+
+  return { nodeName: options.nodeName, context: ctx, prober, busy, sandboxOf: (uid) => sandboxes.get(uid) }
+})

@@ -1,0 +1,143 @@
+/**
+ * The state and services one node's kubelet works with, shared by its transaction scripts
+ * (`SyncPod`, `Terminate`, the image manager, the prober, hooks). Created by `Kubelet.ts`.
+ */
+import { Effect } from "effect"
+import type { ConfigMap, ObjectReference, Secret } from "../api/Objects.js"
+import type { Container, Pod, PodStatus } from "../api/Pod.js"
+import { isSidecar } from "../api/Pod.js"
+import type { BackoffState } from "../domain/Backoff.js"
+import type { KubeletEvent } from "../domain/Events.js"
+import type { ContainerProbeResults } from "../domain/Probe.js"
+import type { ContainerRuntime } from "../services/ContainerRuntime.js"
+import type { EventRecorder } from "../services/EventRecorder.js"
+import type { ImageCache, ImageRegistry } from "../services/ImageService.js"
+import type { ObjectStore } from "../services/ObjectStore.js"
+import type { PodObjects } from "./ContainerConfig.js"
+import type { Prober } from "./Prober.js"
+import type { StatusManager } from "./StatusManager.js"
+
+/** A start failure remembered for the status (`kubelet reasonCache`): the container's waiting reason and message. */
+export interface StartFailure {
+  readonly reason: string
+  readonly message: string
+}
+
+/** What the kubelet remembers of one pod between syncs. */
+export interface PodMemory {
+  /** container name → last start failure; cleared by a successful start */
+  readonly reasons: Map<string, StartFailure>
+  /** when the kubelet first saw the pod (status.startTime), epoch ms */
+  startTime?: number
+  /** set once the pod's containers were killed for good (completion, deletion, deadline) */
+  terminated: boolean
+  /** the last API object seen (kept after a deletion, for the clean-up) */
+  pod?: Pod
+  /** the last status the kubelet generated (the status manager's cache) */
+  status?: PodStatus
+  /** the pod sandbox's IP, once known */
+  podIP?: string
+}
+
+export interface KubeletContext {
+  readonly nodeName: string
+  readonly nodeIP: string
+  readonly store: ObjectStore["Service"]
+  readonly runtime: ContainerRuntime["Service"]
+  readonly registry: ImageRegistry["Service"]
+  readonly images: ImageCache
+  readonly recorder: EventRecorder["Service"]
+  readonly status: StatusManager
+  /** the informer's view: pods bound to this node, by UID */
+  readonly pods: Map<string, Pod>
+  readonly memory: Map<string, PodMemory>
+  /** probe results by API container id (`containerd://…`) */
+  readonly probeResults: Map<string, ContainerProbeResults>
+  crashBackoff: BackoffState
+  imageBackoff: BackoffState
+  /** wake the pod worker of `uid` */
+  readonly wake: (uid: string) => Effect.Effect<void>
+  /** pod UID → its newest sandbox id */
+  readonly sandboxes: Map<string, string>
+  readonly prober: Prober
+  /** serialises image pulls (kubelet `serializeImagePulls: true`) */
+  readonly pullLock: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+}
+
+/** The pod's memory, created on first use. */
+export const memoryOf = (ctx: KubeletContext, uid: string): PodMemory => {
+  let memory = ctx.memory.get(uid)
+  if (memory === undefined) {
+    memory = { reasons: new Map(), terminated: false }
+    ctx.memory.set(uid, memory)
+  }
+  return memory
+}
+
+/** `spec.containers{app}` / `spec.initContainers{init}`: the event fieldPath of a container. */
+export const containerFieldPath = (pod: Pod, container: Container): string =>
+  (pod.spec.initContainers ?? []).some((c) => c.name === container.name)
+    ? `spec.initContainers{${container.name}}`
+    : `spec.containers{${container.name}}`
+
+/** The ObjectReference of a pod (optionally a container of it) for events. */
+export const podReference = (pod: Pod, fieldPath?: string): ObjectReference => ({
+  kind: "Pod",
+  namespace: pod.metadata.namespace ?? "default",
+  name: pod.metadata.name ?? "",
+  uid: pod.metadata.uid ?? "",
+  apiVersion: "v1",
+  ...(pod.metadata.resourceVersion !== undefined ? { resourceVersion: pod.metadata.resourceVersion } : {}),
+  ...(fieldPath !== undefined ? { fieldPath } : {})
+})
+
+/** Records kubelet events against the pod, or one of its containers. */
+export const recordEvents = (
+  ctx: KubeletContext,
+  pod: Pod,
+  container: Container | undefined,
+  events: ReadonlyArray<KubeletEvent>
+): Effect.Effect<void> =>
+  Effect.forEach(
+    events,
+    (event) =>
+      ctx.recorder.record({
+        involvedObject: {
+          ...podReference(pod, container !== undefined ? containerFieldPath(pod, container) : undefined)
+        },
+        type: event.type,
+        reason: event.reason,
+        message: event.message,
+        source: { component: "kubelet", host: ctx.nodeName }
+      }),
+    { discard: true }
+  )
+
+/** Every container of the pod spec: init containers (sidecars included) then app containers. */
+export const allContainers = (pod: Pod): ReadonlyArray<Container> => [
+  ...(pod.spec.initContainers ?? []),
+  ...pod.spec.containers
+]
+
+export const findContainer = (pod: Pod, name: string): Container | undefined =>
+  allContainers(pod).find((c) => c.name === name)
+
+export { isSidecar }
+
+/** The ConfigMaps and Secrets of the pod's namespace. */
+export const podObjects = (ctx: KubeletContext, pod: Pod): Effect.Effect<PodObjects> =>
+  Effect.gen(function* () {
+    const namespace = pod.metadata.namespace ?? "default"
+    const configMaps = yield* ctx.store.list<ConfigMap>("configmaps", { namespace }).pipe(
+      Effect.map((r) => r.items),
+      Effect.orElseSucceed(() => [] as ReadonlyArray<ConfigMap>)
+    )
+    const secrets = yield* ctx.store.list<Secret>("secrets", { namespace }).pipe(
+      Effect.map((r) => r.items),
+      Effect.orElseSucceed(() => [] as ReadonlyArray<Secret>)
+    )
+    return {
+      configMaps: new Map(configMaps.map((c) => [c.metadata.name ?? "", c])),
+      secrets: new Map(secrets.map((s) => [s.metadata.name ?? "", s]))
+    }
+  })

@@ -1,0 +1,59 @@
+/**
+ * The kubelet's read of the runtime for one pod (`GetPodStatus`): sandboxes and container instances
+ * from the ContainerRuntime, as the domain's `RuntimeSnapshot`. Container ids in the snapshot and in
+ * the API status carry the runtime scheme (`containerd://<id>`); `runtimeId` strips it for CRI calls.
+ */
+import { Effect } from "effect"
+import type { ContainerInstance, RuntimeSnapshot, SandboxInstance } from "../domain/RuntimeSnapshot.js"
+import type { ContainerInfo, ContainerRuntime, Sandbox } from "../services/ContainerRuntime.js"
+
+const scheme = "containerd://"
+
+/** `containerd://<id>` for a runtime container id. */
+export const apiContainerId = (id: string): string => (id.startsWith(scheme) ? id : `${scheme}${id}`)
+
+/** The CRI id of an API / snapshot container id. */
+export const runtimeId = (id: string): string => (id.startsWith(scheme) ? id.slice(scheme.length) : id)
+
+const toInstance = (info: ContainerInfo): ContainerInstance => ({
+  id: apiContainerId(info.id),
+  name: info.name,
+  sandboxId: info.sandboxId,
+  state: info.state,
+  hash: info.hash,
+  restartCount: info.attempt,
+  image: info.image,
+  imageID: info.imageRef,
+  createdAt: info.createdAt,
+  ...(info.startedAt !== undefined ? { startedAt: info.startedAt } : {}),
+  ...(info.finishedAt !== undefined ? { finishedAt: info.finishedAt } : {}),
+  ...(info.exitCode !== undefined ? { exitCode: info.exitCode } : {}),
+  ...(info.reason !== undefined ? { reason: info.reason } : {}),
+  ...(info.message !== undefined ? { message: info.message } : {})
+})
+
+/** The newest sandbox, with its attempt number (how many sandboxes the pod had before it). */
+export const newestSandbox = (sandboxes: ReadonlyArray<Sandbox>): SandboxInstance | undefined => {
+  const sorted = [...sandboxes].sort((a, b) => a.createdAt - b.createdAt)
+  const newest = sorted[sorted.length - 1]
+  if (newest === undefined) return undefined
+  return {
+    id: newest.id,
+    state: newest.state,
+    attempt: sorted.length - 1,
+    ...(newest.ip !== "" ? { ip: newest.ip } : {}),
+    createdAt: newest.createdAt
+  }
+}
+
+/** The runtime snapshot of pod `uid`. */
+export const podSnapshot = (runtime: ContainerRuntime["Service"], uid: string): Effect.Effect<RuntimeSnapshot> =>
+  Effect.gen(function* () {
+    const sandboxes = yield* runtime.listSandboxes(uid)
+    const containers = yield* runtime.listContainers(uid)
+    const sandbox = newestSandbox(sandboxes)
+    return {
+      ...(sandbox !== undefined ? { sandbox } : {}),
+      containers: containers.map(toInstance)
+    }
+  })

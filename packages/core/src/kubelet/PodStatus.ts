@@ -1,0 +1,93 @@
+/**
+ * `generateAPIPodStatus` (K-pods) for one pod: container statuses (`domain/ContainerStatuses`),
+ * phase (`domain/Phase` getPhase + reconcilePhase), conditions (`domain/Conditions`), pod and host
+ * IPs, start time and QoS class, from a fresh runtime snapshot; then written through the status
+ * manager (only when changed). The generated status is also the kubelet's cache (the prober reads it).
+ */
+import { Clock, Effect } from "effect"
+import type { Pod, PodStatus } from "../api/Pod.js"
+import { podQOSClass } from "../api/QOS.js"
+import { generateConditions } from "../domain/Conditions.js"
+import { buildContainerStatuses } from "../domain/ContainerStatuses.js"
+import { getPhase, reconcilePhase } from "../domain/Phase.js"
+import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
+import { hasAnyActiveRegularContainerStarted } from "../domain/RuntimeSnapshot.js"
+import { toRfc3339 } from "../domain/Time.js"
+import type { KubeletContext } from "./KubeletContext.js"
+import { memoryOf } from "./KubeletContext.js"
+import { podSnapshot } from "./PodRuntime.js"
+
+export interface StatusOptions {
+  /** the kubelet will never run this pod's containers again (deleted, evicted) */
+  readonly podIsTerminal: boolean
+  /** a pod sync handler's eviction (active deadline): phase Failed with this reason and message */
+  readonly evict?: { readonly reason: string; readonly message: string }
+}
+
+/** The API status of `pod` for `snapshot`, at `now`. Pure apart from reading the kubelet's memory. */
+export const generatePodStatus = (
+  ctx: KubeletContext,
+  pod: Pod,
+  snapshot: RuntimeSnapshot,
+  options: StatusOptions,
+  now: number
+): PodStatus => {
+  const memory = memoryOf(ctx, pod.metadata.uid ?? "")
+  const previous = memory.status ?? pod.status
+  const { initContainerStatuses, containerStatuses } = buildContainerStatuses({
+    pod,
+    snapshot,
+    ...(previous !== undefined ? { previous } : {}),
+    reasons: memory.reasons,
+    probes: ctx.probeResults
+  })
+  const computed = getPhase(
+    pod,
+    [...containerStatuses, ...initContainerStatuses],
+    options.podIsTerminal,
+    hasAnyActiveRegularContainerStarted(pod, snapshot)
+  )
+  const phase = reconcilePhase({
+    computed,
+    ...(memory.status !== undefined ? { cached: memory.status } : {}),
+    ...(pod.status !== undefined ? { api: pod.status } : {}),
+    ...(options.evict !== undefined ? { evict: options.evict } : {})
+  })
+  const conditions = generateConditions({
+    pod,
+    ...(previous !== undefined ? { previous } : {}),
+    snapshot,
+    initContainerStatuses,
+    containerStatuses,
+    phase: phase.phase,
+    now
+  })
+  const podIP = snapshot.sandbox?.ip ?? memory.podIP
+  if (podIP !== undefined) memory.podIP = podIP
+  return {
+    phase: phase.phase,
+    ...(phase.reason !== undefined ? { reason: phase.reason } : {}),
+    ...(phase.message !== undefined ? { message: phase.message } : {}),
+    conditions,
+    hostIP: ctx.nodeIP,
+    hostIPs: [{ ip: ctx.nodeIP }],
+    ...(podIP !== undefined ? { podIP, podIPs: [{ ip: podIP }] } : {}),
+    ...(memory.startTime !== undefined ? { startTime: toRfc3339(memory.startTime) } : {}),
+    ...((pod.spec.initContainers ?? []).length > 0 ? { initContainerStatuses } : {}),
+    containerStatuses,
+    qosClass: podQOSClass(pod.spec)
+  }
+}
+
+/** Generates the status from a fresh snapshot, caches it and writes it if it changed; returns it. */
+export const publishStatus = (ctx: KubeletContext, pod: Pod, options: StatusOptions): Effect.Effect<PodStatus> =>
+  Effect.gen(function* () {
+    const uid = pod.metadata.uid ?? ""
+    const latest = ctx.pods.get(uid) ?? pod
+    const snapshot = yield* podSnapshot(ctx.runtime, uid)
+    const now = yield* Clock.currentTimeMillis
+    const status = generatePodStatus(ctx, latest, snapshot, options, now)
+    memoryOf(ctx, uid).status = status
+    yield* ctx.status.setStatus(latest, status)
+    return status
+  })

@@ -1,0 +1,218 @@
+/**
+ * `SyncPod` for a pod that should be running (`kuberuntime_manager.go` SyncPod, steps numbered as
+ * there): executes the pure plan of `domain/PodActions.computePodActions` through the runtime, then
+ * publishes the status that includes the results of this sync's actions (RTM-4). A start attempt
+ * goes through the crash-loop backoff, the image manager, the container config, create, start and
+ * the postStart hook; a failure is remembered as the container's waiting reason.
+ */
+import { Clock, Effect } from "effect"
+import type { Container, Pod } from "../api/Pod.js"
+import { containerBackoffKey, containerHash, decide } from "../domain/Backoff.js"
+import { EventReason, normalEvent, warningEvent } from "../domain/Events.js"
+import { isTerminalPhase } from "../domain/Phase.js"
+import type { PodActions } from "../domain/PodActions.js"
+import { computePodActions } from "../domain/PodActions.js"
+import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
+import { latestExitedInstance, latestInstance } from "../domain/RuntimeSnapshot.js"
+import type { PodObjects } from "./ContainerConfig.js"
+import { containerConfig, isConfigError, sandboxConfig, sandboxVolumes } from "./ContainerConfig.js"
+import { runHook } from "./Hooks.js"
+import { ensureImageExists } from "./ImageManager.js"
+import { killContainer } from "./KillContainer.js"
+import type { KubeletContext, StartFailure } from "./KubeletContext.js"
+import { allContainers, findContainer, memoryOf, podObjects, recordEvents } from "./KubeletContext.js"
+import { apiContainerId, podSnapshot } from "./PodRuntime.js"
+import { publishStatus } from "./PodStatus.js"
+import type { SyncOutcome } from "./PodWorkers.js"
+import { killPodContainers } from "./Terminate.js"
+
+/** Retry after a failed start (K-workers `backOffPeriod`, RTM-3). */
+export const retryPeriodMillis = 10_000
+/** The pod resync (K-workers `resyncInterval`, without jitter). */
+export const resyncPeriodMillis = 60_000
+
+/** The result of one start attempt. */
+type StartResult =
+  | { readonly _tag: "Started" }
+  /** refused: the next attempt is due at `retryAt` (backoff expiry) or the retry period */
+  | { readonly _tag: "Failed"; readonly retryAt?: number }
+
+const failed = (ctx: KubeletContext, uid: string, name: string, failure: StartFailure): StartResult => {
+  memoryOf(ctx, uid).reasons.set(name, failure)
+  return { _tag: "Failed" }
+}
+
+/**
+ * `startContainer` with `doBackOff` in front (K-mgr): backoff, image, config, create, start,
+ * postStart. `snapshot` is the pre-kill snapshot of this sync (the backoff measures from the newest
+ * exited instance in it).
+ */
+const startContainer = Effect.fnUntraced(function* (
+  ctx: KubeletContext,
+  pod: Pod,
+  container: Container,
+  snapshot: RuntimeSnapshot,
+  sandboxId: string,
+  objects: PodObjects,
+  beforePull: Effect.Effect<void>
+): Effect.fn.Return<StartResult> {
+  const uid = pod.metadata.uid ?? ""
+  const name = container.name
+  const now = yield* Clock.currentTimeMillis
+  // doBackOff
+  const exited = latestExitedInstance(snapshot, name)
+  const backoff = decide(ctx.crashBackoff, containerBackoffKey(pod, container), exited?.finishedAt, now)
+  ctx.crashBackoff = backoff.state
+  if (backoff.decision._tag === "BackOff") {
+    yield* recordEvents(ctx, pod, container, [backoff.decision.event])
+    memoryOf(ctx, uid).reasons.set(name, { reason: "CrashLoopBackOff", message: backoff.decision.message })
+    return { _tag: "Failed", retryAt: now + backoff.decision.remainingMs }
+  }
+  // 1. image
+  const image = yield* ensureImageExists(ctx, pod, container, beforePull)
+  if (image._tag === "Failed") return failed(ctx, uid, name, image.failure)
+  // 2. config and create
+  const restartCount = (() => {
+    const latest = latestInstance(snapshot, name)
+    return latest === undefined ? 0 : latest.restartCount + 1
+  })()
+  const config = containerConfig(pod, container, objects, restartCount, containerHash(container))
+  if (isConfigError(config)) {
+    yield* recordEvents(ctx, pod, container, [warningEvent(EventReason.Failed, `Error: ${config.message}`)])
+    return failed(ctx, uid, name, { reason: "CreateContainerConfigError", message: config.message })
+  }
+  const created = yield* ctx.runtime
+    .createContainer(sandboxId, { ...config, image: image.info.ref })
+    .pipe(Effect.result)
+  if (created._tag === "Failure") {
+    yield* recordEvents(ctx, pod, container, [warningEvent(EventReason.Failed, `Error: ${created.failure.message}`)])
+    return failed(ctx, uid, name, { reason: "CreateContainerError", message: created.failure.message })
+  }
+  const id = created.success
+  yield* recordEvents(ctx, pod, container, [normalEvent(EventReason.Created, `Created container: ${name}`)])
+  // 3. start
+  const started = yield* ctx.runtime.startContainer(id).pipe(Effect.result)
+  if (started._tag === "Failure") {
+    yield* recordEvents(ctx, pod, container, [warningEvent(EventReason.Failed, `Error: ${started.failure.message}`)])
+    return failed(ctx, uid, name, { reason: "RunContainerError", message: started.failure.message })
+  }
+  yield* recordEvents(ctx, pod, container, [normalEvent(EventReason.Started, `Started container ${name}`)])
+  // 4. postStart hook
+  const postStart = container.lifecycle?.postStart
+  if (postStart !== undefined) {
+    const error = yield* runHook(ctx, pod, container, apiContainerId(id), postStart, 30)
+    if (error !== undefined) {
+      yield* recordEvents(ctx, pod, container, [warningEvent(EventReason.FailedPostStartHook, "PostStartHook failed")])
+      yield* killContainer(ctx, pod, container, apiContainerId(id), pod.spec.terminationGracePeriodSeconds ?? 30, {
+        message: "FailedPostStartHook"
+      })
+      return failed(ctx, uid, name, { reason: "PostStartHookError", message: error })
+    }
+  }
+  memoryOf(ctx, uid).reasons.delete(name)
+  return { _tag: "Started" }
+})
+
+/** Ids of running instances in the snapshot, for the pod kill. */
+const runningIds = (snapshot: RuntimeSnapshot): ReadonlyArray<string> =>
+  snapshot.containers.filter((c) => c.state === "running").map((c) => c.id)
+
+/** One sync of a pod that should run. */
+export const syncPod = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Pod): Effect.fn.Return<SyncOutcome> {
+  const uid = pod.metadata.uid ?? ""
+  const memory = memoryOf(ctx, uid)
+  const now = yield* Clock.currentTimeMillis
+  if (memory.startTime === undefined) memory.startTime = now
+  const publish = publishStatus(ctx, pod, { podIsTerminal: false })
+
+  // Step 1: compute sandbox and container changes.
+  const snapshot = yield* podSnapshot(ctx.runtime, uid)
+  const actions: PodActions = computePodActions(pod, snapshot, ctx.probeResults)
+
+  // Step 2: kill the pod if the sandbox has changed, or nothing is left to run.
+  if (actions.killPod) {
+    if (runningIds(snapshot).length > 0) {
+      yield* killPodContainers(ctx, pod, snapshot, pod.spec.terminationGracePeriodSeconds ?? 30)
+    }
+    if (actions.sandboxId !== undefined) yield* ctx.runtime.stopPodSandbox(actions.sandboxId)
+    if (!actions.createSandbox) {
+      const status = yield* publish
+      if (isTerminalPhase(status.phase)) {
+        memory.terminated = true
+        yield* ctx.prober.remove(uid)
+        return { done: true }
+      }
+      return { done: false, nextSyncAt: now + resyncPeriodMillis }
+    }
+  }
+
+  // Step 3: kill any running containers the plan does not keep.
+  for (const kill of actions.containersToKill) {
+    const container = findContainer(pod, kill.name)
+    yield* killContainer(ctx, pod, container, kill.containerId, kill.gracePeriodSeconds, { message: kill.message })
+  }
+
+  const objects = yield* podObjects(ctx, pod)
+
+  // Step 4: create a sandbox if necessary.
+  let sandboxId = actions.sandboxId
+  if (actions.createSandbox) {
+    const volumes = sandboxVolumes(pod, objects)
+    if (isConfigError(volumes)) {
+      for (const container of allContainers(pod)) {
+        memory.reasons.set(container.name, { reason: "CreateContainerConfigError", message: volumes.message })
+      }
+      yield* recordEvents(ctx, pod, undefined, [warningEvent(EventReason.Failed, `Error: ${volumes.message}`)])
+      yield* publish
+      return { done: false, nextSyncAt: now + retryPeriodMillis }
+    }
+    const sandbox = yield* ctx.runtime.runPodSandbox(sandboxConfig(pod, volumes)).pipe(Effect.result)
+    if (sandbox._tag === "Failure") {
+      yield* recordEvents(ctx, pod, undefined, [
+        warningEvent("FailedCreatePodSandBox", `Failed to create pod sandbox: ${sandbox.failure.message}`)
+      ])
+      yield* publish
+      return { done: false, nextSyncAt: now + retryPeriodMillis }
+    }
+    sandboxId = sandbox.success.id
+    memory.podIP = sandbox.success.ip
+    memory.reasons.clear()
+  }
+  if (sandboxId !== undefined) ctx.sandboxes.set(uid, sandboxId)
+
+  // Steps 5–7: start init containers (and sidecars), then regular containers, in spec order.
+  let retryAt: number | undefined
+  const start = (container: Container) =>
+    Effect.gen(function* () {
+      if (sandboxId === undefined) return
+      const result = yield* startContainer(
+        ctx,
+        pod,
+        container,
+        snapshot,
+        sandboxId,
+        objects,
+        publish.pipe(Effect.asVoid)
+      )
+      if (result._tag === "Failed") {
+        const at = yield* Clock.currentTimeMillis
+        const next = Math.min(at + retryPeriodMillis, result.retryAt ?? Number.POSITIVE_INFINITY)
+        retryAt = retryAt === undefined ? next : Math.min(retryAt, next)
+      }
+    })
+  const initContainers = pod.spec.initContainers ?? []
+  for (const index of actions.initContainersToStart) {
+    const container = initContainers[index]
+    if (container !== undefined) yield* start(container)
+  }
+  for (const index of actions.containersToStart) {
+    const container = pod.spec.containers[index]
+    if (container !== undefined) yield* start(container)
+  }
+
+  // Step 8: publish the status with this sync's results.
+  yield* publish
+  yield* ctx.prober.sync(pod)
+  const after = yield* Clock.currentTimeMillis
+  return { done: false, nextSyncAt: retryAt ?? after + resyncPeriodMillis }
+})

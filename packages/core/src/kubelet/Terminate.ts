@@ -1,0 +1,135 @@
+/**
+ * The terminating and terminated stages of a pod (`pod_workers.go` SyncTerminatingPod /
+ * SyncTerminatedPod; spec pod-lifecycle §5.4, §9): kill every container (app containers in
+ * parallel, sidecars last in reverse spec order, each within what is left of the grace period and
+ * never under 2 s), stop the sandbox, write the terminal phase, then confirm a deletion by removing
+ * the API object with grace 0. A pod that vanished from the API (force delete) is cleaned up with
+ * the minimum stop window. `activeDeadlineSeconds` ends a pod as Failed / DeadlineExceeded.
+ */
+import { Deferred, Effect } from "effect"
+import type { Pod } from "../api/Pod.js"
+import { isSidecar } from "../api/Pod.js"
+import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
+import { killContainer } from "./KillContainer.js"
+import type { KubeletContext } from "./KubeletContext.js"
+import { findContainer, memoryOf } from "./KubeletContext.js"
+import { podSnapshot, runtimeId } from "./PodRuntime.js"
+import { publishStatus } from "./PodStatus.js"
+import type { SyncOutcome } from "./PodWorkers.js"
+
+/** An eviction by a pod sync handler: the pod ends Failed with this reason and message. */
+export interface Eviction {
+  readonly reason: string
+  readonly message: string
+}
+
+/** `activeDeadlineHandler.ShouldEvict` (K-deadline): the pod ran longer than `activeDeadlineSeconds`. */
+export const activeDeadlineExceeded = (ctx: KubeletContext, pod: Pod, now: number): Eviction | undefined => {
+  const deadline = pod.spec.activeDeadlineSeconds
+  const start = memoryOf(ctx, pod.metadata.uid ?? "").startTime
+  if (deadline === undefined || start === undefined) return undefined
+  if (now - start < deadline * 1000) return undefined
+  return { reason: "DeadlineExceeded", message: "Pod was active on the node longer than the specified deadline" }
+}
+
+/** When the active deadline of `pod` expires, if it has one (epoch ms). */
+export const activeDeadlineAt = (ctx: KubeletContext, pod: Pod): number | undefined => {
+  const deadline = pod.spec.activeDeadlineSeconds
+  const start = memoryOf(ctx, pod.metadata.uid ?? "").startTime
+  return deadline === undefined || start === undefined ? undefined : start + deadline * 1000
+}
+
+/**
+ * `killPodWithSyncResult` with the termination ordering of K-term: every running container gets its
+ * `Killing` event and preStop at once; app (and regular init) containers are stopped in parallel;
+ * each sidecar waits until every app container and every later sidecar has exited.
+ */
+export const killPodContainers = Effect.fnUntraced(function* (
+  ctx: KubeletContext,
+  pod: Pod,
+  snapshot: RuntimeSnapshot,
+  gracePeriodSeconds: number
+) {
+  const running = snapshot.containers.filter((c) => c.state === "running")
+  if (running.length === 0) return
+  const initContainers = pod.spec.initContainers ?? []
+  const sidecarIndex = (name: string): number => {
+    const i = initContainers.findIndex((c) => c.name === name)
+    return i >= 0 && isSidecar(initContainers[i]!) ? i : -1
+  }
+  const done = new Map<string, Deferred.Deferred<void>>()
+  for (const instance of running) done.set(instance.id, yield* Deferred.make<void>())
+  const awaitAll = (ids: ReadonlyArray<string>) =>
+    Effect.forEach(ids, (id) => Deferred.await(done.get(id)!), { discard: true })
+  yield* Effect.forEach(
+    running,
+    (instance) => {
+      const container = findContainer(pod, instance.name)
+      const index = sidecarIndex(instance.name)
+      const waitFor =
+        index < 0
+          ? undefined
+          : running
+              .filter((other) => {
+                const j = sidecarIndex(other.name)
+                return other.id !== instance.id && (j < 0 || j > index)
+              })
+              .map((other) => other.id)
+      return killContainer(ctx, pod, container, instance.id, gracePeriodSeconds, {
+        ...(waitFor !== undefined && waitFor.length > 0 ? { waitForTurn: awaitAll(waitFor) } : {})
+      }).pipe(Effect.ensuring(Deferred.succeed(done.get(instance.id)!, undefined)))
+    },
+    { concurrency: "unbounded", discard: true }
+  )
+})
+
+/**
+ * The terminating stage of a pod the API still has: deleted (deletionTimestamp), or evicted by a
+ * pod sync handler (`evict`). Ends with the terminal status and, for a deletion, the API delete.
+ */
+export const terminatePod = Effect.fnUntraced(function* (
+  ctx: KubeletContext,
+  pod: Pod,
+  evict: Eviction | undefined
+): Effect.fn.Return<SyncOutcome> {
+  const uid = pod.metadata.uid ?? ""
+  const memory = memoryOf(ctx, uid)
+  yield* ctx.prober.remove(uid)
+  const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30
+  if (evict !== undefined) yield* publishStatus(ctx, pod, { podIsTerminal: false, evict })
+  const snapshot = yield* podSnapshot(ctx.runtime, uid)
+  yield* killPodContainers(ctx, pod, snapshot, grace)
+  if (snapshot.sandbox !== undefined && snapshot.sandbox.state === "ready") {
+    yield* ctx.runtime.stopPodSandbox(snapshot.sandbox.id)
+  }
+  const latest = ctx.pods.get(uid) ?? pod
+  yield* publishStatus(ctx, latest, { podIsTerminal: true, ...(evict !== undefined ? { evict } : {}) })
+  memory.terminated = true
+  if (latest.metadata.deletionTimestamp !== undefined) yield* ctx.status.confirmDeletion(latest)
+  return { done: true }
+})
+
+/**
+ * The terminated stage of a pod gone from the API (deleted after termination, or force-deleted):
+ * any container still running gets the minimum stop window, then sandboxes, containers and the
+ * emptyDir volumes are removed and the kubelet forgets the pod.
+ */
+export const cleanupPod = Effect.fnUntraced(function* (
+  ctx: KubeletContext,
+  uid: string
+): Effect.fn.Return<SyncOutcome> {
+  const memory = ctx.memory.get(uid)
+  const pod = memory?.pod
+  yield* ctx.prober.remove(uid)
+  const snapshot = yield* podSnapshot(ctx.runtime, uid)
+  if (pod !== undefined) yield* killPodContainers(ctx, pod, snapshot, 0)
+  else {
+    for (const c of snapshot.containers) if (c.state === "running") yield* ctx.runtime.stopContainer(runtimeId(c.id), 2)
+  }
+  const sandboxes = yield* ctx.runtime.listSandboxes(uid)
+  for (const sandbox of sandboxes) yield* ctx.runtime.removePodSandbox(sandbox.id)
+  for (const c of snapshot.containers) ctx.probeResults.delete(c.id)
+  ctx.memory.delete(uid)
+  ctx.sandboxes.delete(uid)
+  return { done: true }
+})
