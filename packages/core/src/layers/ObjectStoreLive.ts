@@ -35,7 +35,7 @@ import type {
   WriteResult
 } from "../services/ObjectStore.js"
 import { ObjectStore } from "../services/ObjectStore.js"
-import type { Change, Mutation, StoredObject } from "../services/StorageBackend.js"
+import type { Change, CommitConflict, Mutation, StoredObject } from "../services/StorageBackend.js"
 import { StorageBackend } from "../services/StorageBackend.js"
 
 export interface ObjectStoreOptions {
@@ -101,6 +101,36 @@ const isDryRun = (options: unknown): boolean => {
 
 const generateSuffixAlphabet = "bcdfghjklmnpqrstvwxz2456789"
 const hex = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"))
+
+/** A random UUID v4 from Effect's Random (seedable in tests). */
+const uuid = (random: Random.Random): string => {
+  const bytes = new Array<number>(16)
+  for (let i = 0; i < 16; i += 4) {
+    const word = Math.floor(random.nextDoubleUnsafe() * 0x100000000)
+    bytes[i] = word & 0xff
+    bytes[i + 1] = (word >>> 8) & 0xff
+    bytes[i + 2] = (word >>> 16) & 0xff
+    bytes[i + 3] = (word >>> 24) & 0xff
+  }
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80
+  const h = bytes.map((b) => hex[b]!)
+  return `${h[0]}${h[1]}${h[2]}${h[3]}-${h[4]}${h[5]}-${h[6]}${h[7]}-${h[8]}${h[9]}-${h[10]}${h[11]}${h[12]}${h[13]}${h[14]}${h[15]}`
+}
+
+/** The 5-character suffix of `generateName`, from Kubernetes' alphabet. */
+const nameSuffix = (random: Random.Random): string => {
+  let suffix = ""
+  for (let i = 0; i < 5; i++)
+    suffix += generateSuffixAlphabet[Math.floor(random.nextDoubleUnsafe() * generateSuffixAlphabet.length)]
+  return suffix
+}
+
+const noPrev: ReadonlyArray<KubeObject | undefined> = [undefined]
+
+interface NamespaceLike extends KubeObject {
+  readonly status?: { readonly phase?: string }
+}
 
 interface ContinueToken {
   readonly rv: number
@@ -283,30 +313,16 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
 
   const nowMillis = Clock.currentTimeMillis
 
-  const withRandom = <A>(f: (random: Random.Random) => A): Effect.Effect<A> =>
-    Effect.withFiber((fiber) => Effect.succeed(f(fiber.getRef(Random.Random))))
-
-  const uuid = withRandom((random) => {
-    const bytes = new Array<number>(16)
-    for (let i = 0; i < 16; i += 4) {
-      const word = Math.floor(random.nextDoubleUnsafe() * 0x100000000)
-      bytes[i] = word & 0xff
-      bytes[i + 1] = (word >>> 8) & 0xff
-      bytes[i + 2] = (word >>> 16) & 0xff
-      bytes[i + 3] = (word >>> 24) & 0xff
-    }
-    bytes[6] = (bytes[6]! & 0x0f) | 0x40
-    bytes[8] = (bytes[8]! & 0x3f) | 0x80
-    const h = bytes.map((b) => hex[b])
-    return `${h.slice(0, 4).join("")}-${h.slice(4, 6).join("")}-${h.slice(6, 8).join("")}-${h.slice(8, 10).join("")}-${h.slice(10).join("")}`
-  })
-
-  const nameSuffix = withRandom((random) => {
-    let suffix = ""
-    for (let i = 0; i < 5; i++)
-      suffix += generateSuffixAlphabet[Math.floor(random.nextDoubleUnsafe() * generateSuffixAlphabet.length)]
-    return suffix
-  })
+  /** namespace name -> its phase, for the create-time checks */
+  const namespacePhases = new Map<string, string>()
+  for (const stored of yield* backend.list("namespaces//")) {
+    namespacePhases.set(stored.object.metadata.name!, (stored.object as NamespaceLike).status?.phase ?? "Active")
+  }
+  const trackNamespace = (change: Change): void => {
+    const name = change.object.metadata.name!
+    if (change.type === "DELETED") namespacePhases.delete(name)
+    else namespacePhases.set(name, (change.object as NamespaceLike).status?.phase ?? "Active")
+  }
 
   const resourceType = (resource: string): Effect.Effect<ResourceType, BadRequest> => {
     const rt = resourceFor(resource)
@@ -315,70 +331,75 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       : Effect.succeed(rt)
   }
 
+  const publish = (changes: ReadonlyArray<Change>, prevs: ReadonlyArray<KubeObject | undefined>) => {
+    for (let i = 0; i < changes.length; i++) {
+      const change = changes[i]!
+      const prev = prevs[i]
+      if (prev?.metadata.ownerReferences !== undefined) indexOwners(change.key, prev, false)
+      if (change.type !== "DELETED" && change.object.metadata.ownerReferences !== undefined)
+        indexOwners(change.key, change.object, true)
+      if (change.type !== "MODIFIED" && change.key.indexOf("//") < 0)
+        countNamespace(change.object, change.type === "ADDED" ? 1 : -1)
+      if (change.key.startsWith("namespaces//")) trackNamespace(change)
+      hub.publish(change, prev)
+    }
+    return changes
+  }
+
+  const conflictError = (c: CommitConflict): Conflict | AlreadyExists => {
+    const rt = resourceFor(resourceOfKey(c.key))!
+    const name = c.key.slice(c.key.lastIndexOf("/") + 1)
+    return c.actual === 0 ? modifiedConflict(rt, name) : new AlreadyExists(refOf(rt, name))
+  }
+
   /** Commits and publishes atomically with respect to watchers; the caller holds the lock. */
   const commit = (
     mutations: ReadonlyArray<Mutation>,
     prevs: ReadonlyArray<KubeObject | undefined>
   ): Effect.Effect<ReadonlyArray<Change>, Conflict | AlreadyExists> =>
-    Effect.uninterruptible(
-      Effect.map(
-        Effect.catchTag(backend.commit(mutations), "CommitConflict", (c) => {
-          const rt = resourceFor(resourceOfKey(c.key))!
-          const name = c.key.slice(c.key.lastIndexOf("/") + 1)
-          return Effect.fail(c.actual === 0 ? modifiedConflict(rt, name) : new AlreadyExists(refOf(rt, name)))
-        }),
-        (changes) => {
-          for (let i = 0; i < changes.length; i++) {
-            const change = changes[i]!
-            const prev = prevs[i]
-            if (change.type !== "ADDED") indexOwners(change.key, prev, false)
-            if (change.type !== "DELETED") indexOwners(change.key, change.object, true)
-            if (change.type !== "MODIFIED" && change.key.indexOf("//") < 0)
-              countNamespace(change.object, change.type === "ADDED" ? 1 : -1)
-            hub.publish(change, prev)
-          }
-          return changes
-        }
-      )
+    Effect.mapError(
+      Effect.uninterruptible(Effect.map(backend.commit(mutations), (changes) => publish(changes, prevs))),
+      conflictError
     )
 
   const locked = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> => lock.withPermits(1)(effect)
 
-  const checkUnknownFields = (
+  /** unknown fields as warnings, or the strict-decoding BadRequest */
+  const unknownFieldWarnings = (
     rt: ResourceType,
     object: unknown,
     options: WriteOptions | undefined
-  ): Effect.Effect<ReadonlyArray<string>, BadRequest> => {
+  ): ReadonlyArray<string> | BadRequest => {
     const mode = options?.fieldValidation ?? "Warn"
-    if (mode === "Ignore") return Effect.succeed([])
+    if (mode === "Ignore") return []
     const unknown = strategyFor(rt.resource).unknownFields(object)
-    if (unknown.length === 0) return Effect.succeed([])
-    if (mode === "Warn") return Effect.succeed(unknown)
-    return Effect.fail(
-      new BadRequest({
-        message: `${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: strict decoding error: ${unknown.join(", ")}`
-      })
-    )
+    if (unknown.length === 0 || mode === "Warn") return unknown
+    return new BadRequest({
+      message: `${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: strict decoding error: ${unknown.join(", ")}`
+    })
   }
 
   // -------------------------------------------------------------------------------------------
   // create
 
-  const createLocked = Effect.fnUntraced(function* (
+  /** Everything create decides before storing: the object to write, or why not. */
+  const prepareCreate = (
     rt: ResourceType,
     input: KubeObject,
-    options: WriteOptions | undefined
-  ): Effect.fn.Return<WriteResult<KubeObject>, WriteError> {
-    const warnings = yield* checkUnknownFields(rt, input, options)
+    options: WriteOptions | undefined,
+    random: Random.Random,
+    nowMs: number
+  ): { readonly key: string; readonly object: KubeObject; readonly warnings: ReadonlyArray<string> } | WriteError => {
+    const warnings = unknownFieldWarnings(rt, input, options)
+    if (warnings instanceof BadRequest) return warnings
     const meta: Mutable<ObjectMeta> = { ...input.metadata }
     if (rt.namespaced)
       meta.namespace = meta.namespace === undefined || meta.namespace === "" ? "default" : meta.namespace
     else delete meta.namespace
     if (meta.name === undefined || meta.name === "") {
       if (meta.generateName === undefined || meta.generateName === "") {
-        return yield* new Invalid({
+        return new Invalid({
           ...refOf(rt, ""),
-          kind: rt.kind,
           causes: [
             {
               reason: "FieldValueRequired",
@@ -388,21 +409,21 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
           ]
         })
       }
-      meta.name = meta.generateName + (yield* nameSuffix)
+      meta.name = meta.generateName + nameSuffix(random)
     }
     const name = meta.name
     if (rt.namespaced) {
-      const ns = yield* backend.get(keyOf(namespaceType, undefined, meta.namespace!))
-      if (ns === undefined) return yield* notFoundNamespace(meta.namespace!)
-      if ((ns.object as { status?: { phase?: string } }).status?.phase === "Terminating") {
-        return yield* new Forbidden({
+      const phase = namespacePhases.get(meta.namespace!)
+      if (phase === undefined) return notFoundNamespace(meta.namespace!)
+      if (phase === "Terminating") {
+        return new Forbidden({
           ...refOf(rt, name),
           message: `${qualified(rt)} "${name}" is forbidden: unable to create new content in namespace ${meta.namespace} because it is being terminated`
         })
       }
     }
-    const uid = yield* uuid
-    const now = formatTimestamp(yield* nowMillis)
+    const uid = uuid(random)
+    const now = formatTimestamp(nowMs)
     meta.uid = uid
     meta.creationTimestamp = now
     meta.generation = 1
@@ -410,24 +431,39 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     delete meta.deletionTimestamp
     delete meta.deletionGracePeriodSeconds
     const strategy = strategyFor(rt.resource)
-    const prepared = strategy.prepareForCreate(
-      { ...input, apiVersion: input.apiVersion, kind: input.kind, metadata: meta },
-      { now, uid }
-    )
-    const causes = strategy.validate(prepared)
-    if (causes.length > 0) return yield* new Invalid({ ...refOf(rt, name), causes })
-    const key = keyOf(rt, meta.namespace, name)
-    if (isDryRun(options)) {
-      if ((yield* backend.get(key)) !== undefined) return yield* new AlreadyExists(refOf(rt, name))
-      return { object: prepared, warnings }
-    }
-    const [change] = yield* Effect.catchTag(
-      commit([{ key, object: prepared, expect: 0 }], [undefined]),
-      "Conflict",
-      () => Effect.fail(new AlreadyExists(refOf(rt, name)))
-    )
-    return { object: change!.object, warnings }
-  })
+    const object = strategy.prepareForCreate({ ...input, metadata: meta }, { now, uid })
+    const causes = strategy.validate(object)
+    if (causes.length > 0) return new Invalid({ ...refOf(rt, name), causes })
+    return { key: keyOf(rt, meta.namespace, name), object, warnings }
+  }
+
+  const createLocked = (
+    rt: ResourceType,
+    input: KubeObject,
+    options: WriteOptions | undefined
+  ): Effect.Effect<WriteResult<KubeObject>, WriteError> =>
+    Effect.withFiber((fiber) => {
+      const prepared = prepareCreate(
+        rt,
+        input,
+        options,
+        fiber.getRef(Random.Random),
+        fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+      )
+      if (!("key" in prepared)) return Effect.fail(prepared)
+      const { key, object, warnings } = prepared
+      if (isDryRun(options)) {
+        return Effect.flatMap(backend.get(key), (existing) =>
+          existing === undefined
+            ? Effect.succeed({ object, warnings })
+            : Effect.fail(new AlreadyExists(refOf(rt, object.metadata.name!)))
+        )
+      }
+      return Effect.map(commit([{ key, object, expect: 0 }], noPrev), (changes) => ({
+        object: changes[0]!.object,
+        warnings
+      }))
+    })
 
   // -------------------------------------------------------------------------------------------
   // removal, propagation and namespace completion
@@ -653,7 +689,8 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     ) {
       return yield* modifiedConflict(rt, name)
     }
-    const warnings = yield* checkUnknownFields(rt, input, options)
+    const warnings = unknownFieldWarnings(rt, input, options)
+    if (warnings instanceof BadRequest) return yield* warnings
     const oldMeta = old.metadata
     let candidate: KubeObject
     if (subresource === "status") {
