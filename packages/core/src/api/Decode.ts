@@ -316,9 +316,12 @@ export const decodeJson = (text: string, options: DecodeOptions = {}): Result.Re
 /** `fieldValidation` modes of the API server. */
 export type FieldValidation = "Strict" | "Warn" | "Ignore"
 
-/** `unknown field "spec.containers[0].imagee"` for each field the kind does not have. */
-export const unknownFields = (kind: string, raw: unknown): ReadonlyArray<string> => {
-  const shape = shapeForKind(kind)
+/**
+ * `unknown field "spec.containers[0].imagee"` for each field the object's kind does not have.
+ * `kindOrResource` is a kind (`Pod`) or a plural resource name (`pods`).
+ */
+export const unknownFields = (kindOrResource: string, raw: unknown): ReadonlyArray<string> => {
+  const shape = shapeForKind(resourceFor(kindOrResource)?.kind ?? kindOrResource)
   if (shape === undefined) return []
   try {
     return unknownFieldsOf(shape, raw)

@@ -78,7 +78,14 @@ const MaxSecretSize = 1024 * 1024
 const nonNegative = (value: number | undefined, path: string): Causes =>
   value !== undefined && value < 0 ? [invalid(path, value, isNegativeErrorMsg)] : []
 
-const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b))
+const sameJson = (a: unknown, b: unknown): boolean => {
+  try {
+    return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b))
+  } catch {
+    // too deep to compare (opaque fields nested beyond the stack): treat as changed
+    return false
+  }
+}
 
 /** Key-sorted copy, so that equality ignores key order; `undefined` members dropped. */
 const canonical = (value: unknown): unknown => {
@@ -529,6 +536,15 @@ const validateContainer = (c: Container, path: string, ctx: ContainerContext): C
   }
   errs.push(...validatePorts(c.ports ?? [], child(path, "ports")))
   errs.push(...validateEnv(c.env ?? [], child(path, "env")))
+  for (const [i, from] of (c.envFrom ?? []).entries()) {
+    const p = index(child(path, "envFrom"), i)
+    if ((from.prefix ?? "") !== "")
+      errs.push(...invalidEach(child(p, "prefix"), from.prefix, isEnvVarName(from.prefix ?? "")))
+    const refs = (["configMapRef", "secretRef"] as const).filter((r) => from[r] !== undefined)
+    if (refs.length === 0) errs.push(invalid(p, "", "must specify one of: `configMapRef` or `secretRef`"))
+    else if (refs.length > 1) errs.push(invalid(p, "", "may not have more than one field specified at a time"))
+    for (const r of refs) if ((from[r]?.name ?? "") === "") errs.push(required(child(p, r, "name")))
+  }
   errs.push(...validateResources(c.resources, child(path, "resources")))
   const mountPaths = new Set<string>()
   for (const [i, m] of (c.volumeMounts ?? []).entries()) {

@@ -57,6 +57,18 @@ describe("pods", () => {
     expect(pods.validateUpdate(updated, created)).toEqual([])
   })
 
+  it("does not re-default imagePullPolicy when the image changes (scenario E1)", () => {
+    const created = pods.prepareForCreate(rawPod(), context) as Pod
+    expect(created.spec.containers[0]?.imagePullPolicy).toBe("IfNotPresent")
+    const patched: Pod = {
+      ...created,
+      spec: { ...created.spec, containers: [{ ...created.spec.containers[0]!, image: "nginx:latest" }] }
+    }
+    const updated = pods.prepareForUpdate(patched, created) as Pod
+    expect(updated.spec.containers[0]?.imagePullPolicy).toBe("IfNotPresent")
+    expect(pods.validateUpdate(updated, created)).toEqual([])
+  })
+
   it("allows an image change and forbids a command change", () => {
     const created = pods.prepareForCreate(rawPod(), context) as Pod
     const withImage = {

@@ -157,6 +157,11 @@ describe("pod validation", () => {
       ]
     ],
     [
+      "envFrom without a source",
+      pod({ containers: [c({ envFrom: [{ prefix: "A_" }] })] }),
+      ['spec.containers[0].envFrom[0]: Invalid value: "": must specify one of: `configMapRef` or `secretRef`']
+    ],
+    [
       "activeDeadlineSeconds",
       pod({ activeDeadlineSeconds: 0 }),
       ["spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, inclusive"]
