@@ -92,8 +92,8 @@ class Driver {
     for (const x of this.containers) {
       const exitAt = this.exits.get(x.id)
       if (x.state === "running" && exitAt === t) {
-        const b = this.behaviours[x.name]?.(x.restartCount)!
-        this.stop(x, t, b.exit, b.reason ?? (b.exit === 0 ? "Completed" : "Error"))
+        const b = this.behaviours[x.name]?.(x.restartCount)
+        if (b !== undefined) this.stop(x, t, b.exit, b.reason ?? (b.exit === 0 ? "Completed" : "Error"))
       }
     }
     const snapshot = () => ({ ...(this.sandbox ? { sandbox: this.sandbox } : {}), containers: this.containers })
