@@ -122,7 +122,7 @@ describe("Quantity", () => {
       }),
       { numRuns: 500 }
     )
-  })
+  }, 30_000)
 
   it("never throws on arbitrary text", () => {
     fc.assert(
@@ -132,5 +132,5 @@ describe("Quantity", () => {
       }),
       { numRuns: 500 }
     )
-  })
+  }, 30_000)
 })
