@@ -2,8 +2,9 @@
  * The kubelet's per-sync plan (spec pod-lifecycle §4.2, §5; K-mgr `computePodActions`, K-ctr
  * `computeInitContainerActions`, `setTerminationGracePeriod`): which sandbox to create or kill, which init and app
  * containers to start (by spec index, in order) and which container instances to kill with which Killing message.
- * Pure: reads the pod, the runtime snapshot and the published probe results. Backoff is applied by the caller at
- * each start (`Backoff.decide`).
+ * Pure: reads the pod, the runtime snapshot and the published probe results; no times. Backoff is applied by the
+ * caller at each start (`Backoff.decide`) with the same pre-kill snapshot, so a probe-killed container restarts
+ * measured from the previous exited instance (§4.3: the first probe kill restarts immediately).
  */
 import type { Container, Pod } from "../api/Pod.js"
 import { isSidecar } from "../api/Pod.js"
