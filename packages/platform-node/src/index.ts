@@ -1,5 +1,6 @@
 /**
  * @podlet/platform-node: Node-only adapters (the SQLite store).
  */
-export * as BackendSqlite from "./BackendSqlite.js"
-export * from "./Errors.js"
+export { BackendSqlite, type BackendSqliteOptions, makeBackendSqlite } from "./BackendSqlite.js"
+export { StorageOpenError } from "./Errors.js"
+export { StoreSqlite } from "./StoreSqlite.js"

@@ -4,8 +4,9 @@ import { join } from "node:path"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import type { KubeObject } from "@podlet/core/api/Meta"
 import { StorageBackend } from "@podlet/core/services/StorageBackend"
+import Database from "better-sqlite3"
 import { Effect, Exit } from "effect"
-import * as BackendSqlite from "../src/BackendSqlite.js"
+import { BackendSqlite, type BackendSqliteOptions } from "../src/BackendSqlite.js"
 
 const dir = mkdtempSync(join(tmpdir(), "podlet-sqlite-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -19,20 +20,22 @@ const pod = (name: string, namespace = "default", phase = "Pending"): KubeObject
   status: { phase }
 })
 const key = (name: string, namespace = "default") => `pods/${namespace}/${name}`
+const keys = (items: ReadonlyArray<{ readonly key: string }>) => items.map((item) => item.key)
 
 /** Runs `program` against a backend on `path`, closing the database afterwards. */
 const withBackend = <A, E>(
   path: string,
-  program: (backend: StorageBackend["Service"]) => Effect.Effect<A, E>,
-  history?: number
-) =>
-  StorageBackend.use(program).pipe(
-    Effect.provide(BackendSqlite.layer(history === undefined ? { path } : { path, history }))
-  )
+  options: Omit<BackendSqliteOptions, "path">,
+  program: (backend: StorageBackend["Service"]) => Effect.Effect<A, E>
+) => StorageBackend.use(program).pipe(Effect.provide(BackendSqlite.layer({ path, ...options })))
 
-describe("BackendSqlite", () => {
+// every test runs with the objects table written on each commit, every 4 commits, and never (all in the overlay)
+describe.each([1, 4, 1024])("BackendSqlite, objects table written every %i changes", (materializeEvery) => {
+  const fresh = <A, E>(program: (backend: StorageBackend["Service"]) => Effect.Effect<A, E>) =>
+    withBackend(tempPath(), { materializeEvery }, program)
+
   it.effect("commits each mutation under the next resourceVersion and stores it on the object", () =>
-    withBackend(tempPath(), (backend) =>
+    fresh((backend) =>
       Effect.gen(function* () {
         expect(yield* backend.revision).toBe(0)
         const changes = yield* backend.commit([
@@ -44,8 +47,7 @@ describe("BackendSqlite", () => {
           ["ADDED", key("b"), 2, "2"]
         ])
         expect(yield* backend.revision).toBe(2)
-        const stored = yield* backend.get(key("b"))
-        expect(stored).toEqual({ key: key("b"), resourceVersion: 2, object: changes[1]?.object })
+        expect(yield* backend.get(key("b"))).toEqual({ key: key("b"), resourceVersion: 2, object: changes[1]?.object })
 
         const [modified] = yield* backend.commit([{ key: key("a"), object: pod("a", "default", "Running"), expect: 1 }])
         expect(modified?.type).toBe("MODIFIED")
@@ -60,7 +62,7 @@ describe("BackendSqlite", () => {
   )
 
   it.effect("rejects a stale expect atomically: nothing of the commit is written", () =>
-    withBackend(tempPath(), (backend) =>
+    fresh((backend) =>
       Effect.gen(function* () {
         yield* backend.commit([{ key: key("a"), object: pod("a") }])
         const exit = yield* Effect.exit(
@@ -81,7 +83,7 @@ describe("BackendSqlite", () => {
   )
 
   it.effect("deletes: the DELETED change carries the last state at the delete's version", () =>
-    withBackend(tempPath(), (backend) =>
+    fresh((backend) =>
       Effect.gen(function* () {
         yield* backend.commit([{ key: key("a"), object: pod("a", "default", "Running") }])
         const [deleted] = yield* backend.commit([{ key: key("a"), object: undefined, expect: 1 }])
@@ -94,12 +96,14 @@ describe("BackendSqlite", () => {
         expect(yield* backend.get(key("a"))).toBeUndefined()
         const missing = yield* Effect.exit(backend.commit([{ key: key("a"), object: undefined }]))
         expect(missing).toEqual(Exit.fail({ _tag: "CommitConflict", key: key("a"), actual: 0 }))
+        const [again] = yield* backend.commit([{ key: key("a"), object: pod("a"), expect: 0 }])
+        expect(again?.type).toBe("ADDED")
       })
     )
   )
 
   it.effect("sees its own earlier mutations within one commit", () =>
-    withBackend(tempPath(), (backend) =>
+    fresh((backend) =>
       Effect.gen(function* () {
         const changes = yield* backend.commit([
           { key: key("a"), object: pod("a"), expect: 0 },
@@ -118,21 +122,19 @@ describe("BackendSqlite", () => {
   )
 
   it.effect("lists by prefix in key order, after a key, up to a limit", () =>
-    withBackend(tempPath(), (backend) =>
+    fresh((backend) =>
       Effect.gen(function* () {
-        yield* backend.commit(
-          [
-            ["c", "default"],
-            ["a", "default"],
-            ["b", "default"],
-            ["a", "default2"],
-            ["z", "kube-system"]
-          ].map(([name = "", ns = ""]) => ({ key: key(name, ns), object: pod(name, ns) }))
-        )
-        yield* backend.commit([
-          { key: "nodes//n1", object: { apiVersion: "v1", kind: "Node", metadata: { name: "n1" } } }
-        ])
-        const keys = (items: ReadonlyArray<{ key: string }>) => items.map((i) => i.key)
+        for (const [name, ns] of [
+          ["c", "default"],
+          ["a", "default"],
+          ["b", "default"],
+          ["a", "default2"],
+          ["z", "kube-system"]
+        ] as const) {
+          yield* backend.commit([{ key: key(name, ns), object: pod(name, ns) }])
+        }
+        const node = { apiVersion: "v1", kind: "Node", metadata: { name: "n1" } }
+        yield* backend.commit([{ key: "nodes//n1", object: node }])
         expect(keys(yield* backend.list("pods/default/"))).toEqual([key("a"), key("b"), key("c")])
         expect(keys(yield* backend.list("pods/default/", key("a")))).toEqual([key("b"), key("c")])
         expect(keys(yield* backend.list("pods/default/", key("a"), 1))).toEqual([key("b")])
@@ -144,6 +146,7 @@ describe("BackendSqlite", () => {
           key("a", "default2"),
           key("z", "kube-system")
         ])
+        expect(keys(yield* backend.list("pods/", undefined, 2))).toEqual([key("a"), key("b")])
         expect(keys(yield* backend.list("", key("z", "kube-system")))).toEqual([])
         expect(keys(yield* backend.list("", undefined, 1))).toEqual(["nodes//n1"])
         const [first] = yield* backend.list("pods/default/", undefined, 1)
@@ -152,67 +155,110 @@ describe("BackendSqlite", () => {
     )
   )
 
-  it.effect("keeps a bounded change history; older `since` is undefined", () =>
-    withBackend(
-      tempPath(),
-      (backend) =>
-        Effect.gen(function* () {
-          for (let i = 1; i <= 30; i++) yield* backend.commit([{ key: key(`p${i}`), object: pod(`p${i}`) }])
-          const all = yield* backend.changesSince(25)
-          expect(all?.map((c) => c.resourceVersion)).toEqual([26, 27, 28, 29, 30])
-          expect(all?.[0]).toMatchObject({ type: "ADDED", key: key("p26"), object: { metadata: { name: "p26" } } })
-          expect(yield* backend.changesSince(30)).toEqual([])
-          // history 10 (prune step 1): exactly the last 10 changes are kept
-          expect(yield* backend.changesSince(20)).toHaveLength(10)
-          expect(yield* backend.changesSince(19)).toBeUndefined()
-          expect(yield* backend.changesSince(0)).toBeUndefined()
-        }),
-      10
+  it.effect("lists and gets the latest state across written and not yet written changes", () =>
+    fresh((backend) =>
+      Effect.gen(function* () {
+        for (const name of ["a", "b", "c", "d", "e"]) yield* backend.commit([{ key: key(name), object: pod(name) }])
+        yield* backend.commit([{ key: key("b"), object: undefined }])
+        yield* backend.commit([{ key: key("a"), object: pod("a", "default", "Running") }])
+        yield* backend.commit([{ key: key("bb"), object: pod("bb") }])
+        yield* backend.commit([{ key: key("e"), object: undefined }])
+        expect(keys(yield* backend.list("pods/default/"))).toEqual([key("a"), key("bb"), key("c"), key("d")])
+        expect(keys(yield* backend.list("pods/default/", undefined, 2))).toEqual([key("a"), key("bb")])
+        expect(keys(yield* backend.list("pods/default/", key("a"), 2))).toEqual([key("bb"), key("c")])
+        expect(keys(yield* backend.list("pods/default/", key("c")))).toEqual([key("d")])
+        const [a] = yield* backend.list("pods/default/", undefined, 1)
+        expect(a).toMatchObject({ resourceVersion: 7, object: { status: { phase: "Running" } } })
+        expect(yield* backend.get(key("b"))).toBeUndefined()
+        expect(yield* backend.get(key("e"))).toBeUndefined()
+        expect((yield* backend.get(key("c")))?.resourceVersion).toBe(3)
+      })
     )
+  )
+
+  it.effect("keeps a bounded change history; an older `since` is undefined", () =>
+    withBackend(tempPath(), { historyWindow: 10, materializeEvery }, (backend) =>
+      Effect.gen(function* () {
+        for (let i = 1; i <= 30; i++) yield* backend.commit([{ key: key(`p${i}`), object: pod(`p${i}`) }])
+        const tail = yield* backend.changesSince(25)
+        expect(tail?.map((c) => c.resourceVersion)).toEqual([26, 27, 28, 29, 30])
+        expect(tail?.[0]).toMatchObject({ type: "ADDED", key: key("p26"), object: { metadata: { name: "p26" } } })
+        expect(yield* backend.changesSince(30)).toEqual([])
+        expect(yield* backend.changesSince(20)).toHaveLength(10)
+        expect(yield* backend.changesSince(19)).toBeUndefined()
+        expect(yield* backend.changesSince(0)).toBeUndefined()
+      })
+    )
+  )
+
+  it.effect("deletes old change rows in batches: the file holds at most window + batch + prune step", () =>
+    Effect.gen(function* () {
+      const path = tempPath()
+      const historyWindow = 100
+      yield* withBackend(path, { historyWindow, materializeEvery }, (backend) =>
+        Effect.gen(function* () {
+          for (let i = 1; i <= 3000; i++) yield* backend.commit([{ key: key(`p${i % 50}`), object: pod(`p${i}`) }])
+        })
+      )
+      const db = new Database(path, { readonly: true })
+      const [rows, oldest] = db.prepare("SELECT count(*), min(rv) FROM changes").raw().get() as [number, number]
+      db.close()
+      expect(rows).toBeLessThanOrEqual(historyWindow + materializeEvery + 10)
+      expect(rows).toBe(3000 - oldest + 1)
+      expect(oldest).toBeLessThanOrEqual(3000 - historyWindow + 1)
+    })
   )
 
   it.effect("reopening continues the revision, the objects and the history", () =>
     Effect.gen(function* () {
       const path = tempPath()
-      yield* withBackend(
-        path,
-        (backend) =>
-          Effect.gen(function* () {
-            for (let i = 1; i <= 25; i++) yield* backend.commit([{ key: key(`p${i}`), object: pod(`p${i}`) }])
-            yield* backend.commit([{ key: key("p25"), object: undefined }])
-          }),
-        10
+      const options = { historyWindow: 10, materializeEvery }
+      yield* withBackend(path, options, (backend) =>
+        Effect.gen(function* () {
+          for (let i = 1; i <= 25; i++) yield* backend.commit([{ key: key(`p${i}`), object: pod(`p${i}`) }])
+          yield* backend.commit([{ key: key("p25"), object: undefined }])
+          yield* backend.commit([{ key: key("p3"), object: pod("p3", "default", "Running") }])
+        })
       )
-      yield* withBackend(
-        path,
-        (backend) =>
-          Effect.gen(function* () {
-            expect(yield* backend.revision).toBe(26)
-            expect(yield* backend.changesSince(5)).toBeUndefined()
-            expect((yield* backend.changesSince(20))?.map((c) => [c.type, c.resourceVersion])).toEqual([
-              ["ADDED", 21],
-              ["ADDED", 22],
-              ["ADDED", 23],
-              ["ADDED", 24],
-              ["ADDED", 25],
-              ["DELETED", 26]
-            ])
-            expect((yield* backend.list("pods/")).length).toBe(24)
-            const [next] = yield* backend.commit([{ key: key("q"), object: pod("q") }])
-            expect(next?.resourceVersion).toBe(27)
-          }),
-        10
+      yield* withBackend(path, options, (backend) =>
+        Effect.gen(function* () {
+          expect(yield* backend.revision).toBe(27)
+          expect((yield* backend.changesSince(20))?.map((c) => [c.type, c.resourceVersion])).toEqual([
+            ["ADDED", 21],
+            ["ADDED", 22],
+            ["ADDED", 23],
+            ["ADDED", 24],
+            ["ADDED", 25],
+            ["DELETED", 26],
+            ["MODIFIED", 27]
+          ])
+          expect(yield* backend.changesSince(16)).toBeUndefined()
+          expect(yield* backend.changesSince(17)).toHaveLength(10)
+          const listed = yield* backend.list("pods/")
+          expect(listed.length).toBe(24)
+          expect(yield* backend.get(key("p25"))).toBeUndefined()
+          expect(yield* backend.get(key("p3"))).toMatchObject({
+            resourceVersion: 27,
+            object: { status: { phase: "Running" } }
+          })
+          const [next] = yield* backend.commit([{ key: key("q"), object: pod("q") }])
+          expect(next?.resourceVersion).toBe(28)
+        })
       )
     })
   )
+})
 
+describe("BackendSqlite ownership", () => {
   it.effect("one process owns the file: a second open fails until the first is released", () =>
     Effect.gen(function* () {
       const path = tempPath()
-      const second = yield* withBackend(path, () => Effect.exit(withBackend(path, (backend) => backend.revision)))
+      const second = yield* withBackend(path, {}, () =>
+        Effect.exit(withBackend(path, {}, (backend) => backend.revision))
+      )
       expect(Exit.isFailure(second)).toBe(true)
       expect(JSON.stringify(second)).toContain("StorageOpenError")
-      expect(yield* withBackend(path, (backend) => backend.revision)).toBe(0)
+      expect(yield* withBackend(path, {}, (backend) => backend.revision)).toBe(0)
     })
   )
 })
