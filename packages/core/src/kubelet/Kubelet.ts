@@ -9,6 +9,7 @@
 import type { Scope } from "effect"
 import { Clock, Effect, Semaphore, Stream } from "effect"
 import type { Pod } from "../api/Pod.js"
+import { kubeletConditionTypes } from "../domain/Conditions.js"
 import { ContainerRuntime } from "../services/ContainerRuntime.js"
 import { EventRecorder } from "../services/EventRecorder.js"
 import type { ImageCache } from "../services/ImageService.js"
@@ -20,7 +21,7 @@ import type { PodWorkers, SyncOutcome } from "./PodWorkers.js"
 import { makePodWorkers } from "./PodWorkers.js"
 import type { Prober } from "./Prober.js"
 import { makeProber } from "./Prober.js"
-import { makeStatusManager } from "./StatusManager.js"
+import { jsonEqual, makeStatusManager } from "./StatusManager.js"
 import { syncPod } from "./SyncPod.js"
 import { activeDeadlineAt, activeDeadlineExceeded, cleanupPod, terminatePod } from "./Terminate.js"
 
@@ -42,6 +43,24 @@ export interface Kubelet {
   /** the sandbox id of a pod's newest sandbox, if any */
   readonly sandboxOf: (uid: string) => string | undefined
 }
+
+const stripVolatile = (meta: Pod["metadata"]) => {
+  const { resourceVersion: _rv, managedFields: _mf, generation: _g, ...rest } = meta
+  return rest
+}
+
+const gateConditions = (pod: Pod) =>
+  (pod.status?.conditions ?? []).filter((c) => !kubeletConditionTypes.has(c.type)).map((c) => [c.type, c.status])
+
+/**
+ * Whether an update must reach the pod worker (`config.go` `checkAndUpdatePod`): a change of spec or
+ * metadata does; a status-only change does not, unless a condition the kubelet does not own changed
+ * (readiness gates, `NeedToReconcilePodReadiness`).
+ */
+export const needsSync = (before: Pod, after: Pod): boolean =>
+  !jsonEqual(before.spec, after.spec) ||
+  !jsonEqual(stripVolatile(before.metadata), stripVolatile(after.metadata)) ||
+  !jsonEqual(gateConditions(before), gateConditions(after))
 
 /** Starts a kubelet in the current scope. */
 export const makeKubelet = Effect.fnUntraced(function* (
@@ -117,12 +136,14 @@ export const makeKubelet = Effect.fnUntraced(function* (
         if (uid === undefined || (event.type !== "ADDED" && event.type !== "MODIFIED" && event.type !== "DELETED")) {
           return
         }
+        const cached = ctx.pods.get(uid)
         if (event.type === "DELETED" || !isMine(pod)) {
-          if (!ctx.pods.has(uid)) return
+          if (cached === undefined) return
           ctx.pods.delete(uid)
         } else {
           ctx.pods.set(uid, pod)
           memoryOf(ctx, uid).pod = pod
+          if (cached !== undefined && !needsSync(cached, pod)) return
         }
         yield* podWorkers.wake(uid)
       })

@@ -19,7 +19,10 @@ export interface SyncOutcome {
 export interface PodWorkers {
   /** wake (or start) the worker of pod `uid` */
   wake(uid: string): Effect.Effect<void>
-  /** wakes not yet picked up by their worker: the engine is not quiescent while this is true */
+  /**
+   * a wake not yet picked up by an idle worker: the engine is not quiescent while this is true (a
+   * worker inside a sync picks its wake up when the sync ends; a sync blocked on the clock is quiet)
+   */
   readonly busy: () => boolean
   /** UIDs with a live worker */
   readonly uids: () => ReadonlyArray<string>
@@ -28,6 +31,8 @@ export interface PodWorkers {
 interface Worker {
   readonly signal: Queue.Queue<void>
   pending: boolean
+  /** inside a sync (possibly blocked on the clock: a pull, a grace period) */
+  syncing: boolean
 }
 
 /** Retry delay after a sync that died (K-workers `backOffPeriod`). */
@@ -65,7 +70,14 @@ export const makePodWorkers = Effect.fnUntraced(function* (
         }
         worker.pending = false
         yield* Queue.clear(worker.signal)
-        const outcome = yield* safeSync(uid)
+        worker.syncing = true
+        const outcome = yield* safeSync(uid).pipe(
+          Effect.ensuring(
+            Effect.sync(() => {
+              worker.syncing = false
+            })
+          )
+        )
         if (outcome.done && !worker.pending) {
           workers.delete(uid)
           return
@@ -82,7 +94,7 @@ export const makePodWorkers = Effect.fnUntraced(function* (
         Queue.offerUnsafe(existing.signal, undefined)
         return
       }
-      const worker: Worker = { signal: yield* Queue.sliding<void>(1), pending: true }
+      const worker: Worker = { signal: yield* Queue.sliding<void>(1), pending: true, syncing: false }
       workers.set(uid, worker)
       yield* FiberMap.run(
         fibers,
@@ -100,7 +112,7 @@ export const makePodWorkers = Effect.fnUntraced(function* (
   return {
     wake,
     busy: () => {
-      for (const worker of workers.values()) if (worker.pending) return true
+      for (const worker of workers.values()) if (worker.pending && !worker.syncing) return true
       return false
     },
     uids: () => [...workers.keys()]

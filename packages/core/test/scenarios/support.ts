@@ -1,6 +1,6 @@
 // Helpers for the spec §16 scenario tests: a one-node cluster on TestClock, pods bound to n1, and
 // readers for the observations the catalogue lists (phase, container states, conditions, kubectl columns).
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import type { Event } from "../../src/api/Objects.js"
 import type { Container, ContainerStatus, Pod, PodCondition, PodSpec } from "../../src/api/Pod.js"
 import type { Cluster, ClusterOptions } from "../../src/Cluster.js"
@@ -25,12 +25,20 @@ export const sh = (name: string, script: string, extra: Partial<Container> = {})
   ...extra
 })
 
+/** Pod spec fields a scenario sets (undefined ones are left out). */
+export type SpecInput = { readonly [K in keyof PodSpec]?: PodSpec[K] | undefined } & {
+  readonly containers: PodSpec["containers"]
+}
+
 /** Pod `name` in `default`, bound to n1. */
-export const pod = (name: string, spec: Partial<PodSpec> & { readonly containers: PodSpec["containers"] }): Pod => ({
+export const pod = (name: string, spec: SpecInput): Pod => ({
   apiVersion: "v1",
   kind: "Pod",
   metadata: { name, namespace: "default" },
-  spec: { nodeName: "n1", ...spec }
+  spec: {
+    nodeName: "n1",
+    ...(Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as unknown as PodSpec)
+  }
 })
 
 /** Moves the clock to `t` seconds after the cluster started (never backwards). */
@@ -106,3 +114,35 @@ export const eventLines = (events: ReadonlyArray<Event>): ReadonlyArray<string> 
 /** `back-off <d> restarting failed container=<c> pod=p_default(<uid>)`. */
 export const bo = (p: Pod, d: string, container = "app"): string =>
   `back-off ${d} restarting failed container=${container} pod=${p.metadata.name}_default(${p.metadata.uid})`
+
+/** One observed version of a pod: seconds since the cluster start, watch event type, the object. */
+export interface Observed {
+  readonly t: number
+  readonly type: string
+  readonly pod: Pod
+}
+
+/** Records every version of pod `name` from now on (a watch in the test's scope). */
+export const history = (c: Cluster, name = "p") =>
+  Effect.gen(function* () {
+    const seen: Array<Observed> = []
+    yield* c.store.watch<Pod>("pods", { namespace: "default" }).pipe(
+      Stream.runForEach((event) =>
+        Effect.gen(function* () {
+          if (event.object.metadata?.name !== name) return
+          const elapsed = yield* c.elapsed
+          seen.push({ t: elapsed / 1000, type: event.type, pod: event.object })
+        })
+      ),
+      Effect.forkScoped
+    )
+    yield* c.settle
+    return seen
+  })
+
+/** The last version of the pod seen before its deletion, and when it was deleted. */
+export const finalVersion = (seen: ReadonlyArray<Observed>) => {
+  const deleted = seen.find((o) => o.type === "DELETED")
+  const beforeDelete = seen.filter((o) => o.type !== "DELETED")
+  return { last: beforeDelete[beforeDelete.length - 1], deletedAt: deleted?.t }
+}
