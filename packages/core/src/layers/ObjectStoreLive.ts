@@ -52,14 +52,19 @@ const defaultHistoryWindow = 10_000
 const maxBatch = 1024
 
 type Json = Record<string, unknown>
-type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
 // ---------------------------------------------------------------------------------------------
 // pure helpers
 
 /** RFC 3339 with seconds precision, as Kubernetes writes timestamps. */
-export const formatTimestamp = (millis: number): string =>
-  new Date(Math.floor(millis / 1000) * 1000).toISOString().replace(".000Z", "Z")
+export const formatTimestamp = (millis: number): string => {
+  const second = Math.floor(millis / 1000)
+  if (second !== lastFormattedSecond) {
+    lastFormatted = new Date(second * 1000).toISOString().replace(".000Z", "Z")
+    lastFormattedSecond = second
+  }
+  return lastFormatted
+}
 
 const keyOf = (rt: ResourceType, namespace: string | undefined, name: string): string =>
   rt.namespaced ? `${rt.resource}/${namespace ?? "default"}/${name}` : `${rt.resource}//${name}`
@@ -84,6 +89,16 @@ const namespaceType = resourceFor("namespaces")!
 const notFoundNamespace = (name: string): NotFound => new NotFound(refOf(namespaceType, name))
 
 const withMeta = (object: KubeObject, meta: ObjectMeta): KubeObject => ({ ...object, metadata: meta })
+
+/** The object with `status` replaced (or removed when undefined). */
+const withStatus = (object: KubeObject, status: unknown): KubeObject => {
+  if (status !== undefined) return { ...object, status } as KubeObject
+  const { status: _status, ...rest } = object as KubeObject & { readonly status?: unknown }
+  return rest
+}
+
+let lastFormattedSecond = Number.NaN
+let lastFormatted = ""
 
 /** Everything but metadata (and status where the resource has a status subresource). */
 const specChanged = (a: KubeObject, b: KubeObject, hasStatus: boolean): boolean => {
@@ -392,12 +407,21 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
   ): { readonly key: string; readonly object: KubeObject; readonly warnings: ReadonlyArray<string> } | WriteError => {
     const warnings = unknownFieldWarnings(rt, input, options)
     if (warnings instanceof BadRequest) return warnings
-    const meta: Mutable<ObjectMeta> = { ...input.metadata }
-    if (rt.namespaced)
-      meta.namespace = meta.namespace === undefined || meta.namespace === "" ? "default" : meta.namespace
-    else delete meta.namespace
-    if (meta.name === undefined || meta.name === "") {
-      if (meta.generateName === undefined || meta.generateName === "") {
+    const {
+      namespace: givenNamespace,
+      name: givenName,
+      resourceVersion: _resourceVersion,
+      deletionTimestamp: _deletionTimestamp,
+      deletionGracePeriodSeconds: _deletionGracePeriodSeconds,
+      uid: _uid,
+      creationTimestamp: _creationTimestamp,
+      generation: _generation,
+      ...rest
+    } = input.metadata
+    const namespace = givenNamespace === undefined || givenNamespace === "" ? "default" : givenNamespace
+    let name = givenName ?? ""
+    if (name === "") {
+      if (rest.generateName === undefined || rest.generateName === "") {
         return new Invalid({
           ...refOf(rt, ""),
           causes: [
@@ -409,32 +433,28 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
           ]
         })
       }
-      meta.name = meta.generateName + nameSuffix(random)
+      name = rest.generateName + nameSuffix(random)
     }
-    const name = meta.name
     if (rt.namespaced) {
-      const phase = namespacePhases.get(meta.namespace!)
-      if (phase === undefined) return notFoundNamespace(meta.namespace!)
+      const phase = namespacePhases.get(namespace)
+      if (phase === undefined) return notFoundNamespace(namespace)
       if (phase === "Terminating") {
         return new Forbidden({
           ...refOf(rt, name),
-          message: `${qualified(rt)} "${name}" is forbidden: unable to create new content in namespace ${meta.namespace} because it is being terminated`
+          message: `${qualified(rt)} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`
         })
       }
     }
     const uid = uuid(random)
     const now = formatTimestamp(nowMs)
-    meta.uid = uid
-    meta.creationTimestamp = now
-    meta.generation = 1
-    delete meta.resourceVersion
-    delete meta.deletionTimestamp
-    delete meta.deletionGracePeriodSeconds
+    const meta: ObjectMeta = rt.namespaced
+      ? { ...rest, name, namespace, uid, creationTimestamp: now, generation: 1 }
+      : { ...rest, name, uid, creationTimestamp: now, generation: 1 }
     const strategy = strategyFor(rt.resource)
     const object = strategy.prepareForCreate({ ...input, metadata: meta }, { now, uid })
     const causes = strategy.validate(object)
     if (causes.length > 0) return new Invalid({ ...refOf(rt, name), causes })
-    return { key: keyOf(rt, meta.namespace, name), object, warnings }
+    return { key: keyOf(rt, namespace, name), object, warnings }
   }
 
   const createLocked = (
@@ -480,8 +500,8 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       const stored = yield* backend.get(key)
       if (stored === undefined) continue
       const refs = (stored.object.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid)
-      const meta: Mutable<ObjectMeta> = { ...stored.object.metadata, ownerReferences: refs }
-      if (refs.length === 0) delete meta.ownerReferences
+      const { ownerReferences: _refs, ...rest } = stored.object.metadata
+      const meta: ObjectMeta = refs.length === 0 ? rest : { ...rest, ownerReferences: refs }
       yield* Effect.ignore(
         commit([{ key, object: withMeta(stored.object, meta), expect: stored.resourceVersion }], [stored.object])
       )
@@ -694,31 +714,27 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     const oldMeta = old.metadata
     let candidate: KubeObject
     if (subresource === "status") {
-      candidate = { ...old, status: (input as unknown as Json).status } as KubeObject
-      if ((input as unknown as Json).status === undefined) delete (candidate as unknown as Json).status
+      candidate = withStatus(old, (input as unknown as Json).status)
     } else {
-      const meta: Mutable<ObjectMeta> = {
-        ...input.metadata,
-        name: oldMeta.name!,
-        uid: oldMeta.uid!,
-        creationTimestamp: oldMeta.creationTimestamp!,
-        resourceVersion: oldMeta.resourceVersion!
-      }
+      const {
+        namespace: _namespace,
+        deletionTimestamp: _deletionTimestamp,
+        deletionGracePeriodSeconds: _deletionGracePeriodSeconds,
+        generation: _generation,
+        ...rest
+      } = input.metadata
+      const meta: { -readonly [K in keyof ObjectMeta]: ObjectMeta[K] } = { ...rest }
+      meta.name = oldMeta.name!
+      meta.uid = oldMeta.uid!
+      meta.creationTimestamp = oldMeta.creationTimestamp!
+      meta.resourceVersion = oldMeta.resourceVersion!
       if (oldMeta.namespace !== undefined) meta.namespace = oldMeta.namespace
-      else delete meta.namespace
       if (oldMeta.deletionTimestamp !== undefined) meta.deletionTimestamp = oldMeta.deletionTimestamp
-      else delete meta.deletionTimestamp
       if (oldMeta.deletionGracePeriodSeconds !== undefined)
         meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds
-      else delete meta.deletionGracePeriodSeconds
       if (oldMeta.generation !== undefined) meta.generation = oldMeta.generation
-      else delete meta.generation
       candidate = withMeta(input, meta)
-      if (rt.hasStatus) {
-        const oldStatus = (old as unknown as Json).status
-        candidate = { ...candidate, status: oldStatus } as KubeObject
-        if (oldStatus === undefined) delete (candidate as unknown as Json).status
-      }
+      if (rt.hasStatus) candidate = withStatus(candidate, (old as unknown as Json).status)
     }
     const strategy = strategyFor(rt.resource)
     candidate = strategy.prepareForUpdate(candidate, old)
