@@ -4,10 +4,11 @@
  * responses here and only here; a defect is a 500 InternalError and is logged.
  */
 import type { ApiError } from "@podlet/core/api/Errors"
+import { toStatus } from "@podlet/core/api/Status"
 import type { ObjectStore } from "@podlet/core/services/ObjectStore"
 import { Cause, Effect, Exit } from "effect"
 import { statusResponse } from "./Respond.js"
-import { internalErrorStatus, toStatus } from "./StatusResponse.js"
+import { internalErrorStatus } from "./StatusResponse.js"
 
 /** The services API handlers use. */
 export type ApiServices = ObjectStore

@@ -4,11 +4,12 @@
  * `status` subresource, cluster-wide lists, and the group-version's APIResourceList. Each handler
  * decodes the request, calls the ObjectStore once, and encodes the answer.
  */
+import { decodeObject } from "@podlet/core/api/Decode"
 import { BadRequest, Invalid } from "@podlet/core/api/Errors"
 import type { KubeObject } from "@podlet/core/api/Meta"
 import { apiVersionOf } from "@podlet/core/api/Resources"
 import { ObjectStore } from "@podlet/core/services/ObjectStore"
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Result } from "effect"
 import { Hono } from "hono"
 import { readObjectBody, readPatchBody } from "./Body.js"
 import { apiResourceList } from "./Discovery.js"
@@ -25,7 +26,8 @@ const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "obj
 /**
  * The object a write body describes, checked against the URL: kind and apiVersion default to the
  * endpoint's (as the apiserver's decoder does) and must match it; the namespace comes from the URL;
- * a name in the URL must match the body's.
+ * a name in the URL must match the body's. Then type-checked by core's `decodeObject` (400 with
+ * Go's wording, e.g. `containerPort` as a string).
  */
 export const objectFromBody = (
   target: Target,
@@ -69,7 +71,11 @@ export const objectFromBody = (
     }
     meta["name"] = urlName
   }
-  return Effect.succeed({ ...body, apiVersion: expected, kind: r.kind, metadata: meta } as KubeObject)
+  const decoded = decodeObject(
+    { ...body, apiVersion: expected, kind: r.kind, metadata: meta },
+    { resource: r.resource }
+  )
+  return Result.isSuccess(decoded) ? Effect.succeed(decoded.success) : Effect.fail(decoded.failure)
 }
 
 const renderingOf = (request: Request, query: URLSearchParams) =>

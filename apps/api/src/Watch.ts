@@ -12,12 +12,12 @@
 import type { ApiError } from "@podlet/core/api/Errors"
 import type { KubeObject, WatchEvent } from "@podlet/core/api/Meta"
 import type { ResourceType } from "@podlet/core/api/Resources"
+import { toStatus } from "@podlet/core/api/Status"
 import { ObjectStore, type WatchOptions } from "@podlet/core/services/ObjectStore"
 import { Clock, Duration, Effect, Stream } from "effect"
 import { contentTypeOf, type Output } from "./Negotiate.js"
 import { printerFor } from "./Printers.js"
 import { withTypeMeta } from "./Respond.js"
-import { toStatus } from "./StatusResponse.js"
 import { type IncludeObject, toTable } from "./Table.js"
 
 /** Interval of the keep-alive newline on idle watch streams. */

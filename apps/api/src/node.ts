@@ -4,7 +4,6 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { serve } from "@hono/node-server"
 import { ObjectStoreLive } from "@podlet/core/layers/ObjectStoreLive"
 import { StoreMemory } from "@podlet/core/layers/StoreMemory"
 import type { ObjectStore } from "@podlet/core/services/ObjectStore"
@@ -12,6 +11,7 @@ import { BackendSqlite } from "@podlet/platform-node/BackendSqlite"
 import { Layer, ManagedRuntime } from "effect"
 import { makeApp } from "./app.js"
 import { kubeconfigYaml } from "./Kubeconfig.js"
+import { listen } from "./NodeServer.js"
 import { isLoopback, parseServeFlags, type StoreChoice } from "./ServeFlags.js"
 
 const flags = parseServeFlags(process.argv.slice(2))
@@ -33,32 +33,29 @@ const storeLayer: Layer.Layer<ObjectStore, unknown> =
     : ObjectStoreLive.layer.pipe(Layer.provide(BackendSqlite.layer({ path: store.path })))
 
 const runtime = ManagedRuntime.make(storeLayer)
-await runtime.context().catch((error: unknown) => {
+try {
+  await runtime.context()
+} catch (error) {
   console.error(`podlet: cannot open the store: ${String(error)}`)
   process.exit(1)
-})
-const app = makeApp({ runtime })
+}
 
-const server = serve({ fetch: app.fetch, hostname: flags.host, port: flags.port }, (info) => {
-  const host = flags.host.includes(":") && !flags.host.startsWith("[") ? `[${flags.host}]` : flags.host
-  const url = `http://${host}:${info.port}`
-  const kubeconfig = join(stateDir, "kubeconfig")
-  writeFileSync(kubeconfig, kubeconfigYaml(url))
-  console.log(`podlet API at ${url} (store: ${store.kind === "memory" ? "memory" : `sqlite ${store.path}`})`)
-  console.log(`kubeconfig: ${kubeconfig}`)
-})
-
-server.on("error", (error: NodeJS.ErrnoException) => {
+const server = await listen(makeApp({ runtime }), flags.host, flags.port).catch((error: NodeJS.ErrnoException) => {
   console.error(
     error.code === "EADDRINUSE" ? `podlet: ${flags.host}:${flags.port} is already in use` : `podlet: ${error.message}`
   )
-  process.exit(1)
+  return process.exit(1)
 })
+const kubeconfig = join(stateDir, "kubeconfig")
+writeFileSync(kubeconfig, kubeconfigYaml(server.url))
+console.log(`podlet API at ${server.url} (store: ${store.kind === "memory" ? "memory" : `sqlite ${store.path}`})`)
+console.log(`kubeconfig: ${kubeconfig}`)
 
 const shutdown = () => {
-  server.close()
-  if ("closeAllConnections" in server) server.closeAllConnections()
-  void runtime.dispose().then(() => process.exit(0))
+  void server
+    .close()
+    .then(() => runtime.dispose())
+    .then(() => process.exit(0))
 }
 process.once("SIGINT", shutdown)
 process.once("SIGTERM", shutdown)

@@ -380,6 +380,31 @@ describe("updates and patches", () => {
   })
 })
 
+describe("fieldValidation", () => {
+  const typo = () => pod("typo", {}, { spec: { containers: [{ name: "main", image: "nginx", imagee: "x" }] } })
+
+  it("Strict rejects unknown fields with a 400 strict decoding error", async () => {
+    const body = await expectStatus(
+      await t.app.request(`${PODS}?fieldValidation=Strict`, json("POST", typo())),
+      400,
+      "BadRequest"
+    )
+    expect(body.message).toContain('strict decoding error: unknown field "spec.containers[0].imagee"')
+  })
+
+  it("Warn (the default) creates and says so in a Warning header kubectl prints", async () => {
+    const res = await t.app.request(PODS, json("POST", typo()))
+    expect(res.status).toBe(201)
+    expect(res.headers.get("warning")).toBe('299 - "unknown field \\"spec.containers[0].imagee\\""')
+  })
+
+  it("Ignore creates without a warning", async () => {
+    const res = await t.app.request(`${PODS}?fieldValidation=Ignore`, json("POST", typo()))
+    expect(res.status).toBe(201)
+    expect(res.headers.get("warning")).toBeNull()
+  })
+})
+
 describe("status subresource", () => {
   it("PUT and PATCH .../status change status only; GET .../status reads the object", async () => {
     const created = await create(pod("web"))
@@ -534,6 +559,17 @@ describe("errors are Status objects, never 500 for bad input", () => {
       400,
       "BadRequest"
     )
+  })
+
+  it("a field of the wrong type is a 400 with Go's wording (describe and logs decode typed)", async () => {
+    const bad = pod(
+      "badtype",
+      {},
+      { spec: { containers: [{ name: "c", image: "nginx", ports: [{ containerPort: "80" }] }] } }
+    )
+    const body = await expectStatus(await t.app.request(PODS, json("POST", bad)), 400, "BadRequest")
+    expect(body.message).toContain('Pod in version "v1" cannot be handled as a Pod')
+    expect(body.message).toContain("containerPort")
   })
 
   it("a body over 3 MiB is a 413", async () => {
