@@ -149,12 +149,12 @@ export const makeKubelet = Effect.fnUntraced(function* (
       })
     ),
     Effect.catchCause((cause) => Effect.logError("kubelet pod watch ended", options.nodeName, cause)),
-    Effect.forkScoped
+    Effect.forkScoped({ startImmediately: true })
   )
 
   yield* runtime.events.pipe(
     Stream.runForEach((event) => podWorkers.wake(event.podUid)),
-    Effect.forkScoped
+    Effect.forkScoped({ startImmediately: true })
   )
 
   const busy = Effect.gen(function* () {
