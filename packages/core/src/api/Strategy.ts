@@ -115,16 +115,39 @@ const prepareUpdate = (object: KubeObject, old: KubeObject): KubeObject => {
   return out
 }
 
+/** Kinds whose `metadata.generation` counts spec changes (`spec` only; metadata and status do not count). */
+const generationKinds = new Set(["Pod", "ReplicaSet", "PodDisruptionBudget"])
+
+const sameSpec = (a: unknown, b: unknown): boolean => {
+  try {
+    return JSON.stringify(a) === JSON.stringify(b)
+  } catch {
+    return false
+  }
+}
+
+/** `generation` is the old one, plus one when the spec changed (clients cannot set it). */
+const withGeneration = (object: KubeObject, old: KubeObject): KubeObject => {
+  if (!generationKinds.has(object.kind)) return object
+  const spec = (o: KubeObject): unknown => (o as { spec?: unknown }).spec
+  const base = old.metadata.generation ?? 1
+  const generation = sameSpec(spec(object), spec(old)) ? base : base + 1
+  return { ...object, metadata: { ...object.metadata, generation } }
+}
+
 const makeStrategy = (resource: string): Strategy => {
   const rt = resourceFor(resource)
   return {
     prepareForCreate: (object, context) => {
       const pruned = pruneUnknown(object)
-      const defaulted = defaultObject(withCreateMeta(pruned, context))
+      const meta = withCreateMeta(pruned, context)
+      const defaulted = defaultObject(
+        generationKinds.has(meta.kind) ? { ...meta, metadata: { ...meta.metadata, generation: 1 } } : meta
+      )
       return rt?.hasStatus === true ? initialStatus(defaulted) : defaulted
     },
     validate: (object) => validateObject(object),
-    prepareForUpdate: (object, old) => prepareUpdate(object, old),
+    prepareForUpdate: (object, old) => withGeneration(prepareUpdate(object, old), old),
     validateUpdate: (object, old) =>
       object.kind === "Pod"
         ? [...validateObjectUpdate(object, old), ...podStatusRules(object as Pod, old as Pod)]

@@ -148,6 +148,17 @@ describe("other resources", () => {
       context
     ) as ReplicaSet
     expect(rs.status).toEqual({ replicas: 0 })
+    expect(rs.metadata.generation).toBe(1)
+    const scaled = strategyFor("replicasets").prepareForUpdate(
+      { ...rs, spec: { ...rs.spec, replicas: 3 } } as KubeObject,
+      rs
+    )
+    expect(scaled.metadata.generation).toBe(2)
+    const relabelled = strategyFor("replicasets").prepareForUpdate(
+      { ...rs, metadata: { ...rs.metadata, labels: { a: "b" } } },
+      rs
+    )
+    expect(relabelled.metadata.generation).toBe(1)
     expect(rs.spec.replicas).toBe(1)
     expect(
       strategyFor("replicasets")
