@@ -1,0 +1,64 @@
+/**
+ * The `podlet` command line: `podlet` (the dashboard), `podlet run FILE... [--for 10m] [--output
+ * text|json]`, `podlet help`. Pure: argv in, a parsed command or a clear error out.
+ */
+
+export type Command =
+  | { readonly _tag: "Dashboard" }
+  | {
+      readonly _tag: "Run"
+      readonly files: ReadonlyArray<string>
+      /** virtual milliseconds to run for */
+      readonly forMs: number
+      readonly output: "text" | "json"
+    }
+  | { readonly _tag: "Help"; readonly text: string }
+  | { readonly _tag: "Invalid"; readonly message: string }
+
+export const usage = `Usage:
+  podlet                                     open the dashboard on an embedded cluster
+  podlet run FILE... [--for 10m] [--output text|json]
+                                             apply manifests on a virtual clock, print every status change
+  podlet help                                this text
+`
+
+const units: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }
+
+/** `90s`, `10m`, `1h30m`, `500ms`, or a bare number of seconds; undefined when unparsable. */
+export const parseDuration = (text: string): number | undefined => {
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1_000
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)]
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) return undefined
+  return parts.reduce((total, p) => total + Number(p[1]) * (units[p[2]!] ?? 0), 0)
+}
+
+export const parseArgs = (argv: ReadonlyArray<string>): Command => {
+  const [command, ...rest] = argv
+  if (command === undefined || command === "dashboard") return { _tag: "Dashboard" }
+  if (command === "help" || command === "--help" || command === "-h") return { _tag: "Help", text: usage }
+  if (command !== "run") return { _tag: "Invalid", message: `unknown command "${command}"\n${usage}` }
+  const files: Array<string> = []
+  let forMs = 10 * 60_000
+  let output: "text" | "json" = "text"
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!
+    const [flag, inline] = arg.startsWith("--") ? (arg.split("=", 2) as [string, string | undefined]) : [arg, undefined]
+    if (flag === "--for" || flag === "--output") {
+      const value = inline ?? rest[++i]
+      if (value === undefined) return { _tag: "Invalid", message: `${flag} needs a value` }
+      if (flag === "--for") {
+        const ms = parseDuration(value)
+        if (ms === undefined || ms <= 0) return { _tag: "Invalid", message: `--for: not a duration: ${value}` }
+        forMs = ms
+      } else {
+        if (value !== "text" && value !== "json")
+          return { _tag: "Invalid", message: `--output must be text or json, not ${value}` }
+        output = value
+      }
+    } else if (arg.startsWith("-")) {
+      return { _tag: "Invalid", message: `unknown flag ${arg}` }
+    } else files.push(arg)
+  }
+  if (files.length === 0) return { _tag: "Invalid", message: `run needs at least one FILE\n${usage}` }
+  return { _tag: "Run", files, forMs, output }
+}

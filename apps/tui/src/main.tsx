@@ -1,0 +1,108 @@
+/**
+ * The `podlet` command. `podlet` (what `npm start` runs) opens the dashboard on an embedded
+ * cluster preloaded with `examples/`; `podlet run FILE...` answers "what will my pod do?" on the
+ * virtual clock and exits. When stdout is not a terminal the dashboard prints the pods once instead.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { render } from "ink"
+import { parseArgs } from "./Args.js"
+import { runCommand } from "./RunCommand.js"
+import { podTable } from "./render/Pods.js"
+import { makeEmbeddedSource } from "./source/EmbeddedSource.js"
+import { tabwrite } from "./Tabwriter.js"
+import { App } from "./ui/App.js"
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..")
+const examplesDir = join(repoRoot, "examples")
+/** The example applied later, so that the init container waiting for it is seen waiting first. */
+const delayedExample = "03-mydb-service.yaml"
+
+/** A path, or an example's name (`06-crashloop`, `06-crashloop.yaml`). */
+const readManifest = async (pathOrExample: string): Promise<string> => {
+  const candidates = [
+    resolve(process.cwd(), pathOrExample),
+    join(examplesDir, pathOrExample),
+    join(examplesDir, `${pathOrExample}.yaml`)
+  ]
+  const found = candidates.find((p) => existsSync(p))
+  if (found === undefined) throw new Error(`no such file or example: ${pathOrExample}`)
+  return readFileSync(found, "utf8")
+}
+
+const exampleFiles = (): ReadonlyArray<string> => {
+  return existsSync(examplesDir)
+    ? readdirSync(examplesDir)
+        .filter((f) => f.endsWith(".yaml"))
+        .sort()
+    : []
+}
+
+const dashboard = async (): Promise<number> => {
+  const source = await makeEmbeddedSource({ cluster: { nodes: ["node-1", "node-2", "node-3"] } })
+  const files = exampleFiles()
+  for (const file of files.filter((f) => f !== delayedExample)) {
+    await source.apply(readFileSync(join(examplesDir, file), "utf8")).catch((e: unknown) => {
+      process.stderr.write(`podlet: ${file}: ${e instanceof Error ? e.message : String(e)}\n`)
+    })
+  }
+  const delayed = files.includes(delayedExample) ? readFileSync(join(examplesDir, delayedExample), "utf8") : undefined
+
+  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+    // No terminal to draw on: show the pods after the cluster's first minute, then exit.
+    await source.setClock({ paused: true })
+    await source.advance(20_000)
+    if (delayed !== undefined) await source.apply(delayed)
+    await source.advance(40_000)
+    const snapshot = source.snapshot()
+    const table = podTable(snapshot.pods, snapshot.now, { namespace: false })
+    process.stdout.write(`${tabwrite([table.header, ...table.rows.map((r) => r.cells)]).join("\n")}\n`)
+    await source.close()
+    return 0
+  }
+
+  if (delayed !== undefined) {
+    const startedAt = source.snapshot().now
+    const unsubscribe = source.subscribe(() => {
+      if (source.snapshot().now - startedAt >= 20_000) {
+        unsubscribe()
+        void source.apply(delayed)
+      }
+    })
+  }
+
+  process.stdout.write("\x1b[?1049h\x1b[H")
+  const instance = render(<App source={source} readManifest={readManifest} />, { maxFps: 10, exitOnCtrlC: true })
+  try {
+    await instance.waitUntilExit()
+  } finally {
+    process.stdout.write("\x1b[?1049l")
+    await source.close()
+  }
+  return 0
+}
+
+const main = async (): Promise<number> => {
+  const args = parseArgs(process.argv.slice(2))
+  switch (args._tag) {
+    case "Dashboard":
+      return dashboard()
+    case "Run":
+      return runCommand(args, { readManifest, write: (s) => process.stdout.write(s) })
+    case "Help":
+      process.stdout.write(args.text)
+      return 0
+    case "Invalid":
+      process.stderr.write(`podlet: ${args.message}\n`)
+      return 2
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`podlet: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    process.exit(1)
+  }
+)

@@ -1,0 +1,148 @@
+/**
+ * The dashboard's default source: an embedded podlet cluster on a virtual clock that a wall-clock
+ * ticker drives at 1x to 1000x (or not at all, paused). The snapshot is kept by watching the store,
+ * so a frame costs nothing when nothing changed.
+ */
+import type { Event, KubeObject, Node, Pod, ReplicaSet, Service } from "@podlet/core"
+import { type Cluster, type ClusterOptions, makeCluster } from "@podlet/core/Cluster"
+import { Clock, Context, Effect, Layer, ManagedRuntime, Stream } from "effect"
+import { TestClock } from "effect/testing"
+import type { Capability, ClockState, ClusterSnapshot, DashboardSource, LogLine } from "./DashboardSource.js"
+
+class EmbeddedCluster extends Context.Service<EmbeddedCluster, Cluster>()("@podlet/tui/source/EmbeddedCluster") {}
+
+export interface EmbeddedOptions {
+  readonly cluster?: ClusterOptions
+  /** wall milliseconds between clock ticks (default 100) */
+  readonly tickMs?: number
+  readonly speed?: number
+  readonly paused?: boolean
+}
+
+const watched = ["pods", "events", "nodes", "replicasets", "services", "namespaces"] as const
+type Watched = (typeof watched)[number]
+
+const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`
+
+/** Starts an embedded cluster and its ticker; `close()` stops both. */
+export interface EmbeddedSource extends DashboardSource {
+  readonly cluster: Cluster
+  /** advances the virtual clock by `ms` at once (whether or not the ticker is paused) */
+  advance(ms: number): Promise<void>
+}
+
+export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise<EmbeddedSource> => {
+  const layer = Layer.effect(EmbeddedCluster, makeCluster(options.cluster ?? {})).pipe(
+    Layer.provideMerge(TestClock.layer())
+  )
+  const runtime = ManagedRuntime.make(layer)
+  const cluster: Cluster = await runtime.runPromise(
+    Effect.gen(function* () {
+      return yield* EmbeddedCluster
+    })
+  )
+  const readNow = () => runtime.runSync(Clock.currentTimeMillis)
+
+  const objects = new Map<Watched, Map<string, KubeObject>>(watched.map((r) => [r, new Map()]))
+  const listeners = new Set<() => void>()
+  let cached: ClusterSnapshot | undefined
+  let now = readNow()
+  const changed = () => {
+    cached = undefined
+    for (const listener of listeners) listener()
+  }
+
+  for (const resource of watched) {
+    runtime.runFork(
+      Stream.runForEach(cluster.store.watch(resource), (event) =>
+        Effect.sync(() => {
+          const map = objects.get(resource)!
+          if (event.type === "DELETED") map.delete(keyOf(event.object))
+          else if (event.type === "ADDED" || event.type === "MODIFIED") map.set(keyOf(event.object), event.object)
+          changed()
+        })
+      )
+    )
+  }
+
+  let clock: ClockState = { mode: "virtual", paused: options.paused ?? false, speed: options.speed ?? 1 }
+  const tickMs = options.tickMs ?? 100
+  let ticking = false
+  const advance = (ms: number) =>
+    runtime.runPromise(cluster.advance(ms)).then(() => {
+      now = readNow()
+      changed()
+    })
+  const timer = setInterval(() => {
+    if (clock.paused || ticking) return
+    ticking = true
+    advance(tickMs * clock.speed).finally(() => {
+      ticking = false
+    })
+  }, tickMs)
+
+  const values = <T>(resource: Watched) => [...objects.get(resource)!.values()] as unknown as ReadonlyArray<T>
+  const run = <A, E>(effect: Effect.Effect<A, E>) => runtime.runPromise(effect)
+
+  const capabilities = new Set<Capability>(["apply", "delete", "logs", "timeControl", "registryOutage"])
+
+  return {
+    cluster,
+    advance,
+    description: `embedded (${cluster.nodes.length} node${cluster.nodes.length === 1 ? "" : "s"})`,
+    capabilities,
+    snapshot() {
+      if (cached === undefined) {
+        cached = {
+          now,
+          pods: values<Pod>("pods"),
+          events: values<Event>("events"),
+          nodes: values<Node>("nodes"),
+          replicaSets: values<ReplicaSet>("replicasets"),
+          services: values<Service>("services"),
+          namespaces: values<KubeObject>("namespaces").map((n) => n.metadata.name ?? "")
+        }
+      }
+      return cached
+    },
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    clock: () => clock,
+    async setClock(change) {
+      clock = { ...clock, ...change }
+      changed()
+    },
+    async apply(manifest) {
+      const applied = await run(cluster.apply(manifest))
+      return applied.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`)
+    },
+    async delete(kind, namespace, name) {
+      await run(cluster.delete(kind, name, namespace === undefined ? {} : { namespace }))
+    },
+    async logs(namespace, pod, container, previous): Promise<ReadonlyArray<LogLine>> {
+      const lines = await run(cluster.logs(namespace, pod, container, { previous }))
+      return lines.map((l) => ({ time: l.time, line: l.line }))
+    },
+    async registryOutage(down) {
+      await run(cluster.registry.setOutage(down))
+    },
+    killContainer: unsupported("kill"),
+    oomContainer: unsupported("oom"),
+    nodeFault: unsupported("nodeFaults"),
+    cordon: unsupported("cordon"),
+    drain: unsupported("drain"),
+    scale: unsupported("scale"),
+    async close() {
+      clearInterval(timer)
+      await runtime.dispose()
+    }
+  }
+}
+
+const unsupported =
+  (capability: Capability) =>
+  async (..._args: ReadonlyArray<unknown>): Promise<never> => {
+    throw new Error(`${capability} is not available on the embedded cluster yet`)
+  }

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest"
+import { parseArgs, parseDuration } from "../src/Args.js"
+
+describe("parseDuration", () => {
+  it.each([
+    ["90s", 90_000],
+    ["10m", 600_000],
+    ["1h30m", 5_400_000],
+    ["500ms", 500],
+    ["45", 45_000],
+    ["1.5m", 90_000]
+  ])("%s", (text, ms) => expect(parseDuration(text)).toBe(ms))
+
+  it.each(["", "ten", "10x", "5m junk"])("rejects %j", (text) => expect(parseDuration(text)).toBeUndefined())
+})
+
+describe("parseArgs", () => {
+  it("opens the dashboard by default", () => expect(parseArgs([])).toEqual({ _tag: "Dashboard" }))
+
+  it("parses run with its flags in either form", () => {
+    expect(parseArgs(["run", "a.yaml", "b.yaml", "--for", "90s", "--output=json"])).toEqual({
+      _tag: "Run",
+      files: ["a.yaml", "b.yaml"],
+      forMs: 90_000,
+      output: "json"
+    })
+    expect(parseArgs(["run", "a.yaml"])).toMatchObject({ forMs: 600_000, output: "text" })
+  })
+
+  it.each([
+    [["run"], /run needs at least one FILE/],
+    [["run", "a.yaml", "--for"], /--for needs a value/],
+    [["run", "a.yaml", "--for", "soon"], /not a duration: soon/],
+    [["run", "a.yaml", "--output", "xml"], /--output must be text or json/],
+    [["run", "a.yaml", "--bogus"], /unknown flag --bogus/],
+    [["explode"], /unknown command "explode"/]
+  ])("explains what is wrong with %j", (argv, message) => {
+    const parsed = parseArgs(argv)
+    expect(parsed._tag).toBe("Invalid")
+    expect(parsed._tag === "Invalid" && parsed.message).toMatch(message)
+  })
+})
