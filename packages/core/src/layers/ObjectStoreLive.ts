@@ -339,11 +339,16 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     else namespacePhases.set(name, (change.object as NamespaceLike).status?.phase ?? "Active")
   }
 
-  const resourceType = (resource: string): Effect.Effect<ResourceType, BadRequest> => {
+  const unknownResource = (resource: string): Effect.Effect<never, BadRequest> =>
+    Effect.fail(new BadRequest({ message: `the server could not find the requested resource (${resource})` }))
+
+  /** Runs `f` with the resource's type, or fails with BadRequest for an unknown resource. */
+  const withResource = <A, E>(
+    resource: string,
+    f: (rt: ResourceType) => Effect.Effect<A, E>
+  ): Effect.Effect<A, E | BadRequest> => {
     const rt = resourceFor(resource)
-    return rt === undefined
-      ? Effect.fail(new BadRequest({ message: `the server could not find the requested resource (${resource})` }))
-      : Effect.succeed(rt)
+    return rt === undefined ? unknownResource(resource) : f(rt)
   }
 
   const publish = (changes: ReadonlyArray<Change>, prevs: ReadonlyArray<KubeObject | undefined>) => {
@@ -681,36 +686,28 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
   // -------------------------------------------------------------------------------------------
   // update
 
-  const updateLocked = Effect.fnUntraced(function* (
+  /** What an update decides from the stored object: the object to write, no change, or why not. */
+  const prepareUpdate = (
     rt: ResourceType,
+    stored: StoredObject,
     input: KubeObject,
     options: WriteOptions | undefined,
     subresource: "main" | "status"
-  ): Effect.fn.Return<WriteResult<KubeObject>, WriteError> {
-    if (subresource === "status" && !rt.hasStatus) {
-      return yield* new NotFound(refOf(rt, input.metadata.name ?? ""))
-    }
-    const name = input.metadata.name
-    if (name === undefined || name === "") {
-      return yield* new Invalid({
-        ...refOf(rt, ""),
-        causes: [{ reason: "FieldValueRequired", message: "Required value: name is required", field: "metadata.name" }]
-      })
-    }
-    const key = keyOf(rt, input.metadata.namespace, name)
-    const stored = yield* backend.get(key)
-    if (stored === undefined) return yield* new NotFound(refOf(rt, name))
+  ):
+    | { readonly object: KubeObject; readonly warnings: ReadonlyArray<string>; readonly unchanged: boolean }
+    | WriteError => {
     const old = stored.object
+    const name = old.metadata.name!
     const requestedVersion = input.metadata.resourceVersion
     if (
       requestedVersion !== undefined &&
       requestedVersion !== "" &&
       requestedVersion !== String(stored.resourceVersion)
     ) {
-      return yield* modifiedConflict(rt, name)
+      return modifiedConflict(rt, name)
     }
     const warnings = unknownFieldWarnings(rt, input, options)
-    if (warnings instanceof BadRequest) return yield* warnings
+    if (warnings instanceof BadRequest) return warnings
     const oldMeta = old.metadata
     let candidate: KubeObject
     if (subresource === "status") {
@@ -752,24 +749,57 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
         })
       }
     }
-    if (causes.length > 0) return yield* new Invalid({ ...refOf(rt, name), causes })
-    if (jsonEqual(candidate, old)) return { object: old, warnings }
-    const removable =
-      candidate.metadata.deletionTimestamp !== undefined &&
-      (candidate.metadata.finalizers ?? []).length === 0 &&
-      (candidate.metadata.deletionGracePeriodSeconds ?? 0) === 0 &&
-      !(rt.resource === "namespaces" && (namespaceCounts.get(name) ?? 0) > 0)
-    if (isDryRun(options)) return { object: candidate, warnings }
-    if (removable) {
-      // the last finalizer is gone: the object goes, with the update as its last state
-      const [change] = yield* commit([{ key, object: candidate, expect: stored.resourceVersion }], [old])
-      const after = yield* backend.get(key)
-      if (after !== undefined) yield* removeLocked(rt, after, "Background")
-      return { object: change!.object, warnings }
+    if (causes.length > 0) return new Invalid({ ...refOf(rt, name), causes })
+    if (jsonEqual(candidate, old)) return { object: old, warnings, unchanged: true }
+    return { object: candidate, warnings, unchanged: false }
+  }
+
+  /** The last finalizer is gone from an object being deleted (and a namespace is empty): it goes. */
+  const isRemovable = (rt: ResourceType, object: KubeObject): boolean =>
+    object.metadata.deletionTimestamp !== undefined &&
+    (object.metadata.finalizers ?? []).length === 0 &&
+    (object.metadata.deletionGracePeriodSeconds ?? 0) === 0 &&
+    !(rt.resource === "namespaces" && (namespaceCounts.get(object.metadata.name!) ?? 0) > 0)
+
+  const updateLocked = (
+    rt: ResourceType,
+    input: KubeObject,
+    options: WriteOptions | undefined,
+    subresource: "main" | "status"
+  ): Effect.Effect<WriteResult<KubeObject>, WriteError> => {
+    if (subresource === "status" && !rt.hasStatus)
+      return Effect.fail(new NotFound(refOf(rt, input.metadata.name ?? "")))
+    const name = input.metadata.name
+    if (name === undefined || name === "") {
+      return Effect.fail(
+        new Invalid({
+          ...refOf(rt, ""),
+          causes: [
+            { reason: "FieldValueRequired", message: "Required value: name is required", field: "metadata.name" }
+          ]
+        })
+      )
     }
-    const [change] = yield* commit([{ key, object: candidate, expect: stored.resourceVersion }], [old])
-    return { object: change!.object, warnings }
-  })
+    const key = keyOf(rt, input.metadata.namespace, name)
+    return Effect.flatMap(backend.get(key), (stored): Effect.Effect<WriteResult<KubeObject>, WriteError> => {
+      if (stored === undefined) return Effect.fail(new NotFound(refOf(rt, name)))
+      const prepared = prepareUpdate(rt, stored, input, options, subresource)
+      if (!("unchanged" in prepared)) return Effect.fail(prepared)
+      const { object, warnings } = prepared
+      if (prepared.unchanged || isDryRun(options)) return Effect.succeed({ object, warnings })
+      const write = commit([{ key, object, expect: stored.resourceVersion }], [stored.object])
+      if (!isRemovable(rt, object)) return Effect.map(write, (changes) => ({ object: changes[0]!.object, warnings }))
+      // the update is the object's last state; then it is removed
+      return Effect.flatMap(write, ([change]) =>
+        Effect.as(
+          Effect.flatMap(backend.get(key), (after) =>
+            after === undefined ? Effect.void : removeLocked(rt, after, "Background")
+          ),
+          { object: change!.object, warnings }
+        )
+      )
+    })
+  }
 
   // -------------------------------------------------------------------------------------------
   // patch
@@ -1044,30 +1074,32 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
 
   return ObjectStore.of({
     create: <T extends KubeObject>(resource: string, object: T, options?: WriteOptions) =>
-      Effect.flatMap(resourceType(resource), (rt) => locked(createLocked(rt, object, options))) as Effect.Effect<
+      withResource(resource, (rt) => locked(createLocked(rt, object, options))) as Effect.Effect<
         WriteResult<T>,
         WriteError
       >,
     get: <T extends KubeObject>(resource: string, namespace: string | undefined, name: string) =>
-      Effect.flatMap(resourceType(resource), (rt) =>
+      withResource(resource, (rt) =>
         Effect.flatMap(backend.get(keyOf(rt, namespace, name)), (stored) =>
           stored === undefined ? Effect.fail(new NotFound(refOf(rt, name))) : Effect.succeed(stored.object as T)
         )
       ),
     list: <T extends KubeObject>(resource: string, options?: ListOptions) =>
-      Effect.flatMap(resourceType(resource), (rt) => {
+      withResource(resource, (rt) => {
         const filter = parseFilter(rt, options ?? {})
         if (filter instanceof BadRequest) return Effect.fail(filter)
         return locked(listLocked(rt, filter, options))
       }) as Effect.Effect<ListResult<T>, BadRequest | Expired>,
     update: <T extends KubeObject>(resource: string, object: T, options?: WriteOptions) =>
-      Effect.flatMap(resourceType(resource), (rt) =>
-        locked(updateLocked(rt, object, options, "main"))
-      ) as Effect.Effect<WriteResult<T>, WriteError>,
+      withResource(resource, (rt) => locked(updateLocked(rt, object, options, "main"))) as Effect.Effect<
+        WriteResult<T>,
+        WriteError
+      >,
     updateStatus: <T extends KubeObject>(resource: string, object: T, options?: WriteOptions) =>
-      Effect.flatMap(resourceType(resource), (rt) =>
-        locked(updateLocked(rt, object, options, "status"))
-      ) as Effect.Effect<WriteResult<T>, WriteError>,
+      withResource(resource, (rt) => locked(updateLocked(rt, object, options, "status"))) as Effect.Effect<
+        WriteResult<T>,
+        WriteError
+      >,
     patch: <T extends KubeObject>(
       resource: string,
       namespace: string | undefined,
@@ -1076,28 +1108,29 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       patch: unknown,
       options?: WriteOptions & { readonly subresource?: "status" }
     ) =>
-      Effect.flatMap(resourceType(resource), (rt) =>
-        locked(patchLocked(rt, namespace, name, type, patch, options))
-      ) as Effect.Effect<WriteResult<T>, WriteError>,
+      withResource(resource, (rt) => locked(patchLocked(rt, namespace, name, type, patch, options))) as Effect.Effect<
+        WriteResult<T>,
+        WriteError
+      >,
     delete: <T extends KubeObject>(
       resource: string,
       namespace: string | undefined,
       name: string,
       options?: DeleteOptions & WriteOptions
     ) =>
-      Effect.flatMap(resourceType(resource), (rt) =>
-        locked(deleteLocked(rt, namespace, name, options))
-      ) as Effect.Effect<DeleteResult<T>, NotFound | Conflict | BadRequest>,
-    watch: <T extends KubeObject>(resource: string, options?: WatchOptions) =>
-      Stream.unwrap(
-        Effect.map(resourceType(resource), (rt) => {
-          const filter = parseFilter(rt, options ?? {})
-          if (filter instanceof BadRequest) return Stream.fail(filter)
-          return Stream.fromChannel(
-            Channel.fromTransform((_upstream, scope) => makeWatchPull(rt, filter, options, scope))
-          )
-        })
-      ) as unknown as Stream.Stream<WatchEvent<T>, Expired | BadRequest>,
+      withResource(resource, (rt) => locked(deleteLocked(rt, namespace, name, options))) as Effect.Effect<
+        DeleteResult<T>,
+        NotFound | Conflict | BadRequest
+      >,
+    watch: <T extends KubeObject>(resource: string, options?: WatchOptions) => {
+      const rt = resourceFor(resource)
+      if (rt === undefined) return Stream.fromEffect(unknownResource(resource))
+      const filter = parseFilter(rt, options ?? {})
+      if (filter instanceof BadRequest) return Stream.fail(filter)
+      return Stream.fromChannel(
+        Channel.fromTransform((_upstream, scope) => makeWatchPull(rt, filter, options, scope))
+      ) as unknown as Stream.Stream<WatchEvent<T>, Expired | BadRequest>
+    },
     resourceVersion: Effect.map(backend.revision, String)
   })
 })
