@@ -14,10 +14,11 @@ import type { KubeObject, WatchEvent } from "@podlet/core/api/Meta"
 import type { ResourceType } from "@podlet/core/api/Resources"
 import { toStatus } from "@podlet/core/api/Status"
 import { ObjectStore, type WatchOptions } from "@podlet/core/services/ObjectStore"
-import { Clock, Duration, Effect, Stream } from "effect"
+import { Cause, Clock, Duration, Effect, Stream } from "effect"
 import { contentTypeOf, type Output } from "./Negotiate.js"
 import { printerFor } from "./Printers.js"
 import { withTypeMeta } from "./Respond.js"
+import { internalErrorStatus } from "./StatusResponse.js"
 import { type IncludeObject, toTable } from "./Table.js"
 
 /** Interval of the keep-alive newline on idle watch streams. */
@@ -57,7 +58,13 @@ export const watchLines = (request: WatchRequest): Stream.Stream<string, never, 
       const initial = Stream.fromIterable(request.initial.map((object): WatchEvent => ({ type: "ADDED", object })))
       const events = Stream.concat(initial, store.watch(request.resource.resource, request.options)).pipe(
         Stream.mapEffect(encodeEvent),
-        Stream.catch((error: ApiError) => Stream.succeed(line({ type: "ERROR", object: toStatus(error) })))
+        Stream.catch((error: ApiError) => Stream.succeed(line({ type: "ERROR", object: toStatus(error) }))),
+        Stream.catchCause((cause) => {
+          if (Cause.hasInterruptsOnly(cause)) return Stream.failCause(cause)
+          console.error(`podlet api: watch failed\n${Cause.pretty(cause)}`)
+          const status = internalErrorStatus(String(Cause.squash(cause)))
+          return Stream.succeed(line({ type: "ERROR", object: status }))
+        })
       )
       const keepAlive = Stream.tick(keepAliveInterval).pipe(
         Stream.drop(1),

@@ -23,6 +23,7 @@ const echoStore = (seen: Array<WriteOptions | undefined>) =>
       updateStatus: () => Effect.die("updateStatus must not be called"),
       patch: () => Effect.die("patch must not be called"),
       delete: () => Effect.die("delete must not be called"),
+      bind: () => Effect.die("bind must not be called"),
       watch: () => Stream.die("watch must not be called"),
       resourceVersion: Effect.succeed("7")
     })
