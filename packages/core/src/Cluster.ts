@@ -25,7 +25,7 @@ import type { Kubelet } from "./kubelet/Kubelet.js"
 import { makeKubelet } from "./kubelet/Kubelet.js"
 import { EventRecorderLive } from "./layers/EventRecorderLive.js"
 import type { RegistrySimulatedOptions } from "./layers/RegistrySimulated.js"
-import { makeImageCache, makeImageInfo, RegistrySimulated } from "./layers/RegistrySimulated.js"
+import { catalogueImageInfo, makeImageCache, RegistrySimulated } from "./layers/RegistrySimulated.js"
 import { RuntimeSimulated } from "./layers/RuntimeSimulated.js"
 import { SimNetwork } from "./layers/SimNetwork.js"
 import { StoreMemory } from "./layers/StoreMemory.js"
@@ -249,7 +249,7 @@ export const makeCluster = Effect.fnUntraced(function* (
   for (const [index, entry] of (options.nodes ?? ["n1"]).entries()) {
     const node = nodeOptions(entry)
     const ip = `172.18.0.${index + 2}`
-    const images = makeImageCache((node.images ?? []).map((image) => makeImageInfo(image)))
+    const images = makeImageCache((node.images ?? []).map((image) => catalogueImageInfo(image)))
     const runtimeContext = yield* Layer.build(
       RuntimeSimulated.layer({ nodeName: node.name, podCIDR: `10.244.${index}.0/24`, network, images })
     )

@@ -128,7 +128,7 @@ export const makeProber = Effect.fnUntraced(function* (
     Effect.gen(function* () {
       let state: ProbeWorkerState = initialWorkerState
       let nextAt: number | undefined
-      let lastProbeAt: number | undefined
+      let lastProbe: { readonly at: number; readonly containerID: string } | undefined
       while (true) {
         const before = yield* Clock.currentTimeMillis
         if (nextAt === undefined) yield* Queue.take(worker.signal)
@@ -143,7 +143,8 @@ export const makeProber = Effect.fnUntraced(function* (
         const now = yield* Clock.currentTimeMillis
         const observation = observeProbeTarget(pod, name)
         const running = observation.container?.runningSince
-        const onSchedule = running !== undefined && isScheduled(running, probe, now) && lastProbeAt !== now
+        const probedNow = lastProbe?.at === now && lastProbe.containerID === observation.container?.containerID
+        const onSchedule = running !== undefined && isScheduled(running, probe, now) && !probedNow
         const step = tick(type, settings, state, observation, now)
         state = step.state
         let changed = false
@@ -155,7 +156,7 @@ export const makeProber = Effect.fnUntraced(function* (
           return
         }
         if (step.action === "Probe" && onSchedule && state.containerID !== undefined) {
-          lastProbeAt = now
+          lastProbe = { at: now, containerID: state.containerID }
           const sandboxId = sandboxOf(uid) ?? ""
           const outcome = yield* runProbe(ctx, pod, container, state.containerID, sandboxId, probe)
           if (!outcome.ok) yield* recordEvents(ctx, pod, container, [unhealthyEvent(type, outcome.output)])
