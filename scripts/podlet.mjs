@@ -31,7 +31,9 @@ function environment() {
     WRANGLER_SEND_METRICS: "false",
     WRANGLER_SEND_ERROR_REPORTS: "false",
     CLOUDFLARE_CF_FETCH_ENABLED: "false",
-    npm_config_update_notifier: "false"
+    npm_config_update_notifier: "false",
+    // where the user ran `npm start`/`npm run ...` (npm runs scripts from the root): relative paths resolve here
+    PODLET_CWD: process.env.PODLET_CWD ?? process.env.INIT_CWD ?? process.cwd()
   }
   const nodePrefix = dirname(dirname(process.execPath))
   if (!env.npm_config_nodedir && existsSync(join(nodePrefix, "include", "node", "node.h"))) {

@@ -22,7 +22,7 @@ const delayedExample = "03-mydb-service.yaml"
 /** A path, or an example's name (`06-crashloop`, `06-crashloop.yaml`). */
 const readManifest = async (pathOrExample: string): Promise<string> => {
   const candidates = [
-    resolve(process.cwd(), pathOrExample),
+    resolve(process.env.PODLET_CWD ?? process.cwd(), pathOrExample),
     join(examplesDir, pathOrExample),
     join(examplesDir, `${pathOrExample}.yaml`)
   ]
