@@ -30,13 +30,13 @@ export type SpecInput = { readonly [K in keyof PodSpec]?: PodSpec[K] | undefined
   readonly containers: PodSpec["containers"]
 }
 
-/** Pod `name` in `default`, bound to n1. */
+/** Pod `name` in `default`, bound to n1 (unless `nodeName` is given, even as undefined: unscheduled). */
 export const pod = (name: string, spec: SpecInput): Pod => ({
   apiVersion: "v1",
   kind: "Pod",
   metadata: { name, namespace: "default" },
   spec: {
-    nodeName: "n1",
+    ...("nodeName" in spec ? {} : { nodeName: "n1" }),
     ...(Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as unknown as PodSpec)
   }
 })
