@@ -28,6 +28,7 @@ import type {
 } from "../services/ContainerRuntime.js"
 import { ContainerRuntime, RuntimeError } from "../services/ContainerRuntime.js"
 import type { ImageCache, ImageInfo } from "../services/ImageService.js"
+import type { ShellInvocation } from "../sim/Interpreter.js"
 import { canRunArgv, parseShellArgv, runArgv, runScript } from "../sim/Interpreter.js"
 import type { MemoryFacade, NetworkFacade, ProcessContext, SignalName } from "../sim/Process.js"
 import { Signals, signalNumbers } from "../sim/Process.js"
@@ -42,6 +43,8 @@ import { defaultLogLimits, LogBuffer } from "./runtime/LogBuffer.js"
 import type { Program } from "./runtime/Program.js"
 import { classifyProgram, resolveArgv } from "./runtime/Program.js"
 import { refusesToStart, serverHttp, serverImageFiles, serverTool, startLines } from "./runtime/Servers.js"
+import type { TimerEntry } from "./runtime/Timers.js"
+import { makeTimers } from "./runtime/Timers.js"
 import type { SimNetwork } from "./SimNetwork.js"
 
 /** The interpreter the runtime runs scripts with (the default is `sim/Interpreter`). */
@@ -76,8 +79,8 @@ interface SandboxState {
   state: "ready" | "notready"
   readonly createdAt: number
   readonly volumes: Map<string, FsNode>
-  /** `/etc/hostname`, `/etc/hosts`, `/etc/resolv.conf` */
-  readonly etc: Readonly<Record<string, string>>
+  /** `/etc/hostname`, `/etc/hosts`, `/etc/resolv.conf`, built when a container first uses its filesystem */
+  etc?: Readonly<Record<string, string>>
   readonly containers: Array<Instance>
 }
 
@@ -98,11 +101,20 @@ interface Instance {
   message?: string
   program?: Program
   fiber?: Fiber.Fiber<unknown, unknown> | undefined
+  timer?: TimerEntry | undefined
   signals?: Signals | undefined
   exited?: Deferred.Deferred<void>
   fs?: VirtualFs
+  net?: NetworkFacade
+  mem?: MemoryFacade
   logs?: LogBuffer
   memory: number
+}
+
+const mix32 = (x: number): number => {
+  let h = Math.imul(x ^ (x >>> 16), 0x45d9f3b)
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b)
+  return (h ^ (h >>> 16)) >>> 0
 }
 
 const protocolTcp = (p: { readonly protocol: string }): boolean =>
@@ -110,30 +122,81 @@ const protocolTcp = (p: { readonly protocol: string }): boolean =>
 
 const terminationMessageLimit = 4096
 
-/** Parsed `sh -c` scripts by text: a crash-looping container re-runs the same script. Bounded. */
-const scriptCache = new Map<string, Script>()
-const scriptCacheLimit = 4096
+/** A parsed `sh -c` invocation, or null for any other argv. */
+type ParsedInvocation = { readonly inv: ShellInvocation; readonly script: Script } | null
 
-const parsedScript = (text: string): Script | undefined => {
-  let script = scriptCache.get(text)
-  if (script === undefined) {
-    const parsed = parseScript(text)
-    if (parsed._tag === "ShellSyntaxError") return undefined
-    if (scriptCache.size >= scriptCacheLimit) scriptCache.clear()
-    scriptCache.set(text, parsed)
-    script = parsed
+/** Parsed `sh -c` invocations by argv: a crash-looping container re-runs the same script. Bounded. */
+const invocationCache = new Map<string, ParsedInvocation>()
+const cacheLimit = 4096
+
+const argvKey = (argv: ReadonlyArray<string>): string => (argv.length === 1 ? argv[0]! : argv.join("\u0000"))
+
+const parsedInvocation = (argv: ReadonlyArray<string>): ParsedInvocation => {
+  const key = argvKey(argv)
+  let cached = invocationCache.get(key)
+  if (cached === undefined) {
+    const inv = parseShellArgv(argv)
+    const parsed = inv?.script === undefined || inv.error !== undefined ? undefined : parseScript(inv.script)
+    cached =
+      inv === undefined || parsed === undefined || parsed._tag === "ShellSyntaxError" ? null : { inv, script: parsed }
+    if (invocationCache.size >= cacheLimit) invocationCache.clear()
+    invocationCache.set(key, cached)
   }
-  return script
+  return cached
 }
 
-/** The shell interpreter of `sim/`, with `sh -c` scripts parsed once per text. */
+/** The shell interpreter of `sim/`, with `sh -c` scripts parsed once per argv. */
 export const simInterpreter: ProcessRunner = {
   runArgv: (argv, ctx) => {
-    const inv = parseShellArgv(argv)
-    const script = inv?.script === undefined || inv.error !== undefined ? undefined : parsedScript(inv.script)
-    return inv !== undefined && script !== undefined ? runScript(script, ctx, inv) : runArgv(argv, ctx)
+    const parsed = parsedInvocation(argv)
+    return parsed === null ? runArgv(argv, ctx) : runScript(parsed.script, ctx, parsed.inv)
   },
-  isCommand: (argv) => canRunArgv(argv)
+  isCommand: (argv) => parsedInvocation(argv) !== null || canRunArgv(argv)
+}
+
+interface InstanceHooks {
+  readonly fsOf: (inst: Instance) => VirtualFs
+  readonly networkFacade: (inst: Instance) => NetworkFacade
+  readonly memoryFacade: (inst: Instance) => MemoryFacade
+  readonly signal: (inst: Instance, sig: SignalName) => void
+}
+
+/** A process's view of its container; the filesystem and facades are built on first use. */
+class InstanceContext implements ProcessContext {
+  constructor(
+    private readonly inst: Instance,
+    readonly pid: number,
+    readonly stdout: (line: string) => Effect.Effect<void>,
+    readonly stderr: (line: string) => Effect.Effect<void>,
+    readonly signals: Signals,
+    private readonly hooks: InstanceHooks
+  ) {}
+  get env(): Readonly<Record<string, string>> {
+    return this.inst.env
+  }
+  get hostname(): string {
+    return this.inst.sandbox.config.hostname
+  }
+  get cwd(): string {
+    return this.inst.cwd
+  }
+  get fs(): VirtualFs {
+    return this.hooks.fsOf(this.inst)
+  }
+  get network(): NetworkFacade {
+    this.inst.net ??= this.hooks.networkFacade(this.inst)
+    return this.inst.net
+  }
+  get memory(): MemoryFacade {
+    this.inst.mem ??= this.hooks.memoryFacade(this.inst)
+    return this.inst.mem
+  }
+  readonly signalProcess = (target: number, sig: SignalName): Effect.Effect<boolean> =>
+    Effect.sync(() => {
+      if (target !== 1 || this.inst.state !== "running") return false
+      this.hooks.signal(this.inst, sig)
+      return true
+    })
 }
 
 /** The simulated `ContainerRuntime` of one node. */
@@ -146,6 +209,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
   const clock = yield* Clock.Clock
   const scope = yield* Effect.scope
   const pubsub = yield* PubSub.unbounded<RuntimeEvent>()
+  const timers = yield* makeTimers(clock, scope)
   yield* Scope.addFinalizer(scope, PubSub.shutdown(pubsub))
 
   const { network } = options
@@ -162,9 +226,36 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
   let execPid = 100
 
   const now = (): number => clock.currentTimeMillisUnsafe()
-  const newId = (): string => fakeDigest(`${options.nodeName}/${++counter}`).slice(7)
+  const idSuffix = fakeDigest(options.nodeName).slice(7 + 16)
+  /** 64 hex digits like containerd's, distinct in their first 16 (what `crictl ps` shows) */
+  const newId = (): string => {
+    const n = ++counter
+    return (
+      mix32(n).toString(16).padStart(8, "0") +
+      mix32(n ^ 0x5bd1e995)
+        .toString(16)
+        .padStart(8, "0") +
+      idSuffix
+    )
+  }
   const publish = (event: RuntimeEvent): void => {
     PubSub.publishUnsafe(pubsub, event)
+  }
+
+  const imageEnvs = new WeakMap<ImageInfo, Readonly<Record<string, string>>>()
+  /** The image's ENV as a record (with `HOME=/root` unless set), computed once per image. */
+  const imageEnv = (image: ImageInfo): Readonly<Record<string, string>> => {
+    let env = imageEnvs.get(image)
+    if (env === undefined) {
+      const record: Record<string, string> = { HOME: "/root" }
+      for (const entry of image.config.env ?? []) {
+        const eq = entry.indexOf("=")
+        if (eq > 0) record[entry.slice(0, eq)] = entry.slice(eq + 1)
+      }
+      env = record
+      imageEnvs.set(image, env)
+    }
+    return env
   }
 
   const imageOf = (image: string): ImageInfo => {
@@ -207,6 +298,11 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     if (inst.fs !== undefined) return inst.fs
     const sb = inst.sandbox
     const program = inst.program
+    sb.etc ??= {
+      "/etc/hostname": `${sb.config.hostname}\n`,
+      "/etc/hosts": hostsFile(sb.config, sb.ip),
+      "/etc/resolv.conf": resolvConf(sb.config.namespace, clusterDomain)
+    }
     const files = program?._tag === "Server" ? { ...sb.etc, ...serverImageFiles[program.server] } : sb.etc
     const mounts = []
     for (const m of inst.config.mounts) {
@@ -236,6 +332,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       if (text !== "") inst.message = text.slice(0, terminationMessageLimit)
     }
     network.unlistenOwner(inst.sandbox.id, inst.id)
+    if (inst.timer !== undefined) timers.cancel(inst.timer)
+    inst.timer = undefined
     inst.memory = 0
     inst.fiber = undefined
     inst.signals = undefined
@@ -258,6 +356,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       return
     }
     const program = inst.program
+    if (program?._tag === "Sleep" || program?._tag === "Exit") return
     if (program?._tag === "Server") {
       if (sig === "QUIT" && program.server === "nginx") kill(inst, 0, "Completed")
       else if (sig === "TERM" || sig === "INT" || sig === "QUIT") kill(inst, 128 + signalNumbers[sig], "Error")
@@ -314,26 +413,9 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     stdout: (line: string) => Effect.Effect<void>,
     stderr: (line: string) => Effect.Effect<void>,
     signals: Signals
-  ): ProcessContext => ({
-    env: inst.env,
-    hostname: inst.sandbox.config.hostname,
-    cwd: inst.cwd,
-    pid,
-    get fs() {
-      return fsOf(inst)
-    },
-    stdout,
-    stderr,
-    network: networkFacade(inst),
-    memory: memoryFacade(inst),
-    signals,
-    signalProcess: (target, sig) =>
-      Effect.sync(() => {
-        if (target !== 1 || inst.state !== "running") return false
-        signal(inst, sig)
-        return true
-      })
-  })
+  ): ProcessContext => new InstanceContext(inst, pid, stdout, stderr, signals, instanceHooks)
+
+  const instanceHooks: InstanceHooks = { fsOf, networkFacade, memoryFacade, signal }
 
   const httpAnswer = (owner: string, path: string) => {
     const target = instances.get(owner)
@@ -354,12 +436,19 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       : `listen tcp :${port}: bind: address already in use`
 
   /** Start the main process; returns once it runs (or has already exited). */
-  const launch = (inst: Instance, program: Extract<Program, { _tag: "Server" | "Exit" | "Interpreter" }>) => {
+  const launch = (inst: Instance, program: Exclude<Program, { _tag: "StartError" }>) => {
     inst.state = "running"
     inst.startedAt = now()
     publish({ type: "ContainerStarted", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.startedAt })
     if (program._tag === "Exit") {
       finish(inst, program.code, program.code === 0 ? "Completed" : "Error")
+      return Effect.void
+    }
+    if (program._tag === "Sleep") {
+      if (program.millis === 0) finish(inst, 0, "Completed")
+      else if (program.millis !== Number.POSITIVE_INFINITY) {
+        inst.timer = timers.schedule(inst.startedAt + program.millis, () => finish(inst, 0, "Completed"))
+      }
       return Effect.void
     }
     if (program._tag === "Server") {
@@ -406,6 +495,30 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
         })
       )
     )
+  }
+
+  /** Programs by image and argv, when the answer did not depend on the container's files. Bounded. */
+  const programCache = new Map<string, Program>()
+
+  const classify = (inst: Instance, argv: ReadonlyArray<string>): Program => {
+    const key = `${inst.image.ref}\u0000${inst.cwd}\u0000${argvKey(argv)}`
+    const cached = programCache.get(key)
+    if (cached !== undefined) return cached
+    let readFiles = false
+    const program = classifyProgram(argv, {
+      image: inst.image.config,
+      isCommand: interpreter.isCommand,
+      exists: (path) => {
+        readFiles = true
+        return fsOf(inst).exists(path)
+      },
+      workingDir: inst.cwd
+    })
+    if (!readFiles) {
+      if (programCache.size >= cacheLimit) programCache.clear()
+      programCache.set(key, program)
+    }
+    return program
   }
 
   // ---- info ------------------------------------------------------------------------------------
@@ -478,11 +591,6 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       state: "ready",
       createdAt: now(),
       volumes,
-      etc: {
-        "/etc/hostname": `${config.hostname}\n`,
-        "/etc/hosts": hostsFile(config, attached.ip),
-        "/etc/resolv.conf": resolvConf(config.namespace, clusterDomain)
-      },
       containers: []
     }
     sandboxes.set(id, sb)
@@ -533,9 +641,9 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
         message: `failed to create containerd container: sandbox "${sandboxId}" is not ready`
       })
     }
-    const name = containerName(sb, config)
     const taken = sb.containers.find((c) => c.config.name === config.name && c.config.attempt === config.attempt)
     if (taken !== undefined) {
+      const name = containerName(sb, config)
       return yield* new RuntimeError({
         reason: "CreateContainerError",
         message: `failed to reserve container name "${name}": name "${name}" is reserved for "${taken.id}"`
@@ -557,13 +665,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
         message: `failed to generate container "${id}" spec: volume "${missing.volume}" not found in the pod sandbox`
       })
     }
-    const env: Record<string, string> = {}
-    for (const entry of image.config.env ?? []) {
-      const eq = entry.indexOf("=")
-      if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1)
-    }
-    env.HOSTNAME = sb.config.hostname
-    env.HOME ??= "/root"
+    const env: Record<string, string> = { ...imageEnv(image), HOSTNAME: sb.config.hostname }
     for (const e of config.env) env[e.name] = e.value
     const inst: Instance = {
       id,
@@ -596,12 +698,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
         message: `failed to start containerd task "${containerId}": cannot start a container in the ${inst.state} state`
       })
     }
-    const program = classifyProgram(inst.argv, {
-      image: inst.image.config,
-      isCommand: interpreter.isCommand,
-      exists: (path) => fsOf(inst).exists(path),
-      workingDir: inst.cwd
-    })
+    const program = classify(inst, inst.argv)
     inst.program = program
     if (program._tag === "StartError") {
       inst.state = "exited"
@@ -652,13 +749,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       })
       if (tool !== undefined) return tool satisfies ExecResult
     }
-    const program = classifyProgram(argv, {
-      image: inst.image.config,
-      isCommand: interpreter.isCommand,
-      exists: (path) => fsOf(inst).exists(path),
-      workingDir: inst.cwd
-    })
-    if (program._tag !== "Interpreter") {
+    const program = classify(inst, argv)
+    if (program._tag !== "Interpreter" && program._tag !== "Sleep") {
       if (program._tag === "StartError") {
         return {
           exitCode: 126,
@@ -674,7 +766,10 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     const capture = (line: string) => Effect.sync(() => void lines.push(line))
     const ctx = processContext(inst, ++execPid, capture, capture, new Signals())
     const result = yield* Effect.timeoutOption(
-      Effect.raceFirst(interpreter.runArgv(program.argv, ctx), awaitExit(inst).pipe(Effect.as(137))),
+      Effect.raceFirst(
+        interpreter.runArgv(program._tag === "Interpreter" ? program.argv : argv, ctx),
+        awaitExit(inst).pipe(Effect.as(137))
+      ),
       timeoutSeconds * 1000
     )
     const output = lines.length === 0 ? "" : `${lines.join("\n")}\n`

@@ -47,9 +47,12 @@ interface SandboxNet {
   readonly ip: string
   readonly cidr: string
   readonly namespace: string
-  /** hostname, FQDN and hostAliases names → IP (the `/etc/hosts` view) */
-  readonly hosts: Map<string, string>
-  readonly ports: Map<number, Listener>
+  /** the `/etc/hosts` view: the pod's hostname and FQDN (lower case), and hostAliases */
+  readonly hostname: string
+  readonly fqdn: string | undefined
+  readonly aliases: AttachOptions["hostAliases"]
+  /** created on the first listen */
+  ports: Map<number, Listener> | undefined
 }
 
 interface IpRange {
@@ -141,19 +144,15 @@ export class SimNetwork {
     range.used.add(ipInt)
     range.next = ipInt + 1 > range.last ? range.first : ipInt + 1
     const ip = intToIp(ipInt)
-    const hosts = new Map<string, string>()
-    for (const alias of options.hostAliases ?? []) {
-      for (const name of alias.hostnames) if (!hosts.has(name.toLowerCase())) hosts.set(name.toLowerCase(), alias.ip)
-    }
-    hosts.set(options.hostname.toLowerCase(), ip)
-    if (options.fqdn !== undefined) hosts.set(options.fqdn.toLowerCase(), ip)
     const net: SandboxNet = {
       id: options.sandboxId,
       ip,
       cidr: options.podCIDR,
       namespace: options.namespace,
-      hosts,
-      ports: new Map()
+      hostname: options.hostname.toLowerCase(),
+      fqdn: options.fqdn?.toLowerCase(),
+      aliases: options.hostAliases !== undefined && options.hostAliases.length > 0 ? options.hostAliases : undefined,
+      ports: undefined
     }
     this.byId.set(options.sandboxId, net)
     this.byIp.set(ip, net)
@@ -178,7 +177,8 @@ export class SimNetwork {
   /** Bind a port in the sandbox's port space; false when it is taken (`bind: Address already in use`). */
   listen(sandboxId: string, listener: Listener): boolean {
     const net = this.byId.get(sandboxId)
-    if (net === undefined || net.ports.has(listener.port)) return false
+    if (net === undefined || net.ports?.has(listener.port)) return false
+    net.ports ??= new Map()
     net.ports.set(listener.port, listener)
     return true
   }
@@ -186,19 +186,19 @@ export class SimNetwork {
   /** Close a port, only if `owner` holds it. */
   unlisten(sandboxId: string, port: number, owner: string): void {
     const net = this.byId.get(sandboxId)
-    if (net !== undefined && net.ports.get(port)?.owner === owner) net.ports.delete(port)
+    if (net?.ports?.get(port)?.owner === owner) net.ports.delete(port)
   }
 
   /** Close every port `owner` (a container instance) holds: the process exited. */
   unlistenOwner(sandboxId: string, owner: string): void {
-    const net = this.byId.get(sandboxId)
-    if (net === undefined) return
-    for (const [port, listener] of net.ports) if (listener.owner === owner) net.ports.delete(port)
+    const ports = this.byId.get(sandboxId)?.ports
+    if (ports === undefined) return
+    for (const [port, listener] of ports) if (listener.owner === owner) ports.delete(port)
   }
 
   /** Who listens on this port of the sandbox. */
   listener(sandboxId: string, port: number): Listener | undefined {
-    return this.byId.get(sandboxId)?.ports.get(port)
+    return this.byId.get(sandboxId)?.ports?.get(port)
   }
 
   /** Resolve a name as a process in the sandbox would: IP literal, localhost, `/etc/hosts`, then the resolver. */
@@ -207,8 +207,12 @@ export class SimNetwork {
     const lower = name.toLowerCase().replace(/\.$/, "")
     if (lower === "localhost" || lower === "localhost.localdomain") return "127.0.0.1"
     const net = this.byId.get(fromSandboxId)
-    const known = net?.hosts.get(lower)
-    if (known !== undefined) return known
+    if (net !== undefined) {
+      if (lower === net.hostname || lower === net.fqdn) return net.ip
+      for (const alias of net.aliases ?? []) {
+        if (alias.hostnames.some((h) => h.toLowerCase() === lower)) return alias.ip
+      }
+    }
     return this.resolver(lower, net?.namespace ?? "default")
   }
 
@@ -228,7 +232,7 @@ export class SimNetwork {
       target = this.byIp.get(routed.ip)
     }
     if (target === undefined) return { _tag: "Unreachable", ip }
-    const listener = target.ports.get(targetPort)
+    const listener = target.ports?.get(targetPort)
     if (listener === undefined) return { _tag: "Refused", ip }
     return { _tag: "Connected", ip, sandboxId: target.id, listener }
   }

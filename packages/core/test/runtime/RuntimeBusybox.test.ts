@@ -352,3 +352,33 @@ describe("busybox pods", () => {
     }).pipe(Effect.provide(layer()))
   )
 })
+
+describe("sleep as the command", () => {
+  it.effect("`sleep N` exits 0 after N seconds, ignores SIGTERM as PID 1, and `sleep infinity` never ends", () =>
+    Effect.gen(function* () {
+      const runtime = yield* ContainerRuntime
+      const sb = yield* runtime.runPodSandbox(pod())
+      const short = yield* run(sb.id, container("short", "busybox", ["/bin/sleep", "1m"]))
+      const forever = yield* run(sb.id, container("forever", "busybox", ["sleep", "infinity"]))
+      const bad = yield* run(sb.id, container("bad", "busybox", ["sleep", "soon"]))
+      expect(yield* infoOf("U", bad)).toMatchObject({ state: "exited", exitCode: 1 })
+      expect(yield* logLines(bad)).toEqual(["sleep: invalid number 'soon'"])
+      yield* TestClock.adjust(59_000)
+      const stop = yield* Effect.forkChild(runtime.stopContainer(short, 5))
+      yield* TestClock.adjust(1_000)
+      yield* Fiber.join(stop)
+      expect(yield* infoOf("U", short)).toMatchObject({
+        state: "exited",
+        exitCode: 0,
+        reason: "Completed",
+        finishedAt: 60_000
+      })
+      yield* TestClock.adjust(86_400_000)
+      expect((yield* infoOf("U", forever)).state).toBe("running")
+      const kill = yield* Effect.forkChild(runtime.stopContainer(forever, 2))
+      yield* TestClock.adjust(2_000)
+      yield* Fiber.join(kill)
+      expect(yield* infoOf("U", forever)).toMatchObject({ state: "exited", exitCode: 137, reason: "Error" })
+    }).pipe(Effect.provide(layer()))
+  )
+})

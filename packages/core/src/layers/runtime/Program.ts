@@ -6,12 +6,15 @@
  * have: containerd's `StartError`, exit 128).
  */
 import type { ImageConfig } from "../../services/ImageService.js"
+import { parseDuration } from "../../sim/Builtins.js"
 
 /** How a container's main process behaves. */
 export type Program =
   | { readonly _tag: "Interpreter"; readonly argv: ReadonlyArray<string> }
   | { readonly _tag: "Server"; readonly server: ServerKind; readonly ports: ReadonlyArray<number> }
   | { readonly _tag: "Exit"; readonly code: number }
+  /** `sleep N` as the whole command: waits N ms (Infinity: forever), ignoring SIGTERM as PID 1 */
+  | { readonly _tag: "Sleep"; readonly millis: number }
   | { readonly _tag: "StartError"; readonly message: string }
 
 /** Server programs with behaviour of their own; `generic` is any other long-running program. */
@@ -120,6 +123,15 @@ export const classifyProgram = (argv: ReadonlyArray<string>, ctx: ProgramContext
   if (wrappers.has(name) && (isImageDefault || !exe.includes("/"))) {
     const rest = argv[1] === "--" ? argv.slice(2) : argv.slice(1)
     return rest.length === 0 ? { _tag: "Exit", code: 0 } : classifyProgram(rest, ctx)
+  }
+  if (name === "sleep" && argv.length >= 2 && (!exe.includes("/") || binDirs.has(dirName(exe)))) {
+    let seconds = 0
+    for (const arg of argv.slice(1)) {
+      const s = parseDuration(arg)
+      if (s === undefined) return { _tag: "Interpreter", argv }
+      seconds += s
+    }
+    return { _tag: "Sleep", millis: seconds === Number.POSITIVE_INFINITY ? seconds : Math.round(seconds * 1000) }
   }
   if (exe.includes("/")) {
     const path = exe.startsWith("/") ? exe : `${ctx.workingDir.replace(/\/$/, "")}/${exe}`
