@@ -802,6 +802,77 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
   }
 
   // -------------------------------------------------------------------------------------------
+  // binding
+
+  const podType = resourceFor("pods")!
+
+  /** `BindingREST.setPodNodeAndMetadata`: nodeName and `PodScheduled=True` (transition time kept if already True). */
+  const bindLocked = (
+    namespace: string,
+    name: string,
+    nodeName: string,
+    uid: string | undefined
+  ): Effect.Effect<WriteResult<KubeObject>, NotFound | Conflict> => {
+    const key = keyOf(podType, namespace, name)
+    return Effect.flatMap(backend.get(key), (stored): Effect.Effect<WriteResult<KubeObject>, NotFound | Conflict> => {
+      if (stored === undefined) return Effect.fail(new NotFound(refOf(podType, name)))
+      const pod = stored.object as KubeObject & {
+        readonly spec?: { readonly nodeName?: string }
+        readonly status?: { readonly conditions?: ReadonlyArray<Json> }
+      }
+      const bindingConflict = (reason: string) =>
+        new Conflict({
+          ...refOf(podType, name),
+          message: `Operation cannot be fulfilled on pods/binding "${name}": ${reason}`
+        })
+      if (uid !== undefined && uid !== pod.metadata.uid) {
+        return Effect.fail(
+          bindingConflict(
+            `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata.uid ?? ""}`
+          )
+        )
+      }
+      if (pod.metadata.deletionTimestamp !== undefined) {
+        return Effect.fail(bindingConflict(`pod ${name} is being deleted, cannot be assigned to a host`))
+      }
+      if ((pod.spec?.nodeName ?? "") !== "") {
+        return Effect.fail(bindingConflict(`pod ${name} is already assigned to node "${pod.spec?.nodeName}"`))
+      }
+      return Effect.flatMap(nowMillis, (now) => {
+        const conditions = pod.status?.conditions ?? []
+        const previous = conditions.find((c) => c.type === "PodScheduled")
+        const scheduled: Json = {
+          type: "PodScheduled",
+          status: "True",
+          lastProbeTime: null,
+          lastTransitionTime:
+            previous?.status === "True" && previous.lastTransitionTime !== undefined
+              ? previous.lastTransitionTime
+              : formatTimestamp(now)
+        }
+        const bound = {
+          ...pod,
+          spec: { ...pod.spec, nodeName },
+          status: {
+            ...pod.status,
+            conditions:
+              previous === undefined
+                ? [...conditions, scheduled]
+                : conditions.map((c) => (c.type === "PodScheduled" ? scheduled : c))
+          }
+        } as KubeObject
+        return Effect.mapError(
+          Effect.map(commit([{ key, object: bound, expect: stored.resourceVersion }], [pod]), (changes) => ({
+            object: changes[0]!.object,
+            warnings: [] as ReadonlyArray<string>
+          })),
+          () => modifiedConflict(podType, name)
+        )
+      })
+    })
+  }
+
+  // -------------------------------------------------------------------------------------------
   // patch
 
   const patchLocked = Effect.fnUntraced(function* (
@@ -1122,6 +1193,13 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
         DeleteResult<T>,
         NotFound | Conflict | BadRequest
       >,
+    bind: <T extends KubeObject>(
+      namespace: string,
+      name: string,
+      nodeName: string,
+      options?: { readonly uid?: string }
+    ) =>
+      locked(bindLocked(namespace, name, nodeName, options?.uid)) as Effect.Effect<WriteResult<T>, NotFound | Conflict>,
     watch: <T extends KubeObject>(resource: string, options?: WatchOptions) => {
       const rt = resourceFor(resource)
       if (rt === undefined) return Stream.fromEffect(unknownResource(resource))

@@ -117,6 +117,16 @@ export class ObjectStore extends Context.Service<
       name: string,
       options?: DeleteOptions & WriteOptions
     ): Effect.Effect<DeleteResult<T>, NotFound | Conflict | BadRequest>
+    /**
+     * POST pods/{name}/binding (`BindingREST.setPodNodeAndMetadata`): sets `spec.nodeName` and
+     * `PodScheduled=True` in one write; Conflict when the pod is already assigned or being deleted
+     */
+    bind<T extends KubeObject>(
+      namespace: string,
+      name: string,
+      nodeName: string,
+      options?: { readonly uid?: string }
+    ): Effect.Effect<WriteResult<T>, NotFound | Conflict>
     /** events in resourceVersion order; never lost, never duplicated */
     watch<T extends KubeObject>(
       resource: string,
