@@ -644,13 +644,13 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
               deletionTimestamp: formatTimestamp(started + grace * 1000),
               deletionGracePeriodSeconds: grace
             })
-            if (grace === 0 && finalizers.length === 0) {
-              return dryRun
-                ? { object, deleted: true }
-                : { object: yield* removeLocked(rt, stored, policy), deleted: true }
-            }
-            if (dryRun) return { object: shortened, deleted: false }
+            if (dryRun) return { object: shortened, deleted: grace === 0 && finalizers.length === 0 }
+            // the shortened deletion is written first (as the API server does), then a grace of 0 removes it
             const [change] = yield* commit([{ key, object: shortened, expect: stored.resourceVersion }], [object])
+            if (grace === 0 && finalizers.length === 0) {
+              const latest = yield* backend.get(key)
+              if (latest !== undefined) return { object: yield* removeLocked(rt, latest, policy), deleted: true }
+            }
             return { object: change!.object, deleted: false }
           }
           const grace = rt.resource === "pods" ? podGracePeriod(object, options) : 0

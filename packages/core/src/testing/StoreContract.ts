@@ -8,8 +8,8 @@ import type { Layer } from "effect"
 import { Effect, Fiber, Random, Schedule, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
-import type { KubeObject, WatchEvent } from "../api/Meta.js"
-import type { ObjectStore as ObjectStoreService } from "../services/ObjectStore.js"
+import type { DeleteOptions, KubeObject, WatchEvent } from "../api/Meta.js"
+import type { ObjectStore as ObjectStoreService, WriteOptions } from "../services/ObjectStore.js"
 import { ObjectStore } from "../services/ObjectStore.js"
 
 export interface StoreContractOptions {
@@ -758,6 +758,51 @@ export const storeContract = (
         )
       )
 
+      it.effect("a pod with a finalizer outlives its grace-0 delete until the finalizer goes", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const { object } = yield* store.create("pods", pod("p", { nodeName: "node-1" }))
+            yield* store.update("pods", {
+              ...object,
+              metadata: { ...object.metadata, finalizers: ["example.com/hold"] }
+            })
+            yield* store.delete("pods", "default", "p")
+            const forced = yield* store.delete("pods", "default", "p", { gracePeriodSeconds: 0 })
+            assert.isFalse(forced.deleted)
+            assert.strictEqual(forced.object.metadata.deletionGracePeriodSeconds, 0)
+            const from = yield* store.resourceVersion
+            yield* store.patch("pods", "default", "p", "json", [{ op: "remove", path: "/metadata/finalizers" }])
+            assert.strictEqual((yield* Effect.flip(store.get("pods", "default", "p")))._tag, "NotFound")
+            const events = yield* take(store.watch("pods", { resourceVersion: from }), 2)
+            assert.deepStrictEqual(
+              events.map((e) => [e.type, e.object.metadata.uid]),
+              [
+                ["MODIFIED", object.metadata.uid],
+                ["DELETED", object.metadata.uid]
+              ]
+            )
+          })
+        )
+      )
+
+      it.effect("a dry-run delete changes nothing", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            yield* store.create("configmaps", configMap("a"))
+            yield* store.create("pods", pod("p", { nodeName: "node-1" }))
+            const before = yield* store.resourceVersion
+            const options = { dryRun: ["All"] } as unknown as DeleteOptions & WriteOptions
+            assert.isTrue((yield* store.delete("configmaps", "default", "a", options)).deleted)
+            const marked = yield* store.delete("pods", "default", "p", options)
+            assert.isFalse(marked.deleted)
+            assert.strictEqual(marked.object.metadata.deletionGracePeriodSeconds, 30)
+            assert.strictEqual(yield* store.resourceVersion, before)
+            yield* store.get("configmaps", "default", "a")
+            assert.strictEqual((yield* store.get("pods", "default", "p")).metadata.deletionTimestamp, undefined)
+          })
+        )
+      )
+
       const owned = (owner: KubeObject) => [
         { apiVersion: "v1", kind: owner.kind, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true }
       ]
@@ -912,6 +957,74 @@ export const storeContract = (
             const idle = yield* Fiber.join(fiber)
             assert.strictEqual(idle[0]?.type, "BOOKMARK")
             assert.strictEqual(idle[0]?.object.metadata.resourceVersion, yield* store.resourceVersion)
+          })
+        )
+      )
+
+      it.effect("the DELETED event of a graceful pod deletion carries the pod's uid and last state", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const { object } = yield* store.create("pods", pod("p", { nodeName: "node-1" }))
+            const from = yield* store.resourceVersion
+            yield* store.delete("pods", "default", "p")
+            yield* TestClock.adjust("30 seconds")
+            yield* store.delete("pods", "default", "p", { gracePeriodSeconds: 0 })
+            const events = yield* take(
+              store.watch("pods", { resourceVersion: from, fieldSelector: "metadata.name=p" }),
+              3
+            )
+            // the grace-0 delete is written (deletionGracePeriodSeconds 0), then the pod goes
+            assert.deepStrictEqual(
+              events.map((e) => [
+                e.type,
+                e.object.metadata.uid,
+                e.object.metadata.deletionTimestamp,
+                e.object.metadata.deletionGracePeriodSeconds
+              ]),
+              [
+                ["MODIFIED", object.metadata.uid, "2026-01-01T00:00:30Z", 30],
+                ["MODIFIED", object.metadata.uid, "2026-01-01T00:00:00Z", 0],
+                ["DELETED", object.metadata.uid, "2026-01-01T00:00:00Z", 0]
+              ]
+            )
+          })
+        )
+      )
+
+      it.effect("cluster-scoped and event watches", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            yield* store.create<KubeObject>("nodes", { apiVersion: "v1", kind: "Node", metadata: { name: "n2" } })
+            yield* store.create<KubeObject>("nodes", { apiVersion: "v1", kind: "Node", metadata: { name: "n1" } })
+            const nodes = yield* take(store.watch("nodes", { resourceVersion: "0" }), 2)
+            assert.deepStrictEqual(
+              nodes.map((e) => [e.type, e.object.metadata.name]),
+              [
+                ["ADDED", "n1"],
+                ["ADDED", "n2"]
+              ]
+            )
+            const from = yield* store.resourceVersion
+            const event = (name: string, involved: string): KubeObject =>
+              ({
+                apiVersion: "v1",
+                kind: "Event",
+                metadata: { name },
+                involvedObject: { kind: "Pod", name: involved, namespace: "default" },
+                reason: "Started",
+                type: "Normal"
+              }) as KubeObject
+            yield* store.create("events", event("a.1", "a"))
+            yield* store.create("events", event("b.1", "b"))
+            yield* store.create("events", event("a.2", "a"))
+            const forA = yield* take(
+              store.watch("events", { resourceVersion: from, fieldSelector: "involvedObject.name=a,type=Normal" }),
+              2
+            )
+            assert.deepStrictEqual(
+              forA.map((e) => e.object.metadata.name),
+              ["a.1", "a.2"]
+            )
           })
         )
       )
