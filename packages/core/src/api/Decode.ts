@@ -321,6 +321,22 @@ export const decodeJson = (text: string, options: DecodeOptions = {}): Result.Re
   return decodeObject(raw, options)
 }
 
+/**
+ * The type problems of an object of a served kind, one `FieldValueTypeInvalid` cause each, worded
+ * as the Go decoder words them. Empty when the object decodes (or its kind is not served).
+ */
+export const typeCauses = (object: unknown): ReadonlyArray<FieldCause> => {
+  try {
+    const kind = isPlainObject(object) && typeof object.kind === "string" ? object.kind : undefined
+    const shape = kind === undefined ? undefined : shapeForKind(kind)
+    if (shape === undefined) return []
+    const decoded = decoderOf(shape)(object, { errors: "all" })
+    return Result.isFailure(decoded) ? problemsOf(decoded.failure.issue, object).map((p) => typeCause(shape, p)) : []
+  } catch {
+    return []
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Unknown fields (fieldValidation)
 

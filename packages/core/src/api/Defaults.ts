@@ -140,7 +140,8 @@ export const defaultVolume = (v: Volume): Volume => {
 }
 
 /** `SetDefaults_PodSpec` (used for pods and pod templates). */
-export const defaultPodSpec = (spec: PodSpec): PodSpec => {
+export const defaultPodSpec = (given: PodSpec | undefined): PodSpec => {
+  const spec: PodSpec = { ...given, containers: given?.containers ?? [] }
   const hostPorts = (c: Container): Container =>
     spec.hostNetwork === true && c.ports !== undefined
       ? { ...c, ports: c.ports.map((p) => ({ ...p, hostPort: p.hostPort ?? p.containerPort })) }
@@ -186,7 +187,7 @@ export const defaultTolerations = (tolerations: ReadonlyArray<Toleration> | unde
 
 /** Every defaulting a created pod gets: v1 defaults, then the admission defaults. */
 export const defaultPod = (pod: Pod): Pod => {
-  const spec = defaultPodSpec(pod.spec)
+  const spec = defaultPodSpec(pod.spec as PodSpec | undefined)
   const withRequests: PodSpec = {
     ...spec,
     containers: spec.containers.map(requestsFromLimits),
@@ -248,14 +249,19 @@ export const defaultService = (service: Service): Service =>
       }
 
 /** ReplicaSet defaults: `replicas: 1` and the template's pod-spec defaults. */
-export const defaultReplicaSet = (rs: ReplicaSet): ReplicaSet => ({
-  ...rs,
-  spec: {
-    ...rs.spec,
-    replicas: rs.spec.replicas ?? 1,
-    template: { ...rs.spec.template, spec: defaultPodSpec(rs.spec.template.spec) }
+export const defaultReplicaSet = (rs: ReplicaSet): ReplicaSet => {
+  const spec = (rs.spec ?? {}) as Partial<ReplicaSet["spec"]>
+  const template = spec.template ?? ({} as Partial<ReplicaSet["spec"]["template"]>)
+  return {
+    ...rs,
+    spec: {
+      ...spec,
+      selector: spec.selector as ReplicaSet["spec"]["selector"],
+      replicas: spec.replicas ?? 1,
+      template: { ...template, spec: defaultPodSpec(template.spec) }
+    }
   }
-})
+}
 
 /** Node defaults: `allocatable` defaults to `capacity`; resource lists written canonically. */
 export const defaultNode = (node: Node): Node => {

@@ -29,7 +29,7 @@ export const podQOSClass = (spec: PodSpec): QOSClass => {
   const requests = new Map<string, bigint>()
   const limits = new Map<string, bigint>()
   let guaranteed = true
-  for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
     accumulate(requests, positive(c.resources?.requests))
     const found = positive(c.resources?.limits)
     accumulate(limits, found)

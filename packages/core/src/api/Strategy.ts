@@ -8,7 +8,7 @@
  * and bumps generation on spec changes; the strategy does everything kind-specific.
  */
 
-import { pruneUnknown, unknownFields } from "./Decode.js"
+import { pruneUnknown, typeCauses, unknownFields } from "./Decode.js"
 import { defaultObject } from "./Defaults.js"
 import type { FieldCause } from "./Errors.js"
 import type { KubeObject } from "./Meta.js"
@@ -51,7 +51,7 @@ export const schedulingGatedCondition: PodCondition = {
 
 /** Pod create (`podStrategy.PrepareForCreate`): a fresh status `phase: Pending` with the QoS class. */
 const preparePodCreate = (pod: Pod): Pod => {
-  const gated = (pod.spec.schedulingGates ?? []).length > 0
+  const gated = (pod.spec?.schedulingGates ?? []).length > 0
   return {
     ...pod,
     status: {
@@ -135,9 +135,29 @@ const withGeneration = (object: KubeObject, old: KubeObject): KubeObject => {
   return { ...object, metadata: { ...object.metadata, generation } }
 }
 
+/**
+ * Objects normally arrive decoded (`Decode.ts`); one that does not decode is left as it is by the
+ * prepare steps and reported by validation as type errors, so nothing here throws.
+ */
+const guarded = <A>(run: () => A, fallback: A): A => {
+  try {
+    return run()
+  } catch {
+    return fallback
+  }
+}
+
+const checked = (object: KubeObject, run: () => ReadonlyArray<FieldCause>): ReadonlyArray<FieldCause> => {
+  const types = typeCauses(object)
+  if (types.length > 0) return types
+  return guarded(run, [
+    { reason: "FieldValueInvalid", message: "Invalid value: the object could not be validated", field: "" }
+  ])
+}
+
 const makeStrategy = (resource: string): Strategy => {
   const rt = resourceFor(resource)
-  return {
+  const strategy: Strategy = {
     prepareForCreate: (object, context) => {
       const pruned = pruneUnknown(object)
       const meta = withCreateMeta(pruned, context)
@@ -156,6 +176,13 @@ const makeStrategy = (resource: string): Strategy => {
       const kind = rt?.kind ?? (object as { kind?: unknown } | null)?.kind
       return typeof kind === "string" ? unknownFields(kind, object) : []
     }
+  }
+  return {
+    prepareForCreate: (object, context) => guarded(() => strategy.prepareForCreate(object, context), object),
+    validate: (object) => checked(object, () => strategy.validate(object)),
+    prepareForUpdate: (object, old) => guarded(() => strategy.prepareForUpdate(object, old), object),
+    validateUpdate: (object, old) => checked(object, () => strategy.validateUpdate(object, old)),
+    unknownFields: (object) => guarded(() => strategy.unknownFields(object), [])
   }
 }
 

@@ -760,8 +760,8 @@ const validateContainerUpdates = (
 /** `ValidatePodUpdate`: full validation plus the few spec changes a pod allows. */
 export const validatePodUpdate = (pod: Pod, old: Pod): Causes => {
   const errs: Causes = [...validateObjectMetaUpdate(pod.metadata, old.metadata), ...validatePod(pod)]
-  const spec = pod.spec
-  const oldSpec = old.spec
+  const spec = pod.spec ?? ({} as PodSpec)
+  const oldSpec = old.spec ?? ({} as PodSpec)
   const [cErrs, stop] = validateContainerUpdates(spec.containers ?? [], oldSpec.containers ?? [], "spec.containers")
   errs.push(...cErrs)
   if (stop) return errs
@@ -805,6 +805,7 @@ export const validatePodUpdate = (pod: Pod, old: Pod): Causes => {
       )
     }
   }
+  if (sameJson(spec, oldSpec)) return errs
   const munge = (s: PodSpec): PodSpec => {
     const { activeDeadlineSeconds: _a, schedulingGates: _g, tolerations: _t, ...rest } = s
     const images = (cs: ReadonlyArray<Container> | undefined): Array<Container> | undefined =>
@@ -898,7 +899,7 @@ export const validatePodStatusUpdate = (pod: Pod, old: Pod): Causes => {
 /** `ValidatePodTemplateSpecForReplicaSet` and `ValidateReplicaSetSpec`. */
 export const validateReplicaSet = (rs: ReplicaSet): Causes => {
   const errs: Causes = [...validateObjectMeta(rs.metadata, true, nameIsDNSSubdomain)]
-  const spec = rs.spec
+  const spec = (rs.spec ?? {}) as Partial<ReplicaSet["spec"]>
   errs.push(...nonNegative(spec.replicas, "spec.replicas"))
   errs.push(...nonNegative(spec.minReadySeconds, "spec.minReadySeconds"))
   const selector = spec.selector
@@ -951,8 +952,8 @@ const validateTemplate = (
 /** `ValidateReplicaSetUpdate`: the selector is immutable in apps/v1. */
 export const validateReplicaSetUpdate = (rs: ReplicaSet, old: ReplicaSet): Causes => {
   const errs: Causes = [...validateObjectMetaUpdate(rs.metadata, old.metadata), ...validateReplicaSet(rs)]
-  if (!sameJson(rs.spec.selector, old.spec.selector)) {
-    errs.push(invalid("spec.selector", goLabelSelector(rs.spec.selector ?? {}), fieldImmutableErrorMsg))
+  if (!sameJson(rs.spec?.selector, old.spec?.selector)) {
+    errs.push(invalid("spec.selector", goLabelSelector(rs.spec?.selector ?? {}), fieldImmutableErrorMsg))
   }
   return errs
 }

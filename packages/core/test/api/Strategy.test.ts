@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import fc from "fast-check"
 import type { KubeObject } from "../../src/api/Meta.js"
 import type { Namespace, ReplicaSet, Secret } from "../../src/api/Objects.js"
 import type { Pod } from "../../src/api/Pod.js"
@@ -177,5 +178,81 @@ describe("other resources", () => {
     const prepared = strategyFor("configmaps").prepareForCreate(cm, context)
     expect(prepared).toEqual({ ...cm, metadata: { ...cm.metadata, uid: "uid-1", creationTimestamp: context.now } })
     expect(strategyFor("configmaps").validate(prepared)).toEqual([])
+  })
+})
+
+describe("robustness", () => {
+  const kinds: ReadonlyArray<[string, string, string]> = [
+    ["pods", "Pod", "v1"],
+    ["replicasets", "ReplicaSet", "apps/v1"],
+    ["services", "Service", "v1"],
+    ["secrets", "Secret", "v1"],
+    ["configmaps", "ConfigMap", "v1"],
+    ["namespaces", "Namespace", "v1"],
+    ["nodes", "Node", "v1"],
+    ["events", "Event", "v1"],
+    ["endpoints", "Endpoints", "v1"],
+    ["poddisruptionbudgets", "PodDisruptionBudget", "policy/v1"],
+    ["leases", "Lease", "coordination.k8s.io/v1"]
+  ]
+
+  it("strategies never throw on objects that decode, however sparse", () => {
+    const sparse = fc.record(
+      {
+        spec: fc.record(
+          {
+            containers: fc.array(fc.record({ name: fc.string(), image: fc.string() }, { requiredKeys: [] }), {
+              maxLength: 2
+            }),
+            template: fc.record(
+              { spec: fc.record({ containers: fc.constant([]) }, { requiredKeys: [] }) },
+              { requiredKeys: [] }
+            ),
+            ports: fc.array(fc.record({ port: fc.integer({ min: 0, max: 70000 }) }, { requiredKeys: [] }), {
+              maxLength: 2
+            }),
+            selector: fc.constant({})
+          },
+          { requiredKeys: [] }
+        ),
+        status: fc.constant({})
+      },
+      { requiredKeys: [] }
+    )
+    fc.assert(
+      fc.property(fc.constantFrom(...kinds), sparse, ([resource, kind, apiVersion], body) => {
+        const object = {
+          apiVersion,
+          kind,
+          metadata: { name: "x", namespace: "default" },
+          ...body
+        } as unknown as KubeObject
+        const s = strategyFor(resource)
+        const created = s.prepareForCreate(object, context)
+        s.validate(created)
+        const updated = s.prepareForUpdate(object, created)
+        s.validateUpdate(updated, created)
+        s.unknownFields(object)
+      }),
+      { numRuns: 300 }
+    )
+  }, 60_000)
+
+  it("reports undecodable objects as type errors instead of throwing", () => {
+    const object = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "x", namespace: "default" },
+      spec: { containers: "nginx" }
+    } as unknown as KubeObject
+    const pods = strategyFor("pods")
+    const prepared = pods.prepareForCreate(object, context)
+    expect(pods.validate(prepared)).toEqual([
+      {
+        reason: "FieldValueTypeInvalid",
+        field: "spec.containers",
+        message: "json: cannot unmarshal string into Go struct field PodSpec.spec.containers of type []v1.Container"
+      }
+    ])
   })
 })
