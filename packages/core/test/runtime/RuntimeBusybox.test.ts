@@ -382,3 +382,52 @@ describe("sleep as the command", () => {
     }).pipe(Effect.provide(layer()))
   )
 })
+
+describe("volumes and termination messages", () => {
+  it.effect("the termination message file becomes the exited instance's message", () =>
+    Effect.gen(function* () {
+      const runtime = yield* ContainerRuntime
+      const sb = yield* runtime.runPodSandbox(pod())
+      const id = yield* run(
+        sb.id,
+        container("app", "busybox", sh("echo 'config missing' > /dev/termination-log; exit 2"), {
+          terminationMessagePath: "/dev/termination-log"
+        })
+      )
+      expect(yield* infoOf("U", id)).toMatchObject({ exitCode: 2, reason: "Error", message: "config missing\n" })
+    }).pipe(Effect.provide(layer()))
+  )
+
+  it.effect("a configMap key mounted by subPath is a single read-only file", () =>
+    Effect.gen(function* () {
+      const runtime = yield* ContainerRuntime
+      const sb = yield* runtime.runPodSandbox(
+        pod("U", { volumes: [{ name: "cfg", type: "files", files: { "app.conf": "port=8080\n", other: "x" } }] })
+      )
+      const id = yield* run(
+        sb.id,
+        container("app", "busybox", sh("cat /etc/app.conf; ls /etc/app.conf; echo y > /etc/app.conf || echo refused"), {
+          mounts: [{ volume: "cfg", mountPath: "/etc/app.conf", subPath: "app.conf", readOnly: true }]
+        })
+      )
+      const out = yield* logLines(id)
+      expect(out[0]).toBe("port=8080")
+      expect(out[1]).toBe("/etc/app.conf")
+      expect(out).toContain("refused")
+      expect(out).toContain("sh: can't create /etc/app.conf: Read-only file system")
+    }).pipe(Effect.provide(layer()))
+  )
+
+  it.effect("hostPath directories are the node's: shared by pods on the node", () =>
+    Effect.gen(function* () {
+      const runtime = yield* ContainerRuntime
+      const volumes = [{ name: "host", type: "hostPath" as const, path: "/var/data" }]
+      const mounts = [{ volume: "host", mountPath: "/data", readOnly: false }]
+      const a = yield* runtime.runPodSandbox(pod("A", { volumes }))
+      yield* run(a.id, container("writer", "busybox", sh("echo from-a > /data/f"), { mounts }))
+      const b = yield* runtime.runPodSandbox(pod("B", { volumes }))
+      const reader = yield* run(b.id, container("reader", "busybox", sh("cat /data/f"), { mounts }))
+      expect(yield* logLines(reader)).toEqual(["from-a"])
+    }).pipe(Effect.provide(layer()))
+  )
+})
