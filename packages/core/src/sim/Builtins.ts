@@ -19,6 +19,8 @@ export interface Stdin {
 export interface OutputSink {
   readonly write: (text: string) => void
   readonly flush: Effect.Effect<void>
+  /** whether `flush` has lines to emit */
+  readonly dirty: boolean
 }
 
 export interface CommandIO {
@@ -51,7 +53,7 @@ export type Builtin = (argv: ReadonlyArray<string>, io: CommandIO, host: Builtin
 export const emptyStdin = (): Stdin => ({ text: "", pos: 0 })
 
 /** Output discarded (`/dev/null`). */
-export const nullSink: OutputSink = { write: () => {}, flush: Effect.void }
+export const nullSink: OutputSink = { write: () => {}, flush: Effect.void, dirty: false }
 
 /** Collects output in memory (command substitution, pipelines). */
 export class CaptureSink implements OutputSink {
@@ -60,6 +62,7 @@ export class CaptureSink implements OutputSink {
     this.text += text
   }
   readonly flush: Effect.Effect<void> = Effect.void
+  readonly dirty = false
 }
 
 /** Splits output into lines for a process sink (`ProcessContext.stdout`). */
@@ -68,6 +71,10 @@ export class LineSink implements OutputSink {
   private pending: Array<string> = []
 
   constructor(private readonly emit: (line: string) => Effect.Effect<void>) {}
+
+  get dirty(): boolean {
+    return this.pending.length > 0
+  }
 
   readonly write = (text: string): void => {
     const nl = text.indexOf("\n")
@@ -107,7 +114,8 @@ export const fileSink = (ctx: ProcessContext, path: string): OutputSink => ({
   write: (text) => {
     ctx.fs.writeFile(path, text, true)
   },
-  flush: Effect.void
+  flush: Effect.void,
+  dirty: false
 })
 
 const println = (sink: OutputSink, line: string): void => sink.write(`${line}\n`)
@@ -1087,6 +1095,47 @@ const testInt = (s: string): number | undefined => {
   return /^[-+]?\d+$/.test(t) ? Number(t) : undefined
 }
 
+const testUnary = new Set([
+  "-f",
+  "-d",
+  "-e",
+  "-s",
+  "-r",
+  "-w",
+  "-x",
+  "-z",
+  "-n",
+  "-L",
+  "-h",
+  "-p",
+  "-S",
+  "-b",
+  "-c",
+  "-t",
+  "-g",
+  "-u",
+  "-k",
+  "-O",
+  "-G"
+])
+const testBinary = new Set([
+  "=",
+  "==",
+  "!=",
+  "<",
+  ">",
+  "-eq",
+  "-ne",
+  "-lt",
+  "-le",
+  "-gt",
+  "-ge",
+  "-nt",
+  "-ot",
+  "-ef",
+  "=~"
+])
+
 class TestFailure {
   constructor(readonly message: string) {}
 }
@@ -1104,46 +1153,6 @@ export const evaluateTest = (
   let i = 0
   const fs = host.ctx.fs
   const path = (p: string) => resolvePath(host.cwd, p)
-  const unary = new Set([
-    "-f",
-    "-d",
-    "-e",
-    "-s",
-    "-r",
-    "-w",
-    "-x",
-    "-z",
-    "-n",
-    "-L",
-    "-h",
-    "-p",
-    "-S",
-    "-b",
-    "-c",
-    "-t",
-    "-g",
-    "-u",
-    "-k",
-    "-O",
-    "-G"
-  ])
-  const binary = new Set([
-    "=",
-    "==",
-    "!=",
-    "<",
-    ">",
-    "-eq",
-    "-ne",
-    "-lt",
-    "-le",
-    "-gt",
-    "-ge",
-    "-nt",
-    "-ot",
-    "-ef",
-    "=~"
-  ])
   const orOp = extended ? "||" : "-o"
   const andOp = extended ? "&&" : "-a"
   const int = (s: string): number => {
@@ -1158,14 +1167,18 @@ export const evaluateTest = (
       i++
       return !primary()
     }
-    if (t === "(" && i + 1 < args.length && !(binary.has(args[i + 1]!) && i + 2 < args.length && args[i + 3] !== ")")) {
+    if (
+      t === "(" &&
+      i + 1 < args.length &&
+      !(testBinary.has(args[i + 1]!) && i + 2 < args.length && args[i + 3] !== ")")
+    ) {
       i++
       const v = or()
       if (args[i++] !== ")") throw new TestFailure("sh: test: syntax error")
       return v
     }
     const op = args[i + 1]
-    if (op !== undefined && binary.has(op) && i + 2 < args.length) {
+    if (op !== undefined && testBinary.has(op) && i + 2 < args.length) {
       const l = t
       const r = args[i + 2]!
       i += 3
@@ -1201,7 +1214,7 @@ export const evaluateTest = (
           return false
       }
     }
-    if (unary.has(t) && i + 1 < args.length) {
+    if (testUnary.has(t) && i + 1 < args.length) {
       const a = args[i + 1]!
       i += 2
       switch (t) {

@@ -28,6 +28,8 @@ import { type ProcessContext, parseSignal, type SignalName, signalNumbers } from
 import {
   type AndOr,
   type Command,
+  type FunctionDef,
+  GLOB_PATTERN,
   type List,
   literalWord,
   type Pipeline,
@@ -232,7 +234,7 @@ class Fields {
     this.has = true
     if (this.glob) {
       this.pat += text
-      if (/[*?[]/.test(text)) this.patGlob = true
+      if (GLOB_PATTERN.test(text)) this.patGlob = true
     }
   }
 
@@ -305,7 +307,9 @@ const globFs = (pattern: string, sh: Shell): Array<string> => {
 
 type Subs = Map<WordPart, string>
 
-const collectSubs = (word: Word, out: Array<WordPart & { _tag: "CmdSub" }>): void => {
+type CmdSubPart = WordPart & { _tag: "CmdSub" }
+
+const collectSubs = (word: Word, out: Array<CmdSubPart>): void => {
   for (const part of word.parts) {
     if (part._tag === "CmdSub") out.push(part)
     else if (part._tag === "Param" && part.arg?.hasCmdSub) collectSubs(part.arg, out)
@@ -313,10 +317,8 @@ const collectSubs = (word: Word, out: Array<WordPart & { _tag: "CmdSub" }>): voi
   }
 }
 
-/** Runs a word's command substitutions (in order) and returns their outputs. */
-const runSubs = Effect.fnUntraced(function* (word: Word, sh: Shell, io: CommandIO) {
-  const parts: Array<WordPart & { _tag: "CmdSub" }> = []
-  collectSubs(word, parts)
+/** Runs command substitutions (in order); their outputs by part. */
+const runSubParts = Effect.fnUntraced(function* (parts: ReadonlyArray<CmdSubPart>, sh: Shell, io: CommandIO) {
   const subs: Subs = new Map()
   for (const part of parts) {
     const child = sh.fork()
@@ -327,6 +329,12 @@ const runSubs = Effect.fnUntraced(function* (word: Word, sh: Shell, io: CommandI
   }
   return subs
 })
+
+const runSubs = (word: Word, sh: Shell, io: CommandIO): Effect.Effect<Subs> => {
+  const parts: Array<CmdSubPart> = []
+  collectSubs(word, parts)
+  return runSubParts(parts, sh, io)
+}
 
 const removePattern = (value: string, pattern: string, op: "%" | "%%" | "#" | "##"): string => {
   const re = new RegExp(`^(?:${globSource(pattern)})$`)
@@ -490,6 +498,22 @@ const expandWords = Effect.fnUntraced(function* (words: ReadonlyArray<Word>, sh:
   return out as ReadonlyArray<string>
 })
 
+/** `expandWords` for words without command substitutions. */
+const expandWordsSync = (
+  words: ReadonlyArray<Word>,
+  sh: Shell,
+  io: CommandIO,
+  subs?: Subs | undefined
+): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  for (const word of words) {
+    if (word.literal !== undefined) out.push(word.literal)
+    else expandFields(word, sh, subs, io, out)
+    if (sh.flow !== Flow.None) break
+  }
+  return out
+}
+
 const expandOne = Effect.fnUntraced(function* (word: Word, sh: Shell, io: CommandIO) {
   if (word.literal !== undefined) return word.literal
   const subs = word.hasCmdSub ? yield* runSubs(word, sh, io) : undefined
@@ -527,11 +551,16 @@ const openSink = (
 }
 
 /** Applies redirections; the new I/O, or an exit status after printing the error. */
-const applyRedirects = Effect.fnUntraced(function* (redirects: ReadonlyArray<Redirect>, sh: Shell, io: CommandIO) {
+const applyRedirects = (
+  redirects: ReadonlyArray<Redirect>,
+  sh: Shell,
+  io: CommandIO,
+  subs: Subs | undefined
+): CommandIO | number => {
   let stdin = io.stdin
   const sinks = { out: io.out, err: io.err }
   for (const r of redirects) {
-    const target = yield* expandOne(r.target, sh, io)
+    const target = expandString(r.target, sh, subs, io)
     if (sh.flow !== Flow.None) return 1
     switch (r.op) {
       case "<<":
@@ -583,8 +612,8 @@ const applyRedirects = Effect.fnUntraced(function* (redirects: ReadonlyArray<Red
       }
     }
   }
-  return { stdin, out: sinks.out, err: sinks.err } as CommandIO
-})
+  return { stdin, out: sinks.out, err: sinks.err }
+}
 
 // ---------------------------------------------------------------------------------------------
 // execution
@@ -628,20 +657,54 @@ const runTrapAction = Effect.fnUntraced(function* (action: string, sh: Shell, io
   }
 })
 
-const execList: (list: List, sh: Shell, io: CommandIO) => Effect.Effect<number> = Effect.fnUntraced(function* (
-  list: List,
-  sh: Shell,
-  io: CommandIO
-) {
+/**
+ * Runs a list: synchronously while its commands complete synchronously, continuing as an Effect
+ * from the first command that waits.
+ */
+const runList = (list: List, sh: Shell, io: CommandIO, from: number): number | Effect.Effect<number> => {
   const items = list.items
-  for (let i = 0; i < items.length; i++) {
+  for (let i = from; i < items.length; i++) {
     const item = items[i]!
-    if (item.background) yield* startJob(item.andOr, sh, io)
-    else yield* execAndOr(item.andOr, sh, io)
+    const andOr = item.andOr
+    const pipeline = andOr.first
+    let r: number | Effect.Effect<unknown>
+    if (item.background) r = startJob(andOr, sh, io)
+    else if (andOr.rest.length === 0 && !pipeline.negate && pipeline.commands.length === 1) {
+      // the common case, without the and-or and pipeline frames
+      const cmd = pipeline.commands[0]!
+      const status = cmd._tag === "Simple" ? execSimple(cmd, sh, io) : execCommand(cmd, sh, io)
+      if (typeof status === "number") r = endPipeline(sh, status, false) ? runTraps(sh, io) : status
+      else r = Effect.flatMap(status, (s) => (endPipeline(sh, s, false) ? runTraps(sh, io) : Effect.void))
+    } else r = execAndOr(andOr, sh, io)
+    if (typeof r !== "number") {
+      const next = i + 1
+      return Effect.flatMap(r, () =>
+        sh.flow !== Flow.None ? Effect.succeed(sh.status) : listEffect(list, sh, io, next)
+      )
+    }
     if (sh.flow !== Flow.None) break
   }
   return sh.status
-})
+}
+
+const listEffect = (list: List, sh: Shell, io: CommandIO, from: number): Effect.Effect<number> => {
+  const r = runList(list, sh, io, from)
+  return typeof r === "number" ? Effect.succeed(r) : r
+}
+
+/** Runs a list as an Effect. */
+const execList = (list: List, sh: Shell, io: CommandIO): Effect.Effect<number> =>
+  Effect.suspend(() => listEffect(list, sh, io, 0))
+
+/** Records a pipeline's status and applies `set -e`; true when pending signals need their traps run. */
+const endPipeline = (sh: Shell, status: number, negated: boolean): boolean => {
+  if (sh.flow === Flow.None || sh.flow === Flow.Exit) sh.status = status
+  if (status !== 0 && sh.errexit && sh.condDepth === 0 && !negated && sh.flow === Flow.None) {
+    sh.flow = Flow.Exit
+    sh.exitCode = status
+  }
+  return sh.main && !sh.inTrap && sh.ctx.signals.hasPending
+}
 
 const startJob = Effect.fnUntraced(function* (andOr: AndOr, sh: Shell, io: CommandIO) {
   const pid = sh.counter.next++
@@ -677,8 +740,11 @@ const execPipeline = Effect.fnUntraced(function* (pipeline: Pipeline, sh: Shell,
   const commands = pipeline.commands
   if (pipeline.negate) sh.condDepth++
   let status: number
-  if (commands.length === 1) status = yield* execCommand(commands[0]!, sh, io)
-  else {
+  const single = commands.length === 1 ? commands[0]! : undefined
+  if (single !== undefined) {
+    const r = single._tag === "Simple" ? execSimple(single, sh, io) : execCommand(single, sh, io)
+    status = typeof r === "number" ? r : yield* r
+  } else {
     let stdin = io.stdin
     let failed = 0
     status = 0
@@ -686,7 +752,8 @@ const execPipeline = Effect.fnUntraced(function* (pipeline: Pipeline, sh: Shell,
       const last = i === commands.length - 1
       const child = sh.fork()
       const capture = last ? undefined : new CaptureSink()
-      const s = yield* execCommand(commands[i]!, child, { stdin, out: capture ?? io.out, err: io.err })
+      const r = execCommand(commands[i]!, child, { stdin, out: capture ?? io.out, err: io.err })
+      const s = typeof r === "number" ? r : yield* r
       status = child.flow === Flow.Exit ? child.exitCode : s
       if (status !== 0) failed = status
       if (capture !== undefined) stdin = { text: capture.text, pos: 0 }
@@ -697,35 +764,43 @@ const execPipeline = Effect.fnUntraced(function* (pipeline: Pipeline, sh: Shell,
     sh.condDepth--
     status = status === 0 ? 1 : 0
   }
-  if (sh.flow === Flow.None || sh.flow === Flow.Exit) sh.status = status
-  if (status !== 0 && sh.errexit && sh.condDepth === 0 && !pipeline.negate && sh.flow === Flow.None) {
-    sh.flow = Flow.Exit
-    sh.exitCode = status
-  }
-  if (sh.main && !sh.inTrap && sh.ctx.signals.hasPending) yield* runTraps(sh, io)
+  if (endPipeline(sh, status, pipeline.negate)) yield* runTraps(sh, io)
   return status
 })
 
-const execCommand = Effect.fnUntraced(function* (cmd: Command, sh: Shell, io: CommandIO) {
-  if (cmd._tag === "Simple") return yield* execSimple(cmd, sh, io)
+const execCommand = (cmd: Command, sh: Shell, io: CommandIO): number | Effect.Effect<number> => {
+  if (cmd._tag === "Simple") return execSimple(cmd, sh, io)
   if (cmd._tag === "FunctionDef") {
     sh.functions.set(cmd.name, cmd.body)
     sh.status = 0
     return 0
   }
+  const parts: Array<CmdSubPart> = []
+  for (const r of cmd.redirects) collectSubs(r.target, parts)
+  if (parts.length === 0) return execRedirected(cmd, sh, io, undefined)
+  return Effect.flatMap(runSubParts(parts, sh, io), (subs) => execRedirected(cmd, sh, io, subs))
+}
+
+const execRedirected = (
+  cmd: Exclude<Command, SimpleCommand | FunctionDef>,
+  sh: Shell,
+  io: CommandIO,
+  subs: Subs | undefined
+): Effect.Effect<number> => {
   let cio = io
   if (cmd.redirects.length > 0) {
-    const r = yield* applyRedirects(cmd.redirects, sh, io)
+    const r = applyRedirects(cmd.redirects, sh, io, subs)
     if (typeof r === "number") {
       sh.status = r
-      return r
+      return Effect.succeed(r)
     }
     cio = r
   }
-  const status = yield* execCompound(cmd, sh, cio)
-  sh.status = status
-  return status
-})
+  return Effect.map(execCompound(cmd, sh, cio), (status) => {
+    sh.status = status
+    return status
+  })
+}
 
 /** After a loop body: whether to leave the loop (consuming break/continue counts). */
 const leaveLoop = (sh: Shell): boolean => {
@@ -753,23 +828,26 @@ const execCompound = Effect.fnUntraced(function* (
     case "If": {
       for (const clause of cmd.clauses) {
         sh.condDepth++
-        const c = yield* execList(clause.cond, sh, io)
+        let c = runList(clause.cond, sh, io, 0)
+        if (typeof c !== "number") c = yield* c
         sh.condDepth--
         if (sh.flow !== Flow.None) return sh.status
-        if (c === 0) return yield* execList(clause.body, sh, io)
+        if (c === 0) return yield* listEffect(clause.body, sh, io, 0)
       }
-      return cmd.elseBody === undefined ? 0 : yield* execList(cmd.elseBody, sh, io)
+      return cmd.elseBody === undefined ? 0 : yield* listEffect(cmd.elseBody, sh, io, 0)
     }
     case "While": {
       let status = 0
       sh.loopDepth++
       for (;;) {
         sh.condDepth++
-        const c = yield* execList(cmd.cond, sh, io)
+        let c = runList(cmd.cond, sh, io, 0)
+        if (typeof c !== "number") c = yield* c
         sh.condDepth--
         if (leaveLoop(sh)) break
         if ((c === 0) === cmd.until) break
-        status = yield* execList(cmd.body, sh, io)
+        const b = runList(cmd.body, sh, io, 0)
+        status = typeof b === "number" ? b : yield* b
         if (leaveLoop(sh)) break
       }
       sh.loopDepth--
@@ -785,7 +863,8 @@ const execCompound = Effect.fnUntraced(function* (
       sh.loopDepth++
       for (const value of values) {
         sh.setVar(cmd.name, value)
-        status = yield* execList(cmd.body, sh, io)
+        const b = runList(cmd.body, sh, io, 0)
+        status = typeof b === "number" ? b : yield* b
         if (leaveLoop(sh)) break
       }
       sh.loopDepth--
@@ -802,10 +881,10 @@ const execCompound = Effect.fnUntraced(function* (
       return 0
     }
     case "Group":
-      return yield* execList(cmd.body, sh, io)
+      return yield* listEffect(cmd.body, sh, io, 0)
     case "Subshell": {
       const child = sh.fork()
-      const status = yield* execList(cmd.body, child, io)
+      const status = yield* listEffect(cmd.body, child, io, 0)
       return child.flow === Flow.Exit ? child.exitCode : status
     }
     case "ArithCmd": {
@@ -825,13 +904,52 @@ const execCompound = Effect.fnUntraced(function* (
   }
 })
 
-const execSimple = Effect.fnUntraced(function* (cmd: SimpleCommand, sh: Shell, io: CommandIO) {
-  sh.lastSubStatus = undefined
-  const argv = literalFields(cmd.words) ?? (yield* expandWords(cmd.words, sh, io))
+const simpleSubParts = new WeakMap<SimpleCommand, ReadonlyArray<CmdSubPart>>()
+
+/** A simple command's command substitutions (words, then redirections, then assignments). */
+const subPartsOf = (cmd: SimpleCommand): ReadonlyArray<CmdSubPart> => {
+  let parts = simpleSubParts.get(cmd)
+  if (parts === undefined) {
+    const out: Array<CmdSubPart> = []
+    for (const w of cmd.words) collectSubs(w, out)
+    for (const r of cmd.redirects) collectSubs(r.target, out)
+    for (const a of cmd.assigns) collectSubs(a.value, out)
+    parts = out
+    simpleSubParts.set(cmd, parts)
+  }
+  return parts
+}
+
+/**
+ * Runs a simple command: synchronously (a number) when it has no command substitution, a
+ * synchronous utility and no output to flush; otherwise as an Effect.
+ */
+const execSimple = (cmd: SimpleCommand, sh: Shell, io: CommandIO): number | Effect.Effect<number> => {
+  const parts = subPartsOf(cmd)
+  if (parts.length === 0) {
+    sh.lastSubStatus = undefined
+    return simpleWith(cmd, sh, io, undefined)
+  }
+  return Effect.suspend(() => {
+    sh.lastSubStatus = undefined
+    return Effect.flatMap(runSubParts(parts, sh, io), (subs) => {
+      const r = simpleWith(cmd, sh, io, subs)
+      return typeof r === "number" ? Effect.succeed(r) : r
+    })
+  })
+}
+
+const simpleWith = (
+  cmd: SimpleCommand,
+  sh: Shell,
+  io: CommandIO,
+  subs: Subs | undefined
+): number | Effect.Effect<number> => {
+  const argv = literalFields(cmd.words) ?? expandWordsSync(cmd.words, sh, io, subs)
   if (sh.flow !== Flow.None) return sh.status
   let cio = io
   if (cmd.redirects.length > 0) {
-    const r = yield* applyRedirects(cmd.redirects, sh, io)
+    const r = applyRedirects(cmd.redirects, sh, io, subs)
     if (typeof r === "number") {
       sh.status = r
       return r
@@ -840,7 +958,7 @@ const execSimple = Effect.fnUntraced(function* (cmd: SimpleCommand, sh: Shell, i
   }
   if (argv.length === 0) {
     for (const a of cmd.assigns) {
-      const value = yield* expandOne(a.value, sh, io)
+      const value = expandString(a.value, sh, subs, io)
       if (sh.flow !== Flow.None) return sh.status
       sh.setVar(a.name, value)
     }
@@ -849,58 +967,62 @@ const execSimple = Effect.fnUntraced(function* (cmd: SimpleCommand, sh: Shell, i
     return status
   }
   if (sh.xtrace) cio.err.write(`+ ${argv.join(" ")}\n`)
-  let status: number
+  let r: number | Effect.Effect<number>
   if (cmd.assigns.length > 0) {
     const env: Array<readonly [string, string]> = []
-    for (const a of cmd.assigns) env.push([a.name, yield* expandOne(a.value, sh, io)])
-    status = yield* withTempEnv(
+    for (const a of cmd.assigns) env.push([a.name, expandString(a.value, sh, subs, io)])
+    r = withTempEnv(
       sh,
       env,
-      Effect.suspend(() => dispatch(argv, sh, cio))
+      Effect.suspend(() => {
+        const d = dispatch(argv, sh, cio)
+        return typeof d === "number" ? Effect.succeed(d) : d
+      })
     )
-  } else status = yield* dispatch(argv, sh, cio)
-  yield* cio.out.flush
-  yield* cio.err.flush
-  if (sh.flow === Flow.None) sh.status = status
-  return status
-})
-
-const dispatch = (argv: ReadonlyArray<string>, sh: Shell, io: CommandIO): Effect.Effect<number> => {
-  const name = argv[0]!
-  const special = specials.get(name)
-  if (special !== undefined) {
-    const r = special(argv, sh, io)
-    return typeof r === "number" ? Effect.succeed(r) : r
+  } else r = dispatch(argv, sh, cio)
+  if (typeof r === "number") {
+    if (sh.flow === Flow.None) sh.status = r
+    return cio.out.dirty || cio.err.dirty ? Effect.as(flushBoth(cio), r) : r
   }
-  const fn = sh.functions.get(name)
-  if (fn !== undefined) return callFunction(fn, argv, sh, io)
-  return runUtility(argv, sh, io)
+  return Effect.flatMap(r, (status) => {
+    if (sh.flow === Flow.None) sh.status = status
+    return cio.out.dirty || cio.err.dirty ? Effect.as(flushBoth(cio), status) : Effect.succeed(status)
+  })
 }
 
-const callFunction = Effect.fnUntraced(function* (
-  body: Command,
-  argv: ReadonlyArray<string>,
-  sh: Shell,
-  io: CommandIO
-) {
-  const savedPositional = sh.positional
-  sh.positional = argv.slice(1)
-  sh.funcDepth++
-  sh.locals.push(new Map())
-  let status = yield* execCommand(body, sh, io)
-  const frame = sh.locals.pop()!
-  for (const [k, v] of frame) {
-    if (v === undefined) sh.vars.delete(k)
-    else sh.vars.set(k, v)
-  }
-  sh.funcDepth--
-  sh.positional = savedPositional
-  if (sh.flow === Flow.Return) {
-    sh.flow = Flow.None
-    status = sh.status
-  }
-  return status
-})
+const flushBoth = (io: CommandIO): Effect.Effect<void> =>
+  io.err.dirty ? (io.out.dirty ? Effect.andThen(io.out.flush, io.err.flush) : io.err.flush) : io.out.flush
+
+const dispatch = (argv: ReadonlyArray<string>, sh: Shell, io: CommandIO): number | Effect.Effect<number> => {
+  const name = argv[0]!
+  const special = specials.get(name)
+  if (special !== undefined) return special(argv, sh, io)
+  const fn = sh.functions.get(name)
+  if (fn !== undefined) return callFunction(fn, argv, sh, io)
+  return runUtilityRaw(argv, sh, io)
+}
+
+const callFunction: (body: Command, argv: ReadonlyArray<string>, sh: Shell, io: CommandIO) => Effect.Effect<number> =
+  Effect.fnUntraced(function* (body: Command, argv: ReadonlyArray<string>, sh: Shell, io: CommandIO) {
+    const savedPositional = sh.positional
+    sh.positional = argv.slice(1)
+    sh.funcDepth++
+    sh.locals.push(new Map())
+    const r = execCommand(body, sh, io)
+    let status = typeof r === "number" ? r : yield* r
+    const frame = sh.locals.pop()!
+    for (const [k, v] of frame) {
+      if (v === undefined) sh.vars.delete(k)
+      else sh.vars.set(k, v)
+    }
+    sh.funcDepth--
+    sh.positional = savedPositional
+    if (sh.flow === Flow.Return) {
+      sh.flow = Flow.None
+      status = sh.status
+    }
+    return status
+  })
 
 const shellArgvError = (io: CommandIO, message: string) => {
   io.err.write(`${message}\n`)
@@ -908,7 +1030,7 @@ const shellArgvError = (io: CommandIO, message: string) => {
 }
 
 /** Runs a utility by argv (no shell functions): a script file, a nested shell, or a builtin. */
-const runUtility = (argv: ReadonlyArray<string>, sh: Shell, io: CommandIO): Effect.Effect<number> => {
+const runUtilityRaw = (argv: ReadonlyArray<string>, sh: Shell, io: CommandIO): number | Effect.Effect<number> => {
   const name = argv[0]!
   const base = name.includes("/") ? baseName(name) : name
   if (name.includes("/")) {
@@ -922,12 +1044,14 @@ const runUtility = (argv: ReadonlyArray<string>, sh: Shell, io: CommandIO): Effe
   }
   if (shellNames.has(base)) return runNestedShell(argv, sh, io)
   const builtin = builtins.get(base)
-  if (builtin !== undefined) {
-    const r = builtin(argv, io, sh)
-    return typeof r === "number" ? Effect.succeed(r) : r
-  }
+  if (builtin !== undefined) return builtin(argv, io, sh)
   io.err.write(`sh: ${name}: not found\n`)
-  return Effect.succeed(127)
+  return 127
+}
+
+const runUtility = (argv: ReadonlyArray<string>, sh: Shell, io: CommandIO): Effect.Effect<number> => {
+  const r = runUtilityRaw(argv, sh, io)
+  return typeof r === "number" ? Effect.succeed(r) : r
 }
 
 /** The parsed options of a shell argv (`sh -ec 'script' name args...`). */

@@ -181,7 +181,9 @@ enum Mode {
 
 const lit = (value: string, quoted: boolean): WordPart => ({ _tag: "Lit", value, quoted })
 
-const hasGlobChar = (s: string): boolean => s.includes("*") || s.includes("?") || s.includes("[")
+/** `*`, `?` or a bracket expression: the text is a pathname pattern (a lone `[` is not). */
+export const GLOB_PATTERN = /[*?]|\[[^\]]+\]/
+const hasGlobChar = (s: string): boolean => GLOB_PATTERN.test(s)
 
 const partHasCmdSub = (part: WordPart): boolean => {
   switch (part._tag) {
