@@ -76,7 +76,15 @@ const startContainer = Effect.fnUntraced(function* (
     const latest = latestInstance(snapshot, name)
     return latest === undefined ? 0 : latest.restartCount + 1
   })()
-  const config = containerConfig(pod, container, objects, restartCount, containerHash(container))
+  const ip = memoryOf(ctx, uid).podIP
+  const withIPs: Pod =
+    ip === undefined
+      ? pod
+      : {
+          ...pod,
+          status: { ...pod.status, podIP: ip, podIPs: [{ ip }], hostIP: ctx.nodeIP, hostIPs: [{ ip: ctx.nodeIP }] }
+        }
+  const config = containerConfig(withIPs, container, objects, restartCount, containerHash(container))
   if (isConfigError(config)) {
     yield* recordEvents(ctx, pod, container, [warningEvent(EventReason.Failed, `Error: ${config.message}`)])
     return failed(ctx, uid, name, { reason: "CreateContainerConfigError", message: config.message })
