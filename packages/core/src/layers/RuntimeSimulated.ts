@@ -384,7 +384,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       http: (host, port, path) =>
         Effect.sync(() => {
           const result = network.connect(sandboxId, host, port)
-          return result._tag === "Connected" ? httpAnswer(result.listener.owner, path) : undefined
+          return result._tag === "Connected" ? result.listener.http?.(path) : undefined
         })
     }
   }
@@ -416,12 +416,6 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
   ): ProcessContext => new InstanceContext(inst, pid, stdout, stderr, signals, instanceHooks)
 
   const instanceHooks: InstanceHooks = { fsOf, networkFacade, memoryFacade, signal }
-
-  const httpAnswer = (owner: string, path: string) => {
-    const target = instances.get(owner)
-    if (target?.program?._tag !== "Server") return undefined
-    return serverHttp(target.program.server, fsOf(target), path)
-  }
 
   const serverPorts = (inst: Instance, program: Extract<Program, { _tag: "Server" }>): ReadonlyArray<number> => {
     const ports = new Set<number>(program.ports)
@@ -458,8 +452,10 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
         finish(inst, 1, "Error")
         return Effect.void
       }
+      const server = program.server
+      const http = (path: string) => serverHttp(server, fsOf(inst), path)
       for (const port of serverPorts(inst, program)) {
-        if (!network.listen(inst.sandbox.id, { port, owner: inst.id, server: program.server })) {
+        if (!network.listen(inst.sandbox.id, { port, owner: inst.id, server: program.server, http })) {
           appendLog(inst, "stderr", bindFailure(program, port))
           finish(inst, 1, "Error")
           return Effect.void
@@ -786,7 +782,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       const listener = network.listener(sandboxId, port)
       if (listener === undefined) return false
       if (kind !== "http") return true
-      const answer = httpAnswer(listener.owner, path ?? "/")
+      const answer = listener.http?.(path ?? "/")
       return answer === undefined || (answer.status >= 200 && answer.status < 400)
     })
 

@@ -11,18 +11,23 @@
 /** Resolves a name the pod's `/etc/hosts` does not know (Services: `web`, `web.prod.svc.cluster.local`). */
 export type NameResolver = (name: string, fromNamespace: string) => string | undefined
 
-/** Maps a virtual IP and port (a Service's ClusterIP) to one backend pod IP and port, or undefined. */
+/**
+ * Maps a virtual IP and port (a Service's ClusterIP) to one backend pod IP and port; `"refused"` when
+ * the virtual IP rejects the connection (no ready endpoint); undefined when nothing routes it.
+ */
 export type VirtualRouter = (
   ip: string,
   port: number,
   fromNamespace: string
-) => { readonly ip: string; readonly port: number } | undefined
+) => { readonly ip: string; readonly port: number } | "refused" | undefined
 
-/** Who listens on a port: the container instance and, for servers, what answers (e.g. `nginx`). */
+/** Who listens on a port: the container instance and, for servers, what answers (e.g. `nginx`) and how. */
 export interface Listener {
   readonly port: number
   readonly owner: string
   readonly server?: string
+  /** the answer to `GET path`; absent or undefined: any path answers 200 */
+  readonly http?: (path: string) => { readonly status: number; readonly body: string } | undefined
 }
 
 /** The outcome of `connect`: a listener, `refused` (the host exists, nothing listens), or `unreachable`/`unknown-host`. */
@@ -227,6 +232,7 @@ export class SimNetwork {
     if (target === undefined && !resolved.startsWith("127.")) {
       const routed = this.router(resolved, port, from?.namespace ?? "default")
       if (routed === undefined) return { _tag: "Unreachable", ip: resolved }
+      if (routed === "refused") return { _tag: "Refused", ip: resolved }
       ip = routed.ip
       targetPort = routed.port
       target = this.byIp.get(routed.ip)

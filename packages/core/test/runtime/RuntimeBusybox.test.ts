@@ -1,6 +1,6 @@
 // The runtime with the real shell interpreter: Pod YAML written for busybox behaves as on a cluster.
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import { Context, Effect, Fiber, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import { RuntimeSimulated } from "../../src/layers/RuntimeSimulated.js"
 import { SimNetwork } from "../../src/layers/SimNetwork.js"
@@ -429,5 +429,32 @@ describe("volumes and termination messages", () => {
       const reader = yield* run(b.id, container("reader", "busybox", sh("cat /data/f"), { mounts }))
       expect(yield* logLines(reader)).toEqual(["from-a"])
     }).pipe(Effect.provide(layer()))
+  )
+})
+
+describe("two nodes on one network", () => {
+  it.effect("pods on different nodes get IPs from their node's podCIDR and reach each other's servers", () =>
+    Effect.gen(function* () {
+      const network = SimNetwork.make()
+      const node = (nodeName: string, podCIDR: string) =>
+        Layer.build(RuntimeSimulated.layer({ nodeName, podCIDR, network })).pipe(
+          Effect.map((context) => Context.get(context, ContainerRuntime))
+        )
+      const n1 = yield* node("n1", "10.244.1.0/24")
+      const n2 = yield* node("n2", "10.244.2.0/24")
+      const web = yield* n1.runPodSandbox(pod("W"))
+      const client = yield* n2.runPodSandbox(pod("C"))
+      expect([web.ip, client.ip]).toEqual(["10.244.1.2", "10.244.2.2"])
+      const nginx = yield* n1.createContainer(web.id, container("nginx", "nginx", []))
+      yield* n1.startContainer(nginx)
+      const get = yield* n2.createContainer(
+        client.id,
+        container("get", "busybox", sh(`wget -q -O - http://${web.ip}/ | grep title`))
+      )
+      yield* n2.startContainer(get)
+      expect((yield* n2.logs(get)).map((l) => l.line)).toEqual(["<title>Welcome to nginx!</title>"])
+      // container ids are unique per node
+      expect(nginx).not.toBe(get)
+    }).pipe(Effect.scoped)
   )
 })
