@@ -19,8 +19,7 @@ import type {
   Service
 } from "@podlet/core/api/Objects"
 import type { Pod } from "@podlet/core/api/Pod"
-import { humanDuration } from "@podlet/core/domain/HumanDuration"
-import { podColumns } from "./PodColumns.js"
+import { podRowCells, printPod, translateTimestampSince } from "@podlet/core/domain/DisplayStatus"
 
 /** The columns of one resource and the cells of one object (`now` in epoch ms). */
 export interface Printer {
@@ -55,11 +54,8 @@ const ageColumn = column(
 )
 
 /** `translateTimestampSince`: the age of an RFC 3339 time, `<unknown>` when unset. */
-export const since = (time: string | null | undefined, now: number): string => {
-  if (time === undefined || time === null || time === "") return "<unknown>"
-  const at = Date.parse(time)
-  return Number.isNaN(at) ? "<unknown>" : humanDuration(now - at)
-}
+export const since = (time: string | null | undefined, now: number): string =>
+  translateTimestampSince(time ?? undefined, now)
 
 const age = (o: KubeObject, now: number) => since(o.metadata.creationTimestamp, now)
 
@@ -113,20 +109,7 @@ const podPrinter: Printer = {
     column("Nominated Node", "nominatedNodeName is set only when this pod preempts other pods on the node.", 1),
     column("Readiness Gates", "If specified, all readiness gates will be evaluated for pod readiness.", 1)
   ],
-  cells: (o, now) => {
-    const c = podColumns(o as Pod, now)
-    return [
-      o.metadata.name,
-      c.ready,
-      c.status,
-      c.restarts,
-      age(o, now),
-      c.ip,
-      c.node,
-      c.nominatedNode,
-      c.readinessGates
-    ]
-  }
+  cells: (o, now) => podRowCells(printPod(o as Pod, now))
 }
 
 const nodeStatus = (node: Node): string => {

@@ -179,11 +179,12 @@ describe.runIf(hasKubectl)("kubectl against the Node server", { timeout: 60_000 
     await ok("apply", "-f", manifest("watched.yaml", podYaml("watched", "nginx", "app: watched")))
     const child = spawn("kubectl", ["get", "pods", "-w", "-l", "app=watched"], { env })
     let out = ""
-    const saw = (text: string) =>
+    /** waits until the output so far matches (whole lines, not a chunk boundary) */
+    const saw = (pattern: RegExp) =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no "${text}" in: ${out}`)), 20_000)
+        const timer = setTimeout(() => reject(new Error(`no ${pattern} in: ${out}`)), 20_000)
         const check = () => {
-          if (out.includes(text)) {
+          if (pattern.test(out)) {
             clearTimeout(timer)
             child.stdout.off("data", check)
             resolve()
@@ -199,7 +200,7 @@ describe.runIf(hasKubectl)("kubectl against the Node server", { timeout: 60_000 
       out += chunk.toString()
     })
     try {
-      await saw("Pending")
+      await saw(/Pending.*\n/)
       expect(out).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nwatched\s+0\/1\s+Pending\s+0\s+\d+s\n/)
       await ok(
         "patch",
@@ -210,7 +211,7 @@ describe.runIf(hasKubectl)("kubectl against the Node server", { timeout: 60_000 
         "-p",
         '{"status":{"phase":"Running"}}'
       )
-      await saw("Running")
+      await saw(/Running.*\n/)
       expect(out).toMatch(/\nwatched\s+0\/1\s+Running\s+0\s+\d+s\n/)
     } finally {
       child.kill()

@@ -1,7 +1,6 @@
 import type { KubeObject } from "@podlet/core/api/Meta"
 import type { ContainerStatus, Pod } from "@podlet/core/api/Pod"
 import { describe, expect, it } from "vitest"
-import { podColumns } from "../src/PodColumns.js"
 import { formatLabelSelector, printerFor, since } from "../src/Printers.js"
 
 const NOW = Date.parse("2026-11-28T12:00:00Z")
@@ -52,7 +51,7 @@ const mkPod = (spec: Partial<Pod["spec"]>, status: Pod["status"], meta: Partial<
   ...(status === undefined ? {} : { status })
 })
 
-describe("pod columns (spec §11)", () => {
+describe("pod columns (spec §11, core printPod)", () => {
   it.each<[string, Pod, string, string, string]>([
     ["pending, nothing reported", mkPod({}, { phase: "Pending" }), "0/1", "Pending", "0"],
     ["no status at all", mkPod({}, undefined), "0/1", "", "0"],
@@ -203,8 +202,7 @@ describe("pod columns (spec §11)", () => {
     ],
     ["evicted", mkPod({}, { phase: "Failed", reason: "Evicted" }), "0/1", "Evicted", "0"]
   ])("%s", (_, pod, ready, status, restarts) => {
-    const c = podColumns(pod, NOW)
-    expect([c.ready, c.status, c.restarts]).toEqual([ready, status, restarts])
+    expect(printerFor("pods").cells(pod, NOW).slice(1, 4)).toEqual([ready, status, restarts])
   })
 
   it("fills the wide columns", () => {
@@ -218,15 +216,9 @@ describe("pod columns (spec §11)", () => {
         conditions: [{ type: "a", status: "True" }]
       }
     )
-    const c = podColumns(pod, NOW)
-    expect([c.ip, c.node, c.nominatedNode, c.readinessGates]).toEqual(["10.0.0.9", "node-1", "node-2", "1/2"])
-    const bare = podColumns(mkPod({}, { phase: "Pending" }), NOW)
-    expect([bare.ip, bare.node, bare.nominatedNode, bare.readinessGates]).toEqual([
-      "<none>",
-      "<none>",
-      "<none>",
-      "<none>"
-    ])
+    expect(printerFor("pods").cells(pod, NOW).slice(5)).toEqual(["10.0.0.9", "node-1", "node-2", "1/2"])
+    const bare = printerFor("pods").cells(mkPod({}, { phase: "Pending" }), NOW)
+    expect(bare.slice(5)).toEqual(["<none>", "<none>", "<none>", "<none>"])
   })
 
   it("prints the whole row, AGE included", () => {
