@@ -178,6 +178,8 @@ interface HubEntry {
   readonly change: Change
   /** the object before this change (undefined for ADDED, or unknown) */
   readonly prev: KubeObject | undefined
+  /** the event unfiltered watchers get, shared by all of them */
+  readonly event: WatchEvent<KubeObject>
 }
 
 class ResourceLog {
@@ -235,7 +237,7 @@ class Hub {
 
   publish(change: Change, prev: KubeObject | undefined): void {
     const log = this.log(resourceOfKey(change.key))
-    log.entries.push({ change, prev })
+    log.entries.push({ change, prev, event: { type: change.type, object: change.object } })
     this.last = change.resourceVersion
     if (this.last - this.window > this.floor) this.floor = this.last - this.window
     const entries = log.entries
@@ -1019,6 +1021,7 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       })
     }
     const log = hub.log(rt.resource)
+    const unfiltered = filter.trivial && filter.namespace === undefined
     const allowBookmarks = options?.allowBookmarks === true
     /** events waiting to be emitted (the initial snapshot or a replay from the backend) */
     let pending: Array<WatchEvent<KubeObject>> = []
@@ -1101,7 +1104,7 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
           const entry = log.entries[i - log.dropped]!
           const rv = entry.change.resourceVersion
           if (rv <= cursor) continue
-          const event = toEvent(rt, filter, entry.change, entry.prev, true)
+          const event = unfiltered ? entry.event : toEvent(rt, filter, entry.change, entry.prev, true)
           if (event !== undefined) events.push(event)
           cursor = rv
         }
