@@ -14,8 +14,7 @@
  * Logs: per instance, the newest 10,000 lines / 1 MiB (`LogBuffer`), timestamped with the Clock.
  * Per-container state is a few hundred bytes; hot paths are `Effect.fnUntraced` or synchronous.
  */
-import type { Fiber } from "effect"
-import { Cause, Clock, Deferred, Effect, Layer, PubSub, Scope, Stream } from "effect"
+import { Cause, Clock, Deferred, Effect, Fiber, Layer, PubSub, Scope, Stream } from "effect"
 import type {
   ContainerConfig,
   ContainerInfo,
@@ -102,6 +101,8 @@ interface Instance {
   program?: Program
   fiber?: Fiber.Fiber<unknown, unknown> | undefined
   timer?: TimerEntry | undefined
+  /** running exec processes: they die with the container */
+  execs?: Set<Fiber.Fiber<number>> | undefined
   signals?: Signals | undefined
   exited?: Deferred.Deferred<void>
   fs?: VirtualFs
@@ -338,6 +339,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     inst.fiber = undefined
     inst.signals = undefined
     if (inst.exited !== undefined) Deferred.doneUnsafe(inst.exited, Effect.void)
+    if (inst.execs !== undefined) for (const exec of inst.execs) exec.interruptUnsafe()
     publish({ type: "ContainerExited", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.finishedAt })
   }
 
@@ -761,18 +763,24 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     const lines: Array<string> = []
     const capture = (line: string) => Effect.sync(() => void lines.push(line))
     const ctx = processContext(inst, ++execPid, capture, capture, new Signals())
-    const result = yield* Effect.timeoutOption(
-      Effect.raceFirst(
-        interpreter.runArgv(program._tag === "Interpreter" ? program.argv : argv, ctx),
-        awaitExit(inst).pipe(Effect.as(137))
-      ),
-      timeoutSeconds * 1000
+    // the exec runs in its own fiber: the container's death (or an OOM kill from inside it) ends it, not the caller
+    const fiber = yield* Effect.forkIn(
+      interpreter.runArgv(program._tag === "Interpreter" ? program.argv : argv, ctx),
+      scope,
+      { startImmediately: true }
+    )
+    const execs = (inst.execs ??= new Set())
+    execs.add(fiber)
+    const result = yield* Effect.timeoutOption(Fiber.await(fiber), timeoutSeconds * 1000).pipe(
+      Effect.ensuring(Effect.sync(() => execs.delete(fiber)))
     )
     const output = lines.length === 0 ? "" : `${lines.join("\n")}\n`
     if (result._tag === "None") {
+      yield* Fiber.interrupt(fiber)
       return { exitCode: -1, output: `command "${argv.join(" ")}" timed out` } satisfies ExecResult
     }
-    return { exitCode: result.value, output } satisfies ExecResult
+    const exit = result.value
+    return { exitCode: exit._tag === "Success" ? exit.value : 137, output } satisfies ExecResult
   })
 
   const probePort = (sandboxId: string, port: number, kind: "http" | "tcp" | "grpc", path?: string) =>
@@ -805,6 +813,13 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     exec,
     probePort,
     logs,
+    killContainer: (containerId, exitCode, reason) =>
+      Effect.sync(() => {
+        const inst = instances.get(containerId)
+        if (inst === undefined || inst.state !== "running") return false
+        kill(inst, exitCode, reason)
+        return true
+      }),
     events: Stream.fromPubSub(pubsub)
   })
 })

@@ -458,3 +458,19 @@ describe("two nodes on one network", () => {
     }).pipe(Effect.scoped)
   )
 })
+
+describe("memory through exec", () => {
+  it.effect("an exec that allocates past the limit OOM-kills the container; the exec ends with 137", () =>
+    Effect.gen(function* () {
+      const runtime = yield* ContainerRuntime
+      const sb = yield* runtime.runPodSandbox(pod())
+      const id = yield* run(
+        sb.id,
+        container("app", "polinux/stress", ["sleep", "3600"], { memoryLimit: 64 * 1024 * 1024 })
+      )
+      const result = yield* runtime.exec(id, ["stress", "--vm", "1", "--vm-bytes", "128M", "--vm-hang", "1"], 10)
+      expect(result.exitCode).toBe(137)
+      expect(yield* infoOf("U", id)).toMatchObject({ state: "exited", exitCode: 137, reason: "OOMKilled" })
+    }).pipe(Effect.provide(layer()))
+  )
+})
