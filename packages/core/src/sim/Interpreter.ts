@@ -84,6 +84,7 @@ class Shell implements BuiltinHost {
   lastJob: number | undefined = undefined
   locals: Array<Map<string, string | undefined>> = []
   lastSubStatus: number | undefined = undefined
+  random: number
 
   constructor(
     readonly ctx: ProcessContext,
@@ -94,6 +95,7 @@ class Shell implements BuiltinHost {
     cwd: string
   ) {
     this.cwd = cwd
+    this.random = pid
   }
 
   readonly getVar = (name: string): string | undefined => this.vars.get(name)
@@ -165,6 +167,12 @@ class Shell implements BuiltinHost {
         return this.arg0
       case "-":
         return (this.errexit ? "e" : "") + (this.nounset ? "u" : "") + (this.xtrace ? "x" : "")
+      case "RANDOM":
+        // deterministic per process, like a seeded rand(): the simulation must be reproducible
+        this.random = (Math.imul(this.random, 1103515245) + 12345) >>> 0
+        return String((this.random >>> 16) & 32767)
+      case "PPID":
+        return "0"
     }
     const c = name.charCodeAt(0)
     if (c >= 48 && c <= 57) return this.positional[Number(name) - 1]
@@ -1464,6 +1472,8 @@ const sourceBuiltin: Special = (argv, sh, io) => {
 
 const execBuiltin: Special = (argv, sh, io) => {
   if (argv.length === 1) return 0
+  // the program replaces the shell: its traps are gone
+  sh.traps.clear()
   return Effect.map(runUtility(argv.slice(1), sh, io), (status) => {
     sh.flow = Flow.Exit
     sh.exitCode = status

@@ -307,3 +307,40 @@ while read line; do echo "got $line"; done < /etc/app.env`,
     })
   )
 })
+
+describe("long runs", () => {
+  it.effect("an hour of a one-second loop keeps counting (no growth, no stack overflow)", () =>
+    Effect.gen(function* () {
+      const r = yield* start('i=0; while true; do i=$((i+1)); [ $((i % 600)) -eq 0 ] && echo "at $i"; sleep 1; done')
+      yield* advanceTo(3_600_000)
+      expect(r.timed.map((t) => `${t.at} ${t.line}`)).toEqual([
+        "599000 at 600",
+        "1199000 at 1200",
+        "1799000 at 1800",
+        "2399000 at 2400",
+        "2999000 at 3000",
+        "3599000 at 3600"
+      ])
+      expect(r.fiber.pollUnsafe()).toBeUndefined()
+    })
+  )
+
+  it.effect("$RANDOM is deterministic per process", () =>
+    Effect.gen(function* () {
+      const a = yield* sh("echo $RANDOM $RANDOM")
+      const b = yield* sh("echo $RANDOM $RANDOM")
+      expect(a.out).toEqual(b.out)
+      expect(a.out[0]).toMatch(/^\d+ \d+$/)
+    })
+  )
+
+  it.effect("exec replaces the shell: its traps no longer run", () =>
+    Effect.gen(function* () {
+      const r = yield* start("trap 'echo trapped' TERM; exec sleep 10")
+      yield* r.ctx.signals.deliver("TERM")
+      yield* advanceTo(10_000)
+      expect(r.out).toEqual([])
+      expect(r.fiber.pollUnsafe()).toEqual(Exit.succeed(0))
+    })
+  )
+})
