@@ -557,6 +557,25 @@ export const storeContract = (
       )
     })
 
+    describe("binding", () => {
+      it.effect("bind sets nodeName and PodScheduled=True in one write; a second bind is a Conflict", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const { object } = yield* store.create<Pod>("pods", pod("p"))
+            const from = yield* store.resourceVersion
+            const bound = yield* store.bind<Pod>("default", "p", "node-1", { uid: object.metadata.uid! })
+            assert.strictEqual(bound.object.spec.nodeName, "node-1")
+            const conditions = (bound.object.status as { conditions?: ReadonlyArray<{ type: string; status: string }> })
+              .conditions
+            assert.strictEqual(conditions?.find((c) => c.type === "PodScheduled")?.status, "True")
+            assert.strictEqual(Number(yield* store.resourceVersion), Number(from) + 1)
+            assert.strictEqual((yield* Effect.flip(store.bind("default", "p", "node-2")))._tag, "Conflict")
+            assert.strictEqual((yield* Effect.flip(store.bind("default", "nope", "node-1")))._tag, "NotFound")
+          })
+        )
+      )
+    })
+
     describe("patch", () => {
       it.effect("merge patch adds and removes labels", () =>
         withStore((store) =>
