@@ -115,7 +115,7 @@ switch (job) {
   case "install":
     break
   case "test":
-    status = run(pnpm, ["exec", "turbo", "run", "typecheck", "lint", "test", ...rest])
+    status = run(pnpm, ["exec", "turbo", "run", "typecheck", "lint", "test", "--continue", ...rest])
     break
   case "typecheck":
   case "lint":
