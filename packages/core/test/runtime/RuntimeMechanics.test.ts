@@ -441,3 +441,26 @@ describe("RuntimeSimulated: logs, exec, events", () => {
     }).pipe(Effect.provide(layer()))
   )
 })
+
+describe("RuntimeSimulated: fault injection", () => {
+  it.effect("killContainer ends a running container with the given exit code and reason", () =>
+    Effect.gen(function* () {
+      const runtime = yield* ContainerRuntime
+      const sb = yield* runtime.runPodSandbox(pod())
+      const script = yield* run(sb.id, container("app", "busybox", ["trap", "0", "0"]))
+      const server = yield* run(sb.id, container("web", "nginx", []))
+      yield* TestClock.adjust(3_000)
+      expect(yield* runtime.killContainer(script, 137, "OOMKilled")).toBe(true)
+      expect(yield* runtime.killContainer(server, 1, "Error")).toBe(true)
+      expect(yield* infoOf("U", script)).toMatchObject({
+        state: "exited",
+        exitCode: 137,
+        reason: "OOMKilled",
+        finishedAt: 3_000
+      })
+      expect(yield* infoOf("U", server)).toMatchObject({ state: "exited", exitCode: 1, reason: "Error" })
+      expect(yield* runtime.probePort(sb.id, 80, "tcp")).toBe(false)
+      expect(yield* runtime.killContainer(script, 1, "Error")).toBe(false)
+    }).pipe(Effect.provide(layer()))
+  )
+})
