@@ -157,8 +157,12 @@ export const makeKubelet = Effect.fnUntraced(function* (
     Effect.forkScoped({ startImmediately: true })
   )
 
+  /** the store's resourceVersion at which the informer was last found in sync with it */
+  let syncedAt: string | undefined
   const busy = Effect.gen(function* () {
     if (podWorkers.busy()) return true
+    const version = yield* store.resourceVersion
+    if (version === syncedAt) return false
     const listed = yield* store.list<Pod>("pods").pipe(Effect.orElseSucceed(() => undefined))
     if (listed === undefined) return false
     let mine = 0
@@ -168,7 +172,9 @@ export const makeKubelet = Effect.fnUntraced(function* (
       const cached = ctx.pods.get(pod.metadata.uid ?? "")
       if (cached === undefined || cached.metadata.resourceVersion !== pod.metadata.resourceVersion) return true
     }
-    return mine !== ctx.pods.size
+    if (mine !== ctx.pods.size) return true
+    syncedAt = version
+    return false
   })
 
   return { nodeName: options.nodeName, context: ctx, prober, busy, sandboxOf: (uid) => sandboxes.get(uid) }

@@ -13,7 +13,7 @@ import { isTerminalPhase } from "../domain/Phase.js"
 import type { PodActions } from "../domain/PodActions.js"
 import { computePodActions } from "../domain/PodActions.js"
 import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
-import { latestExitedInstance, latestInstance } from "../domain/RuntimeSnapshot.js"
+import { instancesOf, latestExitedInstance, latestInstance } from "../domain/RuntimeSnapshot.js"
 import type { PodObjects } from "./ContainerConfig.js"
 import { containerConfig, isConfigError, sandboxConfig, sandboxVolumes } from "./ContainerConfig.js"
 import { runHook } from "./Hooks.js"
@@ -21,7 +21,7 @@ import { ensureImageExists } from "./ImageManager.js"
 import { killContainer } from "./KillContainer.js"
 import type { KubeletContext, StartFailure } from "./KubeletContext.js"
 import { allContainers, findContainer, memoryOf, podObjects, recordEvents } from "./KubeletContext.js"
-import { apiContainerId, podSnapshot } from "./PodRuntime.js"
+import { apiContainerId, podSnapshot, runtimeId } from "./PodRuntime.js"
 import { publishStatus } from "./PodStatus.js"
 import type { SyncOutcome } from "./PodWorkers.js"
 import { killPodContainers } from "./Terminate.js"
@@ -125,6 +125,22 @@ const startContainer = Effect.fnUntraced(function* (
 const runningIds = (snapshot: RuntimeSnapshot): ReadonlyArray<string> =>
   snapshot.containers.filter((c) => c.state === "running").map((c) => c.id)
 
+/**
+ * Container garbage collection (`MaxPerPodContainer = 1`): keeps each container's newest instance and
+ * the one before it (the `lastState` and `logs --previous`), removes older exited instances.
+ */
+const removeDeadInstances = Effect.fnUntraced(function* (ctx: KubeletContext, uid: string) {
+  const snapshot = yield* podSnapshot(ctx.runtime, uid)
+  const names = new Set(snapshot.containers.map((c) => c.name))
+  for (const name of names) {
+    for (const old of instancesOf(snapshot, name).slice(2)) {
+      if (old.state !== "exited") continue
+      ctx.probeResults.delete(old.id)
+      yield* ctx.runtime.removeContainer(runtimeId(old.id))
+    }
+  }
+})
+
 /** One sync of a pod that should run. */
 export const syncPod = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Pod): Effect.fn.Return<SyncOutcome> {
   const uid = pod.metadata.uid ?? ""
@@ -218,9 +234,10 @@ export const syncPod = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Po
     if (container !== undefined) yield* start(container)
   }
 
-  // Step 8: publish the status with this sync's results.
+  // Step 8: publish the status with this sync's results; drop dead instances beyond the previous one.
   yield* publish
   yield* ctx.prober.sync(pod)
+  yield* removeDeadInstances(ctx, uid)
   const after = yield* Clock.currentTimeMillis
   return { done: false, nextSyncAt: retryAt ?? after + resyncPeriodMillis }
 })

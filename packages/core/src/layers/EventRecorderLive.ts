@@ -27,6 +27,9 @@ export const eventKey = (event: EventRecord): string =>
     event.message
   ].join("\u0000")
 
+/** Events remembered for correlation (client-go's LRU size). */
+const maxCached = 4096
+
 export const EventRecorderLive = {
   layer: Layer.effect(
     EventRecorder,
@@ -55,6 +58,7 @@ export const EventRecorderLive = {
           reportingInstance: event.source.host ?? ""
         }
         const written = yield* store.create("events", object)
+        if (seen.size >= maxCached) seen.delete(seen.keys().next().value!)
         seen.set(key, { namespace, name: written.object.metadata.name ?? "" })
       })
 
