@@ -1,9 +1,11 @@
 /**
- * The StorageBackend on SQLite (better-sqlite3), log-structured: a commit appends its changes to
- * the change log (one small transaction, one or two WAL pages), and the objects table is brought up
- * to date in batches. Until then, the latest state of recently written keys lives in memory
- * (`dirty`, at most `materializeEvery` keys) and overlays every read; on open, the log tail past
- * the last batch is replayed into the table. The log keeps a bounded history.
+ * The StorageBackend on SQLite (better-sqlite3), log-structured. A commit appends its changes to
+ * the change log in one small transaction (one or two WAL pages); the objects table, the snapshot,
+ * is brought up to date in batches of `materializeEvery` changes, and on open the log tail past
+ * the last batch is replayed into it. Every live object is also held parsed in memory (as the
+ * memory store holds them; an API server's watch cache does the same), so gets, lists and the
+ * `expect` checks never touch the database. `changesSince` serves exactly the last
+ * `historyWindow` changes from the log; older rows are deleted in batches.
  *
  * Durability: WAL with `synchronous=NORMAL` by default. A commit returns once its frames are in the
  * WAL file (written, not fsynced), so an acknowledged write survives a crash or `kill -9` of the
@@ -11,7 +13,7 @@
  * fsyncs every commit and also survives power loss, at the cost of one fsync per write.
  *
  * The database is opened in EXCLUSIVE locking mode: one process owns it (the counter and the
- * overlay live in memory), and a second opener fails instead of forking history.
+ * cache live in memory), and a second opener fails instead of forking history.
  */
 import type { KubeObject } from "@podlet/core/api/Meta"
 import {
@@ -47,11 +49,70 @@ CREATE TABLE IF NOT EXISTS changes (rv INTEGER PRIMARY KEY, type TEXT NOT NULL, 
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 `
 
-/** A key's state written since the last batch: `object` undefined once deleted. */
-interface Entry {
+/** A row the next batch writes to the objects table: `json` undefined deletes. */
+interface PendingRow {
   readonly rv: number
-  readonly object: KubeObject | undefined
-  readonly json: string
+  readonly json: string | undefined
+}
+
+/** One resource's keys in order: sorted lazily, so a run of writes costs one merge at the next list. */
+class KeyIndex {
+  private sorted: Array<string> = []
+  private added: Array<string> = []
+  private removed = new Set<string>()
+
+  add(key: string): void {
+    if (!this.removed.delete(key)) this.added.push(key)
+  }
+
+  delete(key: string): void {
+    this.removed.add(key)
+  }
+
+  keys(): ReadonlyArray<string> {
+    if (this.added.length === 0 && this.removed.size === 0) return this.sorted
+    const removed = this.removed
+    const base = removed.size === 0 ? this.sorted : this.sorted.filter((k) => !removed.has(k))
+    const added = (removed.size === 0 ? this.added : this.added.filter((k) => !removed.has(k))).sort()
+    const merged: Array<string> = []
+    let i = 0
+    let j = 0
+    while (i < base.length && j < added.length) {
+      const a = base[i] as string
+      const b = added[j] as string
+      if (a < b) {
+        merged.push(a)
+        i++
+      } else {
+        merged.push(b)
+        j++
+      }
+    }
+    for (; i < base.length; i++) merged.push(base[i] as string)
+    for (; j < added.length; j++) merged.push(added[j] as string)
+    this.sorted = merged
+    this.added = []
+    this.removed = new Set()
+    return merged
+  }
+}
+
+/** Index of the first key > `bound` (or >= when not `strict`) in sorted `keys`. */
+const lowerBound = (keys: ReadonlyArray<string>, bound: string, strict: boolean): number => {
+  let lo = 0
+  let hi = keys.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    const key = keys[mid] as string
+    if (key < bound || (strict && key === bound)) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+const resourceOf = (key: string): string => {
+  const slash = key.indexOf("/")
+  return slash < 0 ? key : key.slice(0, slash)
 }
 
 /** One planned write of a commit. */
@@ -83,10 +144,6 @@ const toChange = ([rv, type, key, json]: ChangeRow): Change => ({
   resourceVersion: rv,
   object: JSON.parse(json) as KubeObject
 })
-
-/** The smallest string greater than every string starting with `prefix` (keys are ASCII). */
-const prefixEnd = (prefix: string): string =>
-  prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)
 
 const open = (options: BackendSqliteOptions): Effect.Effect<Database.Database, StorageOpenError> =>
   Effect.try({
@@ -120,12 +177,11 @@ export const makeBackendSqlite = (
   const materializeEvery = Math.max(1, options.materializeEvery ?? defaultMaterializeEvery)
   const pruneStep = Math.min(materializeEvery, Math.ceil(historyWindow / 10))
 
-  const getRow = db.prepare<[string], [number, string]>("SELECT rv, json FROM objects WHERE key = ?").raw()
-  const getVersion = db.prepare<[string], [number]>("SELECT rv FROM objects WHERE key = ?").raw()
   const upsert = db.prepare<[string, number, string]>(
     "INSERT INTO objects (key, rv, json) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET rv = excluded.rv, json = excluded.json"
   )
   const remove = db.prepare<[string]>("DELETE FROM objects WHERE key = ?")
+  const allObjects = db.prepare<[], Row>("SELECT key, rv, json FROM objects").raw()
   const appendChange = db.prepare<[number, string, string, string]>(
     "INSERT INTO changes (rv, type, key, json) VALUES (?, ?, ?, ?)"
   )
@@ -136,85 +192,83 @@ export const makeBackendSqlite = (
   const changesAfter = db
     .prepare<[number], ChangeRow>("SELECT rv, type, key, json FROM changes WHERE rv > ? ORDER BY rv")
     .raw()
-  const listFrom = (op: ">=" | ">", bounded: boolean) =>
-    db
-      .prepare<Array<string | number>, Row>(
-        `SELECT key, rv, json FROM objects WHERE key ${op} ?${bounded ? " AND key < ?" : ""} ORDER BY key LIMIT ?`
-      )
-      .raw()
-  const listStatements = {
-    fromPrefix: listFrom(">=", true),
-    afterKey: listFrom(">", true),
-    fromStart: listFrom(">=", false),
-    afterKeyUnbounded: listFrom(">", false)
-  }
 
   /** the objects table reflects every change up to this version */
   let materialized = getMeta.get("materialized")?.[0] ?? 0
   /** changes at or below this version were deleted from the log (at most `revision - historyWindow`) */
   let compacted = getMeta.get("compacted")?.[0] ?? 0
   let revision = Math.max(lastChange.get()?.[0] ?? 0, compacted, materialized)
-  const dirty = new Map<string, Entry>()
+  /** every live object, and per resource its keys in order */
+  const objects = new Map<string, StoredObject>()
+  const indexes = new Map<string, KeyIndex>()
+  /** rows for the next batch, by key */
+  const pending = new Map<string, PendingRow>()
 
-  const writeObject = (key: string, rv: number, deleted: boolean, json: string): void => {
-    if (deleted) remove.run(key)
-    else upsert.run(key, rv, json)
+  const writeRow = (key: string, row: PendingRow): void => {
+    if (row.json === undefined) remove.run(key)
+    else upsert.run(key, row.rv, row.json)
   }
 
-  // recovery: apply the log tail the last batch did not reach
+  const indexOf = (key: string): KeyIndex => {
+    const resource = resourceOf(key)
+    let index = indexes.get(resource)
+    if (index === undefined) {
+      index = new KeyIndex()
+      indexes.set(resource, index)
+    }
+    return index
+  }
+
+  const put = (stored: StoredObject): void => {
+    if (!objects.has(stored.key)) indexOf(stored.key).add(stored.key)
+    objects.set(stored.key, stored)
+  }
+
+  const drop = (key: string): void => {
+    if (objects.delete(key)) indexOf(key).delete(key)
+  }
+
+  // recovery: apply the log tail the last batch did not reach, then load the table
   db.transaction(() => {
-    for (const [rv, type, key, json] of changesAfter.all(materialized)) writeObject(key, rv, type === "DELETED", json)
+    for (const [rv, type, key, json] of changesAfter.all(materialized)) {
+      writeRow(key, { rv, json: type === "DELETED" ? undefined : json })
+    }
     if (revision > materialized) setMeta.run("materialized", revision)
   })()
   materialized = revision
-
-  const versionOf = (key: string, pending: Map<string, Entry> | undefined): number => {
-    const entry = pending?.get(key) ?? dirty.get(key)
-    if (entry !== undefined) return entry.object === undefined ? 0 : entry.rv
-    return getVersion.get(key)?.[0] ?? 0
-  }
-
-  const objectOf = (key: string, pending: Map<string, Entry> | undefined): KubeObject | undefined => {
-    const entry = pending?.get(key) ?? dirty.get(key)
-    if (entry !== undefined) return entry.object
-    const row = getRow.get(key)
-    return row === undefined ? undefined : (JSON.parse(row[1]) as KubeObject)
-  }
+  for (const row of allObjects.iterate()) put(toStored(row))
 
   /** Checks every `expect` and assigns versions; reads only. */
   const plan = (mutations: ReadonlyArray<Mutation>): Array<Planned> | CommitConflict => {
-    const pending = mutations.length > 1 ? new Map<string, Entry>() : undefined
+    const within = mutations.length > 1 ? new Map<string, StoredObject | undefined>() : undefined
     const planned: Array<Planned> = []
     let rv = revision
     for (const mutation of mutations) {
       const { key } = mutation
-      const actual = versionOf(key, pending)
-      if ((mutation.expect !== undefined && mutation.expect !== actual) || (actual === 0 && !mutation.object)) {
+      const current = within?.has(key) ? within.get(key) : objects.get(key)
+      const actual = current?.resourceVersion ?? 0
+      if ((mutation.expect !== undefined && mutation.expect !== actual) || (!current && !mutation.object)) {
         return { _tag: "CommitConflict", key, actual }
       }
       rv += 1
-      const last = mutation.object ?? (objectOf(key, pending) as KubeObject)
-      const object = withVersion(last, rv)
+      const object = withVersion(mutation.object ?? (current as StoredObject).object, rv)
       const json = JSON.stringify(object)
-      const type = mutation.object === undefined ? "DELETED" : actual === 0 ? "ADDED" : "MODIFIED"
+      const type = mutation.object === undefined ? "DELETED" : current === undefined ? "ADDED" : "MODIFIED"
       planned.push({ key, rv, type, object, json })
-      pending?.set(key, { rv, object: type === "DELETED" ? undefined : object, json })
+      within?.set(key, type === "DELETED" ? undefined : { key, resourceVersion: rv, object })
     }
     return planned
   }
 
-  /** Writes the dirty keys and then `planned` to the objects table. */
-  const materialize = (planned: ReadonlyArray<Planned>, last: number): void => {
-    for (const [key, entry] of dirty) writeObject(key, entry.rv, entry.object === undefined, entry.json)
-    for (const { key, rv, type, json } of planned) writeObject(key, rv, type === "DELETED", json)
-    setMeta.run("materialized", last)
-  }
-
-  /** One transaction: the changes, and when due a batch of objects and a prune of the log. */
+  /** One transaction: the changes, and when due a batch of rows and a prune of the log. */
   const write = db.transaction((planned: ReadonlyArray<Planned>, last: number) => {
     for (const { key, rv, type, json } of planned) appendChange.run(rv, type, key, json)
     const batch = last - materialized >= materializeEvery
-    if (batch) materialize(planned, last)
+    if (batch) {
+      for (const [key, row] of pending) writeRow(key, row)
+      for (const { key, rv, type, json } of planned) writeRow(key, { rv, json: type === "DELETED" ? undefined : json })
+      setMeta.run("materialized", last)
+    }
     const floor = Math.min(last - historyWindow, batch ? last : materialized)
     const pruned = floor - compacted >= pruneStep
     if (pruned) {
@@ -231,61 +285,38 @@ export const makeBackendSqlite = (
       const last = planned.at(-1)?.rv ?? revision
       const done = write(planned, last)
       if (done.batch) {
-        dirty.clear()
+        pending.clear()
         materialized = last
-      } else {
-        for (const { key, rv, type, object, json } of planned) {
-          dirty.set(key, { rv, object: type === "DELETED" ? undefined : object, json })
-        }
       }
       if (done.pruned) compacted = done.floor
       revision = last
-      const changes = planned.map(({ key, rv, type, object }): Change => ({ type, key, resourceVersion: rv, object }))
+      const changes: Array<Change> = []
+      for (const { key, rv, type, object, json } of planned) {
+        if (type === "DELETED") drop(key)
+        else put({ key, resourceVersion: rv, object })
+        if (!done.batch) pending.set(key, { rv, json: type === "DELETED" ? undefined : json })
+        changes.push({ type, key, resourceVersion: rv, object })
+      }
       return Effect.succeed(changes)
     })
 
-  const get = (key: string): Effect.Effect<StoredObject | undefined> =>
-    Effect.sync(() => {
-      const entry = dirty.get(key)
-      if (entry !== undefined) {
-        return entry.object === undefined ? undefined : { key, resourceVersion: entry.rv, object: entry.object }
-      }
-      const row = getRow.get(key)
-      return row === undefined ? undefined : toStored([key, row[0], row[1]])
-    })
+  const keysFor = (prefix: string): ReadonlyArray<string> => {
+    if (prefix.includes("/")) return indexes.get(resourceOf(prefix))?.keys() ?? []
+    const keys: Array<string> = []
+    for (const [resource, index] of indexes) if (resource.startsWith(prefix)) keys.push(...index.keys())
+    return keys.sort()
+  }
 
-  /** Table rows in range merged with the dirty keys in range (which win), in key order. */
   const list = (prefix: string, after?: string, limit?: number): Effect.Effect<ReadonlyArray<StoredObject>> =>
     Effect.sync(() => {
-      const fromAfter = after !== undefined && after >= prefix
-      const overlay: Array<string> = []
-      for (const key of dirty.keys()) {
-        if (key.startsWith(prefix) && (!fromAfter || key > after)) overlay.push(key)
-      }
-      overlay.sort()
-      const lower = fromAfter ? after : prefix
-      const max = limit === undefined ? -1 : limit + overlay.length
-      const rows =
-        prefix === ""
-          ? (fromAfter ? listStatements.afterKeyUnbounded : listStatements.fromStart).all(lower, max)
-          : (fromAfter ? listStatements.afterKey : listStatements.fromPrefix).all(lower, prefixEnd(prefix), max)
-      if (overlay.length === 0) return (limit === undefined ? rows : rows.slice(0, limit)).map(toStored)
-      const wanted = limit ?? Number.POSITIVE_INFINITY
+      const keys = keysFor(prefix)
+      const max = limit ?? Number.POSITIVE_INFINITY
       const out: Array<StoredObject> = []
-      let i = 0
-      let j = 0
-      while (out.length < wanted && (i < rows.length || j < overlay.length)) {
-        const row = rows[i]
-        const key = overlay[j]
-        if (key === undefined || (row !== undefined && row[0] < key)) {
-          out.push(toStored(row as Row))
-          i++
-          continue
-        }
-        j++
-        if (row !== undefined && row[0] === key) i++
-        const entry = dirty.get(key) as Entry
-        if (entry.object !== undefined) out.push({ key, resourceVersion: entry.rv, object: entry.object })
+      let i = after !== undefined && after >= prefix ? lowerBound(keys, after, true) : lowerBound(keys, prefix, false)
+      for (; i < keys.length && out.length < max; i++) {
+        const key = keys[i] as string
+        if (!key.startsWith(prefix)) break
+        out.push(objects.get(key) as StoredObject)
       }
       return out
     })
@@ -297,7 +328,13 @@ export const makeBackendSqlite = (
       return changesAfter.all(since).map(toChange)
     })
 
-  return StorageBackend.of({ revision: Effect.sync(() => revision), get, list, commit, changesSince })
+  return StorageBackend.of({
+    revision: Effect.sync(() => revision),
+    get: (key) => Effect.sync(() => objects.get(key)),
+    list,
+    commit,
+    changesSince
+  })
 }
 
 /** `StorageBackend` on a SQLite file. */
