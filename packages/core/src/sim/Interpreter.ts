@@ -574,6 +574,9 @@ const applyRedirects = (
       case "<<":
         stdin = { text: target, pos: 0 }
         break
+      case "<<<":
+        stdin = { text: `${target}\n`, pos: 0 }
+        break
       case "<":
       case "<>": {
         const text = readFileAt(sh, target)

@@ -37,9 +37,9 @@ export interface Word {
   readonly glob: boolean
 }
 
-export type RedirectOp = ">" | ">>" | "<" | ">&" | "<&" | "<<" | "<>" | "&>" | "&>>"
+export type RedirectOp = ">" | ">>" | "<" | ">&" | "<&" | "<<" | "<<<" | "<>" | "&>" | "&>>"
 
-/** `fd op target`; for here-documents (`<<`) `target` is the body. */
+/** `fd op target`; for here-documents (`<<`) `target` is the body; `<<<` is a here-string. */
 export interface Redirect {
   readonly fd: number
   readonly op: RedirectOp
@@ -649,12 +649,14 @@ class Parser {
       else if (two === "<>") op = "<>"
       else op = c
       i += op === ">" && two === ">|" ? 2 : op.length
-      if (op === "<<" && src[i] === "-") {
+      if (op === "<<" && src[i] === "<") {
+        op = "<<<"
+        i++
+      } else if (op === "<<" && src[i] === "-") {
         i++
         this.pos = i
         return this.heredoc(out, fd, true)
-      }
-      if (op === "<<") {
+      } else if (op === "<<") {
         this.pos = i
         return this.heredoc(out, fd, false)
       }
@@ -792,7 +794,7 @@ class Parser {
         this.pos = end + 1
         continue
       }
-      if (c === '"' && mode !== Mode.HereDoc && mode !== Mode.ParamArgQuoted) {
+      if (c === '"' && mode !== Mode.HereDoc) {
         flush()
         this.pos++
         const inner = this.parts(Mode.DoubleQuoted)

@@ -204,6 +204,14 @@ echo x > /no/such/dir/f
     })
   )
 
+  it.effect("here-strings and nested quotes in parameter defaults", () =>
+    Effect.gen(function* () {
+      expect(
+        yield* outOf('read a b <<< "x y"; echo "$b-$a"; echo "${NOPE:-"two words"}"; echo ${NOPE:-\'q\'}')
+      ).toEqual(["y-x", "two words", "q"])
+    })
+  )
+
   it.effect("pipelines feed stdout to stdin; pipefail", () =>
     Effect.gen(function* () {
       expect(yield* outOf("printf 'b\\na\\nc\\n' | sort | head -n 2; echo hello | tr a-z A-Z")).toEqual([
