@@ -1,14 +1,16 @@
 /**
- * The Node entry (`npm run serve`): builds the cluster's runtime from the chosen store, serves the
- * API on loopback with @hono/node-server, writes `.podlet/kubeconfig` and prints the URL. Wiring only.
+ * The Node entry (`npm run serve`): builds a cluster (core's `makeCluster`: store, nodes, kubelets
+ * on the simulated runtime, real clock) over the chosen store, serves the API on loopback with
+ * @hono/node-server, writes `.podlet/kubeconfig` and prints the URL. Wiring only.
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { makeCluster } from "@podlet/core/Cluster"
 import { ObjectStoreLive } from "@podlet/core/layers/ObjectStoreLive"
 import { StoreMemory } from "@podlet/core/layers/StoreMemory"
-import type { ObjectStore } from "@podlet/core/services/ObjectStore"
+import { ObjectStore } from "@podlet/core/services/ObjectStore"
 import { BackendSqlite } from "@podlet/platform-node/BackendSqlite"
-import { Layer, ManagedRuntime } from "effect"
+import { Effect, Layer, ManagedRuntime } from "effect"
 import { makeApp } from "./app.js"
 import { kubeconfigYaml } from "./Kubeconfig.js"
 import { listen } from "./NodeServer.js"
@@ -26,17 +28,25 @@ if (!isLoopback(flags.host)) {
 
 const stateDir = join(process.env["INIT_CWD"] ?? process.cwd(), ".podlet")
 mkdirSync(stateDir, { recursive: true })
-const store: StoreChoice = flags.store ?? { kind: "sqlite", path: join(stateDir, "cluster.db") }
-const storeLayer: Layer.Layer<ObjectStore, unknown> =
+// memory until the cluster can come back over an existing SQLite file (makeCluster re-creates its Node objects)
+const store: StoreChoice = flags.store ?? { kind: "memory" }
+const storeLayer: Layer.Layer<ObjectStore> =
   store.kind === "memory"
     ? StoreMemory.layer
-    : ObjectStoreLive.layer.pipe(Layer.provide(BackendSqlite.layer({ path: store.path })))
+    : ObjectStoreLive.layer.pipe(Layer.provide(BackendSqlite.layer({ path: store.path })), Layer.orDie)
+const nodes = Array.from({ length: flags.nodes }, (_, i) => `node-${i + 1}`)
+const clusterLayer = Layer.effect(
+  ObjectStore,
+  Effect.map(makeCluster({ store: storeLayer, nodes }), (cluster) => cluster.store)
+)
 
-const runtime = ManagedRuntime.make(storeLayer)
+const runtime = ManagedRuntime.make(clusterLayer)
 try {
   await runtime.context()
 } catch (error) {
-  console.error(`podlet: cannot open the store: ${String(error)}`)
+  console.error(`podlet: cannot start the cluster: ${error instanceof Error ? error.message : String(error)}`)
+  if (store.kind === "sqlite")
+    console.error(`(store: sqlite ${store.path}; restarting over an existing file is not supported yet)`)
   process.exit(1)
 }
 
@@ -48,7 +58,8 @@ const server = await listen(makeApp({ runtime }), flags.host, flags.port).catch(
 })
 const kubeconfig = join(stateDir, "kubeconfig")
 writeFileSync(kubeconfig, kubeconfigYaml(server.url))
-console.log(`podlet API at ${server.url} (store: ${store.kind === "memory" ? "memory" : `sqlite ${store.path}`})`)
+const storeText = store.kind === "memory" ? "memory" : `sqlite ${store.path}`
+console.log(`podlet API at ${server.url} (store: ${storeText}, nodes: ${nodes.join(", ") || "none"})`)
 console.log(`kubeconfig: ${kubeconfig}`)
 
 const shutdown = () => {

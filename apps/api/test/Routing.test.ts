@@ -87,12 +87,15 @@ describe("negotiation", () => {
 
 describe("serve flags", () => {
   it.each([
-    [[], { port: 6443, host: "127.0.0.1", store: undefined }],
-    [["--port", "0"], { port: 0, host: "127.0.0.1", store: undefined }],
-    [["--", "--port=7000", "--store", "memory"], { port: 7000, host: "127.0.0.1", store: { kind: "memory" } }],
+    [[], { port: 6443, host: "127.0.0.1", nodes: 3, store: undefined }],
+    [["--port", "0", "--nodes", "1"], { port: 0, host: "127.0.0.1", nodes: 1, store: undefined }],
+    [
+      ["--", "--port=7000", "--store", "memory"],
+      { port: 7000, host: "127.0.0.1", nodes: 3, store: { kind: "memory" } }
+    ],
     [
       ["--store", "sqlite:/tmp/x.db", "--host", "::1"],
-      { port: 6443, host: "::1", store: { kind: "sqlite", path: "/tmp/x.db" } }
+      { port: 6443, host: "::1", nodes: 3, store: { kind: "sqlite", path: "/tmp/x.db" } }
     ]
   ])("%j", (argv, expected) => {
     expect(parseServeFlags(argv)).toEqual(expected)
@@ -102,7 +105,8 @@ describe("serve flags", () => {
     [["--port", "70000"], "--port must be 0-65535"],
     [["--port"], "--port needs a value"],
     [["--store", "postgres"], "--store must be memory or sqlite:PATH"],
-    [["--nodes", "3"], "unknown flag --nodes"]
+    [["--nodes", "-1"], "--nodes must be 0-100"],
+    [["--clock", "virtual"], "unknown flag --clock"]
   ])("%j is refused", (argv, message) => {
     expect(parseServeFlags(argv)).toContain(message)
   })
