@@ -122,7 +122,13 @@ export const classifyProgram = (argv: ReadonlyArray<string>, ctx: ProgramContext
   const isImageDefault = exe === ctx.image.entrypoint[0] || exe === ctx.image.cmd[0]
   if (wrappers.has(name) && (isImageDefault || !exe.includes("/"))) {
     const rest = argv[1] === "--" ? argv.slice(2) : argv.slice(1)
-    return rest.length === 0 ? { _tag: "Exit", code: 0 } : classifyProgram(rest, ctx)
+    if (rest.length === 0) return { _tag: "Exit", code: 0 }
+    // official images' entrypoints run their program when the first argument is an option (`redis --port 7000`)
+    const program = ctx.image.cmd[0]
+    if (rest[0]!.startsWith("-") && program !== undefined && !wrappers.has(baseName(program))) {
+      return classifyProgram([program, ...rest], ctx)
+    }
+    return classifyProgram(rest, ctx)
   }
   if (name === "sleep" && argv.length >= 2 && (!exe.includes("/") || binDirs.has(dirName(exe)))) {
     let seconds = 0
