@@ -73,6 +73,7 @@ export const makeKubelet = Effect.fnUntraced(function* (
   const pullSemaphore = yield* Semaphore.make(1)
   const sandboxes = new Map<string, string>()
   let workers: PodWorkers | undefined
+  let prober: Prober | undefined
 
   const ctx: KubeletContext = {
     nodeName: options.nodeName,
@@ -91,7 +92,10 @@ export const makeKubelet = Effect.fnUntraced(function* (
     wake: (uid) => (workers === undefined ? Effect.void : workers.wake(uid)),
     pullLock: (effect) => pullSemaphore.withPermits(1)(effect),
     sandboxes,
-    prober: undefined as unknown as Prober
+    prober: {
+      sync: (pod) => (prober === undefined ? Effect.void : prober.sync(pod)),
+      remove: (uid) => (prober === undefined ? Effect.void : prober.remove(uid))
+    }
   }
 
   /** The pod as the prober sees it: the API object with the kubelet's latest generated status. */
@@ -101,8 +105,7 @@ export const makeKubelet = Effect.fnUntraced(function* (
     const status = ctx.memory.get(uid)?.status
     return status !== undefined ? { ...pod, status } : pod
   }
-  const prober = yield* makeProber(ctx, latestPod, (uid) => sandboxes.get(uid))
-  ;(ctx as { prober: Prober }).prober = prober
+  prober = yield* makeProber(ctx, latestPod, (uid) => sandboxes.get(uid))
 
   const sync = (uid: string): Effect.Effect<SyncOutcome> =>
     Effect.gen(function* () {
@@ -177,5 +180,5 @@ export const makeKubelet = Effect.fnUntraced(function* (
     return false
   })
 
-  return { nodeName: options.nodeName, context: ctx, prober, busy, sandboxOf: (uid) => sandboxes.get(uid) }
+  return { nodeName: options.nodeName, context: ctx, prober: ctx.prober, busy, sandboxOf: (uid) => sandboxes.get(uid) }
 })

@@ -5,7 +5,6 @@
 import { Effect } from "effect"
 import type { ConfigMap, ObjectReference, Secret } from "../api/Objects.js"
 import type { Container, Pod, PodStatus } from "../api/Pod.js"
-import { isSidecar } from "../api/Pod.js"
 import type { BackoffState } from "../domain/Backoff.js"
 import type { KubeletEvent } from "../domain/Events.js"
 import type { ContainerProbeResults } from "../domain/Probe.js"
@@ -122,11 +121,20 @@ export const allContainers = (pod: Pod): ReadonlyArray<Container> => [
 export const findContainer = (pod: Pod, name: string): Container | undefined =>
   allContainers(pod).find((c) => c.name === name)
 
-export { isSidecar }
+const referencesConfig = (pod: Pod): boolean =>
+  (pod.spec.volumes ?? []).some((v) => v.configMap !== undefined || v.secret !== undefined) ||
+  allContainers(pod).some(
+    (c) =>
+      (c.envFrom ?? []).length > 0 ||
+      (c.env ?? []).some((e) => e.valueFrom?.configMapKeyRef !== undefined || e.valueFrom?.secretKeyRef !== undefined)
+  )
 
-/** The ConfigMaps and Secrets of the pod's namespace. */
+const noObjects: PodObjects = { configMaps: new Map(), secrets: new Map() }
+
+/** The ConfigMaps and Secrets of the pod's namespace (none read when the pod references none). */
 export const podObjects = (ctx: KubeletContext, pod: Pod): Effect.Effect<PodObjects> =>
   Effect.gen(function* () {
+    if (!referencesConfig(pod)) return noObjects
     const namespace = pod.metadata.namespace ?? "default"
     const configMaps = yield* ctx.store.list<ConfigMap>("configmaps", { namespace }).pipe(
       Effect.map((r) => r.items),
