@@ -5,9 +5,9 @@
  * status synchronously; one that waits, or touches the network or memory facades, returns an
  * Effect. Shell-state commands (`cd`, `exit`, `trap`, `kill`, ...) live in `Interpreter.ts`.
  */
-import { Clock, Effect, Fiber } from "effect"
+import { Clock, Effect } from "effect"
 import type { HttpResponse, ProcessContext } from "./Process.js"
-import { baseName, type FsError, fsErrorMessage, isFsError, resolvePath } from "./VirtualFs.js"
+import { baseName, type FsError, type FsNode, fsErrorMessage, isFsError, resolvePath } from "./VirtualFs.js"
 
 /** Standard input of a command: the whole text, consumed from `pos`. */
 export interface Stdin {
@@ -762,10 +762,7 @@ const grep: Builtin = (argv, io, host) => {
   const test = re === undefined ? (line: string) => line.includes(pattern) : (line: string) => re.test(line)
   const invert = flags.has("v")
   const quiet = flags.has("q")
-  const { texts, failed } = inputs("grep", operands, io, host)
-  if (failed && flags.has("s")) {
-    // -s only silences the messages already printed; keep the status
-  }
+  const { texts, failed } = inputs("grep", operands, flags.has("s") ? { ...io, err: nullSink } : io, host)
   let matched = false
   for (const t of texts) {
     let count = 0
@@ -1346,7 +1343,7 @@ const mkdir: Builtin = (argv, io, host) => {
   return status
 }
 
-const copyNode = (node: import("./VirtualFs.js").FsNode): import("./VirtualFs.js").FsNode =>
+const copyNode = (node: FsNode): FsNode =>
   node._tag === "File"
     ? { _tag: "File", content: node.content }
     : { _tag: "Dir", entries: new Map([...node.entries].map(([k, v]) => [k, copyNode(v)])) }
@@ -1827,10 +1824,7 @@ const wget: Builtin = (argv, io, host) => {
       return 1
     }
     if (!quiet)
-      println(
-        io.err,
-        `Connecting to ${url.host}${url.port === 80 ? "" : `:${url.port}`} (${r._tag === "Refused" ? r.ip : r.ip}:${url.port})`
-      )
+      println(io.err, `Connecting to ${url.host}${url.port === 80 ? "" : `:${url.port}`} (${r.ip}:${url.port})`)
     if (r._tag === "Refused") {
       println(io.err, `wget: can't connect to remote host (${r.ip}): Connection refused`)
       return 1
@@ -2189,7 +2183,3 @@ export const isBuiltinArgv = (argv: ReadonlyArray<string>): boolean => {
   if (name === "python" || name === "python3") return argv[1] === "-m" && argv[2] === "http.server"
   return true
 }
-
-/** Interrupts a fiber and reports `status` (used for killed background jobs). */
-export const interruptWith = <A, E>(fiber: Fiber.Fiber<A, E>, status: number): Effect.Effect<number> =>
-  Effect.as(Fiber.interrupt(fiber), status)

@@ -724,6 +724,10 @@ const startJob = Effect.fnUntraced(function* (andOr: AndOr, sh: Shell, io: Comma
   const fiber = yield* Effect.forkChild(
     Effect.map(execAndOr(andOr, child, jobIo), (status) => (child.flow === Flow.Exit ? child.exitCode : status))
   )
+  if (sh.jobs.size >= 64) {
+    // forget finished jobs nobody waited for (a loop starting `cmd &` must not grow without bound)
+    for (const [id, job] of sh.jobs) if (job.fiber.pollUnsafe() !== undefined) sh.jobs.delete(id)
+  }
   sh.jobs.set(pid, { fiber, killed: undefined })
   sh.lastJob = pid
   sh.status = 0
@@ -1275,7 +1279,7 @@ const quote = (v: string): string => `'${v.replace(/'/g, `'"'"'`)}'`
 const exportBuiltin: Special = (argv, sh, io) => {
   const args = argv.slice(1).filter((a) => a !== "-p")
   const unexport = args[0] === "-n"
-  if (args.length === 0 || (argv[0] === "export" && args.length === 0)) {
+  if (args.length === 0) {
     const names = argv[0] === "export" ? [...sh.exported] : [...sh.vars.keys()]
     for (const name of names.sort()) {
       const v = sh.vars.get(name)
