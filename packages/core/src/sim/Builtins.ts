@@ -668,7 +668,7 @@ const headTail =
               : all.slice(-count)
       for (const line of picked) println(io.out, line)
     }
-    if (!follow) return failed ? 1 : 0
+    if (!follow || (failed && !flags.has("F") && texts.length === 0)) return failed ? 1 : 0
     const file = operands[operands.length - 1]
     if (file === undefined || file === "/dev/null" || file === "-") return Effect.andThen(io.out.flush, Effect.never)
     const path = resolvePath(host.cwd, file)

@@ -98,7 +98,31 @@ interface Located {
   readonly error: FsError | undefined
 }
 
-const defaultDirs = ["bin", "dev", "etc", "home", "proc", "root", "sys", "tmp", "usr", "usr/bin", "var", "var/log"]
+const defaultDirs = [
+  "bin",
+  "dev",
+  "etc",
+  "home",
+  "lib",
+  "mnt",
+  "opt",
+  "proc",
+  "root",
+  "run",
+  "sbin",
+  "srv",
+  "sys",
+  "tmp",
+  "usr/bin",
+  "usr/local/bin",
+  "usr/sbin",
+  "usr/share",
+  "var/cache",
+  "var/lib",
+  "var/log",
+  "var/run",
+  "var/tmp"
+]
 
 /**
  * One container instance's view: a private writable root plus mounts. Paths given to the methods
