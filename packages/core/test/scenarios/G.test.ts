@@ -122,7 +122,14 @@ describe("§16.G termination", () => {
   it.effect("G6 an unscheduled pod is removed at once, never Terminating", () =>
     Effect.gen(function* () {
       const c = yield* cluster()
-      yield* c.apply(pod("p", { nodeName: undefined, containers: [sh("app", ignores)] }))
+      // unschedulable: no node carries this label (the pod stays unbound with or without a scheduler)
+      yield* c.apply(
+        pod("p", {
+          nodeName: undefined,
+          nodeSelector: { "example.com/none": "true" },
+          containers: [sh("app", ignores)]
+        })
+      )
       yield* at(c, 10)
       expect((yield* getPod(c)).status?.phase).toBe("Pending")
       const seen = yield* history(c)
