@@ -69,6 +69,7 @@ describe("§16.I shared resources", () => {
       yield* c.delete("pods", "p", { gracePeriodSeconds: 0, force: true })
       yield* at(c, 25)
       expect(yield* c.pod("p")).toBeUndefined()
+      expect(yield* c.nodes[0]!.runtime.listSandboxes(firstUid)).toEqual([])
       yield* c.apply(pod("p", spec))
       yield* at(c, 26)
       const replacement = yield* getPod(c)
