@@ -9,21 +9,25 @@
  * live Clock it sleeps. "Quiescent" is checked, not assumed: every kubelet's informer has seen the
  * store's pods, no pod worker has a pending wake, and the store's resourceVersion is stable.
  */
-import type { Duration, Scope } from "effect"
-import { Clock, Context, Effect, Layer, Result } from "effect"
+import type { Duration } from "effect"
+import { Clock, Context, Effect, Layer, Result, Scope } from "effect"
 import type { TestClock } from "effect/testing"
 import { parseManifests } from "./api/Decode.js"
 import { BadRequest, type Expired, type NotFound } from "./api/Errors.js"
-import type { KubeObject } from "./api/Meta.js"
+import type { KubeObject, PropagationPolicy } from "./api/Meta.js"
 import type { Event, Node } from "./api/Objects.js"
 import type { Pod } from "./api/Pod.js"
 import { resourceForKind } from "./api/Resources.js"
+import type { ControlPlane } from "./control/ControlPlane.js"
+import { makeControlPlane } from "./control/ControlPlane.js"
+import { nodeInternalIP, nodePodCIDR } from "./control/NodeNetwork.js"
 import type { PodRow } from "./domain/DisplayStatus.js"
 import { printPod } from "./domain/DisplayStatus.js"
 import { fromRfc3339, toRfc3339 } from "./domain/Time.js"
 import type { Kubelet } from "./kubelet/Kubelet.js"
 import { makeKubelet } from "./kubelet/Kubelet.js"
 import { EventRecorderLive } from "./layers/EventRecorderLive.js"
+import { makeFaults } from "./layers/FaultsLive.js"
 import type { RegistrySimulatedOptions } from "./layers/RegistrySimulated.js"
 import { catalogueImageInfo, makeImageCache, RegistrySimulated } from "./layers/RegistrySimulated.js"
 import { RuntimeSimulated } from "./layers/RuntimeSimulated.js"
@@ -31,6 +35,8 @@ import { SimNetwork } from "./layers/SimNetwork.js"
 import { StoreMemory } from "./layers/StoreMemory.js"
 import type { ContainerInfo, ExecResult, LogLine } from "./services/ContainerRuntime.js"
 import { ContainerRuntime } from "./services/ContainerRuntime.js"
+import { EventRecorder } from "./services/EventRecorder.js"
+import type { Faults } from "./services/Faults.js"
 import type { ImageCache } from "./services/ImageService.js"
 import { ImageRegistry } from "./services/ImageService.js"
 import type { DeleteResult, ListOptions, WriteError } from "./services/ObjectStore.js"
@@ -58,6 +64,8 @@ export interface ClusterOptions {
    * clock is earlier. Default `2025-01-01T00:00:00Z` when the test clock is still at 0.
    */
   readonly startAt?: string | number
+  /** create the `kubernetes` Service (10.96.0.1) in `default`; default true */
+  readonly kubernetesService?: boolean
 }
 
 /** A node as the facade exposes it. */
@@ -74,6 +82,8 @@ export interface DeleteRequest {
   readonly gracePeriodSeconds?: number
   /** with `gracePeriodSeconds: 0`: remove the object at once (`--grace-period=0 --force`) */
   readonly force?: boolean
+  /** what happens to dependents (`--cascade=background|foreground|orphan`); default Background */
+  readonly propagationPolicy?: PropagationPolicy
 }
 
 /** A failure of the facade: the API errors, plus BadRequest for unusable input. */
@@ -84,6 +94,12 @@ export interface Cluster {
   readonly registry: ImageRegistry["Service"]
   readonly network: SimNetwork
   readonly nodes: ReadonlyArray<ClusterNode>
+  /** the scheduler, Services/Endpoints/DNS and the ReplicaSet controller */
+  readonly control: ControlPlane
+  /** fault injection (container exit/OOM, registry outage, image preload) */
+  readonly faults: Faults["Service"]
+  /** adds a node (Node object, runtime, kubelet) to the running cluster, then settles */
+  addNode(node: string | NodeOptions): Effect.Effect<ClusterNode>
   /** epoch ms of the cluster's start (t = 0) */
   readonly startedAt: number
   /** ms since the start */
@@ -136,6 +152,7 @@ const isTestClock = (clock: Clock.Clock): clock is TestClock.TestClock =>
 const nodeOptions = (entry: string | NodeOptions): NodeOptions => (typeof entry === "string" ? { name: entry } : entry)
 
 const nodeObject = (options: NodeOptions, index: number, ip: string, now: number): Node => {
+  const podCIDR = nodePodCIDR(index)
   const capacity = { cpu: options.cpu ?? "4", memory: options.memory ?? "8Gi", pods: options.pods ?? "110" }
   const time = toRfc3339(now)
   return {
@@ -149,7 +166,7 @@ const nodeObject = (options: NodeOptions, index: number, ip: string, now: number
         "kubernetes.io/arch": "amd64"
       }
     },
-    spec: { podCIDR: `10.244.${index}.0/24`, podCIDRs: [`10.244.${index}.0/24`] },
+    spec: { podCIDR, podCIDRs: [podCIDR] },
     status: {
       capacity,
       allocatable: capacity,
@@ -244,14 +261,16 @@ export const makeCluster = Effect.fnUntraced(function* (
     EventRecorderLive.layer.pipe(Layer.provide(Layer.succeedContext(storeContext)))
   )
   const network = SimNetwork.make()
+  const recorder = Context.get(recorderContext, EventRecorder)
+  const scope = yield* Effect.scope
 
   const nodes: Array<ClusterNode> = []
-  for (const [index, entry] of (options.nodes ?? ["n1"]).entries()) {
+  const startNode = Effect.fnUntraced(function* (entry: string | NodeOptions, index: number) {
     const node = nodeOptions(entry)
-    const ip = `172.18.0.${index + 2}`
+    const ip = nodeInternalIP(index)
     const images = makeImageCache((node.images ?? []).map((image) => catalogueImageInfo(image)))
     const runtimeContext = yield* Layer.build(
-      RuntimeSimulated.layer({ nodeName: node.name, podCIDR: `10.244.${index}.0/24`, network, images })
+      RuntimeSimulated.layer({ nodeName: node.name, podCIDR: nodePodCIDR(index), network, images })
     )
     const object = nodeObject(node, index, ip, startedAt)
     yield* store.create("nodes", object).pipe(
@@ -263,8 +282,26 @@ export const makeCluster = Effect.fnUntraced(function* (
       Context.merge(recorderContext, runtimeContext)
     )
     const kubelet = yield* makeKubelet({ nodeName: node.name, nodeIP: ip, images }).pipe(Effect.provideContext(context))
-    nodes.push({ name: node.name, runtime: Context.get(runtimeContext, ContainerRuntime), images, kubelet })
-  }
+    const added: ClusterNode = {
+      name: node.name,
+      runtime: Context.get(runtimeContext, ContainerRuntime),
+      images,
+      kubelet
+    }
+    nodes.push(added)
+    return added
+  })
+  for (const [index, entry] of (options.nodes ?? ["n1"]).entries()) yield* startNode(entry, index)
+
+  const control = yield* makeControlPlane({
+    store,
+    recorder,
+    network,
+    ...(options.kubernetesService !== undefined ? { kubernetesService: options.kubernetesService } : {})
+  })
+  const faults = yield* makeFaults(() => nodes).pipe(
+    Effect.provideContext(Context.merge(Context.merge(storeContext, registryContext), recorderContext))
+  )
 
   const settle: Effect.Effect<void> = Effect.gen(function* () {
     let quiet = 0
@@ -274,7 +311,7 @@ export const makeCluster = Effect.fnUntraced(function* (
       yield* Effect.yieldNow
       if (++rounds > 200_000) return yield* Effect.die(new Error("the cluster did not settle"))
       const version = yield* store.resourceVersion
-      let busy = version !== lastVersion
+      let busy = version !== lastVersion || control.busy()
       lastVersion = version
       for (const node of nodes) {
         if (busy) break
@@ -335,7 +372,10 @@ export const makeCluster = Effect.fnUntraced(function* (
 
   const remove = (resource: string, name: string, request: DeleteRequest = {}) =>
     Effect.gen(function* () {
-      const options = request.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: request.gracePeriodSeconds } : {}
+      const options = {
+        ...(request.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: request.gracePeriodSeconds } : {}),
+        ...(request.propagationPolicy !== undefined ? { propagationPolicy: request.propagationPolicy } : {})
+      }
       const result = yield* store.delete(resourceOf(resource), request.namespace ?? "default", name, options)
       yield* settle
       return result
@@ -413,6 +453,9 @@ export const makeCluster = Effect.fnUntraced(function* (
     registry,
     network,
     nodes,
+    control,
+    faults,
+    addNode: (entry) => Effect.tap(Scope.provide(startNode(entry, nodes.length), scope), () => settle),
     startedAt,
     elapsed: Effect.map(Clock.currentTimeMillis, (now) => now - startedAt),
     apply,

@@ -130,6 +130,11 @@ export class ContainerRuntime extends Context.Service<
     /** does something listen on this port in the sandbox (httpGet, tcpSocket, grpc probes and hooks) */
     probePort(sandboxId: string, port: number, kind: "http" | "tcp" | "grpc", path?: string): Effect.Effect<boolean>
     logs(containerId: string): Effect.Effect<ReadonlyArray<LogLine>>
+    /**
+     * fault injection: the running container's process ends now with `exitCode` and `reason`
+     * (`OOMKilled`, `Error`, `Completed`), as if it had exited or been killed; false when not running
+     */
+    killContainer(containerId: string, exitCode: number, reason: string): Effect.Effect<boolean>
     /** container lifecycle events for every pod on this runtime */
     readonly events: Stream.Stream<RuntimeEvent>
   }
