@@ -45,6 +45,19 @@ describe("classifyProgram", () => {
     ["busybox", ["/bin/sleep", "1h"], { _tag: "Sleep", millis: 3_600_000 }],
     ["busybox", ["sleep", "infinity"], { _tag: "Sleep", millis: Number.POSITIVE_INFINITY }],
     ["busybox", ["sleep", "x"], { _tag: "Interpreter", argv: ["sleep", "x"] }],
+    ["busybox", ["sh", "-c", "sleep 3600"], { _tag: "Sleep", millis: 3_600_000 }],
+    ["busybox", ["/bin/sh", "-c", " exec sleep 10 "], { _tag: "Sleep", millis: 10_000 }],
+    ["busybox", ["sh", "-c", "tail -f /dev/null"], { _tag: "Sleep", millis: Number.POSITIVE_INFINITY }],
+    ["busybox", ["sh", "-c", "sleep 5; exit 1"], { _tag: "Interpreter", argv: ["sh", "-c", "sleep 5; exit 1"] }],
+    ["busybox", ["sh", "-c", "sleep $T"], { _tag: "Interpreter", argv: ["sh", "-c", "sleep $T"] }],
+    [
+      "busybox",
+      ["/app/sleep", "10"],
+      {
+        _tag: "StartError",
+        message: startErrorMessage('exec: "/app/sleep": stat /app/sleep: no such file or directory')
+      }
+    ],
     ["nginx", ["/docker-entrypoint.sh", "nginx", "-g", "daemon off;"], { _tag: "Server", server: "nginx", ports: [] }],
     ["redis", ["docker-entrypoint.sh", "redis-server"], { _tag: "Server", server: "redis", ports: [] }],
     ["redis", ["docker-entrypoint.sh", "--port", "7000"], { _tag: "Server", server: "redis", ports: [7000] }],

@@ -108,6 +108,37 @@ const programFor = (name: string, argv: ReadonlyArray<string>): Program | undefi
   return undefined
 }
 
+const shells = new Set(["sh", "ash", "bash", "dash"])
+const inBin = (exe: string): boolean => !exe.includes("/") || binDirs.has(dirName(exe))
+
+/**
+ * Commands that only wait: `sleep N`, `tail -f /dev/null`, and a shell whose whole script is one of
+ * them (`sh -c "sleep 3600"`: busybox sh execs a lone command, so it is PID 1 the same way).
+ */
+const waitOnly = (argv: ReadonlyArray<string>): Program | undefined => {
+  const exe = argv[0]!
+  const name = baseName(exe)
+  if (!inBin(exe)) return undefined
+  if (name === "sleep" && argv.length >= 2) {
+    let seconds = 0
+    for (const arg of argv.slice(1)) {
+      const s = parseDuration(arg)
+      if (s === undefined) return undefined
+      seconds += s
+    }
+    return { _tag: "Sleep", millis: seconds === Number.POSITIVE_INFINITY ? seconds : Math.round(seconds * 1000) }
+  }
+  if (name === "tail" && argv.length === 3 && argv[1] === "-f" && argv[2] === "/dev/null") {
+    return { _tag: "Sleep", millis: Number.POSITIVE_INFINITY }
+  }
+  if (shells.has(name) && argv.length === 3 && argv[1] === "-c") {
+    const words = argv[2]!.trim().split(/[ \t]+/)
+    if (words[0] === "exec") words.shift()
+    if (words.length > 1 && words.every((w) => /^[\w./-]+$/.test(w))) return waitOnly(words)
+  }
+  return undefined
+}
+
 /**
  * Classify the container's resolved argv. Rules: entrypoint wrappers (`docker-entrypoint.sh`, tini)
  * exec their arguments; a shell or builtin (bare or in a bin directory) and an existing script file
@@ -130,15 +161,8 @@ export const classifyProgram = (argv: ReadonlyArray<string>, ctx: ProgramContext
     }
     return classifyProgram(rest, ctx)
   }
-  if (name === "sleep" && argv.length >= 2 && (!exe.includes("/") || binDirs.has(dirName(exe)))) {
-    let seconds = 0
-    for (const arg of argv.slice(1)) {
-      const s = parseDuration(arg)
-      if (s === undefined) return { _tag: "Interpreter", argv }
-      seconds += s
-    }
-    return { _tag: "Sleep", millis: seconds === Number.POSITIVE_INFINITY ? seconds : Math.round(seconds * 1000) }
-  }
+  const waiting = waitOnly(argv)
+  if (waiting !== undefined) return waiting
   if (exe.includes("/")) {
     const path = exe.startsWith("/") ? exe : `${ctx.workingDir.replace(/\/$/, "")}/${exe}`
     if (binDirs.has(dirName(path)) && ctx.isCommand(argv)) return { _tag: "Interpreter", argv }
