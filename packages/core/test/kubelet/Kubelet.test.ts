@@ -215,6 +215,30 @@ describe("kubelet", () => {
     }).pipe(Effect.scoped)
   )
 
+  it.effect("tcpSocket and grpc probes go through the pod's port space", () =>
+    Effect.gen(function* () {
+      const c = yield* cluster()
+      yield* c.apply(
+        pod("p", {
+          containers: [
+            sh("app", "nc -l -p 9000", {
+              readinessProbe: { tcpSocket: { port: 9000 }, periodSeconds: 5 },
+              livenessProbe: { grpc: { port: 9100 }, periodSeconds: 5, failureThreshold: 10 }
+            })
+          ]
+        })
+      )
+      yield* at(c, 1)
+      expect(cs(yield* getPod(c), "app").ready).toBe(true)
+      yield* at(c, 11)
+      const unhealthy = (yield* c.events("p")).filter((e) => e.reason === "Unhealthy")
+      const ip = (yield* getPod(c)).status?.podIP
+      expect(unhealthy.map((e) => [e.message, e.count])).toEqual([
+        [`Liveness probe failed: timeout: failed to connect service "${ip}:9100" within 1s`, 3]
+      ])
+    }).pipe(Effect.scoped)
+  )
+
   it.effect("events are counted on one Event object with a moving lastTimestamp", () =>
     Effect.gen(function* () {
       const c = yield* cluster()
