@@ -697,8 +697,7 @@ const wc: Builtin = (argv, io, host) => {
     if (!only || flags.has("l")) cols.push(l)
     if (!only || flags.has("w")) cols.push(w)
     if (!only || flags.has("c") || flags.has("m")) cols.push(c)
-    const body =
-      cols.length === 1 && name === undefined ? String(cols[0]) : cols.map((n) => String(n).padStart(7)).join(" ")
+    const body = cols.length === 1 ? String(cols[0]) : cols.map((n) => String(n).padStart(7)).join(" ")
     println(io.out, name === undefined ? body : `${body} ${name}`)
   }
   let tl = 0
