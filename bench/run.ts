@@ -2,7 +2,8 @@
  * The benchmark dispatcher: `npm run bench -- <name> [options]` runs `<name>.ts`'s `main`.
  */
 const benches: Record<string, () => Promise<{ readonly main: (args: ReadonlyArray<string>) => Promise<void> }>> = {
-  store: () => import("./store.js")
+  store: () => import("./store.js"),
+  scheduler: () => import("./scheduler.js")
 }
 
 const [name, ...args] = process.argv.slice(2)

@@ -1,0 +1,170 @@
+/**
+ * The scheduler benchmark: a cluster of N nodes (the Cluster facade: store, scheduler, kubelets,
+ * simulated runtimes) gets P pods (one `pause` container, image preloaded, no requests), all left to
+ * the scheduler; the clock is virtual (TestClock) and moves 1 s only when the engine is idle. Half 1
+ * ends when every pod is Running, half 2 (every pod deleted, graceful) when every pod is gone.
+ * Prints pods/s for each half, create-to-Running p50/p99 in virtual and in wall time, wall time,
+ * CPU time and peak RSS; ends with `RESULT scheduler {json}`.
+ *
+ * Options: `--pods=100000 --nodes=1000 --profile` (profile: a .cpuprofile in bench/profiles).
+ */
+import { mkdirSync, writeFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { Session } from "node:inspector/promises"
+import { fileURLToPath } from "node:url"
+import type { Pod } from "@podlet/core/api/Pod"
+import { makeCluster } from "@podlet/core/Cluster"
+import { Clock, Effect, Stream } from "effect"
+import { TestClock } from "effect/testing"
+
+const here = dirname(fileURLToPath(import.meta.url))
+const target = { podsPerSec: 5_000 }
+const pauseImage = "registry.k8s.io/pause:3.10"
+
+const option = (args: ReadonlyArray<string>, name: string, fallback: string): string =>
+  args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback
+
+const quantile = (values: Float64Array, q: number): number => {
+  const sorted = values.slice().sort()
+  return sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? Number.NaN)
+}
+
+const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits
+
+const podObject = (i: number): Pod => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name: `p-${i}`, namespace: "default", labels: { bench: "scheduler" } },
+  spec: { containers: [{ name: "pause", image: pauseImage, imagePullPolicy: "IfNotPresent" }] }
+})
+
+interface Half {
+  readonly pods: number
+  readonly wallMs: number
+  readonly podsPerSec: number
+}
+
+const run = (pods: number, nodeCount: number) =>
+  Effect.gen(function* () {
+    const wall0 = performance.now()
+    const cluster = yield* makeCluster({
+      nodes: Array.from({ length: nodeCount }, (_, i) => ({ name: `node-${String(i).padStart(4, "0")}`, images: [pauseImage] })),
+      kubernetesService: false
+    })
+    const setupMs = performance.now() - wall0
+    const index = new Map<string, number>()
+    const createdWall = new Float64Array(pods)
+    const createdVirtual = new Float64Array(pods)
+    const runningWall = new Float64Array(pods).fill(Number.NaN)
+    const runningVirtual = new Float64Array(pods).fill(Number.NaN)
+    let running = 0
+    let deleted = 0
+    let progress = 0
+    const clock = yield* Clock.Clock
+    yield* cluster.store.watch<Pod>("pods").pipe(
+      Stream.runForEachArray((events) =>
+        Effect.sync(() => {
+          progress++
+          for (const event of events) {
+            const i = index.get(event.object.metadata.name ?? "")
+            if (i === undefined) continue
+            if (event.type === "DELETED") deleted++
+            else if (event.object.status?.phase === "Running" && Number.isNaN(runningWall[i]!)) {
+              runningWall[i] = performance.now()
+              runningVirtual[i] = clock.currentTimeMillisUnsafe()
+              running++
+            }
+          }
+        })
+      ),
+      Effect.forkScoped({ startImmediately: true })
+    )
+
+    /** Runs the engine until `done`, moving the virtual clock 1 s whenever nothing happens. */
+    const until = (done: () => boolean) =>
+      Effect.gen(function* () {
+        let idle = 0
+        let last = progress
+        while (!done()) {
+          yield* Effect.yieldNow
+          if (progress !== last) {
+            last = progress
+            idle = 0
+          } else if (++idle > 50) {
+            yield* TestClock.adjust(1000)
+            idle = 0
+          }
+        }
+      })
+
+    const cpu0 = process.cpuUsage()
+    const t0 = performance.now()
+    for (let i = 0; i < pods; i++) {
+      index.set(`p-${i}`, i)
+      createdWall[i] = performance.now()
+      createdVirtual[i] = clock.currentTimeMillisUnsafe()
+      yield* cluster.store.create("pods", podObject(i))
+    }
+    const createdMs = performance.now() - t0
+    yield* until(() => running === pods)
+    const t1 = performance.now()
+    for (let i = 0; i < pods; i++) yield* cluster.store.delete("pods", "default", `p-${i}`).pipe(Effect.ignore)
+    yield* until(() => deleted === pods)
+    const t2 = performance.now()
+    const cpu = process.cpuUsage(cpu0)
+
+    const latencyWall = runningWall.map((r, i) => r - createdWall[i]!)
+    const latencyVirtual = runningVirtual.map((r, i) => r - createdVirtual[i]!)
+    const half = (ms: number): Half => ({ pods, wallMs: round(ms), podsPerSec: Math.round(pods / (ms / 1000)) })
+    const nodesUsed = new Set<string>()
+    return {
+      pods,
+      nodes: nodeCount,
+      setupMs: round(setupMs),
+      createLoopMs: round(createdMs),
+      scheduleAndRun: half(t1 - t0),
+      deleteAll: half(t2 - t1),
+      createToRunning: {
+        virtualP50Ms: quantile(latencyVirtual, 0.5),
+        virtualP99Ms: quantile(latencyVirtual, 0.99),
+        wallP50Ms: round(quantile(latencyWall, 0.5)),
+        wallP99Ms: round(quantile(latencyWall, 0.99))
+      },
+      virtualSeconds: round((clock.currentTimeMillisUnsafe() - cluster.startedAt) / 1000),
+      wallMs: round(t2 - wall0),
+      cpuMs: round((cpu.user + cpu.system) / 1000),
+      peakRssMb: round(process.resourceUsage().maxRSS / 1024),
+      nodesUsed: nodesUsed.size
+    }
+  }).pipe(Effect.scoped, Effect.provide(TestClock.layer()))
+
+/** `npm run bench -- scheduler [--pods=N --nodes=M --profile]` */
+export const main = async (args: ReadonlyArray<string>): Promise<void> => {
+  const pods = Number(option(args, "pods", "100000"))
+  const nodes = Number(option(args, "nodes", "1000"))
+  const profile = args.includes("--profile")
+  const session = profile ? new Session() : undefined
+  if (session !== undefined) {
+    session.connect()
+    await session.post("Profiler.enable")
+    await session.post("Profiler.start")
+  }
+  const result = await Effect.runPromise(run(pods, nodes))
+  if (session !== undefined) {
+    const { profile: cpuProfile } = await session.post("Profiler.stop")
+    const dir = join(here, "profiles")
+    mkdirSync(dir, { recursive: true })
+    const file = join(dir, `scheduler-${pods}x${nodes}.cpuprofile`)
+    writeFileSync(file, JSON.stringify(cpuProfile))
+    process.stdout.write(`profile: ${file}\n`)
+  }
+  const lines = [
+    `scheduler bench: ${result.pods} pods on ${result.nodes} nodes (cluster setup ${result.setupMs} ms)`,
+    `  schedule + start: ${result.scheduleAndRun.podsPerSec} pods/s (${result.scheduleAndRun.wallMs} ms; target >= ${target.podsPerSec})`,
+    `  delete all:       ${result.deleteAll.podsPerSec} pods/s (${result.deleteAll.wallMs} ms)`,
+    `  create→Running:   virtual p50 ${result.createToRunning.virtualP50Ms} ms, p99 ${result.createToRunning.virtualP99Ms} ms; wall p50 ${result.createToRunning.wallP50Ms} ms, p99 ${result.createToRunning.wallP99Ms} ms`,
+    `  virtual time ${result.virtualSeconds} s, wall ${result.wallMs} ms, cpu ${result.cpuMs} ms, peak RSS ${result.peakRssMb} MB`
+  ]
+  process.stdout.write(`${lines.join("\n")}\n`)
+  process.stdout.write(`RESULT scheduler ${JSON.stringify({ ...result, target })}\n`)
+}
