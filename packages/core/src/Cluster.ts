@@ -14,12 +14,19 @@ import { Clock, Context, Effect, Layer, Result, Scope } from "effect"
 import type { TestClock } from "effect/testing"
 import { parseManifests } from "./api/Decode.js"
 import { BadRequest, type Expired, type NotFound } from "./api/Errors.js"
-import type { KubeObject, PropagationPolicy } from "./api/Meta.js"
+import type { DeleteOptions, KubeObject, PropagationPolicy } from "./api/Meta.js"
 import type { Event, Node } from "./api/Objects.js"
 import type { Pod } from "./api/Pod.js"
 import { resourceForKind } from "./api/Resources.js"
 import type { ControlPlane } from "./control/ControlPlane.js"
 import { makeControlPlane } from "./control/ControlPlane.js"
+import type { DrainError, DrainOptions, DrainResult } from "./control/Drain.js"
+import { drainNode, setUnschedulable } from "./control/Drain.js"
+import type { EvictionError } from "./control/Eviction.js"
+import { evictPod } from "./control/Eviction.js"
+import type { NodeAgent } from "./control/NodeAgent.js"
+import { makeNodeAgent } from "./control/NodeAgent.js"
+import type { NodeLifecycleMode } from "./control/NodeHealth.js"
 import { nodeInternalIP, nodePodCIDR } from "./control/NodeNetwork.js"
 import type { PodRow } from "./domain/DisplayStatus.js"
 import { printPod } from "./domain/DisplayStatus.js"
@@ -66,6 +73,11 @@ export interface ClusterOptions {
   readonly startAt?: string | number
   /** create the `kubernetes` Service (10.96.0.1) in `default`; default true */
   readonly kubernetesService?: boolean
+  /**
+   * how the control plane treats unreachable nodes: `modern` (default; taint-based eviction, pods
+   * stay Terminating) or `legacy` (pre-v1.27: pods show phase Unknown / NodeLost, then Failed)
+   */
+  readonly nodeLifecycle?: NodeLifecycleMode
 }
 
 /** A node as the facade exposes it. */
@@ -74,6 +86,8 @@ export interface ClusterNode {
   readonly runtime: ContainerRuntime["Service"]
   readonly images: ImageCache
   readonly kubelet: Kubelet
+  /** the node's link to the API server, heartbeats and eviction manager */
+  readonly agent: NodeAgent
 }
 
 /** `kubectl delete` options. */
@@ -98,6 +112,13 @@ export interface Cluster {
   readonly control: ControlPlane
   /** fault injection (container exit/OOM, registry outage, image preload) */
   readonly faults: Faults["Service"]
+  /** the Eviction API (`pods/{name}/eviction`): a delete that honours PodDisruptionBudgets (429 when not) */
+  evict(namespace: string, pod: string, options?: DeleteOptions): Effect.Effect<DeleteResult<Pod>, EvictionError>
+  /** `kubectl cordon` / `uncordon`: returns kubectl's line */
+  cordon(node: string): Effect.Effect<string, ClusterError>
+  uncordon(node: string): Effect.Effect<string, ClusterError>
+  /** `kubectl drain`: cordon, then evict every pod but DaemonSet pods (429s retried every 5 s), waiting on the clock */
+  drain(node: string, options?: DrainOptions): Effect.Effect<DrainResult, ClusterError | EvictionError | DrainError>
   /** adds a node (Node object, runtime, kubelet) to the running cluster, then settles */
   addNode(node: string | NodeOptions): Effect.Effect<ClusterNode>
   /** epoch ms of the cluster's start (t = 0) */
@@ -277,17 +298,18 @@ export const makeCluster = Effect.fnUntraced(function* (
       Effect.flatMap((created) => store.updateStatus("nodes", { ...created.object, status: object.status })),
       Effect.orDie
     )
-    const context = Context.merge(
-      Context.merge(storeContext, registryContext),
-      Context.merge(recorderContext, runtimeContext)
+    const agent = yield* makeNodeAgent({ store, recorder, nodeName: node.name })
+    const context = Context.add(
+      Context.merge(Context.merge(storeContext, registryContext), Context.merge(recorderContext, runtimeContext)),
+      ObjectStore,
+      agent.link.store
     )
-    const kubelet = yield* makeKubelet({ nodeName: node.name, nodeIP: ip, images }).pipe(Effect.provideContext(context))
-    const added: ClusterNode = {
-      name: node.name,
-      runtime: Context.get(runtimeContext, ContainerRuntime),
-      images,
-      kubelet
-    }
+    const kubelet = yield* makeKubelet({ nodeName: node.name, nodeIP: ip, images, evictionOf: agent.evictionOf }).pipe(
+      Effect.provideContext(context)
+    )
+    const runtime = Context.get(runtimeContext, ContainerRuntime)
+    yield* agent.attach(kubelet, runtime)
+    const added: ClusterNode = { name: node.name, runtime, images, kubelet, agent }
     nodes.push(added)
     return added
   })
@@ -297,9 +319,10 @@ export const makeCluster = Effect.fnUntraced(function* (
     store,
     recorder,
     network,
-    ...(options.kubernetesService !== undefined ? { kubernetesService: options.kubernetesService } : {})
+    ...(options.kubernetesService !== undefined ? { kubernetesService: options.kubernetesService } : {}),
+    ...(options.nodeLifecycle !== undefined ? { nodeLifecycle: options.nodeLifecycle } : {})
   })
-  const faults = yield* makeFaults(() => nodes).pipe(
+  const faults = yield* makeFaults(() => nodes, { syncNode: control.nodes.lifecycle.syncNode }).pipe(
     Effect.provideContext(Context.merge(Context.merge(storeContext, registryContext), recorderContext))
   )
 
@@ -455,6 +478,10 @@ export const makeCluster = Effect.fnUntraced(function* (
     nodes,
     control,
     faults,
+    evict: (namespace, pod, deleteOptions) => Effect.tap(evictPod(store, namespace, pod, deleteOptions), () => settle),
+    cordon: (node) => Effect.tap(setUnschedulable(store, node, true), () => settle),
+    uncordon: (node) => Effect.tap(setUnschedulable(store, node, false), () => settle),
+    drain: (node, drainOptions) => drainNode({ store, advance }, node, drainOptions),
     addNode: (entry) => Effect.tap(Scope.provide(startNode(entry, nodes.length), scope), () => settle),
     startedAt,
     elapsed: Effect.map(Clock.currentTimeMillis, (now) => now - startedAt),

@@ -1,13 +1,17 @@
 /**
  * The control plane a cluster runs beside its kubelets: the scheduler, the Services machinery
  * (ClusterIP allocation, Endpoints, cluster DNS and ClusterIP routing) and the ReplicaSet
- * controller, each a fiber over the ObjectStore. Node lifecycle controllers join here.
+ * controller, each a fiber over the ObjectStore; and the node controllers (node lifecycle, taint
+ * eviction, PodGC, disruption budgets: `NodeControllers.ts`).
  */
 import type { Scope } from "effect"
 import { Effect } from "effect"
 import type { SimNetwork } from "../layers/SimNetwork.js"
 import type { EventRecorder } from "../services/EventRecorder.js"
 import type { ObjectStore } from "../services/ObjectStore.js"
+import type { NodeControllers } from "./NodeControllers.js"
+import { makeNodeControllers } from "./NodeControllers.js"
+import type { NodeLifecycleMode } from "./NodeHealth.js"
 import type { ReplicaSetController } from "./ReplicaSetController.js"
 import { makeReplicaSetController } from "./ReplicaSetController.js"
 import type { Scheduler } from "./Scheduler.js"
@@ -21,12 +25,15 @@ export interface ControlPlaneOptions {
   readonly network: SimNetwork
   /** create the `kubernetes` Service in `default` (default true) */
   readonly kubernetesService?: boolean
+  /** how unreachable nodes' pods are evicted: `modern` (taints, default) or `legacy` (NodeLost) */
+  readonly nodeLifecycle?: NodeLifecycleMode
 }
 
 export interface ControlPlane {
   readonly scheduler: Scheduler
   readonly services: Services
   readonly replicaSets: ReplicaSetController
+  readonly nodes: NodeControllers
   /** some controller has work waiting or running */
   readonly busy: () => boolean
 }
@@ -42,10 +49,16 @@ export const makeControlPlane = Effect.fnUntraced(function* (
     ...(options.kubernetesService !== undefined ? { kubernetesService: options.kubernetesService } : {})
   })
   const replicaSets = yield* makeReplicaSetController({ store: options.store, recorder: options.recorder })
+  const nodes = yield* makeNodeControllers({
+    store: options.store,
+    recorder: options.recorder,
+    ...(options.nodeLifecycle !== undefined ? { nodeLifecycle: options.nodeLifecycle } : {})
+  })
   return {
     scheduler,
     services,
     replicaSets,
-    busy: () => scheduler.busy() || services.busy() || replicaSets.busy()
+    nodes,
+    busy: () => scheduler.busy() || services.busy() || replicaSets.busy() || nodes.busy()
   }
 })

@@ -23,6 +23,7 @@ import type { Prober } from "./Prober.js"
 import { makeProber } from "./Prober.js"
 import { jsonEqual, makeStatusManager } from "./StatusManager.js"
 import { syncPod } from "./SyncPod.js"
+import type { Eviction } from "./Terminate.js"
 import { activeDeadlineAt, activeDeadlineExceeded, cleanupPod, terminatePod } from "./Terminate.js"
 
 export interface KubeletOptions {
@@ -31,6 +32,8 @@ export interface KubeletOptions {
   readonly nodeIP: string
   /** the node's image store (shared with its runtime) */
   readonly images: ImageCache
+  /** another pod sync handler (the node's eviction manager): the eviction it asks for this pod, if any */
+  readonly evictionOf?: (pod: Pod) => Eviction | undefined
 }
 
 /** A running kubelet. */
@@ -118,7 +121,7 @@ export const makeKubelet = Effect.fnUntraced(function* (
       }
       if (pod.metadata.deletionTimestamp !== undefined) return yield* terminatePod(ctx, pod, undefined)
       const now = yield* Clock.currentTimeMillis
-      const deadline = activeDeadlineExceeded(ctx, pod, now)
+      const deadline = options.evictionOf?.(pod) ?? activeDeadlineExceeded(ctx, pod, now)
       if (deadline !== undefined) return yield* terminatePod(ctx, pod, deadline)
       const outcome = yield* syncPod(ctx, pod)
       const deadlineAt = activeDeadlineAt(ctx, pod)

@@ -5,9 +5,9 @@
  * manager (only when changed). The generated status is also the kubelet's cache (the prober reads it).
  */
 import { Clock, Effect } from "effect"
-import type { Pod, PodStatus } from "../api/Pod.js"
+import type { Pod, PodCondition, PodStatus } from "../api/Pod.js"
 import { podQOSClass } from "../api/QOS.js"
-import { generateConditions } from "../domain/Conditions.js"
+import { generateConditions, kubeletConditionTypes } from "../domain/Conditions.js"
 import { buildContainerStatuses } from "../domain/ContainerStatuses.js"
 import { getPhase, reconcilePhase } from "../domain/Phase.js"
 import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
@@ -20,8 +20,30 @@ import { podSnapshot } from "./PodRuntime.js"
 export interface StatusOptions {
   /** the kubelet will never run this pod's containers again (deleted, evicted) */
   readonly podIsTerminal: boolean
-  /** a pod sync handler's eviction (active deadline): phase Failed with this reason and message */
-  readonly evict?: { readonly reason: string; readonly message: string }
+  /** a pod sync handler's eviction (active deadline, node pressure): phase Failed with this reason and message */
+  readonly evict?: { readonly reason: string; readonly message: string; readonly disruptionReason?: string }
+}
+
+/** `UpdatePodCondition` with `DisruptionTarget=True` (the eviction manager's condition), kept before the kubelet's own. */
+const withDisruptionTarget = (
+  conditions: ReadonlyArray<PodCondition>,
+  reason: string,
+  message: string,
+  now: number
+): ReadonlyArray<PodCondition> => {
+  const old = conditions.find((c) => c.type === "DisruptionTarget")
+  const condition: PodCondition = {
+    type: "DisruptionTarget",
+    status: "True",
+    lastProbeTime: null,
+    lastTransitionTime:
+      old?.status === "True" && old.lastTransitionTime !== undefined ? old.lastTransitionTime : toRfc3339(now),
+    reason,
+    message
+  }
+  if (old !== undefined) return conditions.map((c) => (c === old ? condition : c))
+  const at = conditions.findIndex((c) => kubeletConditionTypes.has(c.type))
+  return at < 0 ? [...conditions, condition] : [...conditions.slice(0, at), condition, ...conditions.slice(at)]
 }
 
 /** The API status of `pod` for `snapshot`, at `now`. Pure apart from reading the kubelet's memory. */
@@ -53,7 +75,7 @@ export const generatePodStatus = (
     ...(pod.status !== undefined ? { api: pod.status } : {}),
     ...(options.evict !== undefined ? { evict: options.evict } : {})
   })
-  const conditions = generateConditions({
+  const generated = generateConditions({
     pod,
     ...(previous !== undefined ? { previous } : {}),
     snapshot,
@@ -62,6 +84,10 @@ export const generatePodStatus = (
     phase: phase.phase,
     now
   })
+  const conditions =
+    options.evict?.disruptionReason === undefined
+      ? generated
+      : withDisruptionTarget(generated, options.evict.disruptionReason, options.evict.message, now)
   const podIP = snapshot.sandbox?.ip ?? memory.podIP
   if (podIP !== undefined) memory.podIP = podIP
   return {

@@ -21,6 +21,10 @@ import type { SyncOutcome } from "./PodWorkers.js"
 export interface Eviction {
   readonly reason: string
   readonly message: string
+  /** kill with this grace period instead of the pod's (node-pressure eviction: 0, so the 2 s minimum) */
+  readonly gracePeriodSeconds?: number
+  /** a `DisruptionTarget=True` condition reason to add (`TerminationByKubelet`), with the same message */
+  readonly disruptionReason?: string
 }
 
 /** `activeDeadlineHandler.ShouldEvict` (K-deadline): the pod ran longer than `activeDeadlineSeconds`. */
@@ -95,7 +99,8 @@ export const terminatePod = Effect.fnUntraced(function* (
   const uid = pod.metadata.uid ?? ""
   const memory = memoryOf(ctx, uid)
   yield* ctx.prober.remove(uid)
-  const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30
+  const grace =
+    evict?.gracePeriodSeconds ?? pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30
   if (evict !== undefined) yield* publishStatus(ctx, pod, { podIsTerminal: false, evict })
   const snapshot = yield* podSnapshot(ctx.runtime, uid)
   yield* killPodContainers(ctx, pod, snapshot, grace)

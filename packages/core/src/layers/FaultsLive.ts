@@ -7,6 +7,8 @@
 import { Effect, Layer } from "effect"
 import type { ObjectReference } from "../api/Objects.js"
 import type { Pod } from "../api/Pod.js"
+import type { NodeAgent } from "../control/NodeAgent.js"
+import { makeNodeFaults } from "../control/NodeFaults.js"
 import type { ContainerRuntime } from "../services/ContainerRuntime.js"
 import { EventRecorder } from "../services/EventRecorder.js"
 import type { ContainerTarget } from "../services/Faults.js"
@@ -21,6 +23,8 @@ export interface FaultNode {
   readonly name: string
   readonly runtime: ContainerRuntime["Service"]
   readonly images: ImageCache
+  /** the node's agent (partitions, disk and memory faults) */
+  readonly agent?: NodeAgent
 }
 
 /** The event source of injected faults. */
@@ -38,7 +42,10 @@ export const recordFault = (
 const nodeRef = (name: string): ObjectReference => ({ apiVersion: "v1", kind: "Node", name, uid: name })
 
 /** Builds the Faults service (the cluster's nodes are listed by the caller: they can be added later). */
-export const makeFaults = Effect.fnUntraced(function* (nodes: () => ReadonlyArray<FaultNode>) {
+export const makeFaults = Effect.fnUntraced(function* (
+  nodes: () => ReadonlyArray<FaultNode>,
+  options: { readonly syncNode?: (name: string) => Effect.Effect<void> } = {}
+) {
   const store = yield* ObjectStore
   const recorder = yield* EventRecorder
   const registry = yield* ImageRegistry
@@ -123,7 +130,8 @@ export const makeFaults = Effect.fnUntraced(function* (nodes: () => ReadonlyArra
           nodeRef(nodeName),
           `Fault injected: image ${image} preloaded onto node ${nodeName}`
         )
-      })
+      }),
+    ...makeNodeFaults({ recorder, nodes, ...(options.syncNode !== undefined ? { syncNode: options.syncNode } : {}) })
   })
 })
 

@@ -3,8 +3,8 @@
  * purpose. Every fault is recorded as an Event (reason `FaultInjected`, or `FaultCleared` when one is
  * turned off) on the object it hits, so `kubectl get events` shows what was injected.
  *
- * Implementation: `layers/FaultsLive.ts`. Node faults (heartbeat stop/resume, disk failure, memory
- * pressure) belong to node lifecycle and are added as members here, implemented there.
+ * Implementation: `layers/FaultsLive.ts`; the node faults (partition, disk failure, memory
+ * pressure, recovery) are implemented by `control/NodeFaults.ts` over the nodes' agents.
  */
 import type { Effect } from "effect"
 import { Context, Schema } from "effect"
@@ -21,6 +21,14 @@ export interface ContainerTarget {
   readonly container: string
 }
 
+/** Options of a node memory pressure fault. */
+export interface MemoryPressureOptions {
+  /** the `memory.available` the kubelet observes (under the 100Mi threshold); default `50Mi` */
+  readonly available?: string
+  /** the node runs out of memory before the kubelet reacts: the kernel OOM-kills one container first */
+  readonly oomKill?: boolean
+}
+
 export class Faults extends Context.Service<
   Faults,
   {
@@ -32,5 +40,13 @@ export class Faults extends Context.Service<
     registryOutage(down: boolean): Effect.Effect<void>
     /** puts an image into a node's image store, as `kind load docker-image` does */
     preloadImage(node: string, image: string): Effect.Effect<void, FaultError>
+    /** the node stops (true) or resumes (false) talking to the API server: heartbeats, status, watches */
+    nodePartition(node: string, partitioned: boolean): Effect.Effect<void, FaultError>
+    /** the node's disk dies: DiskPressure and its taint, every pod evicted (Failed) */
+    nodeDiskFailure(node: string): Effect.Effect<void, FaultError>
+    /** memory.available under the eviction threshold: MemoryPressure and its taint, a pod evicted every 10 s */
+    nodeMemoryPressure(node: string, options?: MemoryPressureOptions): Effect.Effect<void, FaultError>
+    /** the disk and memory recover (their conditions clear after 5 minutes) and a partition ends */
+    nodeRecover(node: string): Effect.Effect<void, FaultError>
   }
 >()("@podlet/core/services/Faults") {}
