@@ -9,7 +9,6 @@ import { type DiscoveryFlavor, discoveryFlavorFor } from "./Negotiate.js"
 import { type GroupVersion, GroupVersions, subresourcesOf } from "./Target.js"
 
 const verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
-const subresourceVerbs = ["get", "patch", "update"]
 /** Resources in kubectl's `all` category (as upstream, for the kinds podlet serves). */
 const allCategory = new Set(["pods", "services", "replicasets"])
 
@@ -46,11 +45,11 @@ export const apiResourceList = (gv: GroupVersion) => ({
       storageVersionHash: ""
     },
     ...subresourcesOf(r).map((sub) => ({
-      name: `${r.resource}/${sub}`,
+      name: `${r.resource}/${sub.name}`,
       singularName: "",
       namespaced: r.namespaced,
-      kind: r.kind,
-      verbs: subresourceVerbs
+      kind: sub.name === "log" ? "Pod" : r.kind,
+      verbs: sub.verbs
     }))
   ])
 })
@@ -67,9 +66,9 @@ const discoveryResource = (r: ResourceType) => ({
     ? {}
     : {
         subresources: subresourcesOf(r).map((sub) => ({
-          subresource: sub,
+          subresource: sub.name,
           responseKind: { group: r.group, version: r.version, kind: r.kind },
-          verbs: subresourceVerbs
+          verbs: sub.verbs
         }))
       })
 })

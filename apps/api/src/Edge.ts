@@ -10,7 +10,7 @@ import { Cause, Effect, Exit } from "effect"
 import { statusResponse } from "./Respond.js"
 import { internalErrorStatus } from "./StatusResponse.js"
 
-/** The services API handlers use. */
+/** The services API handlers use (`PodLogs`, when the runtime has a cluster, is looked up optionally). */
 export type ApiServices = ObjectStore
 
 /** What runs handlers: `ManagedRuntime.make(layer)` satisfies it. */

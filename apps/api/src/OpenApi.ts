@@ -96,7 +96,9 @@ export const openApiDocument = (gv: GroupVersion) => {
     const collection = r.namespaced ? `${gv.prefix}/namespaces/{namespace}/${r.resource}` : `${gv.prefix}/${r.resource}`
     paths[collection] = collectionOperations(r)
     paths[`${collection}/{name}`] = itemOperations(r, undefined)
-    for (const sub of subresourcesOf(r)) paths[`${collection}/{name}/${sub}`] = itemOperations(r, sub)
+    for (const sub of subresourcesOf(r)) {
+      if (sub.name === "status") paths[`${collection}/{name}/${sub.name}`] = itemOperations(r, sub.name)
+    }
     if (r.namespaced) paths[`${gv.prefix}/${r.resource}`] = { get: collectionOperations(r).get }
   }
   return {

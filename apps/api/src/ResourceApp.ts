@@ -15,6 +15,7 @@ import { readObjectBody, readPatchBody } from "./Body.js"
 import { apiResourceList } from "./Discovery.js"
 import { type ApiRuntime, respond } from "./Edge.js"
 import { outputFor } from "./Negotiate.js"
+import { logResponse } from "./PodLogs.js"
 import { deleteOptions, includeObject, isWatch, listOptions, watchOptions, writeOptions } from "./Query.js"
 import { listResponse, objectResponse, type Rendering, statusResponse } from "./Respond.js"
 import { methodNotAllowedStatus, notFoundStatus } from "./StatusResponse.js"
@@ -235,9 +236,11 @@ export const handleResource = (target: Target, request: Request) => {
   const query = new URL(request.url).searchParams
   const { name } = target
   const clusterWide = target.resource.namespaced && target.namespace === undefined
+  if (target.subresource === "log" && request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed
   switch (request.method) {
     case "GET":
     case "HEAD":
+      if (target.subresource === "log") return logResponse(target.namespace ?? "default", name ?? "", query)
       if (target.watchPath || (isWatch(query) && target.subresource === undefined)) return watch(target, request, query)
       return name === undefined ? list(target, request, query) : get(target, name, request, query)
     case "POST":

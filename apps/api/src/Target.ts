@@ -38,8 +38,20 @@ const groupVersions = (): ReadonlyArray<GroupVersion> => {
 /** Every group-version, the core group first. */
 export const GroupVersions: ReadonlyArray<GroupVersion> = groupVersions()
 
-/** Subresources served per resource (`status` where the resource has one). */
-export const subresourcesOf = (r: ResourceType): ReadonlyArray<string> => (r.hasStatus ? ["status"] : [])
+/** A subresource served under `<resource>/<name>/<subresource>` and its verbs. */
+export interface Subresource {
+  readonly name: string
+  readonly verbs: ReadonlyArray<string>
+}
+
+const statusSubresource: Subresource = { name: "status", verbs: ["get", "patch", "update"] }
+const logSubresource: Subresource = { name: "log", verbs: ["get"] }
+
+/** Subresources served per resource: `status` where the resource has one, and `pods/log`. */
+export const subresourcesOf = (r: ResourceType): ReadonlyArray<Subresource> => [
+  ...(r.hasStatus ? [statusSubresource] : []),
+  ...(r.resource === "pods" && r.group === "" ? [logSubresource] : [])
+]
 
 /** A resolved resource URL. `namespace` is undefined for cluster-scoped objects and cluster-wide lists. */
 export interface Target {
@@ -61,7 +73,7 @@ export const resolveTarget = (gv: GroupVersion, segments: ReadonlyArray<string>)
   const find = (name: string | undefined) => gv.resources.find((r) => r.resource === name)
   const withSub = (target: Target, sub: string | undefined): Target | undefined => {
     if (sub === undefined) return target
-    if (watchPath || !subresourcesOf(target.resource).includes(sub)) return undefined
+    if (watchPath || !subresourcesOf(target.resource).some((s) => s.name === sub)) return undefined
     return { ...target, subresource: sub }
   }
   if (rest.some((s) => s === "")) return undefined

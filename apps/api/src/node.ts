@@ -5,13 +5,13 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { makeCluster } from "@podlet/core/Cluster"
 import { ObjectStoreLive } from "@podlet/core/layers/ObjectStoreLive"
 import { StoreMemory } from "@podlet/core/layers/StoreMemory"
-import { ObjectStore } from "@podlet/core/services/ObjectStore"
+import type { ObjectStore } from "@podlet/core/services/ObjectStore"
 import { BackendSqlite } from "@podlet/platform-node/BackendSqlite"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Layer, ManagedRuntime } from "effect"
 import { makeApp } from "./app.js"
+import { clusterLayer } from "./ClusterLayer.js"
 import { kubeconfigYaml } from "./Kubeconfig.js"
 import { listen } from "./NodeServer.js"
 import { isLoopback, parseServeFlags, type StoreChoice } from "./ServeFlags.js"
@@ -35,12 +35,7 @@ const storeLayer: Layer.Layer<ObjectStore> =
     ? StoreMemory.layer
     : ObjectStoreLive.layer.pipe(Layer.provide(BackendSqlite.layer({ path: store.path })), Layer.orDie)
 const nodes = Array.from({ length: flags.nodes }, (_, i) => `node-${i + 1}`)
-const clusterLayer = Layer.effect(
-  ObjectStore,
-  Effect.map(makeCluster({ store: storeLayer, nodes }), (cluster) => cluster.store)
-)
-
-const runtime = ManagedRuntime.make(clusterLayer)
+const runtime = ManagedRuntime.make(clusterLayer({ store: storeLayer, nodes }))
 try {
   await runtime.context()
 } catch (error) {

@@ -61,6 +61,7 @@ describe("legacy discovery", () => {
     expect(byName.get("pods")).toMatchObject({ namespaced: true, kind: "Pod", shortNames: ["po"], categories: ["all"] })
     expect(byName.get("pods")!.verbs).toContain("watch")
     expect(byName.get("pods/status")).toMatchObject({ kind: "Pod", verbs: ["get", "patch", "update"] })
+    expect(byName.get("pods/log")).toMatchObject({ kind: "Pod", verbs: ["get"] })
     expect(byName.get("nodes")).toMatchObject({ namespaced: false, shortNames: ["no"] })
     expect(byName.get("namespaces")).toMatchObject({ namespaced: false, shortNames: ["ns"] })
     expect([...byName.keys()]).toEqual(
@@ -107,7 +108,10 @@ describe("aggregated discovery", () => {
       scope: "Namespaced",
       singularResource: "pod",
       shortNames: ["po"],
-      subresources: [{ subresource: "status", verbs: ["get", "patch", "update"] }]
+      subresources: [
+        { subresource: "status", verbs: ["get", "patch", "update"] },
+        { subresource: "log", verbs: ["get"] }
+      ]
     })
   })
 

@@ -12,6 +12,7 @@ import { ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { parse } from "yaml"
 import { makeApp } from "../src/app.js"
+import { clusterLayer } from "../src/ClusterLayer.js"
 import { kubeconfigYaml } from "../src/Kubeconfig.js"
 import { listen, type NodeServer } from "../src/NodeServer.js"
 
@@ -307,3 +308,89 @@ describe.runIf(hasKubectl)("kubectl against the Node server", { timeout: 60_000 
     expect(badSelector.stderr).toContain("Error from server (BadRequest)")
   })
 })
+
+describe.runIf(hasKubectl)(
+  "kubectl against a running cluster (kubelets on the simulated runtime)",
+  { timeout: 60_000 },
+  () => {
+    let runtime: { readonly dispose: () => Promise<void> }
+    let server: NodeServer
+    let dir: string
+    let env: NodeJS.ProcessEnv
+
+    beforeAll(async () => {
+      const rt = ManagedRuntime.make(clusterLayer({ nodes: ["node-1", "node-2"] }))
+      runtime = rt
+      server = await listen(makeApp({ runtime: rt }), "127.0.0.1", 0)
+      dir = mkdtempSync(join(tmpdir(), "podlet-kubectl-cluster-"))
+      writeFileSync(join(dir, "kubeconfig"), kubeconfigYaml(server.url))
+      env = { ...process.env, HOME: dir, KUBECONFIG: join(dir, "kubeconfig") }
+    })
+
+    afterAll(async () => {
+      await server.close()
+      await runtime.dispose()
+    })
+
+    const kubectl = (...args: Array<string>): Promise<Run> =>
+      new Promise((resolve) => {
+        execFile("kubectl", args, { env, timeout: 30_000 }, (error, stdout, stderr) => {
+          resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr })
+        })
+      })
+
+    it("runs a pod: wait Ready, get nodes, logs (-c, --tail, --previous), describe with Events, delete", async () => {
+      const manifest = join(dir, "talker.yaml")
+      writeFileSync(
+        manifest,
+        [
+          "apiVersion: v1",
+          "kind: Pod",
+          "metadata:",
+          "  name: talker",
+          "  annotations:",
+          "    kubectl.kubernetes.io/default-container: main",
+          "spec:",
+          "  containers:",
+          "  - name: main",
+          "    image: busybox",
+          '    command: ["sh", "-c", "echo hello; echo world; sleep 3600"]',
+          "  - name: side",
+          "    image: busybox",
+          '    command: ["sh", "-c", "echo side; sleep 3600"]',
+          ""
+        ].join("\n")
+      )
+      expect((await kubectl("apply", "-f", manifest)).stdout).toBe("pod/talker created\n")
+      expect(await kubectl("wait", "--for=condition=Ready", "pod/talker", "--timeout=30s")).toMatchObject({
+        code: 0,
+        stdout: "pod/talker condition met\n"
+      })
+      const nodes = await kubectl("get", "nodes")
+      expect(nodes.stdout).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\nnode-1\s+Ready\s+<none>.*\nnode-2\s+Ready/)
+      const pods = await kubectl("get", "pods", "-o", "wide")
+      expect(pods.stdout).toMatch(/\ntalker\s+2\/2\s+Running\s+0\s+\d+s\s+10\.244\.\d+\.\d+\s+node-\d/)
+      expect(await kubectl("logs", "talker")).toMatchObject({ code: 0, stdout: "hello\nworld\n" })
+      expect((await kubectl("logs", "talker", "-c", "side")).stdout).toBe("side\n")
+      expect((await kubectl("logs", "talker", "--tail=1")).stdout).toBe("world\n")
+      const previous = await kubectl("logs", "talker", "--previous")
+      expect(previous.code).toBe(1)
+      expect(previous.stderr).toContain('previous terminated container "main" in pod "talker" not found')
+      const described = await kubectl("describe", "pod", "talker")
+      expect(described.code).toBe(0)
+      expect(described.stdout).toMatch(/Status:\s+Running/)
+      expect(described.stdout).toMatch(/Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message\n/)
+      expect(described.stdout).toMatch(/Normal\s+Started\s+\S+\s+kubelet\s+Started container main/)
+      const events = await kubectl("get", "events")
+      expect(events.stdout).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n/)
+      expect(events.stdout).toContain("pod/talker")
+      expect(await kubectl("delete", "pod", "talker", "--grace-period=1")).toMatchObject({
+        code: 0,
+        stdout: 'pod "talker" deleted\n'
+      })
+      expect((await kubectl("get", "pod", "talker")).stderr).toBe(
+        'Error from server (NotFound): pods "talker" not found\n'
+      )
+    })
+  }
+)

@@ -42,11 +42,16 @@ export const json = (method: string, body: unknown, contentType = "application/j
 
 /** Reads newline-terminated lines from a streamed body until `count` non-empty ones arrived (or the stream ended). */
 export const readLines = async (
-  response: Response,
+  source: Response | ReadableStreamDefaultReader<Uint8Array>,
   count: number,
   options: { readonly keepEmpty?: boolean } = {}
-): Promise<{ readonly lines: Array<string>; readonly ended: boolean; readonly cancel: () => Promise<void> }> => {
-  const reader = response.body!.getReader()
+): Promise<{
+  readonly lines: Array<string>
+  readonly ended: boolean
+  readonly cancel: () => Promise<void>
+  readonly reader: ReadableStreamDefaultReader<Uint8Array>
+}> => {
+  const reader = source instanceof Response ? source.body!.getReader() : source
   const decoder = new TextDecoder()
   const lines: Array<string> = []
   let buffer = ""
@@ -66,5 +71,5 @@ export const readLines = async (
       nl = buffer.indexOf("\n")
     }
   }
-  return { lines, ended, cancel: () => reader.cancel() }
+  return { lines, ended, cancel: () => reader.cancel(), reader }
 }
