@@ -455,7 +455,9 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
         return Effect.void
       }
       const server = program.server
-      const http = (path: string) => serverHttp(server, fsOf(inst), path)
+      // the image's files answer until something mounts over them or writes to the container
+      const http = (path: string) =>
+        serverHttp(server, inst.fs ?? (inst.config.mounts.length > 0 ? fsOf(inst) : undefined), path)
       for (const port of serverPorts(inst, program)) {
         if (!network.listen(inst.sandbox.id, { port, owner: inst.id, server: program.server, http })) {
           appendLog(inst, "stderr", bindFailure(program, port))

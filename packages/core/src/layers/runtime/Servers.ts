@@ -115,15 +115,21 @@ export const refusesToStart = (
   return undefined
 }
 
-/** The server's answer to `GET path`, or undefined for the default (200 on any path). */
-export const serverHttp = (kind: ServerKind, fs: VirtualFs, path: string): ServerResponse | undefined => {
+/** The server's answer to `GET path` from its container's files (`undefined` fs: the image's files only). */
+export const serverHttp = (kind: ServerKind, fs: VirtualFs | undefined, path: string): ServerResponse | undefined => {
   const root = docRoot[kind]
   if (root === undefined) return undefined
   const clean = path.split("?")[0] ?? "/"
   const file = clean.endsWith("/") ? `${root}${clean}index.html` : `${root}${clean}`
+  if (fs === undefined) {
+    const shipped = serverImageFiles[kind]?.[file]
+    return shipped !== undefined ? { status: 200, body: shipped } : notFound(kind)
+  }
   if (fs.isFile(file)) return { status: 200, body: fs.readFile(file) }
-  return { status: 404, body: kind === "nginx" ? nginx404 : httpd404 }
+  return notFound(kind)
 }
+
+const notFound = (kind: ServerKind): ServerResponse => ({ status: 404, body: kind === "nginx" ? nginx404 : httpd404 })
 
 /** What a server image's own tools can reach: a TCP connect from the container, the main process's signals. */
 export interface ToolHost {
