@@ -8,7 +8,7 @@ import { humanDuration } from "@podlet/core/domain/HumanDuration"
 import { fromRfc3339 } from "@podlet/core/domain/Time"
 
 const field = (label: string, value: string, indent = 0): string =>
-  `${" ".repeat(indent)}${`${label}:`.padEnd(Math.max(18 - indent, label.length + 2))}${value}`
+  `${" ".repeat(indent)}${`${label}:`.padEnd(Math.max(22 - indent, label.length + 2))}${value}`
 
 const stateLines = (label: string, state: ContainerState | undefined, indent: number): Array<string> => {
   if (state?.running)

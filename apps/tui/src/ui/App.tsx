@@ -84,6 +84,10 @@ export const App = ({ source, readManifest, height }: AppProps) => {
   const selectedPod = ui.view === "pods" ? podOf(snapshot, visible[ui.selected.pods ?? 0]?.key) : focused
   const containers = containersOf(selectedPod)
 
+  const detailLines = useMemo(
+    () => (ui.view === "detail" && focused !== undefined ? describePod(focused, snapshot.events, snapshot.now) : []),
+    [ui.view, focused, snapshot]
+  )
   const logContainer = containers[ui.container]
   useEffect(() => {
     if (ui.view !== "logs" || focused === undefined || logContainer === undefined) return
@@ -193,7 +197,12 @@ export const App = ({ source, readManifest, height }: AppProps) => {
   )
 
   useInput((input, key) => {
-    const ctx: ListContext = { keys: visible.map((r) => r.key), pageSize: rows, containers }
+    // in the detail view the "rows" are the scroll positions of the describe text
+    const keys =
+      ui.view === "detail"
+        ? Array.from({ length: Math.max(1, detailLines.length - rows + 1) }, (_, i) => String(i))
+        : visible.map((r) => r.key)
+    const ctx: ListContext = { keys, pageSize: rows, containers }
     const t = reduceKey(latest.current, { ...key, input }, ctx)
     setUi(t.state)
     for (const action of t.actions) run(action)
@@ -216,7 +225,7 @@ export const App = ({ source, readManifest, height }: AppProps) => {
     if (ui.view === "detail" || ui.view === "logs") {
       if (focused === undefined) return <Text color="gray">pod {ui.focus} is gone</Text>
       if (ui.view === "detail") {
-        const lines = describePod(focused, snapshot.events, snapshot.now)
+        const lines = detailLines
         const top = Math.min(ui.selected.detail ?? 0, Math.max(0, lines.length - rows))
         return (
           <Box flexDirection="column">
