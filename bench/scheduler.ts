@@ -6,15 +6,27 @@
  * Prints pods/s for each half, create-to-Running p50/p99 in virtual and in wall time, wall time,
  * CPU time and peak RSS; ends with `RESULT scheduler {json}`.
  *
- * Options: `--pods=100000 --nodes=1000 --profile` (profile: a .cpuprofile in bench/profiles).
+ * `--mode=scheduler` measures the scheduler alone: the store, Node objects and the scheduler, no
+ * kubelets; half 1 ends when every pod is bound (PodScheduled=True), half 2 force-deletes them.
+ * As the machine may be shared, pods per CPU-second are printed beside pods per wall-second.
+ *
+ * Options: `--pods=100000 --nodes=1000 --mode=full|scheduler --profile` (profile: a .cpuprofile in
+ * bench/profiles).
  */
 import { mkdirSync, writeFileSync } from "node:fs"
-import { dirname, join } from "node:path"
 import { Session } from "node:inspector/promises"
+import { loadavg } from "node:os"
+import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import type { Node } from "@podlet/core/api/Objects"
 import type { Pod } from "@podlet/core/api/Pod"
 import { makeCluster } from "@podlet/core/Cluster"
-import { Clock, Effect, Stream } from "effect"
+import { makeScheduler } from "@podlet/core/control/Scheduler"
+import { EventRecorderLive } from "@podlet/core/layers/EventRecorderLive"
+import { StoreMemory } from "@podlet/core/layers/StoreMemory"
+import { EventRecorder } from "@podlet/core/services/EventRecorder"
+import { ObjectStore } from "@podlet/core/services/ObjectStore"
+import { Clock, Effect, Layer, Stream } from "effect"
 import { TestClock } from "effect/testing"
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -26,7 +38,9 @@ const option = (args: ReadonlyArray<string>, name: string, fallback: string): st
 
 const quantile = (values: Float64Array, q: number): number => {
   const sorted = values.slice().sort()
-  return sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? Number.NaN)
+  return sorted.length === 0
+    ? Number.NaN
+    : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? Number.NaN)
 }
 
 const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits
@@ -42,15 +56,55 @@ interface Half {
   readonly pods: number
   readonly wallMs: number
   readonly podsPerSec: number
+  readonly cpuMs: number
+  readonly podsPerCpuSec: number
 }
 
-const run = (pods: number, nodeCount: number) =>
+type Mode = "full" | "scheduler"
+
+const nodeName = (i: number): string => `node-${String(i).padStart(4, "0")}`
+
+/** A bare Node object (scheduler mode): 110 pods, 32 CPUs, 128Gi. */
+const nodeObject = (i: number): Node => ({
+  apiVersion: "v1",
+  kind: "Node",
+  metadata: { name: nodeName(i), labels: { "kubernetes.io/hostname": nodeName(i) } },
+  spec: {},
+  status: {
+    capacity: { cpu: "32", memory: "128Gi", pods: "110" },
+    allocatable: { cpu: "32", memory: "128Gi", pods: "110" }
+  }
+})
+
+/** What the two modes share: a store to write pods to and a time origin. */
+interface Engine {
+  readonly store: ObjectStore["Service"]
+  readonly startedAt: number
+}
+
+/** Scheduler mode: the store, Node objects and the scheduler (with the event recorder), no kubelets. */
+const schedulerOnly = (nodeCount: number) =>
+  Effect.gen(function* () {
+    const store = yield* ObjectStore
+    const recorder = yield* EventRecorder
+    for (let i = 0; i < nodeCount; i++) {
+      const created = yield* store.create("nodes", nodeObject(i)).pipe(Effect.orDie)
+      yield* store.updateStatus("nodes", { ...created.object, status: nodeObject(i).status }).pipe(Effect.orDie)
+    }
+    yield* makeScheduler({ store, recorder })
+    return { store, startedAt: yield* Clock.currentTimeMillis } satisfies Engine
+  }).pipe(Effect.provide(EventRecorderLive.layer.pipe(Layer.provideMerge(StoreMemory.layer))))
+
+const run = (pods: number, nodeCount: number, mode: Mode) =>
   Effect.gen(function* () {
     const wall0 = performance.now()
-    const cluster = yield* makeCluster({
-      nodes: Array.from({ length: nodeCount }, (_, i) => ({ name: `node-${String(i).padStart(4, "0")}`, images: [pauseImage] })),
-      kubernetesService: false
-    })
+    const engine: Engine =
+      mode === "full"
+        ? yield* makeCluster({
+            nodes: Array.from({ length: nodeCount }, (_, i) => ({ name: nodeName(i), images: [pauseImage] })),
+            kubernetesService: false
+          })
+        : yield* schedulerOnly(nodeCount)
     const setupMs = performance.now() - wall0
     const index = new Map<string, number>()
     const createdWall = new Float64Array(pods)
@@ -61,7 +115,10 @@ const run = (pods: number, nodeCount: number) =>
     let deleted = 0
     let progress = 0
     const clock = yield* Clock.Clock
-    yield* cluster.store.watch<Pod>("pods").pipe(
+    /** full: Running; scheduler: bound */
+    const reached = (pod: Pod): boolean =>
+      mode === "full" ? pod.status?.phase === "Running" : (pod.spec.nodeName ?? "") !== ""
+    yield* engine.store.watch<Pod>("pods").pipe(
       Stream.runForEachArray((events) =>
         Effect.sync(() => {
           progress++
@@ -69,7 +126,7 @@ const run = (pods: number, nodeCount: number) =>
             const i = index.get(event.object.metadata.name ?? "")
             if (i === undefined) continue
             if (event.type === "DELETED") deleted++
-            else if (event.object.status?.phase === "Running" && Number.isNaN(runningWall[i]!)) {
+            else if (Number.isNaN(runningWall[i]!) && reached(event.object)) {
               runningWall[i] = performance.now()
               runningVirtual[i] = clock.currentTimeMillisUnsafe()
               running++
@@ -103,38 +160,48 @@ const run = (pods: number, nodeCount: number) =>
       index.set(`p-${i}`, i)
       createdWall[i] = performance.now()
       createdVirtual[i] = clock.currentTimeMillisUnsafe()
-      yield* cluster.store.create("pods", podObject(i))
+      yield* engine.store.create("pods", podObject(i))
     }
     const createdMs = performance.now() - t0
     yield* until(() => running === pods)
     const t1 = performance.now()
-    for (let i = 0; i < pods; i++) yield* cluster.store.delete("pods", "default", `p-${i}`).pipe(Effect.ignore)
+    const cpu1 = process.cpuUsage(cpu0)
+    const grace = mode === "full" ? {} : { gracePeriodSeconds: 0 }
+    for (let i = 0; i < pods; i++) yield* engine.store.delete("pods", "default", `p-${i}`, grace).pipe(Effect.ignore)
     yield* until(() => deleted === pods)
     const t2 = performance.now()
     const cpu = process.cpuUsage(cpu0)
+    const cpuFirst = (cpu1.user + cpu1.system) / 1000
+    const cpuSecond = (cpu.user + cpu.system) / 1000 - cpuFirst
 
     const latencyWall = runningWall.map((r, i) => r - createdWall[i]!)
     const latencyVirtual = runningVirtual.map((r, i) => r - createdVirtual[i]!)
-    const half = (ms: number): Half => ({ pods, wallMs: round(ms), podsPerSec: Math.round(pods / (ms / 1000)) })
-    const nodesUsed = new Set<string>()
+    const half = (ms: number, cpuMs: number): Half => ({
+      pods,
+      wallMs: round(ms),
+      podsPerSec: Math.round(pods / (ms / 1000)),
+      cpuMs: round(cpuMs),
+      podsPerCpuSec: Math.round(pods / (cpuMs / 1000))
+    })
     return {
+      mode,
       pods,
       nodes: nodeCount,
       setupMs: round(setupMs),
       createLoopMs: round(createdMs),
-      scheduleAndRun: half(t1 - t0),
-      deleteAll: half(t2 - t1),
+      scheduleAndRun: half(t1 - t0, cpuFirst),
+      deleteAll: half(t2 - t1, cpuSecond),
       createToRunning: {
         virtualP50Ms: quantile(latencyVirtual, 0.5),
         virtualP99Ms: quantile(latencyVirtual, 0.99),
         wallP50Ms: round(quantile(latencyWall, 0.5)),
         wallP99Ms: round(quantile(latencyWall, 0.99))
       },
-      virtualSeconds: round((clock.currentTimeMillisUnsafe() - cluster.startedAt) / 1000),
+      virtualSeconds: round((clock.currentTimeMillisUnsafe() - engine.startedAt) / 1000),
       wallMs: round(t2 - wall0),
       cpuMs: round((cpu.user + cpu.system) / 1000),
       peakRssMb: round(process.resourceUsage().maxRSS / 1024),
-      nodesUsed: nodesUsed.size
+      loadAverage: round(loadavg()[0] ?? 0)
     }
   }).pipe(Effect.scoped, Effect.provide(TestClock.layer()))
 
@@ -142,6 +209,7 @@ const run = (pods: number, nodeCount: number) =>
 export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const pods = Number(option(args, "pods", "100000"))
   const nodes = Number(option(args, "nodes", "1000"))
+  const mode: Mode = option(args, "mode", "full") === "scheduler" ? "scheduler" : "full"
   const profile = args.includes("--profile")
   const session = profile ? new Session() : undefined
   if (session !== undefined) {
@@ -149,7 +217,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     await session.post("Profiler.enable")
     await session.post("Profiler.start")
   }
-  const result = await Effect.runPromise(run(pods, nodes))
+  const result = await Effect.runPromise(run(pods, nodes, mode))
   if (session !== undefined) {
     const { profile: cpuProfile } = await session.post("Profiler.stop")
     const dir = join(here, "profiles")
@@ -159,9 +227,9 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     process.stdout.write(`profile: ${file}\n`)
   }
   const lines = [
-    `scheduler bench: ${result.pods} pods on ${result.nodes} nodes (cluster setup ${result.setupMs} ms)`,
-    `  schedule + start: ${result.scheduleAndRun.podsPerSec} pods/s (${result.scheduleAndRun.wallMs} ms; target >= ${target.podsPerSec})`,
-    `  delete all:       ${result.deleteAll.podsPerSec} pods/s (${result.deleteAll.wallMs} ms)`,
+    `scheduler bench (${result.mode}): ${result.pods} pods on ${result.nodes} nodes (setup ${result.setupMs} ms, load average ${result.loadAverage})`,
+    `  ${result.mode === "full" ? "schedule + start" : "schedule + bind  "}: ${result.scheduleAndRun.podsPerSec} pods/s wall, ${result.scheduleAndRun.podsPerCpuSec} pods/CPU-s (${result.scheduleAndRun.wallMs} ms; target >= ${target.podsPerSec})`,
+    `  delete all      : ${result.deleteAll.podsPerSec} pods/s wall, ${result.deleteAll.podsPerCpuSec} pods/CPU-s (${result.deleteAll.wallMs} ms)`,
     `  create→Running:   virtual p50 ${result.createToRunning.virtualP50Ms} ms, p99 ${result.createToRunning.virtualP99Ms} ms; wall p50 ${result.createToRunning.wallP50Ms} ms, p99 ${result.createToRunning.wallP99Ms} ms`,
     `  virtual time ${result.virtualSeconds} s, wall ${result.wallMs} ms, cpu ${result.cpuMs} ms, peak RSS ${result.peakRssMb} MB`
   ]

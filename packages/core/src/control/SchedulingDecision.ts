@@ -432,10 +432,11 @@ export const leastAllocatedScore = (pod: SchedulingPod, node: NodeState): number
   return Math.floor((cpu + memory) / 2)
 }
 
+const fraction = (requested: number, capacity: number): number =>
+  capacity === 0 ? 0 : Math.min(1, requested / capacity)
+
 /** NodeResourcesBalancedAllocation over cpu and memory: `(1 - |cpu% - mem%| / 2) * 100`. */
 export const balancedAllocationScore = (pod: SchedulingPod, node: NodeState): number => {
-  const fraction = (requested: number, capacity: number): number =>
-    capacity === 0 ? 0 : Math.min(1, requested / capacity)
   const cpu = fraction(node.requestedCpu + pod.requests.cpu, node.allocatableCpu)
   const memory = fraction(node.requestedMemory + pod.requests.memory, node.allocatableMemory)
   return Math.floor((1 - Math.abs(cpu - memory) / 2) * maxNodeScore)
@@ -473,29 +474,32 @@ const normalize = (raw: ReadonlyArray<number>, reverse: boolean): Array<number> 
   })
 }
 
-/** The weighted total of each feasible node's scores (default plugin weights). */
+/** The weighted total of each feasible node's scores (default plugin weights). Hot: no closures per node. */
 export const scoreNodes = (pod: SchedulingPod, nodes: ReadonlyArray<NodeState>): Array<number> => {
-  const needsTaints = nodes.some((n) => n.softTaints.length > 0)
-  const taints = needsTaints
-    ? normalize(
-        nodes.map((n) => softTaintCount(pod, n)),
-        true
-      )
-    : undefined
-  const affinity =
-    pod.preferredTerms.length > 0
-      ? normalize(
-          nodes.map((n) => preferredAffinity(pod, n)),
-          false
-        )
-      : undefined
-  return nodes.map(
-    (n, i) =>
-      3 * (taints?.[i] ?? maxNodeScore) +
-      2 * (affinity?.[i] ?? 0) +
+  let needsTaints = false
+  for (const n of nodes) if (n.softTaints.length > 0) needsTaints = true
+  let taints: Array<number> | undefined
+  if (needsTaints) {
+    const raw: Array<number> = []
+    for (const n of nodes) raw.push(softTaintCount(pod, n))
+    taints = normalize(raw, true)
+  }
+  let affinity: Array<number> | undefined
+  if (pod.preferredTerms.length > 0) {
+    const raw: Array<number> = []
+    for (const n of nodes) raw.push(preferredAffinity(pod, n))
+    affinity = normalize(raw, false)
+  }
+  const scores: Array<number> = new Array(nodes.length)
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!
+    scores[i] =
+      3 * (taints === undefined ? maxNodeScore : taints[i]!) +
+      2 * (affinity === undefined ? 0 : affinity[i]!) +
       leastAllocatedScore(pod, n) +
       balancedAllocationScore(pod, n)
-  )
+  }
+  return scores
 }
 
 // ---------------------------------------------------------------------------------------------
