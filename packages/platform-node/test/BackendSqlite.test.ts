@@ -250,6 +250,24 @@ describe.each([1, 4, 1024])("BackendSqlite, objects table written every %i chang
 })
 
 describe("BackendSqlite ownership", () => {
+  it.effect("a path that cannot be opened is a StorageOpenError", () =>
+    Effect.gen(function* () {
+      const path = join(dir, "missing-dir", "store.db")
+      const error = yield* Effect.flip(withBackend(path, {}, (backend) => backend.revision))
+      expect(error._tag).toBe("StorageOpenError")
+      expect(error.path).toBe(path)
+    })
+  )
+
+  it.effect("synchronous=full opens and commits", () =>
+    withBackend(tempPath(), { synchronous: "full" }, (backend) =>
+      Effect.gen(function* () {
+        const [change] = yield* backend.commit([{ key: key("a"), object: pod("a") }])
+        expect(change?.resourceVersion).toBe(1)
+      })
+    )
+  )
+
   it.effect("one process owns the file: a second open fails until the first is released", () =>
     Effect.gen(function* () {
       const path = tempPath()
