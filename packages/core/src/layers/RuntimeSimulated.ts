@@ -2,6 +2,8 @@
  * The simulated container runtime: one node's containerd. Containers behave as their YAML says, on
  * Effect's Clock (virtual under TestClock):
  * - a shell, a builtin or a script file runs in the shell interpreter (one fiber per process);
+ * - a command that only waits (`sleep 3600`, `sh -c "sleep 3600"`, `tail -f /dev/null`) is an entry on
+ *   the runtime's one timer fiber;
  * - a server (nginx, redis, any program the simulation does not know) binds the container's declared
  *   ports and the image's exposed ports and runs until signalled: no fiber, only state;
  * - `node`/`python` with no arguments read an empty stdin and exit 0; an executable the image does not
@@ -12,7 +14,8 @@
  * Each instance has its own filesystem (built on first use, gone with the instance); emptyDir and
  * hostPath volumes outlive instances; configMap/secret volumes are read-only.
  * Logs: per instance, the newest 10,000 lines / 1 MiB (`LogBuffer`), timestamped with the Clock.
- * Per-container state is a few hundred bytes; hot paths are `Effect.fnUntraced` or synchronous.
+ * Per-container state is a few hundred bytes (a sleeping or server container ~2-3 KB with its
+ * sandbox; a running script adds its fiber and shell); hot paths are `Effect.fnUntraced` or synchronous.
  */
 import { Cause, Clock, Deferred, Effect, Fiber, Layer, PubSub, Scope, Stream } from "effect"
 import type {
@@ -27,12 +30,8 @@ import type {
 } from "../services/ContainerRuntime.js"
 import { ContainerRuntime, RuntimeError } from "../services/ContainerRuntime.js"
 import type { ImageCache, ImageInfo } from "../services/ImageService.js"
-import type { ShellInvocation } from "../sim/Interpreter.js"
-import { canRunArgv, parseShellArgv, runArgv, runScript } from "../sim/Interpreter.js"
 import type { MemoryFacade, NetworkFacade, ProcessContext, SignalName } from "../sim/Process.js"
 import { Signals, signalNumbers } from "../sim/Process.js"
-import type { Script } from "../sim/Shell.js"
-import { parseScript } from "../sim/Shell.js"
 import type { FsDir, FsNode } from "../sim/VirtualFs.js"
 import { makeDir, VirtualFs } from "../sim/VirtualFs.js"
 import { catalogueImageInfo } from "./RegistrySimulated.js"
@@ -42,17 +41,14 @@ import { defaultLogLimits, LogBuffer } from "./runtime/LogBuffer.js"
 import type { Program } from "./runtime/Program.js"
 import { classifyProgram, resolveArgv } from "./runtime/Program.js"
 import { refusesToStart, serverHttp, serverImageFiles, serverTool, startLines } from "./runtime/Servers.js"
+import type { ProcessRunner } from "./runtime/SimInterpreter.js"
+import { argvKey, simInterpreter } from "./runtime/SimInterpreter.js"
 import type { TimerEntry } from "./runtime/Timers.js"
 import { makeTimers } from "./runtime/Timers.js"
 import type { SimNetwork } from "./SimNetwork.js"
 
-/** The interpreter the runtime runs scripts with (the default is `sim/Interpreter`). */
-export interface ProcessRunner {
-  /** run one process to its exit code */
-  readonly runArgv: (argv: ReadonlyArray<string>, ctx: ProcessContext) => Effect.Effect<number>
-  /** does the interpreter run this argv (a shell invocation or a builtin) */
-  readonly isCommand: (argv: ReadonlyArray<string>) => boolean
-}
+export type { ProcessRunner } from "./runtime/SimInterpreter.js"
+export { simInterpreter } from "./runtime/SimInterpreter.js"
 
 export interface RuntimeSimulatedOptions {
   readonly nodeName: string
@@ -122,38 +118,7 @@ const protocolTcp = (p: { readonly protocol: string }): boolean =>
   p.protocol === "" || p.protocol.toUpperCase() === "TCP"
 
 const terminationMessageLimit = 4096
-
-/** A parsed `sh -c` invocation, or null for any other argv. */
-type ParsedInvocation = { readonly inv: ShellInvocation; readonly script: Script } | null
-
-/** Parsed `sh -c` invocations by argv: a crash-looping container re-runs the same script. Bounded. */
-const invocationCache = new Map<string, ParsedInvocation>()
-const cacheLimit = 4096
-
-const argvKey = (argv: ReadonlyArray<string>): string => (argv.length === 1 ? argv[0]! : argv.join("\u0000"))
-
-const parsedInvocation = (argv: ReadonlyArray<string>): ParsedInvocation => {
-  const key = argvKey(argv)
-  let cached = invocationCache.get(key)
-  if (cached === undefined) {
-    const inv = parseShellArgv(argv)
-    const parsed = inv?.script === undefined || inv.error !== undefined ? undefined : parseScript(inv.script)
-    cached =
-      inv === undefined || parsed === undefined || parsed._tag === "ShellSyntaxError" ? null : { inv, script: parsed }
-    if (invocationCache.size >= cacheLimit) invocationCache.clear()
-    invocationCache.set(key, cached)
-  }
-  return cached
-}
-
-/** The shell interpreter of `sim/`, with `sh -c` scripts parsed once per argv. */
-export const simInterpreter: ProcessRunner = {
-  runArgv: (argv, ctx) => {
-    const parsed = parsedInvocation(argv)
-    return parsed === null ? runArgv(argv, ctx) : runScript(parsed.script, ctx, parsed.inv)
-  },
-  isCommand: (argv) => parsedInvocation(argv) !== null || canRunArgv(argv)
-}
+const programCacheLimit = 4096
 
 interface InstanceHooks {
   readonly fsOf: (inst: Instance) => VirtualFs
@@ -515,7 +480,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       workingDir: inst.cwd
     })
     if (!readFiles) {
-      if (programCache.size >= cacheLimit) programCache.clear()
+      if (programCache.size >= programCacheLimit) programCache.clear()
       programCache.set(key, program)
     }
     return program
