@@ -58,6 +58,19 @@ export interface NodeOptions {
   readonly pods?: string
   /** images already on the node (like `kind load`), e.g. `local/app:dev` */
   readonly images?: ReadonlyArray<string>
+  /** the node's InternalIP; default `10.0.0.<index+1>`-style from `NodeNetwork` */
+  readonly internalIP?: string
+}
+
+/** What a node's runtime factory is given (`ClusterOptions.runtime`). */
+export interface RuntimeNode {
+  readonly name: string
+  readonly index: number
+  readonly podCIDR: string
+  /** the cluster's simulated pod network */
+  readonly network: SimNetwork
+  /** the node's image store, shared with its kubelet */
+  readonly images: ImageCache
 }
 
 export interface ClusterOptions {
@@ -78,6 +91,10 @@ export interface ClusterOptions {
    * stay Terminating) or `legacy` (pre-v1.27: pods show phase Unknown / NodeLost, then Failed)
    */
   readonly nodeLifecycle?: NodeLifecycleMode
+  /** each node's container runtime; default the simulated runtime (`RuntimeSimulated`) */
+  readonly runtime?: (node: RuntimeNode) => Layer.Layer<ContainerRuntime>
+  /** the image registry; default the simulated registry with `registry`'s options */
+  readonly imageRegistry?: Layer.Layer<ImageRegistry>
 }
 
 /** A node as the facade exposes it. */
@@ -276,7 +293,7 @@ export const makeCluster = Effect.fnUntraced(function* (
 
   const storeContext = yield* Layer.build(options.store ?? StoreMemory.layer)
   const store = Context.get(storeContext, ObjectStore)
-  const registryContext = yield* Layer.build(RegistrySimulated.layer(options.registry))
+  const registryContext = yield* Layer.build(options.imageRegistry ?? RegistrySimulated.layer(options.registry))
   const registry = Context.get(registryContext, ImageRegistry)
   const recorderContext = yield* Layer.build(
     EventRecorderLive.layer.pipe(Layer.provide(Layer.succeedContext(storeContext)))
@@ -288,10 +305,12 @@ export const makeCluster = Effect.fnUntraced(function* (
   const nodes: Array<ClusterNode> = []
   const startNode = Effect.fnUntraced(function* (entry: string | NodeOptions, index: number) {
     const node = nodeOptions(entry)
-    const ip = nodeInternalIP(index)
+    const ip = node.internalIP ?? nodeInternalIP(index)
     const images = makeImageCache((node.images ?? []).map((image) => catalogueImageInfo(image)))
+    const podCIDR = nodePodCIDR(index)
     const runtimeContext = yield* Layer.build(
-      RuntimeSimulated.layer({ nodeName: node.name, podCIDR: nodePodCIDR(index), network, images })
+      options.runtime?.({ name: node.name, index, podCIDR, network, images }) ??
+        RuntimeSimulated.layer({ nodeName: node.name, podCIDR, network, images })
     )
     const object = nodeObject(node, index, ip, startedAt)
     yield* store.create("nodes", object).pipe(
@@ -481,7 +500,7 @@ export const makeCluster = Effect.fnUntraced(function* (
     evict: (namespace, pod, deleteOptions) => Effect.tap(evictPod(store, namespace, pod, deleteOptions), () => settle),
     cordon: (node) => Effect.tap(setUnschedulable(store, node, true), () => settle),
     uncordon: (node) => Effect.tap(setUnschedulable(store, node, false), () => settle),
-    drain: (node, drainOptions) => drainNode({ store, advance }, node, drainOptions),
+    drain: (node, drainOptions) => drainNode({ store, advance, settle }, node, drainOptions),
     addNode: (entry) => Effect.tap(Scope.provide(startNode(entry, nodes.length), scope), () => settle),
     startedAt,
     elapsed: Effect.map(Clock.currentTimeMillis, (now) => now - startedAt),

@@ -10,13 +10,14 @@ import type { Scope } from "effect"
 import { Clock, Effect, Semaphore, Stream } from "effect"
 import type { Pod } from "../api/Pod.js"
 import { kubeletConditionTypes } from "../domain/Conditions.js"
+import type { RuntimeNotice } from "../services/ContainerRuntime.js"
 import { ContainerRuntime } from "../services/ContainerRuntime.js"
 import { EventRecorder } from "../services/EventRecorder.js"
 import type { ImageCache } from "../services/ImageService.js"
 import { ImageRegistry } from "../services/ImageService.js"
 import { ObjectStore } from "../services/ObjectStore.js"
 import type { KubeletContext } from "./KubeletContext.js"
-import { memoryOf } from "./KubeletContext.js"
+import { findContainer, memoryOf, recordEvents } from "./KubeletContext.js"
 import type { PodWorkers, SyncOutcome } from "./PodWorkers.js"
 import { makePodWorkers } from "./PodWorkers.js"
 import type { Prober } from "./Prober.js"
@@ -158,8 +159,18 @@ export const makeKubelet = Effect.fnUntraced(function* (
     Effect.forkScoped({ startImmediately: true })
   )
 
+  /** A runtime notice becomes an Event on the pod (and its container), like the kubelet's own. */
+  const recordNotice = (uid: string, notice: RuntimeNotice): Effect.Effect<void> => {
+    const pod = ctx.pods.get(uid) ?? ctx.memory.get(uid)?.pod
+    if (pod === undefined) return Effect.void
+    const container = notice.container === undefined ? undefined : findContainer(pod, notice.container)
+    return recordEvents(ctx, pod, container, [{ type: notice.type, reason: notice.reason, message: notice.message }])
+  }
+
   yield* runtime.events.pipe(
-    Stream.runForEach((event) => podWorkers.wake(event.podUid)),
+    Stream.runForEach((event) =>
+      event.notice !== undefined ? recordNotice(event.podUid, event.notice) : podWorkers.wake(event.podUid)
+    ),
     Effect.forkScoped({ startImmediately: true })
   )
 

@@ -83,12 +83,26 @@ export interface ContainerInfo {
   readonly message?: string
 }
 
-/** A lifecycle event for the kubelet's PLEG: a container started, exited, or a sandbox changed. */
+/** Something the runtime wants the pod's users told (the kubelet records it as an Event on the pod). */
+export interface RuntimeNotice {
+  readonly type: "Normal" | "Warning"
+  readonly reason: string
+  readonly message: string
+  /** the container it concerns (the event's fieldPath), if any */
+  readonly container?: string
+}
+
+/**
+ * A lifecycle event for the kubelet's PLEG: a container started, exited, or a sandbox changed; or a
+ * `Notice` to record on the pod (e.g. the process runtime's host-mode limitations).
+ */
 export interface RuntimeEvent {
-  readonly type: "ContainerStarted" | "ContainerExited" | "SandboxChanged"
+  readonly type: "ContainerStarted" | "ContainerExited" | "SandboxChanged" | "Notice"
   readonly podUid: string
   readonly containerId?: string
   readonly at: number
+  /** with type `Notice` */
+  readonly notice?: RuntimeNotice
 }
 
 export interface LogLine {
