@@ -114,11 +114,13 @@ export interface DrainContext {
   readonly store: ObjectStore["Service"]
   /** lets time pass (the cluster's `advance`) */
   readonly advance: (duration: Duration.Input) => Effect.Effect<void>
+  /** lets the engine react at the current time (the cluster's `settle`) */
+  readonly settle: Effect.Effect<void>
 }
 
 /** `kubectl drain <node>`. */
 export const drainNode = Effect.fnUntraced(function* (context: DrainContext, name: string, options: DrainOptions = {}) {
-  const { store, advance } = context
+  const { store, advance, settle } = context
   const lines: Array<string> = []
   lines.push(yield* setUnschedulable(store, name, true))
   const listed = yield* store.list<Pod>("pods", { fieldSelector: `spec.nodeName=${name}` })
@@ -159,6 +161,7 @@ export const drainNode = Effect.fnUntraced(function* (context: DrainContext, nam
         return yield* new DrainError({ message: messageOf(result.failure), lines })
       }
     }
+    yield* settle
     for (const [key, entry] of pending) {
       if (entry.nextAttempt !== undefined) continue
       const current = yield* store
