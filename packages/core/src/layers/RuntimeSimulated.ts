@@ -462,12 +462,17 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     )
   }
 
-  /** Programs by image and argv, when the answer did not depend on the container's files. Bounded. */
-  const programCache = new Map<string, Program>()
+  /** Programs by image (its config) and argv, when the answer did not depend on the container's files. Bounded. */
+  const programCache = new WeakMap<ImageInfo, Map<string, Program>>()
 
   const classify = (inst: Instance, argv: ReadonlyArray<string>): Program => {
-    const key = `${inst.image.ref}\u0000${inst.cwd}\u0000${argvKey(argv)}`
-    const cached = programCache.get(key)
+    let programs = programCache.get(inst.image)
+    if (programs === undefined) {
+      programs = new Map()
+      programCache.set(inst.image, programs)
+    }
+    const key = `${inst.cwd}\u0000${argvKey(argv)}`
+    const cached = programs.get(key)
     if (cached !== undefined) return cached
     let readFiles = false
     const program = classifyProgram(argv, {
@@ -480,8 +485,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       workingDir: inst.cwd
     })
     if (!readFiles) {
-      if (programCache.size >= programCacheLimit) programCache.clear()
-      programCache.set(key, program)
+      if (programs.size >= programCacheLimit) programs.clear()
+      programs.set(key, program)
     }
     return program
   }
