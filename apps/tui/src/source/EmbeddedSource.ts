@@ -5,6 +5,7 @@
  */
 import type { Event, KubeObject, Node, Pod, ReplicaSet, Service } from "@podlet/core"
 import { type Cluster, type ClusterOptions, makeCluster } from "@podlet/core/Cluster"
+import { updateScale } from "@podlet/core/control/Scale"
 import { Clock, Context, Effect, Layer, ManagedRuntime, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import type { Capability, ClockState, ClusterSnapshot, DashboardSource, LogLine } from "./DashboardSource.js"
@@ -68,23 +69,39 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
   let clock: ClockState = { mode: "virtual", paused: options.paused ?? false, speed: options.speed ?? 1 }
   const tickMs = options.tickMs ?? 100
   let ticking = false
+  let closed = false
+  let inflight: Promise<void> = Promise.resolve()
   const advance = (ms: number) =>
     runtime.runPromise(cluster.advance(ms)).then(() => {
       now = readNow()
       changed()
     })
   const timer = setInterval(() => {
-    if (clock.paused || ticking) return
+    if (clock.paused || ticking || closed) return
     ticking = true
-    advance(tickMs * clock.speed).finally(() => {
-      ticking = false
-    })
+    inflight = advance(tickMs * clock.speed)
+      .catch(() => undefined)
+      .finally(() => {
+        ticking = false
+      })
   }, tickMs)
 
   const values = <T>(resource: Watched) => [...objects.get(resource)!.values()] as unknown as ReadonlyArray<T>
   const run = <A, E>(effect: Effect.Effect<A, E>) => runtime.runPromise(effect)
 
-  const capabilities = new Set<Capability>(["apply", "delete", "logs", "timeControl", "registryOutage"])
+  const capabilities = new Set<Capability>([
+    "apply",
+    "delete",
+    "logs",
+    "timeControl",
+    "registryOutage",
+    "kill",
+    "oom",
+    "nodeFaults",
+    "cordon",
+    "drain",
+    "scale"
+  ])
 
   return {
     cluster,
@@ -126,23 +143,41 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
       return lines.map((l) => ({ time: l.time, line: l.line }))
     },
     async registryOutage(down) {
-      await run(cluster.registry.setOutage(down))
+      await run(cluster.faults.registryOutage(down))
     },
-    killContainer: unsupported("kill"),
-    oomContainer: unsupported("oom"),
-    nodeFault: unsupported("nodeFaults"),
-    cordon: unsupported("cordon"),
-    drain: unsupported("drain"),
-    scale: unsupported("scale"),
+    async killContainer(namespace, pod, container, exitCode) {
+      await run(cluster.faults.containerExit({ namespace, pod, container }, exitCode))
+    },
+    async oomContainer(namespace, pod, container) {
+      await run(cluster.faults.containerOOM({ namespace, pod, container }))
+    },
+    async nodeFault(node, fault) {
+      switch (fault) {
+        case "partition":
+          return run(cluster.faults.nodePartition(node, true))
+        case "resume":
+          return run(cluster.faults.nodeRecover(node))
+        case "disk-failure":
+          return run(cluster.faults.nodeDiskFailure(node))
+        case "memory-pressure":
+          return run(cluster.faults.nodeMemoryPressure(node))
+      }
+    },
+    async cordon(node, unschedulable) {
+      await run(unschedulable ? cluster.cordon(node) : cluster.uncordon(node))
+    },
+    async drain(node) {
+      // drain waits on the cluster clock for evictions to finish: run it in the background of the ticker
+      void run(cluster.drain(node)).then(changed, changed)
+    },
+    async scale(namespace, replicaSet, replicas) {
+      await run(updateScale(cluster.store, namespace, replicaSet, { spec: { replicas } }))
+    },
     async close() {
+      closed = true
       clearInterval(timer)
+      await inflight
       await runtime.dispose()
     }
   }
 }
-
-const unsupported =
-  (capability: Capability) =>
-  async (..._args: ReadonlyArray<unknown>): Promise<never> => {
-    throw new Error(`${capability} is not available on the embedded cluster yet`)
-  }

@@ -76,6 +76,7 @@ export const App = ({ source, readManifest, height }: AppProps) => {
     setUiState(latest.current)
   }, [])
   const [logs, setLogs] = useState<ReadonlyArray<LogLine>>([])
+  const [outage, setOutage] = useState(false)
   const rows = Math.max(3, (height ?? stdout.rows ?? 30) - 6)
 
   const model = useMemo(() => listModel(ui, snapshot), [ui, snapshot])
@@ -174,7 +175,8 @@ export const App = ({ source, readManifest, height }: AppProps) => {
         }
         case "RegistryOutage":
           if (can("registryOutage")) {
-            const down = !ui.message?.startsWith("registry outage on")
+            const down = !outage
+            setOutage(down)
             attempt(down ? "registry outage on" : "registry outage off", () => source.registryOutage(down))
           }
           return
@@ -193,7 +195,7 @@ export const App = ({ source, readManifest, height }: AppProps) => {
         }
       }
     },
-    [exit, readManifest, report, snapshot.nodes, source, ui.message]
+    [exit, outage, readManifest, report, snapshot.nodes, source]
   )
 
   useInput((input, key) => {

@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from "vitest"
+import { type EmbeddedSource, makeEmbeddedSource } from "../src/source/EmbeddedSource.js"
+
+let source: EmbeddedSource | undefined
+afterEach(async () => {
+  await source?.close()
+  source = undefined
+})
+
+const pod = `
+apiVersion: v1
+kind: Pod
+metadata: { name: web }
+spec:
+  containers:
+    - name: app
+      image: busybox:1.36
+      command: ["sh", "-c", "sleep 3600"]
+`
+
+describe("the embedded source", () => {
+  it("keeps a snapshot of the cluster that follows the virtual clock, and runs the dashboard's actions", async () => {
+    source = await makeEmbeddedSource({ cluster: { nodes: ["node-1", "node-2"] }, paused: true })
+    expect(source.description).toBe("embedded (2 nodes)")
+    expect(await source.apply(pod)).toEqual(["pod/web"])
+    await source.advance(1_000)
+    const started = source.snapshot()
+    expect(started.nodes.map((n) => n.metadata.name).sort()).toEqual(["node-1", "node-2"])
+    const web = started.pods.find((p) => p.metadata.name === "web")
+    expect(web?.status?.phase).toBe("Running")
+
+    await source.killContainer("default", "web", "app", 3)
+    await source.advance(1_000)
+    const killed = source.snapshot().pods.find((p) => p.metadata.name === "web")
+    expect(killed?.status?.containerStatuses?.[0]?.lastState.terminated?.exitCode).toBe(3)
+    expect(source.snapshot().events.some((e) => e.involvedObject.name === "web" && e.reason === "Started")).toBe(true)
+
+    await source.cordon("node-1", true)
+    await source.advance(1_000)
+    expect(source.snapshot().nodes.find((n) => n.metadata.name === "node-1")?.spec?.unschedulable).toBe(true)
+
+    await source.delete("Pod", "default", "web")
+    await source.advance(35_000)
+    expect(source.snapshot().pods.some((p) => p.metadata.name === "web")).toBe(false)
+  })
+
+  it("the clock does not move while paused and moves at the set speed otherwise", async () => {
+    source = await makeEmbeddedSource({ paused: true, tickMs: 20 })
+    const before = source.snapshot().now
+    await new Promise((r) => setTimeout(r, 100))
+    expect(source.snapshot().now).toBe(before)
+    await source.setClock({ paused: false, speed: 1000 })
+    const deadline = Date.now() + 20_000
+    while (source.snapshot().now - before < 5_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    expect(source.snapshot().now - before).toBeGreaterThanOrEqual(5_000)
+  })
+})
