@@ -6,6 +6,7 @@
 import { ApiFailure, BadRequest } from "@podlet/core/api/Errors"
 import { Effect } from "effect"
 import { parseAllDocuments } from "yaml"
+import { decodeProtobuf, protobufMediaType } from "./Protobuf.js"
 
 /** The apiserver's request body limit (3 MiB). */
 export const maxBodyBytes = 3 * 1024 * 1024
@@ -59,19 +60,25 @@ const readLimited = async (request: Request): Promise<Uint8Array | "too-large"> 
   return bytes
 }
 
-/** The body as text, at most 3 MiB (413 beyond). */
-export const readBodyText = (request: Request): Effect.Effect<string, ApiFailure | BadRequest> =>
+/** The body's bytes, at most 3 MiB (413 beyond). */
+export const readBodyBytes = (request: Request): Effect.Effect<Uint8Array, ApiFailure | BadRequest> =>
   Effect.gen(function* () {
     const bytes = yield* Effect.tryPromise({
       try: () => readLimited(request),
       catch: (e) => new BadRequest({ message: `unable to read the request body: ${String(e)}` })
     })
     if (bytes === "too-large") return yield* tooLarge()
-    return yield* Effect.try({
+    return bytes
+  })
+
+/** The body as text, at most 3 MiB (413 beyond). */
+export const readBodyText = (request: Request): Effect.Effect<string, ApiFailure | BadRequest> =>
+  Effect.flatMap(readBodyBytes(request), (bytes) =>
+    Effect.try({
       try: () => new TextDecoder("utf-8", { fatal: true }).decode(bytes),
       catch: () => new BadRequest({ message: "the request body is not valid UTF-8" })
     })
-  })
+  )
 
 /** Parses JSON text; a syntax error is a 400 with the parser's message. */
 export const parseJson = (text: string): Effect.Effect<unknown, BadRequest> =>
@@ -97,11 +104,18 @@ export const parseYaml = (text: string): Effect.Effect<unknown, BadRequest> =>
 
 /**
  * Reads and parses a whole-object body (create, update, DeleteOptions). JSON unless the
- * Content-Type says YAML; a missing Content-Type is read as JSON.
+ * Content-Type says YAML or Kubernetes protobuf (Namespace, ConfigMap, Secret only); a missing
+ * Content-Type is read as JSON.
  */
 export const readObjectBody = (request: Request): Effect.Effect<unknown, ApiFailure | BadRequest> =>
   Effect.gen(function* () {
     const type = mediaType(request.headers.get("content-type"))
+    if (type === protobufMediaType) {
+      const decoded = decodeProtobuf(yield* readBodyBytes(request))
+      if (decoded === "unsupported") return yield* unsupported(type, objectMediaTypes)
+      if (decoded instanceof BadRequest) return yield* decoded
+      return decoded
+    }
     if (type !== "" && type !== "application/json" && type !== "application/yaml" && type !== "*/*") {
       return yield* unsupported(type, objectMediaTypes)
     }

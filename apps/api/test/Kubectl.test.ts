@@ -130,7 +130,7 @@ describe.runIf(hasKubectl)("kubectl against the Node server", { timeout: 60_000 
   })
 
   it("gets pods: default, -o wide, -o json, -o yaml, -l, -A", async () => {
-    await ok("create", "-f", manifest("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: other\n"))
+    expect(await ok("create", "namespace", "other")).toBe("namespace/other created\n")
     await ok("apply", "-f", manifest("o.yaml", podYaml("elsewhere", "busybox", "app: db")), "-n", "other")
     await ok("apply", "-f", manifest("w2.yaml", podYaml("web2", "nginx:1.25", "app: db")))
     const rows = table(await ok("get", "pods"))
@@ -174,6 +174,18 @@ describe.runIf(hasKubectl)("kubectl against the Node server", { timeout: 60_000 
     )
     const sorted = table(await ok("get", "pods", "--sort-by=.metadata.name"))
     expect(sorted.slice(1).map((r) => r[0])).toEqual([...names].sort())
+  })
+
+  it("creates configmaps and secrets from literals (protobuf bodies) and prints them", async () => {
+    expect(await ok("create", "configmap", "cfg", "--from-literal=a=1", "--from-literal=b=2")).toBe(
+      "configmap/cfg created\n"
+    )
+    expect(await ok("create", "secret", "generic", "pw", "--from-literal=password=s3cret")).toBe("secret/pw created\n")
+    expect(await ok("get", "secret", "pw", "-o", "jsonpath={.data.password}")).toBe(btoa("s3cret"))
+    const rows = table(await ok("get", "configmaps,secrets"))
+    expect(rows[0]).toEqual(["NAME", "DATA", "AGE"])
+    expect(rows[1]!.slice(0, 2)).toEqual(["configmap/cfg", "2"])
+    expect(rows.find((r) => r[0] === "secret/pw")!.slice(0, 3)).toEqual(["secret/pw", "Opaque", "1"])
   })
 
   it("streams changes with get pods -w", async () => {
