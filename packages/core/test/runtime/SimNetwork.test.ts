@@ -83,5 +83,8 @@ describe("SimNetwork", () => {
     expect(net.connect("a", "web", 80)).toMatchObject({ _tag: "Connected", ip: ipA, listener: { owner: "app" } })
     expect(net.connect("a", "web", 81)).toEqual({ _tag: "Unreachable", ip: "10.96.0.10" })
     expect(asked).toEqual(["web@default", "web@default"])
+    // a virtual IP with no ready backend rejects the connection
+    net.setRouter(() => "refused")
+    expect(net.connect("a", "web", 80)).toEqual({ _tag: "Refused", ip: "10.96.0.10" })
   })
 })
