@@ -1,0 +1,60 @@
+// End to end: `npm start` in a real terminal (tmux), read the screen as a person would, press keys.
+import { execFileSync, spawnSync } from "node:child_process"
+import { join } from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
+
+const root = join(import.meta.dirname, "..", "..", "..")
+const hasTmux = spawnSync("tmux", ["-V"]).status === 0
+if (!hasTmux) console.log("tmux is not installed: the dashboard end-to-end test does not run on this machine")
+
+const session = `podlet-e2e-${process.pid}`
+const tmux = (...args: ReadonlyArray<string>) => execFileSync("tmux", ["-L", session, ...args], { encoding: "utf8" })
+const screen = () => tmux("capture-pane", "-p", "-t", session)
+
+/** Polls the screen (wall time: a real terminal) until `check` holds or `ms` pass. */
+const screenWhere = async (check: (text: string) => boolean, ms = 120_000): Promise<string> => {
+  const deadline = Date.now() + ms
+  let text = ""
+  while (Date.now() < deadline) {
+    text = screen()
+    if (check(text)) return text
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  return text
+}
+
+describe.runIf(hasTmux)("npm start in a terminal", () => {
+  afterAll(() => {
+    spawnSync("tmux", ["-L", session, "kill-server"])
+  })
+
+  it("opens the dashboard on the embedded cluster with the examples, answers keys, and quits on q", async () => {
+    tmux(
+      "new-session",
+      "-d",
+      "-s",
+      session,
+      "-x",
+      "150",
+      "-y",
+      "45",
+      "-c",
+      root,
+      "npm start; echo podlet-exited-$?; sleep 60"
+    )
+    const pods = await screenWhere((s) => s.includes("shared-volume") && s.includes("with-sidecar"))
+    expect(pods).toContain("podlet embedded (3 nodes)")
+    expect(pods).toMatch(/NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE/)
+    expect(pods).toMatch(/shared-volume\s+2\/2\s+Running/)
+    expect(pods).toMatch(/job-succeeds\s+\S+\s+(Running|Completed)/)
+
+    tmux("send-keys", "-t", session, "?")
+    expect(await screenWhere((s) => s.includes("Keys"))).toContain("pause or resume the clock")
+    tmux("send-keys", "-t", session, "Escape")
+    await screenWhere((s) => s.includes("STATUS"))
+    tmux("send-keys", "-t", session, "3")
+    expect(await screenWhere((s) => s.includes("TAINTS"))).toMatch(/node-1\s+Ready/)
+    tmux("send-keys", "-t", session, "q")
+    expect(await screenWhere((s) => s.includes("podlet-exited-"))).toContain("podlet-exited-0")
+  })
+})
