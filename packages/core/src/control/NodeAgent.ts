@@ -5,8 +5,9 @@
  * Faults drive it: a partition cuts the link, a disk failure or memory pressure changes what the
  * node reports and whom the kubelet evicts. When a partition heals, the agent does what the
  * kubelet's status manager does on reconnect (`syncBatch`): it writes the statuses the kubelet
- * generated meanwhile over what the control plane wrote (Ready=False, NodeLost), then lets the
- * held watch events through.
+ * generated meanwhile over what the control plane wrote (Ready=False, NodeLost), lets the held
+ * watch events through and renews the Lease at once (not at its next tick: a partition that ends
+ * within the grace period never looks like a lost node).
  */
 import type { Scope } from "effect"
 import { Clock, Effect, Queue } from "effect"
@@ -179,6 +180,7 @@ export const makeNodeAgent = Effect.fnUntraced(function* (options: NodeAgentOpti
       yield* store.updateStatus("pods", { ...current, status }).pipe(Effect.ignore)
     }
     yield* link.connect
+    if (heartbeat !== undefined) yield* heartbeat.renewLease
     for (const [uid, memory] of ctx.memory) {
       if (memory.terminated && memory.pod?.metadata.deletionTimestamp !== undefined) yield* ctx.wake(uid)
     }

@@ -36,6 +36,8 @@ export interface NodeHeartbeatOptions {
 export interface NodeHeartbeat {
   /** computes and posts the node status now if it changed (a pressure change does not wait for the tick) */
   readonly postStatus: Effect.Effect<void>
+  /** renews the lease now (a reconnected kubelet does not wait for its next tick) */
+  readonly renewLease: Effect.Effect<void>
 }
 
 /** Starts the heartbeats in the current scope: a renewal and a status check now, then every 10 s. */
@@ -117,5 +119,5 @@ export const startNodeHeartbeat = Effect.fnUntraced(function* (
     }
   }).pipe(Effect.forkScoped({ startImmediately: true }))
 
-  return { postStatus: updateStatus(false) }
+  return { postStatus: updateStatus(false), renewLease }
 })

@@ -66,6 +66,8 @@ interface Health {
   notReadySince: number | undefined
   /** legacy: the pods were deleted already */
   evicted: boolean
+  /** pods already marked since the node stopped being Ready (marked once, as upstream) */
+  readonly marked: Set<string>
 }
 
 const source = { component: "node-controller" } as const
@@ -125,11 +127,17 @@ export const makeNodeLifecycle = Effect.fnUntraced(function* (
       })
     ).pipe(Effect.orElseSucceed(() => undefined))
 
-  /** MarkPodsNotReady (and, in legacy mode, the NodeLost phase) for the node's pods. */
-  const markPods = Effect.fnUntraced(function* (node: Node, now: number) {
+  /**
+   * MarkPodsNotReady (and, in legacy mode, the NodeLost phase) for the node's pods not marked yet:
+   * once when the node stops being Ready, then for pods that arrive while it is not.
+   */
+  const markPods = Effect.fnUntraced(function* (node: Node, marked: Set<string>, now: number) {
     const name = node.metadata.name ?? ""
     const lost = mode === "legacy" && readyStatus(node) === "Unknown"
     for (const pod of podsOn(name)) {
+      const key = `${pod.metadata.namespace ?? ""}/${pod.metadata.name ?? ""}/${pod.metadata.uid ?? ""}`
+      if (marked.has(key)) continue
+      marked.add(key)
       let markedNotReady = false
       const updated = yield* updatePodStatus(pod, (current) => {
         const notReady = podNotReadyStatus(current, now)
@@ -208,7 +216,14 @@ export const makeNodeLifecycle = Effect.fnUntraced(function* (
       }
       let h = health.get(name)
       if (h === undefined) {
-        h = { heartbeat, probe: now, ready: readyStatus(node), notReadySince: undefined, evicted: false }
+        h = {
+          heartbeat,
+          probe: now,
+          ready: readyStatus(node),
+          notReadySince: undefined,
+          evicted: false,
+          marked: new Set()
+        }
         health.set(name, h)
         yield* nodeEvent(node, "RegisteredNode", `Node ${name} event: Registered Node ${name} in Controller`)
       } else if (heartbeatAdvanced(h.heartbeat, heartbeat)) {
@@ -237,6 +252,7 @@ export const makeNodeLifecycle = Effect.fnUntraced(function* (
         h.ready = ready
         h.notReadySince = undefined
         h.evicted = false
+        h.marked.clear()
         return
       }
       if (h.ready === "True") {
@@ -244,7 +260,7 @@ export const makeNodeLifecycle = Effect.fnUntraced(function* (
         yield* nodeEvent(node, "NodeNotReady", `Node ${name} status is now: NodeNotReady`)
       }
       h.ready = ready
-      yield* markPods(node, now)
+      yield* markPods(node, h.marked, now)
       if (mode !== "legacy" || h.evicted) return
       const since = ready === "Unknown" ? h.probe : (h.notReadySince ?? now)
       if (now >= since + evictionTimeout) {
