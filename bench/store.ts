@@ -6,7 +6,8 @@
  * backend wrapped to timestamp each commit. Each store runs in its own child process, so peak RSS
  * is its own. Each write phase stops at N ops or after `--budget` seconds, whichever comes first,
  * so a slow or shared machine still finishes in about two minutes; the ops done are printed. CPU
- * time per op and a calibration (JSON.parse of a pod) sit beside the wall-clock figures.
+ * time per op and a calibration (JSON.parse of a pod) sit beside the wall-clock figures. A last
+ * phase commits straight to a fresh backend, to separate the backend's cost from the ObjectStore's.
  *
  * `npm run bench -- store [--n=100000] [--watchers=100] [--budget=25] [--stores=memory,sqlite] [--profile]`
  * (`--profile`: a .cpuprofile per store in bench/profiles). Ends with `RESULT store {json}`.
@@ -50,6 +51,8 @@ interface StoreResult {
     /** after the last write, until every watcher had every event */
     readonly drainMs: number
   }
+  /** the bare StorageBackend (fresh instance, no ObjectStore, no watchers): N creates then N updates */
+  readonly backend?: Phase
   readonly peakRssMb: number
   readonly dbMb?: number
   /** CPU microseconds per JSON.parse of a ~450-byte pod: how fast this machine is right now */
@@ -176,6 +179,31 @@ const watcher = (objects: ObjectStore["Service"], base: number, n: number) =>
     return { receipts, sampleEvery, finish }
   })
 
+/** Commits straight to a fresh backend: `n` creates then `n` updates of the same keys. */
+const backendPhase = (n: number, budgetMs: number) =>
+  Effect.gen(function* () {
+    const backend = yield* StorageBackend
+    const objects: Array<KubeObject> = []
+    for (let i = 0; i < n; i++) {
+      const object = pod(i)
+      objects.push({
+        ...object,
+        metadata: { ...object.metadata, uid: `uid-${i}` },
+        status: { phase: "Pending" }
+      } as KubeObject)
+    }
+    const versions = new Float64Array(n)
+    return yield* phase(2 * n, budgetMs, (op) => {
+      const i = op % n
+      const object = objects[i] as KubeObject
+      const next = op < n ? object : ({ ...object, status: { phase: "Running" } } as KubeObject)
+      const key = `pods/default/${object.metadata.name}`
+      return Effect.map(backend.commit([{ key, object: next, expect: versions[i] as number }]), ([change]) => {
+        versions[i] = change?.resourceVersion ?? 0
+      })
+    })
+  })
+
 /** One store's run, in this process. */
 const measure = (store: StoreName, n: number, watchers: number, budgetMs: number) =>
   Effect.gen(function* () {
@@ -247,9 +275,13 @@ const child = async (store: StoreName, n: number, watchers: number, budgetMs: nu
     store === "memory" ? BackendMemory.layer : BackendSqlite.layer({ path })
   const layer = ObjectStoreLive.layer.pipe(Layer.provide(timed(backend)))
   try {
-    const result = await Effect.runPromise(Effect.provide(measure(store, n, watchers, budgetMs), layer))
+    const measured = await Effect.runPromise(Effect.provide(measure(store, n, watchers, budgetMs), layer))
     const dbMb = dir === undefined ? undefined : Math.round(statSync(path).size / 1e6)
-    process.stdout.write(`CHILD ${JSON.stringify(dbMb === undefined ? result : { ...result, dbMb })}\n`)
+    const bare: Layer.Layer<StorageBackend, unknown> =
+      store === "memory" ? BackendMemory.layer : BackendSqlite.layer({ path: join(dir ?? "", "backend.db") })
+    const backend = await Effect.runPromise(Effect.provide(backendPhase(n, budgetMs), bare))
+    const result: StoreResult = { ...measured, backend, ...(dbMb === undefined ? {} : { dbMb }) }
+    process.stdout.write(`CHILD ${JSON.stringify(result)}\n`)
   } finally {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
   }
@@ -290,7 +322,8 @@ const describe = (r: StoreResult): string =>
     phaseLine("create", r.create),
     phaseLine("updateStatus", r.updateStatus),
     `  list          ${r.list.items} items: first ${r.list.firstMs} ms, then ${r.list.ms} ms`,
-    `  watch         ${r.watch.deliveries} deliveries  p50 ${r.watch.p50Ms} ms  p99 ${r.watch.p99Ms} ms  max ${r.watch.maxMs} ms  drain ${r.watch.drainMs} ms`
+    `  watch         ${r.watch.deliveries} deliveries  p50 ${r.watch.p50Ms} ms  p99 ${r.watch.p99Ms} ms  max ${r.watch.maxMs} ms  drain ${r.watch.drainMs} ms`,
+    ...(r.backend === undefined ? [] : [phaseLine("bare backend", r.backend)])
   ].join("\n")
 
 /** Runs each store in a child process and prints the figures, then `RESULT store {json}`. */
