@@ -1,0 +1,704 @@
+/**
+ * The process runtime, host mode: one node's ContainerRuntime where containers are processes of
+ * this machine, for any user on any OS Node runs on.
+ * - A container is a process group (`spawn` detached): argv from command/args or the image config
+ *   (no registry and no image root filesystem: programs are the host's), env (the host's PATH and
+ *   HOME, the image's env, HOSTNAME, what the kubelet resolved, `PODLET_MOUNT_<VOLUME>`), working dir.
+ * - stdout/stderr go to a CRI-format log file per instance (bounded, rotated), read by `logs`.
+ * - The end is a terminated state: 0 Completed, else Error with the exit code or 128 + signal;
+ *   a missing executable or working dir is StartError (128). When the main process ends, what is
+ *   left of its group is killed (as a container's PID namespace goes with its PID 1).
+ * - stop = SIGTERM to the group, SIGKILL when the grace period (on the Effect Clock) is over.
+ * - Memory limits: the group's resident memory is polled; over the limit it is killed, OOMKilled 137.
+ * - exec runs a process with the container's env and working dir; httpGet/tcpSocket/grpc probes go
+ *   to 127.0.0.1 (every pod shares the host's network: ports really conflict).
+ * - Volumes are sandbox directories (see `process/Volumes.ts`); each pod is told so by a `HostMode`
+ *   Warning event, and that it runs unisolated on the host by a Normal one.
+ * Nothing outlives its sandbox or the runtime's scope: finalizers (and process exit) kill every group.
+ */
+import type { ChildProcess } from "node:child_process"
+import { spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
+import { cpus, hostname, tmpdir, totalmem } from "node:os"
+import { basename, delimiter, join } from "node:path"
+import type { ClusterOptions, NodeOptions } from "@podlet/core/Cluster"
+import { catalogueImageInfo } from "@podlet/core/layers/RegistrySimulated"
+import { resolveArgv, startErrorMessage } from "@podlet/core/layers/runtime/Program"
+import type {
+  ContainerConfig,
+  ContainerInfo,
+  ContainerRuntimeState,
+  ExecResult,
+  LogLine,
+  MountConfig,
+  RuntimeEvent,
+  RuntimeNotice,
+  Sandbox,
+  SandboxConfig
+} from "@podlet/core/services/ContainerRuntime"
+import { ContainerRuntime, RuntimeError } from "@podlet/core/services/ContainerRuntime"
+import type { ImageCache, ImageInfo } from "@podlet/core/services/ImageService"
+import { Clock, Deferred, Effect, Layer, PubSub, Scope, Stream } from "effect"
+import type { EndCause, ProcessEnd } from "./process/ExitStatus.js"
+import { terminationOf } from "./process/ExitStatus.js"
+import type { LogLimits } from "./process/LogFile.js"
+import { defaultLogLimits, LogFile } from "./process/LogFile.js"
+import { grpcProbe, httpProbe, tcpProbe } from "./process/Probes.js"
+import { groupRss } from "./process/ProcessTree.js"
+import { RegistryHost } from "./process/RegistryHost.js"
+import { makeVolumes, mountDirectories, mountEnvName, translatePath } from "./process/Volumes.js"
+
+export interface RuntimeProcessOptions {
+  readonly nodeName: string
+  /** the node's image store (image configs); images absent from it use the simulated catalogue's config */
+  readonly images?: ImageCache
+  /** where sandboxes (volumes, logs, working dirs) live; default a new temporary directory, removed at the end */
+  readonly root?: string
+  /** the IP every sandbox reports (host network); default 127.0.0.1 */
+  readonly podIP?: string
+  /** per container instance; default the kubelet's 10 MiB × 5 files */
+  readonly logLimits?: LogLimits
+  /** how often memory limits are checked; default 100 ms */
+  readonly memoryPollMillis?: number
+  /** network probes give up after this; default 1000 ms */
+  readonly probeTimeoutMillis?: number
+  /** host environment variables containers get; default PATH, HOME, LANG, TZ */
+  readonly inheritEnv?: ReadonlyArray<string>
+}
+
+interface SandboxState {
+  readonly id: string
+  readonly podUid: string
+  readonly config: SandboxConfig
+  readonly dir: string
+  readonly ip: string
+  state: "ready" | "notready"
+  readonly createdAt: number
+  /** volume name → host path */
+  readonly volumes: Map<string, string>
+  readonly containers: Array<Instance>
+  /** container names already told that their mounts are directories */
+  readonly told: Set<string>
+}
+
+interface Instance {
+  readonly id: string
+  readonly sandbox: SandboxState
+  readonly config: ContainerConfig
+  readonly image: ImageInfo
+  readonly argv: ReadonlyArray<string>
+  readonly env: Readonly<Record<string, string>>
+  readonly cwd: string
+  /** the working dir the spec asked for, when it must exist on the host */
+  readonly requiredCwd: string | undefined
+  readonly mounts: ReadonlyArray<{ readonly mount: MountConfig; readonly path: string }>
+  readonly log: LogFile
+  state: ContainerRuntimeState
+  readonly createdAt: number
+  startedAt?: number
+  finishedAt?: number
+  exitCode?: number
+  reason?: string
+  message?: string
+  /** the process group (= the main process's pid) while running */
+  pid?: number
+  end?: ProcessEnd
+  cause: EndCause
+  /** the main process is gone (its `exit` event) */
+  readonly exited: Deferred.Deferred<void>
+  /** the instance is recorded as exited */
+  readonly finished: Deferred.Deferred<void>
+  /** process groups of exec processes: they die with the container */
+  readonly execs: Set<number>
+}
+
+const wrappers = new Set(["docker-entrypoint.sh", "entrypoint.sh", "tini", "dumb-init"])
+const terminationMessageLimit = 4096
+const execOutputLimit = 64 * 1024
+/** How long the log pipes may stay open after the main process ended (a daemon that left the group). */
+const pipeCloseMillis = 1000
+/** Bound on waiting for a SIGKILLed process to be reaped. */
+const killWaitMillis = 5000
+
+/** Sends `signal` to process group `pgid`; false when the group is gone. */
+const signalGroup = (pgid: number, signal: NodeJS.Signals | 0): boolean => {
+  try {
+    process.kill(-pgid, signal)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Is `file` an executable file on `PATH` (or at that path when it has a slash)? */
+const executableExists = (file: string, path: string): boolean => {
+  const candidates = file.includes("/") ? [file] : path.split(delimiter).map((dir) => join(dir, file))
+  return candidates.some((candidate) => {
+    try {
+      accessSync(candidate, constants.X_OK)
+      return statSync(candidate).isFile()
+    } catch {
+      return false
+    }
+  })
+}
+
+/** runc's words for an exec that failed (`startErrorMessage` wraps them). */
+export const execFailure = (file: string, error: NodeJS.ErrnoException): string => {
+  if (error.code === "ENOENT") {
+    return file.includes("/")
+      ? `exec: "${file}": stat ${file}: no such file or directory`
+      : `exec: "${file}": executable file not found in $PATH`
+  }
+  if (error.code === "EACCES") return `exec: "${file}": permission denied`
+  return `exec: "${file}": ${error.message}`
+}
+
+/**
+ * The argv host mode runs: containerd's merge of command/args with the image's entrypoint/cmd, less
+ * an image entrypoint wrapper (`docker-entrypoint.sh`, tini) the host does not have.
+ */
+export const hostArgv = (
+  config: Pick<ContainerConfig, "command" | "args">,
+  image: ImageInfo["config"],
+  exists: (file: string) => boolean
+): ReadonlyArray<string> | undefined => {
+  const argv = resolveArgv(config.command, config.args, image)
+  if (argv === undefined || config.command.length > 0) return argv
+  const exe = argv[0]!
+  if (exe !== image.entrypoint[0] || !wrappers.has(basename(exe)) || exists(exe)) return argv
+  const rest = argv[1] === "--" ? argv.slice(2) : argv.slice(1)
+  return rest.length === 0 ? undefined : rest
+}
+
+/** This machine as a cluster node: its hostname, CPUs and memory, InternalIP 127.0.0.1. */
+export const thisMachine = (name: string = hostname()): NodeOptions => ({
+  name,
+  cpu: String(cpus().length),
+  memory: `${Math.floor(totalmem() / 1024)}Ki`,
+  internalIP: "127.0.0.1"
+})
+
+/** The process runtime's `ContainerRuntime` (host mode). */
+export const RuntimeProcess = {
+  layer: (options: RuntimeProcessOptions): Layer.Layer<ContainerRuntime> =>
+    Layer.effect(ContainerRuntime, make(options)),
+  /**
+   * `makeCluster` options for a cluster on this machine: one node (`thisMachine`), the process
+   * runtime, the host-mode registry (every image resolves to the host filesystem).
+   */
+  clusterOptions: (
+    options: Omit<RuntimeProcessOptions, "nodeName" | "images"> & { readonly nodeName?: string } = {}
+  ): Pick<ClusterOptions, "nodes" | "runtime" | "imageRegistry"> => ({
+    nodes: [thisMachine(options.nodeName)],
+    runtime: (node) => RuntimeProcess.layer({ ...options, nodeName: node.name, images: node.images }),
+    imageRegistry: RegistryHost.layer
+  })
+}
+
+const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
+  const clock = yield* Clock.Clock
+  const scope = yield* Effect.scope
+  const pubsub = yield* PubSub.unbounded<RuntimeEvent>()
+  const ownRoot = options.root === undefined
+  const root = options.root ?? mkdtempSync(join(tmpdir(), `podlet-${options.nodeName}-`))
+  mkdirSync(root, { recursive: true })
+  const podIP = options.podIP ?? "127.0.0.1"
+  const logLimits = options.logLimits ?? defaultLogLimits
+  const pollMillis = options.memoryPollMillis ?? 100
+  const probeTimeout = options.probeTimeoutMillis ?? 1000
+  const hostEnv: Record<string, string> = {}
+  for (const name of options.inheritEnv ?? ["PATH", "HOME", "LANG", "TZ"]) {
+    const value = process.env[name]
+    if (value !== undefined) hostEnv[name] = value
+  }
+  const hostPath = hostEnv["PATH"] ?? process.env["PATH"] ?? ""
+
+  const sandboxes = new Map<string, SandboxState>()
+  const byPod = new Map<string, Array<SandboxState>>()
+  const instances = new Map<string, Instance>()
+  /** instances whose process runs */
+  const running = new Set<Instance>()
+
+  const now = (): number => clock.currentTimeMillisUnsafe()
+  const newId = (): string => randomBytes(32).toString("hex")
+  const publish = (event: RuntimeEvent): void => {
+    PubSub.publishUnsafe(pubsub, event)
+  }
+  const notify = (podUid: string, notice: RuntimeNotice): void => publish({ type: "Notice", podUid, at: now(), notice })
+
+  const imageOf = (image: string): ImageInfo => options.images?.get(image) ?? catalogueImageInfo(image)
+
+  /** Kills every process group this runtime started (runtime scope end, Node's exit). */
+  const killAll = (): void => {
+    for (const inst of running) {
+      if (inst.pid !== undefined) signalGroup(inst.pid, "SIGKILL")
+      for (const group of inst.execs) signalGroup(group, "SIGKILL")
+    }
+  }
+  process.on("exit", killAll)
+  yield* Scope.addFinalizer(
+    scope,
+    Effect.gen(function* () {
+      process.off("exit", killAll)
+      const left = [...running]
+      killAll()
+      yield* Effect.forEach(left, (inst) => Effect.timeoutOption(Deferred.await(inst.exited), killWaitMillis), {
+        concurrency: "unbounded",
+        discard: true
+      })
+      for (const inst of instances.values()) inst.log.close()
+      if (ownRoot) rmSync(root, { recursive: true, force: true })
+      yield* PubSub.shutdown(pubsub)
+    })
+  )
+
+  // ---- process lifecycle -----------------------------------------------------------------------
+
+  const terminationMessage = (inst: Instance): string | undefined => {
+    const path = inst.config.terminationMessagePath
+    if (path === undefined || path === "") return undefined
+    const host = translatePath(inst.mounts, path)
+    if (host === undefined || !existsSync(host)) return undefined
+    try {
+      const text = readFileSync(host, "utf8")
+      return text === "" ? undefined : text.slice(0, terminationMessageLimit)
+    } catch {
+      return undefined
+    }
+  }
+
+  /** The process ended: record it, kill its execs, tell the PLEG. Idempotent. */
+  const finish = (inst: Instance): void => {
+    if (inst.state !== "running") return
+    const termination = terminationOf(inst.end ?? { code: null, signal: "SIGKILL" }, inst.cause)
+    inst.state = "exited"
+    inst.finishedAt = now()
+    inst.exitCode = termination.exitCode
+    inst.reason = termination.reason
+    const message = terminationMessage(inst)
+    if (message !== undefined) inst.message = message
+    inst.log.close()
+    for (const group of inst.execs) signalGroup(group, "SIGKILL")
+    inst.execs.clear()
+    running.delete(inst)
+    Deferred.doneUnsafe(inst.finished, Effect.void)
+    publish({ type: "ContainerExited", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.finishedAt })
+  }
+
+  /** Waits for the main process's end, then for its pipes (bounded), then records the exit. */
+  const supervise = (inst: Instance, child: ChildProcess, closed: Deferred.Deferred<void>) =>
+    Effect.gen(function* () {
+      yield* Deferred.await(inst.exited)
+      const drained = yield* Effect.timeoutOption(Deferred.await(closed), pipeCloseMillis)
+      if (drained._tag === "None") {
+        child.stdout?.destroy()
+        child.stderr?.destroy()
+      }
+      finish(inst)
+    })
+
+  /** The start failed (StartError, 128): the instance is exited and the kubelet is told. */
+  const startFailed = (inst: Instance, detail: string) =>
+    Effect.gen(function* () {
+      const message = startErrorMessage(detail)
+      inst.state = "exited"
+      inst.startedAt = now()
+      inst.finishedAt = inst.startedAt
+      inst.exitCode = 128
+      inst.reason = "StartError"
+      inst.message = message
+      Deferred.doneUnsafe(inst.exited, Effect.void)
+      Deferred.doneUnsafe(inst.finished, Effect.void)
+      publish({ type: "ContainerExited", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.finishedAt })
+      return yield* new RuntimeError({ reason: "RunContainerError", message })
+    })
+
+  const spawnError = (child: ChildProcess) =>
+    Effect.callback<NodeJS.ErrnoException>((resume) => {
+      child.once("error", (error) => resume(Effect.succeed(error)))
+    })
+
+  /** Kills the instance's group with SIGKILL and waits (bounded) until it is recorded as exited. */
+  const killNow = (inst: Instance) =>
+    Effect.gen(function* () {
+      if (inst.state !== "running") return
+      if (inst.pid !== undefined) signalGroup(inst.pid, "SIGKILL")
+      const done = yield* Effect.timeoutOption(Deferred.await(inst.finished), killWaitMillis)
+      if (done._tag === "None") finish(inst)
+    })
+
+  // ---- info ------------------------------------------------------------------------------------
+
+  const sandboxInfo = (sb: SandboxState): Sandbox => ({
+    id: sb.id,
+    podUid: sb.podUid,
+    ip: sb.ip,
+    state: sb.state,
+    createdAt: sb.createdAt
+  })
+
+  const containerInfo = (inst: Instance): ContainerInfo => ({
+    id: inst.id,
+    sandboxId: inst.sandbox.id,
+    podUid: inst.sandbox.podUid,
+    name: inst.config.name,
+    image: inst.image.ref,
+    imageRef: inst.image.imageID,
+    attempt: inst.config.attempt,
+    hash: inst.config.hash,
+    state: inst.state,
+    createdAt: inst.createdAt,
+    ...(inst.startedAt !== undefined ? { startedAt: inst.startedAt } : {}),
+    ...(inst.finishedAt !== undefined ? { finishedAt: inst.finishedAt } : {}),
+    ...(inst.exitCode !== undefined ? { exitCode: inst.exitCode } : {}),
+    ...(inst.reason !== undefined ? { reason: inst.reason } : {}),
+    ...(inst.message !== undefined ? { message: inst.message } : {})
+  })
+
+  const containerName = (sb: SandboxState, config: ContainerConfig): string =>
+    `${config.name}_${sb.config.podName}_${sb.config.namespace}_${sb.podUid}_${config.attempt}`
+
+  // ---- memory limits ---------------------------------------------------------------------------
+
+  const watchMemory = Effect.gen(function* () {
+    while (true) {
+      yield* Effect.sleep(pollMillis)
+      const limited: Array<Instance> = []
+      for (const inst of running)
+        if (inst.config.memoryLimit !== undefined && inst.pid !== undefined) limited.push(inst)
+      if (limited.length === 0) continue
+      const usage = yield* groupRss(new Set(limited.map((inst) => inst.pid!)))
+      for (const inst of limited) {
+        const rss = usage.get(inst.pid!) ?? 0
+        if (rss <= inst.config.memoryLimit! || inst.state !== "running" || inst.cause._tag !== "Exited") continue
+        inst.cause = { _tag: "OutOfMemory" }
+        signalGroup(inst.pid!, "SIGKILL")
+      }
+    }
+  })
+  yield* Effect.forkIn(watchMemory, scope)
+
+  // ---- CRI -------------------------------------------------------------------------------------
+
+  const runPodSandbox = Effect.fnUntraced(function* (config: SandboxConfig) {
+    const id = newId()
+    const dir = join(root, `${config.namespace}_${config.podName}_${id.slice(0, 8)}`)
+    const volumes = yield* Effect.try({
+      try: () => {
+        mkdirSync(join(dir, "work"), { recursive: true })
+        mkdirSync(join(dir, "logs"), { recursive: true })
+        return makeVolumes(join(dir, "volumes"), config.volumes)
+      },
+      catch: (error) =>
+        new RuntimeError({
+          reason: "CreatePodSandboxError",
+          message: `rpc error: code = Unknown desc = failed to create the sandbox directory ${dir}: ${String(error)}`
+        })
+    })
+    const sb: SandboxState = {
+      id,
+      podUid: config.podUid,
+      config,
+      dir,
+      ip: podIP,
+      state: "ready",
+      createdAt: now(),
+      volumes,
+      containers: [],
+      told: new Set()
+    }
+    sandboxes.set(id, sb)
+    const list = byPod.get(config.podUid)
+    if (list === undefined) byPod.set(config.podUid, [sb])
+    else list.push(sb)
+    notify(config.podUid, {
+      type: "Normal",
+      reason: "HostMode",
+      message: `containers run as processes of ${hostname()} without isolation: the host's programs (images resolve to the host filesystem, no registry), the host's network (pod IP ${podIP}) and users; sandbox directory ${dir}`
+    })
+    return sandboxInfo(sb)
+  })
+
+  const stopPodSandbox = (sandboxId: string) =>
+    Effect.gen(function* () {
+      const sb = sandboxes.get(sandboxId)
+      if (sb === undefined || sb.state === "notready") return
+      yield* Effect.forEach(sb.containers, killNow, { concurrency: "unbounded", discard: true })
+      sb.state = "notready"
+      publish({ type: "SandboxChanged", podUid: sb.podUid, at: now() })
+    })
+
+  const removeInstance = (inst: Instance) =>
+    Effect.gen(function* () {
+      yield* killNow(inst)
+      inst.log.remove()
+      instances.delete(inst.id)
+      const list = inst.sandbox.containers
+      const i = list.indexOf(inst)
+      if (i >= 0) list.splice(i, 1)
+    })
+
+  const removePodSandbox = (sandboxId: string) =>
+    Effect.gen(function* () {
+      const sb = sandboxes.get(sandboxId)
+      if (sb === undefined) return
+      yield* stopPodSandbox(sandboxId)
+      yield* Effect.forEach([...sb.containers], removeInstance, { discard: true })
+      sandboxes.delete(sandboxId)
+      const list = byPod.get(sb.podUid)
+      if (list !== undefined) {
+        const rest = list.filter((s) => s !== sb)
+        if (rest.length === 0) byPod.delete(sb.podUid)
+        else byPod.set(sb.podUid, rest)
+      }
+      rmSync(sb.dir, { recursive: true, force: true })
+    })
+
+  const createContainer = Effect.fnUntraced(function* (sandboxId: string, config: ContainerConfig) {
+    const sb = sandboxes.get(sandboxId)
+    if (sb === undefined || sb.state !== "ready") {
+      return yield* new RuntimeError({
+        reason: "CreateContainerError",
+        message: `failed to create containerd container: sandbox "${sandboxId}" is not ready`
+      })
+    }
+    const taken = sb.containers.find((c) => c.config.name === config.name && c.config.attempt === config.attempt)
+    if (taken !== undefined) {
+      const name = containerName(sb, config)
+      return yield* new RuntimeError({
+        reason: "CreateContainerError",
+        message: `failed to reserve container name "${name}": name "${name}" is reserved for "${taken.id}"`
+      })
+    }
+    const id = newId()
+    const image = imageOf(config.image)
+    const argv = hostArgv(config, image.config, (file) => executableExists(file, hostPath))
+    if (argv === undefined) {
+      return yield* new RuntimeError({
+        reason: "CreateContainerError",
+        message: `failed to generate container "${id}" spec: failed to generate spec: no command specified`
+      })
+    }
+    const mounts = mountDirectories(sb.volumes, config.mounts)
+    if ("missing" in mounts) {
+      return yield* new RuntimeError({
+        reason: "CreateContainerError",
+        message: `failed to generate container "${id}" spec: volume "${mounts.missing}" not found in the pod sandbox`
+      })
+    }
+    const env: Record<string, string> = { ...hostEnv }
+    for (const entry of image.config.env ?? []) {
+      const eq = entry.indexOf("=")
+      if (eq > 0 && entry.slice(0, eq) !== "PATH") env[entry.slice(0, eq)] = entry.slice(eq + 1)
+    }
+    env["HOSTNAME"] = sb.config.hostname
+    for (const e of config.env) env[e.name] = e.value
+    for (const { mount, path } of mounts) env[mountEnvName(mount.volume)] = path
+    const work = join(sb.dir, "work")
+    const wanted = config.workingDir || undefined
+    const imageDir = image.config.workingDir || undefined
+    const cwd =
+      wanted !== undefined
+        ? (translatePath(mounts, wanted) ?? wanted)
+        : imageDir !== undefined
+          ? (translatePath(mounts, imageDir) ?? (existsSync(imageDir) ? imageDir : work))
+          : work
+    const inst: Instance = {
+      id,
+      sandbox: sb,
+      config,
+      image,
+      argv,
+      env,
+      cwd,
+      requiredCwd: wanted === undefined ? undefined : cwd,
+      mounts,
+      log: new LogFile(join(sb.dir, "logs", `${config.name}_${config.attempt}.log`), logLimits, now),
+      state: "created",
+      createdAt: now(),
+      cause: { _tag: "Exited" },
+      exited: Deferred.makeUnsafe<void>(),
+      finished: Deferred.makeUnsafe<void>(),
+      execs: new Set()
+    }
+    instances.set(id, inst)
+    sb.containers.push(inst)
+    if (mounts.length > 0 && !sb.told.has(config.name)) {
+      sb.told.add(config.name)
+      notify(sb.podUid, {
+        type: "Warning",
+        reason: "HostMode",
+        container: config.name,
+        message: `host mode cannot mount volumes at their mountPath: ${mounts
+          .map(
+            ({ mount, path }) =>
+              `${mount.mountPath} (volume ${mount.volume}) is ${path}, in $${mountEnvName(mount.volume)}`
+          )
+          .join("; ")}`
+      })
+    }
+    return id
+  })
+
+  const startContainer = Effect.fnUntraced(function* (containerId: string) {
+    const inst = instances.get(containerId)
+    if (inst === undefined) {
+      return yield* new RuntimeError({
+        reason: "RunContainerError",
+        message: `failed to start containerd task "${containerId}": not found`
+      })
+    }
+    if (inst.state !== "created") {
+      return yield* new RuntimeError({
+        reason: "RunContainerError",
+        message: `failed to start containerd task "${containerId}": cannot start a container in the ${inst.state} state`
+      })
+    }
+    if (inst.requiredCwd !== undefined && !existsSync(inst.requiredCwd)) {
+      return yield* startFailed(
+        inst,
+        `chdir to cwd ("${inst.requiredCwd}") set in config.json failed: no such file or directory`
+      )
+    }
+    const file = inst.argv[0]!
+    const spawned = yield* Effect.try({
+      try: () =>
+        spawn(file, inst.argv.slice(1), {
+          cwd: inst.cwd,
+          env: inst.env,
+          detached: true,
+          stdio: ["ignore", "pipe", "pipe"]
+        }),
+      catch: (error) => error as NodeJS.ErrnoException
+    }).pipe(Effect.result)
+    if (spawned._tag === "Failure") return yield* startFailed(inst, execFailure(file, spawned.failure))
+    const child = spawned.success
+    if (child.pid === undefined) return yield* startFailed(inst, execFailure(file, yield* spawnError(child)))
+    const pid = child.pid
+    const closed = Deferred.makeUnsafe<void>()
+    inst.pid = pid
+    inst.state = "running"
+    inst.startedAt = now()
+    running.add(inst)
+    child.stdout?.on("data", (chunk: Buffer) => inst.log.write("stdout", chunk))
+    child.stderr?.on("data", (chunk: Buffer) => inst.log.write("stderr", chunk))
+    child.on("error", () => {})
+    child.once("exit", (code, signal) => {
+      inst.end = { code, signal }
+      signalGroup(pid, "SIGKILL")
+      Deferred.doneUnsafe(inst.exited, Effect.void)
+    })
+    child.once("close", () => Deferred.doneUnsafe(closed, Effect.void))
+    publish({ type: "ContainerStarted", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.startedAt })
+    yield* Effect.forkIn(supervise(inst, child, closed), scope)
+  })
+
+  const stopContainer = Effect.fnUntraced(function* (containerId: string, gracePeriodSeconds: number) {
+    const inst = instances.get(containerId)
+    if (inst === undefined || inst.state !== "running" || inst.pid === undefined) return
+    signalGroup(inst.pid, "SIGTERM")
+    if (gracePeriodSeconds > 0) {
+      yield* Effect.timeoutOption(Deferred.await(inst.finished), gracePeriodSeconds * 1000)
+    }
+    yield* killNow(inst)
+  })
+
+  const listContainers = (podUid: string) =>
+    Effect.sync(() => {
+      const out: Array<ContainerInfo> = []
+      for (const sb of byPod.get(podUid) ?? []) for (const inst of sb.containers) out.push(containerInfo(inst))
+      return out.sort((a, b) => a.createdAt - b.createdAt || a.attempt - b.attempt)
+    })
+
+  const exec = Effect.fnUntraced(function* (containerId: string, argv: ReadonlyArray<string>, timeoutSeconds: number) {
+    const inst = instances.get(containerId)
+    if (inst === undefined || inst.state !== "running") {
+      return { exitCode: -1, output: "cannot exec in a stopped state: unknown" } satisfies ExecResult
+    }
+    const file = argv[0]
+    const failed = (error: NodeJS.ErrnoException): ExecResult => ({
+      exitCode: 126,
+      output: `OCI runtime exec failed: exec failed: unable to start container process: ${execFailure(file ?? "", error)}: unknown`
+    })
+    if (file === undefined) return failed(Object.assign(new Error("no command"), { code: "ENOENT" }))
+    const spawned = yield* Effect.try({
+      try: () =>
+        spawn(file, argv.slice(1), { cwd: inst.cwd, env: inst.env, detached: true, stdio: ["ignore", "pipe", "pipe"] }),
+      catch: (error) => error as NodeJS.ErrnoException
+    }).pipe(Effect.result)
+    if (spawned._tag === "Failure") return failed(spawned.failure)
+    const child = spawned.success
+    if (child.pid === undefined) return failed(yield* spawnError(child))
+    const pid = child.pid
+    inst.execs.add(pid)
+    let output = ""
+    const capture = (chunk: Buffer) => {
+      if (output.length < execOutputLimit) output += chunk.toString("utf8").slice(0, execOutputLimit - output.length)
+    }
+    child.stdout?.on("data", capture)
+    child.stderr?.on("data", capture)
+    child.on("error", () => {})
+    const ended = Effect.callback<ProcessEnd>((resume) => {
+      child.once("exit", (code, signal) => resume(Effect.succeed({ code, signal })))
+    })
+    const closed = Effect.callback<void>((resume) => {
+      child.once("close", () => resume(Effect.void))
+    })
+    const result = yield* Effect.timeoutOption(ended, timeoutSeconds * 1000)
+    if (result._tag === "None") {
+      signalGroup(pid, "SIGKILL")
+      inst.execs.delete(pid)
+      return { exitCode: -1, output: `command "${argv.join(" ")}" timed out` } satisfies ExecResult
+    }
+    yield* Effect.timeoutOption(closed, pipeCloseMillis)
+    if (!signalGroup(pid, 0)) inst.execs.delete(pid)
+    const end = result.value
+    return { exitCode: terminationOf(end, { _tag: "Exited" }).exitCode, output } satisfies ExecResult
+  })
+
+  const probePort = (sandboxId: string, port: number, kind: "http" | "tcp" | "grpc", path?: string) => {
+    const sb = sandboxes.get(sandboxId)
+    if (sb === undefined || sb.state !== "ready") return Effect.succeed(false)
+    if (kind === "http") return httpProbe(podIP, port, path ?? "/", probeTimeout)
+    if (kind === "grpc") return grpcProbe(podIP, port, probeTimeout)
+    return tcpProbe(podIP, port, probeTimeout)
+  }
+
+  const logs = (containerId: string) =>
+    Effect.sync((): ReadonlyArray<LogLine> => instances.get(containerId)?.log.read() ?? [])
+
+  const killContainer = (containerId: string, exitCode: number, reason: string) =>
+    Effect.gen(function* () {
+      const inst = instances.get(containerId)
+      if (inst === undefined || inst.state !== "running") return false
+      inst.cause = { _tag: "Injected", exitCode, reason }
+      yield* killNow(inst)
+      return true
+    })
+
+  return ContainerRuntime.of({
+    runPodSandbox,
+    stopPodSandbox,
+    removePodSandbox,
+    listSandboxes: (podUid) =>
+      Effect.sync(() =>
+        podUid === undefined ? [...sandboxes.values()].map(sandboxInfo) : (byPod.get(podUid) ?? []).map(sandboxInfo)
+      ),
+    createContainer,
+    startContainer,
+    stopContainer,
+    removeContainer: (containerId) =>
+      Effect.suspend(() => {
+        const inst = instances.get(containerId)
+        return inst === undefined ? Effect.void : removeInstance(inst)
+      }),
+    listContainers,
+    exec,
+    probePort,
+    logs,
+    killContainer,
+    events: Stream.fromPubSub(pubsub)
+  })
+})
