@@ -7,7 +7,7 @@ import type { Container } from "../../src/api/Pod.js"
 import type { Cluster } from "../../src/Cluster.js"
 import { at, cluster, getPod, kubectl, pod, sh } from "./support.js"
 
-const service = (name: string, spec: Service["spec"], namespace = "default"): Service => ({
+const service = (name: string, spec: NonNullable<Service["spec"]>, namespace = "default"): Service => ({
   apiVersion: "v1",
   kind: "Service",
   metadata: { name, namespace },
