@@ -1,79 +1,91 @@
 /**
- * The one `Cluster` interface of the SDK, whether embedded (`createCluster`) or remote
- * (`connect`). Promise-based; failures are the classes of `Errors.ts`.
+ * The one `Cluster` interface of the Promise API, whether embedded (`createCluster`) or remote
+ * (`connect`). Failures are the classes of `Errors.ts`, each carrying the Kubernetes Status.
  */
-import type { Event, KubeObject, Pod, WatchEvent } from "@podlet/core"
+import type { Event, KubeObject, Node, Pod, WatchEvent } from "@podlet/core"
+import type {
+  ClockMode,
+  ContainerTarget,
+  DeleteOptions,
+  DrainOptions,
+  DrainResult,
+  DurationInput,
+  ImageEntry,
+  ListOptions,
+  LogLine,
+  LogOptions,
+  NodeSpec,
+  ObjectRef,
+  PodColumns,
+  WaitCondition,
+  WaitOptions
+} from "./Types.js"
 
-/** A duration: milliseconds, or text like `"90s"`, `"5 minutes"`, `"1h"`. */
-export type DurationInput = number | string
-
-export interface ObjectRef {
-  /** `Pod` (default), `ReplicaSet`, ... */
-  readonly kind?: string
-  readonly name: string
-  readonly namespace?: string
-}
-
-export interface ListOptions {
-  /** omitted: every namespace */
-  readonly namespace?: string
-  readonly labelSelector?: string
-  readonly fieldSelector?: string
-}
-
-export interface DeleteOptions {
-  readonly namespace?: string
-  readonly gracePeriodSeconds?: number
-}
-
-export interface LogOptions {
-  readonly namespace?: string
-  /** default: the pod's only (or first) container */
-  readonly container?: string
-  /** the previous instance (`kubectl logs --previous`) */
-  readonly previous?: boolean
-}
-
-export interface LogLine {
-  /** epoch ms */
-  readonly time: number
-  readonly line: string
-}
-
-/**
- * What `waitFor` waits for: a predicate on the object, or a pod `phase`, a condition type that must
- * be `True`, or the kubectl STATUS column (`CrashLoopBackOff`, `Init:1/2`, `Completed`, ...).
- */
-export type WaitCondition<T extends KubeObject> =
-  | ((object: T) => boolean)
-  | { readonly phase: string }
-  | { readonly condition: string }
-  | { readonly status: string }
-
-export interface WaitOptions {
-  /** in cluster time; default 5 minutes */
-  readonly timeout?: DurationInput
-}
-
+/** Pods: the kind most calls are about. */
 export interface PodsApi {
   get(name: string, namespace?: string): Promise<Pod>
   list(options?: ListOptions): Promise<ReadonlyArray<Pod>>
   delete(name: string, options?: DeleteOptions): Promise<void>
+  /** the Eviction API: a delete that honours PodDisruptionBudgets (`TooManyRequestsError` when refused) */
+  evict(name: string, namespace?: string): Promise<void>
   logs(name: string, options?: LogOptions): Promise<ReadonlyArray<LogLine>>
-  /** the kubectl columns of `kubectl get pods`: READY, STATUS, RESTARTS, AGE, ... */
-  status(
-    name: string,
-    namespace?: string
-  ): Promise<{ readonly ready: string; readonly status: string; readonly restarts: string }>
+  /** the `kubectl get pods` columns READY, STATUS, RESTARTS */
+  status(name: string, namespace?: string): Promise<PodColumns>
 }
 
+/** The cluster's clock. */
 export interface ClockApi {
+  /** `virtual`: moves only when advanced (by `advance` or `waitFor`); `real`: the wall clock */
+  readonly mode: ClockMode
   /** the cluster's current time */
   now(): Promise<Date>
-  /** virtual clocks only: run every timer due in the next `duration`, return when the cluster is quiet */
+  /** virtual clocks only: runs every timer due in the next `duration`, returns when the cluster is quiet */
   advance(duration: DurationInput): Promise<void>
 }
 
+/** Making things go wrong on purpose; podlet only (`UnsupportedError` on other clusters). */
+export interface FaultsApi {
+  /** the container's process exits now with `exitCode` */
+  containerExit(target: ContainerTarget, exitCode: number): Promise<void>
+  /** the kernel OOM-kills the container: exit code 137, reason OOMKilled */
+  containerOOM(target: ContainerTarget): Promise<void>
+  /** the node stops talking to the API server (heartbeats, status): it goes NotReady/Unknown */
+  stopHeartbeat(node: string): Promise<void>
+  /** the node talks to the API server again */
+  resumeHeartbeat(node: string): Promise<void>
+  /** the node's disk dies: DiskPressure, its taint, every pod evicted */
+  diskFailure(node: string): Promise<void>
+  /** the node runs short of memory: MemoryPressure, its taint, pods evicted */
+  memoryPressure(node: string): Promise<void>
+  /** the node's disk and memory recover and a partition ends */
+  recover(node: string): Promise<void>
+  /** while `down`, every image pull fails as if the registry were unreachable */
+  registryOutage(down: boolean): Promise<void>
+}
+
+/** The simulated image registry and the nodes' image stores; podlet only. */
+export interface ImagesApi {
+  /** adds an image to the registry's catalogue */
+  add(image: ImageEntry): Promise<void>
+  /** puts an image on a node, as `kind load docker-image` does */
+  preload(node: string, image: string): Promise<void>
+}
+
+/** Nodes and their maintenance. */
+export interface NodesApi {
+  list(): Promise<ReadonlyArray<Node>>
+  get(name: string): Promise<Node>
+  /** `kubectl cordon` */
+  cordon(name: string): Promise<void>
+  /** `kubectl uncordon` */
+  uncordon(name: string): Promise<void>
+  /** `kubectl drain`: cordon, evict every pod (retrying PDB refusals every 5 s), wait until they are gone */
+  drain(name: string, options?: DrainOptions): Promise<DrainResult>
+  /** embedded only: adds a node to the running cluster */
+  add(node: string | NodeSpec): Promise<Node>
+}
+
+/** A podlet cluster (or any Kubernetes cluster, remotely). Close it with `close()`. */
 export interface Cluster {
   /** creates or updates each object of a YAML/JSON text, an object or a list; returns the stored objects */
   apply(manifest: string | KubeObject | ReadonlyArray<KubeObject>): Promise<ReadonlyArray<KubeObject>>
@@ -81,16 +93,20 @@ export interface Cluster {
   list<T extends KubeObject = KubeObject>(kind: string, options?: ListOptions): Promise<ReadonlyArray<T>>
   delete(kind: string, name: string, options?: DeleteOptions): Promise<void>
   readonly pods: PodsApi
-  /** ADDED / MODIFIED / DELETED events from now on (after the current objects as ADDED) */
+  /** the current objects as ADDED, then every change, as an async iterator (`return()` stops it) */
   watch<T extends KubeObject = KubeObject>(kind: string, options?: ListOptions): AsyncIterableIterator<WatchEvent<T>>
-  /** the Events about an object (a pod by default), oldest first; all Events without an argument */
+  /** the Events about an object (a pod when `object` is a name), oldest first; every Event without one */
   events(object?: ObjectRef | string): Promise<ReadonlyArray<Event>>
-  /** resolves with the object once `condition` holds; rejects with TimeoutError after `timeout` of cluster time */
+  /** resolves with the object once `condition` holds; rejects with TimeoutError after `timeout` */
   waitFor<T extends KubeObject = Pod>(
     ref: ObjectRef | string,
     condition: WaitCondition<T>,
     options?: WaitOptions
   ): Promise<T>
   readonly clock: ClockApi
+  readonly faults: FaultsApi
+  readonly images: ImagesApi
+  readonly nodes: NodesApi
+  /** stops the cluster (embedded) or the connection (remote) */
   close(): Promise<void>
 }

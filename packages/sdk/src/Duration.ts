@@ -3,7 +3,7 @@
  * `"5 minutes"`.
  */
 import { Duration } from "effect"
-import type { DurationInput } from "./Cluster.js"
+import type { DurationInput } from "./Types.js"
 
 const goUnits: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }
 

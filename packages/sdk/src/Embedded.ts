@@ -1,43 +1,48 @@
 /**
- * `createCluster()`: an embedded podlet cluster in this process, on a virtual clock by default
- * (an hour of CrashLoopBackOff in milliseconds) or on the real clock.
+ * The embedded cluster: core's `makeCluster` in this process, on its own virtual clock (a TestClock
+ * that only moves when advanced: an hour of CrashLoopBackOff in milliseconds) or on the real clock,
+ * seen through the SDK's `Backend`. Its lifetime is the Scope it is made in.
  */
-import type { ApiError, Event, KubeObject, Pod, WatchEvent } from "@podlet/core"
+import type { KubeObject, WatchEvent } from "@podlet/core"
 import { resourceForKind } from "@podlet/core/api/Resources"
 import {
   type Cluster as CoreCluster,
   type ClusterOptions as CoreClusterOptions,
   makeCluster
 } from "@podlet/core/Cluster"
-import { printPod } from "@podlet/core/domain/DisplayStatus"
-import { StoreSqlite } from "@podlet/platform-node"
-import { Cause, Clock, Context, Effect, Exit, Layer, ManagedRuntime, Option, Stream } from "effect"
+import type { NodeLifecycleMode } from "@podlet/core/control/NodeHealth"
+import type { ObjectStore } from "@podlet/core/services/ObjectStore"
+import { Clock, Context, Effect, Layer, type Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import type { Cluster, DurationInput, ObjectRef, WaitCondition, WaitOptions } from "./Cluster.js"
-import { toMillis } from "./Duration.js"
-import { errorFromApi, PodletError, sdkStatus, TimeoutError, UnsupportedError } from "./Errors.js"
-import { matchesCondition } from "./Wait.js"
+import { replacementOf, splitImageRef } from "./Apply.js"
+import type { Backend, KindInfo } from "./Backend.js"
+import type { ClusterEffect } from "./ClusterEffect.js"
+import { makeClusterOps } from "./ClusterOps.js"
+import {
+  BadRequestError,
+  type ClusterError,
+  DrainError,
+  errorFromApi,
+  ServerError,
+  sdkStatus,
+  unsupported
+} from "./Errors.js"
+import type { ImageEntry, NodeSpec } from "./Types.js"
 
-export interface NodeSpec {
-  readonly name: string
-  readonly cpu?: string
-  readonly memory?: string
-  readonly pods?: string
-  /** images preloaded on the node (like `kind load`) */
-  readonly images?: ReadonlyArray<string>
-}
-
+/** Options of `createCluster`. */
 export interface CreateClusterOptions {
   /** a count (nodes `node-1` … `node-N`) or node specs; default 1 */
   readonly nodes?: number | ReadonlyArray<string | NodeSpec>
-  /** default "virtual" */
+  /** `virtual` (default): time moves only when advanced; `real`: the wall clock */
   readonly clock?: "virtual" | "real"
-  /** "simulated" (default); "process" arrives with the real-runtime work */
-  readonly runtime?: "simulated"
-  /** default "memory" */
+  /** `simulated` (default): containers run podlet's simulated programs; `process` is not available yet */
+  readonly runtime?: "simulated" | "process"
+  /** `memory` (default) or a SQLite file that keeps the objects */
   readonly store?: "memory" | { readonly sqlite: string }
-  /** extra registry catalogue entries */
-  readonly images?: ReadonlyArray<{ readonly name: string; readonly tag?: string; readonly pullSeconds?: number }>
+  /** unreachable nodes as Kubernetes does today (`modern`, default) or before v1.27 (`legacy`: NodeLost) */
+  readonly nodeLifecycle?: NodeLifecycleMode
+  /** additions to the simulated registry's catalogue */
+  readonly images?: ReadonlyArray<ImageEntry>
 }
 
 class Embedded extends Context.Service<Embedded, CoreCluster>()("@podlet/sdk/Embedded") {}
@@ -49,154 +54,150 @@ const nodeList = (nodes: CreateClusterOptions["nodes"]): ReadonlyArray<string | 
       ? Array.from({ length: nodes }, (_, i) => `node-${i + 1}`)
       : nodes
 
-const isApiError = (e: unknown): e is ApiError =>
-  typeof e === "object" &&
-  e !== null &&
-  "_tag" in e &&
-  ["NotFound", "AlreadyExists", "Conflict", "Invalid", "BadRequest", "Forbidden", "Expired", "ApiFailure"].includes(
-    String((e as { _tag: unknown })._tag)
-  )
+const apiTags = new Set([
+  "NotFound",
+  "AlreadyExists",
+  "Conflict",
+  "Invalid",
+  "BadRequest",
+  "Forbidden",
+  "Expired",
+  "ApiFailure"
+])
 
-/** Runs an Effect, turning API failures into the SDK's error classes. */
-const runner =
-  <R>(runtime: ManagedRuntime.ManagedRuntime<R, never>) =>
-  async <A, E>(effect: Effect.Effect<A, E, R>): Promise<A> => {
-    const exit = await runtime.runPromiseExit(effect)
-    if (Exit.isSuccess(exit)) return exit.value
-    const failure = Cause.findErrorOption(exit.cause)
-    if (Option.isSome(failure) && isApiError(failure.value)) throw errorFromApi(failure.value)
-    throw Cause.squash(exit.cause)
+/** The SDK error for any failure of core's facade (API errors, drain and fault failures). */
+const fromCore = (error: { readonly _tag: string; readonly message?: string }): ClusterError => {
+  if (apiTags.has(error._tag)) return errorFromApi(error as Parameters<typeof errorFromApi>[0])
+  if (error._tag === "DrainError") {
+    const drain = error as unknown as { readonly message: string; readonly lines: ReadonlyArray<string> }
+    return new DrainError(sdkStatus(500, "DrainFailed", drain.message), drain.lines)
   }
-
-const kindResource = (kind: string): string => resourceForKind(kind)?.resource ?? kind.toLowerCase()
-const isNamespaced = (kind: string): boolean => resourceForKind(kind)?.namespaced ?? true
-
-const refOf = (ref: ObjectRef | string): Required<ObjectRef> =>
-  typeof ref === "string"
-    ? { kind: "Pod", name: ref, namespace: "default" }
-    : { kind: ref.kind ?? "Pod", name: ref.name, namespace: ref.namespace ?? "default" }
-
-/** Starts an embedded cluster. Close it with `close()`. */
-export const createCluster = async (options: CreateClusterOptions = {}): Promise<Cluster> => {
-  const coreOptions: CoreClusterOptions = {
-    nodes: nodeList(options.nodes),
-    ...(options.store !== undefined && options.store !== "memory"
-      ? { store: Layer.orDie(StoreSqlite.layer({ path: options.store.sqlite })) }
-      : {})
-  }
-  const clusterLayer = Layer.effect(Embedded, makeCluster(coreOptions))
-  const virtual = (options.clock ?? "virtual") === "virtual"
-  const runtime = ManagedRuntime.make(virtual ? clusterLayer.pipe(Layer.provideMerge(TestClock.layer())) : clusterLayer)
-  const run = runner(runtime)
-  const core: CoreCluster = await run(
-    Effect.gen(function* () {
-      return yield* Embedded
-    })
-  )
-  for (const image of options.images ?? []) await run(core.registry.add(image))
-
-  const now = () => run(Clock.currentTimeMillis)
-  const advance = (ms: number) =>
-    virtual ? run(core.advance(ms)) : new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-  const get = <T extends KubeObject>(kind: string, name: string, namespace?: string) =>
-    run(core.get<T>(kindResource(kind), name, isNamespaced(kind) ? (namespace ?? "default") : undefined))
-
-  const pods: Cluster["pods"] = {
-    get: (name, namespace) => get<Pod>("Pod", name, namespace),
-    list: (listOptions = {}) => run(core.list<Pod>("pods", listOptions)),
-    delete: async (name, deleteOptions = {}) => {
-      await run(core.delete("pods", name, deleteOptions))
-    },
-    logs: async (name, logOptions = {}) => {
-      const namespace = logOptions.namespace ?? "default"
-      const container = logOptions.container ?? (await get<Pod>("Pod", name, namespace)).spec.containers[0]?.name ?? ""
-      const lines = await run(core.logs(namespace, name, container, { previous: logOptions.previous ?? false }))
-      return lines.map((l) => ({ time: l.time, line: l.line }))
-    },
-    status: async (name, namespace) => {
-      const [pod, at] = await Promise.all([get<Pod>("Pod", name, namespace), now()])
-      const row = printPod(pod, at)
-      return { ready: row.ready, status: row.status, restarts: row.restarts }
-    }
-  }
-
-  const waitFor = async <T extends KubeObject = Pod>(
-    target: ObjectRef | string,
-    condition: WaitCondition<T>,
-    waitOptions: WaitOptions = {}
-  ): Promise<T> => {
-    const ref = refOf(target)
-    const timeout = toMillis(waitOptions.timeout ?? "5m")
-    const start = await now()
-    const step = 1_000
-    for (;;) {
-      const object = await get<T>(ref.kind, ref.name, ref.namespace).catch((e: unknown) => {
-        if (e instanceof PodletError && e.code === 404) return undefined
-        throw e
-      })
-      const at = await now()
-      if (object !== undefined && matchesCondition(object, condition, at)) return object
-      const elapsed = at - start
-      if (elapsed >= timeout) {
-        throw new TimeoutError(
-          sdkStatus(
-            408,
-            "Timeout",
-            `timed out after ${Math.round(timeout / 1000)}s waiting for ${ref.kind.toLowerCase()}/${ref.name}`
-          )
-        )
-      }
-      await advance(Math.min(step, timeout - elapsed))
-    }
-  }
-
-  async function* watch<T extends KubeObject>(
-    kind: string,
-    listOptions: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {}
-  ) {
-    const stream = core.store.watch<T>(kindResource(kind), listOptions)
-    const iterable = await run(Stream.toAsyncIterableEffect(stream))
-    for await (const event of iterable) yield event as WatchEvent<T>
-  }
-
-  return {
-    apply: async (manifest) => {
-      if (typeof manifest === "string" || !Array.isArray(manifest)) {
-        return run(core.apply(manifest as string | KubeObject))
-      }
-      const out: Array<KubeObject> = []
-      for (const object of manifest as ReadonlyArray<KubeObject>) out.push(...(await run(core.apply(object))))
-      return out
-    },
-    get,
-    list: (kind, listOptions = {}) => run(core.list(kindResource(kind), listOptions)),
-    delete: async (kind, name, deleteOptions = {}) => {
-      await run(
-        core.delete(kindResource(kind), name, {
-          ...deleteOptions,
-          ...(isNamespaced(kind) ? {} : { namespace: "" })
-        })
-      )
-    },
-    pods,
-    watch,
-    events: async (object) => {
-      if (object === undefined) return run(core.list<Event>("events"))
-      const ref = refOf(object)
-      const all = await run(core.list<Event>("events", { namespace: ref.namespace }))
-      return all.filter((e) => e.involvedObject.name === ref.name && e.involvedObject.kind === ref.kind)
-    },
-    waitFor,
-    clock: {
-      now: async () => new Date(await now()),
-      advance: async (duration: DurationInput) => {
-        if (!virtual) {
-          throw new UnsupportedError(sdkStatus(400, "BadRequest", "the clock is real: it cannot be advanced"))
-        }
-        await advance(toMillis(duration))
-      }
-    },
-    close: () => runtime.dispose()
-  }
+  if (error._tag === "FaultError") return new BadRequestError(sdkStatus(400, "BadRequest", error.message ?? "fault"))
+  return new ServerError(sdkStatus(500, "InternalError", error.message ?? error._tag))
 }
+
+const storeLayer = (store: CreateClusterOptions["store"]): Effect.Effect<Layer.Layer<ObjectStore> | undefined> =>
+  store === undefined || store === "memory"
+    ? Effect.succeed(undefined)
+    : Effect.map(
+        // loaded only when asked for: the SQLite binding is native
+        Effect.promise(() => import("@podlet/platform-node/StoreSqlite")),
+        (m) => Layer.orDie(m.StoreSqlite.layer({ path: store.sqlite }))
+      )
+
+const kindInfo = (kind: string): Effect.Effect<KindInfo, ClusterError> => {
+  const type = resourceForKind(kind)
+  return type === undefined
+    ? Effect.fail(errorFromApi({ _tag: "BadRequest", message: `no matches for kind "${kind}"` } as never))
+    : Effect.succeed(type)
+}
+
+/** An embedded cluster as Effects, alive as long as the current Scope. */
+export const makeEmbedded = (
+  options: CreateClusterOptions = {}
+): Effect.Effect<ClusterEffect, ClusterError, Scope.Scope> =>
+  Effect.gen(function* () {
+    if (options.runtime === "process") {
+      return yield* Effect.fail(
+        unsupported(
+          'runtime "process" is not available: podlet\'s core cluster has no process runtime option yet (use "simulated")'
+        )
+      )
+    }
+    const store = yield* storeLayer(options.store)
+    const coreOptions: CoreClusterOptions = {
+      nodes: nodeList(options.nodes),
+      ...(store !== undefined ? { store } : {}),
+      ...(options.nodeLifecycle !== undefined ? { nodeLifecycle: options.nodeLifecycle } : {})
+    }
+    const virtual = (options.clock ?? "virtual") === "virtual"
+    const clusterLayer = Layer.effect(Embedded, makeCluster(coreOptions))
+    const context: Context.Context<Embedded> = yield* Layer.build(
+      virtual ? clusterLayer.pipe(Layer.provideMerge(TestClock.layer())) : clusterLayer
+    )
+    const core = Context.get(context, Embedded)
+    /** runs a call of the facade on the cluster's clock, with SDK errors */
+    const within = <A, E extends { readonly _tag: string; readonly message?: string }>(
+      effect: Effect.Effect<A, E>
+    ): Effect.Effect<A, ClusterError> => effect.pipe(Effect.mapError(fromCore), Effect.provideContext(context))
+    const settle = within(core.settle)
+
+    const fault = <E extends { readonly _tag: string; readonly message?: string }>(effect: Effect.Effect<void, E>) =>
+      Effect.andThen(within(effect), settle)
+
+    const backend: Backend = {
+      clockMode: virtual ? "virtual" : "real",
+      now: within(Clock.currentTimeMillis),
+      advance: (ms) => within(core.advance(ms)),
+      settle,
+      resolve: kindInfo,
+      applyOne: (info, object) =>
+        within(
+          Effect.gen(function* () {
+            const name = object.metadata.name
+            const namespace = info.namespaced ? (object.metadata.namespace ?? "default") : undefined
+            const existing =
+              name === undefined
+                ? undefined
+                : yield* core.store.get(info.resource, namespace, name).pipe(Effect.orElseSucceed(() => undefined))
+            if (existing === undefined) return (yield* core.store.create(info.resource, object)).object
+            return (yield* core.store.update(info.resource, replacementOf(existing, object))).object
+          })
+        ),
+      get: (info, name, namespace) => within(core.store.get(info.resource, namespace, name)),
+      list: (info, listOptions) =>
+        within(Effect.map(core.store.list(info.resource, listOptions), (r) => r.items as ReadonlyArray<KubeObject>)),
+      delete: (info, name, namespace, deleteOptions) =>
+        within(
+          core.store.delete(info.resource, namespace, name, {
+            ...(deleteOptions.gracePeriodSeconds !== undefined
+              ? { gracePeriodSeconds: deleteOptions.gracePeriodSeconds }
+              : {}),
+            ...(deleteOptions.propagationPolicy !== undefined
+              ? { propagationPolicy: deleteOptions.propagationPolicy }
+              : {})
+          })
+        ),
+      evict: (namespace, name) => within(core.evict(namespace, name)),
+      logs: (namespace, pod, container, previous) =>
+        within(
+          Effect.map(core.logs(namespace, pod, container, { previous }), (lines) =>
+            lines.map((l) => ({ time: l.time, line: l.line }))
+          )
+        ),
+      watch: (info, listOptions) =>
+        core.store
+          .watch<KubeObject>(info.resource, listOptions)
+          .pipe(Stream.mapError(fromCore), Stream.provideContext(context)) as Stream.Stream<
+          WatchEvent<KubeObject>,
+          ClusterError
+        >,
+      cordon: (node, unschedulable) => fault(unschedulable ? core.cordon(node) : core.uncordon(node)),
+      drain: (node, drainOptions) =>
+        within(Effect.map(core.drain(node, drainOptions), (r) => ({ lines: r.lines, evicted: r.evicted }))),
+      addNode: (node) => within(Effect.asVoid(core.addNode(node))),
+      faults: {
+        containerExit: (target, exitCode) => fault(core.faults.containerExit(target, exitCode)),
+        containerOOM: (target) => fault(core.faults.containerOOM(target)),
+        stopHeartbeat: (node) => fault(core.faults.nodePartition(node, true)),
+        resumeHeartbeat: (node) => fault(core.faults.nodePartition(node, false)),
+        diskFailure: (node) => fault(core.faults.nodeDiskFailure(node)),
+        memoryPressure: (node) => fault(core.faults.nodeMemoryPressure(node)),
+        recover: (node) => fault(core.faults.nodeRecover(node)),
+        registryOutage: (down) => fault(core.faults.registryOutage(down))
+      },
+      images: {
+        add: (image) =>
+          fault(
+            core.registry.add({
+              ...splitImageRef(image.name),
+              ...(image.tag !== undefined ? { tag: image.tag } : {}),
+              ...(image.pullSeconds !== undefined ? { pullSeconds: image.pullSeconds } : {})
+            })
+          ),
+        preload: (node, image) => fault(core.faults.preloadImage(node, image))
+      }
+    }
+    for (const image of options.images ?? []) yield* backend.images.add(image)
+    return makeClusterOps(backend)
+  })

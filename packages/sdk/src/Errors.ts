@@ -1,12 +1,22 @@
 /**
  * The SDK's errors: one class per Kubernetes failure, each carrying the `Status` the API server
- * would answer with, so embedded and remote clusters fail the same way.
+ * answers with, so embedded and remote clusters fail the same way. Each class has a literal `_tag`,
+ * so the Effect API's error channel (`ClusterError`) works with `Effect.catchTag`.
  */
 import type { ApiError, Status } from "@podlet/core"
 import { toStatus } from "@podlet/core/api/Status"
 
+/** One field problem of an `InvalidError` (`Status.details.causes[]`). */
+export interface FieldCause {
+  readonly field?: string
+  readonly message?: string
+  readonly reason?: string
+}
+
 /** Any failure of a podlet call; `status` is the Kubernetes Status object. */
-export class PodletError extends Error {
+export abstract class PodletError extends Error {
+  /** the class name, for `Effect.catchTag` */
+  abstract readonly _tag: string
   readonly status: Status
   constructor(status: Status) {
     super(status.message ?? status.reason ?? `request failed with ${status.code}`)
@@ -19,33 +29,92 @@ export class PodletError extends Error {
   }
 }
 
-/** 404 */
-export class NotFoundError extends PodletError {}
-/** 409 AlreadyExists */
-export class AlreadyExistsError extends PodletError {}
-/** 409 Conflict: a stale resourceVersion */
-export class ConflictError extends PodletError {}
-/** 422 with `causes`: every field problem */
+/** 404: the object does not exist. */
+export class NotFoundError extends PodletError {
+  readonly _tag = "NotFoundError"
+}
+/** 409 AlreadyExists: a create of an existing name. */
+export class AlreadyExistsError extends PodletError {
+  readonly _tag = "AlreadyExistsError"
+}
+/** 409 Conflict: a stale resourceVersion or a failed precondition. */
+export class ConflictError extends PodletError {
+  readonly _tag = "ConflictError"
+}
+/** 422 Invalid, with `causes`: every field problem. */
 export class InvalidError extends PodletError {
-  get causes(): ReadonlyArray<{ readonly field?: string; readonly message?: string; readonly reason?: string }> {
+  readonly _tag = "InvalidError"
+  /** the field problems (`spec.containers[0].image: Required value`, ...) */
+  get causes(): ReadonlyArray<FieldCause> {
     return this.status.details?.causes ?? []
   }
 }
-/** 400 */
-export class BadRequestError extends PodletError {}
-/** 401 */
-export class UnauthorizedError extends PodletError {}
-/** 403 */
-export class ForbiddenError extends PodletError {}
-/** 410: a watch resourceVersion too old */
-export class ExpiredError extends PodletError {}
-/** 408-like: `waitFor` ran out of cluster time */
-export class TimeoutError extends PodletError {}
-/** the call is not offered by this cluster (e.g. clock control on a real cluster) */
-export class UnsupportedError extends PodletError {}
+/** 400: malformed input (YAML, selectors, a log of a container that has not started, ...). */
+export class BadRequestError extends PodletError {
+  readonly _tag = "BadRequestError"
+}
+/** 401: no or a wrong bearer token. */
+export class UnauthorizedError extends PodletError {
+  readonly _tag = "UnauthorizedError"
+}
+/** 403: the user may not do this. */
+export class ForbiddenError extends PodletError {
+  readonly _tag = "ForbiddenError"
+}
+/** 410: a watch resourceVersion older than the server's history. */
+export class ExpiredError extends PodletError {
+  readonly _tag = "ExpiredError"
+}
+/** 429: e.g. an eviction a PodDisruptionBudget refuses. */
+export class TooManyRequestsError extends PodletError {
+  readonly _tag = "TooManyRequestsError"
+}
+/** `waitFor` (or a drain) ran out of time: cluster time on a virtual clock, wall-clock time otherwise. */
+export class TimeoutError extends PodletError {
+  readonly _tag = "TimeoutError"
+}
+/** The call is not offered by this cluster (clock control on a real clock, faults on a real cluster, ...). */
+export class UnsupportedError extends PodletError {
+  readonly _tag = "UnsupportedError"
+}
+/** The server could not be reached (refused, reset, TLS failure). */
+export class ConnectionError extends PodletError {
+  readonly _tag = "ConnectionError"
+}
+/** `nodes.drain` stopped: pods it may not delete, a refused eviction, or its timeout. */
+export class DrainError extends PodletError {
+  readonly _tag = "DrainError"
+  /** what kubectl printed up to the failure */
+  readonly lines: ReadonlyArray<string>
+  constructor(status: Status, lines: ReadonlyArray<string> = []) {
+    super(status)
+    this.lines = lines
+  }
+}
+/** Any other Status: 405, 5xx, ... */
+export class ServerError extends PodletError {
+  readonly _tag = "ServerError"
+}
+
+/** Every failure of the SDK's calls, as a union of tagged classes. */
+export type ClusterError =
+  | NotFoundError
+  | AlreadyExistsError
+  | ConflictError
+  | InvalidError
+  | BadRequestError
+  | UnauthorizedError
+  | ForbiddenError
+  | ExpiredError
+  | TooManyRequestsError
+  | TimeoutError
+  | UnsupportedError
+  | ConnectionError
+  | DrainError
+  | ServerError
 
 /** The SDK error for a Kubernetes Status. */
-export const errorFromStatus = (status: Status): PodletError => {
+export const errorFromStatus = (status: Status): ClusterError => {
   switch (status.reason) {
     case "NotFound":
       return new NotFoundError(status)
@@ -64,6 +133,8 @@ export const errorFromStatus = (status: Status): PodletError => {
       return new ExpiredError(status)
     case "BadRequest":
       return new BadRequestError(status)
+    case "TooManyRequests":
+      return new TooManyRequestsError(status)
   }
   switch (status.code) {
     case 400:
@@ -74,18 +145,22 @@ export const errorFromStatus = (status: Status): PodletError => {
       return new ForbiddenError(status)
     case 404:
       return new NotFoundError(status)
+    case 409:
+      return new ConflictError(status)
     case 410:
       return new ExpiredError(status)
     case 422:
       return new InvalidError(status)
+    case 429:
+      return new TooManyRequestsError(status)
   }
-  return new PodletError(status)
+  return new ServerError(status)
 }
 
 /** The SDK error for one of core's API errors. */
-export const errorFromApi = (error: ApiError): PodletError => errorFromStatus(toStatus(error))
+export const errorFromApi = (error: ApiError): ClusterError => errorFromStatus(toStatus(error))
 
-/** A Status built by the SDK itself (timeouts, unsupported calls). */
+/** A Status built by the SDK itself (timeouts, unsupported calls, connection failures). */
 export const sdkStatus = (code: number, reason: string, message: string): Status => ({
   apiVersion: "v1",
   kind: "Status",
@@ -95,3 +170,10 @@ export const sdkStatus = (code: number, reason: string, message: string): Status
   message,
   code
 })
+
+/** An `UnsupportedError` saying what this cluster does not offer. */
+export const unsupported = (message: string): UnsupportedError =>
+  new UnsupportedError(sdkStatus(501, "NotImplemented", message))
+
+/** Whether a value is one of the SDK's errors. */
+export const isClusterError = (u: unknown): u is ClusterError => u instanceof PodletError

@@ -4,7 +4,7 @@
  */
 import type { KubeObject, Pod } from "@podlet/core"
 import { printPod } from "@podlet/core/domain/DisplayStatus"
-import type { WaitCondition } from "./Cluster.js"
+import type { WaitCondition } from "./Types.js"
 
 /** Does `object` satisfy `condition` at cluster time `now` (epoch ms)? */
 export const matchesCondition = <T extends KubeObject>(

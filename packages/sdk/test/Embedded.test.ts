@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest"
-import { type Cluster, createCluster, InvalidError, type KubeObject, NotFoundError, TimeoutError, toMillis } from "../src/index.js"
+import {
+  type Cluster,
+  createCluster,
+  InvalidError,
+  type KubeObject,
+  NotFoundError,
+  TimeoutError,
+  toMillis
+} from "../src/index.js"
 
 let cluster: Cluster | undefined
 afterEach(async () => {
@@ -55,7 +63,12 @@ describe("createCluster (embedded, virtual clock)", () => {
     expect(missing).toBeInstanceOf(NotFoundError)
     expect((missing as NotFoundError).status).toMatchObject({ kind: "Status", code: 404, reason: "NotFound" })
     const invalid = await cluster
-      .apply({ apiVersion: "v1", kind: "Pod", metadata: { name: "x" }, spec: { containers: [{ name: "c" }] } } as KubeObject)
+      .apply({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "x" },
+        spec: { containers: [{ name: "c" }] }
+      } as KubeObject)
       .catch((e: unknown) => e)
     expect(invalid).toBeInstanceOf(InvalidError)
     expect((invalid as InvalidError).causes).toContainEqual(
