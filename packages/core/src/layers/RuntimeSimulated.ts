@@ -79,6 +79,7 @@ interface SandboxState {
   readonly containers: Array<Instance>
 }
 
+/** One container instance; every field is present from creation so all instances share one shape. */
 interface Instance {
   readonly id: string
   readonly sandbox: SandboxState
@@ -89,22 +90,22 @@ interface Instance {
   readonly cwd: string
   state: ContainerRuntimeState
   readonly createdAt: number
-  startedAt?: number
-  finishedAt?: number
-  exitCode?: number
-  reason?: string
-  message?: string
-  program?: Program
-  fiber?: Fiber.Fiber<unknown, unknown> | undefined
-  timer?: TimerEntry | undefined
+  startedAt: number | undefined
+  finishedAt: number | undefined
+  exitCode: number | undefined
+  reason: string | undefined
+  message: string | undefined
+  program: Program | undefined
+  fiber: Fiber.Fiber<unknown, unknown> | undefined
+  timer: TimerEntry | undefined
   /** running exec processes: they die with the container */
-  execs?: Set<Fiber.Fiber<number>> | undefined
-  signals?: Signals | undefined
-  exited?: Deferred.Deferred<void>
-  fs?: VirtualFs
-  net?: NetworkFacade
-  mem?: MemoryFacade
-  logs?: LogBuffer
+  execs: Set<Fiber.Fiber<number>> | undefined
+  signals: Signals | undefined
+  exited: Deferred.Deferred<void> | undefined
+  fs: VirtualFs | undefined
+  net: NetworkFacade | undefined
+  mem: MemoryFacade | undefined
+  logs: LogBuffer | undefined
   memory: number
 }
 
@@ -501,23 +502,28 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     createdAt: sb.createdAt
   })
 
-  const containerInfo = (inst: Instance): ContainerInfo => ({
-    id: inst.id,
-    sandboxId: inst.sandbox.id,
-    podUid: inst.sandbox.podUid,
-    name: inst.config.name,
-    image: inst.image.ref,
-    imageRef: inst.image.imageID,
-    attempt: inst.config.attempt,
-    hash: inst.config.hash,
-    state: inst.state,
-    createdAt: inst.createdAt,
-    ...(inst.startedAt !== undefined ? { startedAt: inst.startedAt } : {}),
-    ...(inst.finishedAt !== undefined ? { finishedAt: inst.finishedAt } : {}),
-    ...(inst.exitCode !== undefined ? { exitCode: inst.exitCode } : {}),
-    ...(inst.reason !== undefined ? { reason: inst.reason } : {}),
-    ...(inst.message !== undefined ? { message: inst.message } : {})
-  })
+  const containerInfo = (inst: Instance): ContainerInfo => {
+    const info: {
+      -readonly [K in keyof ContainerInfo]: ContainerInfo[K]
+    } = {
+      id: inst.id,
+      sandboxId: inst.sandbox.id,
+      podUid: inst.sandbox.podUid,
+      name: inst.config.name,
+      image: inst.image.ref,
+      imageRef: inst.image.imageID,
+      attempt: inst.config.attempt,
+      hash: inst.config.hash,
+      state: inst.state,
+      createdAt: inst.createdAt
+    }
+    if (inst.startedAt !== undefined) info.startedAt = inst.startedAt
+    if (inst.finishedAt !== undefined) info.finishedAt = inst.finishedAt
+    if (inst.exitCode !== undefined) info.exitCode = inst.exitCode
+    if (inst.reason !== undefined) info.reason = inst.reason
+    if (inst.message !== undefined) info.message = inst.message
+    return info
+  }
 
   const containerName = (sb: SandboxState, config: ContainerConfig): string =>
     `${config.name}_${sb.config.podName}_${sb.config.namespace}_${sb.podUid}_${config.attempt}`
@@ -647,6 +653,21 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       cwd: config.workingDir || image.config.workingDir || "/",
       state: "created",
       createdAt: now(),
+      startedAt: undefined,
+      finishedAt: undefined,
+      exitCode: undefined,
+      reason: undefined,
+      message: undefined,
+      program: undefined,
+      fiber: undefined,
+      timer: undefined,
+      execs: undefined,
+      signals: undefined,
+      exited: undefined,
+      fs: undefined,
+      net: undefined,
+      mem: undefined,
+      logs: undefined,
       memory: 0
     }
     instances.set(id, inst)
