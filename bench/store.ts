@@ -51,7 +51,7 @@ interface StoreResult {
     /** after the last write, until every watcher had every event */
     readonly drainMs: number
   }
-  /** the bare StorageBackend (fresh instance, no ObjectStore, no watchers): N creates then N updates */
+  /** the bare StorageBackend (fresh instance, no ObjectStore, no watchers): N creates then N updates, budget / 5 */
   readonly backend?: Phase
   readonly peakRssMb: number
   readonly dbMb?: number
@@ -279,7 +279,7 @@ const child = async (store: StoreName, n: number, watchers: number, budgetMs: nu
     const dbMb = dir === undefined ? undefined : Math.round(statSync(path).size / 1e6)
     const bare: Layer.Layer<StorageBackend, unknown> =
       store === "memory" ? BackendMemory.layer : BackendSqlite.layer({ path: join(dir ?? "", "backend.db") })
-    const backend = await Effect.runPromise(Effect.provide(backendPhase(n, budgetMs), bare))
+    const backend = await Effect.runPromise(Effect.provide(backendPhase(n, budgetMs / 5), bare))
     const result: StoreResult = { ...measured, backend, ...(dbMb === undefined ? {} : { dbMb }) }
     process.stdout.write(`CHILD ${JSON.stringify(result)}\n`)
   } finally {
