@@ -104,6 +104,9 @@ const isScheduled = (start: number, probe: Probe, now: number): boolean => {
   return now >= first && (now - first) % (settings.periodSeconds * 1000) === 0
 }
 
+/** The first probe time of an instance running since `start`. */
+const firstProbeAt = (start: number, probe: Probe): number => start + probeSettings(probe).initialDelaySeconds * 1000
+
 /** The next probe time strictly after `now` (this instant was just evaluated). */
 const nextTickAfter = (start: number, probe: Probe, now: number): number => {
   const settings = probeSettings(probe)
@@ -144,7 +147,10 @@ export const makeProber = Effect.fnUntraced(function* (
         const observation = observeProbeTarget(pod, name)
         const running = observation.container?.runningSince
         const probedNow = lastProbe?.at === now && lastProbe.containerID === observation.container?.containerID
-        const onSchedule = running !== undefined && isScheduled(running, probe, now) && !probedNow
+        // a live clock wakes the worker a little after the tick it slept for: that tick is due
+        const due =
+          nextAt !== undefined && now >= nextAt && running !== undefined && nextAt >= firstProbeAt(running, probe)
+        const onSchedule = running !== undefined && (isScheduled(running, probe, now) || due) && !probedNow
         const step = tick(type, settings, state, observation, now)
         state = step.state
         let changed = false
