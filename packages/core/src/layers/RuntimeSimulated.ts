@@ -689,6 +689,12 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
         message: `failed to start containerd task "${containerId}": cannot start a container in the ${inst.state} state`
       })
     }
+    if (inst.sandbox.state !== "ready") {
+      return yield* new RuntimeError({
+        reason: "RunContainerError",
+        message: `failed to start containerd task "${containerId}": sandbox "${inst.sandbox.id}" is not ready`
+      })
+    }
     const program = classify(inst, inst.argv)
     inst.program = program
     if (program._tag === "StartError") {
