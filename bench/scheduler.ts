@@ -154,6 +154,7 @@ const run = (pods: number, nodeCount: number, mode: Mode) =>
         }
       })
 
+    const revision0 = Number(yield* engine.store.resourceVersion)
     const cpu0 = process.cpuUsage()
     const t0 = performance.now()
     for (let i = 0; i < pods; i++) {
@@ -166,6 +167,7 @@ const run = (pods: number, nodeCount: number, mode: Mode) =>
     yield* until(() => running === pods)
     const t1 = performance.now()
     const cpu1 = process.cpuUsage(cpu0)
+    const writesFirst = Number(yield* engine.store.resourceVersion) - revision0
     const grace = mode === "full" ? {} : { gracePeriodSeconds: 0 }
     for (let i = 0; i < pods; i++) yield* engine.store.delete("pods", "default", `p-${i}`, grace).pipe(Effect.ignore)
     yield* until(() => deleted === pods)
@@ -191,6 +193,10 @@ const run = (pods: number, nodeCount: number, mode: Mode) =>
       createLoopMs: round(createdMs),
       scheduleAndRun: half(t1 - t0, cpuFirst),
       deleteAll: half(t2 - t1, cpuSecond),
+      storeWritesPerPod: {
+        scheduleAndRun: round(writesFirst / pods),
+        deleteAll: round((Number(yield* engine.store.resourceVersion) - revision0 - writesFirst) / pods)
+      },
       createToRunning: {
         virtualP50Ms: quantile(latencyVirtual, 0.5),
         virtualP99Ms: quantile(latencyVirtual, 0.99),
@@ -231,6 +237,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     `  ${result.mode === "full" ? "schedule + start" : "schedule + bind  "}: ${result.scheduleAndRun.podsPerSec} pods/s wall, ${result.scheduleAndRun.podsPerCpuSec} pods/CPU-s (${result.scheduleAndRun.wallMs} ms; target >= ${target.podsPerSec})`,
     `  delete all      : ${result.deleteAll.podsPerSec} pods/s wall, ${result.deleteAll.podsPerCpuSec} pods/CPU-s (${result.deleteAll.wallMs} ms)`,
     `  create→Running:   virtual p50 ${result.createToRunning.virtualP50Ms} ms, p99 ${result.createToRunning.virtualP99Ms} ms; wall p50 ${result.createToRunning.wallP50Ms} ms, p99 ${result.createToRunning.wallP99Ms} ms`,
+    `  store writes per pod: ${result.storeWritesPerPod.scheduleAndRun} (schedule + start), ${result.storeWritesPerPod.deleteAll} (delete)`,
     `  virtual time ${result.virtualSeconds} s, wall ${result.wallMs} ms, cpu ${result.cpuMs} ms, peak RSS ${result.peakRssMb} MB`
   ]
   process.stdout.write(`${lines.join("\n")}\n`)
