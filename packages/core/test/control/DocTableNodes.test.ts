@@ -75,7 +75,8 @@ describe("§12 documentation table rows 5 and 6", () => {
           `Warning FaultInjected Fault injected: disk failure on node ${node}`
         )
         // the broken node takes no new pods: a second replica goes to the other node too
-        yield* c.apply({ ...web, spec: { ...web.spec, replicas: 2 } })
+        const scaled: ReplicaSet = { ...web, spec: { ...web.spec, replicas: 2 } }
+        yield* c.apply(scaled)
         expect((yield* summary(c)).slice(1)).toEqual([`${other} Running`, `${other} Running`])
       })
     )
