@@ -48,7 +48,8 @@ export const apiResourceList = (gv: GroupVersion) => ({
       name: `${r.resource}/${sub.name}`,
       singularName: "",
       namespaced: r.namespaced,
-      kind: sub.name === "log" ? "Pod" : r.kind,
+      kind: sub.name === "scale" ? "Scale" : r.kind,
+      ...(sub.name === "scale" ? { group: "autoscaling", version: "v1" } : {}),
       verbs: sub.verbs
     }))
   ])
@@ -67,7 +68,10 @@ const discoveryResource = (r: ResourceType) => ({
     : {
         subresources: subresourcesOf(r).map((sub) => ({
           subresource: sub.name,
-          responseKind: { group: r.group, version: r.version, kind: r.kind },
+          responseKind:
+            sub.name === "scale"
+              ? { group: "autoscaling", version: "v1", kind: "Scale" }
+              : { group: r.group, version: r.version, kind: r.kind },
           verbs: sub.verbs
         }))
       })

@@ -18,6 +18,7 @@ import { outputFor } from "./Negotiate.js"
 import { logResponse } from "./PodLogs.js"
 import { deleteOptions, includeObject, isWatch, listOptions, watchOptions, writeOptions } from "./Query.js"
 import { listResponse, objectResponse, type Rendering, statusResponse } from "./Respond.js"
+import { patchScale, readScale, replaceScale } from "./ScaleApp.js"
 import { methodNotAllowedStatus, notFoundStatus } from "./StatusResponse.js"
 import { type GroupVersion, resolveTarget, type Target } from "./Target.js"
 import { watchResponse } from "./Watch.js"
@@ -237,6 +238,14 @@ export const handleResource = (target: Target, request: Request) => {
   const { name } = target
   const clusterWide = target.resource.namespaced && target.namespace === undefined
   if (target.subresource === "log" && request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed
+  if (target.subresource === "scale") {
+    const namespace = target.namespace ?? "default"
+    const scaled = name ?? ""
+    if (request.method === "GET") return readScale(namespace, scaled)
+    if (request.method === "PUT") return replaceScale(namespace, scaled, request)
+    if (request.method === "PATCH") return patchScale(namespace, scaled, request)
+    return methodNotAllowed
+  }
   switch (request.method) {
     case "GET":
     case "HEAD":

@@ -46,11 +46,13 @@ export interface Subresource {
 
 const statusSubresource: Subresource = { name: "status", verbs: ["get", "patch", "update"] }
 const logSubresource: Subresource = { name: "log", verbs: ["get"] }
+const scaleSubresource: Subresource = { name: "scale", verbs: ["get", "patch", "update"] }
 
-/** Subresources served per resource: `status` where the resource has one, and `pods/log`. */
+/** Subresources served per resource: `status` where the resource has one, `pods/log`, `replicasets/scale`. */
 export const subresourcesOf = (r: ResourceType): ReadonlyArray<Subresource> => [
   ...(r.hasStatus ? [statusSubresource] : []),
-  ...(r.resource === "pods" && r.group === "" ? [logSubresource] : [])
+  ...(r.resource === "pods" && r.group === "" ? [logSubresource] : []),
+  ...(r.resource === "replicasets" && r.group === "apps" ? [scaleSubresource] : [])
 ]
 
 /** A resolved resource URL. `namespace` is undefined for cluster-scoped objects and cluster-wide lists. */

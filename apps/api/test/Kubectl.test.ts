@@ -404,5 +404,41 @@ describe.runIf(hasKubectl)(
         'Error from server (NotFound): pods "talker" not found\n'
       )
     })
+
+    it("scales a ReplicaSet and waits for its pods", async () => {
+      const manifest = join(dir, "rs.yaml")
+      writeFileSync(
+        manifest,
+        [
+          "apiVersion: apps/v1",
+          "kind: ReplicaSet",
+          "metadata:",
+          "  name: web",
+          "spec:",
+          "  replicas: 1",
+          "  selector:",
+          "    matchLabels: {app: rsweb}",
+          "  template:",
+          "    metadata:",
+          "      labels: {app: rsweb}",
+          "    spec:",
+          "      containers:",
+          "      - name: nginx",
+          "        image: nginx:1.25",
+          ""
+        ].join("\n")
+      )
+      expect((await kubectl("apply", "-f", manifest)).stdout).toBe("replicaset.apps/web created\n")
+      expect(await kubectl("scale", "rs", "web", "--replicas=3")).toMatchObject({
+        code: 0,
+        stdout: "replicaset.apps/web scaled\n"
+      })
+      const ready = await kubectl("wait", "--for=jsonpath={.status.readyReplicas}=3", "rs/web", "--timeout=30s")
+      expect(ready).toMatchObject({ code: 0, stdout: "replicaset.apps/web condition met\n" })
+      const pods = await kubectl("get", "pods", "-l", "app=rsweb", "-o", "name")
+      expect(pods.stdout.trim().split("\n")).toHaveLength(3)
+      const rs = await kubectl("get", "rs", "web")
+      expect(rs.stdout).toMatch(/^NAME\s+DESIRED\s+CURRENT\s+READY\s+AGE\nweb\s+3\s+3\s+3\s+/)
+    })
   }
 )

@@ -438,6 +438,70 @@ describe("status subresource", () => {
   })
 })
 
+describe("replicasets/scale", () => {
+  const RS = "/apis/apps/v1/namespaces/default/replicasets"
+  const rs = {
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    metadata: { name: "web" },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: "web" } },
+      template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "c", image: "nginx" }] } }
+    }
+  }
+
+  it("GET, PATCH (kubectl scale) and PUT an autoscaling/v1 Scale", async () => {
+    await create(rs, RS)
+    const scale = (await (await t.app.request(`${RS}/web/scale`)).json()) as {
+      metadata: { resourceVersion: string }
+    }
+    expect(scale).toMatchObject({
+      apiVersion: "autoscaling/v1",
+      kind: "Scale",
+      metadata: { name: "web", namespace: "default" },
+      spec: { replicas: 1 },
+      status: { replicas: 0, selector: "app=web" }
+    })
+    const patched = await t.app.request(
+      `${RS}/web/scale`,
+      json("PATCH", { spec: { replicas: 3 } }, "application/merge-patch+json")
+    )
+    expect(patched.status).toBe(200)
+    expect(await patched.json()).toMatchObject({ kind: "Scale", spec: { replicas: 3 } })
+    expect(((await (await t.app.request(`${RS}/web`)).json()) as { spec: { replicas: number } }).spec.replicas).toBe(3)
+    const stale = await t.app.request(
+      `${RS}/web/scale`,
+      json("PUT", { apiVersion: "autoscaling/v1", kind: "Scale", metadata: scale.metadata, spec: { replicas: 2 } })
+    )
+    await expectStatus(stale, 409, "Conflict")
+    const put = await t.app.request(
+      `${RS}/web/scale`,
+      json("PUT", { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name: "web" }, spec: { replicas: 2 } })
+    )
+    expect(await put.json()).toMatchObject({ spec: { replicas: 2 } })
+  })
+
+  it("answers 422 for negative replicas, 400 for a non-number, 404 for a missing ReplicaSet", async () => {
+    await create(rs, RS)
+    await expectStatus(
+      await t.app.request(`${RS}/web/scale`, json("PATCH", { spec: { replicas: -1 } }, "application/merge-patch+json")),
+      422,
+      "Invalid"
+    )
+    await expectStatus(
+      await t.app.request(
+        `${RS}/web/scale`,
+        json("PATCH", { spec: { replicas: "3" } }, "application/merge-patch+json")
+      ),
+      400,
+      "BadRequest"
+    )
+    await expectStatus(await t.app.request(`${RS}/nope/scale`), 404, "NotFound")
+    await expectStatus(await t.app.request(`${RS}/web/scale`, { method: "DELETE" }), 405, "MethodNotAllowed")
+  })
+})
+
 describe("delete", () => {
   it("DELETE with a DeleteOptions body answers 200 with the object; then GET is 404", async () => {
     await create(pod("web"))
