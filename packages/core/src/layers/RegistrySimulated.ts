@@ -94,13 +94,22 @@ interface Repository {
 
 const emptyConfig: ImageConfig = { entrypoint: [], cmd: [], exposedPorts: [] }
 
+/** What an image nobody described runs: a program of its own (a long-running server in the runtime). */
+export const unknownImageConfig: ImageConfig = { entrypoint: ["/app"], cmd: [], exposedPorts: [] }
+
+const imageConfig = (config: Partial<ImageConfig> | undefined): ImageConfig =>
+  config === undefined ? { ...unknownImageConfig, env: [PATH] } : { ...emptyConfig, env: [PATH], ...config }
+
 const toStored = (entry: CatalogueEntry, defaultPullSeconds: number): StoredEntry => ({
   pullSeconds: entry.pullSeconds ?? defaultPullSeconds,
   size: entry.size ?? 10_000_000,
-  config: { ...emptyConfig, env: [PATH], ...entry.config }
+  config: imageConfig(entry.config)
 })
 
-/** The `ImageInfo` an image reference resolves to (what `kind load` or a pull puts in a node's cache). */
+/**
+ * The `ImageInfo` an image reference resolves to (what `kind load` or a pull puts in a node's cache);
+ * without a config the image runs a program of its own (`unknownImageConfig`).
+ */
 export const makeImageInfo = (image: string, config?: Partial<ImageConfig>, size?: number): ImageInfo => {
   const parsed = parseImageRef(image)
   const ref = parsed?.ref ?? image
@@ -109,7 +118,7 @@ export const makeImageInfo = (image: string, config?: Partial<ImageConfig>, size
     ref,
     imageID: `${repository}@${parsed?.digest ?? fakeDigest(ref)}`,
     size: size ?? 10_000_000,
-    config: { ...emptyConfig, env: [PATH], ...config }
+    config: imageConfig(config)
   }
 }
 
@@ -119,7 +128,7 @@ for (const entry of defaultCatalogue) {
   if (parsed !== undefined) catalogueByRepository.set(parsed.repository, entry)
 }
 
-/** The `ImageInfo` of an image by the default catalogue (any tag); an empty config for other images. */
+/** The `ImageInfo` of an image by the default catalogue (any tag); `unknownImageConfig` for other images. */
 export const catalogueImageInfo = (image: string): ImageInfo => {
   const parsed = parseImageRef(image)
   const entry = parsed === undefined ? undefined : catalogueByRepository.get(parsed.repository)

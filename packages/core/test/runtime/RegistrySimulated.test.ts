@@ -102,6 +102,8 @@ describe("RegistrySimulated", () => {
       yield* TestClock.adjust(1)
       const info = yield* Fiber.join(fiber)
       expect(info.ref).toBe("registry.local:5000/app:v1")
+      // an entry without a config runs a program of its own
+      expect(info.config).toMatchObject({ entrypoint: ["/app"], cmd: [], exposedPorts: [] })
       // a tagged entry does not make other tags exist
       const other = failure(yield* Effect.exit(registry.pull("registry.local:5000/app:v2")))
       expect(other.reason).toBe("ErrImagePull")

@@ -3,17 +3,22 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Stream } from "effect"
 import { TestClock } from "effect/testing"
+import { makeImageCache, makeImageInfo } from "../../src/layers/RegistrySimulated.js"
 import { RuntimeSimulated } from "../../src/layers/RuntimeSimulated.js"
 import { SimNetwork } from "../../src/layers/SimNetwork.js"
 import type { ContainerConfig, SandboxConfig } from "../../src/services/ContainerRuntime.js"
 import { ContainerRuntime } from "../../src/services/ContainerRuntime.js"
 import { fakeRunner } from "./fakeRunner.js"
 
+/** the node's images: the default catalogue, plus an image with neither entrypoint nor cmd */
+const images = makeImageCache([makeImageInfo("example.com/scratch:1", { entrypoint: [], cmd: [] })])
+
 const layer = (network = SimNetwork.make(), logLimits?: { maxLines: number; maxBytes: number }) =>
   RuntimeSimulated.layer({
     nodeName: "n1",
     podCIDR: "10.244.1.0/24",
     network,
+    images,
     interpreter: fakeRunner,
     ...(logLimits !== undefined ? { logLimits } : {})
   })
@@ -139,7 +144,7 @@ describe("RuntimeSimulated: exits", () => {
     Effect.gen(function* () {
       const runtime = yield* ContainerRuntime
       const sb = yield* runtime.runPodSandbox(pod())
-      const exit = yield* Effect.exit(runtime.createContainer(sb.id, container("x", "example.com/empty:1", [])))
+      const exit = yield* Effect.exit(runtime.createContainer(sb.id, container("x", "example.com/scratch:1", [])))
       expect(exit).toEqual(Exit.fail(expect.objectContaining({ reason: "CreateContainerError" })))
       yield* runtime.createContainer(sb.id, container("y", "busybox", ["sleep", "1"]))
       const twice = yield* Effect.exit(runtime.createContainer(sb.id, container("y", "busybox", ["sleep", "1"])))
@@ -184,6 +189,22 @@ describe("RuntimeSimulated: servers", () => {
       )
       expect((yield* infoOf("U", id)).state).toBe("running")
       expect(yield* runtime.probePort(sb.id, 8080, "http", "/healthz")).toBe(true)
+    }).pipe(Effect.provide(layer()))
+  )
+
+  it.effect("an image nobody described runs its own program: a server on the declared ports", () =>
+    Effect.gen(function* () {
+      const runtime = yield* ContainerRuntime
+      const sb = yield* runtime.runPodSandbox(pod())
+      const id = yield* run(
+        sb.id,
+        container("app", "local/app:dev", [], {
+          args: ["--port=9090"],
+          ports: [{ containerPort: 9090, protocol: "TCP" }]
+        })
+      )
+      expect((yield* infoOf("U", id)).state).toBe("running")
+      expect(yield* runtime.probePort(sb.id, 9090, "tcp")).toBe(true)
     }).pipe(Effect.provide(layer()))
   )
 
