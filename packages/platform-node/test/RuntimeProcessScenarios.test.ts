@@ -134,7 +134,7 @@ interface Step {
   readonly name: string
   readonly until: Check
   /** runs once the condition holds; its lines join the observation */
-  readonly then?: (c: Cluster, p: Pod | undefined) => Effect.Effect<ReadonlyArray<string>, unknown>
+  readonly act?: (c: Cluster, p: Pod | undefined) => Effect.Effect<ReadonlyArray<string>, unknown>
 }
 
 interface Scenario {
@@ -169,7 +169,7 @@ const runScenario = (driver: Driver, scenario: Scenario) =>
       const current = yield* podOf(c)
       const seen = [...observe(current ?? last!)]
       if (current === undefined) seen.unshift("deleted")
-      if (step.then !== undefined) seen.push(...(yield* step.then(c, current)))
+      if (step.act !== undefined) seen.push(...(yield* step.act(c, current)))
       steps.push({ name: step.name, at, seen })
     }
     const events = eventReasons(yield* c.events("p"))
@@ -372,7 +372,7 @@ describe("§16 scenarios on the process runtime give the simulated runtime's obs
           {
             name: "never pull",
             until: (p) => state(p, "app") === "W(ErrImageNeverPull)",
-            then: (c) =>
+            act: (c) =>
               Effect.sync(() => {
                 c.nodes[0]!.images.put(makeImageInfo("local/app:dev"))
                 return []
@@ -425,7 +425,7 @@ describe("§16 scenarios on the process runtime give the simulated runtime's obs
           {
             name: "running",
             until: (p) => state(p, "app") === "R",
-            then: (c) => Effect.as(c.delete("pods", "p"), [])
+            act: (c) => Effect.as(c.delete("pods", "p"), [])
           },
           { name: "terminating", until: (p) => p?.metadata.deletionTimestamp !== undefined },
           { name: "removed", until: (p) => p === undefined }
@@ -448,7 +448,7 @@ describe("§16 scenarios on the process runtime give the simulated runtime's obs
           {
             name: "running",
             until: (p) => state(p, "app") === "R",
-            then: (c) => Effect.as(c.delete("pods", "p"), [])
+            act: (c) => Effect.as(c.delete("pods", "p"), [])
           },
           { name: "terminating", until: (p) => p?.metadata.deletionTimestamp !== undefined },
           { name: "removed", until: (p) => p === undefined }
@@ -463,6 +463,7 @@ describe("§16 scenarios on the process runtime give the simulated runtime's obs
 
   it.live("I3 emptyDir survives a container crash, not the pod; a replacement pod starts empty", () =>
     Effect.gen(function* () {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
       const file = '"${PODLET_MOUNT_CACHE:-/cache}/x"'
       const spec = pod({
         volumes: [{ name: "cache", emptyDir: {} }],
@@ -488,7 +489,7 @@ describe("§16 scenarios on the process runtime give the simulated runtime's obs
           {
             name: "restarted",
             until: (p) => state(p, "app") === "R" && status(p, "app")?.restartCount === 1,
-            then: (c, p) =>
+            act: (c, p) =>
               Effect.gen(function* () {
                 firstUid = p?.metadata.uid ?? ""
                 const out = yield* execOut(c, `cat ${file}`)
@@ -500,12 +501,12 @@ describe("§16 scenarios on the process runtime give the simulated runtime's obs
           {
             name: "sandbox removed",
             until: (_, c) => Effect.map(c.nodes[0]!.runtime.listSandboxes(firstUid), (list) => list.length === 0),
-            then: (c) => Effect.as(c.apply(spec), [])
+            act: (c) => Effect.as(c.apply(spec), [])
           },
           {
             name: "replacement",
             until: (p) => p !== undefined && p.metadata.uid !== firstUid && state(p, "app") === "R",
-            then: (c) => execOut(c, `ls "\${PODLET_MOUNT_CACHE:-/cache}"`)
+            act: (c) => execOut(c, `ls "\${PODLET_MOUNT_CACHE:-/cache}"`)
           }
         ]
       })
