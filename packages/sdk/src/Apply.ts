@@ -1,21 +1,16 @@
 /**
- * What `apply` writes over an existing object, as podlet's facade does it: the new object's fields
- * over the stored one, keeping the stored metadata (uid, resourceVersion, ...) but taking the new
- * labels and annotations. One pure function, so embedded and remote clusters write the same.
+ * What `apply` writes over an existing object, and image references split for the registry: pure
+ * helpers, so embedded and remote clusters write the same.
  */
 import type { KubeObject } from "@podlet/core"
 
-/** The replacement of `existing` by `object` (a PUT body). */
-export const replacementOf = (existing: KubeObject, object: KubeObject): KubeObject =>
-  ({
-    ...existing,
-    ...object,
-    metadata: {
-      ...existing.metadata,
-      ...(object.metadata.labels !== undefined ? { labels: object.metadata.labels } : {}),
-      ...(object.metadata.annotations !== undefined ? { annotations: object.metadata.annotations } : {})
-    }
-  }) as KubeObject
+/**
+ * The patch `apply` sends for an object that exists: the manifest itself, as a strategic merge
+ * patch for the kinds podlet knows (lists of containers merge by name) and a JSON merge patch for
+ * others; fields the manifest leaves out keep their stored values.
+ */
+export const applyPatchOf = (object: KubeObject, known: boolean) =>
+  ({ type: known ? "strategic" : "merge", patch: object }) as const
 
 /** `local/app:dev` → name `local/app`, tag `dev`; a digest or no tag leaves the name whole. */
 export const splitImageRef = (ref: string): { readonly name: string; readonly tag?: string } => {

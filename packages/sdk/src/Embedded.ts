@@ -14,7 +14,7 @@ import type { NodeLifecycleMode } from "@podlet/core/control/NodeHealth"
 import type { ObjectStore } from "@podlet/core/services/ObjectStore"
 import { Clock, Context, Effect, Layer, type Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import { replacementOf, splitImageRef } from "./Apply.js"
+import { applyPatchOf, splitImageRef } from "./Apply.js"
 import type { Backend, KindInfo } from "./Backend.js"
 import type { ClusterEffect } from "./ClusterEffect.js"
 import { makeClusterOps } from "./ClusterOps.js"
@@ -141,7 +141,8 @@ export const makeEmbedded = (
                 ? undefined
                 : yield* core.store.get(info.resource, namespace, name).pipe(Effect.orElseSucceed(() => undefined))
             if (existing === undefined) return (yield* core.store.create(info.resource, object)).object
-            return (yield* core.store.update(info.resource, replacementOf(existing, object))).object
+            const { type, patch } = applyPatchOf(object, true)
+            return (yield* core.store.patch(info.resource, namespace, name ?? "", type, patch)).object
           })
         ),
       get: (info, name, namespace) => within(core.store.get(info.resource, namespace, name)),

@@ -107,7 +107,12 @@ export const makeHttpClient = (kc: KubeConfig): Effect.Effect<HttpClient, Cluste
         const headers: Record<string, string> = {
           accept: "application/json",
           ...(connection.headers as Record<string, string> | undefined),
-          ...(body !== undefined ? { "content-type": options.contentType ?? "application/json" } : {})
+          ...(body !== undefined
+            ? {
+                "content-type": options.contentType ?? "application/json",
+                "content-length": String(Buffer.byteLength(body))
+              }
+            : {})
         }
         const req = transport.request(
           `${server}${withQuery(path, options.query)}`,

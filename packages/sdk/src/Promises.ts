@@ -15,9 +15,28 @@ export const runToPromise = async <A>(effect: Effect.Effect<A, ClusterError>): P
   throw Cause.squash(exit.cause)
 }
 
-/** A stream as an async iterator; `return()` interrupts it. */
-async function* iterate<A>(stream: Stream.Stream<A, ClusterError>): AsyncGenerator<A, void, undefined> {
-  for await (const item of Stream.toAsyncIterable(stream)) yield item
+/**
+ * A stream as an async iterator that starts at once (not at the first `next()`), so changes made
+ * right after `watch()` returns are seen; `return()` interrupts it.
+ */
+const iterate = <A>(stream: Stream.Stream<A, ClusterError>): AsyncIterableIterator<A> => {
+  const inner = Stream.toAsyncIterable(stream)[Symbol.asyncIterator]()
+  let first: Promise<IteratorResult<A>> | undefined = inner.next()
+  first.catch(() => undefined)
+  const iterator: AsyncIterableIterator<A> = {
+    next: () => {
+      const pending = first
+      first = undefined
+      return pending ?? inner.next()
+    },
+    return: async () => {
+      first = undefined
+      await inner.return?.()
+      return { done: true, value: undefined }
+    },
+    [Symbol.asyncIterator]: () => iterator
+  }
+  return iterator
 }
 
 /** Makes a `ClusterEffect` in a fresh scope and wraps it; `close()` closes the scope. */

@@ -9,7 +9,7 @@ import { KubeConfig } from "@kubernetes/client-node"
 import type { KubeObject, Node, Pod } from "@podlet/core"
 import { resourceForKind } from "@podlet/core/api/Resources"
 import { Effect, type Scope, Stream } from "effect"
-import { replacementOf, splitImageRef } from "./Apply.js"
+import { applyPatchOf, splitImageRef } from "./Apply.js"
 import type { Backend, KindInfo } from "./Backend.js"
 import type { ClusterEffect } from "./ClusterEffect.js"
 import { makeClusterOps } from "./ClusterOps.js"
@@ -261,8 +261,11 @@ export const makeRemote = (options: ConnectOptions): Effect.Effect<ClusterEffect
           if (existing === undefined) {
             return yield* http.json<KubeObject>("POST", pathOf(info, namespace), { body: object })
           }
-          return yield* http.json<KubeObject>("PUT", pathOf(info, namespace, name), {
-            body: replacementOf(existing, object)
+          const { type, patch } = applyPatchOf(object, resourceForKind(info.kind) !== undefined)
+          return yield* http.json<KubeObject>("PATCH", pathOf(info, namespace, name), {
+            body: patch,
+            contentType:
+              type === "strategic" ? "application/strategic-merge-patch+json" : "application/merge-patch+json"
           })
         }),
       get,
