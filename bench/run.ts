@@ -4,7 +4,8 @@
 const benches: Record<string, () => Promise<{ readonly main: (args: ReadonlyArray<string>) => Promise<void> }>> = {
   store: () => import("./store.js"),
   scheduler: () => import("./scheduler.js"),
-  engine: () => import("./engine.js")
+  engine: () => import("./engine.js"),
+  runtime: () => import("./runtime.js")
 }
 
 const [name, ...args] = process.argv.slice(2)
