@@ -48,8 +48,10 @@ export class ClusterIPAllocator {
     const network = base - (base % size)
     this.first = network + 1
     this.last = network + size - 2
-    const staticBand = Math.min(Math.max(16, Math.floor(size / 16)), 256)
-    this.dynamicFirst = Math.min(this.last, network + staticBand + 1)
+    // `calculateRangeOffset`: min(max(16, size/16), 256), none below 16 addresses
+    const staticBand = size < 16 ? 0 : Math.min(Math.max(16, Math.floor(size / 16)), 256)
+    const dynamicFirst = network + staticBand + 1
+    this.dynamicFirst = dynamicFirst > this.last ? this.first : dynamicFirst
     this.next = this.dynamicFirst
   }
 

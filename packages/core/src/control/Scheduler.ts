@@ -266,9 +266,8 @@ export const makeScheduler = Effect.fnUntraced(function* (
     if (!active.has(uid)) enqueue(pod)
   }
 
-  const nodeInformer = yield* makeInformer<Node>(store, "nodes", onNode)
+  yield* makeInformer<Node>(store, "nodes", onNode)
   const pods = yield* makeInformer<Pod>(store, "pods", onPod)
-  void nodeInformer
 
   // ---- one scheduling cycle -----------------------------------------------------------------
 
