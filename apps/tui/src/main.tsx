@@ -73,7 +73,7 @@ const dashboard = async (): Promise<number> => {
   }
 
   process.stdout.write("\x1b[?1049h\x1b[H")
-  const instance = render(<App source={source} readManifest={readManifest} />, { maxFps: 10, exitOnCtrlC: true })
+  const instance = render(<App source={source} readManifest={readManifest} />, { maxFps: 30, exitOnCtrlC: true })
   try {
     await instance.waitUntilExit()
   } finally {

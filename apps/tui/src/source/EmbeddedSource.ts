@@ -18,6 +18,8 @@ export interface EmbeddedOptions {
   readonly tickMs?: number
   readonly speed?: number
   readonly paused?: boolean
+  /** wall milliseconds between change notifications to the views (default 100: at most 10 frames a second) */
+  readonly notifyMs?: number
 }
 
 const watched = ["pods", "events", "nodes", "replicasets", "services", "namespaces"] as const
@@ -48,9 +50,22 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
   const listeners = new Set<() => void>()
   let cached: ClusterSnapshot | undefined
   let now = readNow()
+  // Views hear of changes at most every `notifyMs` (leading and trailing edge), so a busy cluster
+  // costs at most 10 frames a second; keypresses render at once in the app.
+  const notifyMs = options.notifyMs ?? 100
+  let lastNotify = 0
+  let pending: ReturnType<typeof setTimeout> | undefined
+  const notify = () => {
+    pending = undefined
+    lastNotify = Date.now()
+    for (const listener of listeners) listener()
+  }
   const changed = () => {
     cached = undefined
-    for (const listener of listeners) listener()
+    if (pending !== undefined) return
+    const wait = lastNotify + notifyMs - Date.now()
+    if (wait <= 0) notify()
+    else pending = setTimeout(notify, wait)
   }
 
   for (const resource of watched) {
@@ -176,6 +191,7 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
     async close() {
       closed = true
       clearInterval(timer)
+      if (pending !== undefined) clearTimeout(pending)
       await inflight
       await runtime.dispose()
     }
