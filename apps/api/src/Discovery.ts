@@ -48,8 +48,8 @@ export const apiResourceList = (gv: GroupVersion) => ({
       name: `${r.resource}/${sub.name}`,
       singularName: "",
       namespaced: r.namespaced,
-      kind: sub.name === "scale" ? "Scale" : r.kind,
-      ...(sub.name === "scale" ? { group: "autoscaling", version: "v1" } : {}),
+      kind: sub.kind?.kind ?? r.kind,
+      ...(sub.kind === undefined ? {} : { group: sub.kind.group, version: sub.kind.version }),
       verbs: sub.verbs
     }))
   ])
@@ -68,10 +68,7 @@ const discoveryResource = (r: ResourceType) => ({
     : {
         subresources: subresourcesOf(r).map((sub) => ({
           subresource: sub.name,
-          responseKind:
-            sub.name === "scale"
-              ? { group: "autoscaling", version: "v1", kind: "Scale" }
-              : { group: r.group, version: r.version, kind: r.kind },
+          responseKind: sub.kind ?? { group: r.group, version: r.version, kind: r.kind },
           verbs: sub.verbs
         }))
       })

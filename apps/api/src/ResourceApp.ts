@@ -14,6 +14,7 @@ import { Hono } from "hono"
 import { readObjectBody, readPatchBody } from "./Body.js"
 import { apiResourceList } from "./Discovery.js"
 import { type ApiRuntime, respond } from "./Edge.js"
+import { evict } from "./Eviction.js"
 import { outputFor } from "./Negotiate.js"
 import { logResponse } from "./PodLogs.js"
 import { deleteOptions, includeObject, isWatch, listOptions, watchOptions, writeOptions } from "./Query.js"
@@ -238,6 +239,11 @@ export const handleResource = (target: Target, request: Request) => {
   const { name } = target
   const clusterWide = target.resource.namespaced && target.namespace === undefined
   if (target.subresource === "log" && request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed
+  if (target.subresource === "eviction") {
+    return request.method === "POST"
+      ? evict(target.namespace ?? "default", name ?? "", request, query)
+      : methodNotAllowed
+  }
   if (target.subresource === "scale") {
     const namespace = target.namespace ?? "default"
     const scaled = name ?? ""

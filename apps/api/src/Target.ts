@@ -38,20 +38,33 @@ const groupVersions = (): ReadonlyArray<GroupVersion> => {
 /** Every group-version, the core group first. */
 export const GroupVersions: ReadonlyArray<GroupVersion> = groupVersions()
 
-/** A subresource served under `<resource>/<name>/<subresource>` and its verbs. */
+/** A subresource served under `<resource>/<name>/<subresource>`, its verbs, and its kind when not the parent's. */
 export interface Subresource {
   readonly name: string
   readonly verbs: ReadonlyArray<string>
+  readonly kind?: { readonly group: string; readonly version: string; readonly kind: string }
 }
 
 const statusSubresource: Subresource = { name: "status", verbs: ["get", "patch", "update"] }
 const logSubresource: Subresource = { name: "log", verbs: ["get"] }
-const scaleSubresource: Subresource = { name: "scale", verbs: ["get", "patch", "update"] }
+const evictionSubresource: Subresource = {
+  name: "eviction",
+  verbs: ["create"],
+  kind: { group: "policy", version: "v1", kind: "Eviction" }
+}
+const scaleSubresource: Subresource = {
+  name: "scale",
+  verbs: ["get", "patch", "update"],
+  kind: { group: "autoscaling", version: "v1", kind: "Scale" }
+}
 
-/** Subresources served per resource: `status` where the resource has one, `pods/log`, `replicasets/scale`. */
+/**
+ * Subresources served per resource: `status` where the resource has one, `pods/log`,
+ * `pods/eviction` and `replicasets/scale`.
+ */
 export const subresourcesOf = (r: ResourceType): ReadonlyArray<Subresource> => [
   ...(r.hasStatus ? [statusSubresource] : []),
-  ...(r.resource === "pods" && r.group === "" ? [logSubresource] : []),
+  ...(r.resource === "pods" && r.group === "" ? [logSubresource, evictionSubresource] : []),
   ...(r.resource === "replicasets" && r.group === "apps" ? [scaleSubresource] : [])
 ]
 

@@ -62,6 +62,13 @@ describe("legacy discovery", () => {
     expect(byName.get("pods")!.verbs).toContain("watch")
     expect(byName.get("pods/status")).toMatchObject({ kind: "Pod", verbs: ["get", "patch", "update"] })
     expect(byName.get("pods/log")).toMatchObject({ kind: "Pod", verbs: ["get"] })
+    // kubectl drain looks for exactly this to use the Eviction API
+    expect(byName.get("pods/eviction")).toMatchObject({
+      kind: "Eviction",
+      group: "policy",
+      version: "v1",
+      verbs: ["create"]
+    })
     expect(byName.get("nodes")).toMatchObject({ namespaced: false, shortNames: ["no"] })
     expect(byName.get("namespaces")).toMatchObject({ namespaced: false, shortNames: ["ns"] })
     expect([...byName.keys()]).toEqual(
@@ -110,7 +117,12 @@ describe("aggregated discovery", () => {
       shortNames: ["po"],
       subresources: [
         { subresource: "status", verbs: ["get", "patch", "update"] },
-        { subresource: "log", verbs: ["get"] }
+        { subresource: "log", verbs: ["get"] },
+        {
+          subresource: "eviction",
+          responseKind: { group: "policy", version: "v1", kind: "Eviction" },
+          verbs: ["create"]
+        }
       ]
     })
   })

@@ -440,5 +440,20 @@ describe.runIf(hasKubectl)(
       const rs = await kubectl("get", "rs", "web")
       expect(rs.stdout).toMatch(/^NAME\s+DESIRED\s+CURRENT\s+READY\s+AGE\nweb\s+3\s+3\s+3\s+/)
     })
+
+    it("cordons and drains a node through the Eviction API", async () => {
+      const before = await kubectl("get", "pods", "-l", "app=rsweb", "-o", "wide")
+      expect(before.stdout).toContain("node-1")
+      const drained = await kubectl("drain", "node-1", "--ignore-daemonsets", "--timeout=30s")
+      expect(drained.code).toBe(0)
+      expect(drained.stdout).toContain("node/node-1 cordoned")
+      expect(drained.stdout).toMatch(/pod\/web-\w+ evicted/)
+      expect(drained.stdout).toContain("node/node-1 drained")
+      const nodes = await kubectl("get", "node", "node-1")
+      expect(nodes.stdout).toMatch(/\nnode-1\s+Ready,SchedulingDisabled\s/)
+      const onNode = await kubectl("get", "pods", "--field-selector", "spec.nodeName=node-1", "-o", "name")
+      expect(onNode.stdout).toBe("")
+      expect((await kubectl("uncordon", "node-1")).stdout).toBe("node/node-1 uncordoned\n")
+    })
   }
 )

@@ -438,6 +438,75 @@ describe("status subresource", () => {
   })
 })
 
+describe("pods/eviction", () => {
+  const eviction = (name: string) => ({
+    apiVersion: "policy/v1",
+    kind: "Eviction",
+    metadata: { name, namespace: "default" }
+  })
+  const runningReady = async (name: string) => {
+    const res = await t.app.request(
+      `${PODS}/${name}/status`,
+      json(
+        "PATCH",
+        { status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] } },
+        "application/merge-patch+json"
+      )
+    )
+    expect(res.status).toBe(200)
+  }
+
+  it("evicts a pod with 201 Success when no budget forbids it", async () => {
+    await create(pod("web", { app: "web" }))
+    const res = await t.app.request(`${PODS}/web/eviction`, json("POST", eviction("web")))
+    expect(res.status).toBe(201)
+    expect(await res.json()).toMatchObject({ kind: "Status", status: "Success", code: 201 })
+    await expectStatus(await t.app.request(`${PODS}/web`), 404, "NotFound")
+  })
+
+  it("answers 429 when a PodDisruptionBudget allows no disruption", async () => {
+    await create(pod("web", { app: "web" }))
+    await runningReady("web")
+    const pdb = await t.app.request(
+      "/apis/policy/v1/namespaces/default/poddisruptionbudgets",
+      json("POST", {
+        apiVersion: "policy/v1",
+        kind: "PodDisruptionBudget",
+        metadata: { name: "web" },
+        spec: { minAvailable: 1, selector: { matchLabels: { app: "web" } } }
+      })
+    )
+    expect(pdb.status).toBe(201)
+    await t.app.request(
+      "/apis/policy/v1/namespaces/default/poddisruptionbudgets/web/status",
+      json(
+        "PATCH",
+        {
+          status: {
+            currentHealthy: 1,
+            desiredHealthy: 1,
+            disruptionsAllowed: 0,
+            expectedPods: 1,
+            observedGeneration: 1
+          }
+        },
+        "application/merge-patch+json"
+      )
+    )
+    const res = await t.app.request(`${PODS}/web/eviction`, json("POST", eviction("web")))
+    const body = await expectStatus(res, 429, "TooManyRequests")
+    expect(body.message).toBe("Cannot evict pod as it would violate the pod's disruption budget.")
+    expect((await t.app.request(`${PODS}/web`)).status).toBe(200)
+  })
+
+  it("refuses a name that does not match and a missing pod", async () => {
+    await create(pod("web"))
+    await expectStatus(await t.app.request(`${PODS}/web/eviction`, json("POST", eviction("other"))), 400, "BadRequest")
+    await expectStatus(await t.app.request(`${PODS}/nope/eviction`, json("POST", eviction("nope"))), 404, "NotFound")
+    await expectStatus(await t.app.request(`${PODS}/web/eviction`), 405, "MethodNotAllowed")
+  })
+})
+
 describe("replicasets/scale", () => {
   const RS = "/apis/apps/v1/namespaces/default/replicasets"
   const rs = {
