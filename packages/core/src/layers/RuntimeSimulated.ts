@@ -36,10 +36,10 @@ import type { FsDir, FsNode } from "../sim/VirtualFs.js"
 import { makeDir, VirtualFs } from "../sim/VirtualFs.js"
 import { catalogueImageInfo } from "./RegistrySimulated.js"
 import { hostsFile, resolvConf } from "./runtime/EtcFiles.js"
-import { fakeDigest } from "./runtime/ImageRef.js"
+import { fakeDigest, parseImageRef } from "./runtime/ImageRef.js"
 import { defaultLogLimits, LogBuffer } from "./runtime/LogBuffer.js"
 import type { Program } from "./runtime/Program.js"
-import { classifyProgram, resolveArgv } from "./runtime/Program.js"
+import { classifyProgram, imageLacks, resolveArgv } from "./runtime/Program.js"
 import { refusesToStart, serverHttp, serverImageFiles, serverTool, startLines } from "./runtime/Servers.js"
 import type { ProcessRunner } from "./runtime/SimInterpreter.js"
 import { argvKey, simInterpreter } from "./runtime/SimInterpreter.js"
@@ -479,6 +479,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     const program = classifyProgram(argv, {
       image: inst.image.config,
       isCommand: interpreter.isCommand,
+      lacks: imageLacks(parseImageRef(inst.image.ref)?.repository ?? ""),
       exists: (path) => {
         readFiles = true
         return fsOf(inst).exists(path)

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { defaultCatalogue } from "../../src/layers/RegistrySimulated.js"
 import { simInterpreter } from "../../src/layers/RuntimeSimulated.js"
-import { classifyProgram, type Program, resolveArgv, startErrorMessage } from "../../src/layers/runtime/Program.js"
+import {
+  classifyProgram,
+  imageLacks,
+  type Program,
+  resolveArgv,
+  startErrorMessage
+} from "../../src/layers/runtime/Program.js"
 import type { ImageConfig } from "../../src/services/ImageService.js"
 
 const config = (name: string): ImageConfig => ({
@@ -16,7 +22,8 @@ const classify = (image: string, argv: ReadonlyArray<string>, files: ReadonlyArr
     image: config(image),
     isCommand: simInterpreter.isCommand,
     exists: (path) => files.includes(path),
-    workingDir: "/"
+    workingDir: "/",
+    lacks: imageLacks(`docker.io/library/${image}`)
   })
 
 describe("resolveArgv (containerd's command/args merge)", () => {
@@ -74,6 +81,28 @@ describe("classifyProgram", () => {
         message: startErrorMessage('exec: "/scripts/run.sh": stat /scripts/run.sh: no such file or directory')
       }
     ],
+    [
+      "busybox",
+      ["bash", "-c", "echo hi"],
+      { _tag: "StartError", message: startErrorMessage('exec: "bash": executable file not found in $PATH') }
+    ],
+    [
+      "busybox",
+      ["/bin/bash", "-c", "sleep 5"],
+      { _tag: "StartError", message: startErrorMessage('exec: "/bin/bash": stat /bin/bash: no such file or directory') }
+    ],
+    [
+      "alpine",
+      ["curl", "-s", "http://web"],
+      { _tag: "StartError", message: startErrorMessage('exec: "curl": executable file not found in $PATH') }
+    ],
+    ["debian", ["bash", "-c", "exit 3"], { _tag: "Interpreter", argv: ["bash", "-c", "exit 3"] }],
+    [
+      "debian",
+      ["wget", "-qO-", "http://web"],
+      { _tag: "StartError", message: startErrorMessage('exec: "wget": executable file not found in $PATH') }
+    ],
+    ["nginx", ["curl", "-s", "http://web"], { _tag: "Interpreter", argv: ["curl", "-s", "http://web"] }],
     [
       "busybox",
       ["nginx"],

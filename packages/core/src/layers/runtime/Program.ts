@@ -72,6 +72,38 @@ export interface ProgramContext {
   /** does this absolute path exist in the container's filesystem (volumes, written files) */
   readonly exists: (path: string) => boolean
   readonly workingDir: string
+  /** commands the interpreter has but this image does not ship (`bash` in busybox); see `imageLacks` */
+  readonly lacks?: ((name: string) => boolean) | undefined
+}
+
+const busyboxLacks = ["bash", "curl", "python", "python3", "dig", "host", "stress"]
+const debianLacks = [
+  "curl",
+  "wget",
+  "nc",
+  "netcat",
+  "ping",
+  "nslookup",
+  "dig",
+  "host",
+  "httpd",
+  "python",
+  "python3",
+  "stress"
+]
+
+/** Simulated commands each OS image does not have (their real contents), by repository. */
+const osImageLacks: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ["docker.io/library/busybox", new Set([...busyboxLacks, "getent"])],
+  ["docker.io/library/alpine", new Set(busyboxLacks)],
+  ["docker.io/library/debian", new Set(debianLacks)],
+  ["docker.io/library/ubuntu", new Set(debianLacks)]
+])
+
+/** The `lacks` test of an image by its normalised repository (`docker.io/library/busybox`); undefined: none known. */
+export const imageLacks = (repository: string): ((name: string) => boolean) | undefined => {
+  const lacking = osImageLacks.get(repository)
+  return lacking === undefined ? undefined : (name) => lacking.has(name)
 }
 
 const isOsImage = (ctx: ProgramContext): boolean => {
@@ -160,6 +192,12 @@ export const classifyProgram = (argv: ReadonlyArray<string>, ctx: ProgramContext
       return classifyProgram([program, ...rest], ctx)
     }
     return classifyProgram(rest, ctx)
+  }
+  if (inBin(exe) && ctx.lacks?.(name) === true && !(exe.startsWith("/") && ctx.exists(exe))) {
+    const detail = exe.includes("/")
+      ? `exec: "${exe}": stat ${exe}: no such file or directory`
+      : `exec: "${exe}": executable file not found in $PATH`
+    return { _tag: "StartError", message: startErrorMessage(detail) }
   }
   const waiting = waitOnly(argv)
   if (waiting !== undefined) return waiting
