@@ -166,6 +166,11 @@ describe("busybox pods", () => {
       expect(error.reason).toBe("RunContainerError")
       expect(error.message).toContain('exec: "/nonexistent": stat /nonexistent: no such file or directory: unknown')
       expect(yield* infoOf("U", id)).toMatchObject({ state: "exited", exitCode: 128, reason: "StartError" })
+      // busybox has no bash, as on a cluster
+      const bash = yield* runtime.createContainer(sb.id, container("bash", "busybox", ["bash", "-c", "echo hi"]))
+      expect((yield* Effect.flip(runtime.startContainer(bash))).message).toContain(
+        'exec: "bash": executable file not found in $PATH'
+      )
       // /bin/sh is in the image
       const ok = yield* run(sb.id, container("ok", "busybox", ["/bin/sh", "-c", "exit 0"]))
       expect((yield* infoOf("U", ok)).reason).toBe("Completed")
