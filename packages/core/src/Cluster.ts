@@ -5,9 +5,11 @@
  * apply, delete, get, list, logs, events, the `kubectl get pods` rows, and time.
  *
  * Time: `advance(d)` runs every timer due in (now, now + d] in time order and returns once the
- * engine is quiescent at the new time. Under TestClock (tests) it adjusts the test clock; on the
- * live Clock it sleeps. "Quiescent" is checked, not assumed: every kubelet's informer has seen the
- * store's pods, no pod worker has a pending wake, and the store's resourceVersion is stable.
+ * engine is quiescent at the new time. Under the VirtualClock (large simulations, benchmarks) it
+ * is the clock's own `advance`, and quiescence is its scheduler's: no task left to run. Under
+ * TestClock (tests) it adjusts the test clock; on the live Clock it sleeps. There "quiescent" is
+ * polled: every kubelet's informer has seen the store's pods, no pod worker has a pending wake, and
+ * the store's resourceVersion is stable.
  */
 import type { Duration } from "effect"
 import { Clock, Context, Effect, Layer, Result, Scope } from "effect"
@@ -40,6 +42,7 @@ import { catalogueImageInfo, makeImageCache, RegistrySimulated } from "./layers/
 import { RuntimeSimulated } from "./layers/RuntimeSimulated.js"
 import { SimNetwork } from "./layers/SimNetwork.js"
 import { StoreMemory } from "./layers/StoreMemory.js"
+import { isVirtualClock } from "./layers/VirtualClock.js"
 import type { ContainerInfo, ExecResult, LogLine } from "./services/ContainerRuntime.js"
 import { ContainerRuntime } from "./services/ContainerRuntime.js"
 import { EventRecorder } from "./services/EventRecorder.js"
@@ -80,8 +83,8 @@ export interface ClusterOptions {
   readonly store?: Layer.Layer<ObjectStore>
   readonly registry?: RegistrySimulatedOptions
   /**
-   * Under TestClock only: the time the cluster starts at (RFC 3339 or epoch ms), set when the test
-   * clock is earlier. Default `2025-01-01T00:00:00Z` when the test clock is still at 0.
+   * Under TestClock or the VirtualClock only: the time the cluster starts at (RFC 3339 or epoch
+   * ms), set when the clock is earlier. Default `2025-01-01T00:00:00Z` when the clock is still at 0.
    */
   readonly startAt?: string | number
   /** create the `kubernetes` Service (10.96.0.1) in `default`; default true */
@@ -278,7 +281,7 @@ export const makeCluster = Effect.fnUntraced(function* (
   options: ClusterOptions = {}
 ): Effect.fn.Return<Cluster, never, Scope.Scope> {
   const clock = yield* Clock.Clock
-  if (isTestClock(clock)) {
+  if (isVirtualClock(clock) || isTestClock(clock)) {
     const start =
       options.startAt === undefined
         ? clock.currentTimeMillisUnsafe() === 0
@@ -345,7 +348,10 @@ export const makeCluster = Effect.fnUntraced(function* (
     Effect.provideContext(Context.merge(Context.merge(storeContext, registryContext), recorderContext))
   )
 
-  const settle: Effect.Effect<void> = Effect.gen(function* () {
+  /** Under the VirtualClock, quiescence is its scheduler's: no task left to run (O(1)). */
+  const settleVirtual = isVirtualClock(clock) ? clock.settle : undefined
+
+  const settlePolling: Effect.Effect<void> = Effect.gen(function* () {
     let quiet = 0
     let rounds = 0
     let lastVersion = ""
@@ -363,10 +369,13 @@ export const makeCluster = Effect.fnUntraced(function* (
     }
   })
 
+  const settle = settleVirtual ?? settlePolling
+
   const advance = (duration: Duration.Input): Effect.Effect<void> =>
     Effect.gen(function* () {
-      yield* settle
       const current = yield* Clock.Clock
+      if (isVirtualClock(current)) return yield* current.advance(duration)
+      yield* settle
       if (isTestClock(current)) yield* current.adjust(duration)
       else yield* Effect.sleep(duration)
       yield* settle

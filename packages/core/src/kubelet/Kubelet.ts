@@ -46,6 +46,8 @@ export interface Kubelet {
   readonly busy: Effect.Effect<boolean>
   /** the sandbox id of a pod's newest sandbox, if any */
   readonly sandboxOf: (uid: string) => string | undefined
+  /** pod syncs run so far (benchmarks) */
+  readonly syncs: () => number
 }
 
 const stripVolatile = (meta: Pod["metadata"]) => {
@@ -194,5 +196,12 @@ export const makeKubelet = Effect.fnUntraced(function* (
     return false
   })
 
-  return { nodeName: options.nodeName, context: ctx, prober: ctx.prober, busy, sandboxOf: (uid) => sandboxes.get(uid) }
+  return {
+    nodeName: options.nodeName,
+    context: ctx,
+    prober: ctx.prober,
+    busy,
+    sandboxOf: (uid) => sandboxes.get(uid),
+    syncs: podWorkers.syncs
+  }
 })

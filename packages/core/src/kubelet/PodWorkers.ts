@@ -26,6 +26,8 @@ export interface PodWorkers {
   readonly busy: () => boolean
   /** UIDs with a live worker */
   readonly uids: () => ReadonlyArray<string>
+  /** syncs run so far (benchmarks) */
+  readonly syncs: () => number
 }
 
 interface Worker {
@@ -44,6 +46,7 @@ export const makePodWorkers = Effect.fnUntraced(function* (
 ): Effect.fn.Return<PodWorkers, never, Scope.Scope> {
   const fibers = yield* FiberMap.make<string>()
   const workers = new Map<string, Worker>()
+  let syncs = 0
 
   const safeSync = (uid: string): Effect.Effect<SyncOutcome> =>
     sync(uid).pipe(
@@ -71,6 +74,7 @@ export const makePodWorkers = Effect.fnUntraced(function* (
         worker.pending = false
         yield* Queue.clear(worker.signal)
         worker.syncing = true
+        syncs++
         const outcome = yield* safeSync(uid).pipe(
           Effect.ensuring(
             Effect.sync(() => {
@@ -115,6 +119,7 @@ export const makePodWorkers = Effect.fnUntraced(function* (
       for (const worker of workers.values()) if (worker.pending && !worker.syncing) return true
       return false
     },
-    uids: () => [...workers.keys()]
+    uids: () => [...workers.keys()],
+    syncs: () => syncs
   }
 })
