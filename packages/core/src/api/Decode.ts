@@ -12,7 +12,7 @@ import { BadRequest, type FieldCause } from "./Errors.js"
 import type { KubeObject } from "./Meta.js"
 import { parseQuantity } from "./Quantity.js"
 import { apiVersionOf, type ResourceType, resourceFor, resourceForKind } from "./Resources.js"
-import { goTypeOf, prune, type Shape, shapeAt, shapeForKind, unknownFieldsOf } from "./Shape.js"
+import { goTypeOf, type LeafType, prune, type Shape, shapeAt, shapeForKind, unknownFieldsOf } from "./Shape.js"
 
 // ---------------------------------------------------------------------------------------------
 // Schema derived from the field catalogue
@@ -321,6 +321,84 @@ export const decodeJson = (text: string, options: DecodeOptions = {}): Result.Re
   return decodeObject(raw, options)
 }
 
+/** Quantities seen to parse (bounded): typed objects repeat the same few. */
+const goodQuantities = new Set<string | number>()
+
+const isQuantityCached = (v: string | number): boolean => {
+  if (goodQuantities.has(v)) return true
+  if (!isQuantityInput(v)) return false
+  if (goodQuantities.size >= 4096) goodQuantities.clear()
+  goodQuantities.add(v)
+  return true
+}
+
+const isInt32 = (v: unknown): boolean =>
+  typeof v === "number" && Number.isSafeInteger(v) && v >= -2147483648 && v <= 2147483647
+
+const leafConforms = (go: LeafType, v: unknown): boolean => {
+  switch (go) {
+    case "string":
+    case "v1.Time":
+    case "v1.MicroTime":
+      return typeof v === "string"
+    case "int32":
+      return isInt32(v)
+    case "int64":
+      return typeof v === "number" && Number.isSafeInteger(v)
+    case "float64":
+      return typeof v === "number" && Number.isFinite(v)
+    case "bool":
+      return typeof v === "boolean"
+    case "resource.Quantity":
+      return (typeof v === "string" || typeof v === "number") && isQuantityCached(v)
+    case "intstr.IntOrString":
+      return typeof v === "string" || isInt32(v)
+    case "[]uint8":
+      return typeof v === "string" && base64Re.test(v)
+  }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false
+  const proto = Object.getPrototypeOf(v)
+  return proto === Object.prototype || proto === null
+}
+
+/**
+ * A quick walk that answers true only for values the decoding Schema accepts (anything unusual
+ * answers false and goes to the Schema, which has the last word and the wording).
+ */
+const conforms = (shape: Shape, v: unknown): boolean => {
+  switch (shape._tag) {
+    case "Leaf":
+      return leafConforms(shape.go, v)
+    case "Any":
+      return true
+    case "Array": {
+      if (!Array.isArray(v)) return false
+      for (const item of v) if (item !== null && !conforms(shape.item, item)) return false
+      return true
+    }
+    case "Map": {
+      if (!isRecord(v)) return false
+      for (const k in v) {
+        const item = v[k]
+        if (item !== null && !conforms(shape.value, item)) return false
+      }
+      return true
+    }
+    case "Object": {
+      if (!isRecord(v)) return false
+      for (const k in v) {
+        if (!Object.hasOwn(shape.fields, k)) continue
+        const item = v[k]
+        if (item !== null && !conforms(shape.fields[k]!, item)) return false
+      }
+      return true
+    }
+  }
+}
+
 /**
  * The type problems of an object of a served kind, one `FieldValueTypeInvalid` cause each, worded
  * as the Go decoder words them. Empty when the object decodes (or its kind is not served).
@@ -330,6 +408,7 @@ export const typeCauses = (object: unknown): ReadonlyArray<FieldCause> => {
     const kind = isPlainObject(object) && typeof object.kind === "string" ? object.kind : undefined
     const shape = kind === undefined ? undefined : shapeForKind(kind)
     if (shape === undefined) return []
+    if (conforms(shape, object)) return []
     const decoded = decoderOf(shape)(object, { errors: "all" })
     return Result.isFailure(decoded) ? problemsOf(decoded.failure.issue, object).map((p) => typeCause(shape, p)) : []
   } catch {
