@@ -3,9 +3,11 @@
  * group-version serving every resource of core's resource table. `makeApp` takes the runtime the
  * handlers run on; the Node and Worker entries only wire a runtime and a server to it.
  */
+import { Effect } from "effect"
 import { Hono } from "hono"
 import { discoveryApp } from "./Discovery.js"
-import type { ApiRuntime } from "./Edge.js"
+import { type ApiRuntime, respond } from "./Edge.js"
+import { ApiMetrics, podMetricsText } from "./Metrics.js"
 import { openApiApp } from "./OpenApi.js"
 import { groupVersionApp } from "./ResourceApp.js"
 import { jsonResponse, statusResponse } from "./Respond.js"
@@ -26,10 +28,28 @@ const healthApp = (): Hono => {
   return app
 }
 
+const metricsApp = (runtime: ApiRuntime, metrics: ApiMetrics): Hono => {
+  const app = new Hono()
+  app.get("/metrics", () =>
+    respond(
+      runtime,
+      Effect.map(
+        podMetricsText,
+        (pods) =>
+          new Response(metrics.requestText() + pods, { headers: { "content-type": "text/plain; version=0.0.4" } })
+      )
+    )
+  )
+  return app
+}
+
 /** The API app over a runtime. */
 export const makeApp = (deps: AppDeps): Hono => {
   const app = new Hono()
+  const metrics = new ApiMetrics()
+  app.use("*", metrics.middleware)
   app.route("/", healthApp())
+  app.route("/", metricsApp(deps.runtime, metrics))
   app.route("/", discoveryApp())
   app.route("/", openApiApp())
   for (const gv of GroupVersions) app.route(gv.prefix, groupVersionApp(gv, deps.runtime))
