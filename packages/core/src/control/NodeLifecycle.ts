@@ -180,6 +180,17 @@ export const makeNodeLifecycle = Effect.fnUntraced(function* (
     }
   })
 
+  /** The node with its conditions turned Unknown (a fresh read, retried on conflicts). */
+  const markOverdue = (name: string, now: number) =>
+    retryConflicts(
+      Effect.gen(function* () {
+        const node = yield* store.get<Node>("nodes", undefined, name)
+        const conditions = overdueConditions(node, now)
+        if (conditions === undefined) return node
+        return (yield* store.updateStatus("nodes", { ...node, status: { ...node.status, conditions } })).object
+      })
+    )
+
   /** The node's taints after the NoSchedule and NoExecute passes. */
   const syncTaints = (name: string, now: number) =>
     retryConflicts(
@@ -232,15 +243,12 @@ export const makeNodeLifecycle = Effect.fnUntraced(function* (
       }
 
       if (now >= h.probe + grace) {
-        const conditions = overdueConditions(node, now)
-        if (conditions !== undefined) {
-          const written = yield* store
-            .updateStatus("nodes", { ...node, status: { ...node.status, conditions } })
-            .pipe(Effect.orElseSucceed(() => undefined))
-          if (written !== undefined) {
-            node = written.object
-            h.heartbeat = { ...h.heartbeat, readyHeartbeat: readyCondition(node)?.lastHeartbeatTime }
-          }
+        const written = yield* markOverdue(name, now).pipe(Effect.orElseSucceed(() => undefined))
+        if (written === undefined) {
+          yield* queue.addAfter(name, 1_000)
+        } else {
+          node = written
+          h.heartbeat = { ...h.heartbeat, readyHeartbeat: readyCondition(node)?.lastHeartbeatTime }
         }
       } else {
         yield* queue.addAfter(name, h.probe + grace - now)

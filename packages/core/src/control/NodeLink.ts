@@ -47,7 +47,7 @@ export const makeNodeLink = (store: ObjectStore["Service"], nodeName: string): N
       options?: Parameters<ObjectStore["Service"]["bind"]>[3]
     ) => Effect.suspend(() => (up ? store.bind<T>(namespace, name, nodeName, options) : Effect.die(unreachable()))),
     watch: <T extends KubeObject>(resource: string, options?: Parameters<ObjectStore["Service"]["watch"]>[1]) =>
-      store.watch<T>(resource, options).pipe(Stream.tap(() => latch.await)),
+      store.watch<T>(resource, options).pipe(Stream.tap(() => (up ? Effect.void : latch.await))),
     resourceVersion: store.resourceVersion
   })
 
