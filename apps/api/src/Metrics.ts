@@ -55,10 +55,10 @@ export const requestVerb = (
   return { verb, resource }
 }
 
-const escape = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")
+const escapeLabel = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")
 const labels = (entries: Record<string, string>) =>
   `{${Object.entries(entries)
-    .map(([k, v]) => `${k}="${escape(v)}"`)
+    .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
     .join(",")}}`
 
 interface Histogram {
