@@ -2,10 +2,12 @@
  * The process runtime benchmark: create-to-Running latency of P pods (one container `sleep 60`,
  * image preloaded) on a one-node cluster over the process runtime in host mode (the Cluster facade:
  * store, kubelet, real processes, the live clock), against the same P processes started with plain
- * `child_process.spawn` in the same run. Two rounds each:
+ * `child_process.spawn` in the same process and run. Two rounds:
  * - sequential: create one pod, wait until the watch shows it Running, then the next (the cost of
- *   one pod: store write, watch, sync, sandbox, spawn, status write, watch);
- * - burst: create all P at once; each pod's latency is from its own create (queueing included).
+ *   one pod: store write, watch, sync, sandbox, spawn, status write, watch); each pod is paired
+ *   with one plain spawn right before it, so both see the same machine load;
+ * - burst: P plain spawns at once, then all P pods at once; each latency counts from its own
+ *   create (queueing included).
  * Plain spawn: from the `spawn` call to its `spawn` event. Prints p50/p99 and the ratios, and ends
  * with `RESULT runtime {json}`. Target: p50 and p99 within 1.5× plain spawn + 5 ms.
  *
@@ -51,8 +53,8 @@ const podObject = (name: string): Pod => ({
   }
 })
 
-/** Plain spawn: latency from the call to the `spawn` event; sequential (one at a time) or all at once. */
-const plainSpawn = async (count: number, burst: boolean): Promise<ReadonlyArray<number>> => {
+/** Plain spawns of `sleep 60` (killed when the round ends): latency from the call to the `spawn` event. */
+const makePlain = () => {
   const children: Array<ReturnType<typeof spawn>> = []
   const one = (): Promise<number> => {
     const start = performance.now()
@@ -63,11 +65,10 @@ const plainSpawn = async (count: number, burst: boolean): Promise<ReadonlyArray<
       child.once("error", reject)
     })
   }
-  let latencies: Array<number> = []
-  if (burst) latencies = await Promise.all(Array.from({ length: count }, one))
-  else for (let i = 0; i < count; i++) latencies.push(await one())
-  for (const child of children) if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL")
-  return latencies
+  const killAll = (): void => {
+    for (const child of children.splice(0)) if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL")
+  }
+  return { one, killAll }
 }
 
 /** Pods on the process runtime: latency from `create` to the watch showing the pod Running. */
@@ -99,18 +100,29 @@ const podsOnProcessRuntime = (count: number, burst: boolean) =>
         const at = yield* Deferred.await(running.get(`p-${i}`)!)
         return at - start
       })
-    const wall0 = performance.now()
-    const latencies = burst
-      ? yield* Effect.forEach(
-          Array.from({ length: count }, (_, i) => i),
-          one,
-          { concurrency: "unbounded" }
-        )
-      : yield* Effect.forEach(
-          Array.from({ length: count }, (_, i) => i),
-          one
-        )
-    return { latencies, wallMs: performance.now() - wall0 }
+    const plain = makePlain()
+    const indexes = Array.from({ length: count }, (_, i) => i)
+    let plainLatencies: ReadonlyArray<number>
+    let latencies: ReadonlyArray<number>
+    let wall0: number
+    if (burst) {
+      plainLatencies = yield* Effect.promise(() => Promise.all(indexes.map(() => plain.one())))
+      plain.killAll()
+      wall0 = performance.now()
+      latencies = yield* Effect.forEach(indexes, one, { concurrency: "unbounded" })
+    } else {
+      const pairs: Array<number> = []
+      wall0 = performance.now()
+      latencies = yield* Effect.forEach(indexes, (i) =>
+        Effect.gen(function* () {
+          pairs.push(yield* Effect.promise(() => plain.one()))
+          return yield* one(i)
+        })
+      )
+      plainLatencies = pairs
+      plain.killAll()
+    }
+    return { latencies, plain: plainLatencies, wallMs: performance.now() - wall0 }
   }).pipe(Effect.scoped)
 
 const within = (runtime: Figures, plain: Figures): boolean =>
@@ -119,15 +131,14 @@ const within = (runtime: Figures, plain: Figures): boolean =>
 export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const pods = Number(option(args, "pods", "100"))
   // warm-up: the first spawns and the first cluster pay for module loading and JIT
-  await plainSpawn(10, false)
   await Effect.runPromise(podsOnProcessRuntime(10, false))
   const lines: Array<string> = []
   const result: Record<string, unknown> = { pods }
   let ok = true
   for (const burst of [false, true]) {
     const mode = burst ? "burst" : "sequential"
-    const plain = figures(await plainSpawn(pods, burst))
     const measured = await Effect.runPromise(podsOnProcessRuntime(pods, burst))
+    const plain = figures(measured.plain)
     const host = figures(measured.latencies)
     const ratio = { p50: round(host.p50 / plain.p50), p99: round(host.p99 / plain.p99) }
     const pass = within(host, plain)

@@ -15,6 +15,8 @@
  * - Volumes are sandbox directories (see `process/Volumes.ts`); each pod is told so by a `HostMode`
  *   Warning event, and that it runs unisolated on the host by a Normal one.
  * Nothing outlives its sandbox or the runtime's scope: finalizers (and process exit) kill every group.
+ * A sandbox is the directory `<root>/<namespace>_<pod>_<id>` holding `work/` (the default working
+ * dir), `volumes/<name>/` and the logs `<container>_<attempt>.log`; it goes with `removePodSandbox`.
  */
 import type { ChildProcess } from "node:child_process"
 import { spawn } from "node:child_process"
@@ -388,7 +390,6 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     const volumes = yield* Effect.try({
       try: () => {
         mkdirSync(join(dir, "work"), { recursive: true })
-        mkdirSync(join(dir, "logs"), { recursive: true })
         return makeVolumes(join(dir, "volumes"), config.volumes)
       },
       catch: (error) =>
@@ -515,7 +516,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
       cwd,
       requiredCwd: wanted === undefined ? undefined : cwd,
       mounts,
-      log: new LogFile(join(sb.dir, "logs", `${config.name}_${config.attempt}.log`), logLimits, now),
+      log: new LogFile(join(sb.dir, `${config.name}_${config.attempt}.log`), logLimits, now),
       state: "created",
       createdAt: now(),
       cause: { _tag: "Exited" },

@@ -173,12 +173,14 @@ describe("RuntimeProcess (host mode)", () => {
       const rt = yield* build()
       const sb = yield* sandbox(rt)
       const plain = yield* run(rt, sb.id, config("plain", ["sleep", "30"]))
-      const handler = yield* run(rt, sb.id, config("handler", sh("trap 'exit 0' TERM; sleep 30 & wait")))
+      const handler = yield* run(rt, sb.id, config("handler", sh("trap 'exit 0' TERM; echo ready; sleep 30 & wait")))
       const ignores = yield* run(rt, sb.id, config("ignores", sh("trap '' TERM; echo ready; sleep 30")))
-      yield* eventually(
-        "the trap to be set",
-        Effect.map(logText(rt, ignores), (l) => (l.includes("ready") ? true : undefined))
-      )
+      for (const id of [handler, ignores]) {
+        yield* eventually(
+          "the trap to be set",
+          Effect.map(logText(rt, id), (l) => (l.includes("ready") ? true : undefined))
+        )
+      }
       const start = Date.now()
       yield* rt.stopContainer(plain, 5)
       yield* rt.stopContainer(handler, 5)

@@ -230,6 +230,17 @@ const kubectlIs = (triple: string) => (p: Pod | undefined) => {
 
 const seen = (run: Run, step: number) => run.steps[step]!.seen
 
+/**
+ * The app runs and has printed `ready` (a real process sets its traps a moment after it starts: a
+ * signal before that would find none).
+ */
+const ready: Check = (p, c) =>
+  state(p, "app") === "R" &&
+  c.logs("default", "p", "app").pipe(
+    Effect.map((lines) => lines.some((l) => l.line === "ready")),
+    Effect.orElseSucceed(() => false)
+  )
+
 /** A TCP port nobody listens on right now. */
 const freePort = Effect.callback<number>((resume) => {
   const server = createServer()
@@ -420,11 +431,11 @@ describe("§16 scenarios on the process runtime give the simulated runtime's obs
   it.live("G1 the app exits 0 one second after SIGTERM: Terminating, then Succeeded and removed", () =>
     Effect.gen(function* () {
       const run = yield* compare({
-        pod: pod({ containers: [sh("app", "trap 'sleep 1; exit 0' TERM; sleep 3600 & wait")] }),
+        pod: pod({ containers: [sh("app", "trap 'sleep 1; exit 0' TERM; echo ready; sleep 3600 & wait")] }),
         steps: [
           {
             name: "running",
-            until: (p) => state(p, "app") === "R",
+            until: ready,
             act: (c) => Effect.as(c.delete("pods", "p"), [])
           },
           { name: "terminating", until: (p) => p?.metadata.deletionTimestamp !== undefined },
@@ -443,11 +454,11 @@ describe("§16 scenarios on the process runtime give the simulated runtime's obs
   it.live("G2 the app ignores SIGTERM (grace 2 s): SIGKILL at the end of the grace, Failed 137", () =>
     Effect.gen(function* () {
       const run = yield* compare({
-        pod: pod({ terminationGracePeriodSeconds: 2, containers: [sh("app", "trap '' TERM; sleep 3600")] }),
+        pod: pod({ terminationGracePeriodSeconds: 2, containers: [sh("app", "trap '' TERM; echo ready; sleep 3600")] }),
         steps: [
           {
             name: "running",
-            until: (p) => state(p, "app") === "R",
+            until: ready,
             act: (c) => Effect.as(c.delete("pods", "p"), [])
           },
           { name: "terminating", until: (p) => p?.metadata.deletionTimestamp !== undefined },
