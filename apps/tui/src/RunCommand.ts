@@ -7,7 +7,7 @@ import type { Pod } from "@podlet/core"
 import { parseManifests } from "@podlet/core/api/Decode"
 import { makeCluster } from "@podlet/core/Cluster"
 import { Clock, Effect, Result } from "effect"
-import { TestClock } from "effect/testing"
+import { VirtualClock } from "@podlet/core/layers/VirtualClock"
 import { formatTransition, transitions } from "./Transitions.js"
 
 export interface RunIO {
@@ -63,7 +63,7 @@ export const runCommand = async (
       }
       return { invalid: undefined }
     })
-  ).pipe(Effect.provide(TestClock.layer()))
+  ).pipe(Effect.provide(VirtualClock.layer()))
 
   const result = await Effect.runPromise(program)
   if (result.invalid !== undefined) {

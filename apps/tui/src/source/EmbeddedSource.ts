@@ -7,7 +7,7 @@ import type { Event, KubeObject, Node, Pod, ReplicaSet, Service } from "@podlet/
 import { type Cluster, type ClusterOptions, makeCluster } from "@podlet/core/Cluster"
 import { updateScale } from "@podlet/core/control/Scale"
 import { Clock, Context, Effect, Layer, ManagedRuntime, Stream } from "effect"
-import { TestClock } from "effect/testing"
+import { VirtualClock } from "@podlet/core/layers/VirtualClock"
 import type { Capability, ClockState, ClusterSnapshot, DashboardSource, LogLine } from "./DashboardSource.js"
 
 class EmbeddedCluster extends Context.Service<EmbeddedCluster, Cluster>()("@podlet/tui/source/EmbeddedCluster") {}
@@ -36,7 +36,7 @@ export interface EmbeddedSource extends DashboardSource {
 
 export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise<EmbeddedSource> => {
   const layer = Layer.effect(EmbeddedCluster, makeCluster(options.cluster ?? {})).pipe(
-    Layer.provideMerge(TestClock.layer())
+    Layer.provideMerge(VirtualClock.layer())
   )
   const runtime = ManagedRuntime.make(layer)
   const cluster: Cluster = await runtime.runPromise(
