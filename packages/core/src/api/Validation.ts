@@ -79,6 +79,7 @@ const nonNegative = (value: number | undefined, path: string): Causes =>
   value !== undefined && value < 0 ? [invalid(path, value, isNegativeErrorMsg)] : []
 
 const sameJson = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true
   try {
     return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b))
   } catch {

@@ -13,6 +13,7 @@
 import { Channel, Clock, Effect, Layer, Random, Semaphore, Stream } from "effect"
 import type * as Arr from "effect/Array"
 import type { Pull } from "effect/Pull"
+import type * as Scheduler from "effect/Scheduler"
 import type * as Scope from "effect/Scope"
 import { AlreadyExists, BadRequest, Conflict, Expired, Forbidden, Invalid, NotFound } from "../api/Errors.js"
 import type { FieldRequirement } from "../api/FieldSelector.js"
@@ -182,13 +183,20 @@ interface HubEntry {
   readonly event: WatchEvent<KubeObject>
 }
 
+/** A parked watcher: its fiber's dispatcher and how to resume it. */
+interface Waiter {
+  readonly dispatcher: Scheduler.SchedulerDispatcher
+  readonly wake: () => void
+}
+
 class ResourceLog {
   entries: Array<HubEntry> = []
   /** first live index in `entries` */
   head = 0
   /** entries dropped from the front of the array by compaction (absolute index offset) */
   dropped = 0
-  waiters: Array<() => void> = []
+  /** parked watchers, woken (once, by one scheduled task) by the next change */
+  waiters: Array<Waiter> = []
 
   get absoluteHead(): number {
     return this.dropped + this.head
@@ -248,9 +256,13 @@ class Hub {
       log.head = 0
     }
     if (log.waiters.length > 0) {
+      // woken by a task on the scheduler rather than here: the writer goes on, and a watcher
+      // takes every change made until then in one pull instead of one wake per change
       const waiters = log.waiters
       log.waiters = []
-      for (const wake of waiters) wake()
+      waiters[0]!.dispatcher.scheduleTask(() => {
+        for (const waiter of waiters) waiter.wake()
+      }, 0)
     }
   }
 }
@@ -1072,14 +1084,16 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       return Effect.void
     })
 
-    const wait: Effect.Effect<void> = Effect.callback<void>((resume) => {
-      const wake = () => resume(Effect.void)
-      log.waiters.push(wake)
-      return Effect.sync(() => {
-        const i = log.waiters.indexOf(wake)
-        if (i >= 0) log.waiters.splice(i, 1)
+    const wait: Effect.Effect<void> = Effect.withFiber((fiber) =>
+      Effect.callback<void>((resume) => {
+        const waiter: Waiter = { dispatcher: fiber.currentDispatcher, wake: () => resume(Effect.void) }
+        log.waiters.push(waiter)
+        return Effect.sync(() => {
+          const i = log.waiters.indexOf(waiter)
+          if (i >= 0) log.waiters.splice(i, 1)
+        })
       })
-    })
+    )
     const waitOrBookmark: Effect.Effect<boolean> = allowBookmarks
       ? Effect.map(Effect.timeoutOption(wait, bookmarkInterval), (o) => o._tag === "Some")
       : Effect.as(wait, true)
