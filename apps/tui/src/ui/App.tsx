@@ -2,6 +2,11 @@
  * The dashboard: draws the UiState over the source's snapshot and runs the reducer's actions
  * against the source. Views are dumb; rows come from the pure renderers in `../render`.
  */
+// The automatic JSX runtime whatever tsconfig compiles this file: tsx applies a tsconfig only to the
+// files it includes, so a consumer elsewhere (bench/) would otherwise get `React.createElement`,
+// which throws "React is not defined" inside Ink's error boundary and the app silently stops.
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
 import { Box, Text, useApp, useInput, useStdout } from "ink"
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react"
 import { describePod } from "../render/Describe.js"
