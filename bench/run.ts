@@ -5,7 +5,8 @@ const benches: Record<string, () => Promise<{ readonly main: (args: ReadonlyArra
   store: () => import("./store.js"),
   scheduler: () => import("./scheduler.js"),
   engine: () => import("./engine.js"),
-  runtime: () => import("./runtime.js")
+  runtime: () => import("./runtime.js"),
+  dashboard: () => import("./dashboard.js")
 }
 
 const [name, ...args] = process.argv.slice(2)

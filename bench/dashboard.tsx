@@ -1,0 +1,271 @@
+/**
+ * The dashboard benchmark (issue 6): the Ink dashboard (`App`) over an embedded cluster of P pods
+ * with churn (a ReplicaSet of 90% `sleep 3600` pods and one of 10% crash-looping pods, clock at
+ * 10x), drawn to an in-memory terminal. Measures the time from a keypress (scroll, page, filter)
+ * to the next frame written (p50, p95), the time from a source change notification to its frame,
+ * frames per second under churn, and the CPU used while idle (clock paused). Ends with
+ * `RESULT dashboard {json}`.
+ *
+ * Options: `--pods=10000 --nodes=<pods/100> --speed=10 --churn-seconds=5 --idle-seconds=5`.
+ * React and Ink run their production builds (NODE_ENV=production), as `npm start` would ship.
+ */
+import { EventEmitter } from "node:events"
+import { loadavg } from "node:os"
+import { performance } from "node:perf_hooks"
+
+const bsu = "\x1b[?2026h"
+const esu = "\x1b[?2026l"
+const target = { keyP95Ms: 50, idleCpuPercent: 2 }
+
+const option = (args: ReadonlyArray<string>, name: string, fallback: string): string =>
+  args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback
+
+const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits
+
+const percentile = (values: ReadonlyArray<number>, p: number): number => {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/**
+ * A terminal of fixed size that records each frame Ink writes and when it was complete. Ink wraps
+ * a frame in synchronized-output marks (BSU ... ESU) on a TTY: a frame ends at its ESU.
+ */
+class FakeStdout extends EventEmitter {
+  readonly isTTY = true
+  readonly columns = 160
+  readonly rows = 40
+  frames = 0
+  last = ""
+  private current = ""
+  private waiters: Array<(at: number) => void> = []
+  write = (chunk: string): boolean => {
+    if (chunk === bsu) this.current = ""
+    else if (chunk !== esu) this.current += chunk
+    else {
+      const at = performance.now()
+      this.frames++
+      this.last = this.current
+      const waiters = this.waiters
+      this.waiters = []
+      for (const w of waiters) w(at)
+    }
+    return true
+  }
+  /** resolves with the time of the next write, or undefined after `timeoutMs` */
+  nextFrame(timeoutMs: number): Promise<number | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== done)
+        resolve(undefined)
+      }, timeoutMs)
+      const done = (at: number) => {
+        clearTimeout(timer)
+        resolve(at)
+      }
+      this.waiters.push(done)
+    })
+  }
+}
+
+/** A raw-mode stdin like ink-testing-library's: emits 'readable' and hands the bytes to read(). */
+class FakeStdin extends EventEmitter {
+  readonly isTTY = true
+  private data: string | null = null
+  send(bytes: string): void {
+    this.data = bytes
+    this.emit("readable")
+    this.emit("data", bytes)
+  }
+  read = (): string | null => {
+    const data = this.data
+    this.data = null
+    return data
+  }
+  setEncoding(): void {}
+  setRawMode(): void {}
+  resume(): void {}
+  pause(): void {}
+  ref(): void {}
+  unref(): void {}
+}
+
+const replicaSet = (name: string, replicas: number, command: string): string => `apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: ${name}
+  namespace: default
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: {app: ${name}}
+  template:
+    metadata:
+      labels: {app: ${name}}
+    spec:
+      containers:
+        - name: main
+          image: busybox:1.36
+          command: ["sh", "-c", "${command}"]
+`
+
+/** Scroll, page and filter keys, as a terminal sends them. */
+const keySequence: ReadonlyArray<readonly [string, string]> = [
+  ...Array.from({ length: 15 }, () => ["scroll", "j"] as const),
+  ...Array.from({ length: 5 }, () => ["scroll", "k"] as const),
+  ...Array.from({ length: 5 }, () => ["page", "\x1b[6~"] as const),
+  ["filter", "/"],
+  ...[..."crash"].map((c) => ["filter", c] as const),
+  ["filter", "\r"],
+  ...Array.from({ length: 5 }, () => ["scroll", "j"] as const),
+  ["filter", "/"],
+  ["filter", "\r"],
+  ...Array.from({ length: 10 }, () => ["scroll", "j"] as const)
+]
+
+export const main = async (args: ReadonlyArray<string>): Promise<void> => {
+  // before React and Ink load: their production builds
+  process.env.NODE_ENV = "production"
+  const pods = Number(option(args, "pods", "10000"))
+  const nodeCount = Number(option(args, "nodes", String(Math.max(1, Math.ceil(pods / 100)))))
+  const speed = Number(option(args, "speed", "10"))
+  const churnSeconds = Number(option(args, "churn-seconds", "5"))
+  const idleSeconds = Number(option(args, "idle-seconds", "5"))
+  const crashing = Math.round(pods / 10)
+  const sleeping = pods - crashing
+
+  const { createElement } = await import("react")
+  const { render } = await import("ink")
+  const { App } = await import("@podlet/tui/ui/App")
+  const { makeEmbeddedSource } = await import("@podlet/tui/source/EmbeddedSource")
+
+  const setupStart = performance.now()
+  const nodes = Array.from({ length: nodeCount }, (_, i) => `node-${String(i).padStart(3, "0")}`)
+  const source = await makeEmbeddedSource({ cluster: { nodes }, speed, paused: true })
+  await source.apply(replicaSet("sleepers", sleeping, "sleep 3600"))
+  await source.apply(replicaSet("crashers", crashing, "sleep 2; exit 1"))
+  for (let i = 0; i < 30 && source.snapshot().pods.length < pods; i++) await source.advance(5_000)
+  await source.advance(30_000)
+  const setupMs = performance.now() - setupStart
+  const podCount = source.snapshot().pods.length
+  process.stdout.write(
+    `setup: ${podCount} pods on ${nodeCount} nodes in ${round(setupMs / 1000)} s (load ${loadavg()
+      .map((l) => round(l, 2))
+      .join(" ")})\n`
+  )
+
+  // Source notifications, timed from the moment the source calls the app's listener to the next frame.
+  const notifyFrameMs: Array<number> = []
+  let notifications = 0
+  const timedSource = Object.assign(Object.create(source) as typeof source, {
+    subscribe: (listener: () => void) =>
+      source.subscribe(() => {
+        notifications++
+        const at = performance.now()
+        const frames = stdout.frames
+        listener()
+        // a frame written during the listener was rendered synchronously; otherwise time the next one
+        if (stdout.frames > frames) notifyFrameMs.push(performance.now() - at)
+        else
+          void stdout.nextFrame(1_000).then((t) => {
+            if (t !== undefined) notifyFrameMs.push(t - at)
+          })
+      })
+  })
+
+  const stdout = new FakeStdout()
+  const stdin = new FakeStdin()
+  const firstStart = performance.now()
+  const instance = render(createElement(App, { source: timedSource, readManifest: async () => "" }), {
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stderr: stdout as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    maxFps: 30,
+    exitOnCtrlC: false,
+    patchConsole: false
+  })
+  let failure: unknown
+  instance.waitUntilExit().catch((e: unknown) => {
+    failure = e
+  })
+  const firstFrameMs = performance.now() - firstStart
+  if (!stdout.last.includes(`pods (${podCount})`)) throw new Error(`first frame lacks the pods: ${stdout.last}`)
+
+  // churn: the clock runs at `speed`, the app redraws on the source's notifications
+  await source.setClock({ paused: false, speed })
+  const churnFrames0 = stdout.frames
+  const churnCpu0 = process.cpuUsage()
+  const churnStart = performance.now()
+  await sleep(churnSeconds * 1000)
+  const churnWall = performance.now() - churnStart
+  const churnCpu = process.cpuUsage(churnCpu0)
+  const churnFps = ((stdout.frames - churnFrames0) / churnWall) * 1000
+  const churnCpuPercent = ((churnCpu.user + churnCpu.system) / 1000 / churnWall) * 100
+
+  // keypresses under churn: each key waits for its frame (a slow frame must not hide behind the next key)
+  const keyMs: Record<string, Array<number>> = { scroll: [], page: [], filter: [] }
+  let missed = 0
+  for (const [kind, bytes] of keySequence) {
+    await sleep(20 + Math.random() * 40)
+    const frame = stdout.nextFrame(2_000)
+    const at = performance.now()
+    stdin.send(bytes)
+    const t = await frame
+    if (t === undefined) missed++
+    else keyMs[kind]?.push(t - at)
+  }
+  const allKeys = Object.values(keyMs).flat()
+  const filtered = stdout.last
+
+  // idle: clock paused, nothing to draw
+  await source.setClock({ paused: true })
+  await sleep(1_000)
+  const idleFrames0 = stdout.frames
+  const idleCpu0 = process.cpuUsage()
+  const idleStart = performance.now()
+  await sleep(idleSeconds * 1000)
+  const idleWall = performance.now() - idleStart
+  const idleCpu = process.cpuUsage(idleCpu0)
+  const idleCpuPercent = ((idleCpu.user + idleCpu.system) / 1000 / idleWall) * 100
+  const idleFrames = stdout.frames - idleFrames0
+
+  instance.unmount()
+  await source.close()
+  if (failure !== undefined) throw failure
+
+  const result = {
+    pods: podCount,
+    nodes: nodeCount,
+    speed,
+    setupSeconds: round(setupMs / 1000),
+    firstFrameMs: round(firstFrameMs),
+    keys: allKeys.length,
+    missedKeys: missed,
+    keyToFrameP50Ms: round(percentile(allKeys, 50)),
+    keyToFrameP95Ms: round(percentile(allKeys, 95)),
+    scrollP95Ms: round(percentile(keyMs.scroll ?? [], 95)),
+    pageP95Ms: round(percentile(keyMs.page ?? [], 95)),
+    filterP95Ms: round(percentile(keyMs.filter ?? [], 95)),
+    notifications,
+    notifyToFrameP50Ms: round(percentile(notifyFrameMs, 50)),
+    notifyToFrameP95Ms: round(percentile(notifyFrameMs, 95)),
+    churnFps: round(churnFps),
+    churnCpuPercent: round(churnCpuPercent),
+    idleCpuPercent: round(idleCpuPercent, 2),
+    idleFrames,
+    loadavg1: round(loadavg()[0] ?? 0, 2),
+    targets: target,
+    met: percentile(allKeys, 95) <= target.keyP95Ms && idleCpuPercent < target.idleCpuPercent && missed === 0
+  }
+  process.stdout.write(
+    `keypress -> frame: p50 ${result.keyToFrameP50Ms} ms, p95 ${result.keyToFrameP95Ms} ms (${allKeys.length} keys, ${missed} without a frame; scroll p95 ${result.scrollP95Ms}, page p95 ${result.pageP95Ms}, filter p95 ${result.filterP95Ms})\n` +
+      `notification -> frame: p50 ${result.notifyToFrameP50Ms} ms, p95 ${result.notifyToFrameP95Ms} ms (${notifications} notifications)\n` +
+      `churn at ${speed}x: ${result.churnFps} frames/s, CPU ${result.churnCpuPercent}% of a core\n` +
+      `idle (paused): CPU ${result.idleCpuPercent}% of a core, ${idleFrames} frames\n` +
+      `last frame while filtering: ${filtered.split("\n")[1] ?? ""}\n` +
+      `RESULT dashboard ${JSON.stringify(result)}\n`
+  )
+}
