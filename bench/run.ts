@@ -6,7 +6,8 @@ const benches: Record<string, () => Promise<{ readonly main: (args: ReadonlyArra
   scheduler: () => import("./scheduler.js"),
   engine: () => import("./engine.js"),
   runtime: () => import("./runtime.js"),
-  dashboard: () => import("./dashboard.js")
+  dashboard: () => import("./dashboard.js"),
+  sdk: () => import("./sdk.js")
 }
 
 const [name, ...args] = process.argv.slice(2)

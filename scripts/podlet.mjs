@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The front door behind `npm start`, `npm test`, `npm run serve|bench|lint|typecheck|build`.
+// The front door behind `npm start`, `npm test`, `npm run serve|bench|lint|typecheck|build|pack`.
 // It installs what is missing (pnpm 12.4.2 inside the repo, the workspace dependencies with the
 // environment better-sqlite3 needs), then runs the job. Only Node >= 20.19 and npm are assumed.
 import { spawnSync } from "node:child_process"
@@ -131,11 +131,26 @@ switch (job) {
   case "serve":
     status = run(pnpm, ["--silent", "--filter", "@podlet/api", "run", "serve", ...rest])
     break
+  case "pack": {
+    // installable tarballs of the publishable packages: JS + .d.ts from tsc, publishConfig's exports,
+    // workspace and catalog versions written out (pnpm pack)
+    const out = join(root, ".packages")
+    mkdirSync(out, { recursive: true })
+    const publishable = ["core", "platform-node", "sdk"]
+    const filters = publishable.flatMap((name) => ["--filter", `@podlet/${name}`])
+    // pnpm runs the builds in dependency order (no turbo: the SDK's packaging test runs this inside `npm test`)
+    status = run(pnpm, [...filters, "run", "build"])
+    for (const name of publishable) {
+      if (status !== 0) break
+      status = run(pnpm, ["pack", "--pack-destination", out], { cwd: join(root, "packages", name) })
+    }
+    break
+  }
   case "bench":
     status = run(pnpm, ["--silent", "--filter", "@podlet/bench", "run", "bench", ...rest])
     break
   default:
-    log(`unknown job '${job}' (start, test, serve, bench, lint, typecheck, build, format, install)`)
+    log(`unknown job '${job}' (start, test, serve, bench, lint, typecheck, build, pack, format, install)`)
     status = 2
 }
 process.exit(status)

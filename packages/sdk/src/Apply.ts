@@ -2,7 +2,7 @@
  * What `apply` writes over an existing object, and image references split for the registry: pure
  * helpers, so embedded and remote clusters write the same.
  */
-import type { KubeObject } from "@podlet/core"
+import type { KubeObject } from "@podlet/core/api/Meta"
 
 /**
  * The patch `apply` sends for an object that exists: the manifest itself, as a strategic merge

@@ -3,7 +3,7 @@
  * (`Remote.ts`, over the Kubernetes API): the few primitive calls from which `ClusterOps.ts` builds
  * every operation of `ClusterEffect` the same way for both, so both observe the same.
  */
-import type { KubeObject, WatchEvent } from "@podlet/core"
+import type { KubeObject, WatchEvent } from "@podlet/core/api/Meta"
 import type { Effect, Stream } from "effect"
 import type { FaultsEffect, ImagesEffect } from "./ClusterEffect.js"
 import type { ClusterError } from "./Errors.js"

@@ -2,7 +2,9 @@
  * The one `Cluster` interface of the Promise API, whether embedded (`createCluster`) or remote
  * (`connect`). Failures are the classes of `Errors.ts`, each carrying the Kubernetes Status.
  */
-import type { Event, KubeObject, Node, Pod, WatchEvent } from "@podlet/core"
+import type { KubeObject, WatchEvent } from "@podlet/core/api/Meta"
+import type { Event, Node } from "@podlet/core/api/Objects"
+import type { Pod } from "@podlet/core/api/Pod"
 import type {
   ClockMode,
   ContainerTarget,

@@ -3,7 +3,9 @@
  * as Effects whose error channel is `ClusterError` (tagged classes carrying the Kubernetes Status).
  * Its lifetime is the Scope it was created in.
  */
-import type { Event, KubeObject, Node, Pod, WatchEvent } from "@podlet/core"
+import type { KubeObject, WatchEvent } from "@podlet/core/api/Meta"
+import type { Event, Node } from "@podlet/core/api/Objects"
+import type { Pod } from "@podlet/core/api/Pod"
 import type { Effect, Stream } from "effect"
 import type { ClusterError } from "./Errors.js"
 import type {

@@ -4,8 +4,11 @@
  * kubectl columns, and `waitFor` (stepping a virtual clock a second at a time, or watching on a
  * real one with a wall-clock deadline). Embedded and remote clusters share all of it.
  */
-import type { Event, KubeObject, Node, Pod, WatchEvent } from "@podlet/core"
+
 import { parseManifests } from "@podlet/core/api/Decode"
+import type { KubeObject, WatchEvent } from "@podlet/core/api/Meta"
+import type { Event, Node } from "@podlet/core/api/Objects"
+import type { Pod } from "@podlet/core/api/Pod"
 import { printPod } from "@podlet/core/domain/DisplayStatus"
 import { Effect, Option, Result, Stream } from "effect"
 import type { Backend, KindInfo } from "./Backend.js"

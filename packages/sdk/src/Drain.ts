@@ -5,7 +5,7 @@
  * prints what kubectl prints, as core's embedded drain does. Waiting goes through `wait`, which
  * advances a virtual clock or sleeps on a real one.
  */
-import type { Pod } from "@podlet/core"
+import type { Pod } from "@podlet/core/api/Pod"
 import { DeletePollMillis, EvictionRetryMillis, podsForDeletion } from "@podlet/core/control/Drain"
 import { Effect } from "effect"
 import { type ClusterError, DrainError, NotFoundError, sdkStatus, TooManyRequestsError } from "./Errors.js"

@@ -3,7 +3,7 @@
  * that only moves when advanced: an hour of CrashLoopBackOff in milliseconds) or on the real clock,
  * seen through the SDK's `Backend`. Its lifetime is the Scope it is made in.
  */
-import type { KubeObject, WatchEvent } from "@podlet/core"
+import type { KubeObject, WatchEvent } from "@podlet/core/api/Meta"
 import { resourceForKind } from "@podlet/core/api/Resources"
 import {
   type Cluster as CoreCluster,

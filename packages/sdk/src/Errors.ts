@@ -3,7 +3,8 @@
  * answers with, so embedded and remote clusters fail the same way. Each class has a literal `_tag`,
  * so the Effect API's error channel (`ClusterError`) works with `Effect.catchTag`.
  */
-import type { ApiError, Status } from "@podlet/core"
+import type { ApiError } from "@podlet/core/api/Errors"
+import type { Status } from "@podlet/core/api/Meta"
 import { toStatus } from "@podlet/core/api/Status"
 
 /** One field problem of an `InvalidError` (`Status.details.causes[]`). */

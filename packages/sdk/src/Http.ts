@@ -7,7 +7,7 @@
 import * as http from "node:http"
 import * as https from "node:https"
 import { type KubeConfig, Watch } from "@kubernetes/client-node"
-import type { Status, WatchEvent } from "@podlet/core"
+import type { Status, WatchEvent } from "@podlet/core/api/Meta"
 import { Effect, Queue, Stream } from "effect"
 import { type ClusterError, ConnectionError, ExpiredError, errorFromStatus, sdkStatus } from "./Errors.js"
 

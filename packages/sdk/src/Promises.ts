@@ -2,7 +2,7 @@
  * The Promise API over the Effect API: every operation of a `ClusterEffect` run to a Promise that
  * rejects with the SDK's error classes, and its watch Stream as an async iterator.
  */
-import type { KubeObject, WatchEvent } from "@podlet/core"
+import type { KubeObject, WatchEvent } from "@podlet/core/api/Meta"
 import { Cause, Effect, Exit, Scope, Stream } from "effect"
 import type { Cluster } from "./Cluster.js"
 import type { ClusterEffect } from "./ClusterEffect.js"

@@ -6,7 +6,9 @@
  * Elsewhere those calls fail with `UnsupportedError`.
  */
 import { KubeConfig } from "@kubernetes/client-node"
-import type { KubeObject, Node, Pod } from "@podlet/core"
+import type { KubeObject } from "@podlet/core/api/Meta"
+import type { Node } from "@podlet/core/api/Objects"
+import type { Pod } from "@podlet/core/api/Pod"
 import { resourceForKind } from "@podlet/core/api/Resources"
 import { Effect, type Scope, Stream } from "effect"
 import { applyPatchOf, splitImageRef } from "./Apply.js"

@@ -2,7 +2,7 @@
  * The values the SDK's calls take and return, shared by the Promise API (`Cluster`) and the Effect
  * API (`ClusterEffect`), embedded and remote alike.
  */
-import type { KubeObject } from "@podlet/core"
+import type { KubeObject } from "@podlet/core/api/Meta"
 
 /** A duration: milliseconds, or text like `"90s"`, `"1m30s"`, `"5 minutes"`, `"1h"`. */
 export type DurationInput = number | string

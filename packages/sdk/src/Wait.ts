@@ -2,7 +2,8 @@
  * The conditions `waitFor` understands, as one pure check: a predicate, a pod phase, a condition
  * that must be True, or the kubectl STATUS column.
  */
-import type { KubeObject, Pod } from "@podlet/core"
+import type { KubeObject } from "@podlet/core/api/Meta"
+import type { Pod } from "@podlet/core/api/Pod"
 import { printPod } from "@podlet/core/domain/DisplayStatus"
 import type { WaitCondition } from "./Types.js"
 

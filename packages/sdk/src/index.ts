@@ -9,23 +9,9 @@ import { type CreateClusterOptions, makeEmbedded } from "./Embedded.js"
 import { promiseCluster } from "./Promises.js"
 import { type ConnectOptions, makeRemote } from "./Remote.js"
 
-export type {
-  ConfigMap,
-  Container,
-  ContainerStatus,
-  Event,
-  KubeObject,
-  Namespace,
-  Node,
-  Pod,
-  PodSpec,
-  PodStatus,
-  ReplicaSet,
-  Secret,
-  Service,
-  Status,
-  WatchEvent
-} from "@podlet/core"
+export type { KubeObject, Status, WatchEvent } from "@podlet/core/api/Meta"
+export type { ConfigMap, Event, Namespace, Node, ReplicaSet, Secret, Service } from "@podlet/core/api/Objects"
+export type { Container, ContainerStatus, Pod, PodSpec, PodStatus } from "@podlet/core/api/Pod"
 export type * from "./Cluster.js"
 export { toMillis } from "./Duration.js"
 export type { CreateClusterOptions } from "./Embedded.js"
