@@ -80,6 +80,26 @@ export const readBodyText = (request: Request): Effect.Effect<string, ApiFailure
     })
   )
 
+/** Deepest nesting accepted in a body (real objects stay far below; deeper input is a 400, not a stack overflow). */
+export const maxBodyDepth = 256
+
+/** Whether a parsed value nests deeper than `limit` (iterative, so it cannot overflow itself). */
+export const nestedDeeperThan = (value: unknown, limit: number): boolean => {
+  const stack: Array<readonly [unknown, number]> = [[value, 0]]
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!
+    if (typeof v !== "object" || v === null) continue
+    if (depth >= limit) return true
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1])
+  }
+  return false
+}
+
+const checkDepth = (value: unknown): Effect.Effect<unknown, BadRequest> =>
+  nestedDeeperThan(value, maxBodyDepth)
+    ? Effect.fail(new BadRequest({ message: `the request body nests deeper than ${maxBodyDepth} levels` }))
+    : Effect.succeed(value)
+
 /** Parses JSON text; a syntax error is a 400 with the parser's message. */
 export const parseJson = (text: string): Effect.Effect<unknown, BadRequest> =>
   Effect.try({
@@ -89,17 +109,17 @@ export const parseJson = (text: string): Effect.Effect<unknown, BadRequest> =>
 
 /** Parses one YAML document (JSON is YAML too); several documents or a syntax error are a 400. */
 export const parseYaml = (text: string): Effect.Effect<unknown, BadRequest> =>
-  Effect.suspend(() => {
-    const docs = parseAllDocuments(text)
-    if (!Array.isArray(docs) || docs.length === 0) return Effect.succeed(null)
-    if (docs.length > 1) return Effect.fail(new BadRequest({ message: "yaml: expected a single document" }))
-    const doc = docs[0]!
-    const error = doc.errors[0]
-    if (error !== undefined) return Effect.fail(new BadRequest({ message: `yaml: ${error.message}` }))
-    return Effect.try({
-      try: () => doc.toJS({ maxAliasCount: 100 }) as unknown,
-      catch: (e) => new BadRequest({ message: `yaml: ${e instanceof Error ? e.message : String(e)}` })
-    })
+  Effect.try({
+    try: () => {
+      const docs = parseAllDocuments(text)
+      if (!Array.isArray(docs) || docs.length === 0) return null
+      if (docs.length > 1) throw new Error("expected a single document")
+      const doc = docs[0]!
+      const error = doc.errors[0]
+      if (error !== undefined) throw new Error(error.message)
+      return doc.toJS({ maxAliasCount: 100 }) as unknown
+    },
+    catch: (e) => new BadRequest({ message: `yaml: ${e instanceof Error ? e.message : String(e)}` })
   })
 
 /**
@@ -121,7 +141,7 @@ export const readObjectBody = (request: Request): Effect.Effect<unknown, ApiFail
     }
     const text = yield* readBodyText(request)
     if (text.trim() === "") return undefined
-    return yield* type === "application/yaml" ? parseYaml(text) : parseJson(text)
+    return yield* checkDepth(yield* type === "application/yaml" ? parseYaml(text) : parseJson(text))
   })
 
 /** How a PATCH body is applied, from its Content-Type. */
@@ -152,6 +172,6 @@ export const readPatchBody = (
     if (kind === undefined) return yield* unsupported(type, patchMediaTypes)
     const text = yield* readBodyText(request)
     if (text.trim() === "") return yield* new BadRequest({ message: "the patch body is empty" })
-    const patch = yield* kind === "apply" ? parseYaml(text) : parseJson(text)
+    const patch = yield* checkDepth(yield* kind === "apply" ? parseYaml(text) : parseJson(text))
     return { kind, patch }
   })
