@@ -7,8 +7,9 @@
  * both: a volume path is `${PODLET_MOUNT_<NAME>:-<mountPath>}`, which host mode provides.
  */
 import { createServer } from "node:net"
+import { cpus, totalmem } from "node:os"
 import { describe, expect, it } from "@effect/vitest"
-import type { Event } from "@podlet/core/api/Objects"
+import type { Event, Node } from "@podlet/core/api/Objects"
 import type { Container, ContainerStatus, Pod, PodSpec } from "@podlet/core/api/Pod"
 import type { Cluster, ClusterOptions } from "@podlet/core/Cluster"
 import { makeCluster } from "@podlet/core/Cluster"
@@ -612,10 +613,10 @@ describe("§16 scenarios on the process runtime alone (programs the simulation d
       expect(events[1]?.message).toMatch(/^host mode cannot mount volumes at their mountPath: \/cache \(volume cache\)/)
       const rows = yield* c.printPods("default")
       expect(rows[0]?.ip).toBe("127.0.0.1")
-      const node = yield* c.get("nodes", "n1")
-      expect(
-        (node as { status?: { addresses?: ReadonlyArray<{ address: string }> } }).status?.addresses?.[0]?.address
-      ).toBe("127.0.0.1")
+      const node = yield* c.get<Node>("nodes", "n1")
+      expect(node.status?.addresses?.[0]?.address).toBe("127.0.0.1")
+      expect(node.status?.capacity?.["cpu"]).toBe(String(cpus().length))
+      expect(node.status?.capacity?.["memory"]).toBe(`${Math.floor(totalmem() / 1024)}Ki`)
     }).pipe(Effect.scoped)
   )
 })
