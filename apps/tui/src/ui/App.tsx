@@ -29,7 +29,7 @@ const inNamespace = (namespace: string) => (o: { readonly metadata: { readonly n
   namespace === "all" || o.metadata.namespace === namespace
 
 /** The table of the current list view. */
-export const listModel = (state: UiState, snapshot: ClusterSnapshot): TableModel => {
+export const listModel = (state: Pick<UiState, "view" | "namespace">, snapshot: ClusterSnapshot): TableModel => {
   const ns = inNamespace(state.namespace)
   switch (state.view) {
     case "events":
@@ -84,8 +84,11 @@ export const App = ({ source, readManifest, height }: AppProps) => {
   const [outage, setOutage] = useState(false)
   const rows = Math.max(3, (height ?? stdout.rows ?? 30) - 6)
 
-  const model = useMemo(() => listModel(ui, snapshot), [ui, snapshot])
+  // A keypress that only moves the selection must not rebuild (or re-align) a table of 10,000 pods.
+  const { view, namespace } = ui
+  const model = useMemo(() => listModel({ view, namespace }, snapshot), [view, namespace, snapshot])
   const visible = useMemo(() => filterRows(model.rows, ui.filter), [model, ui.filter])
+  const lines = useMemo(() => tabwrite([model.header, ...visible.map((r) => r.cells)]), [model.header, visible])
   const focused = podOf(snapshot, ui.focus)
   const selectedPod = ui.view === "pods" ? podOf(snapshot, visible[ui.selected.pods ?? 0]?.key) : focused
   const containers = containersOf(selectedPod)
@@ -266,7 +269,6 @@ export const App = ({ source, readManifest, height }: AppProps) => {
     }
     const selected = Math.min(ui.selected[ui.view] ?? 0, Math.max(0, visible.length - 1))
     const window = scrollWindow(visible.length, selected, rows, selected - Math.floor(rows / 2))
-    const lines = tabwrite([model.header, ...visible.map((r) => r.cells)])
     return (
       <Box flexDirection="column">
         <Text bold>{lines[0] ?? ""}</Text>
