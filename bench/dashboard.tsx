@@ -2,7 +2,8 @@
  * The dashboard benchmark (issue 6): the Ink dashboard (`App`) over an embedded cluster of P pods
  * with churn (a ReplicaSet of 90% `sleep 3600` pods and one of 10% crash-looping pods, clock at
  * 10x), drawn to an in-memory terminal. Measures the time from a keypress (scroll, page, filter)
- * to the next frame written (p50, p95), the time from a source change notification to its frame,
+ * to the next frame written (p50, p95; under churn, and again with the clock paused: the dashboard's
+ * own cost without the engine's ticks on the same event loop), the time from a source change notification to its frame,
  * frames per second under churn, and the CPU used while idle (clock paused). Ends with
  * `RESULT dashboard {json}`.
  *
@@ -205,24 +206,33 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const churnFps = ((stdout.frames - churnFrames0) / churnWall) * 1000
   const churnCpuPercent = ((churnCpu.user + churnCpu.system) / 1000 / churnWall) * 100
 
-  // keypresses under churn: each key waits for its frame (a slow frame must not hide behind the next key)
-  const keyMs: Record<string, Array<number>> = { scroll: [], page: [], filter: [] }
-  let missed = 0
-  for (const [kind, bytes] of keySequence) {
-    await sleep(20 + Math.random() * 40)
-    const frame = stdout.nextFrame(2_000)
-    const at = performance.now()
-    stdin.send(bytes)
-    const t = await frame
-    if (t === undefined) missed++
-    else keyMs[kind]?.push(t - at)
+  // keypresses: each waits for its frame (a slow frame must not hide behind the next key)
+  const pressKeys = async () => {
+    const ms: Record<string, Array<number>> = { scroll: [], page: [], filter: [] }
+    let missed = 0
+    for (const [kind, bytes] of keySequence) {
+      await sleep(20 + Math.random() * 40)
+      const frame = stdout.nextFrame(2_000)
+      const at = performance.now()
+      stdin.send(bytes)
+      const t = await frame
+      if (t === undefined) missed++
+      else ms[kind]?.push(t - at)
+    }
+    return { ms, all: Object.values(ms).flat(), missed }
   }
-  const allKeys = Object.values(keyMs).flat()
+  // under churn: the engine's ticks share the event loop with the keys
+  const churnKeys = await pressKeys()
+  const keyMs = churnKeys.ms
+  const allKeys = churnKeys.all
+  const missed = churnKeys.missed
   const filtered = stdout.last
-
-  // idle: clock paused, nothing to draw
+  // clock paused: the dashboard's own cost
   await source.setClock({ paused: true })
   await sleep(1_000)
+  const pausedKeys = await pressKeys()
+
+  // idle: clock paused, nothing to draw
   const idleFrames0 = stdout.frames
   const idleCpu0 = process.cpuUsage()
   const idleStart = performance.now()
@@ -249,6 +259,8 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     scrollP95Ms: round(percentile(keyMs.scroll ?? [], 95)),
     pageP95Ms: round(percentile(keyMs.page ?? [], 95)),
     filterP95Ms: round(percentile(keyMs.filter ?? [], 95)),
+    pausedKeyToFrameP50Ms: round(percentile(pausedKeys.all, 50)),
+    pausedKeyToFrameP95Ms: round(percentile(pausedKeys.all, 95)),
     notifications,
     notifyToFrameP50Ms: round(percentile(notifyFrameMs, 50)),
     notifyToFrameP95Ms: round(percentile(notifyFrameMs, 95)),
@@ -258,10 +270,14 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     idleFrames,
     loadavg1: round(loadavg()[0] ?? 0, 2),
     targets: target,
-    met: percentile(allKeys, 95) <= target.keyP95Ms && idleCpuPercent < target.idleCpuPercent && missed === 0
+    met:
+      percentile(allKeys, 95) <= target.keyP95Ms &&
+      idleCpuPercent < target.idleCpuPercent &&
+      missed + pausedKeys.missed === 0
   }
   process.stdout.write(
     `keypress -> frame: p50 ${result.keyToFrameP50Ms} ms, p95 ${result.keyToFrameP95Ms} ms (${allKeys.length} keys, ${missed} without a frame; scroll p95 ${result.scrollP95Ms}, page p95 ${result.pageP95Ms}, filter p95 ${result.filterP95Ms})\n` +
+      `keypress -> frame, clock paused: p50 ${result.pausedKeyToFrameP50Ms} ms, p95 ${result.pausedKeyToFrameP95Ms} ms (${pausedKeys.missed} without a frame)\n` +
       `notification -> frame: p50 ${result.notifyToFrameP50Ms} ms, p95 ${result.notifyToFrameP95Ms} ms (${notifications} notifications)\n` +
       `churn at ${speed}x: ${result.churnFps} frames/s, CPU ${result.churnCpuPercent}% of a core\n` +
       `idle (paused): CPU ${result.idleCpuPercent}% of a core, ${idleFrames} frames\n` +
