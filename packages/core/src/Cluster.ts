@@ -316,8 +316,12 @@ export const makeCluster = Effect.fnUntraced(function* (
         RuntimeSimulated.layer({ nodeName: node.name, podCIDR, network, images })
     )
     const object = nodeObject(node, index, ip, startedAt)
+    // A durable store may already hold this node (a restart over SQLite): the node comes back as after
+    // a reboot, its object kept and its status reported afresh.
     yield* store.create("nodes", object).pipe(
-      Effect.flatMap((created) => store.updateStatus("nodes", { ...created.object, status: object.status })),
+      Effect.map((created) => created.object),
+      Effect.catchTag("AlreadyExists", () => store.get<Node>("nodes", undefined, node.name)),
+      Effect.flatMap((stored) => store.updateStatus("nodes", { ...stored, status: object.status })),
       Effect.orDie
     )
     const agent = yield* makeNodeAgent({ store, recorder, nodeName: node.name })
