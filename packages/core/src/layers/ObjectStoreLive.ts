@@ -197,6 +197,9 @@ class ResourceLog {
   dropped = 0
   /** parked watchers, woken (once, by one scheduled task) by the next change */
   waiters: Array<Waiter> = []
+  /** watchers whose wake is scheduled but not run yet, and the changes since it was scheduled */
+  waking: Array<Waiter> | undefined = undefined
+  changesSinceWake = 0
 
   get absoluteHead(): number {
     return this.dropped + this.head
@@ -217,6 +220,15 @@ class ResourceLog {
     }
     return this.dropped + lo
   }
+}
+
+/** Changes after which scheduled wakes run at once (bounds the delay behind a busy writer). */
+const wakeEvery = 8
+
+const wakeAll = (log: ResourceLog, waiters: Array<Waiter>): void => {
+  if (log.waking !== waiters) return
+  log.waking = undefined
+  for (const waiter of waiters) waiter.wake()
 }
 
 class Hub {
@@ -260,9 +272,12 @@ class Hub {
       // takes every change made until then in one pull instead of one wake per change
       const waiters = log.waiters
       log.waiters = []
-      waiters[0]!.dispatcher.scheduleTask(() => {
-        for (const waiter of waiters) waiter.wake()
-      }, 0)
+      log.waking = waiters
+      log.changesSinceWake = 0
+      waiters[0]!.dispatcher.scheduleTask(() => wakeAll(log, waiters), 0)
+    } else if (log.waking !== undefined && ++log.changesSinceWake >= wakeEvery) {
+      // a writer that does not yield: its watchers still hear every few changes
+      wakeAll(log, log.waking)
     }
   }
 }
