@@ -14,14 +14,26 @@
  *   to 127.0.0.1 (every pod shares the host's network: ports really conflict).
  * - Volumes are sandbox directories (see `process/Volumes.ts`); each pod is told so by a `HostMode`
  *   Warning event, and that it runs unisolated on the host by a Normal one.
- * Nothing outlives its sandbox or the runtime's scope: finalizers (and process exit) kill every group.
+ * Nothing outlives its sandbox or the runtime's scope: finalizers (and process exit) kill every group;
+ * if this Node process dies without them (SIGKILL, a crash), a watchdog `sh` holding a pipe from it
+ * sees the pipe close and kills the groups listed in `<root>/running`.
  * A sandbox is the directory `<root>/<namespace>_<pod>_<id>` holding `work/` (the default working
  * dir), `volumes/<name>/` and the logs `<container>_<attempt>.log`; it goes with `removePodSandbox`.
  */
 import type { ChildProcess } from "node:child_process"
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from "node:fs"
 import { cpus, hostname, tmpdir, totalmem } from "node:os"
 import { basename, delimiter, join } from "node:path"
 import type { ClusterOptions, NodeOptions } from "@podlet/core/Cluster"
@@ -133,6 +145,28 @@ const signalGroup = (pgid: number, signal: NodeJS.Signals | 0): boolean => {
   }
 }
 
+/**
+ * A `sh` that waits for EOF on a pipe from this process (it comes when this process dies, however),
+ * then SIGKILLs every process group listed in `runningFile` and removes `removeDir` (the runtime's
+ * own temporary root) when given; undefined when it cannot start.
+ */
+const startWatchdog = (runningFile: string, removeDir: string | undefined): ChildProcess | undefined => {
+  const script =
+    'while read -r _; do :; done; [ -f "$1" ] && for g in $(cat "$1"); do kill -9 "-$g" 2>/dev/null; done; [ -n "$2" ] && rm -rf "$2"'
+  try {
+    const child = spawn("sh", ["-c", script, "podlet-watchdog", runningFile, removeDir ?? ""], {
+      detached: true,
+      stdio: ["pipe", "ignore", "ignore"]
+    })
+    child.on("error", () => {})
+    child.unref()
+    ;(child.stdin as { unref?: () => void } | null)?.unref?.()
+    return child.pid === undefined ? undefined : child
+  } catch {
+    return undefined
+  }
+}
+
 /** Is `file` an executable file on `PATH` (or at that path when it has a slash)? */
 const executableExists = (file: string, path: string): boolean => {
   const candidates = file.includes("/") ? [file] : path.split(delimiter).map((dir) => join(dir, file))
@@ -240,12 +274,25 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     }
   }
   process.on("exit", killAll)
+  const runningFile = join(root, "running")
+  const watchdog = startWatchdog(runningFile, ownRoot ? root : undefined)
+  /** Keeps the watchdog's list of process groups current. */
+  const writeRunning = (): void => {
+    let text = ""
+    for (const inst of running) {
+      if (inst.pid !== undefined) text += `${inst.pid}\n`
+      for (const group of inst.execs) text += `${group}\n`
+    }
+    writeFileSync(runningFile, text)
+  }
   yield* Scope.addFinalizer(
     scope,
     Effect.gen(function* () {
       process.off("exit", killAll)
       const left = [...running]
       killAll()
+      writeFileSync(runningFile, "")
+      watchdog?.stdin?.end()
       yield* Effect.forEach(left, (inst) => Effect.timeoutOption(Deferred.await(inst.exited), killWaitMillis), {
         concurrency: "unbounded",
         discard: true
@@ -285,6 +332,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     for (const group of inst.execs) signalGroup(group, "SIGKILL")
     inst.execs.clear()
     running.delete(inst)
+    writeRunning()
     Deferred.doneUnsafe(inst.finished, Effect.void)
     publish({ type: "ContainerExited", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.finishedAt })
   }
@@ -583,6 +631,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     inst.state = "running"
     inst.startedAt = now()
     running.add(inst)
+    writeRunning()
     child.stdout?.on("data", (chunk: Buffer) => inst.log.write("stdout", chunk))
     child.stderr?.on("data", (chunk: Buffer) => inst.log.write("stderr", chunk))
     child.on("error", () => {})
@@ -634,6 +683,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     if (child.pid === undefined) return failed(yield* spawnError(child))
     const pid = child.pid
     inst.execs.add(pid)
+    writeRunning()
     let output = ""
     const capture = (chunk: Buffer) => {
       if (output.length < execOutputLimit) output += chunk.toString("utf8").slice(0, execOutputLimit - output.length)
@@ -651,10 +701,14 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     if (result._tag === "None") {
       signalGroup(pid, "SIGKILL")
       inst.execs.delete(pid)
+      writeRunning()
       return { exitCode: -1, output: `command "${argv.join(" ")}" timed out` } satisfies ExecResult
     }
     yield* Effect.timeoutOption(closed, pipeCloseMillis)
-    if (!signalGroup(pid, 0)) inst.execs.delete(pid)
+    if (!signalGroup(pid, 0)) {
+      inst.execs.delete(pid)
+      writeRunning()
+    }
     const end = result.value
     return { exitCode: terminationOf(end, { _tag: "Exited" }).exitCode, output } satisfies ExecResult
   })

@@ -4,8 +4,11 @@
  * memory limits, volumes, and that nothing outlives a sandbox or the runtime's scope. Waits are on
  * conditions with a deadline, never fixed sleeps.
  */
+import { spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { createServer } from "node:net"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
 import type { ContainerConfig, ContainerInfo, RuntimeEvent } from "@podlet/core/services/ContainerRuntime"
 import { ContainerRuntime } from "@podlet/core/services/ContainerRuntime"
@@ -13,6 +16,8 @@ import { Context, Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"
 import { RuntimeProcess } from "../src/RuntimeProcess.js"
 
 type Runtime = ContainerRuntime["Service"]
+
+const here = dirname(fileURLToPath(import.meta.url))
 
 const build = (scope?: Scope.Scope) =>
   Effect.gen(function* () {
@@ -340,6 +345,41 @@ describe("RuntimeProcess (host mode)", () => {
       yield* Scope.close(scope, Exit.void)
       expect(alive(b)).toBe(false)
     })
+  )
+
+  it.live(
+    "a SIGKILLed host process leaves nothing behind: the watchdog kills its containers, removes its directory",
+    () =>
+      Effect.gen(function* () {
+        const host = yield* Effect.acquireRelease(
+          Effect.sync(() =>
+            spawn(process.execPath, ["--import", "tsx", join(here, "RuntimeProcessOrphanHost.ts")], {
+              stdio: ["ignore", "pipe", "inherit"]
+            })
+          ),
+          (child) => Effect.sync(() => child.kill("SIGKILL"))
+        )
+        const line = yield* Effect.callback<string>((resume) => {
+          host.stdout.once("data", (chunk: Buffer) => resume(Effect.succeed(chunk.toString().trim())))
+          host.once("exit", () => resume(Effect.succeed("")))
+        })
+        const [pidText, cwd] = line.split(" ")
+        const pid = Number(pidText)
+        const root = dirname(dirname(cwd ?? "/"))
+        expect(pid).toBeGreaterThan(0)
+        expect(alive(pid)).toBe(true)
+        expect(root).toMatch(/podlet-orphan-/)
+        expect(existsSync(root)).toBe(true)
+        host.kill("SIGKILL")
+        yield* eventually(
+          "the orphaned container to die",
+          Effect.sync(() => (alive(pid) ? undefined : true))
+        )
+        yield* eventually(
+          "its directory to go",
+          Effect.sync(() => (existsSync(root) ? undefined : true))
+        )
+      })
   )
 
   it.live("killContainer (fault injection) reports the exit it was given", () =>
