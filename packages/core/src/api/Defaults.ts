@@ -59,18 +59,29 @@ export const DefaultTolerationSeconds = 300
 export const TaintNodeNotReady = "node.kubernetes.io/not-ready"
 export const TaintNodeUnreachable = "node.kubernetes.io/unreachable"
 
+/** One value of a resource list rounded up to milli-units, written canonically (the input if no quantity). */
+const defaultQuantity = (value: string | number): string | number => {
+  const q = quantityOrUndefined(value)
+  if (q === undefined) return value
+  const rem = q.nanos % 1_000_000n
+  const nanos = rem === 0n ? q.nanos : q.nanos - rem + (q.nanos > 0n ? 1_000_000n : 0n)
+  return formatQuantity({ ...q, nanos })
+}
+
+/** Defaulted quantities by input (bounded): manifests repeat the same few values. */
+const defaultedQuantities = new Map<string | number, string | number>()
+
 /** `SetDefaults_ResourceList`: values rounded up to milli-units and written canonically. */
 export const defaultResourceList = (list: ResourceList): ResourceList => {
   const out: Record<string, string | number> = {}
   for (const [name, value] of Object.entries(list)) {
-    const q = quantityOrUndefined(value)
-    if (q === undefined) {
-      out[name] = value
-      continue
+    let defaulted = defaultedQuantities.get(value)
+    if (defaulted === undefined) {
+      defaulted = defaultQuantity(value)
+      if (defaultedQuantities.size >= 4096) defaultedQuantities.clear()
+      defaultedQuantities.set(value, defaulted)
     }
-    const rem = q.nanos % 1_000_000n
-    const nanos = rem === 0n ? q.nanos : q.nanos - rem + (q.nanos > 0n ? 1_000_000n : 0n)
-    out[name] = formatQuantity({ ...q, nanos })
+    out[name] = defaulted
   }
   return out
 }

@@ -23,7 +23,8 @@ export const quantityFormatError =
 export const quantitySuffixError = "unable to parse quantity's suffix"
 
 const NANO = 9
-const pow10 = (n: number): bigint => 10n ** BigInt(n)
+const pow10Table: ReadonlyArray<bigint> = Array.from({ length: 64 }, (_, i) => 10n ** BigInt(i))
+const pow10 = (n: number): bigint => pow10Table[n] ?? 10n ** BigInt(n)
 const decimalSuffixes: Readonly<Record<string, number>> = {
   n: -9,
   u: -6,
