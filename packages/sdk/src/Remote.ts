@@ -212,11 +212,18 @@ export const makeRemote = (options: ConnectOptions): Effect.Effect<ClusterEffect
     const nodeInfo = resolveKnown("Node")
 
     const evict = (namespace: string, name: string) =>
-      Effect.asVoid(
-        http.json("POST", `${pathOf(podInfo, namespace, name)}/eviction`, {
+      http
+        .json("POST", `${pathOf(podInfo, namespace, name)}/eviction`, {
           body: { apiVersion: "policy/v1", kind: "Eviction", metadata: { name, namespace } }
         })
-      )
+        .pipe(
+          // a 404 without details is the route, not the pod: the server has no Eviction API
+          Effect.catchIf(
+            (e): e is NotFoundError => e instanceof NotFoundError && e.status.details === undefined,
+            () => Effect.fail(unsupported(`the server at ${http.server} does not offer pods/eviction`))
+          ),
+          Effect.asVoid
+        )
 
     const cordonLine = (node: string, unschedulable: boolean) =>
       Effect.gen(function* () {

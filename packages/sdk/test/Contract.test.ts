@@ -81,6 +81,22 @@ const expectations: Record<string, (observed: unknown) => void> = {
     expect(o).toEqual({ moved: 90, terminating: "Terminating", left: [] }),
   "a watch sees the current pod, then its deletion": (o) =>
     expect(o).toEqual({ first: "ADDED watched Running", last: "DELETED watched Failed deleting", deleting: true }),
+  "drain evicts a node's pods and the ReplicaSet brings them back on the other node": (o) =>
+    expect(o).toMatchObject({
+      lines: expect.arrayContaining(["node/node-1 cordoned", "node/node-1 drained"]),
+      evicted: true,
+      nodes: ["node-2 Running", "node-2 Running"],
+      unschedulable: true,
+      refused: expect.arrayContaining([
+        "There are pending nodes to be drained:",
+        "cannot delete Pods that declare no controller (use --force to override): default/bare"
+      ])
+    }),
+  "an eviction honours a PodDisruptionBudget": (o) =>
+    expect(o).toEqual({
+      refused: ["TooManyRequestsError", 429, "Cannot evict pod as it would violate the pod's disruption budget."],
+      gone: true
+    }),
   "a node fails and the ReplicaSet recreates the pod elsewhere": (o) =>
     expect(o).toMatchObject({ ready: 1, movedAway: true, nodeReady: "Unknown" })
 }

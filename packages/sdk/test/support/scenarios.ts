@@ -302,6 +302,54 @@ export const scenarios: ReadonlyArray<Scenario> = [
     }
   },
   {
+    name: "drain evicts a node's pods and the ReplicaSet brings them back on the other node",
+    nodes: ["node-1", "node-2"],
+    run: async (cluster) => {
+      await cluster.apply(replicaSet(2))
+      await cluster.waitFor<ReplicaSet>({ kind: "ReplicaSet", name: "web" }, (r) => r.status?.readyReplicas === 2)
+      const onNode1 = (await cluster.pods.list({ fieldSelector: "spec.nodeName=node-1" })).map((p) => p.metadata.name)
+      const result = await cluster.nodes.drain("node-1", { gracePeriodSeconds: 0 })
+      await cluster.waitFor<ReplicaSet>({ kind: "ReplicaSet", name: "web" }, (r) => r.status?.readyReplicas === 2)
+      const nodes = podSummary(await cluster.pods.list())
+      await cluster.apply(sleeper("bare", { nodeName: "node-2" }))
+      const refused = await cluster.nodes.drain("node-2").catch((e: unknown) => (e as { lines?: unknown }).lines)
+      return {
+        lines: result.lines.map((l) => onNode1.reduce((text, name, i) => text.replaceAll(name ?? "", `POD${i}`), l)),
+        evicted: result.evicted.length === onNode1.length,
+        nodes,
+        unschedulable: (await cluster.nodes.get("node-1")).spec?.unschedulable,
+        refused
+      }
+    }
+  },
+  {
+    name: "an eviction honours a PodDisruptionBudget",
+    nodes: ["node-1"],
+    run: async (cluster) => {
+      await cluster.apply(replicaSet(2))
+      await cluster.apply({
+        apiVersion: "policy/v1",
+        kind: "PodDisruptionBudget",
+        metadata: { name: "web" },
+        spec: { minAvailable: 2, selector: { matchLabels: { app: "web" } } }
+      } as KubeObject)
+      await cluster.waitFor<ReplicaSet>({ kind: "ReplicaSet", name: "web" }, (r) => r.status?.readyReplicas === 2)
+      await cluster.waitFor({ kind: "PodDisruptionBudget", name: "web" }, (p) =>
+        Boolean((p as { status?: { currentHealthy?: number } }).status?.currentHealthy === 2)
+      )
+      const [victim] = await cluster.pods.list({ labelSelector: "app=web" })
+      const refused = await failureOf(cluster.pods.evict(victim!.metadata.name!))
+      await cluster.delete("PodDisruptionBudget", "web")
+      await cluster.pods.evict(victim!.metadata.name!)
+      const after = await cluster.pods.get(victim!.metadata.name!).catch(() => undefined)
+      return {
+        refused:
+          typeof refused === "object" && "tag" in refused ? [refused.tag, refused.code, refused.message] : refused,
+        gone: after === undefined || after.metadata.deletionTimestamp !== undefined
+      }
+    }
+  },
+  {
     name: "a node fails and the ReplicaSet recreates the pod elsewhere",
     nodes: ["node-1", "node-2"],
     run: async (cluster) => {
