@@ -15,25 +15,15 @@
  * - Volumes are sandbox directories (see `process/Volumes.ts`); each pod is told so by a `HostMode`
  *   Warning event, and that it runs unisolated on the host by a Normal one.
  * Nothing outlives its sandbox or the runtime's scope: finalizers (and process exit) kill every group;
- * if this Node process dies without them (SIGKILL, a crash), a watchdog `sh` holding a pipe from it
- * sees the pipe close and kills the groups listed in `<root>/running`.
+ * if this Node process dies without them (SIGKILL, a crash), a watchdog `sh` it tells of every
+ * process group sees its pipe close and kills them.
  * A sandbox is the directory `<root>/<namespace>_<pod>_<id>` holding `work/` (the default working
  * dir), `volumes/<name>/` and the logs `<container>_<attempt>.log`; it goes with `removePodSandbox`.
  */
 import type { ChildProcess } from "node:child_process"
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync
-} from "node:fs"
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { cpus, hostname, tmpdir, totalmem } from "node:os"
 import { basename, delimiter, join } from "node:path"
 import type { ClusterOptions, NodeOptions } from "@podlet/core/Cluster"
@@ -146,19 +136,30 @@ const signalGroup = (pgid: number, signal: NodeJS.Signals | 0): boolean => {
 }
 
 /**
- * A `sh` that waits for EOF on a pipe from this process (it comes when this process dies, however),
- * then SIGKILLs every process group listed in `runningFile` and removes `removeDir` (the runtime's
- * own temporary root) when given; undefined when it cannot start.
+ * The watchdog: a `sh` reading `+<pgid>` / `-<pgid>` / `0` (forget all) lines on a pipe from this
+ * process. EOF comes when this process ends, however it ends: then it SIGKILLs the process groups it
+ * still knows and removes `removeDir` (the runtime's own temporary root) when given.
  */
-const startWatchdog = (runningFile: string, removeDir: string | undefined): ChildProcess | undefined => {
-  const script =
-    'while read -r _; do :; done; [ -f "$1" ] && for g in $(cat "$1"); do kill -9 "-$g" 2>/dev/null; done; [ -n "$2" ] && rm -rf "$2"'
+const watchdogScript = `groups=" "
+while read -r line; do
+  case "$line" in
+    0) groups=" " ;;
+    +*) groups="$groups\${line#+} " ;;
+    -*) g="\${line#-}"; case "$groups" in *" $g "*) groups="\${groups%% $g *} \${groups#* $g }" ;; esac ;;
+  esac
+done
+for g in $groups; do kill -9 "-$g" 2>/dev/null; done
+[ -n "$1" ] && rm -rf "$1"`
+
+/** Starts the watchdog; undefined when it cannot start. */
+const startWatchdog = (removeDir: string | undefined): ChildProcess | undefined => {
   try {
-    const child = spawn("sh", ["-c", script, "podlet-watchdog", runningFile, removeDir ?? ""], {
+    const child = spawn("sh", ["-c", watchdogScript, "podlet-watchdog", removeDir ?? ""], {
       detached: true,
       stdio: ["pipe", "ignore", "ignore"]
     })
     child.on("error", () => {})
+    child.stdin?.on("error", () => {})
     child.unref()
     ;(child.stdin as { unref?: () => void } | null)?.unref?.()
     return child.pid === undefined ? undefined : child
@@ -274,16 +275,10 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     }
   }
   process.on("exit", killAll)
-  const runningFile = join(root, "running")
-  const watchdog = startWatchdog(runningFile, ownRoot ? root : undefined)
-  /** Keeps the watchdog's list of process groups current. */
-  const writeRunning = (): void => {
-    let text = ""
-    for (const inst of running) {
-      if (inst.pid !== undefined) text += `${inst.pid}\n`
-      for (const group of inst.execs) text += `${group}\n`
-    }
-    writeFileSync(runningFile, text)
+  const watchdog = startWatchdog(ownRoot ? root : undefined)
+  /** Tells the watchdog a process group started (`+`) or ended (`-`). */
+  const track = (change: "+" | "-", group: number): void => {
+    watchdog?.stdin?.write(`${change}${group}\n`)
   }
   yield* Scope.addFinalizer(
     scope,
@@ -291,8 +286,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
       process.off("exit", killAll)
       const left = [...running]
       killAll()
-      writeFileSync(runningFile, "")
-      watchdog?.stdin?.end()
+      watchdog?.stdin?.end("0\n")
       yield* Effect.forEach(left, (inst) => Effect.timeoutOption(Deferred.await(inst.exited), killWaitMillis), {
         concurrency: "unbounded",
         discard: true
@@ -329,10 +323,13 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     const message = terminationMessage(inst)
     if (message !== undefined) inst.message = message
     inst.log.close()
-    for (const group of inst.execs) signalGroup(group, "SIGKILL")
+    for (const group of inst.execs) {
+      signalGroup(group, "SIGKILL")
+      track("-", group)
+    }
     inst.execs.clear()
     running.delete(inst)
-    writeRunning()
+    if (inst.pid !== undefined) track("-", inst.pid)
     Deferred.doneUnsafe(inst.finished, Effect.void)
     publish({ type: "ContainerExited", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.finishedAt })
   }
@@ -631,7 +628,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     inst.state = "running"
     inst.startedAt = now()
     running.add(inst)
-    writeRunning()
+    track("+", pid)
     child.stdout?.on("data", (chunk: Buffer) => inst.log.write("stdout", chunk))
     child.stderr?.on("data", (chunk: Buffer) => inst.log.write("stderr", chunk))
     child.on("error", () => {})
@@ -683,7 +680,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     if (child.pid === undefined) return failed(yield* spawnError(child))
     const pid = child.pid
     inst.execs.add(pid)
-    writeRunning()
+    track("+", pid)
     let output = ""
     const capture = (chunk: Buffer) => {
       if (output.length < execOutputLimit) output += chunk.toString("utf8").slice(0, execOutputLimit - output.length)
@@ -701,13 +698,13 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     if (result._tag === "None") {
       signalGroup(pid, "SIGKILL")
       inst.execs.delete(pid)
-      writeRunning()
+      track("-", pid)
       return { exitCode: -1, output: `command "${argv.join(" ")}" timed out` } satisfies ExecResult
     }
     yield* Effect.timeoutOption(closed, pipeCloseMillis)
     if (!signalGroup(pid, 0)) {
       inst.execs.delete(pid)
-      writeRunning()
+      track("-", pid)
     }
     const end = result.value
     return { exitCode: terminationOf(end, { _tag: "Exited" }).exitCode, output } satisfies ExecResult
