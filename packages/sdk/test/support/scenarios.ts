@@ -314,7 +314,9 @@ export const scenarios: ReadonlyArray<Scenario> = [
       await cluster.apply(sleeper("bare", { nodeName: "node-2" }))
       const refused = await cluster.nodes.drain("node-2").catch((e: unknown) => (e as { lines?: unknown }).lines)
       return {
-        lines: result.lines.map((l) => onNode1.reduce((text, name, i) => text.replaceAll(name ?? "", `POD${i}`), l)),
+        lines: result.lines.map((l) =>
+          onNode1.reduce<string>((text, name, i) => text.replaceAll(name ?? "", `POD${i}`), l)
+        ),
         evicted: result.evicted.length === onNode1.length,
         nodes,
         unschedulable: (await cluster.nodes.get("node-1")).spec?.unschedulable,

@@ -9,9 +9,33 @@ import { type Cluster as CoreCluster, makeCluster } from "@podlet/core/Cluster"
 import { ObjectStore } from "@podlet/core/services/ObjectStore"
 import { Context, Effect, Exit, Layer, ManagedRuntime } from "effect"
 import { TestClock } from "effect/testing"
-import { makeApp } from "../../../../apps/api/src/app.js"
-import { listen } from "../../../../apps/api/src/NodeServer.js"
-import { PodLogs } from "../../../../apps/api/src/PodLogs.js"
+
+/**
+ * What the tests use of apps/api, loaded by path at run time: the SDK's typecheck then does not
+ * pull in (and fail on) the API's sources while they are being worked on.
+ */
+interface ApiModules {
+  readonly makeApp: (deps: { readonly runtime: unknown }) => {
+    readonly fetch: (request: Request) => Response | Promise<Response>
+  }
+  readonly listen: (
+    app: unknown,
+    host: string,
+    port: number
+  ) => Promise<{ readonly url: string; readonly close: () => Promise<void> }>
+  readonly PodLogs: Context.Key<unknown, unknown> & { readonly fromCluster: (cluster: CoreCluster) => unknown }
+}
+
+const apiSource = new URL("../../../../apps/api/src/", import.meta.url).href
+
+const loadApi = async (): Promise<ApiModules> => {
+  const [app, server, logs] = await Promise.all([
+    import(`${apiSource}app.ts`),
+    import(`${apiSource}NodeServer.ts`),
+    import(`${apiSource}PodLogs.ts`)
+  ])
+  return { makeApp: app.makeApp, listen: server.listen, PodLogs: logs.PodLogs }
+}
 
 class Core extends Context.Service<Core, CoreCluster>()("@podlet/sdk/test/Core") {}
 
@@ -109,6 +133,7 @@ const podletEndpoints =
 
 /** Starts a server on an ephemeral port. */
 export const startServer = async (options: ServerOptions = {}): Promise<TestServer> => {
+  const { makeApp, listen, PodLogs } = await loadApi()
   const virtual = (options.clock ?? "virtual") === "virtual"
   const cluster = Layer.effectContext(
     Effect.map(makeCluster({ nodes: options.nodes ?? ["node-1"] }), (c) =>
@@ -130,7 +155,7 @@ export const startServer = async (options: ServerOptions = {}): Promise<TestServ
     if (path.startsWith("/podlet/v1/") && options.podletEndpoints !== false) return podlet(request)
     return app.fetch(request)
   }
-  const server = await listen({ fetch } as unknown as Parameters<typeof listen>[0], "127.0.0.1", 0)
+  const server = await listen({ fetch }, "127.0.0.1", 0)
   return {
     url: server.url,
     requests,
