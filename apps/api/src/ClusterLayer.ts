@@ -7,11 +7,18 @@ import { type ClusterOptions, makeCluster } from "@podlet/core/Cluster"
 import { ObjectStore } from "@podlet/core/services/ObjectStore"
 import { Context, Effect, Layer } from "effect"
 import { PodLogs } from "./PodLogs.js"
+import { PodletCluster } from "./PodletApp.js"
 
 /** A cluster, alive as long as the layer, seen through the API's services. */
-export const clusterLayer = (options: ClusterOptions = {}): Layer.Layer<ObjectStore | PodLogs> =>
+export const clusterLayer = (
+  options: ClusterOptions = {},
+  mode: "virtual" | "real" = "real"
+): Layer.Layer<ObjectStore | PodLogs | PodletCluster> =>
   Layer.effectContext(
     Effect.map(makeCluster(options), (cluster) =>
-      Context.make(ObjectStore, cluster.store).pipe(Context.add(PodLogs, PodLogs.fromCluster(cluster)))
+      Context.make(ObjectStore, cluster.store).pipe(
+        Context.add(PodLogs, PodLogs.fromCluster(cluster)),
+        Context.add(PodletCluster, { cluster, mode })
+      )
     )
   )

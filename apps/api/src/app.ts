@@ -9,6 +9,7 @@ import { discoveryApp } from "./Discovery.js"
 import { type ApiRuntime, respond } from "./Edge.js"
 import { ApiMetrics, podMetricsText } from "./Metrics.js"
 import { openApiApp } from "./OpenApi.js"
+import { type PodletCluster, podletApp } from "./PodletApp.js"
 import { groupVersionApp } from "./ResourceApp.js"
 import { jsonResponse, statusResponse } from "./Respond.js"
 import { internalErrorStatus, notFoundStatus } from "./StatusResponse.js"
@@ -17,6 +18,8 @@ import { GroupVersions } from "./Target.js"
 export interface AppDeps {
   /** runs handlers against the cluster's services (e.g. `ManagedRuntime.make(StoreMemory.layer)`) */
   readonly runtime: ApiRuntime
+  /** the cluster behind the store: serves podlet's own `/podlet/v1` endpoints (clock, faults, images) */
+  readonly podlet?: PodletCluster["Service"]
 }
 
 const healthApp = (): Hono => {
@@ -52,6 +55,12 @@ export const makeApp = (deps: AppDeps): Hono => {
   app.route("/", metricsApp(deps.runtime, metrics))
   app.route("/", discoveryApp())
   app.route("/", openApiApp())
+  if (deps.podlet !== undefined) {
+    app.route(
+      "/",
+      podletApp(deps.podlet, (effect) => deps.runtime.runPromiseExit(effect) as Promise<never>)
+    )
+  }
   for (const gv of GroupVersions) app.route(gv.prefix, groupVersionApp(gv, deps.runtime))
   app.notFound(() => statusResponse(notFoundStatus()))
   app.onError((error) => {

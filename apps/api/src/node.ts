@@ -9,11 +9,12 @@ import { ObjectStoreLive } from "@podlet/core/layers/ObjectStoreLive"
 import { StoreMemory } from "@podlet/core/layers/StoreMemory"
 import type { ObjectStore } from "@podlet/core/services/ObjectStore"
 import { BackendSqlite } from "@podlet/platform-node/BackendSqlite"
-import { Layer, ManagedRuntime } from "effect"
+import { Effect, Layer, ManagedRuntime } from "effect"
 import { makeApp } from "./app.js"
 import { clusterLayer } from "./ClusterLayer.js"
 import { kubeconfigYaml } from "./Kubeconfig.js"
 import { listen } from "./NodeServer.js"
+import { PodletCluster } from "./PodletApp.js"
 import { isLoopback, parseServeFlags, type StoreChoice } from "./ServeFlags.js"
 
 const flags = parseServeFlags(process.argv.slice(2))
@@ -28,8 +29,8 @@ if (!isLoopback(flags.host)) {
 
 const stateDir = join(process.env["INIT_CWD"] ?? process.cwd(), ".podlet")
 mkdirSync(stateDir, { recursive: true })
-// memory until the cluster can come back over an existing SQLite file (makeCluster re-creates its Node objects)
-const store: StoreChoice = flags.store ?? { kind: "memory" }
+// the embedded default: SQLite under .podlet/, so state survives restarts and kill -9
+const store: StoreChoice = flags.store ?? { kind: "sqlite", path: join(stateDir, "cluster.db") }
 const storeLayer: Layer.Layer<ObjectStore> =
   store.kind === "memory"
     ? StoreMemory.layer
@@ -40,17 +41,18 @@ try {
   await runtime.context()
 } catch (error) {
   console.error(`podlet: cannot start the cluster: ${error instanceof Error ? error.message : String(error)}`)
-  if (store.kind === "sqlite")
-    console.error(`(store: sqlite ${store.path}; restarting over an existing file is not supported yet)`)
   process.exit(1)
 }
 
-const server = await listen(makeApp({ runtime }), flags.host, flags.port).catch((error: NodeJS.ErrnoException) => {
-  console.error(
-    error.code === "EADDRINUSE" ? `podlet: ${flags.host}:${flags.port} is already in use` : `podlet: ${error.message}`
-  )
-  return process.exit(1)
-})
+const podlet = await runtime.runPromise(Effect.service(PodletCluster))
+const server = await listen(makeApp({ runtime, podlet }), flags.host, flags.port).catch(
+  (error: NodeJS.ErrnoException) => {
+    console.error(
+      error.code === "EADDRINUSE" ? `podlet: ${flags.host}:${flags.port} is already in use` : `podlet: ${error.message}`
+    )
+    return process.exit(1)
+  }
+)
 const kubeconfig = join(stateDir, "kubeconfig")
 writeFileSync(kubeconfig, kubeconfigYaml(server.url))
 const storeText = store.kind === "memory" ? "memory" : `sqlite ${store.path}`

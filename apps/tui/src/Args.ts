@@ -3,8 +3,14 @@
  * text|json]`, `podlet help`. Pure: argv in, a parsed command or a clear error out.
  */
 
+/** Where the dashboard's cluster is: embedded (default), a podlet API, or a kubeconfig's cluster. */
+export type Target =
+  | { readonly _tag: "Embedded" }
+  | { readonly _tag: "Server"; readonly server: string; readonly token?: string }
+  | { readonly _tag: "Kubeconfig"; readonly kubeconfig: string; readonly context?: string }
+
 export type Command =
-  | { readonly _tag: "Dashboard" }
+  | { readonly _tag: "Dashboard"; readonly target: Target }
   | {
       readonly _tag: "Run"
       readonly files: ReadonlyArray<string>
@@ -17,6 +23,8 @@ export type Command =
 
 export const usage = `Usage:
   podlet                                     open the dashboard on an embedded cluster
+  podlet --server URL [--token T]            ... on a podlet API
+  podlet --kubeconfig PATH [--context NAME]  ... on a kubeconfig's cluster (a podlet API or a real one)
   podlet run FILE... [--for 10m] [--output text|json]
                                              apply manifests on a virtual clock, print every status change
   podlet help                                this text
@@ -32,9 +40,40 @@ export const parseDuration = (text: string): number | undefined => {
   return parts.reduce((total, p) => total + Number(p[1]) * (units[p[2]!] ?? 0), 0)
 }
 
+/** `--flag value` / `--flag=value` pairs of the dashboard; a string is the error. */
+const parseTarget = (argv: ReadonlyArray<string>): Target | string => {
+  const flags = new Map<string, string>()
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    const [flag, inline] = arg.split("=", 2) as [string, string | undefined]
+    if (!["--server", "--token", "--kubeconfig", "--context"].includes(flag)) return `unknown flag ${arg}\n${usage}`
+    const value = inline ?? argv[++i]
+    if (value === undefined || value === "") return `${flag} needs a value`
+    flags.set(flag, value)
+  }
+  const server = flags.get("--server")
+  const kubeconfig = flags.get("--kubeconfig")
+  if (server !== undefined && kubeconfig !== undefined) return "--server and --kubeconfig cannot be used together"
+  if (server !== undefined) {
+    if (flags.has("--context")) return "--context goes with --kubeconfig"
+    const token = flags.get("--token")
+    return token === undefined ? { _tag: "Server", server } : { _tag: "Server", server, token }
+  }
+  if (kubeconfig !== undefined) {
+    if (flags.has("--token")) return "--token goes with --server"
+    const context = flags.get("--context")
+    return context === undefined ? { _tag: "Kubeconfig", kubeconfig } : { _tag: "Kubeconfig", kubeconfig, context }
+  }
+  if (flags.size > 0) return "--token and --context need --server or --kubeconfig"
+  return { _tag: "Embedded" }
+}
+
 export const parseArgs = (argv: ReadonlyArray<string>): Command => {
   const [command, ...rest] = argv
-  if (command === undefined || command === "dashboard") return { _tag: "Dashboard" }
+  if (command === undefined || command === "dashboard" || command.startsWith("--")) {
+    const target = parseTarget(command === "dashboard" ? rest : argv)
+    return typeof target === "string" ? { _tag: "Invalid", message: target } : { _tag: "Dashboard", target }
+  }
   if (command === "help" || command === "--help" || command === "-h") return { _tag: "Help", text: usage }
   if (command !== "run") return { _tag: "Invalid", message: `unknown command "${command}"\n${usage}` }
   const files: Array<string> = []

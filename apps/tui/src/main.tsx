@@ -7,10 +7,12 @@ import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { render } from "ink"
-import { parseArgs } from "./Args.js"
+import { parseArgs, type Target } from "./Args.js"
 import { runCommand } from "./RunCommand.js"
 import { podTable } from "./render/Pods.js"
+import type { DashboardSource } from "./source/DashboardSource.js"
 import { makeEmbeddedSource } from "./source/EmbeddedSource.js"
+import { makeRemoteSource } from "./source/RemoteSource.js"
 import { tabwrite } from "./Tabwriter.js"
 import { App } from "./ui/App.js"
 
@@ -37,6 +39,42 @@ const exampleFiles = (): ReadonlyArray<string> => {
         .filter((f) => f.endsWith(".yaml"))
         .sort()
     : []
+}
+
+/** The dashboard on a remote cluster, through the SDK's `connect`. */
+const remoteDashboard = async (target: Exclude<Target, { readonly _tag: "Embedded" }>): Promise<number> => {
+  const { connect } = await import("@podlet/sdk")
+  const cluster =
+    target._tag === "Server"
+      ? await connect(
+          target.token === undefined ? { server: target.server } : { server: target.server, token: target.token }
+        )
+      : await connect(
+          target.context === undefined
+            ? { kubeconfig: resolve(process.env.PODLET_CWD ?? process.cwd(), target.kubeconfig) }
+            : {
+                kubeconfig: resolve(process.env.PODLET_CWD ?? process.cwd(), target.kubeconfig),
+                context: target.context
+              }
+        )
+  const source = await makeRemoteSource(cluster, {
+    description:
+      target._tag === "Server" ? target.server : `${target.kubeconfig}${target.context ? ` (${target.context})` : ""}`
+  })
+  return show(source)
+}
+
+/** Draws `source` in the alternate screen until the user quits. */
+const show = async (source: DashboardSource): Promise<number> => {
+  process.stdout.write("\x1b[?1049h\x1b[H")
+  const instance = render(<App source={source} readManifest={readManifest} />, { maxFps: 30, exitOnCtrlC: true })
+  try {
+    await instance.waitUntilExit()
+  } finally {
+    process.stdout.write("\x1b[?1049l")
+    await source.close()
+  }
+  return 0
 }
 
 const dashboard = async (): Promise<number> => {
@@ -72,22 +110,14 @@ const dashboard = async (): Promise<number> => {
     })
   }
 
-  process.stdout.write("\x1b[?1049h\x1b[H")
-  const instance = render(<App source={source} readManifest={readManifest} />, { maxFps: 30, exitOnCtrlC: true })
-  try {
-    await instance.waitUntilExit()
-  } finally {
-    process.stdout.write("\x1b[?1049l")
-    await source.close()
-  }
-  return 0
+  return show(source)
 }
 
 const main = async (): Promise<number> => {
   const args = parseArgs(process.argv.slice(2))
   switch (args._tag) {
     case "Dashboard":
-      return dashboard()
+      return args.target._tag === "Embedded" ? dashboard() : remoteDashboard(args.target)
     case "Run":
       return runCommand(args, { readManifest, write: (s) => process.stdout.write(s) })
     case "Help":

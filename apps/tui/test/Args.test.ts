@@ -15,7 +15,29 @@ describe("parseDuration", () => {
 })
 
 describe("parseArgs", () => {
-  it("opens the dashboard by default", () => expect(parseArgs([])).toEqual({ _tag: "Dashboard" }))
+  it("opens the dashboard by default, or on a remote cluster", () => {
+    expect(parseArgs([])).toEqual({ _tag: "Dashboard", target: { _tag: "Embedded" } })
+    expect(parseArgs(["--server", "http://127.0.0.1:6443", "--token=t"])).toEqual({
+      _tag: "Dashboard",
+      target: { _tag: "Server", server: "http://127.0.0.1:6443", token: "t" }
+    })
+    expect(parseArgs(["--kubeconfig", "kc.yaml", "--context", "kind-kind"])).toEqual({
+      _tag: "Dashboard",
+      target: { _tag: "Kubeconfig", kubeconfig: "kc.yaml", context: "kind-kind" }
+    })
+  })
+
+  it.each([
+    [["--server", "u", "--kubeconfig", "k"], /cannot be used together/],
+    [["--server", "u", "--context", "c"], /--context goes with --kubeconfig/],
+    [["--kubeconfig", "k", "--token", "t"], /--token goes with --server/],
+    [["--token", "t"], /need --server or --kubeconfig/],
+    [["--server"], /--server needs a value/],
+    [["--bogus"], /unknown flag --bogus/]
+  ])("rejects dashboard flags %j", (argv, message) => {
+    const parsed = parseArgs(argv)
+    expect(parsed._tag === "Invalid" && parsed.message).toMatch(message)
+  })
 
   it("parses run with its flags in either form", () => {
     expect(parseArgs(["run", "a.yaml", "b.yaml", "--for", "90s", "--output=json"])).toEqual({
