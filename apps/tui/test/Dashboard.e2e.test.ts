@@ -56,5 +56,5 @@ describe.runIf(hasTmux)("npm start in a terminal", () => {
     expect(await screenWhere((s) => s.includes("TAINTS"))).toMatch(/node-1\s+Ready/)
     tmux("send-keys", "-t", session, "q")
     expect(await screenWhere((s) => s.includes("podlet-exited-"))).toContain("podlet-exited-0")
-  })
+  }, 600_000)
 })
