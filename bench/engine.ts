@@ -7,9 +7,9 @@
  * `RESULT engine {json}`. As the machine may be shared, CPU time and the load average are printed
  * beside the wall time.
  *
- * Options: `--pods=10000 --nodes=91 --seconds=3600 --step=3600 --clock=virtual|test --profile`
+ * Options: `--pods=10000 --nodes=91 --seconds=3600 --step=3600 --clock=virtual|test --profile --ops`
  * (step: seconds per `advance` call; clock: the VirtualClock or Effect's TestClock; profile: a
- * .cpuprofile in bench/profiles).
+ * .cpuprofile in bench/profiles; ops: count and time the store's calls by method and resource).
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { Session } from "node:inspector/promises"
@@ -21,8 +21,10 @@ import { runInNewContext } from "node:vm"
 import type { Event } from "@podlet/core/api/Objects"
 import type { Pod } from "@podlet/core/api/Pod"
 import { makeCluster } from "@podlet/core/Cluster"
-import type { Layer } from "effect"
-import { Effect } from "effect"
+import { StoreMemory } from "@podlet/core/layers/StoreMemory"
+import { VirtualClock } from "@podlet/core/layers/VirtualClock"
+import { ObjectStore } from "@podlet/core/services/ObjectStore"
+import { Effect, Layer } from "effect"
 import { TestClock } from "effect/testing"
 
 setFlagsFromString("--expose-gc")
@@ -55,6 +57,9 @@ const podObject = (i: number, node: string): Pod => ({
   }
 })
 
+/** The id of a new fiber: ids count every fiber started. */
+const fiberId = Effect.map(Effect.forkChild(Effect.void), (fiber) => fiber.id)
+
 const heapUsed = (): number => {
   gc()
   gc()
@@ -63,15 +68,54 @@ const heapUsed = (): number => {
 
 type ClockKind = "virtual" | "test"
 
-const clockLayer = async (kind: ClockKind): Promise<Layer.Layer<never>> => {
+/** Calls and wall time (µs) per `method resource` of the store. */
+type OpStats = Map<string, { calls: number; micros: number }>
+
+/** The in-memory store, each call counted and timed (the time includes waits for the store's lock). */
+const countingStore = (stats: OpStats): Layer.Layer<ObjectStore> =>
+  Layer.effect(
+    ObjectStore,
+    Effect.gen(function* () {
+      const store = yield* ObjectStore
+      const timed =
+        <Args extends ReadonlyArray<unknown>, A, E>(method: string, f: (...args: Args) => Effect.Effect<A, E>) =>
+        (...args: Args): Effect.Effect<A, E> =>
+          Effect.suspend(() => {
+            const key = `${method} ${String(args[0])}`
+            const t0 = performance.now()
+            return Effect.ensuring(
+              f(...args),
+              Effect.sync(() => {
+                const entry = stats.get(key) ?? { calls: 0, micros: 0 }
+                entry.calls++
+                entry.micros += (performance.now() - t0) * 1000
+                stats.set(key, entry)
+              })
+            )
+          })
+      return ObjectStore.of({
+        ...store,
+        create: timed("create", store.create),
+        get: timed("get", store.get),
+        list: timed("list", store.list),
+        update: timed("update", store.update),
+        updateStatus: timed("updateStatus", store.updateStatus),
+        patch: timed("patch", store.patch),
+        delete: timed("delete", store.delete),
+        bind: timed("bind", store.bind)
+      } as ObjectStore["Service"])
+    })
+  ).pipe(Layer.provide(StoreMemory.layer))
+
+const clockLayer = (kind: ClockKind): Layer.Layer<never> => {
   if (kind === "test") return TestClock.layer() as Layer.Layer<never>
-  const { VirtualClock } = await import("@podlet/core/layers/VirtualClock")
-  return VirtualClock.layer() as Layer.Layer<never>
+  return VirtualClock.layer()
 }
 
-const run = (pods: number, nodeCount: number, seconds: number, step: number) =>
+const run = (pods: number, nodeCount: number, seconds: number, step: number, ops: OpStats | undefined) =>
   Effect.gen(function* () {
     const heap0 = heapUsed()
+    const fiber0 = yield* fiberId
     const wall0 = performance.now()
     const cpu0 = process.cpuUsage()
     const perNode = Math.ceil(pods / nodeCount)
@@ -83,7 +127,8 @@ const run = (pods: number, nodeCount: number, seconds: number, step: number) =>
         cpu: "64",
         memory: "256Gi"
       })),
-      kubernetesService: false
+      kubernetesService: false,
+      ...(ops !== undefined ? { store: countingStore(ops) } : {})
     })
     const setupMs = performance.now() - wall0
     for (let i = 0; i < pods; i++) {
@@ -91,6 +136,7 @@ const run = (pods: number, nodeCount: number, seconds: number, step: number) =>
     }
     yield* cluster.settle
     const createdMs = performance.now() - wall0
+    const createCpu = process.cpuUsage(cpu0)
     const syncs0 = cluster.nodes.reduce((n, node) => n + node.kubelet.syncs(), 0)
     let advanced = 0
     while (advanced < seconds) {
@@ -114,6 +160,8 @@ const run = (pods: number, nodeCount: number, seconds: number, step: number) =>
     const events = yield* cluster.store.list<Event>("events").pipe(Effect.orDie)
     const occurrences = events.items.reduce((n, e) => n + (e.count ?? 1), 0)
     const heap1 = heapUsed()
+    const fibers = (yield* fiberId) - fiber0
+    const clock = yield* VirtualClock.get
     return {
       pods,
       nodes: nodeCount,
@@ -121,6 +169,7 @@ const run = (pods: number, nodeCount: number, seconds: number, step: number) =>
       step,
       setupMs: round(setupMs),
       createAndStartMs: round(createdMs - setupMs),
+      createAndStartCpuMs: round((createCpu.user + createCpu.system) / 1000),
       wallMs: round(wallMs),
       cpuMs: round(cpuMs),
       syncs,
@@ -132,6 +181,8 @@ const run = (pods: number, nodeCount: number, seconds: number, step: number) =>
       eventsPerSec: Math.round(occurrences / (wallMs / 1000)),
       eventsPerCpuSec: Math.round(occurrences / (cpuMs / 1000)),
       podsRunning: running,
+      fibersStarted: fibers,
+      schedulerTasks: clock?.tasksRun() ?? 0,
       crashRestarts: restarts,
       bytesPerPod: Math.round((heap1 - heap0) / pods),
       peakRssMb: round(process.resourceUsage().maxRSS / 1024),
@@ -153,8 +204,12 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     await session.post("Profiler.enable")
     await session.post("Profiler.start")
   }
-  const layer = await clockLayer(clock)
-  const result = { clock, ...(await Effect.runPromise(run(pods, nodes, seconds, step).pipe(Effect.provide(layer)))) }
+  const layer = clockLayer(clock)
+  const ops: OpStats | undefined = args.includes("--ops") ? new Map() : undefined
+  const result = {
+    clock,
+    ...(await Effect.runPromise(run(pods, nodes, seconds, step, ops).pipe(Effect.provide(layer))))
+  }
   if (session !== undefined) {
     const { profile: cpuProfile } = await session.post("Profiler.stop")
     const dir = join(here, "profiles")
@@ -165,13 +220,22 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   }
   const lines = [
     `engine bench (${result.clock} clock): ${result.pods} pods on ${result.nodes} nodes, ${result.virtualSeconds} s virtual in steps of ${result.step} s (load average ${result.loadAverage.join(" ")})`,
-    `  setup ${result.setupMs} ms, create + start ${result.createAndStartMs} ms`,
+    `  setup ${result.setupMs} ms, create + start ${result.createAndStartMs} ms (setup + create + start: cpu ${result.createAndStartCpuMs} ms)`,
     `  wall ${result.wallMs} ms (target < ${target.wallMs}), cpu ${result.cpuMs} ms`,
     `  syncs ${result.syncs}: ${result.syncsPerSec}/s wall, ${result.syncsPerCpuSec}/CPU-s`,
     `  events ${result.events} (${result.eventObjects} objects): ${result.eventsPerSec}/s wall, ${result.eventsPerCpuSec}/CPU-s`,
     `  pods Running ${result.podsRunning}/${result.pods}, crash restarts ${result.crashRestarts}`,
+    `  fibers started ${result.fibersStarted}, scheduler tasks ${result.schedulerTasks} (VirtualClock only)`,
     `  peak RSS ${result.peakRssMb} MB, ${result.bytesPerPod} bytes per pod (target < ${target.bytesPerPod})`
   ]
+  if (ops !== undefined) {
+    lines.push("  store calls (count, total ms, µs per call):")
+    for (const [key, entry] of [...ops].sort((a, b) => b[1].micros - a[1].micros)) {
+      lines.push(
+        `    ${key.padEnd(28)} ${String(entry.calls).padStart(9)} ${(entry.micros / 1000).toFixed(0).padStart(8)} ms ${(entry.micros / entry.calls).toFixed(1).padStart(8)} µs`
+      )
+    }
+  }
   process.stdout.write(`${lines.join("\n")}\n`)
   process.stdout.write(`RESULT engine ${JSON.stringify({ ...result, target })}\n`)
 }

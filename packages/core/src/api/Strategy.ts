@@ -93,9 +93,54 @@ const withCreateMeta = (object: KubeObject, context: CreateContext): KubeObject 
   return { ...object, metadata: meta }
 }
 
+/**
+ * The members of an update that are the stored object's own (by reference): already pruned,
+ * type-checked, defaulted and validated when they were written, so an update need not redo them.
+ * A status write shares `metadata` and `spec` with the stored pod.
+ */
+const sharedMembers = (object: KubeObject, old: KubeObject): ReadonlySet<string> | undefined => {
+  let shared: Set<string> | undefined
+  for (const key of Object.keys(object)) {
+    const value = (object as unknown as Record<string, unknown>)[key]
+    if (value !== null && typeof value === "object" && value === (old as unknown as Record<string, unknown>)[key]) {
+      shared ??= new Set()
+      shared.add(key)
+    }
+  }
+  return shared
+}
+
+/** The object without its shared members (what an update must still check). */
+export const changedMembers = (object: KubeObject, old: KubeObject): KubeObject => {
+  const shared = sharedMembers(object, old)
+  if (shared === undefined) return object
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(object)) if (!shared.has(key)) out[key] = value
+  return out as unknown as KubeObject
+}
+
+/** `pruneUnknown` of the changed members only; shared members kept as they are, in the object's key order. */
+const pruneChanged = (object: KubeObject, old: KubeObject): KubeObject => {
+  const shared = sharedMembers(object, old)
+  if (shared === undefined) return pruneUnknown(object)
+  const pruned = pruneUnknown(changedMembers(object, old)) as unknown as Record<string, unknown>
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(object)) {
+    if (shared.has(key)) out[key] = value
+    else if (key in pruned) out[key] = pruned[key]
+  }
+  return out as unknown as KubeObject
+}
+
+/** A pod update that changes neither spec nor metadata (a status write): both are the stored ones. */
+const isPodStatusOnly = (object: KubeObject, old: KubeObject): boolean =>
+  object.kind === "Pod" && object.metadata === old.metadata && (object as Pod).spec === (old as Pod).spec
+
 /** Update defaults: the same defaulting (idempotent; pods get their default tolerations back). */
 const prepareUpdate = (object: KubeObject, old: KubeObject): KubeObject => {
-  const defaulted = defaultObject(pruneUnknown(object))
+  const pruned = pruneChanged(object, old)
+  // a stored pod spec is defaulted already
+  const defaulted = pruned.kind === "Pod" && (pruned as Pod).spec === (old as Pod).spec ? pruned : defaultObject(pruned)
   if (defaulted.kind === "Namespace") {
     // finalizers change only through the namespace's finalize subresource
     const spec = (old as Namespace).spec
@@ -119,6 +164,7 @@ const prepareUpdate = (object: KubeObject, old: KubeObject): KubeObject => {
 const generationKinds = new Set(["Pod", "ReplicaSet", "PodDisruptionBudget"])
 
 const sameSpec = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true
   try {
     return JSON.stringify(a) === JSON.stringify(b)
   } catch {
@@ -132,6 +178,7 @@ const withGeneration = (object: KubeObject, old: KubeObject): KubeObject => {
   const spec = (o: KubeObject): unknown => (o as { spec?: unknown }).spec
   const base = old.metadata.generation ?? 1
   const generation = sameSpec(spec(object), spec(old)) ? base : base + 1
+  if (object.metadata.generation === generation) return object
   return { ...object, metadata: { ...object.metadata, generation } }
 }
 
@@ -147,8 +194,12 @@ const guarded = <A>(run: () => A, fallback: A): A => {
   }
 }
 
-const checked = (object: KubeObject, run: () => ReadonlyArray<FieldCause>): ReadonlyArray<FieldCause> => {
-  const types = typeCauses(object)
+const checked = (
+  object: KubeObject,
+  run: () => ReadonlyArray<FieldCause>,
+  old?: KubeObject
+): ReadonlyArray<FieldCause> => {
+  const types = typeCauses(old === undefined ? object : changedMembers(object, old))
   if (types.length > 0) return types
   return guarded(run, [
     { reason: "FieldValueInvalid", message: "Invalid value: the object could not be validated", field: "" }
@@ -169,9 +220,12 @@ const makeStrategy = (resource: string): Strategy => {
     validate: (object) => validateObject(object),
     prepareForUpdate: (object, old) => withGeneration(prepareUpdate(object, old), old),
     validateUpdate: (object, old) =>
-      object.kind === "Pod"
-        ? [...validateObjectUpdate(object, old), ...podStatusRules(object as Pod, old as Pod)]
-        : validateObjectUpdate(object, old),
+      object.kind !== "Pod"
+        ? validateObjectUpdate(object, old)
+        : isPodStatusOnly(object, old)
+          ? // spec and metadata are the stored ones (valid when written): only the status rules apply
+            podStatusRules(object as Pod, old as Pod)
+          : [...validateObjectUpdate(object, old), ...podStatusRules(object as Pod, old as Pod)],
     unknownFields: (object) => {
       const kind = rt?.kind ?? (object as { kind?: unknown } | null)?.kind
       return typeof kind === "string" ? unknownFields(kind, object) : []
@@ -181,7 +235,7 @@ const makeStrategy = (resource: string): Strategy => {
     prepareForCreate: (object, context) => guarded(() => strategy.prepareForCreate(object, context), object),
     validate: (object) => checked(object, () => strategy.validate(object)),
     prepareForUpdate: (object, old) => guarded(() => strategy.prepareForUpdate(object, old), object),
-    validateUpdate: (object, old) => checked(object, () => strategy.validateUpdate(object, old)),
+    validateUpdate: (object, old) => checked(object, () => strategy.validateUpdate(object, old), old),
     unknownFields: (object) => guarded(() => strategy.unknownFields(object), [])
   }
 }

@@ -99,14 +99,22 @@ const canonicalJson = (value: unknown): string => {
   return JSON.stringify(value)
 }
 
+const encoder = new TextEncoder()
+/** Hashes by container spec object: specs are immutable values, hashed on every sync. */
+const hashes = new WeakMap<Container, string>()
+
 /** Stable hash of a container spec (FNV-1a 32-bit over its key-sorted JSON), lowercase hex (`HashContainer`). */
 export const containerHash = (container: Container): string => {
+  const cached = hashes.get(container)
+  if (cached !== undefined) return cached
   let hash = 0x811c9dc5
-  for (const byte of new TextEncoder().encode(canonicalJson(container))) {
+  for (const byte of encoder.encode(canonicalJson(container))) {
     hash ^= byte
     hash = Math.imul(hash, 0x01000193) >>> 0
   }
-  return hash.toString(16)
+  const text = hash.toString(16)
+  hashes.set(container, text)
+  return text
 }
 
 /** What identifies one container's crash-loop entry (`GetStableKey`) and names it in messages. */

@@ -34,12 +34,21 @@ export const resyncPeriodMillis = 60_000
 /** The result of one start attempt. */
 type StartResult =
   | { readonly _tag: "Started" }
-  /** refused: the next attempt is due at `retryAt` (backoff expiry) or the retry period */
-  | { readonly _tag: "Failed"; readonly retryAt?: number }
+  /**
+   * refused: the next attempt is due at `retryAt` (backoff expiry) or the retry period; `created`
+   * when a container instance was created before the failure
+   */
+  | { readonly _tag: "Failed"; readonly retryAt?: number; readonly created?: boolean }
 
-const failed = (ctx: KubeletContext, uid: string, name: string, failure: StartFailure): StartResult => {
+const failed = (
+  ctx: KubeletContext,
+  uid: string,
+  name: string,
+  failure: StartFailure,
+  created = false
+): StartResult => {
   memoryOf(ctx, uid).reasons.set(name, failure)
-  return { _tag: "Failed" }
+  return created ? { _tag: "Failed", created } : { _tag: "Failed" }
 }
 
 /**
@@ -102,7 +111,7 @@ const startContainer = Effect.fnUntraced(function* (
   const started = yield* ctx.runtime.startContainer(id).pipe(Effect.result)
   if (started._tag === "Failure") {
     yield* recordEvents(ctx, pod, container, [warningEvent(EventReason.Failed, `Error: ${started.failure.message}`)])
-    return failed(ctx, uid, name, { reason: "RunContainerError", message: started.failure.message })
+    return failed(ctx, uid, name, { reason: "RunContainerError", message: started.failure.message }, true)
   }
   yield* recordEvents(ctx, pod, container, [normalEvent(EventReason.Started, `Started container ${name}`)])
   // 4. postStart hook
@@ -114,7 +123,7 @@ const startContainer = Effect.fnUntraced(function* (
       yield* killContainer(ctx, pod, container, apiContainerId(id), pod.spec.terminationGracePeriodSeconds ?? 30, {
         message: "FailedPostStartHook"
       })
-      return failed(ctx, uid, name, { reason: "PostStartHookError", message: error })
+      return failed(ctx, uid, name, { reason: "PostStartHookError", message: error }, true)
     }
   }
   memoryOf(ctx, uid).reasons.delete(name)
@@ -206,6 +215,8 @@ export const syncPod = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Po
 
   // Steps 5–7: start init containers (and sidecars), then regular containers, in spec order.
   let retryAt: number | undefined
+  /** an instance was created: dead ones may now be beyond the previous one */
+  let created = false
   const start = (container: Container) =>
     Effect.gen(function* () {
       if (sandboxId === undefined) return
@@ -218,6 +229,7 @@ export const syncPod = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Po
         objects,
         publish.pipe(Effect.asVoid)
       )
+      if (result._tag === "Started" || result.created === true) created = true
       if (result._tag === "Failed") {
         const at = yield* Clock.currentTimeMillis
         const next = Math.min(at + retryPeriodMillis, result.retryAt ?? Number.POSITIVE_INFINITY)
@@ -237,7 +249,7 @@ export const syncPod = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Po
   // Step 8: publish the status with this sync's results; drop dead instances beyond the previous one.
   yield* publish
   yield* ctx.prober.sync(pod)
-  yield* removeDeadInstances(ctx, uid)
+  if (created) yield* removeDeadInstances(ctx, uid)
   const after = yield* Clock.currentTimeMillis
   return { done: false, nextSyncAt: retryAt ?? after + resyncPeriodMillis }
 })

@@ -35,7 +35,8 @@ export const EventRecorderLive = {
     EventRecorder,
     Effect.gen(function* () {
       const store = yield* ObjectStore
-      const seen = new Map<string, { readonly namespace: string; readonly name: string }>()
+      /** the Event last written for each key (an update needs no read unless someone else changed it) */
+      const seen = new Map<string, Event>()
       let sequence = 0
 
       const create = Effect.fnUntraced(function* (event: EventRecord, key: string, now: number) {
@@ -59,23 +60,32 @@ export const EventRecorderLive = {
         }
         const written = yield* store.create("events", object)
         if (seen.size >= maxCached) seen.delete(seen.keys().next().value!)
-        seen.set(key, { namespace, name: written.object.metadata.name ?? "" })
+        seen.set(key, written.object)
       })
+
+      const bump = (existing: Event, key: string, now: number) =>
+        Effect.map(
+          store.update("events", { ...existing, count: (existing.count ?? 1) + 1, lastTimestamp: toRfc3339(now) }),
+          (written) => {
+            // an entry evicted meanwhile stays evicted
+            if (seen.has(key)) seen.set(key, written.object)
+          }
+        )
 
       const record = Effect.fnUntraced(function* (event: EventRecord) {
         const now = yield* Clock.currentTimeMillis
         const key = eventKey(event)
         const previous = seen.get(key)
         if (previous === undefined) return yield* create(event, key, now)
+        // the Event as last written; if it changed or went since, read it again
+        const fast = yield* bump(previous, key, now).pipe(Effect.result)
+        if (fast._tag === "Success") return
+        if (fast.failure._tag !== "Conflict" && fast.failure._tag !== "NotFound") return yield* fast.failure
         const existing = yield* store
-          .get<Event>("events", previous.namespace, previous.name)
+          .get<Event>("events", previous.metadata.namespace, previous.metadata.name ?? "")
           .pipe(Effect.catch(() => Effect.succeed(undefined)))
         if (existing === undefined) return yield* create(event, key, now)
-        yield* store.update("events", {
-          ...existing,
-          count: (existing.count ?? 1) + 1,
-          lastTimestamp: toRfc3339(now)
-        })
+        yield* bump(existing, key, now)
       })
 
       return EventRecorder.of({

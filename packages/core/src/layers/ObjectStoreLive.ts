@@ -24,7 +24,7 @@ import type { DeleteOptions, KubeObject, ObjectMeta, PropagationPolicy, WatchEve
 import { jsonEqual, jsonPatch, mergePatch, strategicMergePatch } from "../api/Patch.js"
 import type { ResourceType } from "../api/Resources.js"
 import { Resources, resourceFor } from "../api/Resources.js"
-import { strategyFor } from "../api/Strategy.js"
+import { changedMembers, strategyFor } from "../api/Strategy.js"
 import type {
   DeleteResult,
   ListOptions,
@@ -735,7 +735,8 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     ) {
       return modifiedConflict(rt, name)
     }
-    const warnings = unknownFieldWarnings(rt, input, options)
+    // members shared with the stored object (a status write's spec and metadata) have no unknown fields
+    const warnings = unknownFieldWarnings(rt, changedMembers(input, old), options)
     if (warnings instanceof BadRequest) return warnings
     const oldMeta = old.metadata
     let candidate: KubeObject
