@@ -113,18 +113,22 @@ spec:
           command: ["sh", "-c", "${command}"]
 `
 
-/** Scroll, page and filter keys, as a terminal sends them. */
+/**
+ * Scroll, page and filter keys, as a terminal sends them; each changes the frame, and the whole
+ * sequence starts from the top of the list.
+ */
 const keySequence: ReadonlyArray<readonly [string, string]> = [
   ...Array.from({ length: 15 }, () => ["scroll", "j"] as const),
-  ...Array.from({ length: 5 }, () => ["scroll", "k"] as const),
+  ...Array.from({ length: 15 }, () => ["scroll", "k"] as const),
   ...Array.from({ length: 5 }, () => ["page", "\x1b[6~"] as const),
+  ...Array.from({ length: 5 }, () => ["page", "\x1b[5~"] as const),
   ["filter", "/"],
   ...[..."crash"].map((c) => ["filter", c] as const),
   ["filter", "\r"],
   ...Array.from({ length: 5 }, () => ["scroll", "j"] as const),
+  ...Array.from({ length: 5 }, () => ["scroll", "k"] as const),
   ["filter", "/"],
-  ["filter", "\r"],
-  ...Array.from({ length: 10 }, () => ["scroll", "j"] as const)
+  ["filter", "\r"]
 ]
 
 export const main = async (args: ReadonlyArray<string>): Promise<void> => {
@@ -210,14 +214,21 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const pressKeys = async () => {
     const ms: Record<string, Array<number>> = { scroll: [], page: [], filter: [] }
     let missed = 0
+    // from the top of the list (the selection follows its pod when a filter is cleared)
+    const top = stdout.nextFrame(2_000)
+    stdin.send("g")
+    await top
     for (const [kind, bytes] of keySequence) {
       await sleep(20 + Math.random() * 40)
       const frame = stdout.nextFrame(2_000)
       const at = performance.now()
       stdin.send(bytes)
       const t = await frame
-      if (t === undefined) missed++
-      else ms[kind]?.push(t - at)
+      if (t === undefined) {
+        missed++
+        if (process.env.DASH_DEBUG)
+          process.stderr.write(`no frame for ${JSON.stringify(bytes)}: ${JSON.stringify(stdout.last.slice(-300))}\n`)
+      } else ms[kind]?.push(t - at)
     }
     return { ms, all: Object.values(ms).flat(), missed }
   }
