@@ -18,24 +18,19 @@ import { applyPatchOf, splitImageRef } from "./Apply.js"
 import type { Backend, KindInfo } from "./Backend.js"
 import type { ClusterEffect } from "./ClusterEffect.js"
 import { makeClusterOps } from "./ClusterOps.js"
-import {
-  BadRequestError,
-  type ClusterError,
-  DrainError,
-  errorFromApi,
-  ServerError,
-  sdkStatus,
-  unsupported
-} from "./Errors.js"
+import { BadRequestError, type ClusterError, DrainError, errorFromApi, ServerError, sdkStatus } from "./Errors.js"
 import type { ImageEntry, NodeSpec } from "./Types.js"
 
 /** Options of `createCluster`. */
 export interface CreateClusterOptions {
   /** a count (nodes `node-1` … `node-N`) or node specs; default 1 */
   readonly nodes?: number | ReadonlyArray<string | NodeSpec>
-  /** `virtual` (default): time moves only when advanced; `real`: the wall clock */
+  /** `virtual` (default with the simulated runtime): time moves only when advanced; `real`: the wall clock */
   readonly clock?: "virtual" | "real"
-  /** `simulated` (default): containers run podlet's simulated programs; `process` is not available yet */
+  /**
+   * `simulated` (default): containers run podlet's simulated programs; `process`: containers are
+   * processes of this machine (host mode, unisolated; the clock then defaults to `real`)
+   */
   readonly runtime?: "simulated" | "process"
   /** `memory` (default) or a SQLite file that keeps the objects */
   readonly store?: "memory" | { readonly sqlite: string }
@@ -85,6 +80,21 @@ const storeLayer = (store: CreateClusterOptions["store"]): Effect.Effect<Layer.L
         (m) => Layer.orDie(m.StoreSqlite.layer({ path: store.sqlite }))
       )
 
+/**
+ * The process runtime's cluster options (platform-node, loaded only when asked for): containers are
+ * processes of this machine; without `nodes`, one node that is this machine.
+ */
+const processOptions = (
+  nodes: CreateClusterOptions["nodes"]
+): Effect.Effect<Pick<CoreClusterOptions, "nodes" | "runtime" | "imageRegistry">> =>
+  Effect.map(
+    Effect.promise(() => import("@podlet/platform-node/RuntimeProcess")),
+    ({ RuntimeProcess }) => {
+      const host = RuntimeProcess.clusterOptions()
+      return nodes === undefined ? host : { ...host, nodes: nodeList(nodes) }
+    }
+  )
+
 const kindInfo = (kind: string): Effect.Effect<KindInfo, ClusterError> => {
   const type = resourceForKind(kind)
   return type === undefined
@@ -97,20 +107,15 @@ export const makeEmbedded = (
   options: CreateClusterOptions = {}
 ): Effect.Effect<ClusterEffect, ClusterError, Scope.Scope> =>
   Effect.gen(function* () {
-    if (options.runtime === "process") {
-      return yield* Effect.fail(
-        unsupported(
-          'runtime "process" is not available: podlet\'s core cluster has no process runtime option yet (use "simulated")'
-        )
-      )
-    }
     const store = yield* storeLayer(options.store)
+    const processRuntime = options.runtime === "process" ? yield* processOptions(options.nodes) : undefined
     const coreOptions: CoreClusterOptions = {
       nodes: nodeList(options.nodes),
+      ...processRuntime,
       ...(store !== undefined ? { store } : {}),
       ...(options.nodeLifecycle !== undefined ? { nodeLifecycle: options.nodeLifecycle } : {})
     }
-    const virtual = (options.clock ?? "virtual") === "virtual"
+    const virtual = (options.clock ?? (processRuntime !== undefined ? "real" : "virtual")) === "virtual"
     const clusterLayer = Layer.effect(Embedded, makeCluster(coreOptions))
     const context: Context.Context<Embedded> = yield* Layer.build(
       virtual ? clusterLayer.pipe(Layer.provideMerge(TestClock.layer())) : clusterLayer

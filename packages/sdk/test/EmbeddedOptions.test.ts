@@ -75,10 +75,36 @@ describe("createCluster options", () => {
     expect(existsSync(path)).toBe(true)
   })
 
-  it('runtime "process" fails clearly until the core offers it', async () => {
-    const failure = await createCluster({ runtime: "process" }).catch((e: unknown) => e)
-    expect(failure).toBeInstanceOf(UnsupportedError)
-    expect((failure as Error).message).toMatch(/runtime "process" is not available/)
+  it('runtime "process": containers are processes of this machine, on the real clock', async () => {
+    cluster = await createCluster({ runtime: "process" })
+    expect(cluster.clock.mode).toBe("real")
+    await cluster.apply({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "host" },
+      spec: { containers: [{ name: "sh", image: "busybox:1.36", command: ["sh", "-c", "echo pid $$$$; sleep 30"] }] }
+    } as Pod)
+    await cluster.waitFor("host", { condition: "Ready" }, { timeout: "20s" })
+    const [line] = await cluster.pods.logs("host")
+    expect(line?.line).toMatch(/^pid \d+$/)
+    const pid = Number(line?.line.slice(4))
+    expect(() => process.kill(pid, 0)).not.toThrow()
+    await cluster.close()
+    cluster = undefined
+    expect(() => process.kill(pid, 0)).toThrow()
+  })
+
+  it("a real clock: waitFor watches; the clock cannot be advanced", async () => {
+    cluster = await createCluster({ clock: "real" })
+    expect(cluster.clock.mode).toBe("real")
+    await cluster.apply({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "quick" },
+      spec: { containers: [{ name: "c", image: "busybox:1.36", command: ["sleep", "3600"] }] }
+    } as Pod)
+    expect((await cluster.waitFor("quick", { phase: "Running" }, { timeout: "20s" })).status?.phase).toBe("Running")
+    await expect(cluster.clock.advance("1s")).rejects.toBeInstanceOf(UnsupportedError)
   })
 
   it('nodeLifecycle "legacy": a lost node\'s pod shows Unknown / NodeLost', async () => {
