@@ -25,8 +25,11 @@ import type {
 
 /** Pods: the kind most calls are about. */
 export interface PodsApi {
+  /** the pod (namespace `default` unless given); `NotFoundError` when it does not exist */
   get(name: string, namespace?: string): Promise<Pod>
+  /** the pods a namespace and selectors pick (every namespace by default) */
   list(options?: ListOptions): Promise<ReadonlyArray<Pod>>
+  /** graceful deletion (`kubectl delete pod`): the pod is Terminating until its containers stop */
   delete(name: string, options?: DeleteOptions): Promise<void>
   /** the Eviction API: a delete that honours PodDisruptionBudgets (`TooManyRequestsError` when refused) */
   evict(name: string, namespace?: string): Promise<void>
@@ -75,7 +78,9 @@ export interface ImagesApi {
 
 /** Nodes and their maintenance. */
 export interface NodesApi {
+  /** every node */
   list(): Promise<ReadonlyArray<Node>>
+  /** a node by name */
   get(name: string): Promise<Node>
   /** `kubectl cordon` */
   cordon(name: string): Promise<void>
@@ -91,8 +96,11 @@ export interface NodesApi {
 export interface Cluster {
   /** creates or updates each object of a YAML/JSON text, an object or a list; returns the stored objects */
   apply(manifest: string | KubeObject | ReadonlyArray<KubeObject>): Promise<ReadonlyArray<KubeObject>>
+  /** an object by kind (`Pod`, `ReplicaSet`, `Node`, ...) and name */
   get<T extends KubeObject = KubeObject>(kind: string, name: string, namespace?: string): Promise<T>
+  /** the objects of a kind a namespace and selectors pick */
   list<T extends KubeObject = KubeObject>(kind: string, options?: ListOptions): Promise<ReadonlyArray<T>>
+  /** deletes an object (dependents as `propagationPolicy` says) */
   delete(kind: string, name: string, options?: DeleteOptions): Promise<void>
   readonly pods: PodsApi
   /** the current objects as ADDED, then every change, as an async iterator (`return()` stops it) */

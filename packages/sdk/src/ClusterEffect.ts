@@ -28,8 +28,11 @@ import type {
 
 /** Pods: the kind most calls are about. */
 export interface PodsEffect {
+  /** the pod (namespace `default` unless given); `NotFoundError` when it does not exist */
   get(name: string, namespace?: string): Effect.Effect<Pod, ClusterError>
+  /** the pods a namespace and selectors pick (every namespace by default) */
   list(options?: ListOptions): Effect.Effect<ReadonlyArray<Pod>, ClusterError>
+  /** graceful deletion (`kubectl delete pod`): the pod is Terminating until its containers stop */
   delete(name: string, options?: DeleteOptions): Effect.Effect<void, ClusterError>
   /** the Eviction API: a delete that honours PodDisruptionBudgets (`TooManyRequestsError` when refused) */
   evict(name: string, namespace?: string): Effect.Effect<void, ClusterError>
@@ -77,7 +80,9 @@ export interface ImagesEffect {
 
 /** Nodes and their maintenance. */
 export interface NodesEffect {
+  /** every node */
   list(): Effect.Effect<ReadonlyArray<Node>, ClusterError>
+  /** a node by name */
   get(name: string): Effect.Effect<Node, ClusterError>
   /** `kubectl cordon` */
   cordon(name: string): Effect.Effect<void, ClusterError>
@@ -95,11 +100,14 @@ export interface ClusterEffect {
   apply(
     manifest: string | KubeObject | ReadonlyArray<KubeObject>
   ): Effect.Effect<ReadonlyArray<KubeObject>, ClusterError>
+  /** an object by kind (`Pod`, `ReplicaSet`, `Node`, ...) and name */
   get<T extends KubeObject = KubeObject>(kind: string, name: string, namespace?: string): Effect.Effect<T, ClusterError>
+  /** the objects of a kind a namespace and selectors pick */
   list<T extends KubeObject = KubeObject>(
     kind: string,
     options?: ListOptions
   ): Effect.Effect<ReadonlyArray<T>, ClusterError>
+  /** deletes an object (dependents as `propagationPolicy` says) */
   delete(kind: string, name: string, options?: DeleteOptions): Effect.Effect<void, ClusterError>
   readonly pods: PodsEffect
   /** the current objects as ADDED, then every change; ends only when interrupted */

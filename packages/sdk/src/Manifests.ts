@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { extname, join } from "node:path"
 
+/** One manifest file: its path and text. */
 export interface ManifestFile {
   readonly path: string
   readonly text: string
