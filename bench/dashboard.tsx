@@ -134,6 +134,9 @@ const keySequence: ReadonlyArray<readonly [string, string]> = [
 export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   // before React and Ink load: their production builds
   process.env.NODE_ENV = "production"
+  // colours on, as in a terminal: without them the selection (inverse) is invisible and a scroll
+  // inside the first screen draws no new frame
+  process.env.FORCE_COLOR = "1"
   const pods = Number(option(args, "pods", "10000"))
   const nodeCount = Number(option(args, "nodes", String(Math.max(1, Math.ceil(pods / 100)))))
   const speed = Number(option(args, "speed", "10"))
@@ -214,10 +217,12 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const pressKeys = async () => {
     const ms: Record<string, Array<number>> = { scroll: [], page: [], filter: [] }
     let missed = 0
-    // from the top of the list (the selection follows its pod when a filter is cleared)
-    const top = stdout.nextFrame(2_000)
-    stdin.send("g")
-    await top
+    // from the top of the unfiltered list (Esc clears the filter, g goes to the top)
+    for (const bytes of ["\x1b", "g"]) {
+      const frame = stdout.nextFrame(500)
+      stdin.send(bytes)
+      await frame
+    }
     for (const [kind, bytes] of keySequence) {
       await sleep(20 + Math.random() * 40)
       const frame = stdout.nextFrame(2_000)
