@@ -18,6 +18,7 @@ export type Command =
       readonly forMs: number
       readonly output: "text" | "json"
     }
+  | { readonly _tag: "Serve"; readonly flags: ReadonlyArray<string> }
   | { readonly _tag: "Help"; readonly text: string }
   | { readonly _tag: "Invalid"; readonly message: string }
 
@@ -27,6 +28,8 @@ export const usage = `Usage:
   podlet --kubeconfig PATH [--context NAME]  ... on a kubeconfig's cluster (a podlet API or a real one)
   podlet run FILE... [--for 10m] [--output text|json]
                                              apply manifests on a virtual clock, print every status change
+  podlet serve [--port 6443] [--host 127.0.0.1] [--store memory|sqlite:PATH] [--nodes 3]
+                                             the Kubernetes API (same as npm run serve)
   podlet help                                this text
 `
 
@@ -75,6 +78,7 @@ export const parseArgs = (argv: ReadonlyArray<string>): Command => {
     return typeof target === "string" ? { _tag: "Invalid", message: target } : { _tag: "Dashboard", target }
   }
   if (command === "help" || command === "--help" || command === "-h") return { _tag: "Help", text: usage }
+  if (command === "serve") return { _tag: "Serve", flags: rest }
   if (command !== "run") return { _tag: "Invalid", message: `unknown command "${command}"\n${usage}` }
   const files: Array<string> = []
   let forMs = 10 * 60_000

@@ -113,6 +113,17 @@ const dashboard = async (): Promise<number> => {
   return show(source)
 }
 
+/** `podlet serve`: the API server of apps/api, with the same flags as `npm run serve`. */
+const serve = async (flags: ReadonlyArray<string>): Promise<number> => {
+  const { spawnSync } = await import("node:child_process")
+  const { createRequire } = await import("node:module")
+  const tsx = join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist", "cli.mjs")
+  const entry = join(repoRoot, "apps", "api", "src", "node.ts")
+  if (!existsSync(entry)) throw new Error(`podlet serve needs the repository's apps/api (not found at ${entry})`)
+  const result = spawnSync(process.execPath, [tsx, entry, ...flags], { stdio: "inherit", cwd: repoRoot })
+  return result.status ?? 1
+}
+
 const main = async (): Promise<number> => {
   const args = parseArgs(process.argv.slice(2))
   switch (args._tag) {
@@ -120,6 +131,8 @@ const main = async (): Promise<number> => {
       return args.target._tag === "Embedded" ? dashboard() : remoteDashboard(args.target)
     case "Run":
       return runCommand(args, { readManifest, write: (s) => process.stdout.write(s) })
+    case "Serve":
+      return serve(args.flags)
     case "Help":
       process.stdout.write(args.text)
       return 0

@@ -15,6 +15,10 @@ describe("parseDuration", () => {
 })
 
 describe("parseArgs", () => {
+  it("passes serve's flags through to the API server", () => {
+    expect(parseArgs(["serve", "--port", "7000"])).toEqual({ _tag: "Serve", flags: ["--port", "7000"] })
+  })
+
   it("opens the dashboard by default, or on a remote cluster", () => {
     expect(parseArgs([])).toEqual({ _tag: "Dashboard", target: { _tag: "Embedded" } })
     expect(parseArgs(["--server", "http://127.0.0.1:6443", "--token=t"])).toEqual({
