@@ -6,8 +6,8 @@
 import type { Pod } from "@podlet/core"
 import { parseManifests } from "@podlet/core/api/Decode"
 import { makeCluster } from "@podlet/core/Cluster"
-import { Clock, Effect, Result } from "effect"
 import { VirtualClock } from "@podlet/core/layers/VirtualClock"
+import { Clock, Effect, Result } from "effect"
 import { formatTransition, transitions } from "./Transitions.js"
 
 export interface RunIO {

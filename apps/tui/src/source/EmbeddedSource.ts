@@ -6,8 +6,8 @@
 import type { Event, KubeObject, Node, Pod, ReplicaSet, Service } from "@podlet/core"
 import { type Cluster, type ClusterOptions, makeCluster } from "@podlet/core/Cluster"
 import { updateScale } from "@podlet/core/control/Scale"
-import { Clock, Context, Effect, Layer, ManagedRuntime, Stream } from "effect"
 import { VirtualClock } from "@podlet/core/layers/VirtualClock"
+import { Clock, Context, Effect, Layer, ManagedRuntime, Stream } from "effect"
 import type { Capability, ClockState, ClusterSnapshot, DashboardSource, LogLine } from "./DashboardSource.js"
 
 class EmbeddedCluster extends Context.Service<EmbeddedCluster, Cluster>()("@podlet/tui/source/EmbeddedCluster") {}
@@ -68,17 +68,21 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
     else pending = setTimeout(notify, wait)
   }
 
+  // Each watch starts with the current objects as ADDED; when it ends (e.g. Expired after falling
+  // behind the store's history window) the view is rebuilt from a fresh watch.
   for (const resource of watched) {
-    runtime.runFork(
-      Stream.runForEach(cluster.store.watch(resource), (event) =>
+    const map = objects.get(resource)!
+    const watchOnce = Effect.suspend(() => {
+      map.clear()
+      return Stream.runForEach(cluster.store.watch(resource), (event) =>
         Effect.sync(() => {
-          const map = objects.get(resource)!
           if (event.type === "DELETED") map.delete(keyOf(event.object))
           else if (event.type === "ADDED" || event.type === "MODIFIED") map.set(keyOf(event.object), event.object)
           changed()
         })
       )
-    )
+    }).pipe(Effect.ignore)
+    runtime.runFork(Effect.forever(watchOnce))
   }
 
   let clock: ClockState = { mode: "virtual", paused: options.paused ?? false, speed: options.speed ?? 1 }
