@@ -8,11 +8,13 @@ import type { Container, Pod, PodStatus } from "../api/Pod.js"
 import type { BackoffState } from "../domain/Backoff.js"
 import type { KubeletEvent } from "../domain/Events.js"
 import type { ContainerProbeResults } from "../domain/Probe.js"
+import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
 import type { ContainerRuntime } from "../services/ContainerRuntime.js"
 import type { EventRecorder } from "../services/EventRecorder.js"
 import type { ImageCache, ImageRegistry } from "../services/ImageService.js"
 import type { ObjectStore } from "../services/ObjectStore.js"
 import type { PodObjects } from "./ContainerConfig.js"
+import { podSnapshot } from "./PodRuntime.js"
 import type { Prober } from "./Prober.js"
 import type { StatusManager } from "./StatusManager.js"
 
@@ -36,6 +38,24 @@ export interface PodMemory {
   status?: PodStatus
   /** the pod sandbox's IP, once known */
   podIP?: string
+  /** the last runtime snapshot taken (kept while unchanged, see `snapshotOf`) */
+  snapshot?: RuntimeSnapshot
+  /** what the last generated status was generated from (`publishStatus` reuses it when nothing changed) */
+  published?: PublishedFrom
+}
+
+/** The inputs of the last generated status, compared by identity (or value for the small ones). */
+export interface PublishedFrom {
+  readonly pod: Pod
+  readonly snapshot: RuntimeSnapshot
+  /** the status cached before it was generated (its `previous`) */
+  readonly previous: PodStatus | undefined
+  readonly options: string
+  readonly reasons: string
+  /** the probe results of the snapshot's containers, in order */
+  readonly probes: ReadonlyArray<ContainerProbeResults | undefined>
+  readonly podIP: string | undefined
+  readonly startTime: number | undefined
 }
 
 export interface KubeletContext {
@@ -62,6 +82,14 @@ export interface KubeletContext {
   /** serialises image pulls (kubelet `serializeImagePulls: true`) */
   readonly pullLock: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 }
+
+/** The runtime snapshot of a pod; the previous one (same identity) when nothing changed since. */
+export const snapshotOf = (ctx: KubeletContext, uid: string): Effect.Effect<RuntimeSnapshot> =>
+  Effect.map(podSnapshot(ctx.runtime, uid, ctx.memory.get(uid)?.snapshot), (snapshot) => {
+    const memory = ctx.memory.get(uid)
+    if (memory !== undefined) memory.snapshot = snapshot
+    return snapshot
+  })
 
 /** The pod's memory, created on first use. */
 export const memoryOf = (ctx: KubeletContext, uid: string): PodMemory => {

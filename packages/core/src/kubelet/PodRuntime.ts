@@ -46,12 +46,55 @@ export const newestSandbox = (sandboxes: ReadonlyArray<Sandbox>): SandboxInstanc
   }
 }
 
-/** The runtime snapshot of pod `uid`. */
-export const podSnapshot = (runtime: ContainerRuntime["Service"], uid: string): Effect.Effect<RuntimeSnapshot> =>
+const sameInstance = (info: ContainerInfo, instance: ContainerInstance | undefined): boolean =>
+  instance !== undefined &&
+  instance.id.length === scheme.length + info.id.length &&
+  instance.id.endsWith(info.id) &&
+  instance.name === info.name &&
+  instance.sandboxId === info.sandboxId &&
+  instance.state === info.state &&
+  instance.hash === info.hash &&
+  instance.restartCount === info.attempt &&
+  instance.image === info.image &&
+  instance.imageID === info.imageRef &&
+  instance.createdAt === info.createdAt &&
+  instance.startedAt === info.startedAt &&
+  instance.finishedAt === info.finishedAt &&
+  instance.exitCode === info.exitCode &&
+  instance.reason === info.reason &&
+  instance.message === info.message
+
+const sameSandbox = (a: SandboxInstance | undefined, b: SandboxInstance | undefined): boolean =>
+  a === b ||
+  (a !== undefined &&
+    b !== undefined &&
+    a.id === b.id &&
+    a.state === b.state &&
+    a.attempt === b.attempt &&
+    a.ip === b.ip &&
+    a.createdAt === b.createdAt)
+
+/**
+ * The runtime snapshot of pod `uid`; `previous` itself when nothing changed since it was taken (so
+ * an unchanged pod's snapshot keeps its identity, and what is derived from it can be reused).
+ */
+export const podSnapshot = (
+  runtime: ContainerRuntime["Service"],
+  uid: string,
+  previous?: RuntimeSnapshot
+): Effect.Effect<RuntimeSnapshot> =>
   Effect.gen(function* () {
     const sandboxes = yield* runtime.listSandboxes(uid)
     const containers = yield* runtime.listContainers(uid)
     const sandbox = newestSandbox(sandboxes)
+    if (
+      previous !== undefined &&
+      previous.containers.length === containers.length &&
+      sameSandbox(sandbox, previous.sandbox) &&
+      containers.every((info, i) => sameInstance(info, previous.containers[i]))
+    ) {
+      return previous
+    }
     return {
       ...(sandbox !== undefined ? { sandbox } : {}),
       containers: containers.map(toInstance)

@@ -13,9 +13,9 @@ import { getPhase, reconcilePhase } from "../domain/Phase.js"
 import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
 import { hasAnyActiveRegularContainerStarted } from "../domain/RuntimeSnapshot.js"
 import { toRfc3339 } from "../domain/Time.js"
-import type { KubeletContext } from "./KubeletContext.js"
-import { memoryOf } from "./KubeletContext.js"
-import { podSnapshot } from "./PodRuntime.js"
+import type { KubeletContext, PublishedFrom } from "./KubeletContext.js"
+import { memoryOf, snapshotOf } from "./KubeletContext.js"
+import { jsonEqual } from "./StatusManager.js"
 
 export interface StatusOptions {
   /** the kubelet will never run this pod's containers again (deleted, evicted) */
@@ -105,15 +105,59 @@ export const generatePodStatus = (
   }
 }
 
-/** Generates the status from a fresh snapshot, caches it and writes it if it changed; returns it. */
+const optionsKey = (options: StatusOptions): string =>
+  options.evict === undefined
+    ? String(options.podIsTerminal)
+    : `${options.podIsTerminal}\u0000${options.evict.reason}\u0000${options.evict.message}\u0000${options.evict.disruptionReason ?? ""}`
+
+const reasonsKey = (reasons: ReadonlyMap<string, { readonly reason: string; readonly message: string }>): string => {
+  let key = ""
+  for (const [name, r] of reasons) key += `${name}\u0000${r.reason}\u0000${r.message}\u0001`
+  return key
+}
+
+const sameInputs = (a: PublishedFrom, b: PublishedFrom): boolean =>
+  a.pod === b.pod &&
+  a.snapshot === b.snapshot &&
+  a.previous === b.previous &&
+  a.options === b.options &&
+  a.reasons === b.reasons &&
+  a.podIP === b.podIP &&
+  a.startTime === b.startTime &&
+  a.probes.length === b.probes.length &&
+  a.probes.every((p, i) => p === b.probes[i])
+
+/**
+ * Generates the status from a fresh snapshot, caches it and writes it if it changed; returns it.
+ * When every input is the one the cached status was generated from, and that generation changed
+ * nothing, the cached status is the answer (generation is deterministic; the clock only stamps
+ * conditions that change).
+ */
 export const publishStatus = (ctx: KubeletContext, pod: Pod, options: StatusOptions): Effect.Effect<PodStatus> =>
   Effect.gen(function* () {
     const uid = pod.metadata.uid ?? ""
     const latest = ctx.pods.get(uid) ?? pod
-    const snapshot = yield* podSnapshot(ctx.runtime, uid)
+    const snapshot = yield* snapshotOf(ctx, uid)
     const now = yield* Clock.currentTimeMillis
-    const status = generatePodStatus(ctx, latest, snapshot, options, now)
-    memoryOf(ctx, uid).status = status
+    const memory = memoryOf(ctx, uid)
+    const from: PublishedFrom = {
+      pod: latest,
+      snapshot,
+      previous: memory.status,
+      options: optionsKey(options),
+      reasons: reasonsKey(memory.reasons),
+      probes: snapshot.containers.map((c) => ctx.probeResults.get(c.id)),
+      podIP: memory.podIP,
+      startTime: memory.startTime
+    }
+    let status = memory.status
+    if (status === undefined || memory.published === undefined || !sameInputs(memory.published, from)) {
+      const generated = generatePodStatus(ctx, latest, snapshot, options, now)
+      // an unchanged status keeps its identity: the next publish can then reuse it
+      status = status !== undefined && jsonEqual(generated, status) ? status : generated
+      memory.status = status
+      memory.published = from
+    }
     yield* ctx.status.setStatus(latest, status)
     return status
   })

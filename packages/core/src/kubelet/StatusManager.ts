@@ -31,6 +31,9 @@ export const jsonEqual = (a: unknown, b: unknown): boolean => {
 }
 
 export const makeStatusManager = (store: ObjectStore["Service"]): StatusManager => {
+  /** a status given to `setStatus` → the stored status found equal to it (or written from it) */
+  const confirmed = new WeakMap<PodStatus, PodStatus>()
+
   const write = Effect.fnUntraced(function* (
     pod: Pod,
     status: PodStatus,
@@ -40,14 +43,23 @@ export const makeStatusManager = (store: ObjectStore["Service"]): StatusManager 
       .get<Pod>("pods", pod.metadata.namespace, pod.metadata.name ?? "")
       .pipe(Effect.catch(() => Effect.succeed(undefined)))
     if (current === undefined || current.metadata.uid !== pod.metadata.uid) return undefined
+    // the stored status is still the one this status was found equal to (or written as)
+    if (current.status !== undefined && confirmed.get(status) === current.status) return current
     const old = current.status ?? {}
     let merged: PodStatus = status
     if (isTerminal(old.phase) && !isTerminal(merged.phase)) {
       merged = { ...merged, phase: old.phase!, ...(old.reason !== undefined ? { reason: old.reason } : {}) }
     }
-    if (jsonEqual(merged, old)) return current
+    if (jsonEqual(merged, old)) {
+      if (merged === status && current.status !== undefined) confirmed.set(status, current.status)
+      return current
+    }
     const result = yield* store.updateStatus("pods", { ...current, status: merged }).pipe(Effect.result)
-    if (result._tag === "Success") return result.success.object
+    if (result._tag === "Success") {
+      const stored = result.success.object.status
+      if (merged === status && stored !== undefined) confirmed.set(status, stored)
+      return result.success.object
+    }
     if (result.failure._tag === "Conflict" && attempt < 3) return yield* write(pod, status, attempt + 1)
     yield* Effect.logWarning("status update failed", pod.metadata.name, result.failure)
     return current

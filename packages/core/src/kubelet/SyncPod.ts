@@ -20,8 +20,8 @@ import { runHook } from "./Hooks.js"
 import { ensureImageExists } from "./ImageManager.js"
 import { killContainer } from "./KillContainer.js"
 import type { KubeletContext, StartFailure } from "./KubeletContext.js"
-import { allContainers, findContainer, memoryOf, podObjects, recordEvents } from "./KubeletContext.js"
-import { apiContainerId, podSnapshot, runtimeId } from "./PodRuntime.js"
+import { allContainers, findContainer, memoryOf, podObjects, recordEvents, snapshotOf } from "./KubeletContext.js"
+import { apiContainerId, runtimeId } from "./PodRuntime.js"
 import { publishStatus } from "./PodStatus.js"
 import type { SyncOutcome } from "./PodWorkers.js"
 import { killPodContainers } from "./Terminate.js"
@@ -139,7 +139,7 @@ const runningIds = (snapshot: RuntimeSnapshot): ReadonlyArray<string> =>
  * the one before it (the `lastState` and `logs --previous`), removes older exited instances.
  */
 const removeDeadInstances = Effect.fnUntraced(function* (ctx: KubeletContext, uid: string) {
-  const snapshot = yield* podSnapshot(ctx.runtime, uid)
+  const snapshot = yield* snapshotOf(ctx, uid)
   const names = new Set(snapshot.containers.map((c) => c.name))
   for (const name of names) {
     for (const old of instancesOf(snapshot, name).slice(2)) {
@@ -159,7 +159,7 @@ export const syncPod = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Po
   const publish = publishStatus(ctx, pod, { podIsTerminal: false })
 
   // Step 1: compute sandbox and container changes.
-  const snapshot = yield* podSnapshot(ctx.runtime, uid)
+  const snapshot = yield* snapshotOf(ctx, uid)
   const actions: PodActions = computePodActions(pod, snapshot, ctx.probeResults)
 
   // Step 2: kill the pod if the sandbox has changed, or nothing is left to run.

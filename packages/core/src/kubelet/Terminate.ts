@@ -12,8 +12,8 @@ import { isSidecar } from "../api/Pod.js"
 import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
 import { killContainer } from "./KillContainer.js"
 import type { KubeletContext } from "./KubeletContext.js"
-import { findContainer, memoryOf } from "./KubeletContext.js"
-import { podSnapshot, runtimeId } from "./PodRuntime.js"
+import { findContainer, memoryOf, snapshotOf } from "./KubeletContext.js"
+import { runtimeId } from "./PodRuntime.js"
 import { publishStatus } from "./PodStatus.js"
 import type { SyncOutcome } from "./PodWorkers.js"
 
@@ -102,7 +102,7 @@ export const terminatePod = Effect.fnUntraced(function* (
   const grace =
     evict?.gracePeriodSeconds ?? pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30
   if (evict !== undefined) yield* publishStatus(ctx, pod, { podIsTerminal: false, evict })
-  const snapshot = yield* podSnapshot(ctx.runtime, uid)
+  const snapshot = yield* snapshotOf(ctx, uid)
   yield* killPodContainers(ctx, pod, snapshot, grace)
   if (snapshot.sandbox !== undefined && snapshot.sandbox.state === "ready") {
     yield* ctx.runtime.stopPodSandbox(snapshot.sandbox.id)
@@ -126,7 +126,7 @@ export const cleanupPod = Effect.fnUntraced(function* (
   const memory = ctx.memory.get(uid)
   const pod = memory?.pod
   yield* ctx.prober.remove(uid)
-  const snapshot = yield* podSnapshot(ctx.runtime, uid)
+  const snapshot = yield* snapshotOf(ctx, uid)
   if (pod !== undefined) yield* killPodContainers(ctx, pod, snapshot, 0)
   else {
     for (const c of snapshot.containers) if (c.state === "running") yield* ctx.runtime.stopContainer(runtimeId(c.id), 2)
