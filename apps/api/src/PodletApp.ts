@@ -140,5 +140,6 @@ export const podletApp = (podlet: PodletCluster["Service"], run: Run): Hono => {
           )
     )
   )
+  app.notFound(() => failure(404, "NotFound", "the server could not find the requested resource"))
   return app
 }
