@@ -115,7 +115,8 @@ export class ObjectStore extends Context.Service<
       resource: string,
       namespace: string | undefined,
       name: string,
-      options?: Omit<DeleteOptions, "dryRun"> & Omit<WriteOptions, "dryRun"> & { readonly dryRun?: boolean | ReadonlyArray<string> }
+      options?: Omit<DeleteOptions, "dryRun"> &
+        Omit<WriteOptions, "dryRun"> & { readonly dryRun?: boolean | ReadonlyArray<string> }
     ): Effect.Effect<DeleteResult<T>, NotFound | Conflict | BadRequest>
     /**
      * POST pods/{name}/binding (`BindingREST.setPodNodeAndMetadata`): sets `spec.nodeName` and
