@@ -49,8 +49,8 @@ describe("App outside its package", () => {
   it("re-renders on keys when compiled by tsx without this package's tsconfig", () => {
     const file = join(dir, "render-app.mjs")
     writeFileSync(file, script)
-    const run = spawnSync(join(tui, "node_modules/.bin/tsx"), [file], { cwd: dir, encoding: "utf8", timeout: 60_000 })
+    const run = spawnSync(join(tui, "node_modules/.bin/tsx"), [file], { cwd: dir, encoding: "utf8", timeout: 300_000 })
     expect(run.stderr).toBe("")
     expect(run.stdout.trim()).toBe("HELP SHOWN")
-  }, 70_000)
+  }, 320_000)
 })

@@ -313,7 +313,7 @@ describe("§16 scenarios on the process runtime give the simulated runtime's obs
   it.live("B1 Never, a exits 1, b runs: Running, 1/2 Error", () =>
     Effect.gen(function* () {
       const run = yield* compare({
-        pod: pod({ restartPolicy: "Never", containers: [sh("a", "sleep 0.5; exit 1"), sh("b", "sleep 3600")] }),
+        pod: pod({ restartPolicy: "Never", containers: [sh("a", "sleep 2; exit 1"), sh("b", "sleep 3600")] }),
         steps: [
           { name: "both running", until: kubectlIs("2/2 Running 0") },
           { name: "a failed", until: (p) => state(p, "a") === "T(Error,1)" }
