@@ -137,7 +137,8 @@ export const makeKubelet = Effect.fnUntraced(function* (
 
   const isMine = (pod: Pod): boolean => pod.spec?.nodeName === options.nodeName
 
-  yield* store.watch<Pod>("pods").pipe(
+  // only this node's pods (the API server's `spec.nodeName` field selector, as the kubelet's own watch)
+  yield* store.watch<Pod>("pods", { fieldSelector: `spec.nodeName=${options.nodeName}` }).pipe(
     Stream.runForEach((event) =>
       Effect.gen(function* () {
         const pod = event.object

@@ -17,7 +17,7 @@ import type * as Scheduler from "effect/Scheduler"
 import type * as Scope from "effect/Scope"
 import { AlreadyExists, BadRequest, Conflict, Expired, Forbidden, Invalid, NotFound } from "../api/Errors.js"
 import type { FieldRequirement } from "../api/FieldSelector.js"
-import { matchesFields, parseFieldSelector } from "../api/FieldSelector.js"
+import { fieldValue, matchesFields, parseFieldSelector } from "../api/FieldSelector.js"
 import type { LabelRequirement } from "../api/LabelSelector.js"
 import { matchesRequirements, parseLabelSelector } from "../api/LabelSelector.js"
 import type { DeleteOptions, KubeObject, ObjectMeta, PropagationPolicy, WatchEvent } from "../api/Meta.js"
@@ -233,6 +233,8 @@ const wakeAll = (log: ResourceLog, waiters: Array<Waiter>): void => {
 
 class Hub {
   readonly logs = new Map<string, ResourceLog>()
+  /** resource → field → value → indexed log (see `indexedLog`) */
+  readonly indexes = new Map<string, Map<string, Map<string, ResourceLog>>>()
   /** watchers whose cursor is >= floor are served from memory */
   floor: number
   /** the last published resourceVersion */
@@ -255,11 +257,61 @@ class Hub {
     return log
   }
 
+  /**
+   * The log of the changes whose object, or object before the change, has `field` = `value`: what
+   * a watch with that one field selector reads (a kubelet's `spec.nodeName=<node>`), so a change
+   * wakes only the watchers it concerns. Built on first use from the resource's log.
+   */
+  indexedLog(resource: string, field: string, value: string): ResourceLog {
+    let fields = this.indexes.get(resource)
+    if (fields === undefined) {
+      fields = new Map()
+      this.indexes.set(resource, fields)
+    }
+    let values = fields.get(field)
+    if (values === undefined) {
+      values = new Map()
+      fields.set(field, values)
+    }
+    let log = values.get(value)
+    if (log === undefined) {
+      log = new ResourceLog()
+      const all = this.log(resource)
+      for (let i = all.head; i < all.entries.length; i++) {
+        const entry = all.entries[i]!
+        if (
+          fieldValue(resource, entry.change.object, field) === value ||
+          (entry.prev !== undefined && fieldValue(resource, entry.prev, field) === value)
+        ) {
+          log.entries.push(entry)
+        }
+      }
+      values.set(value, log)
+    }
+    return log
+  }
+
   publish(change: Change, prev: KubeObject | undefined): void {
-    const log = this.log(resourceOfKey(change.key))
-    log.entries.push({ change, prev, event: { type: change.type, object: change.object } })
+    const resource = resourceOfKey(change.key)
+    const entry: HubEntry = { change, prev, event: { type: change.type, object: change.object } }
     this.last = change.resourceVersion
     if (this.last - this.window > this.floor) this.floor = this.last - this.window
+    this.append(this.log(resource), entry)
+    const fields = this.indexes.get(resource)
+    if (fields === undefined) return
+    for (const [field, values] of fields) {
+      const now = fieldValue(resource, change.object, field)
+      const log = values.get(now)
+      if (log !== undefined) this.append(log, entry)
+      if (prev === undefined) continue
+      const before = fieldValue(resource, prev, field)
+      const previous = before === now ? undefined : values.get(before)
+      if (previous !== undefined) this.append(previous, entry)
+    }
+  }
+
+  private append(log: ResourceLog, entry: HubEntry): void {
+    log.entries.push(entry)
     const entries = log.entries
     while (log.head < entries.length && entries[log.head]!.change.resourceVersion <= this.floor) log.head++
     if (log.head > 1024 && log.head * 2 > entries.length) {
@@ -1048,8 +1100,13 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
         message: `resourceVersion: Invalid value: "${options?.resourceVersion}": must be a non-negative integer`
       })
     }
-    const log = hub.log(rt.resource)
     const unfiltered = filter.trivial && filter.namespace === undefined
+    // one equality field requirement (and no labels): the indexed log of that field's value
+    const indexed = filter.labels.length === 0 && filter.fields.length === 1 ? filter.fields[0] : undefined
+    const log =
+      indexed !== undefined && indexed.operator === "="
+        ? hub.indexedLog(rt.resource, indexed.field, indexed.value)
+        : hub.log(rt.resource)
     const allowBookmarks = options?.allowBookmarks === true
     /** events waiting to be emitted (the initial snapshot or a replay from the backend) */
     let pending: Array<WatchEvent<KubeObject>> = []
