@@ -40,7 +40,7 @@ describe.runIf(hasTmux)("npm start in a terminal", () => {
       "45",
       "-c",
       root,
-      "env -u CI -u CONTINUOUS_INTEGRATION npm start; echo podlet-exited-$?; sleep 600"
+      `env -i HOME="$HOME" PATH="$PATH" TERM=xterm-256color npm start; echo podlet-exited-$?; sleep 600`
     )
     const pods = await screenWhere((s) => s.includes("shared-volume") && s.includes("with-sidecar"))
     expect(pods).toContain("podlet embedded (3 nodes)")
