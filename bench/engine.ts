@@ -7,17 +7,16 @@
  * `RESULT engine {json}`. As the machine may be shared, CPU time and the load average are printed
  * beside the wall time.
  *
- * Options: `--pods=10000 --nodes=91 --seconds=3600 --step=3600 --clock=virtual|test --profile --ops --heap`
+ * Options: `--pods=10000 --nodes=91 --seconds=3600 --step=3600 --clock=virtual|test --profile --ops`
  * (step: seconds per `advance` call; clock: the VirtualClock or Effect's TestClock; profile: a
- * .cpuprofile in bench/profiles; ops: count and time the store's calls by method and resource;
- * heap: a heap snapshot at the end, in bench/profiles).
+ * .cpuprofile in bench/profiles; ops: count and time the store's calls by method and resource).
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { Session } from "node:inspector/promises"
 import { loadavg } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { setFlagsFromString, writeHeapSnapshot } from "node:v8"
+import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import type { Event } from "@podlet/core/api/Objects"
 import type { Pod } from "@podlet/core/api/Pod"
@@ -113,14 +112,7 @@ const clockLayer = (kind: ClockKind): Layer.Layer<never> => {
   return VirtualClock.layer()
 }
 
-const run = (
-  pods: number,
-  nodeCount: number,
-  seconds: number,
-  step: number,
-  ops: OpStats | undefined,
-  heapSnapshot: boolean
-) =>
+const run = (pods: number, nodeCount: number, seconds: number, step: number, ops: OpStats | undefined) =>
   Effect.gen(function* () {
     const heap0 = heapUsed()
     const fiber0 = yield* fiberId
@@ -168,8 +160,6 @@ const run = (
     const events = yield* cluster.store.list<Event>("events").pipe(Effect.orDie)
     const occurrences = events.items.reduce((n, e) => n + (e.count ?? 1), 0)
     const heap1 = heapUsed()
-    if (heapSnapshot) mkdirSync(join(here, "profiles"), { recursive: true })
-    if (heapSnapshot) process.stdout.write(`heap snapshot: ${writeHeapSnapshot(join(here, "profiles", `engine-${pods}.heapsnapshot`))}\n`)
     const fibers = (yield* fiberId) - fiber0
     const clock = yield* VirtualClock.get
     return {
@@ -218,7 +208,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const ops: OpStats | undefined = args.includes("--ops") ? new Map() : undefined
   const result = {
     clock,
-    ...(await Effect.runPromise(run(pods, nodes, seconds, step, ops, args.includes("--heap")).pipe(Effect.provide(layer))))
+    ...(await Effect.runPromise(run(pods, nodes, seconds, step, ops).pipe(Effect.provide(layer))))
   }
   if (session !== undefined) {
     const { profile: cpuProfile } = await session.post("Profiler.stop")

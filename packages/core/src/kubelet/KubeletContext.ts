@@ -10,7 +10,7 @@ import type { KubeletEvent } from "../domain/Events.js"
 import type { ContainerProbeResults } from "../domain/Probe.js"
 import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
 import type { ContainerRuntime } from "../services/ContainerRuntime.js"
-import type { EventRecorder, EventSource } from "../services/EventRecorder.js"
+import type { EventRecorder } from "../services/EventRecorder.js"
 import type { ImageCache, ImageRegistry } from "../services/ImageService.js"
 import type { ObjectStore } from "../services/ObjectStore.js"
 import type { PodObjects } from "./ContainerConfig.js"
@@ -118,19 +118,6 @@ export const podReference = (pod: Pod, fieldPath?: string): ObjectReference => (
   ...(fieldPath !== undefined ? { fieldPath } : {})
 })
 
-/** The kubelet's event source of each node (one object shared by its events). */
-const sources = new Map<string, EventSource>()
-
-const sourceOf = (nodeName: string): EventSource => {
-  let source = sources.get(nodeName)
-  if (source === undefined) {
-    source = { component: "kubelet", host: nodeName }
-    if (sources.size >= 4096) sources.clear()
-    sources.set(nodeName, source)
-  }
-  return source
-}
-
 /** Records kubelet events against the pod, or one of its containers. */
 export const recordEvents = (
   ctx: KubeletContext,
@@ -148,7 +135,7 @@ export const recordEvents = (
         type: event.type,
         reason: event.reason,
         message: event.message,
-        source: sourceOf(ctx.nodeName)
+        source: { component: "kubelet", host: ctx.nodeName }
       }),
     { discard: true }
   )

@@ -95,6 +95,8 @@ export const podSnapshot = (
     ) {
       return previous
     }
-    const instances = containers.map(toInstance)
-    return sandbox !== undefined ? { sandbox, containers: instances } : { containers: instances }
+    return {
+      ...(sandbox !== undefined ? { sandbox } : {}),
+      containers: containers.map(toInstance)
+    }
   })
