@@ -55,9 +55,27 @@ export const emptySnapshot: RuntimeSnapshot = { containers: [] }
 const newestFirst = (a: ContainerInstance, b: ContainerInstance): number =>
   b.createdAt - a.createdAt || b.restartCount - a.restartCount
 
+/** Instances by container name, newest first, per snapshot (snapshots are immutable and asked many times). */
+const byName = new WeakMap<RuntimeSnapshot, Map<string, ReadonlyArray<ContainerInstance>>>()
+
+const none: ReadonlyArray<ContainerInstance> = []
+
 /** All instances of container `name`, newest first (`SortContainerStatusesByCreationTime` reversed). */
-export const instancesOf = (snapshot: RuntimeSnapshot, name: string): ReadonlyArray<ContainerInstance> =>
-  snapshot.containers.filter((c) => c.name === name).sort(newestFirst)
+export const instancesOf = (snapshot: RuntimeSnapshot, name: string): ReadonlyArray<ContainerInstance> => {
+  let index = byName.get(snapshot)
+  if (index === undefined) {
+    const grouped = new Map<string, Array<ContainerInstance>>()
+    for (const c of snapshot.containers) {
+      const list = grouped.get(c.name)
+      if (list === undefined) grouped.set(c.name, [c])
+      else list.push(c)
+    }
+    for (const list of grouped.values()) list.sort(newestFirst)
+    index = grouped
+    byName.set(snapshot, index)
+  }
+  return index.get(name) ?? none
+}
 
 /** The newest instance of container `name` (`PodStatus.FindContainerStatusByName`). */
 export const latestInstance = (snapshot: RuntimeSnapshot, name: string): ContainerInstance | undefined =>

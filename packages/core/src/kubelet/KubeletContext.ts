@@ -10,7 +10,7 @@ import type { KubeletEvent } from "../domain/Events.js"
 import type { ContainerProbeResults } from "../domain/Probe.js"
 import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
 import type { ContainerRuntime } from "../services/ContainerRuntime.js"
-import type { EventRecorder } from "../services/EventRecorder.js"
+import type { EventRecorder, EventSource } from "../services/EventRecorder.js"
 import type { ImageCache, ImageRegistry } from "../services/ImageService.js"
 import type { ObjectStore } from "../services/ObjectStore.js"
 import type { PodObjects } from "./ContainerConfig.js"
@@ -118,27 +118,36 @@ export const podReference = (pod: Pod, fieldPath?: string): ObjectReference => (
   ...(fieldPath !== undefined ? { fieldPath } : {})
 })
 
+/** The kubelet's event source of each node (one object shared by its events). */
+const sources = new Map<string, EventSource>()
+
+const sourceOf = (nodeName: string): EventSource => {
+  let source = sources.get(nodeName)
+  if (source === undefined) {
+    source = { component: "kubelet", host: nodeName }
+    if (sources.size >= 4096) sources.clear()
+    sources.set(nodeName, source)
+  }
+  return source
+}
+
 /** Records kubelet events against the pod, or one of its containers. */
 export const recordEvents = (
   ctx: KubeletContext,
   pod: Pod,
   container: Container | undefined,
   events: ReadonlyArray<KubeletEvent>
-): Effect.Effect<void> =>
-  Effect.forEach(
-    events,
-    (event) =>
-      ctx.recorder.record({
-        involvedObject: {
-          ...podReference(pod, container !== undefined ? containerFieldPath(pod, container) : undefined)
-        },
-        type: event.type,
-        reason: event.reason,
-        message: event.message,
-        source: { component: "kubelet", host: ctx.nodeName }
-      }),
-    { discard: true }
-  )
+): Effect.Effect<void> => {
+  const record = (event: KubeletEvent) =>
+    ctx.recorder.record({
+      involvedObject: podReference(pod, container !== undefined ? containerFieldPath(pod, container) : undefined),
+      type: event.type,
+      reason: event.reason,
+      message: event.message,
+      source: sourceOf(ctx.nodeName)
+    })
+  return events.length === 1 ? record(events[0]!) : Effect.forEach(events, record, { discard: true })
+}
 
 /** Every container of the pod spec: init containers (sidecars included) then app containers. */
 export const allContainers = (pod: Pod): ReadonlyArray<Container> => [
