@@ -7,16 +7,17 @@
  * `RESULT engine {json}`. As the machine may be shared, CPU time and the load average are printed
  * beside the wall time.
  *
- * Options: `--pods=10000 --nodes=91 --seconds=3600 --step=3600 --clock=virtual|test --profile --ops`
+ * Options: `--pods=10000 --nodes=91 --seconds=3600 --step=3600 --clock=virtual|test --profile --ops --heap`
  * (step: seconds per `advance` call; clock: the VirtualClock or Effect's TestClock; profile: a
- * .cpuprofile in bench/profiles; ops: count and time the store's calls by method and resource).
+ * .cpuprofile in bench/profiles; ops: count and time the store's calls by method and resource;
+ * heap: a heap snapshot at the end, in bench/profiles).
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { Session } from "node:inspector/promises"
 import { loadavg } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { setFlagsFromString } from "node:v8"
+import { setFlagsFromString, writeHeapSnapshot } from "node:v8"
 import { runInNewContext } from "node:vm"
 import type { Event } from "@podlet/core/api/Objects"
 import type { Pod } from "@podlet/core/api/Pod"
@@ -112,7 +113,14 @@ const clockLayer = (kind: ClockKind): Layer.Layer<never> => {
   return VirtualClock.layer()
 }
 
-const run = (pods: number, nodeCount: number, seconds: number, step: number, ops: OpStats | undefined) =>
+const run = (
+  pods: number,
+  nodeCount: number,
+  seconds: number,
+  step: number,
+  ops: OpStats | undefined,
+  heapSnapshot: boolean
+) =>
   Effect.gen(function* () {
     const heap0 = heapUsed()
     const fiber0 = yield* fiberId
@@ -160,6 +168,11 @@ const run = (pods: number, nodeCount: number, seconds: number, step: number, ops
     const events = yield* cluster.store.list<Event>("events").pipe(Effect.orDie)
     const occurrences = events.items.reduce((n, e) => n + (e.count ?? 1), 0)
     const heap1 = heapUsed()
+    if (heapSnapshot) mkdirSync(join(here, "profiles"), { recursive: true })
+    if (heapSnapshot)
+      process.stdout.write(
+        `heap snapshot: ${writeHeapSnapshot(join(here, "profiles", `engine-${pods}.heapsnapshot`))}\n`
+      )
     const fibers = (yield* fiberId) - fiber0
     const clock = yield* VirtualClock.get
     return {
@@ -184,6 +197,8 @@ const run = (pods: number, nodeCount: number, seconds: number, step: number, ops
       fibersStarted: fibers,
       schedulerTasks: clock?.tasksRun() ?? 0,
       crashRestarts: restarts,
+      cpuMicrosPerSync: Math.round((cpuMs * 1000) / Math.max(1, syncs)),
+      heapGrowthMb: round((heap1 - heap0) / 1024 / 1024),
       bytesPerPod: Math.round((heap1 - heap0) / pods),
       peakRssMb: round(process.resourceUsage().maxRSS / 1024),
       loadAverage: loadavg().map((l) => round(l))
@@ -208,7 +223,9 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const ops: OpStats | undefined = args.includes("--ops") ? new Map() : undefined
   const result = {
     clock,
-    ...(await Effect.runPromise(run(pods, nodes, seconds, step, ops).pipe(Effect.provide(layer))))
+    ...(await Effect.runPromise(
+      run(pods, nodes, seconds, step, ops, args.includes("--heap")).pipe(Effect.provide(layer))
+    ))
   }
   if (session !== undefined) {
     const { profile: cpuProfile } = await session.post("Profiler.stop")
@@ -222,11 +239,11 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     `engine bench (${result.clock} clock): ${result.pods} pods on ${result.nodes} nodes, ${result.virtualSeconds} s virtual in steps of ${result.step} s (load average ${result.loadAverage.join(" ")})`,
     `  setup ${result.setupMs} ms, create + start ${result.createAndStartMs} ms (setup + create + start: cpu ${result.createAndStartCpuMs} ms)`,
     `  wall ${result.wallMs} ms (target < ${target.wallMs}), cpu ${result.cpuMs} ms`,
-    `  syncs ${result.syncs}: ${result.syncsPerSec}/s wall, ${result.syncsPerCpuSec}/CPU-s`,
+    `  syncs ${result.syncs}: ${result.syncsPerSec}/s wall, ${result.syncsPerCpuSec}/CPU-s (${result.cpuMicrosPerSync} µs of CPU per sync, everything included)`,
     `  events ${result.events} (${result.eventObjects} objects): ${result.eventsPerSec}/s wall, ${result.eventsPerCpuSec}/CPU-s`,
     `  pods Running ${result.podsRunning}/${result.pods}, crash restarts ${result.crashRestarts}`,
     `  fibers started ${result.fibersStarted}, scheduler tasks ${result.schedulerTasks} (VirtualClock only)`,
-    `  peak RSS ${result.peakRssMb} MB, ${result.bytesPerPod} bytes per pod (target < ${target.bytesPerPod})`
+    `  peak RSS ${result.peakRssMb} MB, heap growth ${result.heapGrowthMb} MB: ${result.bytesPerPod} bytes per pod (target < ${target.bytesPerPod})`
   ]
   if (ops !== undefined) {
     lines.push("  store calls (count, total ms, µs per call):")
@@ -237,5 +254,6 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     }
   }
   process.stdout.write(`${lines.join("\n")}\n`)
-  process.stdout.write(`RESULT engine ${JSON.stringify({ ...result, target })}\n`)
+  const meetsTarget = { wall: result.wallMs < target.wallMs, bytesPerPod: result.bytesPerPod < target.bytesPerPod }
+  process.stdout.write(`RESULT engine ${JSON.stringify({ ...result, target, meetsTarget })}\n`)
 }
