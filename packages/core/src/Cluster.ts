@@ -35,7 +35,7 @@ import { printPod } from "./domain/DisplayStatus.js"
 import { fromRfc3339, toRfc3339 } from "./domain/Time.js"
 import type { Kubelet } from "./kubelet/Kubelet.js"
 import { makeKubelet } from "./kubelet/Kubelet.js"
-import { EventRecorderLive } from "./layers/EventRecorderLive.js"
+import { EventRecorderLive, makeEventSequence } from "./layers/EventRecorderLive.js"
 import { makeFaults } from "./layers/FaultsLive.js"
 import type { RegistrySimulatedOptions } from "./layers/RegistrySimulated.js"
 import { catalogueImageInfo, makeImageCache, RegistrySimulated } from "./layers/RegistrySimulated.js"
@@ -298,9 +298,12 @@ export const makeCluster = Effect.fnUntraced(function* (
   const store = Context.get(storeContext, ObjectStore)
   const registryContext = yield* Layer.build(options.imageRegistry ?? RegistrySimulated.layer(options.registry))
   const registry = Context.get(registryContext, ImageRegistry)
-  const recorderContext = yield* Layer.build(
-    EventRecorderLive.layer.pipe(Layer.provide(Layer.succeedContext(storeContext)))
+  // one event sequence: every recorder's events are named in the cluster's creation order
+  const eventSequence = makeEventSequence()
+  const recorderLayer = EventRecorderLive.layerWith(eventSequence).pipe(
+    Layer.provide(Layer.succeedContext(storeContext))
   )
+  const recorderContext = yield* Layer.build(recorderLayer)
   const network = SimNetwork.make()
   const recorder = Context.get(recorderContext, EventRecorder)
   const scope = yield* Effect.scope
@@ -324,9 +327,15 @@ export const makeCluster = Effect.fnUntraced(function* (
       Effect.flatMap((stored) => store.updateStatus("nodes", { ...stored, status: object.status })),
       Effect.orDie
     )
-    const agent = yield* makeNodeAgent({ store, recorder, nodeName: node.name })
+    // the node's own recorder: a kubelet's event correlation cache is its own (client-go's LRU of 4096)
+    const nodeRecorderContext = yield* Layer.build(recorderLayer)
+    const agent = yield* makeNodeAgent({
+      store,
+      recorder: Context.get(nodeRecorderContext, EventRecorder),
+      nodeName: node.name
+    })
     const context = Context.add(
-      Context.merge(Context.merge(storeContext, registryContext), Context.merge(recorderContext, runtimeContext)),
+      Context.merge(Context.merge(storeContext, registryContext), Context.merge(nodeRecorderContext, runtimeContext)),
       ObjectStore,
       agent.link.store
     )

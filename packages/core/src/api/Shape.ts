@@ -670,35 +670,64 @@ export const unknownFieldsOf = (shape: Shape, value: unknown, path = ""): Array<
 /**
  * A copy without unknown fields (unless `keepUnknown`) and without `null` members (Go decodes
  * `null` to the zero value, which is then omitted), as the API server stores what it decoded.
- * Nullable times keep `null`.
+ * Nullable times keep `null`. Copy on write: a value with nothing to prune is returned as it is
+ * (the store then shares it with its writer).
  */
 export const prune = (shape: Shape, value: unknown, options?: { readonly keepUnknown?: boolean }): unknown => {
   switch (shape._tag) {
     case "Object": {
       if (!isPlainObject(value)) return value
-      const out: Record<string, unknown> = {}
-      for (const [k, v] of Object.entries(value)) {
+      let out: Record<string, unknown> | undefined
+      const keys = Object.keys(value)
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!
+        const v = value[k]
         const f = shape.fields[k]
-        if (f === undefined) {
-          if (options?.keepUnknown === true) out[k] = v
-          continue
+        let next: unknown
+        let keep = true
+        if (f === undefined) keep = options?.keepUnknown === true
+        else if (v === null && !(f._tag === "Leaf" && f.nullable === true)) keep = false
+        next = keep && f !== undefined ? prune(f, v, options) : v
+        if (out === undefined) {
+          if (keep && next === v) continue
+          // the first change: copy the members before it
+          out = {}
+          for (let j = 0; j < i; j++) out[keys[j]!] = value[keys[j]!]
         }
-        if (v === null && !(f._tag === "Leaf" && f.nullable === true)) continue
-        out[k] = prune(f, v, options)
+        if (keep) out[k] = next
       }
-      return out
+      return out ?? value
     }
-    case "Array":
-      return Array.isArray(value)
-        ? value.map((v) => (v === null ? zeroOf(shape.item) : prune(shape.item, v, options)))
-        : value
+    case "Array": {
+      if (!Array.isArray(value)) return value
+      let out: Array<unknown> | undefined
+      for (let i = 0; i < value.length; i++) {
+        const v: unknown = value[i]
+        const next = v === null ? zeroOf(shape.item) : prune(shape.item, v, options)
+        if (out === undefined) {
+          if (next === v) continue
+          out = value.slice(0, i)
+        }
+        out.push(next)
+      }
+      return out ?? value
+    }
     case "Map": {
       if (!isPlainObject(value)) return value
-      const out: Record<string, unknown> = {}
-      for (const [k, v] of Object.entries(value)) {
-        out[k] = v === null ? zeroOf(shape.value) : prune(shape.value, v, options)
+      let out: Record<string, unknown> | undefined
+      const keys = Object.keys(value)
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!
+        const v = value[k]
+        const next = v === null ? zeroOf(shape.value) : prune(shape.value, v, options)
+        if (out === undefined) {
+          if (next === v) continue
+          out = {}
+          for (let j = 0; j < i; j++) out[keys[j]!] = value[keys[j]!]
+        }
+        out[k] = next
       }
-      return out
+      return out ?? value
     }
     default:
       return value

@@ -123,7 +123,9 @@ export const changedMembers = (object: KubeObject, old: KubeObject): KubeObject 
 const pruneChanged = (object: KubeObject, old: KubeObject): KubeObject => {
   const shared = sharedMembers(object, old)
   if (shared === undefined) return pruneUnknown(object)
-  const pruned = pruneUnknown(changedMembers(object, old)) as unknown as Record<string, unknown>
+  const changed: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(object)) if (!shared.has(key)) changed[key] = value
+  const pruned = pruneUnknown(changed as unknown as KubeObject) as unknown as Record<string, unknown>
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(object)) {
     if (shared.has(key)) out[key] = value

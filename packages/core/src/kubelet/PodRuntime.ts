@@ -95,8 +95,6 @@ export const podSnapshot = (
     ) {
       return previous
     }
-    return {
-      ...(sandbox !== undefined ? { sandbox } : {}),
-      containers: containers.map(toInstance)
-    }
+    const instances = containers.map(toInstance)
+    return sandbox !== undefined ? { sandbox, containers: instances } : { containers: instances }
   })

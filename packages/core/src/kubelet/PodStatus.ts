@@ -46,6 +46,19 @@ const withDisruptionTarget = (
   return at < 0 ? [...conditions, condition] : [...conditions.slice(0, at), condition, ...conditions.slice(at)]
 }
 
+/**
+ * A copy built member by member from `{}`, in the same key order. Statuses are assembled by object
+ * spreads, which can give every object a hidden class of its own; a status is kept (by the kubelet
+ * and the store) for the pod's life, so it is rebuilt once with classes shared by all its kind.
+ */
+const reshape = <T>(value: T): T => {
+  if (Array.isArray(value)) return value.map(reshape) as T
+  if (value === null || typeof value !== "object") return value
+  const out: Record<string, unknown> = {}
+  for (const key in value) out[key] = reshape((value as Record<string, unknown>)[key])
+  return out as T
+}
+
 /** The API status of `pod` for `snapshot`, at `now`. Pure apart from reading the kubelet's memory. */
 export const generatePodStatus = (
   ctx: KubeletContext,
@@ -154,7 +167,7 @@ export const publishStatus = (ctx: KubeletContext, pod: Pod, options: StatusOpti
     if (status === undefined || memory.published === undefined || !sameInputs(memory.published, from)) {
       const generated = generatePodStatus(ctx, latest, snapshot, options, now)
       // an unchanged status keeps its identity: the next publish can then reuse it
-      status = status !== undefined && jsonEqual(generated, status) ? status : generated
+      status = status !== undefined && jsonEqual(generated, status) ? status : reshape(generated)
       memory.status = status
       memory.published = from
     }

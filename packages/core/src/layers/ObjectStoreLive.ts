@@ -101,6 +101,18 @@ const withStatus = (object: KubeObject, status: unknown): KubeObject => {
 let lastFormattedSecond = Number.NaN
 let lastFormatted = ""
 
+/** The same members, in the same order, with identical values (a shallow comparison). */
+const sameMembers = (a: object, b: object): boolean => {
+  const ka = Object.keys(a)
+  const kb = Object.keys(b)
+  if (ka.length !== kb.length) return false
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!
+    if (k !== kb[i] || (a as Json)[k] !== (b as Json)[k]) return false
+  }
+  return true
+}
+
 /** Everything but metadata (and status where the resource has a status subresource). */
 const specChanged = (a: KubeObject, b: KubeObject, hasStatus: boolean): boolean => {
   const ka = Object.keys(a).filter((k) => k !== "metadata" && !(hasStatus && k === "status"))
@@ -130,8 +142,13 @@ const uuid = (random: Random.Random): string => {
   }
   bytes[6] = (bytes[6]! & 0x0f) | 0x40
   bytes[8] = (bytes[8]! & 0x3f) | 0x80
-  const h = bytes.map((b) => hex[b]!)
-  return `${h[0]}${h[1]}${h[2]}${h[3]}-${h[4]}${h[5]}-${h[6]}${h[7]}-${h[8]}${h[9]}-${h[10]}${h[11]}${h[12]}${h[13]}${h[14]}${h[15]}`
+  const parts: Array<string> = []
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) parts.push("-")
+    parts.push(hex[bytes[i]!]!)
+  }
+  // one flat string (a template literal would leave a tree of ~20 string pieces per uid in the heap)
+  return parts.join("")
 }
 
 /** The 5-character suffix of `generateName`, from Kubernetes' alphabet. */
@@ -812,7 +829,8 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       if (oldMeta.deletionGracePeriodSeconds !== undefined)
         meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds
       if (oldMeta.generation !== undefined) meta.generation = oldMeta.generation
-      candidate = withMeta(input, meta)
+      // metadata the update leaves as it was keeps its identity (then it is not checked again)
+      candidate = withMeta(input, sameMembers(meta, oldMeta) ? oldMeta : meta)
       if (rt.hasStatus) candidate = withStatus(candidate, (old as unknown as Json).status)
     }
     const strategy = strategyFor(rt.resource)
