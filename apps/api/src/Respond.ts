@@ -5,9 +5,9 @@
  */
 import type { KubeObject, ListMeta, Status } from "@podlet/core/api/Meta"
 import { apiVersionOf, type ResourceType } from "@podlet/core/api/Resources"
+import { printerFor } from "@podlet/core/domain/Printers"
 import { stringify } from "yaml"
 import { contentTypeOf, type Output } from "./Negotiate.js"
-import { printerFor } from "./Printers.js"
 import { type IncludeObject, partialMetadata, toTable } from "./Table.js"
 
 /** The object with `apiVersion` and `kind` of its resource type, first. */

@@ -4,7 +4,7 @@
  * which `--sort-by` needs) or nothing (`None`).
  */
 import type { KubeObject, ListMeta, Table, TableRow } from "@podlet/core/api/Meta"
-import type { Printer } from "./Printers.js"
+import type { Printer } from "@podlet/core/domain/Printers"
 
 export type IncludeObject = "None" | "Metadata" | "Object"
 

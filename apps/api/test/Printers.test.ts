@@ -1,7 +1,7 @@
 import type { KubeObject } from "@podlet/core/api/Meta"
 import type { ContainerStatus, Pod } from "@podlet/core/api/Pod"
+import { formatLabelSelector, printerFor, since } from "@podlet/core/domain/Printers"
 import { describe, expect, it } from "vitest"
-import { formatLabelSelector, printerFor, since } from "../src/Printers.js"
 
 const NOW = Date.parse("2026-11-28T12:00:00Z")
 const ago = (seconds: number) => new Date(NOW - seconds * 1000).toISOString().replace(".000Z", "Z")

@@ -5,7 +5,7 @@
  * and the current time.
  */
 
-import type { KubeObject, LabelSelector, TableColumnDefinition } from "@podlet/core/api/Meta"
+import type { KubeObject, LabelSelector, TableColumnDefinition } from "../api/Meta.js"
 import type {
   ConfigMap,
   Endpoints,
@@ -17,9 +17,9 @@ import type {
   ReplicaSet,
   Secret,
   Service
-} from "@podlet/core/api/Objects"
-import type { Pod } from "@podlet/core/api/Pod"
-import { podRowCells, printPod, translateTimestampSince } from "@podlet/core/domain/DisplayStatus"
+} from "../api/Objects.js"
+import type { Pod } from "../api/Pod.js"
+import { podRowCells, printPod, translateTimestampSince } from "./DisplayStatus.js"
 
 /** The columns of one resource and the cells of one object (`now` in epoch ms). */
 export interface Printer {
