@@ -75,7 +75,7 @@ export const readBodyBytes = (request: Request): Effect.Effect<Uint8Array, ApiFa
 export const readBodyText = (request: Request): Effect.Effect<string, ApiFailure | BadRequest> =>
   Effect.flatMap(readBodyBytes(request), (bytes) =>
     Effect.try({
-      try: () => new TextDecoder("utf-8", { fatal: true }).decode(bytes),
+      try: () => new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes),
       catch: () => new BadRequest({ message: "the request body is not valid UTF-8" })
     })
   )

@@ -134,7 +134,7 @@ class Reader {
   }
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true })
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false })
 
 const base64 = (bytes: Uint8Array): string => {
   let binary = ""
