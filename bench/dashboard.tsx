@@ -7,12 +7,19 @@
  * frames per second under churn, and the CPU used while idle (clock paused). Ends with
  * `RESULT dashboard {json}`.
  *
- * Options: `--pods=10000 --nodes=<pods/100> --speed=10 --churn-seconds=5 --idle-seconds=5`.
+ * Options: `--pods=10000 --nodes=<pods/100> --speed=10 --churn-seconds=5 --idle-seconds=5
+ * --seed=store|engine --churn-rate=20` (`engine`: the pods come from two ReplicaSets run by the
+ * engine's kubelets, minutes at 10k; `store`, the default: see `seedStore`).
  * React and Ink run their production builds (NODE_ENV=production), as `npm start` would ship.
  */
 import { EventEmitter } from "node:events"
 import { loadavg } from "node:os"
 import { performance } from "node:perf_hooks"
+import type { ContainerStatus, Lease, Node, Pod, PodStatus } from "@podlet/core"
+import { NodeLeaseNamespace, toMicroTime } from "@podlet/core/control/NodeHeartbeat"
+import { toRfc3339 } from "@podlet/core/domain/Time"
+import type { EmbeddedSource } from "@podlet/tui/source/EmbeddedSource"
+import { Clock, Effect } from "effect"
 
 const bsu = "\x1b[?2026h"
 const esu = "\x1b[?2026l"
@@ -113,6 +120,197 @@ spec:
           command: ["sh", "-c", "${command}"]
 `
 
+const benchNode = (name: string, index: number, now: number): Node => {
+  const time = toRfc3339(now)
+  const capacity = { cpu: "64", memory: "256Gi", pods: "110" }
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name, labels: { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux" } },
+    spec: { podCIDR: `10.${100 + Math.floor(index / 256)}.${index % 256}.0/24` },
+    status: {
+      capacity,
+      allocatable: capacity,
+      conditions: [
+        {
+          type: "Ready",
+          status: "True",
+          reason: "KubeletReady",
+          message: "kubelet is posting ready status",
+          lastHeartbeatTime: time,
+          lastTransitionTime: time
+        }
+      ],
+      addresses: [{ type: "InternalIP", address: `172.19.${Math.floor(index / 256)}.${index % 256}` }]
+    }
+  }
+}
+
+const lease = (node: string, now: number): Lease => ({
+  apiVersion: "coordination.k8s.io/v1",
+  kind: "Lease",
+  metadata: { name: node, namespace: NodeLeaseNamespace },
+  spec: { holderIdentity: node, leaseDurationSeconds: 40, renewTime: toMicroTime(now) }
+})
+
+const benchPod = (name: string, app: string, node: string, command: string): Pod => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name, namespace: "default", labels: { app } },
+  spec: {
+    nodeName: node,
+    containers: [{ name: "main", image: "busybox:1.36", command: ["sh", "-c", command] }]
+  }
+})
+
+/** A crash-looping pod's status at step `step` of its cycle: Running, Error, CrashLoopBackOff, Running… */
+const crashStatus = (pod: Pod, step: number, ip: string, now: number): PodStatus => {
+  const time = toRfc3339(now)
+  const restarts = Math.floor(step / 3)
+  const phase = step % 3
+  const terminated = { exitCode: 1, reason: "Error", startedAt: time, finishedAt: time }
+  const state: ContainerStatus["state"] =
+    phase === 0
+      ? { running: { startedAt: time } }
+      : phase === 1
+        ? { terminated }
+        : { waiting: { reason: "CrashLoopBackOff", message: "back-off 10s restarting failed container" } }
+  return runningStatus(pod, ip, now, {
+    ready: phase === 0,
+    restartCount: restarts,
+    state,
+    lastState: restarts > 0 || phase === 2 ? { terminated } : {}
+  })
+}
+
+const runningStatus = (
+  pod: Pod,
+  ip: string,
+  now: number,
+  container: Pick<ContainerStatus, "ready" | "restartCount" | "state" | "lastState">
+): PodStatus => {
+  const time = toRfc3339(now)
+  const ready = container.ready ? "True" : "False"
+  return {
+    ...pod.status,
+    phase: "Running",
+    conditions: [
+      { type: "PodReadyToStartContainers", status: "True", lastTransitionTime: time },
+      { type: "Initialized", status: "True", lastTransitionTime: time },
+      { type: "Ready", status: ready, lastTransitionTime: time },
+      { type: "ContainersReady", status: ready, lastTransitionTime: time },
+      { type: "PodScheduled", status: "True", lastTransitionTime: time }
+    ],
+    hostIP: "172.19.0.1",
+    podIP: ip,
+    podIPs: [{ ip }],
+    startTime: pod.status?.startTime ?? time,
+    containerStatuses: [
+      {
+        name: "main",
+        image: "docker.io/library/busybox:1.36",
+        imageID: "docker.io/library/busybox@sha256:bench",
+        containerID: `containerd://${pod.metadata.uid ?? ""}`,
+        started: container.ready,
+        ...container
+      }
+    ]
+  }
+}
+
+/**
+ * The store seed (`--seed=store`, default): P pods written straight into the embedded cluster's
+ * store, bound to P/100 nodes that have no kubelet (their Leases renewed by the churn), 90% running
+ * `sleep 3600` and 10% crash-looping. The churn is the status writes a kubelet would make: each
+ * virtual second `--churn-rate` crash-looping pods take their next step (Running, Error,
+ * CrashLoopBackOff, Running with one more restart). The dashboard sees all of it through its
+ * normal path (the source's store watches); the engine's own speed at 10k pods is not measured here.
+ */
+const seedStore = async (source: EmbeddedSource, pods: number, nodeCount: number, churnRate: number) => {
+  const { store } = source.cluster
+  const now0 = await source.run(Clock.currentTimeMillis)
+  const nodes = Array.from({ length: nodeCount }, (_, i) => `bench-${String(i).padStart(3, "0")}`)
+  const crashing = Math.round(pods / 10)
+  const latest = new Map<string, Pod>()
+  const crashers: Array<string> = []
+  const steps = new Map<string, number>()
+  await source.run(
+    Effect.gen(function* () {
+      for (const [i, name] of nodes.entries()) {
+        yield* store.create("nodes", benchNode(name, i, now0))
+        yield* store.create("leases", lease(name, now0))
+      }
+      for (let i = 0; i < pods; i++) {
+        const crash = i < crashing
+        const name = crash ? `crashers-${String(i).padStart(5, "0")}` : `sleepers-${String(i).padStart(5, "0")}`
+        const node = nodes[i % nodes.length] ?? ""
+        const created = yield* store.create(
+          "pods",
+          benchPod(name, crash ? "crashers" : "sleepers", node, crash ? "sleep 2; exit 1" : "sleep 3600")
+        )
+        const ip = `10.${100 + Math.floor((i % nodes.length) / 256)}.${(i % nodes.length) % 256}.${2 + Math.floor(i / nodes.length)}`
+        const status = crash
+          ? crashStatus(created.object, 0, ip, now0)
+          : runningStatus(created.object, ip, now0, {
+              ready: true,
+              restartCount: 0,
+              state: { running: { startedAt: toRfc3339(now0) } },
+              lastState: {}
+            })
+        const running = yield* store.updateStatus("pods", { ...created.object, status })
+        latest.set(name, running.object)
+        if (crash) {
+          crashers.push(name)
+          steps.set(name, 0)
+        }
+      }
+    }).pipe(Effect.orDie)
+  )
+
+  let lastChurn = now0
+  let lastLease = now0
+  let next = 0
+  let busy = false
+  const churnOnce = async () => {
+    const now = await source.run(Clock.currentTimeMillis)
+    const due = Math.floor(((now - lastChurn) / 1000) * churnRate)
+    const renew = now - lastLease >= 10_000
+    if (due <= 0 && !renew) return
+    if (due > 0) lastChurn = now
+    if (renew) lastLease = now
+    await source.run(
+      Effect.gen(function* () {
+        for (let k = 0; k < due && crashers.length > 0; k++) {
+          const name = crashers[next++ % crashers.length] ?? ""
+          const pod = latest.get(name)
+          if (pod === undefined) continue
+          const step = (steps.get(name) ?? 0) + 1
+          steps.set(name, step)
+          const written = yield* store.updateStatus("pods", {
+            ...pod,
+            status: crashStatus(pod, step, pod.status?.podIP ?? "", now)
+          })
+          latest.set(name, written.object)
+        }
+        if (renew)
+          for (const node of nodes) {
+            const current = yield* store.get<Lease>("leases", NodeLeaseNamespace, node)
+            yield* store.update("leases", { ...current, spec: { ...current.spec, renewTime: toMicroTime(now) } })
+          }
+      }).pipe(Effect.orDie)
+    )
+  }
+  // the kubelets' status writes, on the virtual clock: nothing while it is paused
+  const timer = setInterval(() => {
+    if (busy) return
+    busy = true
+    churnOnce().finally(() => {
+      busy = false
+    })
+  }, 100)
+  return { stop: () => clearInterval(timer) }
+}
+
 /**
  * Scroll, page and filter keys, as a terminal sends them; each changes the frame, and the whole
  * sequence starts from the top of the list.
@@ -142,6 +340,8 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const speed = Number(option(args, "speed", "10"))
   const churnSeconds = Number(option(args, "churn-seconds", "5"))
   const idleSeconds = Number(option(args, "idle-seconds", "5"))
+  const seed = option(args, "seed", "store")
+  const churnRate = Number(option(args, "churn-rate", "20"))
   const crashing = Math.round(pods / 10)
   const sleeping = pods - crashing
 
@@ -151,16 +351,25 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const { makeEmbeddedSource } = await import("@podlet/tui/source/EmbeddedSource")
 
   const setupStart = performance.now()
-  const nodes = Array.from({ length: nodeCount }, (_, i) => `node-${String(i).padStart(3, "0")}`)
-  const source = await makeEmbeddedSource({ cluster: { nodes }, speed, paused: true })
-  await source.apply(replicaSet("sleepers", sleeping, "sleep 3600"))
-  await source.apply(replicaSet("crashers", crashing, "sleep 2; exit 1"))
-  for (let i = 0; i < 30 && source.snapshot().pods.length < pods; i++) await source.advance(5_000)
-  await source.advance(30_000)
+  let churn = { stop: () => {} }
+  let source: EmbeddedSource
+  if (seed === "engine") {
+    const nodes = Array.from({ length: nodeCount }, (_, i) => `node-${String(i).padStart(3, "0")}`)
+    source = await makeEmbeddedSource({ cluster: { nodes }, speed, paused: true })
+    await source.apply(replicaSet("sleepers", sleeping, "sleep 3600"))
+    await source.apply(replicaSet("crashers", crashing, "sleep 2; exit 1"))
+    for (let i = 0; i < 30 && source.snapshot().pods.length < pods; i++) await source.advance(5_000)
+    await source.advance(30_000)
+  } else {
+    source = await makeEmbeddedSource({ cluster: { nodes: ["node-1", "node-2", "node-3"] }, speed, paused: true })
+    churn = await seedStore(source, pods, nodeCount, churnRate)
+    // the source's watches deliver the last writes on the event loop
+    for (let i = 0; i < 100 && source.snapshot().pods.length < pods; i++) await sleep(50)
+  }
   const setupMs = performance.now() - setupStart
   const podCount = source.snapshot().pods.length
   process.stdout.write(
-    `setup: ${podCount} pods on ${nodeCount} nodes in ${round(setupMs / 1000)} s (load ${loadavg()
+    `setup (${seed} seed): ${podCount} pods on ${nodeCount} nodes in ${round(setupMs / 1000)} s (load ${loadavg()
       .map((l) => round(l, 2))
       .join(" ")})\n`
   )
@@ -259,6 +468,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const idleFrames = stdout.frames - idleFrames0
 
   instance.unmount()
+  churn.stop()
   await source.close()
   if (failure !== undefined) throw failure
 

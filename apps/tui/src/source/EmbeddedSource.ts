@@ -32,6 +32,8 @@ export interface EmbeddedSource extends DashboardSource {
   readonly cluster: Cluster
   /** advances the virtual clock by `ms` at once (whether or not the ticker is paused) */
   advance(ms: number): Promise<void>
+  /** runs an effect on the cluster's runtime (its virtual clock), e.g. a direct store write */
+  run<A, E>(effect: Effect.Effect<A, E>): Promise<A>
 }
 
 export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise<EmbeddedSource> => {
@@ -125,6 +127,7 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
   return {
     cluster,
     advance,
+    run,
     description: `embedded (${cluster.nodes.length} node${cluster.nodes.length === 1 ? "" : "s"})`,
     capabilities,
     snapshot() {
