@@ -137,28 +137,54 @@ export const makeKubelet = Effect.fnUntraced(function* (
 
   const isMine = (pod: Pod): boolean => pod.spec?.nodeName === options.nodeName
 
+  /** One informer change: the cache follows it and the pod's worker is woken when it must sync. */
+  const apply = (type: "ADDED" | "MODIFIED" | "DELETED", pod: Pod): Effect.Effect<void> => {
+    const uid = pod.metadata?.uid
+    if (uid === undefined) return Effect.void
+    const cached = ctx.pods.get(uid)
+    if (type === "DELETED" || !isMine(pod)) {
+      if (cached === undefined) return Effect.void
+      ctx.pods.delete(uid)
+    } else {
+      if (cached !== undefined && cached.metadata.resourceVersion === pod.metadata.resourceVersion) return Effect.void
+      ctx.pods.set(uid, pod)
+      memoryOf(ctx, uid).pod = pod
+      if (cached !== undefined && !needsSync(cached, pod)) return Effect.void
+    }
+    return podWorkers.wake(uid)
+  }
+
   // only this node's pods (the API server's `spec.nodeName` field selector, as the kubelet's own watch)
-  yield* store.watch<Pod>("pods", { fieldSelector: `spec.nodeName=${options.nodeName}` }).pipe(
-    Stream.runForEach((event) =>
-      Effect.gen(function* () {
-        const pod = event.object
-        const uid = pod.metadata?.uid
-        if (uid === undefined || (event.type !== "ADDED" && event.type !== "MODIFIED" && event.type !== "DELETED")) {
-          return
-        }
-        const cached = ctx.pods.get(uid)
-        if (event.type === "DELETED" || !isMine(pod)) {
-          if (cached === undefined) return
-          ctx.pods.delete(uid)
-        } else {
-          ctx.pods.set(uid, pod)
-          memoryOf(ctx, uid).pod = pod
-          if (cached !== undefined && !needsSync(cached, pod)) return
-        }
-        yield* podWorkers.wake(uid)
-      })
-    ),
-    Effect.catchCause((cause) => Effect.logError("kubelet pod watch ended", options.nodeName, cause)),
+  const selector = { fieldSelector: `spec.nodeName=${options.nodeName}` }
+
+  /**
+   * The reflector's ListAndWatch: list, bring the cache to the list (a pod missing from it was
+   * deleted meanwhile), then watch from the list's resourceVersion. A watch that ends (`Expired`
+   * once it fell behind the history window) is followed by another list and watch, so no change is lost.
+   */
+  const listAndWatch = Effect.gen(function* () {
+    const listed = yield* store.list<Pod>("pods", selector)
+    const present = new Set<string>()
+    for (const pod of listed.items) {
+      present.add(pod.metadata.uid ?? "")
+      yield* apply("MODIFIED", pod)
+    }
+    const gone = [...ctx.pods.values()].filter((pod) => !present.has(pod.metadata.uid ?? ""))
+    for (const pod of gone) yield* apply("DELETED", pod)
+    yield* store
+      .watch<Pod>("pods", { ...selector, resourceVersion: listed.resourceVersion })
+      .pipe(
+        Stream.runForEach((event) =>
+          event.type === "ADDED" || event.type === "MODIFIED" || event.type === "DELETED"
+            ? apply(event.type, event.object)
+            : Effect.void
+        )
+      )
+  })
+
+  yield* listAndWatch.pipe(
+    Effect.catchCause((cause) => Effect.logWarning("kubelet pod watch ended, re-listing", options.nodeName, cause)),
+    Effect.forever,
     Effect.forkScoped({ startImmediately: true })
   )
 
