@@ -23,7 +23,17 @@
 import type { ChildProcess } from "node:child_process"
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from "node:fs"
 import { cpus, hostname, tmpdir, totalmem } from "node:os"
 import { basename, delimiter, join } from "node:path"
 import type { ClusterOptions, NodeOptions } from "@podlet/core/Cluster"
@@ -44,6 +54,11 @@ import type {
 import { ContainerRuntime, RuntimeError } from "@podlet/core/services/ContainerRuntime"
 import type { ImageCache, ImageInfo } from "@podlet/core/services/ImageService"
 import { Clock, Deferred, Effect, Layer, PubSub, Scope, Stream } from "effect"
+import type { BindMount } from "./linux/Bundle.js"
+import type { ModeChoice, RuntimeMode } from "./linux/Detect.js"
+import { detectMode } from "./linux/Detect.js"
+import type { LinuxContainer, LinuxHost, LinuxSandbox } from "./linux/LinuxHost.js"
+import { defaultPath, makeLinuxHost } from "./linux/LinuxHost.js"
 import type { EndCause, ProcessEnd } from "./process/ExitStatus.js"
 import { terminationOf } from "./process/ExitStatus.js"
 import type { LogLimits } from "./process/LogFile.js"
@@ -55,6 +70,13 @@ import { makeVolumes, mountDirectories, mountEnvName, translatePath } from "./pr
 
 export interface RuntimeProcessOptions {
   readonly nodeName: string
+  /**
+   * `host` (default): containers are plain processes; `linux`: Linux isolation mode (root, an OCI
+   * runtime, `ip`; a defect when the machine cannot); `auto`: Linux mode when possible, else host mode
+   */
+  readonly mode?: RuntimeMode
+  /** the node's podCIDR (Linux mode's pod addresses); default 10.244.0.0/24 */
+  readonly podCIDR?: string
   /** the node's image store (image configs); images absent from it use the simulated catalogue's config */
   readonly images?: ImageCache
   /** where sandboxes (volumes, logs, working dirs) live; default a new temporary directory, removed at the end */
@@ -84,6 +106,8 @@ interface SandboxState {
   readonly containers: Array<Instance>
   /** container names already told that their mounts are directories */
   readonly told: Set<string>
+  /** Linux mode: the sandbox's namespaces */
+  readonly linux?: LinuxSandbox
 }
 
 interface Instance {
@@ -115,6 +139,8 @@ interface Instance {
   readonly finished: Deferred.Deferred<void>
   /** process groups of exec processes: they die with the container */
   readonly execs: Set<number>
+  /** Linux mode: the OCI container (the pid above is its runtime's `run` process) */
+  readonly linux?: LinuxContainer
 }
 
 const wrappers = new Set(["docker-entrypoint.sh", "entrypoint.sh", "tini", "dumb-init"])
@@ -136,25 +162,48 @@ const signalGroup = (pgid: number, signal: NodeJS.Signals | 0): boolean => {
 }
 
 /**
- * The watchdog: a `sh` reading `+<pgid>` / `-<pgid>` / `0` (forget all) lines on a pipe from this
- * process. EOF comes when this process ends, however it ends: then it SIGKILLs the process groups it
- * still knows and removes `removeDir` (the runtime's own temporary root) when given.
+ * The watchdog: a `sh` reading `+<token>` / `-<token>` / `0` (forget all) lines on a pipe from this
+ * process. EOF comes when this process ends, however it ends: then it reclaims what it still knows
+ * (a number is a process group to SIGKILL; Linux mode's `c:<id>` an OCI container to delete,
+ * `n:<name>` a network namespace, `f:<path>` an address lease), kills what is left in the cgroups
+ * `$5…` and removes them, and removes `removeDir` (`$1`, the runtime's own temporary root).
+ * `$2` `$3` `$4`: the OCI runtime, its state root, `ip`.
  */
-const watchdogScript = `groups=" "
+const watchdogScript = `tokens=" "
 while read -r line; do
   case "$line" in
-    0) groups=" " ;;
-    +*) groups="$groups\${line#+} " ;;
-    -*) g="\${line#-}"; case "$groups" in *" $g "*) groups="\${groups%% $g *} \${groups#* $g }" ;; esac ;;
+    0) tokens=" " ;;
+    +*) tokens="$tokens\${line#+} " ;;
+    -*) g="\${line#-}"; case "$tokens" in *" $g "*) tokens="\${tokens%% $g *} \${tokens#* $g }" ;; esac ;;
   esac
 done
-for g in $groups; do kill -9 "-$g" 2>/dev/null; done
-[ -n "$1" ] && rm -rf "$1"`
+for g in $tokens; do case "$g" in *:*) ;; *) kill -9 "-$g" 2>/dev/null ;; esac; done
+dir="$1"; oci="$2"; ociroot="$3"; ip="$4"; shift 4
+for c in "$@"; do find "$c" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -9 2>/dev/null; done
+for g in $tokens; do
+  case "$g" in
+    c:*) "$oci" --root "$ociroot" delete -f "\${g#c:}" >/dev/null 2>&1 ;;
+    n:*) "$ip" netns del "\${g#n:}" >/dev/null 2>&1 ;;
+    f:*) rm -f "\${g#f:}" ;;
+  esac
+done
+[ $# -gt 0 ] && sleep 0.2
+for c in "$@"; do find "$c" -depth -type d -exec rmdir {} + 2>/dev/null; done
+[ -n "$dir" ] && rm -rf "$dir"`
 
 /** Starts the watchdog; undefined when it cannot start. */
-const startWatchdog = (removeDir: string | undefined): ChildProcess | undefined => {
+const startWatchdog = (
+  removeDir: string | undefined,
+  linux?: {
+    readonly oci: string
+    readonly ociRoot: string
+    readonly ip: string
+    readonly cgroups: ReadonlyArray<string>
+  }
+): ChildProcess | undefined => {
   try {
-    const child = spawn("sh", ["-c", watchdogScript, "podlet-watchdog", removeDir ?? ""], {
+    const args = [removeDir ?? "", linux?.oci ?? "", linux?.ociRoot ?? "", linux?.ip ?? "", ...(linux?.cgroups ?? [])]
+    const child = spawn("sh", ["-c", watchdogScript, "podlet-watchdog", ...args], {
       detached: true,
       stdio: ["pipe", "ignore", "ignore"]
     })
@@ -229,7 +278,8 @@ export const RuntimeProcess = {
     options: Omit<RuntimeProcessOptions, "nodeName" | "images"> & { readonly nodeName?: string } = {}
   ): Pick<ClusterOptions, "nodes" | "runtime" | "imageRegistry"> => ({
     nodes: [thisMachine(options.nodeName)],
-    runtime: (node) => RuntimeProcess.layer({ ...options, nodeName: node.name, images: node.images }),
+    runtime: (node) =>
+      RuntimeProcess.layer({ ...options, nodeName: node.name, images: node.images, podCIDR: node.podCIDR }),
     imageRegistry: RegistryHost.layer
   })
 }
@@ -251,6 +301,11 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     if (value !== undefined) hostEnv[name] = value
   }
   const hostPath = hostEnv["PATH"] ?? process.env["PATH"] ?? ""
+  const choice: ModeChoice = detectMode(options.mode ?? "host")
+  if (options.mode === "linux" && choice.mode !== "linux") {
+    return yield* Effect.die(new Error(`Linux isolation mode is not possible on this machine: ${choice.reason}`))
+  }
+  const runtimeId = randomBytes(4).toString("hex")
 
   const sandboxes = new Map<string, SandboxState>()
   const byPod = new Map<string, Array<SandboxState>>()
@@ -267,19 +322,47 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
 
   const imageOf = (image: string): ImageInfo => options.images?.get(image) ?? catalogueImageInfo(image)
 
+  /** Linux mode: signals the container's init process (SIGTERM to an init without a handler does nothing); false when unknown. */
+  const signalInit = (inst: Instance, signal: NodeJS.Signals): boolean => {
+    const pid = inst.linux === undefined ? undefined : linux?.initPid(inst.linux)
+    if (pid === undefined) return false
+    try {
+      process.kill(pid, signal)
+      return true
+    } catch {
+      return false
+    }
+  }
+
   /** Kills every process group this runtime started (runtime scope end, Node's exit). */
   const killAll = (): void => {
     for (const inst of running) {
+      signalInit(inst, "SIGKILL")
       if (inst.pid !== undefined) signalGroup(inst.pid, "SIGKILL")
       for (const group of inst.execs) signalGroup(group, "SIGKILL")
     }
   }
   process.on("exit", killAll)
-  const watchdog = startWatchdog(ownRoot ? root : undefined)
-  /** Tells the watchdog a process group started (`+`) or ended (`-`). */
-  const track = (change: "+" | "-", group: number): void => {
-    watchdog?.stdin?.write(`${change}${group}\n`)
+  let watchdog: ChildProcess | undefined
+  /** Tells the watchdog a process group (or a Linux-mode resource) started (`+`) or ended (`-`). */
+  const track = (change: "+" | "-", token: number | string): void => {
+    watchdog?.stdin?.write(`${change}${token}\n`)
   }
+  const linux: LinuxHost | undefined =
+    choice.mode === "linux"
+      ? makeLinuxHost(choice, { runtimeId, podCIDR: options.podCIDR ?? "10.244.0.0/24", root, track })
+      : undefined
+  watchdog = startWatchdog(
+    ownRoot ? root : undefined,
+    linux === undefined
+      ? undefined
+      : {
+          oci: choice.mode === "linux" ? choice.oci : "",
+          ociRoot: linux.ociRoot,
+          ip: linux.choice.ip,
+          cgroups: linux.layout.all
+        }
+  )
   yield* Scope.addFinalizer(
     scope,
     Effect.gen(function* () {
@@ -292,6 +375,15 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
         discard: true
       })
       for (const inst of instances.values()) inst.log.close()
+      if (linux !== undefined) {
+        yield* Effect.forEach([...sandboxes.values()], (sb) => stopPodSandbox(sb.id), { discard: true })
+        yield* Effect.forEach(
+          [...instances.values()],
+          (inst) => (inst.linux === undefined ? Effect.void : linux.removeContainer(inst.linux)),
+          { discard: true }
+        )
+        yield* linux.shutdown
+      }
       if (ownRoot) rmSync(root, { recursive: true, force: true })
       yield* PubSub.shutdown(pubsub)
     })
@@ -315,12 +407,28 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
   /** The process ended: record it, kill its execs, tell the PLEG. Idempotent. */
   const finish = (inst: Instance): void => {
     if (inst.state !== "running") return
-    const termination = terminationOf(inst.end ?? { code: null, signal: "SIGKILL" }, inst.cause)
+    const end = inst.end ?? { code: null, signal: "SIGKILL" }
+    const startFailure = inst.linux === undefined ? undefined : linux?.startFailure(inst.linux)
+    if (
+      inst.linux !== undefined &&
+      inst.cause._tag === "Exited" &&
+      end.code === 137 &&
+      linux?.wasOomKilled(inst.linux)
+    ) {
+      inst.cause = { _tag: "OutOfMemory" }
+    }
+    const termination =
+      startFailure !== undefined && inst.cause._tag === "Exited"
+        ? { exitCode: 128, reason: "StartError" }
+        : terminationOf(end, inst.cause)
     inst.state = "exited"
     inst.finishedAt = now()
     inst.exitCode = termination.exitCode
     inst.reason = termination.reason
-    const message = terminationMessage(inst)
+    const message =
+      termination.reason === "StartError" && startFailure !== undefined
+        ? startErrorMessage(startFailure)
+        : terminationMessage(inst)
     if (message !== undefined) inst.message = message
     inst.log.close()
     for (const group of inst.execs) {
@@ -330,6 +438,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     inst.execs.clear()
     running.delete(inst)
     if (inst.pid !== undefined) track("-", inst.pid)
+    if (inst.linux !== undefined) track("-", `c:${inst.linux.ociId}`)
     Deferred.doneUnsafe(inst.finished, Effect.void)
     publish({ type: "ContainerExited", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.finishedAt })
   }
@@ -371,6 +480,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
   const killNow = (inst: Instance) =>
     Effect.gen(function* () {
       if (inst.state !== "running") return
+      signalInit(inst, "SIGKILL")
       if (inst.pid !== undefined) signalGroup(inst.pid, "SIGKILL")
       const done = yield* Effect.timeoutOption(Deferred.await(inst.finished), killWaitMillis)
       if (done._tag === "None") finish(inst)
@@ -425,7 +535,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
       }
     }
   })
-  yield* Effect.forkIn(watchMemory, scope)
+  if (linux === undefined) yield* Effect.forkIn(watchMemory, scope)
 
   // ---- CRI -------------------------------------------------------------------------------------
 
@@ -443,22 +553,43 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
           message: `rpc error: code = Unknown desc = failed to create the sandbox directory ${dir}: ${String(error)}`
         })
     })
+    const net =
+      linux === undefined
+        ? undefined
+        : yield* linux.createSandbox(id, dir, config).pipe(
+            Effect.mapError(
+              (failure) =>
+                new RuntimeError({
+                  reason: "CreatePodSandboxError",
+                  message: `rpc error: code = Unknown desc = failed to setup network for sandbox "${id}": ${failure.command}: ${failure.stderr}`
+                })
+            )
+          )
     const sb: SandboxState = {
       id,
       podUid: config.podUid,
       config,
       dir,
-      ip: podIP,
+      ip: net?.ip ?? podIP,
       state: "ready",
       createdAt: now(),
       volumes,
       containers: [],
-      told: new Set()
+      told: new Set(),
+      ...(net === undefined ? {} : { linux: net })
     }
     sandboxes.set(id, sb)
     const list = byPod.get(config.podUid)
     if (list === undefined) byPod.set(config.podUid, [sb])
     else list.push(sb)
+    if (net !== undefined && linux !== undefined) {
+      notify(config.podUid, {
+        type: "Normal",
+        reason: "LinuxMode",
+        message: `containers run isolated through ${linux.choice.ociName}: network namespace ${net.netns} with pod IP ${net.ip}, hostname ${config.hostname}; images without a registry resolve to the host filesystem (the host's system directories bound read-only); sandbox directory ${dir}`
+      })
+      return sandboxInfo(sb)
+    }
     notify(config.podUid, {
       type: "Normal",
       reason: "HostMode",
@@ -473,12 +604,14 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
       if (sb === undefined || sb.state === "notready") return
       yield* Effect.forEach(sb.containers, killNow, { concurrency: "unbounded", discard: true })
       sb.state = "notready"
+      if (sb.linux !== undefined && linux !== undefined) yield* linux.destroySandbox(sb.linux)
       publish({ type: "SandboxChanged", podUid: sb.podUid, at: now() })
     })
 
   const removeInstance = (inst: Instance) =>
     Effect.gen(function* () {
       yield* killNow(inst)
+      if (inst.linux !== undefined && linux !== undefined) yield* linux.removeContainer(inst.linux)
       inst.log.remove()
       instances.delete(inst.id)
       const list = inst.sandbox.containers
@@ -520,6 +653,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     }
     const id = newId()
     const image = imageOf(config.image)
+    if (linux !== undefined && sb.linux !== undefined)
+      return yield* createLinuxContainer(linux, sb, sb.linux, config, id, image)
     const argv = hostArgv(config, image.config, (file) => executableExists(file, hostPath))
     if (argv === undefined) {
       return yield* new RuntimeError({
@@ -588,6 +723,93 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     return id
   })
 
+  /** Linux mode's createContainer: the container's own env and root, volumes bound at their mountPath, an OCI bundle. */
+  const createLinuxContainer = Effect.fnUntraced(function* (
+    host: LinuxHost,
+    sb: SandboxState,
+    net: LinuxSandbox,
+    config: ContainerConfig,
+    id: string,
+    image: ImageInfo
+  ) {
+    const env: Record<string, string> = {}
+    for (const entry of image.config.env ?? []) {
+      const eq = entry.indexOf("=")
+      if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1)
+    }
+    env["PATH"] ??= defaultPath
+    env["HOSTNAME"] = sb.config.hostname
+    for (const e of config.env) env[e.name] = e.value
+    env["HOME"] ??= "/root"
+    const containerPath = env["PATH"]
+    const argv = hostArgv(config, image.config, (file) => executableExists(file, containerPath))
+    if (argv === undefined) {
+      return yield* new RuntimeError({
+        reason: "CreateContainerError",
+        message: `failed to generate container "${id}" spec: failed to generate spec: no command specified`
+      })
+    }
+    const found = mountDirectories(sb.volumes, config.mounts)
+    if ("missing" in found) {
+      return yield* new RuntimeError({
+        reason: "CreateContainerError",
+        message: `failed to generate container "${id}" spec: volume "${found.missing}" not found in the pod sandbox`
+      })
+    }
+    const apiData = new Set(sb.config.volumes.filter((v) => v.type === "files").map((v) => v.name))
+    const binds: Array<BindMount> = found.map(({ mount, path }) => ({
+      source: path,
+      destination: mount.mountPath,
+      readOnly: mount.readOnly || apiData.has(mount.volume)
+    }))
+    const mounts = [...found]
+    const termPath = config.terminationMessagePath
+    if (termPath !== undefined && termPath !== "" && translatePath(found, termPath) === undefined) {
+      const file = join(sb.dir, `${config.name}_${config.attempt}.termination-log`)
+      writeFileSync(file, "")
+      binds.push({ source: file, destination: termPath, readOnly: false })
+      mounts.push({ mount: { volume: "", mountPath: termPath, readOnly: false }, path: file })
+    }
+    const cwd = config.workingDir || image.config.workingDir || "/"
+    const container = yield* Effect.try({
+      try: () =>
+        host.prepareContainer(id, sb.dir, net, {
+          args: argv,
+          env,
+          cwd,
+          mounts: binds,
+          memoryLimit: config.memoryLimit
+        }),
+      catch: (error) =>
+        new RuntimeError({
+          reason: "CreateContainerError",
+          message: `failed to create containerd container: ${String(error)}`
+        })
+    })
+    const inst: Instance = {
+      id,
+      sandbox: sb,
+      config,
+      image,
+      argv,
+      env,
+      cwd,
+      requiredCwd: undefined,
+      mounts,
+      log: new LogFile(join(sb.dir, `${config.name}_${config.attempt}.log`), logLimits, now),
+      state: "created",
+      createdAt: now(),
+      cause: { _tag: "Exited" },
+      exited: Deferred.makeUnsafe<void>(),
+      finished: Deferred.makeUnsafe<void>(),
+      execs: new Set(),
+      linux: container
+    }
+    instances.set(id, inst)
+    sb.containers.push(inst)
+    return id
+  })
+
   const startContainer = Effect.fnUntraced(function* (containerId: string) {
     const inst = instances.get(containerId)
     if (inst === undefined) {
@@ -609,14 +831,25 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
       )
     }
     const file = inst.argv[0]!
+    const oci = inst.linux === undefined || linux === undefined ? undefined : { host: linux, container: inst.linux }
+    if (oci !== undefined && !oci.host.executableIn(oci.container, file, inst.env["PATH"] ?? defaultPath)) {
+      return yield* startFailed(inst, execFailure(file, Object.assign(new Error("not found"), { code: "ENOENT" })))
+    }
     const spawned = yield* Effect.try({
       try: () =>
-        spawn(file, inst.argv.slice(1), {
-          cwd: inst.cwd,
-          env: inst.env,
-          detached: true,
-          stdio: ["ignore", "pipe", "pipe"]
-        }),
+        oci === undefined
+          ? spawn(file, inst.argv.slice(1), {
+              cwd: inst.cwd,
+              env: inst.env,
+              detached: true,
+              stdio: ["ignore", "pipe", "pipe"]
+            })
+          : spawn(oci.host.choice.oci, oci.host.runArgs(oci.container), {
+              cwd: inst.sandbox.dir,
+              env: { PATH: hostPath },
+              detached: true,
+              stdio: ["ignore", "pipe", "pipe"]
+            }),
       catch: (error) => error as NodeJS.ErrnoException
     }).pipe(Effect.result)
     if (spawned._tag === "Failure") return yield* startFailed(inst, execFailure(file, spawned.failure))
@@ -629,6 +862,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     inst.startedAt = now()
     running.add(inst)
     track("+", pid)
+    if (inst.linux !== undefined) track("+", `c:${inst.linux.ociId}`)
     child.stdout?.on("data", (chunk: Buffer) => inst.log.write("stdout", chunk))
     child.stderr?.on("data", (chunk: Buffer) => inst.log.write("stderr", chunk))
     child.on("error", () => {})
@@ -645,7 +879,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
   const stopContainer = Effect.fnUntraced(function* (containerId: string, gracePeriodSeconds: number) {
     const inst = instances.get(containerId)
     if (inst === undefined || inst.state !== "running" || inst.pid === undefined) return
-    signalGroup(inst.pid, "SIGTERM")
+    if (inst.linux === undefined) signalGroup(inst.pid, "SIGTERM")
+    else if (!signalInit(inst, "SIGTERM")) process.kill(inst.pid, "SIGTERM")
     if (gracePeriodSeconds > 0) {
       yield* Effect.timeoutOption(Deferred.await(inst.finished), gracePeriodSeconds * 1000)
     }
@@ -670,9 +905,25 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
       output: `OCI runtime exec failed: exec failed: unable to start container process: ${execFailure(file ?? "", error)}: unknown`
     })
     if (file === undefined) return failed(Object.assign(new Error("no command"), { code: "ENOENT" }))
+    const oci = inst.linux === undefined || linux === undefined ? undefined : { host: linux, container: inst.linux }
+    if (oci !== undefined && !oci.host.executableIn(oci.container, file, inst.env["PATH"] ?? defaultPath)) {
+      return failed(Object.assign(new Error("not found"), { code: "ENOENT" }))
+    }
     const spawned = yield* Effect.try({
       try: () =>
-        spawn(file, argv.slice(1), { cwd: inst.cwd, env: inst.env, detached: true, stdio: ["ignore", "pipe", "pipe"] }),
+        oci === undefined
+          ? spawn(file, argv.slice(1), {
+              cwd: inst.cwd,
+              env: inst.env,
+              detached: true,
+              stdio: ["ignore", "pipe", "pipe"]
+            })
+          : spawn(oci.host.choice.oci, oci.host.execArgs(oci.container, argv), {
+              cwd: inst.sandbox.dir,
+              env: { PATH: hostPath },
+              detached: true,
+              stdio: ["ignore", "pipe", "pipe"]
+            }),
       catch: (error) => error as NodeJS.ErrnoException
     }).pipe(Effect.result)
     if (spawned._tag === "Failure") return failed(spawned.failure)
@@ -713,9 +964,9 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
   const probePort = (sandboxId: string, port: number, kind: "http" | "tcp" | "grpc", path?: string) => {
     const sb = sandboxes.get(sandboxId)
     if (sb === undefined || sb.state !== "ready") return Effect.succeed(false)
-    if (kind === "http") return httpProbe(podIP, port, path ?? "/", probeTimeout)
-    if (kind === "grpc") return grpcProbe(podIP, port, probeTimeout)
-    return tcpProbe(podIP, port, probeTimeout)
+    if (kind === "http") return httpProbe(sb.ip, port, path ?? "/", probeTimeout)
+    if (kind === "grpc") return grpcProbe(sb.ip, port, probeTimeout)
+    return tcpProbe(sb.ip, port, probeTimeout)
   }
 
   const logs = (containerId: string) =>

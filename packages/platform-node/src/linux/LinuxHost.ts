@@ -1,0 +1,336 @@
+/**
+ * What Linux mode does on the machine for the process runtime, the way a CRI runtime does:
+ * - a pod sandbox is a network namespace with an address of the node's podCIDR (`Network.ts`), a
+ *   pause process holding a UTS namespace with the pod's hostname, and the kubelet-managed
+ *   `/etc/hosts`, `/etc/hostname`, `/etc/resolv.conf`;
+ * - a container instance is an OCI bundle (`Bundle.ts`) run in the foreground by runc/crun as a
+ *   child of this process (its exit status is the container's), in a memory cgroup with the
+ *   limit (`Cgroup.ts`); stop signals go to the container's init process.
+ * Every resource is told to the runtime's watchdog (`+<token>`) so that it is reclaimed even when
+ * this process dies without its finalizers.
+ */
+import type { ChildProcess } from "node:child_process"
+import { spawn } from "node:child_process"
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  writeFileSync
+} from "node:fs"
+import { join } from "node:path"
+import { hostsFile, resolvConf } from "@podlet/core/layers/runtime/EtcFiles"
+import type { SandboxConfig } from "@podlet/core/services/ContainerRuntime"
+import { Effect } from "effect"
+import type { BindMount } from "./Bundle.js"
+import { writeBundle } from "./Bundle.js"
+import type { CgroupLayout } from "./Cgroup.js"
+import { cgroupLayout, makeInstanceCgroup, oomKilled, removeInstanceCgroups, removeRuntimeCgroups } from "./Cgroup.js"
+import type { ModeChoice } from "./Detect.js"
+import { CommandFailed } from "./Errors.js"
+import type { Cidr } from "./Network.js"
+import {
+  ensureBridge,
+  leaseAddress,
+  parseCidr,
+  releaseAddress,
+  removeBridgeIfUnused,
+  run,
+  setUpPodNetwork,
+  tearDownPodNetwork
+} from "./Network.js"
+import { prepareHostRootfs } from "./Rootfs.js"
+
+type Linux = Extract<ModeChoice, { mode: "linux" }>
+
+/** A pod sandbox's namespaces and files on this machine. */
+export interface LinuxSandbox {
+  readonly netns: string
+  readonly ip: string
+  readonly pause: ChildProcess
+  readonly pausePid: number
+  /** `/etc/hosts`, `/etc/hostname`, `/etc/resolv.conf` */
+  readonly etc: ReadonlyArray<BindMount>
+}
+
+/** What a container instance runs from. */
+export interface LinuxContainer {
+  readonly ociId: string
+  readonly bundle: string
+  /** the root filesystem, or undefined for the host's (bound read-only) */
+  readonly imageRoot: string | undefined
+  /** the OCI runtime's own log (JSON lines) */
+  readonly runtimeLog: string
+  readonly cgroup: string
+  readonly pidFile: string
+}
+
+/** The default PATH of containerd when the image sets none. */
+export const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/** The start failure in an OCI runtime's JSON log (`runc run failed: unable to start container process: <detail>`). */
+export const runtimeStartFailure = (log: string): string | undefined => {
+  for (const line of log.split("\n")) {
+    if (line === "") continue
+    try {
+      const entry = JSON.parse(line) as { readonly level?: string; readonly msg?: string }
+      const match = /unable to start container process: (.*)$/.exec(entry.msg ?? "")
+      if (entry.level === "error" && match !== null) return match[1]
+    } catch {}
+  }
+  return undefined
+}
+
+/** Resolves `path` inside `root` as the container sees it: absolute links stay inside `root`. */
+const resolveIn = (root: string, path: string, depth = 0): string | undefined => {
+  if (root === "/") return path
+  const parts = path.split("/").filter((p) => p !== "")
+  let at = ""
+  for (const [i, part] of parts.entries()) {
+    const next = `${at}/${part}`
+    let link: string | undefined
+    try {
+      link = lstatSync(join(root, next)).isSymbolicLink() ? readlinkSync(join(root, next)) : undefined
+    } catch {
+      return undefined
+    }
+    if (link === undefined) {
+      at = next
+      continue
+    }
+    if (depth > 16) return undefined
+    const target = link.startsWith("/") ? link : join(at === "" ? "/" : at, link)
+    const rest = parts.slice(i + 1).join("/")
+    return resolveIn(root, rest === "" ? target : `${target}/${rest}`, depth + 1)
+  }
+  return at === "" ? "/" : at
+}
+
+/** Is `file` (a path, or a name searched on `path`) an executable file inside `root`? */
+export const executableInRoot = (root: string, file: string, path: string): boolean => {
+  const candidates = file.includes("/") ? [file] : path.split(":").map((dir) => join(dir, file))
+  return candidates.some((candidate) => {
+    const resolved = resolveIn(root, candidate)
+    if (resolved === undefined) return false
+    try {
+      const stat = statSync(join(root, resolved))
+      return stat.isFile() && (stat.mode & 0o111) !== 0
+    } catch {
+      return false
+    }
+  })
+}
+
+/** Tells the watchdog of a resource (`+token`) or that it is gone (`-token`). */
+export type Track = (change: "+" | "-", token: string | number) => void
+
+/** The machine side of Linux mode for one runtime. */
+export const makeLinuxHost = (
+  choice: Linux,
+  options: { readonly runtimeId: string; readonly podCIDR: string; readonly root: string; readonly track: Track }
+) => {
+  const cidr: Cidr = parseCidr(options.podCIDR) ?? { base: (10 << 24) | (244 << 16), prefix: 24 }
+  const layout: CgroupLayout = cgroupLayout(options.runtimeId)
+  const ociRoot = `/run/podlet/${choice.ociName}`
+  let bridgeReady = false
+
+  const fail = (command: string, stderr: string) => new CommandFailed({ command, stderr })
+
+  /** Starts the pause process holding the pod's UTS namespace; resolves once its hostname is set. */
+  const startPause = (hostname: string) =>
+    Effect.callback<ChildProcess, CommandFailed>((resume) => {
+      const child = spawn(
+        choice.unshare,
+        ["--uts", "--", "sh", "-c", 'hostname "$0" && echo ok && exec sleep infinity', hostname],
+        { detached: true, stdio: ["ignore", "pipe", "pipe"] }
+      )
+      let err = ""
+      child.stderr?.on("data", (chunk: Buffer) => {
+        err += chunk.toString()
+      })
+      child.stdout?.once("data", () => resume(Effect.succeed(child)))
+      child.once("error", (error) => resume(Effect.fail(fail("unshare --uts", error.message))))
+      child.once("exit", (code) => resume(Effect.fail(fail("unshare --uts", err.trim() || `exit ${code}`))))
+    })
+
+  const createSandbox = Effect.fnUntraced(function* (id: string, dir: string, config: SandboxConfig) {
+    const short = id.slice(0, 12)
+    const netns = `podlet-${short}`
+    const ip = leaseAddress(cidr, options.runtimeId)
+    if (ip === undefined) {
+      return yield* fail(
+        "host-local IPAM",
+        `failed to allocate for range 0: no IP addresses available in range set: ${options.podCIDR}`
+      )
+    }
+    options.track("+", `f:/run/podlet/ipam/${ip}`)
+    const undo = Effect.sync(() => {
+      releaseAddress(ip)
+      options.track("-", `f:/run/podlet/ipam/${ip}`)
+    })
+    if (!bridgeReady) {
+      yield* ensureBridge(choice.ip, cidr).pipe(Effect.tapError(() => undo))
+      bridgeReady = true
+    }
+    options.track("+", `n:${netns}`)
+    yield* setUpPodNetwork(choice.ip, netns, `vp${short.slice(0, 10)}`, ip, cidr).pipe(
+      Effect.tapError(() => Effect.andThen(tearDownPodNetwork(choice.ip, netns), undo))
+    )
+    const pause = yield* startPause(config.hostname).pipe(
+      Effect.tapError(() => Effect.andThen(tearDownPodNetwork(choice.ip, netns), undo))
+    )
+    options.track("+", pause.pid!)
+    const etcDir = join(dir, "etc")
+    mkdirSync(etcDir, { recursive: true })
+    writeFileSync(join(etcDir, "hosts"), hostsFile(config, ip))
+    writeFileSync(join(etcDir, "hostname"), `${config.hostname}\n`)
+    writeFileSync(join(etcDir, "resolv.conf"), resolvConf(config.namespace))
+    const etc: Array<BindMount> = ["hosts", "hostname", "resolv.conf"].map((name) => ({
+      source: join(etcDir, name),
+      destination: `/etc/${name}`,
+      readOnly: false
+    }))
+    return { netns, ip, pause, pausePid: pause.pid!, etc } satisfies LinuxSandbox
+  })
+
+  /** Kills the pause process, deletes the namespace and releases the address. */
+  const destroySandbox = (sb: LinuxSandbox) =>
+    Effect.gen(function* () {
+      try {
+        process.kill(-sb.pausePid, "SIGKILL")
+      } catch {}
+      options.track("-", sb.pausePid)
+      yield* tearDownPodNetwork(choice.ip, sb.netns)
+      options.track("-", `n:${sb.netns}`)
+      releaseAddress(sb.ip)
+      options.track("-", `f:/run/podlet/ipam/${sb.ip}`)
+    })
+
+  /** Writes an instance's bundle (host-filesystem root unless `rootfs` is given) and makes its cgroup. */
+  const prepareContainer = (
+    instanceId: string,
+    dir: string,
+    sb: LinuxSandbox,
+    spec: {
+      readonly args: ReadonlyArray<string>
+      readonly env: Readonly<Record<string, string>>
+      readonly cwd: string
+      readonly mounts: ReadonlyArray<BindMount>
+      readonly memoryLimit: number | undefined
+      readonly rootfs?: string
+    }
+  ): LinuxContainer => {
+    const ociId = `podlet-${instanceId.slice(0, 24)}`
+    const bundle = join(dir, `${instanceId.slice(0, 12)}.bundle`)
+    const rootfs = spec.rootfs ?? join(bundle, "rootfs")
+    mkdirSync(rootfs, { recursive: true })
+    const hostBinds = spec.rootfs === undefined ? prepareHostRootfs(rootfs) : []
+    if (spec.rootfs === undefined) chmodSync(join(rootfs, "tmp"), 0o1777)
+    const cgroup = makeInstanceCgroup(layout, ociId, spec.memoryLimit)
+    writeBundle(bundle, {
+      args: spec.args,
+      env: spec.env,
+      cwd: spec.cwd,
+      rootfs,
+      netns: `/run/netns/${sb.netns}`,
+      utsns: `/proc/${sb.pausePid}/ns/uts`,
+      mounts: [...hostBinds, ...sb.etc, ...spec.mounts],
+      cgroupsPath: `${layout.relative}/${ociId}/c`
+    })
+    return {
+      ociId,
+      bundle,
+      imageRoot: spec.rootfs,
+      runtimeLog: join(bundle, "runtime.log"),
+      cgroup,
+      pidFile: join(bundle, "pid")
+    }
+  }
+
+  /** `runc run` of the bundle, in the foreground: the spawn arguments. */
+  const runArgs = (c: LinuxContainer): ReadonlyArray<string> => [
+    "--root",
+    ociRoot,
+    "--log",
+    c.runtimeLog,
+    "--log-format",
+    "json",
+    "run",
+    "--bundle",
+    c.bundle,
+    "--pid-file",
+    c.pidFile,
+    c.ociId
+  ]
+
+  /** `runc exec` arguments for a command in the running container. */
+  const execArgs = (c: LinuxContainer, argv: ReadonlyArray<string>): ReadonlyArray<string> => [
+    "--root",
+    ociRoot,
+    "exec",
+    c.ociId,
+    ...argv
+  ]
+
+  /** The container's init process (host pid), once the runtime wrote it. */
+  const initPid = (c: LinuxContainer): number | undefined => {
+    try {
+      const pid = Number(readFileSync(c.pidFile, "utf8").trim())
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Is `file` an executable the container can run (searched on its `PATH` inside its root)? */
+  const executableIn = (c: LinuxContainer, file: string, path: string): boolean =>
+    executableInRoot(c.imageRoot ?? "/", file, path)
+
+  /** Why the OCI runtime could not start the process (`exec: "x": …`), read from its log; undefined when it started. */
+  const startFailure = (c: LinuxContainer): string | undefined => {
+    try {
+      return runtimeStartFailure(readFileSync(c.runtimeLog, "utf8"))
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Did the kernel's OOM killer end the instance? (read after its exit) */
+  const wasOomKilled = (c: LinuxContainer): boolean => oomKilled(layout, c.cgroup)
+
+  /** Deletes what is left of the instance (runtime state, cgroups). */
+  const removeContainer = (c: LinuxContainer) =>
+    Effect.gen(function* () {
+      if (existsSync(join(ociRoot, c.ociId)))
+        yield* run(choice.oci, ["--root", ociRoot, "delete", "-f", c.ociId]).pipe(Effect.ignore)
+      removeInstanceCgroups(layout, c.ociId)
+    })
+
+  /** The runtime ends: its cgroups and (when no runtime uses it any more) the bridge. */
+  const shutdown = Effect.gen(function* () {
+    removeRuntimeCgroups(layout)
+    yield* removeBridgeIfUnused(choice.ip)
+  })
+
+  return {
+    choice,
+    layout,
+    ociRoot,
+    createSandbox,
+    destroySandbox,
+    prepareContainer,
+    runArgs,
+    execArgs,
+    initPid,
+    executableIn,
+    startFailure,
+    wasOomKilled,
+    removeContainer,
+    shutdown
+  }
+}
+
+export type LinuxHost = ReturnType<typeof makeLinuxHost>

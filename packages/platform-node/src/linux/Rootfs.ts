@@ -1,0 +1,67 @@
+/**
+ * Root filesystems of Linux mode. Without an image root filesystem (no registry configured), a
+ * container's root is a fresh directory where the host's system directories (`/usr`, `/etc`,
+ * `/opt`, `/var`, and `/bin`-style links) are bound read-only: the host's programs, the
+ * container's own writable root, `/tmp` and everything else. With an image, the root is an
+ * overlay: the image's unpacked layers below, the instance's own writable layer above.
+ */
+import { lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from "node:fs"
+import { join } from "node:path"
+import type { BindMount } from "./Bundle.js"
+
+/** Host directories a host-filesystem container sees (read-only). */
+export const hostSystemDirs: ReadonlyArray<string> = [
+  "usr",
+  "etc",
+  "opt",
+  "var",
+  "bin",
+  "sbin",
+  "lib",
+  "lib32",
+  "lib64",
+  "libx32"
+]
+
+/** A top-level host entry: a directory to bind, or a link to copy. */
+export type HostEntry =
+  | { readonly name: string; readonly link: string }
+  | { readonly name: string; readonly link?: undefined }
+
+/** What of the host root a container gets: its system directories as binds, their links as links. */
+export const hostRootPlan = (
+  entries: ReadonlyArray<HostEntry>
+): { readonly links: ReadonlyArray<{ name: string; target: string }>; readonly binds: ReadonlyArray<BindMount> } => {
+  const links: Array<{ name: string; target: string }> = []
+  const binds: Array<BindMount> = []
+  for (const entry of entries) {
+    if (!hostSystemDirs.includes(entry.name)) continue
+    if (entry.link !== undefined) links.push({ name: entry.name, target: entry.link })
+    else binds.push({ source: `/${entry.name}`, destination: `/${entry.name}`, readOnly: true })
+  }
+  return { links, binds }
+}
+
+let hostEntries: ReadonlyArray<HostEntry> | undefined
+
+const readHostEntries = (): ReadonlyArray<HostEntry> => {
+  hostEntries ??= readdirSync("/").flatMap((name): Array<HostEntry> => {
+    try {
+      const stat = lstatSync(`/${name}`)
+      if (stat.isSymbolicLink()) return [{ name, link: readlinkSync(`/${name}`) }]
+      return stat.isDirectory() ? [{ name }] : []
+    } catch {
+      return []
+    }
+  })
+  return hostEntries
+}
+
+/** Makes `dir` a host-filesystem root (links, mount points, `/tmp`); returns the binds to add. */
+export const prepareHostRootfs = (dir: string): ReadonlyArray<BindMount> => {
+  const plan = hostRootPlan(readHostEntries())
+  mkdirSync(join(dir, "tmp"), { recursive: true, mode: 0o1777 })
+  for (const { name, target } of plan.links) symlinkSync(target, join(dir, name))
+  for (const bind of plan.binds) mkdirSync(join(dir, bind.destination), { recursive: true })
+  return plan.binds
+}
