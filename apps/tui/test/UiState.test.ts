@@ -3,12 +3,13 @@ import {
   initialUiState,
   type KeyPress,
   type ListContext,
+  listContext,
   reduceKey,
   runCommand,
   type UiState
 } from "../src/ui/UiState.js"
 
-const ctx: ListContext = { keys: ["default/a", "default/b", "default/c"], pageSize: 2, containers: ["app", "sidecar"] }
+const ctx: ListContext = listContext(["default/a", "default/b", "default/c"], 2, ["app", "sidecar"])
 const press = (state: UiState, ...keys: ReadonlyArray<KeyPress | string>) =>
   keys.reduce<{ state: UiState; actions: ReadonlyArray<unknown> }>(
     (acc, key) => {

@@ -22,6 +22,29 @@ export const podColor = (row: PodRow): RowColor => {
   return "yellow"
 }
 
+/** kubectl's pod columns, NAMESPACE first. */
+export const podHeader: ReadonlyArray<string> = [
+  "NAMESPACE",
+  "NAME",
+  "READY",
+  "STATUS",
+  "RESTARTS",
+  "AGE",
+  "IP",
+  "NODE"
+]
+
+/** One pod's row at cluster time `now`: its cells in `podHeader`'s order (NAMESPACE first) and colour. */
+export const podRow = (pod: Pod, now: number): Row => {
+  const row = printPod(pod, now)
+  const namespace = pod.metadata.namespace ?? ""
+  return {
+    key: `${namespace}/${pod.metadata.name ?? ""}`,
+    cells: [namespace, row.name, row.ready, row.status, row.restarts, row.age, row.ip, row.node],
+    color: podColor(row)
+  }
+}
+
 /** The pods table at cluster time `now`; with `namespace: true` a NAMESPACE column comes first (like `-A`). */
 export const podTable = (
   pods: ReadonlyArray<Pod>,
@@ -33,17 +56,11 @@ export const podTable = (
       (a.metadata.namespace ?? "").localeCompare(b.metadata.namespace ?? "") ||
       (a.metadata.name ?? "").localeCompare(b.metadata.name ?? "")
   )
-  const header = ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"]
   return {
-    header: options.namespace ? ["NAMESPACE", ...header] : header,
+    header: options.namespace ? podHeader : podHeader.slice(1),
     rows: sorted.map((pod): Row => {
-      const row = printPod(pod, now)
-      const cells = [row.name, row.ready, row.status, row.restarts, row.age, row.ip, row.node]
-      return {
-        key: `${pod.metadata.namespace ?? ""}/${pod.metadata.name ?? ""}`,
-        cells: options.namespace ? [pod.metadata.namespace ?? "", ...cells] : cells,
-        color: podColor(row)
-      }
+      const row = podRow(pod, now)
+      return options.namespace ? row : { ...row, cells: row.cells.slice(1) }
     })
   }
 }

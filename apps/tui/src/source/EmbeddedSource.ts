@@ -51,6 +51,8 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
   const objects = new Map<Watched, Map<string, KubeObject>>(watched.map((r) => [r, new Map()]))
   const listeners = new Set<() => void>()
   let cached: ClusterSnapshot | undefined
+  // each resource's array is rebuilt only when that resource changed: views keep their work per array
+  const arrays = new Map<Watched, ReadonlyArray<KubeObject>>()
   let now = readNow()
   // Views hear of changes at most every `notifyMs` (leading and trailing edge), so a busy cluster
   // costs at most 10 frames a second; keypresses render at once in the app.
@@ -62,8 +64,9 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
     lastNotify = Date.now()
     for (const listener of listeners) listener()
   }
-  const changed = () => {
+  const changed = (resource?: Watched) => {
     cached = undefined
+    if (resource !== undefined) arrays.delete(resource)
     if (pending !== undefined) return
     const wait = lastNotify + notifyMs - Date.now()
     if (wait <= 0) notify()
@@ -76,11 +79,12 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
     const map = objects.get(resource)!
     const watchOnce = Effect.suspend(() => {
       map.clear()
+      arrays.delete(resource)
       return Stream.runForEach(cluster.store.watch(resource), (event) =>
         Effect.sync(() => {
           if (event.type === "DELETED") map.delete(keyOf(event.object))
           else if (event.type === "ADDED" || event.type === "MODIFIED") map.set(keyOf(event.object), event.object)
-          changed()
+          changed(resource)
         })
       )
     }).pipe(Effect.ignore)
@@ -107,7 +111,14 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
       })
   }, tickMs)
 
-  const values = <T>(resource: Watched) => [...objects.get(resource)!.values()] as unknown as ReadonlyArray<T>
+  const values = <T>(resource: Watched): ReadonlyArray<T> => {
+    let array = arrays.get(resource)
+    if (array === undefined) {
+      array = [...objects.get(resource)!.values()]
+      arrays.set(resource, array)
+    }
+    return array as unknown as ReadonlyArray<T>
+  }
   const run = <A, E>(effect: Effect.Effect<A, E>) => runtime.runPromise(effect)
 
   const capabilities = new Set<Capability>([
@@ -190,7 +201,10 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
     },
     async drain(node) {
       // drain waits on the cluster clock for evictions to finish: run it in the background of the ticker
-      void run(cluster.drain(node)).then(changed, changed)
+      void run(cluster.drain(node)).then(
+        () => changed(),
+        () => changed()
+      )
     },
     async scale(namespace, replicaSet, replicas) {
       await run(updateScale(cluster.store, namespace, replicaSet, { spec: { replicas } }))

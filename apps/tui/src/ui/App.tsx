@@ -8,14 +8,23 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource react */
 import { Box, Text, useApp, useInput, useStdout } from "ink"
-import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react"
+import { memo, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react"
 import { describePod } from "../render/Describe.js"
+import { PodIndex } from "../render/PodIndex.js"
 import { podTable } from "../render/Pods.js"
 import { eventTable, nodeTable, replicaSetTable, serviceTable } from "../render/Resources.js"
 import { filterRows, type RowColor, scrollWindow, type TableModel } from "../render/Table.js"
 import type { ClusterSnapshot, DashboardSource, LogLine } from "../source/DashboardSource.js"
 import { tabwrite } from "../Tabwriter.js"
-import { type Action, helpLines, initialUiState, type ListContext, reduceKey, type UiState } from "./UiState.js"
+import {
+  type Action,
+  helpLines,
+  initialUiState,
+  type ListContext,
+  listContext,
+  reduceKey,
+  type UiState
+} from "./UiState.js"
 
 export interface AppProps {
   readonly source: DashboardSource
@@ -63,11 +72,18 @@ const clockText = (source: DashboardSource, now: number): string => {
   return `${time} UTC  ${clock.mode} clock ${rate}`
 }
 
-const podOf = (snapshot: ClusterSnapshot, key: string | undefined) =>
-  key === undefined ? undefined : snapshot.pods.find((p) => `${p.metadata.namespace}/${p.metadata.name}` === key)
-
-const containersOf = (pod: ReturnType<typeof podOf>): ReadonlyArray<string> =>
+const containersOf = (pod: ReturnType<PodIndex["pod"]>): ReadonlyArray<string> =>
   pod === undefined ? [] : [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name)
+
+/** A list line; unchanged lines are not rendered again. */
+const Line = memo(({ text, color, inverse }: { text: string; color: RowColor; inverse: boolean }) => {
+  const c = colors[color]
+  return (
+    <Text inverse={inverse} {...(c === undefined ? {} : { color: c })}>
+      {text}
+    </Text>
+  )
+})
 
 export const App = ({ source, readManifest, height }: AppProps) => {
   const { exit } = useApp()
@@ -84,13 +100,25 @@ export const App = ({ source, readManifest, height }: AppProps) => {
   const [outage, setOutage] = useState(false)
   const rows = Math.max(3, (height ?? stdout.rows ?? 30) - 6)
 
-  // A keypress that only moves the selection must not rebuild (or re-align) a table of 10,000 pods.
+  // The pods list is maintained incrementally (a snapshot costs the pods that changed, a keypress
+  // the rows on screen); the other lists are small and derived per snapshot.
+  const [pods] = useState(() => new PodIndex())
+  pods.sync(snapshot.pods, snapshot.now)
+  if (ui.view === "pods") pods.select(ui.namespace, ui.filter)
   const { view, namespace } = ui
-  const model = useMemo(() => listModel({ view, namespace }, snapshot), [view, namespace, snapshot])
-  const visible = useMemo(() => filterRows(model.rows, ui.filter), [model, ui.filter])
-  const lines = useMemo(() => tabwrite([model.header, ...visible.map((r) => r.cells)]), [model.header, visible])
-  const focused = podOf(snapshot, ui.focus)
-  const selectedPod = ui.view === "pods" ? podOf(snapshot, visible[ui.selected.pods ?? 0]?.key) : focused
+  const model = useMemo(
+    () => (view === "pods" ? undefined : listModel({ view, namespace }, snapshot)),
+    [view, namespace, snapshot]
+  )
+  const visible = useMemo(() => (model === undefined ? [] : filterRows(model.rows, ui.filter)), [model, ui.filter])
+  const lines = useMemo(
+    () => (model === undefined ? [] : tabwrite([model.header, ...visible.map((r) => r.cells)])),
+    [model, visible]
+  )
+  const total = ui.view === "pods" ? pods.size : visible.length
+  const selectedIndex = Math.min(ui.selected[ui.view] ?? 0, Math.max(0, total - 1))
+  const focused = pods.pod(ui.focus)
+  const selectedPod = ui.view === "pods" ? pods.pod(pods.keyAt(selectedIndex)) : focused
   const containers = containersOf(selectedPod)
 
   const detailLines = useMemo(
@@ -208,11 +236,20 @@ export const App = ({ source, readManifest, height }: AppProps) => {
 
   useInput((input, key) => {
     // in the detail view the "rows" are the scroll positions of the describe text
-    const keys =
+    const ctx: ListContext =
       ui.view === "detail"
-        ? Array.from({ length: Math.max(1, detailLines.length - rows + 1) }, (_, i) => String(i))
-        : visible.map((r) => r.key)
-    const ctx: ListContext = { keys, pageSize: rows, containers }
+        ? listContext(
+            Array.from({ length: Math.max(1, detailLines.length - rows + 1) }, (_, i) => String(i)),
+            rows,
+            containers
+          )
+        : ui.view === "pods"
+          ? { total: pods.size, keyAt: (i) => pods.keyAt(i), pageSize: rows, containers }
+          : listContext(
+              visible.map((r) => r.key),
+              rows,
+              containers
+            )
     const t = reduceKey(latest.current, { ...key, input }, ctx)
     setUi(t.state)
     for (const action of t.actions) run(action)
@@ -267,23 +304,24 @@ export const App = ({ source, readManifest, height }: AppProps) => {
         </Box>
       )
     }
-    const selected = Math.min(ui.selected[ui.view] ?? 0, Math.max(0, visible.length - 1))
-    const window = scrollWindow(visible.length, selected, rows, selected - Math.floor(rows / 2))
+    const selected = selectedIndex
+    const window = scrollWindow(total, selected, rows, selected - Math.floor(rows / 2))
+    const drawn =
+      ui.view === "pods"
+        ? pods.window(window.top, window.bottom, snapshot.now)
+        : {
+            header: lines[0] ?? "",
+            lines: visible
+              .slice(window.top, window.bottom)
+              .map((row, i) => ({ key: row.key, line: lines[window.top + i + 1] ?? "", color: row.color }))
+          }
     return (
       <Box flexDirection="column">
-        <Text bold>{lines[0] ?? ""}</Text>
-        {visible.length === 0 && (
-          <Text color="gray">{ui.filter === "" ? "no objects" : `nothing matches /${ui.filter}`}</Text>
-        )}
-        {visible.slice(window.top, window.bottom).map((row, i) => {
-          const index = window.top + i
-          const color = colors[row.color]
-          return (
-            <Text key={row.key} inverse={index === selected} {...(color === undefined ? {} : { color })}>
-              {lines[index + 1] ?? ""}
-            </Text>
-          )
-        })}
+        <Text bold>{drawn.header}</Text>
+        {total === 0 && <Text color="gray">{ui.filter === "" ? "no objects" : `nothing matches /${ui.filter}`}</Text>}
+        {drawn.lines.map((row, i) => (
+          <Line key={row.key} text={row.line} color={row.color} inverse={window.top + i === selected} />
+        ))}
       </Box>
     )
   })()
@@ -315,7 +353,7 @@ export const App = ({ source, readManifest, height }: AppProps) => {
         <Text>{clockText(source, snapshot.now)}</Text>
       </Box>
       <Text color="gray">
-        {`${ui.view}${count ? ` (${visible.length})` : ""}  namespace: ${ui.namespace}${ui.filter === "" ? "" : `  filter: /${ui.filter}`}`}
+        {`${ui.view}${count ? ` (${total})` : ""}  namespace: ${ui.namespace}${ui.filter === "" ? "" : `  filter: /${ui.filter}`}`}
       </Text>
       {body}
       {footer}

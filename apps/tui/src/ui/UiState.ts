@@ -87,13 +87,24 @@ export interface KeyPress {
   readonly tab?: boolean
 }
 
-/** What the reducer needs to know about the current list: its row keys and the selected pod's containers. */
+/**
+ * What the reducer needs to know about the current list: how many rows, the key of a row (read
+ * only for the selected one: a keypress costs no pass over a long list), the selected pod's containers.
+ */
 export interface ListContext {
-  readonly keys: ReadonlyArray<string>
+  readonly total: number
+  readonly keyAt: (index: number) => string | undefined
   readonly pageSize: number
   /** container names of the focused or selected pod */
   readonly containers: ReadonlyArray<string>
 }
+
+/** A ListContext over an array of row keys. */
+export const listContext = (
+  keys: ReadonlyArray<string>,
+  pageSize: number,
+  containers: ReadonlyArray<string>
+): ListContext => ({ total: keys.length, keyAt: (index) => keys[index], pageSize, containers })
 
 export interface Transition {
   readonly state: UiState
@@ -106,14 +117,14 @@ const selectedIndex = (state: UiState, view: View, total: number): number =>
   Math.min(Math.max(0, state.selected[view] ?? 0), Math.max(0, total - 1))
 
 const move = (state: UiState, ctx: ListContext, delta: number): UiState => {
-  const total = ctx.keys.length
+  const total = ctx.total
   const next = Math.min(Math.max(0, selectedIndex(state, state.view, total) + delta), Math.max(0, total - 1))
   return { ...state, selected: { ...state.selected, [state.view]: next } }
 }
 
 /** The key of the selected row in the current list view. */
 export const selectedKey = (state: UiState, ctx: ListContext): string | undefined =>
-  ctx.keys[selectedIndex(state, state.view, ctx.keys.length)]
+  ctx.keyAt(selectedIndex(state, state.view, ctx.total))
 
 const commands: Readonly<Record<string, View>> = {
   pods: "pods",
@@ -223,9 +234,9 @@ export const reduceKey = (state: UiState, key: KeyPress, ctx: ListContext): Tran
     case "k":
       return stay(move(s, ctx, -1))
     case "g":
-      return stay(move(s, ctx, -ctx.keys.length))
+      return stay(move(s, ctx, -ctx.total))
     case "G":
-      return stay(move(s, ctx, ctx.keys.length))
+      return stay(move(s, ctx, ctx.total))
     case " ":
       return stay(s, [{ _tag: "TogglePause" }])
     case "+":
