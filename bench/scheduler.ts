@@ -1,33 +1,36 @@
 /**
  * The scheduler benchmark: a cluster of N nodes (the Cluster facade: store, scheduler, kubelets,
  * simulated runtimes) gets P pods (one `pause` container, image preloaded, no requests), all left to
- * the scheduler; the clock is virtual (TestClock) and moves 1 s only when the engine is idle. Half 1
- * ends when every pod is Running, half 2 (every pod deleted, graceful) when every pod is gone.
+ * the scheduler; the clock is virtual (the VirtualClock: the engine runs until no task is left, and
+ * time moves 1 s only then). Half 1 ends when every pod is Running, half 2 (every pod deleted,
+ * graceful) when every pod is gone; both are observed through one watch on pods.
  * Prints pods/s for each half, create-to-Running p50/p99 in virtual and in wall time, wall time,
- * CPU time and peak RSS; ends with `RESULT scheduler {json}`.
+ * CPU time, peak RSS and the heap after each half; ends with `RESULT scheduler {json}`.
  *
  * `--mode=scheduler` measures the scheduler alone: the store, Node objects and the scheduler, no
  * kubelets; half 1 ends when every pod is bound (PodScheduled=True), half 2 force-deletes them.
  * As the machine may be shared, pods per CPU-second are printed beside pods per wall-second.
  *
- * Options: `--pods=100000 --nodes=1000 --mode=full|scheduler --profile` (profile: a .cpuprofile in
- * bench/profiles).
+ * Options: `--pods=100000 --nodes=1000 --mode=full|scheduler --profile --heap` (profile: a
+ * .cpuprofile in bench/profiles; heap: a heap snapshot there once every pod is Running).
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { Session } from "node:inspector/promises"
 import { loadavg } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { writeHeapSnapshot } from "node:v8"
 import type { Node } from "@podlet/core/api/Objects"
 import type { Pod } from "@podlet/core/api/Pod"
 import { makeCluster } from "@podlet/core/Cluster"
 import { makeScheduler } from "@podlet/core/control/Scheduler"
 import { EventRecorderLive } from "@podlet/core/layers/EventRecorderLive"
 import { StoreMemory } from "@podlet/core/layers/StoreMemory"
+import type { VirtualClock as Virtual } from "@podlet/core/layers/VirtualClock"
+import { VirtualClock } from "@podlet/core/layers/VirtualClock"
 import { EventRecorder } from "@podlet/core/services/EventRecorder"
 import { ObjectStore } from "@podlet/core/services/ObjectStore"
 import { Clock, Effect, Layer, Stream } from "effect"
-import { TestClock } from "effect/testing"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const target = { podsPerSec: 5_000 }
@@ -95,7 +98,7 @@ const schedulerOnly = (nodeCount: number) =>
     return { store, startedAt: yield* Clock.currentTimeMillis } satisfies Engine
   }).pipe(Effect.provide(EventRecorderLive.layer.pipe(Layer.provideMerge(StoreMemory.layer))))
 
-const run = (pods: number, nodeCount: number, mode: Mode) =>
+const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean) =>
   Effect.gen(function* () {
     const wall0 = performance.now()
     const engine: Engine =
@@ -113,15 +116,14 @@ const run = (pods: number, nodeCount: number, mode: Mode) =>
     const runningVirtual = new Float64Array(pods).fill(Number.NaN)
     let running = 0
     let deleted = 0
-    let progress = 0
     const clock = yield* Clock.Clock
+    const virtual = clock as Virtual
     /** full: Running; scheduler: bound */
     const reached = (pod: Pod): boolean =>
       mode === "full" ? pod.status?.phase === "Running" : (pod.spec.nodeName ?? "") !== ""
     yield* engine.store.watch<Pod>("pods").pipe(
       Stream.runForEachArray((events) =>
         Effect.sync(() => {
-          progress++
           for (const event of events) {
             const i = index.get(event.object.metadata.name ?? "")
             if (i === undefined) continue
@@ -137,20 +139,18 @@ const run = (pods: number, nodeCount: number, mode: Mode) =>
       Effect.forkScoped({ startImmediately: true })
     )
 
-    /** Runs the engine until `done`, moving the virtual clock 1 s whenever nothing happens. */
+    /** Runs the engine until `done`, moving the virtual clock 1 s whenever no task is left to run. */
     const until = (done: () => boolean) =>
       Effect.gen(function* () {
-        let idle = 0
-        let last = progress
+        yield* virtual.settle
+        const limit = virtual.currentTimeMillisUnsafe() + 3_600_000
         while (!done()) {
-          yield* Effect.yieldNow
-          if (progress !== last) {
-            last = progress
-            idle = 0
-          } else if (++idle > 50) {
-            yield* TestClock.adjust(1000)
-            idle = 0
+          if (virtual.currentTimeMillisUnsafe() >= limit) {
+            return yield* Effect.die(
+              new Error(`not done after an hour of virtual time: ${running} Running, ${deleted} deleted`)
+            )
           }
+          yield* virtual.advance(1000)
         }
       })
 
@@ -167,12 +167,19 @@ const run = (pods: number, nodeCount: number, mode: Mode) =>
     yield* until(() => running === pods)
     const t1 = performance.now()
     const cpu1 = process.cpuUsage(cpu0)
+    const heapAfterRunningMb = round(process.memoryUsage().heapUsed / 2 ** 20)
+    if (heapSnapshot) {
+      mkdirSync(join(here, "profiles"), { recursive: true })
+      const file = writeHeapSnapshot(join(here, "profiles", `scheduler-${pods}x${nodeCount}.heapsnapshot`))
+      process.stdout.write(`heap snapshot: ${file}\n`)
+    }
     const writesFirst = Number(yield* engine.store.resourceVersion) - revision0
     const grace = mode === "full" ? {} : { gracePeriodSeconds: 0 }
     for (let i = 0; i < pods; i++) yield* engine.store.delete("pods", "default", `p-${i}`, grace).pipe(Effect.ignore)
     yield* until(() => deleted === pods)
     const t2 = performance.now()
     const cpu = process.cpuUsage(cpu0)
+    const heapAfterDeleteMb = round(process.memoryUsage().heapUsed / 2 ** 20)
     const cpuFirst = (cpu1.user + cpu1.system) / 1000
     const cpuSecond = (cpu.user + cpu.system) / 1000 - cpuFirst
 
@@ -207,9 +214,11 @@ const run = (pods: number, nodeCount: number, mode: Mode) =>
       wallMs: round(t2 - wall0),
       cpuMs: round((cpu.user + cpu.system) / 1000),
       peakRssMb: round(process.resourceUsage().maxRSS / 1024),
+      heapAfterRunningMb,
+      heapAfterDeleteMb,
       loadAverage: round(loadavg()[0] ?? 0)
     }
-  }).pipe(Effect.scoped, Effect.provide(TestClock.layer()))
+  }).pipe(Effect.scoped, Effect.provide(VirtualClock.layer({ maxTasksPerInstant: Number.MAX_SAFE_INTEGER })))
 
 /** `npm run bench -- scheduler [--pods=N --nodes=M --profile]` */
 export const main = async (args: ReadonlyArray<string>): Promise<void> => {
@@ -223,7 +232,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     await session.post("Profiler.enable")
     await session.post("Profiler.start")
   }
-  const result = await Effect.runPromise(run(pods, nodes, mode))
+  const result = await Effect.runPromise(run(pods, nodes, mode, args.includes("--heap")))
   if (session !== undefined) {
     const { profile: cpuProfile } = await session.post("Profiler.stop")
     const dir = join(here, "profiles")
@@ -238,7 +247,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     `  delete all      : ${result.deleteAll.podsPerSec} pods/s wall, ${result.deleteAll.podsPerCpuSec} pods/CPU-s (${result.deleteAll.wallMs} ms)`,
     `  create→Running:   virtual p50 ${result.createToRunning.virtualP50Ms} ms, p99 ${result.createToRunning.virtualP99Ms} ms; wall p50 ${result.createToRunning.wallP50Ms} ms, p99 ${result.createToRunning.wallP99Ms} ms`,
     `  store writes per pod: ${result.storeWritesPerPod.scheduleAndRun} (schedule + start), ${result.storeWritesPerPod.deleteAll} (delete)`,
-    `  virtual time ${result.virtualSeconds} s, wall ${result.wallMs} ms, cpu ${result.cpuMs} ms, peak RSS ${result.peakRssMb} MB`
+    `  virtual time ${result.virtualSeconds} s, wall ${result.wallMs} ms, cpu ${result.cpuMs} ms, peak RSS ${result.peakRssMb} MB, heap ${result.heapAfterRunningMb} MB (all Running), ${result.heapAfterDeleteMb} MB (all deleted)`
   ]
   process.stdout.write(`${lines.join("\n")}\n`)
   process.stdout.write(`RESULT scheduler ${JSON.stringify({ ...result, target })}\n`)
