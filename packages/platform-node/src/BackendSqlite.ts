@@ -15,6 +15,7 @@
  * The database is opened in EXCLUSIVE locking mode: one process owns it (the counter and the
  * cache live in memory), and a second opener fails instead of forking history.
  */
+import { extend } from "@podlet/core/api/Extend"
 import type { KubeObject } from "@podlet/core/api/Meta"
 import {
   type Change,
@@ -127,10 +128,8 @@ interface Planned {
 type Row = [key: string, rv: number, json: string]
 type ChangeRow = [rv: number, type: Change["type"], key: string, json: string]
 
-const withVersion = (object: KubeObject, rv: number): KubeObject => ({
-  ...object,
-  metadata: { ...object.metadata, resourceVersion: String(rv) }
-})
+const withVersion = (object: KubeObject, rv: number): KubeObject =>
+  extend(object, { metadata: extend(object.metadata, { resourceVersion: String(rv) }) })
 
 const toStored = ([key, rv, json]: Row): StoredObject => ({
   key,

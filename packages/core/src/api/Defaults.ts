@@ -3,6 +3,8 @@
  * admission defaults podlet applies (default NoExecute tolerations, priority, service account).
  * Pure functions from an object to its defaulted copy; never re-applied to fields already set.
  */
+
+import { copyOf, extend } from "./Extend.js"
 import type { KubeObject } from "./Meta.js"
 import type { ConfigMap, Namespace, Node, ReplicaSet, Secret, Service } from "./Objects.js"
 import type {
@@ -86,51 +88,52 @@ export const defaultResourceList = (list: ResourceList): ResourceList => {
   return out
 }
 
-const defaultHTTPGet = (a: HTTPGetAction): HTTPGetAction => ({ ...a, path: a.path ?? "/", scheme: a.scheme ?? "HTTP" })
+const defaultHTTPGet = (a: HTTPGetAction): HTTPGetAction =>
+  extend(a, { path: a.path ?? "/", scheme: a.scheme ?? "HTTP" })
 
 const defaultHandler = <H extends LifecycleHandler>(h: H): H =>
-  h.httpGet === undefined ? h : { ...h, httpGet: defaultHTTPGet(h.httpGet) }
+  h.httpGet === undefined ? h : (extend(h, { httpGet: defaultHTTPGet(h.httpGet) }) as H)
 
 /** `SetDefaults_Probe` (spec §8.1); `initialDelaySeconds` 0 stays omitted, as upstream serialises it. */
-export const defaultProbe = (p: Probe): Probe => ({
-  ...defaultHandler(p),
-  timeoutSeconds: p.timeoutSeconds ?? 1,
-  periodSeconds: p.periodSeconds ?? 10,
-  successThreshold: p.successThreshold ?? 1,
-  failureThreshold: p.failureThreshold ?? 3
-})
+export const defaultProbe = (p: Probe): Probe =>
+  extend(defaultHandler(p), {
+    timeoutSeconds: p.timeoutSeconds ?? 1,
+    periodSeconds: p.periodSeconds ?? 10,
+    successThreshold: p.successThreshold ?? 1,
+    failureThreshold: p.failureThreshold ?? 3
+  })
+
+const defaultPort = (p: NonNullable<Container["ports"]>[number]): NonNullable<Container["ports"]>[number] =>
+  p.protocol === undefined ? extend(p, { protocol: "TCP" as const }) : p
 
 /** `SetDefaults_Container` plus its ports, probes, hooks and resources. */
 export const defaultContainer = (c: Container): Container => {
-  const out: { -readonly [K in keyof Container]: Container[K] } = {
-    ...c,
-    imagePullPolicy: c.imagePullPolicy ?? defaultPullPolicy(c.image),
-    terminationMessagePath: c.terminationMessagePath ?? "/dev/termination-log",
-    terminationMessagePolicy: c.terminationMessagePolicy ?? "File"
-  }
-  if (c.ports !== undefined) out.ports = c.ports.map((p) => ({ ...p, protocol: p.protocol ?? "TCP" }))
+  const out = copyOf(c)
+  out.imagePullPolicy = c.imagePullPolicy ?? defaultPullPolicy(c.image)
+  out.terminationMessagePath = c.terminationMessagePath ?? "/dev/termination-log"
+  out.terminationMessagePolicy = c.terminationMessagePolicy ?? "File"
+  if (c.ports !== undefined) out.ports = c.ports.map(defaultPort)
   if (c.livenessProbe !== undefined) out.livenessProbe = defaultProbe(c.livenessProbe)
   if (c.readinessProbe !== undefined) out.readinessProbe = defaultProbe(c.readinessProbe)
   if (c.startupProbe !== undefined) out.startupProbe = defaultProbe(c.startupProbe)
   if (c.lifecycle !== undefined) {
     const { postStart, preStop } = c.lifecycle
-    out.lifecycle = {
-      ...c.lifecycle,
-      ...(postStart === undefined ? {} : { postStart: defaultHandler(postStart) }),
-      ...(preStop === undefined ? {} : { preStop: defaultHandler(preStop) })
-    }
+    const lifecycle = copyOf(c.lifecycle)
+    if (postStart !== undefined) lifecycle.postStart = defaultHandler(postStart)
+    if (preStop !== undefined) lifecycle.preStop = defaultHandler(preStop)
+    out.lifecycle = lifecycle
   }
-  const resources = c.resources ?? {}
-  out.resources = {
-    ...resources,
-    ...(resources.requests === undefined ? {} : { requests: defaultResourceList(resources.requests) }),
-    ...(resources.limits === undefined ? {} : { limits: defaultResourceList(resources.limits) })
-  }
+  const resources = copyOf(c.resources ?? {})
+  if (resources.requests !== undefined) resources.requests = defaultResourceList(resources.requests)
+  if (resources.limits !== undefined) resources.limits = defaultResourceList(resources.limits)
+  out.resources = resources
   if (c.env !== undefined) {
     out.env = c.env.map((e) =>
       e.valueFrom?.fieldRef === undefined
         ? e
-        : { ...e, valueFrom: { ...e.valueFrom, fieldRef: { apiVersion: "v1", ...e.valueFrom.fieldRef } } }
+        : extend(e, {
+            valueFrom: extend(e.valueFrom, { fieldRef: extend({ apiVersion: "v1" }, e.valueFrom.fieldRef) })
+          })
     )
   }
   return out
@@ -152,31 +155,30 @@ export const defaultVolume = (v: Volume): Volume => {
 
 /** `SetDefaults_PodSpec` (used for pods and pod templates). */
 export const defaultPodSpec = (given: PodSpec | undefined): PodSpec => {
-  const spec: PodSpec = { ...given, containers: given?.containers ?? [] }
-  const hostPorts = (c: Container): Container =>
-    spec.hostNetwork === true && c.ports !== undefined
-      ? { ...c, ports: c.ports.map((p) => ({ ...p, hostPort: p.hostPort ?? p.containerPort })) }
-      : c
-  return {
-    ...spec,
-    containers: spec.containers.map((c) => defaultContainer(hostPorts(c))),
-    ...(spec.initContainers === undefined
-      ? {}
-      : { initContainers: spec.initContainers.map((c) => defaultContainer(hostPorts(c))) }),
-    ...(spec.volumes === undefined ? {} : { volumes: spec.volumes.map(defaultVolume) }),
-    restartPolicy: spec.restartPolicy ?? "Always",
-    terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? DefaultTerminationGracePeriodSeconds,
-    dnsPolicy: spec.dnsPolicy ?? "ClusterFirst",
-    securityContext: spec.securityContext ?? {},
-    schedulerName: spec.schedulerName ?? DefaultSchedulerName
-  }
+  const out = copyOf(given ?? ({} as PodSpec))
+  const hostNetwork = out.hostNetwork === true
+  const container = (c: Container): Container =>
+    defaultContainer(
+      hostNetwork && c.ports !== undefined
+        ? extend(c, { ports: c.ports.map((p) => extend(p, { hostPort: p.hostPort ?? p.containerPort })) })
+        : c
+    )
+  out.containers = (given?.containers ?? []).map(container)
+  if (out.initContainers !== undefined) out.initContainers = out.initContainers.map(container)
+  if (out.volumes !== undefined) out.volumes = out.volumes.map(defaultVolume)
+  out.restartPolicy = out.restartPolicy ?? "Always"
+  out.terminationGracePeriodSeconds = out.terminationGracePeriodSeconds ?? DefaultTerminationGracePeriodSeconds
+  out.dnsPolicy = out.dnsPolicy ?? "ClusterFirst"
+  out.securityContext = out.securityContext ?? {}
+  out.schedulerName = out.schedulerName ?? DefaultSchedulerName
+  return out
 }
 
 /** `SetDefaults_Pod`: requests default to limits, `enableServiceLinks: true`. */
 const requestsFromLimits = (c: Container): Container => {
   const limits = c.resources?.limits
   if (limits === undefined) return c
-  return { ...c, resources: { ...c.resources, requests: { ...limits, ...c.resources?.requests } } }
+  return extend(c, { resources: extend(c.resources ?? {}, { requests: extend(limits, c.resources?.requests ?? {}) }) })
 }
 
 /**
@@ -198,25 +200,17 @@ export const defaultTolerations = (tolerations: ReadonlyArray<Toleration> | unde
 
 /** Every defaulting a created pod gets: v1 defaults, then the admission defaults. */
 export const defaultPod = (pod: Pod): Pod => {
-  const spec = defaultPodSpec(pod.spec as PodSpec | undefined)
-  const withRequests: PodSpec = {
-    ...spec,
-    containers: spec.containers.map(requestsFromLimits),
-    ...(spec.initContainers === undefined ? {} : { initContainers: spec.initContainers.map(requestsFromLimits) })
-  }
-  const serviceAccount = withRequests.serviceAccountName ?? withRequests.serviceAccount ?? "default"
-  return {
-    ...pod,
-    spec: {
-      ...withRequests,
-      enableServiceLinks: withRequests.enableServiceLinks ?? true,
-      tolerations: defaultTolerations(withRequests.tolerations),
-      serviceAccountName: serviceAccount,
-      serviceAccount,
-      priority: withRequests.priority ?? 0,
-      preemptionPolicy: withRequests.preemptionPolicy ?? "PreemptLowerPriority"
-    }
-  }
+  const spec = copyOf(defaultPodSpec(pod.spec as PodSpec | undefined))
+  spec.containers = spec.containers.map(requestsFromLimits)
+  if (spec.initContainers !== undefined) spec.initContainers = spec.initContainers.map(requestsFromLimits)
+  const serviceAccount = spec.serviceAccountName ?? spec.serviceAccount ?? "default"
+  spec.enableServiceLinks = spec.enableServiceLinks ?? true
+  spec.tolerations = defaultTolerations(spec.tolerations)
+  spec.serviceAccountName = serviceAccount
+  spec.serviceAccount = serviceAccount
+  spec.priority = spec.priority ?? 0
+  spec.preemptionPolicy = spec.preemptionPolicy ?? "PreemptLowerPriority"
+  return extend(pod, { spec })
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,8 +6,11 @@
 import type { FieldCause } from "./Errors.js"
 
 /** `field.Path`: `child` adds `.name`, `index` adds `[i]`, `key` adds `[k]` (unquoted, as upstream). */
-export const child = (path: string, ...names: ReadonlyArray<string>): string =>
-  names.reduce((p, n) => (p === "" ? n : `${p}.${n}`), path)
+export const child = (path: string, ...names: ReadonlyArray<string>): string => {
+  let p = path
+  for (let i = 0; i < names.length; i++) p = p === "" ? names[i]! : `${p}.${names[i]!}`
+  return p
+}
 export const index = (path: string, i: number): string => `${path}[${i}]`
 export const key = (path: string, k: string): string => `${path}[${k}]`
 

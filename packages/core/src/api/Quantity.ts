@@ -47,8 +47,21 @@ const divUp = (n: bigint, d: bigint): bigint => {
   return n % d === 0n ? q : n > 0n ? q + 1n : q - 1n
 }
 
+/** Parsed quantities by input (bounded): manifests and statuses repeat the same few values. */
+const parsed = new Map<QuantityValue, Result.Result<Quantity, string>>()
+
 /** Parse a quantity as written in a manifest (a string or a JSON number). */
 export const parseQuantity = (input: QuantityValue): Result.Result<Quantity, string> => {
+  let result = parsed.get(input)
+  if (result === undefined) {
+    result = parseUncached(input)
+    if (parsed.size >= 4096) parsed.clear()
+    parsed.set(input, result)
+  }
+  return result
+}
+
+const parseUncached = (input: QuantityValue): Result.Result<Quantity, string> => {
   const text = typeof input === "number" ? numberText(input) : input.trim()
   if (text === undefined || text.length === 0) return Result.fail(quantityFormatError)
   const m = numberPattern.exec(text)

@@ -643,27 +643,50 @@ const childPath = (path: string, name: string): string => (path === "" ? name : 
  */
 export const unknownFieldsOf = (shape: Shape, value: unknown, path = ""): Array<string> => {
   const out: Array<string> = []
-  const walk = (s: Shape, v: unknown, p: string): void => {
+  // the path is built only for an unknown field: `segments` holds the keys and indices down to it
+  const segments: Array<string | number> = []
+  const pathTo = (key: string): string => {
+    let p = path
+    for (const segment of segments) p = typeof segment === "number" ? `${p}[${segment}]` : childPath(p, segment)
+    return childPath(p, key)
+  }
+  const walk = (s: Shape, v: unknown): void => {
     switch (s._tag) {
       case "Object":
         if (!isPlainObject(v)) return
-        for (const [k, child] of Object.entries(v)) {
+        for (const k in v) {
           const f = s.fields[k]
-          if (f === undefined) out.push(`unknown field ${JSON.stringify(childPath(p, k))}`)
-          else walk(f, child, childPath(p, k))
+          if (f === undefined) out.push(`unknown field ${JSON.stringify(pathTo(k))}`)
+          else if (f._tag !== "Leaf" && f._tag !== "Any") {
+            segments.push(k)
+            walk(f, v[k])
+            segments.pop()
+          }
         }
         return
       case "Array":
-        if (Array.isArray(v)) for (const [i, item] of v.entries()) walk(s.item, item, `${p}[${i}]`)
+        if (Array.isArray(v)) {
+          for (let i = 0; i < v.length; i++) {
+            segments.push(i)
+            walk(s.item, v[i])
+            segments.pop()
+          }
+        }
         return
       case "Map":
-        if (isPlainObject(v)) for (const [k, child] of Object.entries(v)) walk(s.value, child, childPath(p, k))
+        if (isPlainObject(v) && s.value._tag !== "Leaf" && s.value._tag !== "Any") {
+          for (const k in v) {
+            segments.push(k)
+            walk(s.value, v[k])
+            segments.pop()
+          }
+        }
         return
       default:
         return
     }
   }
-  walk(shape, value, path)
+  walk(shape, value)
   return out
 }
 

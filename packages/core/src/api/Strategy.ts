@@ -11,6 +11,7 @@
 import { pruneUnknown, typeCauses, unknownFields } from "./Decode.js"
 import { defaultObject } from "./Defaults.js"
 import type { FieldCause } from "./Errors.js"
+import { copyOf, extend } from "./Extend.js"
 import type { KubeObject } from "./Meta.js"
 import type { Namespace, PodDisruptionBudget, ReplicaSet, Service } from "./Objects.js"
 import type { Pod, PodCondition } from "./Pod.js"
@@ -52,14 +53,12 @@ export const schedulingGatedCondition: PodCondition = {
 /** Pod create (`podStrategy.PrepareForCreate`): a fresh status `phase: Pending` with the QoS class. */
 const preparePodCreate = (pod: Pod): Pod => {
   const gated = (pod.spec?.schedulingGates ?? []).length > 0
-  return {
-    ...pod,
-    status: {
-      phase: "Pending",
-      qosClass: podQOSClass(pod.spec),
-      ...(gated ? { conditions: [schedulingGatedCondition] } : {})
-    }
-  }
+  const qosClass = podQOSClass(pod.spec)
+  return extend(pod, {
+    status: gated
+      ? { phase: "Pending", qosClass, conditions: [schedulingGatedCondition] }
+      : { phase: "Pending", qosClass }
+  })
 }
 
 /** The initial status of each kind with a status (anything the client sent is dropped). */
@@ -68,16 +67,15 @@ const initialStatus = (object: KubeObject): KubeObject => {
     case "Pod":
       return preparePodCreate(object as Pod)
     case "Namespace":
-      return { ...(object as Namespace), status: { phase: "Active" } } as KubeObject
+      return extend(object as Namespace, { status: { phase: "Active" } }) as KubeObject
     case "Service":
-      return { ...(object as Service), status: { loadBalancer: {} } } as KubeObject
+      return extend(object as Service, { status: { loadBalancer: {} } }) as KubeObject
     case "ReplicaSet":
-      return { ...(object as ReplicaSet), status: { replicas: 0 } } as KubeObject
+      return extend(object as ReplicaSet, { status: { replicas: 0 } }) as KubeObject
     case "PodDisruptionBudget":
-      return {
-        ...(object as PodDisruptionBudget),
+      return extend(object as PodDisruptionBudget, {
         status: { currentHealthy: 0, desiredHealthy: 0, disruptionsAllowed: 0, expectedPods: 0 }
-      } as KubeObject
+      }) as KubeObject
     default:
       // Nodes keep the status they register with; kinds without status are unchanged.
       return object
@@ -85,12 +83,13 @@ const initialStatus = (object: KubeObject): KubeObject => {
 }
 
 const withCreateMeta = (object: KubeObject, context: CreateContext): KubeObject => {
-  const meta: Mutable<KubeObject["metadata"]> = { ...object.metadata }
+  const meta: Mutable<KubeObject["metadata"]> = copyOf(object.metadata)
   if (meta.uid === undefined || meta.uid === "") meta.uid = context.uid
   if (meta.creationTimestamp === undefined || meta.creationTimestamp === "") meta.creationTimestamp = context.now
-  delete meta.deletionTimestamp
-  delete meta.deletionGracePeriodSeconds
-  return { ...object, metadata: meta }
+  // `delete` only when present: deleting turns the object into a slow dictionary
+  if ("deletionTimestamp" in meta) delete meta.deletionTimestamp
+  if ("deletionGracePeriodSeconds" in meta) delete meta.deletionGracePeriodSeconds
+  return extend(object, { metadata: meta })
 }
 
 /**
@@ -147,7 +146,7 @@ const prepareUpdate = (object: KubeObject, old: KubeObject): KubeObject => {
     // finalizers change only through the namespace's finalize subresource
     const spec = (old as Namespace).spec
     const { spec: _s, ...rest } = defaulted as Namespace
-    return (spec === undefined ? rest : { ...rest, spec }) as KubeObject
+    return (spec === undefined ? rest : extend(rest, { spec })) as KubeObject
   }
   if (defaulted.kind !== "Pod") return defaulted
   const pod = defaulted as Pod
@@ -157,9 +156,8 @@ const prepareUpdate = (object: KubeObject, old: KubeObject): KubeObject => {
   const status =
     qos === undefined || pod.status === undefined || pod.status.qosClass === qos
       ? pod.status
-      : { ...pod.status, qosClass: qos }
-  const out: Pod = status === undefined ? pod : { ...pod, status }
-  return out
+      : extend(pod.status, { qosClass: qos })
+  return status === undefined || status === pod.status ? pod : extend(pod, { status })
 }
 
 /** Kinds whose `metadata.generation` counts spec changes (`spec` only; metadata and status do not count). */
@@ -181,7 +179,7 @@ const withGeneration = (object: KubeObject, old: KubeObject): KubeObject => {
   const base = old.metadata.generation ?? 1
   const generation = sameSpec(spec(object), spec(old)) ? base : base + 1
   if (object.metadata.generation === generation) return object
-  return { ...object, metadata: { ...object.metadata, generation } }
+  return extend(object, { metadata: extend(object.metadata, { generation }) })
 }
 
 /**
@@ -215,7 +213,7 @@ const makeStrategy = (resource: string): Strategy => {
       const pruned = pruneUnknown(object)
       const meta = withCreateMeta(pruned, context)
       const defaulted = defaultObject(
-        generationKinds.has(meta.kind) ? { ...meta, metadata: { ...meta.metadata, generation: 1 } } : meta
+        generationKinds.has(meta.kind) ? extend(meta, { metadata: extend(meta.metadata, { generation: 1 }) }) : meta
       )
       return rt?.hasStatus === true ? initialStatus(defaulted) : defaulted
     },

@@ -4,6 +4,7 @@
  * Synchronous and allocation-light; runs in workerd.
  */
 import { Effect, Layer } from "effect"
+import { extend } from "../api/Extend.js"
 import type { KubeObject } from "../api/Meta.js"
 import type { Change, CommitConflict, Mutation, StoredObject } from "../services/StorageBackend.js"
 import { StorageBackend } from "../services/StorageBackend.js"
@@ -72,10 +73,8 @@ const lowerBound = (keys: ReadonlyArray<string>, bound: string, strict: boolean)
   return lo
 }
 
-const withResourceVersion = (object: KubeObject, resourceVersion: number): KubeObject => ({
-  ...object,
-  metadata: { ...object.metadata, resourceVersion: String(resourceVersion) }
-})
+const withResourceVersion = (object: KubeObject, resourceVersion: number): KubeObject =>
+  extend(object, { metadata: extend(object.metadata, { resourceVersion: String(resourceVersion) }) })
 
 /** Builds the in-memory backend's service value (exposed for tests and benchmarks). */
 export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBackend["Service"] => {

@@ -16,6 +16,7 @@ import type { Pull } from "effect/Pull"
 import type * as Scheduler from "effect/Scheduler"
 import type * as Scope from "effect/Scope"
 import { AlreadyExists, BadRequest, Conflict, Expired, Forbidden, Invalid, NotFound } from "../api/Errors.js"
+import { copyOf, extend } from "../api/Extend.js"
 import type { FieldRequirement } from "../api/FieldSelector.js"
 import { fieldValue, matchesFields, parseFieldSelector } from "../api/FieldSelector.js"
 import type { LabelRequirement } from "../api/LabelSelector.js"
@@ -89,13 +90,42 @@ const namespaceType = resourceFor("namespaces")!
 
 const notFoundNamespace = (name: string): NotFound => new NotFound(refOf(namespaceType, name))
 
-const withMeta = (object: KubeObject, meta: ObjectMeta): KubeObject => ({ ...object, metadata: meta })
+const withMeta = (object: KubeObject, meta: ObjectMeta): KubeObject => extend(object, { metadata: meta })
 
 /** The object with `status` replaced (or removed when undefined). */
 const withStatus = (object: KubeObject, status: unknown): KubeObject => {
-  if (status !== undefined) return { ...object, status } as KubeObject
+  if (status !== undefined) return extend(object, { status }) as KubeObject
   const { status: _status, ...rest } = object as KubeObject & { readonly status?: unknown }
   return rest
+}
+
+type MutableMeta = { -readonly [K in keyof ObjectMeta]: ObjectMeta[K] }
+
+/** The members a create takes from the client's metadata: all but these (set by the server). */
+const createExcluded: ReadonlySet<string> = new Set([
+  "namespace",
+  "name",
+  "resourceVersion",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "uid",
+  "creationTimestamp",
+  "generation"
+])
+
+/** The members an update takes from the client's metadata (the others are the stored ones). */
+const updateExcluded: ReadonlySet<string> = new Set([
+  "namespace",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "generation"
+])
+
+/** A copy of `meta` without the `excluded` members (an object rest, without V8's slow path). */
+const metaExcept = (meta: ObjectMeta, excluded: ReadonlySet<string>): MutableMeta => {
+  const out: Record<string, unknown> = {}
+  for (const key in meta) if (!excluded.has(key)) out[key] = (meta as Record<string, unknown>)[key]
+  return out as MutableMeta
 }
 
 let lastFormattedSecond = Number.NaN
@@ -510,17 +540,10 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
   ): { readonly key: string; readonly object: KubeObject; readonly warnings: ReadonlyArray<string> } | WriteError => {
     const warnings = unknownFieldWarnings(rt, input, options)
     if (warnings instanceof BadRequest) return warnings
-    const {
-      namespace: givenNamespace,
-      name: givenName,
-      resourceVersion: _resourceVersion,
-      deletionTimestamp: _deletionTimestamp,
-      deletionGracePeriodSeconds: _deletionGracePeriodSeconds,
-      uid: _uid,
-      creationTimestamp: _creationTimestamp,
-      generation: _generation,
-      ...rest
-    } = input.metadata
+    const given = input.metadata
+    const givenNamespace = given.namespace
+    const givenName = given.name
+    const rest = metaExcept(given, createExcluded)
     const namespace = givenNamespace === undefined || givenNamespace === "" ? "default" : givenNamespace
     let name = givenName ?? ""
     if (name === "") {
@@ -550,11 +573,14 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     }
     const uid = uuid(random)
     const now = formatTimestamp(nowMs)
-    const meta: ObjectMeta = rt.namespaced
-      ? { ...rest, name, namespace, uid, creationTimestamp: now, generation: 1 }
-      : { ...rest, name, uid, creationTimestamp: now, generation: 1 }
+    const meta = rest
+    meta.name = name
+    if (rt.namespaced) meta.namespace = namespace
+    meta.uid = uid
+    meta.creationTimestamp = now
+    meta.generation = 1
     const strategy = strategyFor(rt.resource)
-    const object = strategy.prepareForCreate({ ...input, metadata: meta }, { now, uid })
+    const object = strategy.prepareForCreate(withMeta(input, meta), { now, uid })
     const causes = strategy.validate(object)
     if (causes.length > 0) return new Invalid({ ...refOf(rt, name), causes })
     return { key: keyOf(rt, namespace, name), object, warnings }
@@ -812,14 +838,7 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     if (subresource === "status") {
       candidate = withStatus(old, (input as unknown as Json).status)
     } else {
-      const {
-        namespace: _namespace,
-        deletionTimestamp: _deletionTimestamp,
-        deletionGracePeriodSeconds: _deletionGracePeriodSeconds,
-        generation: _generation,
-        ...rest
-      } = input.metadata
-      const meta: { -readonly [K in keyof ObjectMeta]: ObjectMeta[K] } = { ...rest }
+      const meta = metaExcept(input.metadata, updateExcluded)
       meta.name = oldMeta.name!
       meta.uid = oldMeta.uid!
       meta.creationTimestamp = oldMeta.creationTimestamp!
@@ -836,7 +855,7 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     const strategy = strategyFor(rt.resource)
     candidate = strategy.prepareForUpdate(candidate, old)
     if (subresource === "main" && specChanged(candidate, old, rt.hasStatus)) {
-      candidate = withMeta(candidate, { ...candidate.metadata, generation: (oldMeta.generation ?? 0) + 1 })
+      candidate = withMeta(candidate, extend(candidate.metadata, { generation: (oldMeta.generation ?? 0) + 1 }))
     }
     const causes = [...strategy.validateUpdate(candidate, old)]
     if (oldMeta.deletionTimestamp !== undefined) {
