@@ -14,6 +14,7 @@ import type { KubeObject, WatchEvent } from "@podlet/core/api/Meta"
 import type { ResourceType } from "@podlet/core/api/Resources"
 import { toStatus } from "@podlet/core/api/Status"
 import { printerFor } from "@podlet/core/domain/Printers"
+import { isVirtualClock } from "@podlet/core/layers/VirtualClock"
 import { ObjectStore, type WatchOptions } from "@podlet/core/services/ObjectStore"
 import { Cause, Clock, Duration, Effect, Stream } from "effect"
 import { contentTypeOf, type Output } from "./Negotiate.js"
@@ -23,6 +24,9 @@ import { type IncludeObject, toTable } from "./Table.js"
 
 /** Interval of the keep-alive newline on idle watch streams. */
 export const keepAliveInterval = Duration.seconds(10)
+
+/** The wall clock: a cluster on the VirtualClock still sends keep-alives and honours `timeoutSeconds` in real time. */
+const wallClock: Clock.Clock = Clock.Clock.defaultValue()
 
 export interface WatchRequest {
   readonly resource: ResourceType
@@ -41,6 +45,8 @@ export const watchLines = (request: WatchRequest): Stream.Stream<string, never, 
   Stream.unwrap(
     Effect.gen(function* () {
       const store = yield* ObjectStore
+      const clock = yield* Clock.Clock
+      const timing = isVirtualClock(clock) ? wallClock : clock
       const printer = printerFor(request.resource.resource)
       let headers = true
       const encodeEvent = (event: WatchEvent<KubeObject>) =>
@@ -68,11 +74,14 @@ export const watchLines = (request: WatchRequest): Stream.Stream<string, never, 
       )
       const keepAlive = Stream.tick(keepAliveInterval).pipe(
         Stream.drop(1),
-        Stream.map(() => "\n")
+        Stream.map(() => "\n"),
+        Stream.provideService(Clock.Clock, timing)
       )
       const lines = Stream.merge(events, keepAlive, { haltStrategy: "left" })
       if (request.timeoutSeconds === undefined) return lines
-      const timeout = Stream.fromEffect(Effect.sleep(Duration.seconds(request.timeoutSeconds))).pipe(Stream.as(null))
+      const timeout = Stream.fromEffect(
+        Effect.sleep(Duration.seconds(request.timeoutSeconds)).pipe(Effect.provideService(Clock.Clock, timing))
+      ).pipe(Stream.as(null))
       return Stream.merge(lines, timeout, { haltStrategy: "either" }).pipe(
         Stream.takeWhile((l): l is string => l !== null)
       )

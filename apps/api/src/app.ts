@@ -5,6 +5,7 @@
  */
 import { Effect } from "effect"
 import { Hono } from "hono"
+import { authMiddleware, type TokenUsers } from "./Auth.js"
 import { discoveryApp } from "./Discovery.js"
 import { type ApiRuntime, respond } from "./Edge.js"
 import { ApiMetrics, podMetricsText } from "./Metrics.js"
@@ -20,6 +21,8 @@ export interface AppDeps {
   readonly runtime: ApiRuntime
   /** the cluster behind the store: serves podlet's own `/podlet/v1` endpoints (clock, faults, images) */
   readonly podlet?: PodletCluster["Service"]
+  /** bearer tokens (`--token-file`): requests without a valid one get 401, refused ones 403 */
+  readonly auth?: TokenUsers
 }
 
 const healthApp = (): Hono => {
@@ -51,6 +54,7 @@ export const makeApp = (deps: AppDeps): Hono => {
   const app = new Hono()
   const metrics = new ApiMetrics()
   app.use("*", metrics.middleware)
+  if (deps.auth !== undefined) app.use("*", authMiddleware(deps.auth))
   app.route("/", healthApp())
   app.route("/", metricsApp(deps.runtime, metrics))
   app.route("/", discoveryApp())

@@ -88,17 +88,29 @@ describe("negotiation", () => {
 })
 
 describe("serve flags", () => {
+  const defaults = {
+    port: 6443,
+    host: "127.0.0.1",
+    nodes: undefined,
+    store: undefined,
+    clock: "real",
+    runtime: "simulated",
+    nodeLifecycle: "modern",
+    tokenFile: undefined
+  }
   it.each([
-    [[], { port: 6443, host: "127.0.0.1", nodes: 3, store: undefined }],
-    [["--port", "0", "--nodes", "1"], { port: 0, host: "127.0.0.1", nodes: 1, store: undefined }],
-    [
-      ["--", "--port=7000", "--store", "memory"],
-      { port: 7000, host: "127.0.0.1", nodes: 3, store: { kind: "memory" } }
-    ],
+    [[], defaults],
+    [["--port", "0", "--nodes", "1"], { ...defaults, port: 0, nodes: 1 }],
+    [["--", "--port=7000", "--store", "memory"], { ...defaults, port: 7000, store: { kind: "memory" } }],
     [
       ["--store", "sqlite:/tmp/x.db", "--host", "::1"],
-      { port: 6443, host: "::1", nodes: 3, store: { kind: "sqlite", path: "/tmp/x.db" } }
-    ]
+      { ...defaults, host: "::1", store: { kind: "sqlite", path: "/tmp/x.db" } }
+    ],
+    [
+      ["--clock", "virtual", "--runtime=process", "--node-lifecycle", "legacy", "--token-file", "/tmp/tokens.csv"],
+      { ...defaults, clock: "virtual", runtime: "process", nodeLifecycle: "legacy", tokenFile: "/tmp/tokens.csv" }
+    ],
+    [["--clock=real", "--runtime", "simulated", "--node-lifecycle=modern"], defaults]
   ])("%j", (argv, expected) => {
     expect(parseServeFlags(argv)).toEqual(expected)
   })
@@ -108,7 +120,12 @@ describe("serve flags", () => {
     [["--port"], "--port needs a value"],
     [["--store", "postgres"], "--store must be memory or sqlite:PATH"],
     [["--nodes", "-1"], "--nodes must be 0-100"],
-    [["--clock", "virtual"], "unknown flag --clock"]
+    [["--clock", "fast"], "--clock must be real or virtual, got fast"],
+    [["--clock"], "--clock needs a value"],
+    [["--runtime", "docker"], "--runtime must be simulated or process, got docker"],
+    [["--node-lifecycle=new"], "--node-lifecycle must be modern or legacy, got new"],
+    [["--token-file="], "--token-file needs a value"],
+    [["--tokens", "x"], "unknown flag --tokens"]
   ])("%j is refused", (argv, message) => {
     expect(parseServeFlags(argv)).toContain(message)
   })
@@ -127,7 +144,14 @@ describe("kubeconfig", () => {
       kind: "Config",
       "current-context": "podlet",
       clusters: [{ name: "podlet", cluster: { server: "http://127.0.0.1:6443", "insecure-skip-tls-verify": true } }],
-      contexts: [{ name: "podlet", context: { cluster: "podlet", user: "podlet", namespace: "default" } }]
+      contexts: [{ name: "podlet", context: { cluster: "podlet", user: "podlet", namespace: "default" } }],
+      users: [{ name: "podlet", user: {} }]
     })
+  })
+
+  it("carries the bearer token when the server wants one", () => {
+    expect(parse(kubeconfigYaml("http://127.0.0.1:6443", { token: "s3cret" })).users).toEqual([
+      { name: "podlet", user: { token: "s3cret" } }
+    ])
   })
 })
