@@ -1,16 +1,32 @@
 /**
- * The Worker's tests (test-worker/), run inside workerd by the Workers vitest pool against the
- * Worker of wrangler.jsonc, on the virtual clock (tests move time through the clock endpoint).
+ * The Worker's tests, run inside workerd by the Workers vitest pool against the Worker of
+ * wrangler.jsonc: test-worker/ on the virtual clock (tests move time through the clock endpoint),
+ * test-worker/real/ on the real clock (timers keep the Durable Object's alarm armed).
  */
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers"
 import { defineConfig } from "vitest/config"
 
+const worker = (clock: "real" | "virtual") =>
+  cloudflareTest({
+    wrangler: { configPath: "./wrangler.jsonc" },
+    miniflare: { bindings: { PODLET_CLOCK: clock, PODLET_NODES: "2" } }
+  })
+
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.jsonc" },
-      miniflare: { bindings: { PODLET_CLOCK: "virtual", PODLET_NODES: "2" } }
-    })
-  ],
-  test: { include: ["test-worker/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 }
+  test: {
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        plugins: [worker("virtual")],
+        test: { name: "workerd, virtual clock", include: ["test-worker/*.test.ts"] }
+      },
+      {
+        extends: true,
+        plugins: [worker("real")],
+        test: { name: "workerd, real clock", include: ["test-worker/real/*.test.ts"] }
+      }
+    ]
+  }
 })

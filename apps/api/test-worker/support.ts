@@ -31,22 +31,41 @@ export const advance = async (seconds: number): Promise<void> => {
   if (response.status !== 200) throw new Error(`advance: ${response.status} ${await response.text()}`)
 }
 
-/** Reads newline-terminated JSON lines from a streamed body until `count` non-empty ones arrived. */
-export const readLines = async (response: Response, count: number): Promise<Array<string>> => {
+/** A watch stream read line by line: `take` waits on lines (never on sleeps). */
+export interface Lines {
+  /** the next `count` non-empty lines (fewer when the stream ended) */
+  take(count: number): Promise<Array<string>>
+  cancel(): Promise<void>
+}
+
+/** Reads newline-terminated lines from a streamed body. */
+export const lines = (response: Response): Lines => {
   const reader = response.body!.getReader()
   const decoder = new TextDecoder()
-  const lines: Array<string> = []
   let buffer = ""
-  while (lines.length < count) {
-    const { done, value } = await reader.read()
-    if (done) break
-    buffer += decoder.decode(value, { stream: true })
-    for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n")) {
-      const line = buffer.slice(0, nl)
-      buffer = buffer.slice(nl + 1)
-      if (line !== "") lines.push(line)
+  const take = async (count: number): Promise<Array<string>> => {
+    const out: Array<string> = []
+    while (out.length < count) {
+      const nl = buffer.indexOf("\n")
+      if (nl >= 0) {
+        const line = buffer.slice(0, nl)
+        buffer = buffer.slice(nl + 1)
+        if (line !== "") out.push(line)
+        continue
+      }
+      const { done, value } = await reader.read()
+      if (done) break
+      buffer += decoder.decode(value, { stream: true })
     }
+    return out
   }
-  await reader.cancel()
-  return lines
+  return { take, cancel: () => reader.cancel() }
+}
+
+/** The first `count` lines of a streamed body; the stream is cancelled after. */
+export const readLines = async (response: Response, count: number): Promise<Array<string>> => {
+  const stream = lines(response)
+  const out = await stream.take(count)
+  await stream.cancel()
+  return out
 }
