@@ -89,7 +89,7 @@ export const makeKubelet = Effect.fnUntraced(function* (
     registry,
     images: options.images,
     recorder,
-    status: makeStatusManager(store),
+    status: makeStatusManager(store, (uid) => ctx.pods.get(uid)),
     pods: new Map(),
     memory: new Map(),
     probeResults: new Map(),

@@ -30,7 +30,15 @@ export const jsonEqual = (a: unknown, b: unknown): boolean => {
   )
 }
 
-export const makeStatusManager = (store: ObjectStore["Service"]): StatusManager => {
+/**
+ * A status manager writing through `store`; `cached` is the informer's copy of a pod by UID: a
+ * status already confirmed against the copy's status needs no read of the store (as the kubelet's
+ * own status manager compares with its cache before any API call).
+ */
+export const makeStatusManager = (
+  store: ObjectStore["Service"],
+  cached: (uid: string) => Pod | undefined = () => undefined
+): StatusManager => {
   /** a status given to `setStatus` → the stored status found equal to it (or written from it) */
   const confirmed = new WeakMap<PodStatus, PodStatus>()
 
@@ -39,6 +47,8 @@ export const makeStatusManager = (store: ObjectStore["Service"]): StatusManager 
     status: PodStatus,
     attempt: number
   ): Effect.fn.Return<Pod | undefined> {
+    const known = attempt === 0 ? cached(pod.metadata.uid ?? "") : undefined
+    if (known?.status !== undefined && confirmed.get(status) === known.status) return known
     const current = yield* store
       .get<Pod>("pods", pod.metadata.namespace, pod.metadata.name ?? "")
       .pipe(Effect.catch(() => Effect.succeed(undefined)))
