@@ -872,6 +872,13 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
       Deferred.doneUnsafe(inst.exited, Effect.void)
     })
     child.once("close", () => Deferred.doneUnsafe(closed, Effect.void))
+    if (oci !== undefined) {
+      // CRI's StartContainer returns once the task runs: the OCI runtime's init has exec'd the program
+      const deadline = Date.now() + killWaitMillis
+      while (!oci.host.running(oci.container) && !Deferred.isDoneUnsafe(inst.exited) && Date.now() < deadline) {
+        yield* Effect.sleep(2)
+      }
+    }
     publish({ type: "ContainerStarted", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.startedAt })
     yield* Effect.forkIn(supervise(inst, child, closed), scope)
   })

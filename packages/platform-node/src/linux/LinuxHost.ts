@@ -285,6 +285,17 @@ export const makeLinuxHost = (
     }
   }
 
+  /** Has the container's init exec'd the container's program (it is no longer the OCI runtime's `init`)? */
+  const running = (c: LinuxContainer): boolean => {
+    const pid = initPid(c)
+    if (pid === undefined) return false
+    try {
+      return readlinkSync(`/proc/${pid}/exe`) !== choice.oci
+    } catch {
+      return true
+    }
+  }
+
   /** Is `file` an executable the container can run (searched on its `PATH` inside its root)? */
   const executableIn = (c: LinuxContainer, file: string, path: string): boolean =>
     executableInRoot(c.imageRoot ?? "/", file, path)
@@ -325,6 +336,7 @@ export const makeLinuxHost = (
     runArgs,
     execArgs,
     initPid,
+    running,
     executableIn,
     startFailure,
     wasOomKilled,
