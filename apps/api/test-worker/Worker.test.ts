@@ -4,7 +4,9 @@
  */
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test"
 import { env } from "cloudflare:workers"
+import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
+import { makeBackendDurableObject } from "../src/worker/BackendDurableObject.js"
 import { clusterObjectName, type WorkerEnv } from "../src/worker.js"
 import { AGG, advance, call, pod, post, readLines, TABLE } from "./support.js"
 
@@ -21,16 +23,19 @@ interface Pod {
   }
 }
 
-/** A mark on the cluster object's current instance: a new instance (after a restart) has none. */
-const markInstance = (): Promise<boolean> => {
+const clusterStub = () => {
   const namespace = (env as unknown as WorkerEnv).CLUSTER
-  return runInDurableObject(namespace.get(namespace.idFromName(clusterObjectName)), (instance) => {
+  return namespace.get(namespace.idFromName(clusterObjectName))
+}
+
+/** A mark on the cluster object's current instance: a new instance (after a restart) has none. */
+const markInstance = (): Promise<boolean> =>
+  runInDurableObject(clusterStub(), (instance) => {
     const marked = instance as unknown as { podletTestMark?: true }
     const had = marked.podletTestMark === true
     marked.podletTestMark = true
     return had
   })
-}
 
 interface WatchEvent {
   type: string
@@ -133,6 +138,33 @@ describe("the Worker", () => {
     expect(rebooted.status?.phase).toBe("Running")
     const startedAt = rebooted.status?.containerStatuses?.[0]?.state.running?.startedAt ?? ""
     expect(Date.parse(startedAt)).toBeGreaterThanOrEqual(Date.parse(beforeClock.now))
+  })
+
+  it("stores in the object's SQLite tables exactly the objects and resourceVersions the API serves", async () => {
+    expect((await call(PODS, post(pod("stored-a")))).status).toBe(201)
+    expect((await call(PODS, post(pod("stored-b")))).status).toBe(201)
+    const list = (await (await call(PODS)).json()) as { items: Array<Pod> }
+    const served = list.items.map((p) => [p.metadata.name, Number(p.metadata.resourceVersion)])
+    // a second backend over the same storage reads the tables afresh
+    const stored = await runInDurableObject(clusterStub(), (_instance, state) =>
+      Effect.runSync(makeBackendDurableObject(state.storage).list("pods/default/")).map((o) => [
+        o.object.metadata.name,
+        o.resourceVersion
+      ])
+    )
+    expect(stored).toEqual(served)
+  })
+
+  it("resumes a watch from a resourceVersion taken before a restart (from the object's change log)", async () => {
+    const list = (await (await call(PODS)).json()) as { metadata: { resourceVersion: string } }
+    expect((await call(PODS, post(pod("after-rv")))).status).toBe(201)
+    await abortAllDurableObjects()
+    const watch = await call(
+      `${PODS}?watch=1&resourceVersion=${list.metadata.resourceVersion}&fieldSelector=metadata.name%3Dafter-rv`
+    )
+    expect(watch.status).toBe(200)
+    const [first] = (await readLines(watch, 1)).map((line) => JSON.parse(line) as WatchEvent)
+    expect(first).toMatchObject({ type: "ADDED", object: { metadata: { name: "after-rv" } } })
   })
 
   it("answers bad input with Kubernetes Status objects, never a 500", async () => {
