@@ -2,13 +2,14 @@
  * The control plane a cluster runs beside its kubelets: the scheduler, the Services machinery
  * (ClusterIP allocation, Endpoints, cluster DNS and ClusterIP routing) and the ReplicaSet
  * controller, each a fiber over the ObjectStore; and the node controllers (node lifecycle, taint
- * eviction, PodGC, disruption budgets: `NodeControllers.ts`).
+ * eviction, PodGC, disruption budgets: `NodeControllers.ts`). They share one informer per resource.
  */
 import type { Scope } from "effect"
 import { Effect } from "effect"
 import type { SimNetwork } from "../layers/SimNetwork.js"
 import type { EventRecorder } from "../services/EventRecorder.js"
 import type { ObjectStore } from "../services/ObjectStore.js"
+import { makeSharedInformers } from "./Informer.js"
 import type { NodeControllers } from "./NodeControllers.js"
 import { makeNodeControllers } from "./NodeControllers.js"
 import type { NodeLifecycleMode } from "./NodeHealth.js"
@@ -42,16 +43,19 @@ export interface ControlPlane {
 export const makeControlPlane = Effect.fnUntraced(function* (
   options: ControlPlaneOptions
 ): Effect.fn.Return<ControlPlane, never, Scope.Scope> {
-  const scheduler = yield* makeScheduler({ store: options.store, recorder: options.recorder })
+  const informers = yield* makeSharedInformers(options.store)
+  const scheduler = yield* makeScheduler({ store: options.store, recorder: options.recorder, informers })
   const services = yield* makeServices({
     store: options.store,
+    informers,
     network: options.network,
     ...(options.kubernetesService !== undefined ? { kubernetesService: options.kubernetesService } : {})
   })
-  const replicaSets = yield* makeReplicaSetController({ store: options.store, recorder: options.recorder })
+  const replicaSets = yield* makeReplicaSetController({ store: options.store, recorder: options.recorder, informers })
   const nodes = yield* makeNodeControllers({
     store: options.store,
     recorder: options.recorder,
+    informers,
     ...(options.nodeLifecycle !== undefined ? { nodeLifecycle: options.nodeLifecycle } : {})
   })
   return {

@@ -15,8 +15,8 @@ import type { Pod } from "../api/Pod.js"
 import { fromRfc3339, toRfc3339 } from "../domain/Time.js"
 import type { EventRecorder } from "../services/EventRecorder.js"
 import type { ObjectStore } from "../services/ObjectStore.js"
-import type { Informer } from "./Informer.js"
-import { keyOf, makeInformer } from "./Informer.js"
+import type { Informer, SharedInformers } from "./Informer.js"
+import { keyOf, makeSharedInformers } from "./Informer.js"
 import { makeWorkQueue } from "./WorkQueue.js"
 
 /** `DeletionTimeout`: an evicted pod not deleted within this long counts again. */
@@ -203,6 +203,8 @@ export const pdbStatusChanged = (old: PdbStatus | undefined, next: PdbStatus): b
 
 export interface DisruptionControllerOptions {
   readonly store: ObjectStore["Service"]
+  /** the control plane's shared informers (default: this controller's own) */
+  readonly informers?: SharedInformers
   readonly recorder: EventRecorder["Service"]
 }
 
@@ -217,6 +219,7 @@ export const makeDisruptionController = Effect.fnUntraced(function* (
   options: DisruptionControllerOptions
 ): Effect.fn.Return<DisruptionController, never, Scope.Scope> {
   const { store, recorder } = options
+  const shared = options.informers ?? (yield* makeSharedInformers(store))
   const informers: { pdbs?: Informer<Pdb>; pods?: Informer<Pod>; replicaSets?: Informer<ReplicaSet> } = {}
   const lock = yield* Semaphore.make(1)
   /** the last event of each kind per PDB, so a repeated sync does not repeat it */
@@ -273,13 +276,13 @@ export const makeDisruptionController = Effect.fnUntraced(function* (
   const podChanged = (pod: Pod): void => {
     for (const pdb of informers.pdbs?.values() ?? []) if (pdbSelects(pdb, pod)) queue.add(keyOf(pdb))
   }
-  informers.pdbs = yield* makeInformer<Pdb>(store, "poddisruptionbudgets", (event) => queue.add(keyOf(event.object)))
-  informers.replicaSets = yield* makeInformer<ReplicaSet>(store, "replicasets", (event) => {
+  informers.pdbs = yield* shared.informer<Pdb>("poddisruptionbudgets", (event) => queue.add(keyOf(event.object)))
+  informers.replicaSets = yield* shared.informer<ReplicaSet>("replicasets", (event) => {
     for (const pdb of informers.pdbs?.values() ?? []) {
       if (pdb.metadata.namespace === event.object.metadata.namespace) queue.add(keyOf(pdb))
     }
   })
-  informers.pods = yield* makeInformer<Pod>(store, "pods", (event) => {
+  informers.pods = yield* shared.informer<Pod>("pods", (event) => {
     podChanged(event.object)
     if (event.old !== undefined && !jsonEqual(event.old.metadata.labels, event.object.metadata.labels)) {
       podChanged(event.old)

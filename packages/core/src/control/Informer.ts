@@ -1,11 +1,13 @@
 /**
  * A shared-informer-like cache for the control plane (client-go `SharedIndexInformer`): it lists and
- * watches one resource through the ObjectStore, keeps the objects by `namespace/name`, and calls a
- * synchronous handler with each change (and the previous object). When the watch ends (an `Expired`
- * window) it lists and watches again, reporting what changed meanwhile.
+ * watches one resource through the ObjectStore, keeps the objects by `namespace/name`, and calls
+ * synchronous handlers with each change (and the previous object). When the watch ends (an
+ * `Expired` window) it lists and watches again, reporting what changed meanwhile.
+ * `SharedInformers` (client-go `SharedInformerFactory`) gives every controller of a control plane
+ * the same informer per resource: one watch and one cache, each change handed to every handler in
+ * the order they were added.
  */
-import type { Scope } from "effect"
-import { Effect, Stream } from "effect"
+import { Effect, Scope, Stream } from "effect"
 import type { KubeObject } from "../api/Meta.js"
 import type { ObjectStore } from "../services/ObjectStore.js"
 
@@ -31,14 +33,67 @@ export const keyOf = (object: KubeObject): string =>
     : `${object.metadata.namespace}/${object.metadata.name ?? ""}`
 
 /** Starts an informer on `resource` in the current scope; `handler` runs for every change, in order. */
-export const makeInformer = Effect.fnUntraced(function* <T extends KubeObject>(
+export const makeInformer = <T extends KubeObject>(
   store: ObjectStore["Service"],
   resource: string,
   handler: (event: InformerEvent<T>) => void
+): Effect.Effect<Informer<T>, never, Scope.Scope> =>
+  Effect.flatMap(makeSharedInformers(store), (informers) => informers.informer(resource, handler))
+
+/** The informers of one control plane: one per resource, shared by every handler. */
+export interface SharedInformers {
+  /**
+   * The informer of `resource` (started on first use) with `handler` added: the handler first
+   * hears every object already cached as ADDED, then every change.
+   */
+  informer<T extends KubeObject>(
+    resource: string,
+    handler: (event: InformerEvent<T>) => void
+  ): Effect.Effect<Informer<T>>
+}
+
+interface Shared<T extends KubeObject> {
+  readonly informer: Informer<T>
+  readonly handlers: Array<(event: InformerEvent<T>) => void>
+}
+
+/** Informers started on first use in the current scope. */
+export const makeSharedInformers = Effect.fnUntraced(function* (
+  store: ObjectStore["Service"]
+): Effect.fn.Return<SharedInformers, never, Scope.Scope> {
+  const scope = yield* Effect.scope
+  const started = new Map<string, Shared<KubeObject>>()
+  return {
+    informer: <T extends KubeObject>(resource: string, handler: (event: InformerEvent<T>) => void) =>
+      Effect.suspend(() => {
+        const existing = started.get(resource) as Shared<T> | undefined
+        if (existing !== undefined) {
+          for (const object of existing.informer.values()) handler({ type: "ADDED", object, old: undefined })
+          existing.handlers.push(handler)
+          return Effect.succeed(existing.informer)
+        }
+        const handlers: Array<(event: InformerEvent<T>) => void> = [handler]
+        return startInformer<T>(store, resource, handlers).pipe(
+          Scope.provide(scope),
+          Effect.tap((informer) => Effect.sync(() => started.set(resource, { informer, handlers } as never)))
+        )
+      })
+  }
+})
+
+/** One watch and cache of `resource`; each change goes to `handlers` (which may grow) in order. */
+const startInformer = Effect.fnUntraced(function* <T extends KubeObject>(
+  store: ObjectStore["Service"],
+  resource: string,
+  handlers: ReadonlyArray<(event: InformerEvent<T>) => void>
 ): Effect.fn.Return<Informer<T>, never, Scope.Scope> {
   const cache = new Map<string, T>()
   /** keys seen since the current watch started (to find objects deleted while it was down) */
   let seen: Set<string> | undefined
+
+  const emit = (event: InformerEvent<T>): void => {
+    for (let i = 0; i < handlers.length; i++) handlers[i]!(event)
+  }
 
   const apply = (type: "ADDED" | "MODIFIED" | "DELETED", object: T): void => {
     const key = keyOf(object)
@@ -47,12 +102,12 @@ export const makeInformer = Effect.fnUntraced(function* <T extends KubeObject>(
     if (type === "DELETED") {
       if (old === undefined) return
       cache.delete(key)
-      handler({ type, object, old })
+      emit({ type, object, old })
       return
     }
     if (old !== undefined && old.metadata.resourceVersion === object.metadata.resourceVersion) return
     cache.set(key, object)
-    handler({ type: old === undefined ? "ADDED" : "MODIFIED", object, old })
+    emit({ type: old === undefined ? "ADDED" : "MODIFIED", object, old })
   }
 
   const watchOnce = Effect.suspend(() => {

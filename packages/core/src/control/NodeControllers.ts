@@ -9,6 +9,8 @@ import type { EventRecorder } from "../services/EventRecorder.js"
 import type { ObjectStore } from "../services/ObjectStore.js"
 import type { DisruptionController } from "./Disruption.js"
 import { makeDisruptionController } from "./Disruption.js"
+import type { SharedInformers } from "./Informer.js"
+import { makeSharedInformers } from "./Informer.js"
 import type { NodeLifecycleMode } from "./NodeHealth.js"
 import type { NodeLifecycle } from "./NodeLifecycle.js"
 import { makeNodeLifecycle } from "./NodeLifecycle.js"
@@ -19,6 +21,8 @@ import { makeTaintEviction } from "./TaintEviction.js"
 
 export interface NodeControllersOptions {
   readonly store: ObjectStore["Service"]
+  /** the control plane's shared informers (default: this controller's own) */
+  readonly informers?: SharedInformers
   readonly recorder: EventRecorder["Service"]
   /** default `modern` */
   readonly nodeLifecycle?: NodeLifecycleMode
@@ -39,11 +43,12 @@ export const makeNodeControllers = Effect.fnUntraced(function* (
   options: NodeControllersOptions
 ): Effect.fn.Return<NodeControllers, never, Scope.Scope> {
   const mode = options.nodeLifecycle ?? "modern"
-  const lifecycle = yield* makeNodeLifecycle({ store: options.store, recorder: options.recorder, mode })
-  const taintEviction =
-    mode === "modern" ? yield* makeTaintEviction({ store: options.store, recorder: options.recorder }) : undefined
-  const podGC = yield* makePodGC({ store: options.store })
-  const disruption = yield* makeDisruptionController({ store: options.store, recorder: options.recorder })
+  const { store, recorder } = options
+  const informers = options.informers ?? (yield* makeSharedInformers(store))
+  const lifecycle = yield* makeNodeLifecycle({ store, recorder, informers, mode })
+  const taintEviction = mode === "modern" ? yield* makeTaintEviction({ store, recorder, informers }) : undefined
+  const podGC = yield* makePodGC({ store, informers })
+  const disruption = yield* makeDisruptionController({ store, recorder, informers })
   return {
     mode,
     lifecycle,

@@ -17,8 +17,8 @@ import type { Lease, Node, ObjectReference } from "../api/Objects.js"
 import type { Pod, PodStatus } from "../api/Pod.js"
 import type { EventRecorder } from "../services/EventRecorder.js"
 import type { ObjectStore } from "../services/ObjectStore.js"
-import type { Informer } from "./Informer.js"
-import { makeInformer } from "./Informer.js"
+import type { Informer, SharedInformers } from "./Informer.js"
+import { makeSharedInformers } from "./Informer.js"
 import type { Heartbeat, NodeLifecycleMode } from "./NodeHealth.js"
 import {
   conditionNoScheduleTaints,
@@ -41,6 +41,8 @@ import { makeWorkQueue } from "./WorkQueue.js"
 
 export interface NodeLifecycleOptions {
   readonly store: ObjectStore["Service"]
+  /** the control plane's shared informers (default: this controller's own) */
+  readonly informers?: SharedInformers
   readonly recorder: EventRecorder["Service"]
   /** default `modern` */
   readonly mode?: NodeLifecycleMode
@@ -81,6 +83,7 @@ export const makeNodeLifecycle = Effect.fnUntraced(function* (
   options: NodeLifecycleOptions
 ): Effect.fn.Return<NodeLifecycle, never, Scope.Scope> {
   const { store, recorder } = options
+  const shared = options.informers ?? (yield* makeSharedInformers(store))
   const mode = options.mode ?? "modern"
   const grace = options.gracePeriodMillis ?? NodeMonitorGracePeriodMillis
   const evictionTimeout = options.podEvictionTimeoutMillis ?? PodEvictionTimeoutMillis
@@ -281,11 +284,11 @@ export const makeNodeLifecycle = Effect.fnUntraced(function* (
 
   // the queue before the informers: they report their initial objects while they start
   const queue = yield* makeWorkQueue("node-lifecycle", reconcile)
-  informers.leases = yield* makeInformer<Lease>(store, "leases", (event) => {
+  informers.leases = yield* shared.informer<Lease>("leases", (event) => {
     if (event.object.metadata.namespace === NodeLeaseNamespace) queue.add(event.object.metadata.name ?? "")
   })
-  yield* makeInformer<Node>(store, "nodes", (event) => queue.add(event.object.metadata.name ?? ""))
-  informers.pods = yield* makeInformer<Pod>(store, "pods", (event) => {
+  yield* shared.informer<Node>("nodes", (event) => queue.add(event.object.metadata.name ?? ""))
+  informers.pods = yield* shared.informer<Pod>("pods", (event) => {
     const before = event.old?.spec.nodeName ?? ""
     const node = podsByNode.observe(event)
     if (node === "" || node === before) return

@@ -11,8 +11,8 @@ import { Clock, Effect, Semaphore } from "effect"
 import type { Node } from "../api/Objects.js"
 import type { Pod, PodCondition, PodStatus } from "../api/Pod.js"
 import type { ObjectStore } from "../services/ObjectStore.js"
-import type { Informer } from "./Informer.js"
-import { makeInformer } from "./Informer.js"
+import type { Informer, SharedInformers } from "./Informer.js"
+import { makeSharedInformers } from "./Informer.js"
 import { readyStatus, TaintNodeOutOfService } from "./NodeHealth.js"
 import { makeNodePodIndex } from "./NodePodIndex.js"
 import { withPodCondition } from "./TaintEviction.js"
@@ -45,8 +45,15 @@ export const podGCStatus = (
   return { ...pod.status, phase: "Failed", ...(conditions !== undefined ? { conditions } : {}) }
 }
 
+/** A node not Ready with the `out-of-service` NoExecute taint: its terminating pods are collected. */
+const isOutOfService = (node: Node): boolean =>
+  readyStatus(node) !== "True" &&
+  (node.spec?.taints ?? []).some((t) => t.key === TaintNodeOutOfService && t.effect === "NoExecute")
+
 export interface PodGCOptions {
   readonly store: ObjectStore["Service"]
+  /** the control plane's shared informers (default: this controller's own) */
+  readonly informers?: SharedInformers
 }
 
 export interface PodGC {
@@ -58,6 +65,7 @@ export const makePodGC = Effect.fnUntraced(function* (
   options: PodGCOptions
 ): Effect.fn.Return<PodGC, never, Scope.Scope> {
   const { store } = options
+  const shared = options.informers ?? (yield* makeSharedInformers(store))
   const podsByNode = makeNodePodIndex()
   const informers: { nodes?: Informer<Node>; pods?: Informer<Pod> } = {}
   /** node name → when it was first seen missing (epoch ms) */
@@ -104,10 +112,7 @@ export const makePodGC = Effect.fnUntraced(function* (
 
   /** `gcTerminating` for one existing node. */
   const collectOutOfService = Effect.fnUntraced(function* (node: Node, now: number) {
-    const outOfService = (node.spec?.taints ?? []).some(
-      (t) => t.key === TaintNodeOutOfService && t.effect === "NoExecute"
-    )
-    if (!outOfService || readyStatus(node) === "True") return
+    if (!isOutOfService(node)) return
     for (const key of podsByNode.keys(node.metadata.name ?? "")) {
       const pod = informers.pods?.get(key)
       if (pod?.metadata.deletionTimestamp !== undefined) yield* markFailedAndDelete(pod, undefined, now)
@@ -123,11 +128,16 @@ export const makePodGC = Effect.fnUntraced(function* (
     }).pipe(lock.withPermits(1))
 
   const queue = yield* makeWorkQueue("pod-gc", reconcile)
-  informers.nodes = yield* makeInformer<Node>(store, "nodes", (event) => queue.add(event.object.metadata.name ?? ""))
-  informers.pods = yield* makeInformer<Pod>(store, "pods", (event) => {
+  informers.nodes = yield* shared.informer<Node>("nodes", (event) => queue.add(event.object.metadata.name ?? ""))
+  informers.pods = yield* shared.informer<Pod>("pods", (event) => {
     const before = event.old?.spec.nodeName ?? ""
     const node = podsByNode.observe(event)
-    if (node !== "" && (node !== before || event.object.metadata.deletionTimestamp !== undefined)) queue.add(node)
+    if (node === "" || (node === before && event.object.metadata.deletionTimestamp === undefined)) return
+    // a pod on an existing node that is not out of service: nothing to collect (node changes come
+    // through the node informer)
+    const current = informers.nodes?.get(node)
+    if (current !== undefined && !isOutOfService(current)) return
+    queue.add(node)
   })
 
   return { busy: queue.busy }

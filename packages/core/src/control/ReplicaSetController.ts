@@ -17,8 +17,8 @@ import type { Pod } from "../api/Pod.js"
 import { toStatus } from "../api/Status.js"
 import type { EventRecord, EventRecorder } from "../services/EventRecorder.js"
 import type { ObjectStore } from "../services/ObjectStore.js"
-import type { InformerEvent } from "./Informer.js"
-import { keyOf, makeInformer } from "./Informer.js"
+import type { InformerEvent, SharedInformers } from "./Informer.js"
+import { keyOf, makeSharedInformers } from "./Informer.js"
 import {
   BurstReplicas,
   controllerOf,
@@ -33,6 +33,8 @@ import { makeWorkQueue } from "./WorkQueue.js"
 
 export interface ReplicaSetControllerOptions {
   readonly store: ObjectStore["Service"]
+  /** the control plane's shared informers (default: this controller's own) */
+  readonly informers?: SharedInformers
   readonly recorder: EventRecorder["Service"]
 }
 
@@ -47,6 +49,7 @@ export const makeReplicaSetController = Effect.fnUntraced(function* (
   options: ReplicaSetControllerOptions
 ): Effect.fn.Return<ReplicaSetController, never, Scope.Scope> {
   const { store, recorder } = options
+  const shared = options.informers ?? (yield* makeSharedInformers(store))
   /** namespace → pods by key */
   const podsByNamespace = new Map<string, Map<string, Pod>>()
   /** ReplicaSet key → names of pods created and not yet seen */
@@ -102,8 +105,8 @@ export const makeReplicaSetController = Effect.fnUntraced(function* (
     }
   }
 
-  const replicaSets = yield* makeInformer<ReplicaSet>(store, "replicasets", onReplicaSet)
-  yield* makeInformer<Pod>(store, "pods", onPod)
+  const replicaSets = yield* shared.informer<ReplicaSet>("replicasets", onReplicaSet)
+  yield* shared.informer<Pod>("pods", onPod)
 
   const record = (rs: ReplicaSet, type: EventRecord["type"], reason: string, message: string) =>
     recorder.record({

@@ -18,8 +18,8 @@ import type { Pod, PodCondition } from "../api/Pod.js"
 import { toRfc3339 } from "../domain/Time.js"
 import type { EventRecorder } from "../services/EventRecorder.js"
 import type { ObjectStore } from "../services/ObjectStore.js"
-import type { InformerEvent } from "./Informer.js"
-import { keyOf, makeInformer } from "./Informer.js"
+import type { InformerEvent, SharedInformers } from "./Informer.js"
+import { keyOf, makeSharedInformers } from "./Informer.js"
 import type { NodeInput, NodeState, PodUsage } from "./SchedulingDecision.js"
 import {
   accountPod,
@@ -47,6 +47,8 @@ export interface Scheduler {
 
 export interface SchedulerOptions {
   readonly store: ObjectStore["Service"]
+  /** the control plane's shared informers (default: this controller's own) */
+  readonly informers?: SharedInformers
   readonly recorder: EventRecorder["Service"]
 }
 
@@ -153,6 +155,7 @@ export const makeScheduler = Effect.fnUntraced(function* (
   options: SchedulerOptions
 ): Effect.fn.Return<Scheduler, never, Scope.Scope> {
   const { store, recorder } = options
+  const shared = options.informers ?? (yield* makeSharedInformers(store))
   const nodes = new Map<string, NodeState>()
   /** nodes sorted by name: the order the round robin walks */
   let order: Array<NodeState> = []
@@ -266,8 +269,8 @@ export const makeScheduler = Effect.fnUntraced(function* (
     if (!active.has(uid)) enqueue(pod)
   }
 
-  yield* makeInformer<Node>(store, "nodes", onNode)
-  const pods = yield* makeInformer<Pod>(store, "pods", onPod)
+  yield* shared.informer<Node>("nodes", onNode)
+  const pods = yield* shared.informer<Pod>("pods", onPod)
 
   // ---- one scheduling cycle -----------------------------------------------------------------
 

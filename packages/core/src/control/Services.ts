@@ -17,12 +17,14 @@ import type { ObjectStore } from "../services/ObjectStore.js"
 import { resolveName } from "./ClusterDns.js"
 import { ClusterDnsIP, ClusterIPAllocator, KubernetesServiceIP } from "./ClusterIPAllocator.js"
 import { endpointSubsets, isHeadless, readyBackends, selectsPod } from "./EndpointsDecision.js"
-import type { InformerEvent } from "./Informer.js"
-import { keyOf, makeInformer } from "./Informer.js"
+import type { InformerEvent, SharedInformers } from "./Informer.js"
+import { keyOf, makeSharedInformers } from "./Informer.js"
 import { makeWorkQueue } from "./WorkQueue.js"
 
 export interface ServicesOptions {
   readonly store: ObjectStore["Service"]
+  /** the control plane's shared informers (default: this controller's own) */
+  readonly informers?: SharedInformers
   readonly network: SimNetwork
   /** default `10.96.0.0/12` */
   readonly serviceCIDR?: string
@@ -100,6 +102,7 @@ export const makeServices = Effect.fnUntraced(function* (
   options: ServicesOptions
 ): Effect.fn.Return<Services, never, Scope.Scope> {
   const { store, network } = options
+  const shared = options.informers ?? (yield* makeSharedInformers(store))
   const allocator = new ClusterIPAllocator(options.serviceCIDR)
   allocator.reserve(KubernetesServiceIP, "default/kubernetes")
   allocator.reserve(ClusterDnsIP, "kube-system/kube-dns")
@@ -172,9 +175,9 @@ export const makeServices = Effect.fnUntraced(function* (
     if (selecting.get(event.object.metadata.namespace ?? "default")?.has(key) === true) enqueue(key)
   }
 
-  const services = yield* makeInformer<Service>(store, "services", onService)
-  const endpoints = yield* makeInformer<Endpoints>(store, "endpoints", onEndpoints)
-  yield* makeInformer<Pod>(store, "pods", onPod)
+  const services = yield* shared.informer<Service>("services", onService)
+  const endpoints = yield* shared.informer<Endpoints>("endpoints", onEndpoints)
+  yield* shared.informer<Pod>("pods", onPod)
 
   const desiredEndpoints = (service: Service): Endpoints => {
     const [namespace, name] = splitKey(keyOf(service))

@@ -15,8 +15,8 @@ import type { Pod, PodCondition, Toleration } from "../api/Pod.js"
 import { toRfc3339 } from "../domain/Time.js"
 import type { EventRecorder } from "../services/EventRecorder.js"
 import type { ObjectStore } from "../services/ObjectStore.js"
-import type { Informer } from "./Informer.js"
-import { keyOf, makeInformer } from "./Informer.js"
+import type { Informer, SharedInformers } from "./Informer.js"
+import { keyOf, makeSharedInformers } from "./Informer.js"
 import { makeNodePodIndex } from "./NodePodIndex.js"
 import { makeWorkQueue } from "./WorkQueue.js"
 
@@ -101,8 +101,13 @@ export const withPodCondition = (
 const noExecuteTaints = (node: Node | undefined): ReadonlyArray<Taint> =>
   (node?.spec?.taints ?? []).filter((t) => t.effect === "NoExecute")
 
+const hasNoExecuteTaint = (node: Node | undefined): boolean =>
+  (node?.spec?.taints ?? []).some((t) => t.effect === "NoExecute")
+
 export interface TaintEvictionOptions {
   readonly store: ObjectStore["Service"]
+  /** the control plane's shared informers (default: this controller's own) */
+  readonly informers?: SharedInformers
   readonly recorder: EventRecorder["Service"]
 }
 
@@ -117,6 +122,7 @@ export const makeTaintEviction = Effect.fnUntraced(function* (
   options: TaintEvictionOptions
 ): Effect.fn.Return<TaintEviction, never, Scope.Scope> {
   const { store, recorder } = options
+  const shared = options.informers ?? (yield* makeSharedInformers(store))
   /** pod key → when its countdown started and when it fires (epoch ms) */
   const scheduled = new Map<string, { readonly createdAt: number; readonly fireAt: number }>()
   const podsByNode = makeNodePodIndex()
@@ -211,13 +217,13 @@ export const makeTaintEviction = Effect.fnUntraced(function* (
     }).pipe(lock.withPermits(1))
 
   const queue = yield* makeWorkQueue("taint-eviction", reconcile)
-  informers.nodes = yield* makeInformer<Node>(store, "nodes", (event) => {
+  informers.nodes = yield* shared.informer<Node>("nodes", (event) => {
     const before = noExecuteTaints(event.old)
     const after = event.type === "DELETED" ? [] : noExecuteTaints(event.object)
     if (event.old !== undefined && event.type !== "DELETED" && jsonEqual(before, after)) return
     queue.add(`node:${event.object.metadata.name ?? ""}`)
   })
-  informers.pods = yield* makeInformer<Pod>(store, "pods", (event) => {
+  informers.pods = yield* shared.informer<Pod>("pods", (event) => {
     podsByNode.observe(event)
     const old = event.old
     if (
@@ -228,7 +234,12 @@ export const makeTaintEviction = Effect.fnUntraced(function* (
     ) {
       return
     }
-    queue.add(`pod:${keyOf(event.object)}`)
+    // what the reconcile would do nothing about: no countdown to cancel, no NoExecute taint on the
+    // node (a taint added later reaches the pod through the node's own reconcile)
+    const key = keyOf(event.object)
+    const nodeName = event.type === "DELETED" ? "" : (event.object.spec.nodeName ?? "")
+    if (!scheduled.has(key) && (nodeName === "" || !hasNoExecuteTaint(informers.nodes?.get(nodeName)))) return
+    queue.add(`pod:${key}`)
   })
 
   return { busy: queue.busy }
