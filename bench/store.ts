@@ -21,6 +21,7 @@ import type { KubeObject } from "@podlet/core/api/Meta"
 import { BackendMemory } from "@podlet/core/layers/BackendMemory"
 import { ObjectStoreLive } from "@podlet/core/layers/ObjectStoreLive"
 import { ObjectStore } from "@podlet/core/services/ObjectStore"
+import type { Change, SyncBackend } from "@podlet/core/services/StorageBackend"
 import { StorageBackend } from "@podlet/core/services/StorageBackend"
 import { BackendSqlite } from "@podlet/platform-node/BackendSqlite"
 import { Deferred, Effect, Fiber, Layer, Stream } from "effect"
@@ -94,21 +95,43 @@ const calibrate = (): number => {
 /** commit time of each resourceVersion, written by the timed backend */
 let commitAt = new Float64Array(0)
 
-/** The backend with every commit's time recorded in `commitAt` (by resourceVersion). */
+/** Records when `changes` became durable: at once, or when their group commit is (`whenDurable`). */
+const stamp = (changes: ReadonlyArray<Change>, sync: SyncBackend | undefined): void => {
+  const record = () => {
+    const now = performance.now()
+    for (const change of changes) commitAt[change.resourceVersion] = now
+  }
+  if (sync?.whenDurable === undefined) record()
+  else sync.whenDurable(record)
+}
+
+/** The backend with every commit's durable time recorded in `commitAt` (by resourceVersion). */
 const timed = <E>(backend: Layer.Layer<StorageBackend, E>): Layer.Layer<StorageBackend, E> =>
   Layer.effect(
     StorageBackend,
-    Effect.map(StorageBackend, (inner) =>
-      StorageBackend.of({
+    Effect.map(StorageBackend, (inner) => {
+      const sync = inner.sync
+      return StorageBackend.of({
         ...inner,
         commit: (mutations) =>
           Effect.map(inner.commit(mutations), (changes) => {
-            const now = performance.now()
-            for (const change of changes) commitAt[change.resourceVersion] = now
+            stamp(changes, undefined)
             return changes
-          })
+          }),
+        ...(sync === undefined
+          ? {}
+          : {
+              sync: {
+                ...sync,
+                commit: (mutations) => {
+                  const result = sync.commit(mutations)
+                  if (Array.isArray(result)) stamp(result, sync)
+                  return result
+                }
+              }
+            })
       })
-    )
+    })
   ).pipe(Layer.provide(backend))
 
 const pod = (i: number): KubeObject =>

@@ -124,47 +124,52 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
       return out
     })
 
+  const commitSync = (mutations: ReadonlyArray<Mutation>): ReadonlyArray<Change> | CommitConflict => {
+    for (const m of mutations) {
+      const current = partitions.get(partitionOf(m.key))?.objects.get(m.key)
+      const actual = current?.resourceVersion ?? 0
+      if ((m.expect !== undefined && m.expect !== actual) || (m.object === undefined && current === undefined)) {
+        const conflict: CommitConflict = { _tag: "CommitConflict", key: m.key, actual }
+        return conflict
+      }
+    }
+    const changes: Array<Change> = []
+    for (const m of mutations) {
+      const p = partition(m.key)
+      const current = p.objects.get(m.key)
+      const resourceVersion = ++revision
+      if (m.object === undefined) {
+        p.objects.delete(m.key)
+        p.remove(m.key)
+        const change: Change = {
+          type: "DELETED",
+          key: m.key,
+          resourceVersion,
+          object: withResourceVersion(current!.object, resourceVersion)
+        }
+        changes.push(change)
+        append(change)
+      } else {
+        const object = withResourceVersion(m.object, resourceVersion)
+        p.objects.set(m.key, { key: m.key, resourceVersion, object })
+        if (current === undefined) p.insert(m.key)
+        const change: Change = {
+          type: current === undefined ? "ADDED" : "MODIFIED",
+          key: m.key,
+          resourceVersion,
+          object
+        }
+        changes.push(change)
+        append(change)
+      }
+    }
+    return changes
+  }
+
   const commit = (mutations: ReadonlyArray<Mutation>): Effect.Effect<ReadonlyArray<Change>, CommitConflict> =>
     Effect.suspend(() => {
-      for (const m of mutations) {
-        const current = partitions.get(partitionOf(m.key))?.objects.get(m.key)
-        const actual = current?.resourceVersion ?? 0
-        if ((m.expect !== undefined && m.expect !== actual) || (m.object === undefined && current === undefined)) {
-          const conflict: CommitConflict = { _tag: "CommitConflict", key: m.key, actual }
-          return Effect.fail(conflict)
-        }
-      }
-      const changes: Array<Change> = []
-      for (const m of mutations) {
-        const p = partition(m.key)
-        const current = p.objects.get(m.key)
-        const resourceVersion = ++revision
-        if (m.object === undefined) {
-          p.objects.delete(m.key)
-          p.remove(m.key)
-          const change: Change = {
-            type: "DELETED",
-            key: m.key,
-            resourceVersion,
-            object: withResourceVersion(current!.object, resourceVersion)
-          }
-          changes.push(change)
-          append(change)
-        } else {
-          const object = withResourceVersion(m.object, resourceVersion)
-          p.objects.set(m.key, { key: m.key, resourceVersion, object })
-          if (current === undefined) p.insert(m.key)
-          const change: Change = {
-            type: current === undefined ? "ADDED" : "MODIFIED",
-            key: m.key,
-            resourceVersion,
-            object
-          }
-          changes.push(change)
-          append(change)
-        }
-      }
-      return Effect.succeed(changes)
+      const result = commitSync(mutations)
+      return "_tag" in result ? Effect.fail(result) : Effect.succeed(result)
     })
 
   const changesSince = (since: number): Effect.Effect<ReadonlyArray<Change> | undefined> =>
@@ -181,7 +186,11 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
     get,
     list,
     commit,
-    changesSince
+    changesSince,
+    sync: {
+      get: (key) => partitions.get(partitionOf(key))?.objects.get(key),
+      commit: commitSync
+    }
   })
 }
 

@@ -10,13 +10,14 @@
  * gets `Expired`. Assumes this ObjectStore is the only writer of its backend.
  */
 
-import { Channel, Clock, Effect, Layer, Random, Semaphore, Stream } from "effect"
+import { Channel, Clock, Effect, Layer, Random, Stream } from "effect"
 import type * as Arr from "effect/Array"
+import type * as Fiber from "effect/Fiber"
 import type { Pull } from "effect/Pull"
 import type * as Scheduler from "effect/Scheduler"
 import type * as Scope from "effect/Scope"
 import { AlreadyExists, BadRequest, Conflict, Expired, Forbidden, Invalid, NotFound } from "../api/Errors.js"
-import { copyOf, extend } from "../api/Extend.js"
+import { extend } from "../api/Extend.js"
 import type { FieldRequirement } from "../api/FieldSelector.js"
 import { fieldValue, matchesFields, parseFieldSelector } from "../api/FieldSelector.js"
 import type { LabelRequirement } from "../api/LabelSelector.js"
@@ -37,7 +38,7 @@ import type {
   WriteResult
 } from "../services/ObjectStore.js"
 import { ObjectStore } from "../services/ObjectStore.js"
-import type { Change, CommitConflict, Mutation, StoredObject } from "../services/StorageBackend.js"
+import type { Change, CommitConflict, Mutation, StoredObject, SyncBackend } from "../services/StorageBackend.js"
 import { StorageBackend } from "../services/StorageBackend.js"
 
 export interface ObjectStoreOptions {
@@ -270,7 +271,7 @@ class ResourceLog {
 }
 
 /** Changes after which scheduled wakes run at once (bounds the delay behind a busy writer). */
-const wakeEvery = 8
+const wakeEvery = 512
 
 const wakeAll = (log: ResourceLog, waiters: Array<Waiter>): void => {
   if (log.waking !== waiters) return
@@ -382,6 +383,48 @@ class Hub {
 }
 
 // ---------------------------------------------------------------------------------------------
+// the store's lock
+
+/**
+ * One operation at a time for the store's multi-step operations (FIFO). A synchronous write runs
+ * without it when it is `free`: nothing can interleave with a step that does not yield.
+ */
+class StoreLock {
+  private held = false
+  private readonly queue: Array<Waiter> = []
+
+  /** no operation holds the lock or waits for it */
+  get free(): boolean {
+    return !this.held && this.queue.length === 0
+  }
+
+  run<A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> {
+    return Effect.acquireUseRelease(
+      this.acquire,
+      () => effect,
+      () => this.release
+    )
+  }
+
+  private readonly acquire: Effect.Effect<void> = Effect.withFiber((fiber) => {
+    if (!this.held) {
+      this.held = true
+      return Effect.void
+    }
+    // handed over by `release`: `held` stays true for the waiter
+    return Effect.callback<void>((resume) => {
+      this.queue.push({ dispatcher: fiber.currentDispatcher, wake: () => resume(Effect.void) })
+    })
+  })
+
+  private readonly release: Effect.Effect<void> = Effect.sync(() => {
+    const next = this.queue.shift()
+    if (next === undefined) this.held = false
+    else next.dispatcher.scheduleTask(next.wake, 0)
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
 // the store
 
 interface Filter {
@@ -419,7 +462,10 @@ const matchesFilter = (rt: ResourceType, filter: Filter, object: KubeObject): bo
 /** Builds the ObjectStore over the StorageBackend in context. */
 export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStoreOptions = {}) {
   const backend = yield* StorageBackend
-  const lock = Semaphore.makeUnsafe(1)
+  const lock = new StoreLock()
+  const sync: SyncBackend | undefined = backend.sync
+  const whenDurable = sync?.whenDurable
+  const hasPending = sync?.pending
   const hub = new Hub(yield* backend.revision, Math.max(1, options.historyWindow ?? defaultHistoryWindow))
   const bookmarkInterval = options.bookmarkIntervalMillis ?? 60_000
   /** owner uid -> keys of dependents */
@@ -479,7 +525,8 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     return rt === undefined ? unknownResource(resource) : f(rt)
   }
 
-  const publish = (changes: ReadonlyArray<Change>, prevs: ReadonlyArray<KubeObject | undefined>) => {
+  /** The store's own indexes (owners, namespace counts and phases) follow a change as soon as it is applied. */
+  const track = (changes: ReadonlyArray<Change>, prevs: ReadonlyArray<KubeObject | undefined>): void => {
     for (let i = 0; i < changes.length; i++) {
       const change = changes[i]!
       const prev = prevs[i]
@@ -489,10 +536,53 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       if (change.type !== "MODIFIED" && change.key.indexOf("//") < 0)
         countNamespace(change.object, change.type === "ADDED" ? 1 : -1)
       if (change.key.startsWith("namespaces//")) trackNamespace(change)
-      hub.publish(change, prev)
     }
+  }
+
+  /** Watchers hear a change once it is durable. */
+  const announce = (changes: ReadonlyArray<Change>, prevs: ReadonlyArray<KubeObject | undefined>): void => {
+    for (let i = 0; i < changes.length; i++) hub.publish(changes[i]!, prevs[i])
+  }
+
+  const publish = (changes: ReadonlyArray<Change>, prevs: ReadonlyArray<KubeObject | undefined>) => {
+    track(changes, prevs)
+    announce(changes, prevs)
     return changes
   }
+
+  /**
+   * Applies a commit through the synchronous face: the indexes follow at once, watchers hear it
+   * when it is durable (in commit order: group-commit callbacks run in order).
+   */
+  const apply = (
+    sync: SyncBackend,
+    mutations: ReadonlyArray<Mutation>,
+    prevs: ReadonlyArray<KubeObject | undefined>
+  ): ReadonlyArray<Change> | CommitConflict => {
+    const result = sync.commit(mutations)
+    if (!Array.isArray(result)) return result as CommitConflict
+    const changes = result as ReadonlyArray<Change>
+    track(changes, prevs)
+    if (whenDurable === undefined) announce(changes, prevs)
+    else whenDurable((error) => (error === undefined ? announce(changes, prevs) : undefined))
+    return changes
+  }
+
+  /** Waits until every change applied so far is durable (at once without group commit). */
+  const durable: Effect.Effect<void> =
+    whenDurable === undefined
+      ? Effect.void
+      : Effect.suspend(() =>
+          hasPending?.() === false
+            ? Effect.void
+            : Effect.callback<void>((resume) => {
+                whenDurable((error) => resume(error === undefined ? Effect.void : Effect.die(error)))
+              })
+        )
+
+  /** `effect` once what it saw is durable: a result is acknowledged only after the writes it depends on. */
+  const acknowledged = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    whenDurable === undefined ? effect : Effect.flatMap(durable, () => effect)
 
   const conflictError = (c: CommitConflict): Conflict | AlreadyExists => {
     const rt = resourceFor(resourceOfKey(c.key))!
@@ -504,13 +594,39 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
   const commit = (
     mutations: ReadonlyArray<Mutation>,
     prevs: ReadonlyArray<KubeObject | undefined>
-  ): Effect.Effect<ReadonlyArray<Change>, Conflict | AlreadyExists> =>
-    Effect.mapError(
-      Effect.uninterruptible(Effect.map(backend.commit(mutations), (changes) => publish(changes, prevs))),
-      conflictError
-    )
+  ): Effect.Effect<ReadonlyArray<Change>, Conflict | AlreadyExists> => {
+    if (sync === undefined) {
+      return Effect.mapError(
+        Effect.uninterruptible(Effect.map(backend.commit(mutations), (changes) => publish(changes, prevs))),
+        conflictError
+      )
+    }
+    return Effect.suspend(() => {
+      const result = apply(sync, mutations, prevs)
+      if (!Array.isArray(result)) return Effect.fail(conflictError(result as CommitConflict))
+      return whenDurable === undefined ? Effect.succeed(result) : Effect.as(durable, result)
+    })
+  }
 
-  const locked = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> => lock.withPermits(1)(effect)
+  /**
+   * Runs `effect` alone among the store's operations; with group commit, once every applied
+   * change is durable (so the backend's reads show what the operation's own writes build on).
+   */
+  const locked = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    lock.run(whenDurable === undefined ? effect : Effect.flatMap(durable, () => effect))
+
+  /**
+   * A write whose whole decision and commit is one synchronous step (`fast`, on the synchronous
+   * face) when no locked operation is running or waiting; otherwise the locked `slow` path. Both
+   * decide the same way.
+   */
+  const writeFast = <A, E>(
+    fast: (sync: SyncBackend, fiber: Fiber.Fiber<unknown, unknown>) => Effect.Effect<A, E>,
+    slow: () => Effect.Effect<A, E>
+  ): Effect.Effect<A, E> =>
+    sync === undefined
+      ? Effect.suspend(() => locked(slow()))
+      : Effect.withFiber((fiber) => (lock.free ? acknowledged(fast(sync, fiber)) : locked(slow())))
 
   /** unknown fields as warnings, or the strict-decoding BadRequest */
   const unknownFieldWarnings = (
@@ -585,6 +701,29 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     if (causes.length > 0) return new Invalid({ ...refOf(rt, name), causes })
     return { key: keyOf(rt, namespace, name), object, warnings }
   }
+
+  /** create in one synchronous step (see `writeFast`) */
+  const createFast =
+    (rt: ResourceType, input: KubeObject, options: WriteOptions | undefined) =>
+    (sync: SyncBackend, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<WriteResult<KubeObject>, WriteError> => {
+      const prepared = prepareCreate(
+        rt,
+        input,
+        options,
+        fiber.getRef(Random.Random),
+        fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+      )
+      if (!("key" in prepared)) return Effect.fail(prepared)
+      const { key, object, warnings } = prepared
+      if (isDryRun(options)) {
+        return sync.get(key) === undefined
+          ? Effect.succeed({ object, warnings })
+          : Effect.fail(new AlreadyExists(refOf(rt, object.metadata.name!)))
+      }
+      const result = apply(sync, [{ key, object, expect: 0 }], noPrev)
+      if (!Array.isArray(result)) return Effect.fail(conflictError(result as CommitConflict))
+      return Effect.succeed({ object: (result as ReadonlyArray<Change>)[0]!.object, warnings })
+    }
 
   const createLocked = (
     rt: ResourceType,
@@ -880,28 +1019,47 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     (object.metadata.deletionGracePeriodSeconds ?? 0) === 0 &&
     !(rt.resource === "namespaces" && (namespaceCounts.get(object.metadata.name!) ?? 0) > 0)
 
+  /** The checks an update makes before it reads the stored object: its key, or why not. */
+  const updateKey = (rt: ResourceType, input: KubeObject, subresource: "main" | "status"): string | WriteError => {
+    if (subresource === "status" && !rt.hasStatus) return new NotFound(refOf(rt, input.metadata.name ?? ""))
+    const name = input.metadata.name
+    if (name === undefined || name === "") {
+      return new Invalid({
+        ...refOf(rt, ""),
+        causes: [{ reason: "FieldValueRequired", message: "Required value: name is required", field: "metadata.name" }]
+      })
+    }
+    return keyOf(rt, input.metadata.namespace, name)
+  }
+
+  /** update and updateStatus in one synchronous step (see `writeFast`); a removal takes the locked path */
+  const updateFast =
+    (rt: ResourceType, input: KubeObject, options: WriteOptions | undefined, subresource: "main" | "status") =>
+    (sync: SyncBackend): Effect.Effect<WriteResult<KubeObject>, WriteError> => {
+      const key = updateKey(rt, input, subresource)
+      if (typeof key !== "string") return Effect.fail(key)
+      const stored = sync.get(key)
+      if (stored === undefined) return Effect.fail(new NotFound(refOf(rt, input.metadata.name!)))
+      const prepared = prepareUpdate(rt, stored, input, options, subresource)
+      if (!("unchanged" in prepared)) return Effect.fail(prepared)
+      const { object, warnings } = prepared
+      if (prepared.unchanged || isDryRun(options)) return Effect.succeed({ object, warnings })
+      if (isRemovable(rt, object)) return locked(updateLocked(rt, input, options, subresource))
+      const result = apply(sync, [{ key, object, expect: stored.resourceVersion }], [stored.object])
+      if (!Array.isArray(result)) return Effect.fail(conflictError(result as CommitConflict))
+      return Effect.succeed({ object: (result as ReadonlyArray<Change>)[0]!.object, warnings })
+    }
+
   const updateLocked = (
     rt: ResourceType,
     input: KubeObject,
     options: WriteOptions | undefined,
     subresource: "main" | "status"
   ): Effect.Effect<WriteResult<KubeObject>, WriteError> => {
-    if (subresource === "status" && !rt.hasStatus)
-      return Effect.fail(new NotFound(refOf(rt, input.metadata.name ?? "")))
-    const name = input.metadata.name
-    if (name === undefined || name === "") {
-      return Effect.fail(
-        new Invalid({
-          ...refOf(rt, ""),
-          causes: [
-            { reason: "FieldValueRequired", message: "Required value: name is required", field: "metadata.name" }
-          ]
-        })
-      )
-    }
-    const key = keyOf(rt, input.metadata.namespace, name)
+    const key = updateKey(rt, input, subresource)
+    if (typeof key !== "string") return Effect.fail(key)
     return Effect.flatMap(backend.get(key), (stored): Effect.Effect<WriteResult<KubeObject>, WriteError> => {
-      if (stored === undefined) return Effect.fail(new NotFound(refOf(rt, name)))
+      if (stored === undefined) return Effect.fail(new NotFound(refOf(rt, input.metadata.name!)))
       const prepared = prepareUpdate(rt, stored, input, options, subresource)
       if (!("unchanged" in prepared)) return Effect.fail(prepared)
       const { object, warnings } = prepared
@@ -1272,10 +1430,9 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
 
   return ObjectStore.of({
     create: <T extends KubeObject>(resource: string, object: T, options?: WriteOptions) =>
-      withResource(resource, (rt) => locked(createLocked(rt, object, options))) as Effect.Effect<
-        WriteResult<T>,
-        WriteError
-      >,
+      withResource(resource, (rt) =>
+        writeFast(createFast(rt, object, options), () => createLocked(rt, object, options))
+      ) as Effect.Effect<WriteResult<T>, WriteError>,
     get: <T extends KubeObject>(resource: string, namespace: string | undefined, name: string) =>
       withResource(resource, (rt) =>
         Effect.flatMap(backend.get(keyOf(rt, namespace, name)), (stored) =>
@@ -1289,15 +1446,13 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
         return locked(listLocked(rt, filter, options))
       }) as Effect.Effect<ListResult<T>, BadRequest | Expired>,
     update: <T extends KubeObject>(resource: string, object: T, options?: WriteOptions) =>
-      withResource(resource, (rt) => locked(updateLocked(rt, object, options, "main"))) as Effect.Effect<
-        WriteResult<T>,
-        WriteError
-      >,
+      withResource(resource, (rt) =>
+        writeFast(updateFast(rt, object, options, "main"), () => updateLocked(rt, object, options, "main"))
+      ) as Effect.Effect<WriteResult<T>, WriteError>,
     updateStatus: <T extends KubeObject>(resource: string, object: T, options?: WriteOptions) =>
-      withResource(resource, (rt) => locked(updateLocked(rt, object, options, "status"))) as Effect.Effect<
-        WriteResult<T>,
-        WriteError
-      >,
+      withResource(resource, (rt) =>
+        writeFast(updateFast(rt, object, options, "status"), () => updateLocked(rt, object, options, "status"))
+      ) as Effect.Effect<WriteResult<T>, WriteError>,
     patch: <T extends KubeObject>(
       resource: string,
       namespace: string | undefined,

@@ -4,6 +4,9 @@
  * durably and atomically. In-memory (`layers/BackendMemory.ts`) and SQLite (`@podlet/platform-node`).
  *
  * Keys are `resource/namespace/name` (`resource//name` for cluster-scoped objects).
+ * `commit` returns once the changes are durable; a backend with group commit (`sync.whenDurable`)
+ * makes changes visible to reads and commits before they are durable, and the store acknowledges
+ * and publishes them only once they are.
  */
 import type { Effect } from "effect"
 import { Context } from "effect"
@@ -38,6 +41,27 @@ export interface CommitConflict {
   readonly actual: number
 }
 
+/**
+ * The synchronous face of a backend (both built-in backends have one): the ObjectStore's hot path
+ * runs a whole write in one step through it, with no Effect per backend call.
+ */
+export interface SyncBackend {
+  get(key: string): StoredObject | undefined
+  /**
+   * Applies the mutations atomically, as `commit` does, and returns the changes at once: later
+   * reads and commits see them. Without `whenDurable` they are durable on return.
+   */
+  commit(mutations: ReadonlyArray<Mutation>): ReadonlyArray<Change> | CommitConflict
+  /**
+   * Group commit: calls `callback` once every change applied so far is durable (changes applied in
+   * the same tick share one transaction). Callbacks run in the order they were registered; the
+   * error is the storage failure, if the transaction failed. Absent: every commit is durable at once.
+   */
+  readonly whenDurable?: (callback: (error?: unknown) => void) => void
+  /** true while some applied change is not durable yet */
+  readonly pending?: () => boolean
+}
+
 export class StorageBackend extends Context.Service<
   StorageBackend,
   {
@@ -53,5 +77,7 @@ export class StorageBackend extends Context.Service<
     commit(mutations: ReadonlyArray<Mutation>): Effect.Effect<ReadonlyArray<Change>, CommitConflict>
     /** changes with resourceVersion > `since`, in order; undefined when `since` is older than the history kept */
     changesSince(since: number): Effect.Effect<ReadonlyArray<Change> | undefined>
+    /** the synchronous face, when the backend has one (the store's fast path) */
+    readonly sync?: SyncBackend
   }
 >()("@podlet/core/services/StorageBackend") {}
