@@ -3,7 +3,7 @@
  * Durable Object that holds the cluster (`ClusterObject`), whose response, watch streams included,
  * is passed through. Wiring only.
  */
-import type { ClusterObject } from "./worker/ClusterObject.js"
+import { type ClusterObject, clusterObjectName } from "./worker/ClusterObject.js"
 
 export { ClusterObject } from "./worker/ClusterObject.js"
 
@@ -11,9 +11,6 @@ export { ClusterObject } from "./worker/ClusterObject.js"
 export interface WorkerEnv {
   readonly CLUSTER: DurableObjectNamespace<ClusterObject>
 }
-
-/** The name of the one cluster object. */
-export const clusterObjectName = "podlet"
 
 export default {
   fetch: (request, env) => env.CLUSTER.get(env.CLUSTER.idFromName(clusterObjectName)).fetch(request)

@@ -21,6 +21,9 @@ import { type AlarmClock, makeAlarmClock } from "./AlarmClock.js"
 import { BackendDurableObject } from "./BackendDurableObject.js"
 import { parseWorkerSettings, type WorkerVars } from "./WorkerSettings.js"
 
+/** The name of the one cluster object the Worker sends every request to. */
+export const clusterObjectName = "podlet"
+
 /** The object's bindings: the cluster settings (see `WorkerSettings`). */
 export type ClusterObjectEnv = WorkerVars
 

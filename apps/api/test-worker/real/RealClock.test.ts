@@ -5,7 +5,8 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { env } from "cloudflare:workers"
 import { describe, expect, it } from "vitest"
-import { clusterObjectName, type WorkerEnv } from "../../src/worker.js"
+import { clusterObjectName } from "../../src/worker/ClusterObject.js"
+import type { WorkerEnv } from "../../src/worker.js"
 import { call, lines, pod, post } from "../support.js"
 
 const PODS = "/api/v1/namespaces/default/pods"
