@@ -6,7 +6,7 @@
  */
 
 import type { Scope } from "effect"
-import { Clock, Effect, FiberMap, Queue } from "effect"
+import { Clock, Effect, FiberMap } from "effect"
 
 /** What a sync asks of its worker. */
 export interface SyncOutcome {
@@ -31,21 +31,30 @@ export interface PodWorkers {
 }
 
 interface Worker {
-  readonly signal: Queue.Queue<void>
   pending: boolean
   /** inside a sync (possibly blocked on the clock: a pull, a grace period) */
   syncing: boolean
+  /** the time of the sync its last sync asked for, while that timer is armed */
+  nextSyncAt: number | undefined
+  /** resumes the worker while it waits for a wake */
+  resume: (() => void) | undefined
 }
 
 /** Retry delay after a sync that died (K-workers `backOffPeriod`). */
 const retryAfterDefectMillis = 10_000
 
-/** Starts the workers; each runs `sync(uid)` serially. */
+/**
+ * Starts the workers; each runs `sync(uid)` serially. Timed syncs go through one delay queue (the
+ * kubelet's `workQueue`): one sleeping fiber per distinct due time, however many pods are due then.
+ */
 export const makePodWorkers = Effect.fnUntraced(function* (
   sync: (uid: string) => Effect.Effect<SyncOutcome>
 ): Effect.fn.Return<PodWorkers, never, Scope.Scope> {
+  const scope = yield* Effect.scope
   const fibers = yield* FiberMap.make<string>()
   const workers = new Map<string, Worker>()
+  /** due time → the pods whose worker asked for a sync then */
+  const due = new Map<number, Array<string>>()
   let syncs = 0
 
   const safeSync = (uid: string): Effect.Effect<SyncOutcome> =>
@@ -59,20 +68,66 @@ export const makePodWorkers = Effect.fnUntraced(function* (
       )
     )
 
+  const signal = (worker: Worker): void => {
+    worker.pending = true
+    const resume = worker.resume
+    if (resume !== undefined) {
+      worker.resume = undefined
+      resume()
+    }
+  }
+
+  /** wakes the pods due at `at` that still want that sync */
+  const fire = (at: number): void => {
+    const uids = due.get(at)
+    due.delete(at)
+    if (uids === undefined) return
+    for (const uid of uids) {
+      const worker = workers.get(uid)
+      if (worker === undefined || worker.nextSyncAt !== at) continue
+      worker.nextSyncAt = undefined
+      signal(worker)
+    }
+  }
+
+  /** arms the worker's timer for `at` */
+  const schedule = (uid: string, worker: Worker, at: number, now: number): Effect.Effect<void> => {
+    if (at <= now) {
+      worker.pending = true
+      return Effect.void
+    }
+    worker.nextSyncAt = at
+    const uids = due.get(at)
+    if (uids !== undefined) {
+      uids.push(uid)
+      return Effect.void
+    }
+    due.set(at, [uid])
+    return Effect.asVoid(
+      Effect.forkIn(
+        Effect.andThen(
+          Effect.sleep(at - now),
+          Effect.sync(() => fire(at))
+        ),
+        scope
+      )
+    )
+  }
+
+  const waitForWake = (worker: Worker): Effect.Effect<void> =>
+    Effect.callback<void>((resume) => {
+      worker.resume = () => resume(Effect.void)
+      return Effect.sync(() => {
+        worker.resume = undefined
+      })
+    })
+
   const loop = (uid: string, worker: Worker) =>
     Effect.gen(function* () {
-      let nextSyncAt: number | undefined
       while (true) {
-        if (!worker.pending) {
-          if (nextSyncAt === undefined) {
-            yield* Queue.take(worker.signal)
-          } else {
-            const now = yield* Clock.currentTimeMillis
-            if (nextSyncAt > now) yield* Effect.timeoutOption(Queue.take(worker.signal), nextSyncAt - now)
-          }
-        }
+        if (!worker.pending) yield* waitForWake(worker)
         worker.pending = false
-        yield* Queue.clear(worker.signal)
+        worker.nextSyncAt = undefined
         worker.syncing = true
         syncs++
         const outcome = yield* safeSync(uid).pipe(
@@ -86,21 +141,22 @@ export const makePodWorkers = Effect.fnUntraced(function* (
           workers.delete(uid)
           return
         }
-        nextSyncAt = outcome.nextSyncAt
+        if (outcome.nextSyncAt !== undefined && !worker.pending) {
+          yield* schedule(uid, worker, outcome.nextSyncAt, yield* Clock.currentTimeMillis)
+        }
       }
     })
 
   const wake = (uid: string): Effect.Effect<void> =>
-    Effect.gen(function* () {
+    Effect.suspend(() => {
       const existing = workers.get(uid)
       if (existing !== undefined) {
-        existing.pending = true
-        Queue.offerUnsafe(existing.signal, undefined)
-        return
+        signal(existing)
+        return Effect.void
       }
-      const worker: Worker = { signal: yield* Queue.sliding<void>(1), pending: true, syncing: false }
+      const worker: Worker = { pending: true, syncing: false, nextSyncAt: undefined, resume: undefined }
       workers.set(uid, worker)
-      yield* FiberMap.run(
+      return FiberMap.run(
         fibers,
         uid,
         loop(uid, worker).pipe(
@@ -110,7 +166,7 @@ export const makePodWorkers = Effect.fnUntraced(function* (
             })
           )
         )
-      )
+      ).pipe(Effect.asVoid)
     })
 
   return {
