@@ -189,6 +189,7 @@ for g in $tokens; do
 done
 [ $# -gt 0 ] && sleep 0.2
 for c in "$@"; do find "$c" -depth -type d -exec rmdir {} + 2>/dev/null; done
+[ -n "$ip" ] && [ -z "$(ls /run/podlet/ipam 2>/dev/null)" ] && "$ip" link del podlet0 >/dev/null 2>&1
 [ -n "$dir" ] && rm -rf "$dir"`
 
 /** Starts the watchdog; undefined when it cannot start. */

@@ -4,7 +4,10 @@
  * limits enforced by the kernel. Waits follow every watch event of the pod (no polling); nothing is
  * left behind (namespaces, cgroups, addresses) when a cluster goes away.
  */
+import { spawn } from "node:child_process"
 import { existsSync, readdirSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
 import type { Container, ContainerStatus, Pod, PodSpec } from "@podlet/core/api/Pod"
 import type { Cluster } from "@podlet/core/Cluster"
@@ -18,6 +21,8 @@ if (choice.mode !== "linux") console.log(`Linux isolation mode tests skipped: ${
 const linuxIt = choice.mode === "linux" ? it.live : it.live.skip
 
 const image = "busybox:1.36"
+const python = "python:3.12"
+const here = dirname(fileURLToPath(import.meta.url))
 
 const stateOf = (s: ContainerStatus | undefined): string => {
   if (s === undefined) return ""
@@ -35,7 +40,7 @@ const state = (p: Pod | undefined, name: string): string => stateOf(status(p, na
 const linuxCluster = Effect.gen(function* () {
   return yield* makeCluster({
     ...RuntimeProcess.clusterOptions({ mode: "linux" }),
-    nodes: [{ ...thisMachine("n1"), images: [image] }]
+    nodes: [{ ...thisMachine("n1"), images: [image, python] }]
   })
 })
 
@@ -99,18 +104,35 @@ const sh = (name: string, script: string, extra: Partial<Container> = {}): Conta
 const logText = (c: Cluster, podName: string, container: string) =>
   Effect.map(c.logs("default", podName, container), (lines) => lines.map((l) => l.line).join("\n"))
 
-/** Network namespaces, address leases and cgroups this machine holds for podlet. */
-const leftovers = (): ReadonlyArray<string> => {
-  const out: Array<string> = []
-  if (existsSync("/run/netns")) out.push(...readdirSync("/run/netns").filter((n) => n.startsWith("podlet-")))
-  if (existsSync("/run/podlet/ipam")) out.push(...readdirSync("/run/podlet/ipam").map((ip) => `lease ${ip}`))
-  for (const controller of ["memory", "pids", "cpu"]) {
-    const dir = `/sys/fs/cgroup/${controller}/podlet`
-    if (existsSync(dir))
-      out.push(`${dir}: ${readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).length}`)
+/** Every directory named `name` below `dir` (depth-first search). */
+const findDirs = (dir: string, name: string): Array<string> => {
+  let entries: Array<string>
+  try {
+    entries = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+  } catch {
+    return []
   }
-  return out
+  return entries.flatMap((e) => (e === name ? [join(dir, e)] : findDirs(join(dir, e), name)))
 }
+
+/** This pod's leftovers: its network namespace, address lease, OCI state and cgroups. */
+const leftoversOf = (ip: string, ociId: string): ReadonlyArray<string> => [
+  ...(existsSync(`/run/podlet/ipam/${ip}`) ? [`lease ${ip}`] : []),
+  ...(existsSync(`/run/podlet/runc/${ociId}`) || existsSync(`/run/podlet/crun/${ociId}`) ? [`oci ${ociId}`] : []),
+  ...findDirs("/sys/fs/cgroup/memory", ociId)
+]
+
+/** Polls `check` every 50 ms (a process outside this one: no event to wait on) until it holds. */
+const eventually = (what: string, check: () => boolean) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 200; i++) {
+      if (check()) return
+      yield* Effect.sleep(50)
+    }
+    return yield* Effect.die(new Error(`${what} never happened`))
+  })
 
 describe("Linux isolation mode", () => {
   linuxIt("I1 the pod's hostname and /etc/hosts; its own IP from the podCIDR", () =>
@@ -130,5 +152,199 @@ describe("Linux isolation mode", () => {
       const events = yield* c.events("web-0")
       expect(events.find((e) => e.reason === "LinuxMode")?.message).toMatch(/resolve to the host filesystem/)
     }).pipe(Effect.scoped)
+  )
+
+  linuxIt("I1 (b) hostname and subdomain: the FQDN in /etc/hosts", () =>
+    Effect.gen(function* () {
+      const c = yield* linuxCluster
+      const w = yield* follow(c, "web-0")
+      yield* c.apply(
+        pod(
+          {
+            hostname: "db",
+            subdomain: "backend",
+            restartPolicy: "Never",
+            containers: [sh("app", "hostname; grep db /etc/hosts")]
+          },
+          "web-0"
+        )
+      )
+      const done = yield* w.until("completed", (p) => p?.status?.phase === "Succeeded")
+      const ip = done?.status?.podIP ?? ""
+      expect((yield* logText(c, "web-0", "app")).split("\n")).toEqual([
+        "db",
+        `${ip}\tdb.backend.default.svc.cluster.local\tdb`
+      ])
+    }).pipe(Effect.scoped)
+  )
+
+  linuxIt("A10 a real OOM kill (the kernel's, in the container's memory cgroup): OOMKilled 137, restarted", () =>
+    Effect.gen(function* () {
+      const c = yield* linuxCluster
+      const w = yield* follow(c, "p")
+      yield* c.apply(
+        pod({
+          containers: [
+            {
+              name: "app",
+              image: python,
+              command: ["python3", "-c", "import time\nb = bytearray(256 * 1024 * 1024)\ntime.sleep(30)"],
+              resources: { limits: { memory: "64Mi" } }
+            }
+          ]
+        })
+      )
+      const restarted = yield* w.until("the restart", (p) => status(p, "app")?.restartCount === 1)
+      const last = status(restarted, "app")?.lastState.terminated
+      expect([last?.reason, last?.exitCode]).toEqual(["OOMKilled", 137])
+      expect(restarted?.status?.phase).toBe("Running")
+    }).pipe(Effect.scoped)
+  )
+
+  linuxIt("I4 two containers share localhost and ports; a second bind of :8080 fails; the pod IP stays", () =>
+    Effect.gen(function* () {
+      const c = yield* linuxCluster
+      const w = yield* follow(c, "p")
+      const reach = "until wget -q -O /dev/null http://localhost:8080/; do sleep 0.1; done"
+      yield* c.apply(
+        pod({
+          containers: [
+            { name: "a", image: python, command: ["python3", "-m", "http.server", "8080"], workingDir: "/etc" },
+            sh("b", `${reach}; echo "reached from $POD_IP"; sleep 3600`, {
+              env: [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }]
+            }),
+            {
+              name: "c",
+              image: python,
+              command: ["sh", "-c", `${reach}; exec python3 -m http.server 8080`]
+            }
+          ]
+        })
+      )
+      const first = yield* w.until(
+        "c failed",
+        (p) => (status(p, "c")?.lastState.terminated ?? status(p, "c")?.state.terminated) !== undefined
+      )
+      const ip = first?.status?.podIP ?? ""
+      expect(ip).toMatch(/^10\.244\./)
+      const cLog = yield* logText(c, "p", "c").pipe(Effect.orElseSucceed(() => ""))
+      const cPrevious = yield* c.logs("default", "p", "c", { previous: true }).pipe(
+        Effect.map((lines) => lines.map((l) => l.line).join("\n")),
+        Effect.orElseSucceed(() => "")
+      )
+      expect(`${cLog}\n${cPrevious}`).toContain("Address already in use")
+      const terminated = status(first, "c")?.lastState.terminated ?? status(first, "c")?.state.terminated
+      expect([terminated?.reason, terminated?.exitCode]).toEqual(["Error", 1])
+      const again = yield* w.until("c restarted", (p) => (status(p, "c")?.restartCount ?? 0) >= 1)
+      expect(again?.status?.podIP).toBe(ip)
+      for (let i = 0; i < 100 && !(yield* logText(c, "p", "b")).includes("reached"); i++) yield* Effect.sleep(50)
+      expect(yield* logText(c, "p", "b")).toBe(`reached from ${ip}`)
+      expect(state(again, "a")).toBe("R")
+    }).pipe(Effect.scoped)
+  )
+
+  linuxIt("two pods reach each other by IP (the server's /etc/hostname over HTTP)", () =>
+    Effect.gen(function* () {
+      const c = yield* linuxCluster
+      const server = yield* follow(c, "server")
+      const client = yield* follow(c, "client")
+      yield* c.apply(
+        pod(
+          {
+            containers: [
+              { name: "web", image: python, command: ["python3", "-m", "http.server", "8080"], workingDir: "/etc" }
+            ]
+          },
+          "server"
+        )
+      )
+      const running = yield* server.until("server running", (p) => state(p, "web") === "R")
+      const ip = running?.status?.podIP ?? ""
+      yield* c.apply(
+        pod(
+          {
+            restartPolicy: "Never",
+            containers: [
+              sh(
+                "get",
+                `for i in $(seq 50); do wget -q -O - http://${ip}:8080/hostname && exit 0; sleep 0.1; done; exit 1`
+              )
+            ]
+          },
+          "client"
+        )
+      )
+      const done = yield* client.until(
+        "client done",
+        (p) => p?.status?.phase === "Succeeded" || p?.status?.phase === "Failed"
+      )
+      expect(done?.status?.phase).toBe("Succeeded")
+      expect(done?.status?.podIP).not.toBe(ip)
+      expect(yield* logText(c, "client", "get")).toBe("server")
+    }).pipe(Effect.scoped)
+  )
+
+  linuxIt("exec runs in the container (its PID namespace, its root); a missing program is 126", () =>
+    Effect.gen(function* () {
+      const c = yield* linuxCluster
+      const w = yield* follow(c, "p")
+      yield* c.apply(pod({ containers: [sh("app", "sleep 3600")] }))
+      yield* w.until("running", (p) => state(p, "app") === "R")
+      const ps = yield* c.exec("default", "p", "app", ["sh", "-c", "echo $$; cat /proc/1/cmdline | tr '\\0' ' '"])
+      expect(ps.exitCode).toBe(0)
+      const [execPid, init] = ps.output.split("\n")
+      expect(Number(execPid)).toBeGreaterThan(1)
+      expect(Number(execPid)).toBeLessThan(100)
+      expect(init).toBe("sh -c sleep 3600 ")
+      const missing = yield* c.exec("default", "p", "app", ["no-such-program"])
+      expect(missing.exitCode).toBe(126)
+      expect((yield* c.exec("default", "p", "app", ["sh", "-c", "exit 3"])).exitCode).toBe(3)
+    }).pipe(Effect.scoped)
+  )
+
+  linuxIt("nothing is left when a pod is deleted, nor when the cluster goes away", () =>
+    Effect.gen(function* () {
+      const left = yield* Effect.gen(function* () {
+        const c = yield* linuxCluster
+        const w = yield* follow(c, "p")
+        yield* c.apply(pod({ containers: [sh("app", "sleep 3600")] }))
+        const running = yield* w.until("running", (p) => state(p, "app") === "R")
+        const ip = running?.status?.podIP ?? ""
+        expect(existsSync(`/run/podlet/ipam/${ip}`)).toBe(true)
+        yield* c.delete("pods", "p", { gracePeriodSeconds: 0, force: true })
+        yield* w.until("deleted", (p) => p === undefined)
+        yield* eventually("the address released", () => !existsSync(`/run/podlet/ipam/${ip}`))
+        yield* c.apply(pod({ containers: [sh("app", "sleep 3600")] }, "q"))
+        const q = yield* follow(c, "q")
+        return (yield* q.until("q running", (p) => state(p, "app") === "R"))?.status?.podIP ?? ""
+      }).pipe(Effect.scoped)
+      expect(existsSync(`/run/podlet/ipam/${left}`)).toBe(false)
+      const netns = existsSync("/run/netns") ? readdirSync("/run/netns") : []
+      expect(netns.filter((n) => n.startsWith("podlet-"))).toEqual([])
+    })
+  )
+
+  linuxIt(
+    "a SIGKILLed server leaves nothing behind: the watchdog kills the container, deletes its namespace, cgroups and lease",
+    () =>
+      Effect.gen(function* () {
+        const host = yield* Effect.acquireRelease(
+          Effect.sync(() =>
+            spawn(process.execPath, ["--import", "tsx", join(here, "RuntimeLinuxOrphanHost.ts")], {
+              stdio: ["ignore", "pipe", "inherit"]
+            })
+          ),
+          (child) => Effect.sync(() => child.kill("SIGKILL"))
+        )
+        const line = yield* Effect.callback<string>((resume) => {
+          host.stdout.once("data", (chunk: Buffer) => resume(Effect.succeed(chunk.toString().trim())))
+          host.once("exit", () => resume(Effect.succeed("")))
+        })
+        const [ip = "", ociId = ""] = line.split(" ")
+        expect(ip).toMatch(/^10\.244\./)
+        expect(leftoversOf(ip, ociId).length).toBeGreaterThan(0)
+        host.kill("SIGKILL")
+        yield* eventually("the container and its resources to go", () => leftoversOf(ip, ociId).length === 0)
+      }).pipe(Effect.scoped)
   )
 })
