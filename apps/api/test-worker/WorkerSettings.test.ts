@@ -1,6 +1,6 @@
 /** The Worker's settings from its vars: defaults, each choice, and a message for each bad value. */
 import { describe, expect, it } from "vitest"
-import { parseWorkerSettings, type WorkerVars } from "../src/worker/WorkerSettings.js"
+import { parseWorkerDevFlags, parseWorkerSettings, type WorkerVars } from "../src/worker/WorkerSettings.js"
 
 describe("parseWorkerSettings", () => {
   const cases: ReadonlyArray<[string, WorkerVars, ReturnType<typeof parseWorkerSettings>]> = [
@@ -23,5 +23,23 @@ describe("parseWorkerSettings", () => {
   ]
   it.each(cases)("%s", (_name, vars, expected) => {
     expect(parseWorkerSettings(vars)).toEqual(expected)
+  })
+})
+
+describe("parseWorkerDevFlags", () => {
+  const cases: ReadonlyArray<[string, ReadonlyArray<string>, ReturnType<typeof parseWorkerDevFlags>]> = [
+    ["no flags", [], { port: 8787, vars: {} }],
+    [
+      "every flag",
+      ["--port", "6443", "--clock=virtual", "--nodes", "1", "--node-lifecycle", "legacy"],
+      { port: 6443, vars: { PODLET_CLOCK: "virtual", PODLET_NODES: "1", PODLET_NODE_LIFECYCLE: "legacy" } }
+    ],
+    ["unknown flag", ["--store", "memory"], "unknown flag --store (--port, --clock, --nodes, --node-lifecycle)"],
+    ["missing value", ["--port"], "--port needs a value"],
+    ["bad port", ["--port", "70000"], "--port: must be a port number from 1 to 65535, not 70000"],
+    ["bad clock", ["--clock", "fast"], 'PODLET_CLOCK: must be "real" or "virtual", not fast']
+  ]
+  it.each(cases)("%s", (_name, argv, expected) => {
+    expect(parseWorkerDevFlags(argv)).toEqual(expected)
   })
 })

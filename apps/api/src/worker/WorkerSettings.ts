@@ -32,3 +32,40 @@ export const parseWorkerSettings = (vars: WorkerVars): WorkerSettings | string =
   }
   return { clock, nodes: Array.from({ length: count }, (_, i) => `node-${i + 1}`), nodeLifecycle }
 }
+
+/** `npm run serve:worker` flags: the port `wrangler dev` listens on (loopback), and the Worker's vars. */
+export interface WorkerDevFlags {
+  readonly port: number
+  readonly vars: WorkerVars
+}
+
+const flagVars: Readonly<Record<string, keyof WorkerVars>> = {
+  "--clock": "PODLET_CLOCK",
+  "--nodes": "PODLET_NODES",
+  "--node-lifecycle": "PODLET_NODE_LIFECYCLE"
+}
+
+/**
+ * Parses `--port P --clock real|virtual --nodes N --node-lifecycle modern|legacy` (also `--flag=value`);
+ * a message for a flag it does not know or a value that is unusable.
+ */
+export const parseWorkerDevFlags = (argv: ReadonlyArray<string>): WorkerDevFlags | string => {
+  let port = 8787
+  const vars: Record<string, string> = {}
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    const eq = arg.indexOf("=")
+    const flag = eq < 0 ? arg : arg.slice(0, eq)
+    const value = eq < 0 ? argv[++i] : arg.slice(eq + 1)
+    if (flag !== "--port" && flagVars[flag] === undefined) {
+      return `unknown flag ${flag} (--port, --clock, --nodes, --node-lifecycle)`
+    }
+    if (value === undefined) return `${flag} needs a value`
+    if (flag === "--port") {
+      port = /^\d+$/.test(value) ? Number(value) : Number.NaN
+      if (!(port >= 1 && port <= 65535)) return `--port: must be a port number from 1 to 65535, not ${value}`
+    } else vars[flagVars[flag]!] = value
+  }
+  const settings = parseWorkerSettings(vars)
+  return typeof settings === "string" ? settings : { port, vars }
+}
