@@ -12,6 +12,11 @@
  * process; a power loss may drop the last commits but never corrupts the file. `synchronous: "full"`
  * fsyncs every commit and also survives power loss, at the cost of one fsync per write.
  *
+ * Group commit: the synchronous face (`sync.commit`) applies a write at once (later commits and
+ * `sync.get` see it) and queues it; every write queued in the same tick goes to the database in one
+ * transaction (`setImmediate`), after which `whenDurable` callbacks run in order. The Effect-side
+ * reads (`get`, `list`, `revision`, `changesSince`) show durable state only.
+ *
  * The database is opened in EXCLUSIVE locking mode: one process owns it (the counter and the
  * cache live in memory), and a second opener fails instead of forking history.
  */
@@ -167,11 +172,14 @@ const open = (options: BackendSqliteOptions): Effect.Effect<Database.Database, S
     catch: (error) => new StorageOpenError({ path: options.path, message: String(error) })
   })
 
+/** The SQLite backend's service value, and `flush` to write what is queued now (before closing). */
+export type BackendSqliteService = StorageBackend["Service"] & { readonly flush: () => void }
+
 /** Builds the backend over an open database (recovering the log tail); the caller owns closing it. */
 export const makeBackendSqlite = (
   db: Database.Database,
   options: Omit<BackendSqliteOptions, "path" | "synchronous"> = {}
-): StorageBackend["Service"] => {
+): BackendSqliteService => {
   const historyWindow = Math.max(1, options.historyWindow ?? defaultHistoryWindow)
   const materializeEvery = Math.max(1, options.materializeEvery ?? defaultMaterializeEvery)
   const pruneStep = Math.min(materializeEvery, Math.ceil(historyWindow / 10))
@@ -237,22 +245,38 @@ export const makeBackendSqlite = (
   materialized = revision
   for (const row of allObjects.iterate()) put(toStored(row))
 
+  // group commit: changes applied but not yet durable, in order, and what reads of them see
+  /** the planned writes of the next transaction */
+  let queued: Array<Planned> = []
+  /** key -> its latest queued state (null: deleted) */
+  const overlay = new Map<string, StoredObject | null>()
+  /** the last applied resourceVersion (>= `revision`, the last durable one) */
+  let applied = revision
+  let callbacks: Array<(error?: unknown) => void> = []
+  let flushScheduled = false
+
+  /** The current state of a key, queued changes included. */
+  const current = (key: string): StoredObject | undefined => {
+    const queuedState = overlay.get(key)
+    return queuedState === undefined ? objects.get(key) : (queuedState ?? undefined)
+  }
+
   /** Checks every `expect` and assigns versions; reads only. */
   const plan = (mutations: ReadonlyArray<Mutation>): Array<Planned> | CommitConflict => {
     const within = mutations.length > 1 ? new Map<string, StoredObject | undefined>() : undefined
     const planned: Array<Planned> = []
-    let rv = revision
+    let rv = applied
     for (const mutation of mutations) {
       const { key } = mutation
-      const current = within?.has(key) ? within.get(key) : objects.get(key)
-      const actual = current?.resourceVersion ?? 0
-      if ((mutation.expect !== undefined && mutation.expect !== actual) || (!current && !mutation.object)) {
+      const current_ = within?.has(key) ? within.get(key) : current(key)
+      const actual = current_?.resourceVersion ?? 0
+      if ((mutation.expect !== undefined && mutation.expect !== actual) || (!current_ && !mutation.object)) {
         return { _tag: "CommitConflict", key, actual }
       }
       rv += 1
-      const object = withVersion(mutation.object ?? (current as StoredObject).object, rv)
+      const object = withVersion(mutation.object ?? (current_ as StoredObject).object, rv)
       const json = JSON.stringify(object)
-      const type = mutation.object === undefined ? "DELETED" : current === undefined ? "ADDED" : "MODIFIED"
+      const type = mutation.object === undefined ? "DELETED" : current_ === undefined ? "ADDED" : "MODIFIED"
       planned.push({ key, rv, type, object, json })
       within?.set(key, type === "DELETED" ? undefined : { key, resourceVersion: rv, object })
     }
@@ -277,26 +301,75 @@ export const makeBackendSqlite = (
     return { batch, pruned, floor }
   })
 
+  /** Writes every queued change in one transaction, then tells the waiting callbacks (in order). */
+  const flush = (): void => {
+    flushScheduled = false
+    const planned = queued
+    const waiting = callbacks
+    queued = []
+    callbacks = []
+    let failure: unknown
+    if (planned.length > 0) {
+      const last = planned.at(-1)!.rv
+      try {
+        const done = write(planned, last)
+        if (done.batch) {
+          pending.clear()
+          materialized = last
+        }
+        if (done.pruned) compacted = done.floor
+        revision = last
+        for (const { key, rv, type, object, json } of planned) {
+          if (type === "DELETED") drop(key)
+          else put({ key, resourceVersion: rv, object })
+          if (!done.batch) pending.set(key, { rv, json: type === "DELETED" ? undefined : json })
+        }
+      } catch (error) {
+        // nothing of the transaction was written: the queued changes are dropped
+        failure = error
+        applied = revision
+      }
+      overlay.clear()
+    }
+    for (const callback of waiting) callback(failure)
+  }
+
+  const whenDurable = (callback: (error?: unknown) => void): void => {
+    if (queued.length === 0 && !flushScheduled) {
+      callback()
+      return
+    }
+    callbacks.push(callback)
+  }
+
+  /** Applies at once (reads of the synchronous face see it); durable at the next flush, which it schedules. */
+  const commitSync = (mutations: ReadonlyArray<Mutation>): ReadonlyArray<Change> | CommitConflict => {
+    const planned = plan(mutations)
+    if (!Array.isArray(planned)) return planned
+    const changes: Array<Change> = []
+    for (const item of planned) {
+      queued.push(item)
+      overlay.set(
+        item.key,
+        item.type === "DELETED" ? null : { key: item.key, resourceVersion: item.rv, object: item.object }
+      )
+      changes.push({ type: item.type, key: item.key, resourceVersion: item.rv, object: item.object })
+    }
+    if (planned.length > 0) applied = planned.at(-1)!.rv
+    if (!flushScheduled) {
+      flushScheduled = true
+      setImmediate(flush)
+    }
+    return changes
+  }
+
   const commit = (mutations: ReadonlyArray<Mutation>): Effect.Effect<ReadonlyArray<Change>, CommitConflict> =>
     Effect.suspend(() => {
-      const planned = plan(mutations)
-      if (!Array.isArray(planned)) return Effect.fail(planned)
-      const last = planned.at(-1)?.rv ?? revision
-      const done = write(planned, last)
-      if (done.batch) {
-        pending.clear()
-        materialized = last
-      }
-      if (done.pruned) compacted = done.floor
-      revision = last
-      const changes: Array<Change> = []
-      for (const { key, rv, type, object, json } of planned) {
-        if (type === "DELETED") drop(key)
-        else put({ key, resourceVersion: rv, object })
-        if (!done.batch) pending.set(key, { rv, json: type === "DELETED" ? undefined : json })
-        changes.push({ type, key, resourceVersion: rv, object })
-      }
-      return Effect.succeed(changes)
+      const result = commitSync(mutations)
+      if (!Array.isArray(result)) return Effect.fail(result as CommitConflict)
+      return Effect.callback<ReadonlyArray<Change>, CommitConflict>((resume) =>
+        whenDurable((error) => resume(error === undefined ? Effect.succeed(result) : Effect.die(error)))
+      )
     })
 
   const keysFor = (prefix: string): ReadonlyArray<string> => {
@@ -327,13 +400,22 @@ export const makeBackendSqlite = (
       return changesAfter.all(since).map(toChange)
     })
 
-  return StorageBackend.of({
-    revision: Effect.sync(() => revision),
-    get: (key) => Effect.sync(() => objects.get(key)),
-    list,
-    commit,
-    changesSince
-  })
+  return Object.assign(
+    StorageBackend.of({
+      revision: Effect.sync(() => revision),
+      get: (key) => Effect.sync(() => objects.get(key)),
+      list,
+      commit,
+      changesSince,
+      sync: {
+        get: current,
+        commit: commitSync,
+        whenDurable,
+        pending: () => queued.length > 0 || flushScheduled
+      }
+    }),
+    { flush }
+  )
 }
 
 /** `StorageBackend` on a SQLite file. */
@@ -343,8 +425,16 @@ export const BackendSqlite = {
     Layer.effect(
       StorageBackend,
       Effect.map(
-        Effect.acquireRelease(open(options), (db) => Effect.sync(() => db.close())),
-        (db) => makeBackendSqlite(db, options)
+        Effect.acquireRelease(
+          Effect.map(open(options), (db) => ({ db, backend: makeBackendSqlite(db, options) })),
+          // what is queued is written before the database closes
+          ({ db, backend }) =>
+            Effect.sync(() => {
+              backend.flush()
+              db.close()
+            })
+        ),
+        ({ backend }) => backend
       )
     )
 } as const
