@@ -1,10 +1,11 @@
 /**
  * The whole API status the kubelet writes after a sync (spec pod-lifecycle §2.2, §2.3, §3, §7; K-pods
  * `generateAPIPodStatus`): container statuses, phase with the terminal-phase rules, conditions, pod IP and start
- * time. Composes `ContainerStatuses`, `Phase` and `Conditions`; pure, `now` in epoch ms.
+ * time. Composes `ContainerStatuses`, `Phase` and `Conditions`; pure, `now` in epoch ms. The kubelet's
+ * `PublishStatus` feeds it from its memory and writes the result.
  */
-import type { Pod, PodStatus } from "../api/Pod.js"
-import { generateConditions } from "./Conditions.js"
+import type { Pod, PodCondition, PodStatus } from "../api/Pod.js"
+import { generateConditions, kubeletConditionTypes } from "./Conditions.js"
 import { buildContainerStatuses, type ReasonCache } from "./ContainerStatuses.js"
 import { getPhase, reconcilePhase } from "./Phase.js"
 import type { ProbeResults } from "./Probe.js"
@@ -22,9 +23,39 @@ export interface PodStatusInput {
   readonly probes: ProbeResults
   /** The kubelet will never run this pod's containers again (deleted, evicted, finished). */
   readonly podIsTerminal: boolean
-  /** Eviction requested by a pod sync handler (active deadline, node pressure). */
-  readonly evict?: { readonly reason: string; readonly message: string }
+  /** Eviction requested by a pod sync handler (active deadline, node pressure); with a `DisruptionTarget` reason */
+  readonly evict?: { readonly reason: string; readonly message: string; readonly disruptionReason?: string }
   readonly now: number
+  /** The node's IP (`hostIP`, `hostIPs`); absent ⇒ carried over. */
+  readonly hostIP?: string
+  /** The pod's IP as the kubelet knows it; absent ⇒ the ready sandbox's, else carried over. */
+  readonly podIP?: string
+  /** When the kubelet first saw the pod (epoch ms); absent ⇒ carried over, else now. */
+  readonly startTime?: number
+  /** The pod's QoS class; absent ⇒ carried over. */
+  readonly qosClass?: PodStatus["qosClass"]
+}
+
+/** `UpdatePodCondition` with `DisruptionTarget=True` (the eviction manager's condition), kept before the kubelet's own. */
+const withDisruptionTarget = (
+  conditions: ReadonlyArray<PodCondition>,
+  reason: string,
+  message: string,
+  now: number
+): ReadonlyArray<PodCondition> => {
+  const old = conditions.find((c) => c.type === "DisruptionTarget")
+  const condition: PodCondition = {
+    type: "DisruptionTarget",
+    status: "True",
+    lastProbeTime: null,
+    lastTransitionTime:
+      old?.status === "True" && old.lastTransitionTime !== undefined ? old.lastTransitionTime : toRfc3339(now),
+    reason,
+    message
+  }
+  if (old !== undefined) return conditions.map((c) => (c === old ? condition : c))
+  const at = conditions.findIndex((c) => kubeletConditionTypes.has(c.type))
+  return at < 0 ? [...conditions, condition] : [...conditions.slice(0, at), condition, ...conditions.slice(at)]
 }
 
 /**
@@ -53,7 +84,7 @@ export const generatePodStatus = (input: PodStatusInput): PodStatus => {
     ...(pod.status !== undefined ? { api: pod.status } : {}),
     ...(input.evict !== undefined ? { evict: input.evict } : {})
   })
-  const conditions = generateConditions({
+  const generated = generateConditions({
     pod,
     previous: old,
     snapshot,
@@ -62,20 +93,29 @@ export const generatePodStatus = (input: PodStatusInput): PodStatus => {
     phase: phase.phase,
     now: input.now
   })
+  const disruption = input.evict?.disruptionReason
+  const conditions =
+    input.evict === undefined || disruption === undefined
+      ? generated
+      : withDisruptionTarget(generated, disruption, input.evict.message, input.now)
   const sandboxIP = snapshot.sandbox?.state === "ready" ? snapshot.sandbox.ip : undefined
-  const podIP = sandboxIP || old.podIP
+  const podIP = input.podIP ?? (sandboxIP || old.podIP)
+  const podIPs = input.podIP !== undefined || sandboxIP ? [{ ip: podIP ?? "" }] : (old.podIPs ?? [{ ip: podIP ?? "" }])
+  const hostIP = input.hostIP ?? old.hostIP
+  const hostIPs = input.hostIP !== undefined ? [{ ip: input.hostIP }] : old.hostIPs
+  const qosClass = input.qosClass ?? old.qosClass
   return {
     phase: phase.phase,
     ...(phase.reason !== undefined ? { reason: phase.reason } : {}),
     ...(phase.message !== undefined ? { message: phase.message } : {}),
     conditions,
-    ...(old.hostIP !== undefined ? { hostIP: old.hostIP } : {}),
-    ...(old.hostIPs !== undefined ? { hostIPs: old.hostIPs } : {}),
-    ...(podIP ? { podIP, podIPs: sandboxIP ? [{ ip: sandboxIP }] : (old.podIPs ?? [{ ip: podIP }]) } : {}),
-    startTime: old.startTime ?? toRfc3339(input.now),
-    ...(initContainerStatuses.length > 0 ? { initContainerStatuses } : {}),
+    ...(hostIP !== undefined ? { hostIP } : {}),
+    ...(hostIPs !== undefined ? { hostIPs } : {}),
+    ...(podIP ? { podIP, podIPs } : {}),
+    startTime: input.startTime !== undefined ? toRfc3339(input.startTime) : (old.startTime ?? toRfc3339(input.now)),
+    ...(pod.spec.initContainers !== undefined && pod.spec.initContainers.length > 0 ? { initContainerStatuses } : {}),
     containerStatuses,
-    ...(old.qosClass !== undefined ? { qosClass: old.qosClass } : {}),
+    ...(qosClass !== undefined ? { qosClass } : {}),
     ...(old.nominatedNodeName !== undefined ? { nominatedNodeName: old.nominatedNodeName } : {})
   }
 }

@@ -22,8 +22,8 @@ import { killContainer } from "./KillContainer.js"
 import type { KubeletContext, StartFailure } from "./KubeletContext.js"
 import { allContainers, findContainer, memoryOf, podObjects, recordEvents, snapshotOf } from "./KubeletContext.js"
 import { apiContainerId, runtimeId } from "./PodRuntime.js"
-import { publishStatus } from "./PodStatus.js"
 import type { SyncOutcome } from "./PodWorkers.js"
+import { publishStatus } from "./PublishStatus.js"
 import { killPodContainers } from "./Terminate.js"
 
 /** Retry after a failed start (K-workers `backOffPeriod`, RTM-3). */

@@ -14,8 +14,8 @@ import { killContainer } from "./KillContainer.js"
 import type { KubeletContext } from "./KubeletContext.js"
 import { findContainer, memoryOf, snapshotOf } from "./KubeletContext.js"
 import { runtimeId } from "./PodRuntime.js"
-import { publishStatus } from "./PodStatus.js"
 import type { SyncOutcome } from "./PodWorkers.js"
+import { publishStatus } from "./PublishStatus.js"
 
 /** An eviction by a pod sync handler: the pod ends Failed with this reason and message. */
 export interface Eviction {

@@ -1,18 +1,13 @@
 /**
- * `generateAPIPodStatus` (K-pods) for one pod: container statuses (`domain/ContainerStatuses`),
- * phase (`domain/Phase` getPhase + reconcilePhase), conditions (`domain/Conditions`), pod and host
- * IPs, start time and QoS class, from a fresh runtime snapshot; then written through the status
- * manager (only when changed). The generated status is also the kubelet's cache (the prober reads it).
+ * Publishing a pod's status (the kubelet's `generateAPIPodStatus` then `SetPodStatus`): the status is
+ * generated from a fresh runtime snapshot by `domain/PodStatus`, cached in the kubelet's memory (the
+ * prober reads it) and written through the status manager only when it changed.
  */
 import { Clock, Effect } from "effect"
-import type { Pod, PodCondition, PodStatus } from "../api/Pod.js"
+import type { Pod, PodStatus } from "../api/Pod.js"
 import { podQOSClass } from "../api/QOS.js"
-import { generateConditions, kubeletConditionTypes } from "../domain/Conditions.js"
-import { buildContainerStatuses } from "../domain/ContainerStatuses.js"
-import { getPhase, reconcilePhase } from "../domain/Phase.js"
+import { generatePodStatus } from "../domain/PodStatus.js"
 import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
-import { hasAnyActiveRegularContainerStarted } from "../domain/RuntimeSnapshot.js"
-import { toRfc3339 } from "../domain/Time.js"
 import type { KubeletContext, PublishedFrom } from "./KubeletContext.js"
 import { memoryOf, snapshotOf } from "./KubeletContext.js"
 import { jsonEqual } from "./StatusManager.js"
@@ -22,28 +17,6 @@ export interface StatusOptions {
   readonly podIsTerminal: boolean
   /** a pod sync handler's eviction (active deadline, node pressure): phase Failed with this reason and message */
   readonly evict?: { readonly reason: string; readonly message: string; readonly disruptionReason?: string }
-}
-
-/** `UpdatePodCondition` with `DisruptionTarget=True` (the eviction manager's condition), kept before the kubelet's own. */
-const withDisruptionTarget = (
-  conditions: ReadonlyArray<PodCondition>,
-  reason: string,
-  message: string,
-  now: number
-): ReadonlyArray<PodCondition> => {
-  const old = conditions.find((c) => c.type === "DisruptionTarget")
-  const condition: PodCondition = {
-    type: "DisruptionTarget",
-    status: "True",
-    lastProbeTime: null,
-    lastTransitionTime:
-      old?.status === "True" && old.lastTransitionTime !== undefined ? old.lastTransitionTime : toRfc3339(now),
-    reason,
-    message
-  }
-  if (old !== undefined) return conditions.map((c) => (c === old ? condition : c))
-  const at = conditions.findIndex((c) => kubeletConditionTypes.has(c.type))
-  return at < 0 ? [...conditions, condition] : [...conditions.slice(0, at), condition, ...conditions.slice(at)]
 }
 
 /**
@@ -59,8 +32,8 @@ const reshape = <T>(value: T): T => {
   return out as T
 }
 
-/** The API status of `pod` for `snapshot`, at `now`. Pure apart from reading the kubelet's memory. */
-export const generatePodStatus = (
+/** The API status of `pod` for `snapshot`, at `now` (`domain/PodStatus`), from the kubelet's memory. */
+const generate = (
   ctx: KubeletContext,
   pod: Pod,
   snapshot: RuntimeSnapshot,
@@ -68,54 +41,22 @@ export const generatePodStatus = (
   now: number
 ): PodStatus => {
   const memory = memoryOf(ctx, pod.metadata.uid ?? "")
-  const previous = memory.status ?? pod.status
-  const { initContainerStatuses, containerStatuses } = buildContainerStatuses({
-    pod,
-    snapshot,
-    ...(previous !== undefined ? { previous } : {}),
-    reasons: memory.reasons,
-    probes: ctx.probeResults
-  })
-  const computed = getPhase(
-    pod,
-    [...containerStatuses, ...initContainerStatuses],
-    options.podIsTerminal,
-    hasAnyActiveRegularContainerStarted(pod, snapshot)
-  )
-  const phase = reconcilePhase({
-    computed,
-    ...(memory.status !== undefined ? { cached: memory.status } : {}),
-    ...(pod.status !== undefined ? { api: pod.status } : {}),
-    ...(options.evict !== undefined ? { evict: options.evict } : {})
-  })
-  const generated = generateConditions({
-    pod,
-    ...(previous !== undefined ? { previous } : {}),
-    snapshot,
-    initContainerStatuses,
-    containerStatuses,
-    phase: phase.phase,
-    now
-  })
-  const conditions =
-    options.evict?.disruptionReason === undefined
-      ? generated
-      : withDisruptionTarget(generated, options.evict.disruptionReason, options.evict.message, now)
   const podIP = snapshot.sandbox?.ip ?? memory.podIP
   if (podIP !== undefined) memory.podIP = podIP
-  return {
-    phase: phase.phase,
-    ...(phase.reason !== undefined ? { reason: phase.reason } : {}),
-    ...(phase.message !== undefined ? { message: phase.message } : {}),
-    conditions,
+  return generatePodStatus({
+    pod,
+    snapshot,
+    ...(memory.status !== undefined ? { previous: memory.status } : {}),
+    reasons: memory.reasons,
+    probes: ctx.probeResults,
+    podIsTerminal: options.podIsTerminal,
+    ...(options.evict !== undefined ? { evict: options.evict } : {}),
+    now,
     hostIP: ctx.nodeIP,
-    hostIPs: [{ ip: ctx.nodeIP }],
-    ...(podIP !== undefined ? { podIP, podIPs: [{ ip: podIP }] } : {}),
-    ...(memory.startTime !== undefined ? { startTime: toRfc3339(memory.startTime) } : {}),
-    ...((pod.spec.initContainers ?? []).length > 0 ? { initContainerStatuses } : {}),
-    containerStatuses,
+    ...(podIP !== undefined ? { podIP } : {}),
+    ...(memory.startTime !== undefined ? { startTime: memory.startTime } : {}),
     qosClass: podQOSClass(pod.spec)
-  }
+  })
 }
 
 const optionsKey = (options: StatusOptions): string =>
@@ -165,7 +106,7 @@ export const publishStatus = (ctx: KubeletContext, pod: Pod, options: StatusOpti
     }
     let status = memory.status
     if (status === undefined || memory.published === undefined || !sameInputs(memory.published, from)) {
-      const generated = generatePodStatus(ctx, latest, snapshot, options, now)
+      const generated = generate(ctx, latest, snapshot, options, now)
       // an unchanged status keeps its identity: the next publish can then reuse it
       status = status !== undefined && jsonEqual(generated, status) ? status : reshape(generated)
       memory.status = status
