@@ -22,6 +22,23 @@ const regexError = (msg: string, fmt: string, ...examples: ReadonlyArray<string>
   return `${msg} (e.g. ${examples.map((e) => `'${e}'`).join(",  or ")}, regex used for validation is '${fmt}')`
 }
 
+const noErrors: ReadonlyArray<string> = []
+
+/** `check(value)`, remembering valid values (bounded): objects repeat the same labels, keys and names. */
+const validOrCheck = (
+  valid: Set<string>,
+  value: string,
+  check: (value: string) => ReadonlyArray<string>
+): ReadonlyArray<string> => {
+  if (valid.has(value)) return noErrors
+  const errors = check(value)
+  if (errors.length === 0) {
+    if (valid.size >= 4096) valid.clear()
+    valid.add(value)
+  }
+  return errors
+}
+
 /** Upstream `MaxLenError`. */
 export const maxLenError = (length: number): string => `must be no more than ${length} characters`
 
@@ -33,16 +50,26 @@ export const dns1123LabelErrorMsg =
 export const dns1123SubdomainErrorMsg =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
 
+const validDNS1123Label = new Set<string>()
+
 /** `IsDNS1123Label`: container, port-less names, namespaces. */
-export const isDNS1123Label = (value: string): ReadonlyArray<string> => {
+export const isDNS1123Label = (value: string): ReadonlyArray<string> =>
+  validOrCheck(validDNS1123Label, value, checkDNS1123Label)
+
+const checkDNS1123Label = (value: string): ReadonlyArray<string> => {
   const errs: Array<string> = []
   if (value.length > DNS1123LabelMaxLength) errs.push(maxLenError(DNS1123LabelMaxLength))
   if (!dns1123LabelRe.test(value)) errs.push(regexError(dns1123LabelErrorMsg, dns1123LabelFmt, "my-name", "123-abc"))
   return errs
 }
 
+const validDNS1123Subdomain = new Set<string>()
+
 /** `IsDNS1123Subdomain`: most object names. */
-export const isDNS1123Subdomain = (value: string): ReadonlyArray<string> => {
+export const isDNS1123Subdomain = (value: string): ReadonlyArray<string> =>
+  validOrCheck(validDNS1123Subdomain, value, checkDNS1123Subdomain)
+
+const checkDNS1123Subdomain = (value: string): ReadonlyArray<string> => {
   const errs: Array<string> = []
   if (value.length > DNS1123SubdomainMaxLength) errs.push(maxLenError(DNS1123SubdomainMaxLength))
   if (!dns1123SubdomainRe.test(value))
@@ -54,8 +81,13 @@ const qualifiedNameErrMsg =
   "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
 const qualifiedNameMaxLength = 63
 
+const validQualifiedName = new Set<string>()
+
 /** `IsQualifiedName`: label and annotation keys, `[prefix/]name`. */
-export const isQualifiedName = (value: string): ReadonlyArray<string> => {
+export const isQualifiedName = (value: string): ReadonlyArray<string> =>
+  validOrCheck(validQualifiedName, value, checkQualifiedName)
+
+const checkQualifiedName = (value: string): ReadonlyArray<string> => {
   const errs: Array<string> = []
   const parts = value.split("/")
   let name: string
@@ -82,8 +114,13 @@ export const isQualifiedName = (value: string): ReadonlyArray<string> => {
 const labelValueErrMsg =
   "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
 
+const validValidLabelValue = new Set<string>()
+
 /** `IsValidLabelValue`. */
-export const isValidLabelValue = (value: string): ReadonlyArray<string> => {
+export const isValidLabelValue = (value: string): ReadonlyArray<string> =>
+  validOrCheck(validValidLabelValue, value, checkValidLabelValue)
+
+const checkValidLabelValue = (value: string): ReadonlyArray<string> => {
   const errs: Array<string> = []
   if (value.length > 63) errs.push(maxLenError(63))
   if (!labelValueRe.test(value)) errs.push(regexError(labelValueErrMsg, labelValueFmt, "MyValue", "my_value", "12345"))

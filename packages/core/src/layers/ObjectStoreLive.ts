@@ -249,8 +249,21 @@ class ResourceLog {
   waking: Array<Waiter> | undefined = undefined
   changesSinceWake = 0
 
+  /** the last chunk of unfiltered events built, shared by every watcher that reads the same range */
+  private chunk: { from: number; to: number; events: ReadonlyArray<WatchEvent<KubeObject>> } | undefined
+
   get absoluteHead(): number {
     return this.dropped + this.head
+  }
+
+  /** The events of the entries at absolute positions [from, to), built once for all watchers. */
+  events(from: number, to: number): ReadonlyArray<WatchEvent<KubeObject>> {
+    const cached = this.chunk
+    if (cached !== undefined && cached.from === from && cached.to === to) return cached.events
+    const events: Array<WatchEvent<KubeObject>> = new Array(to - from)
+    for (let i = from; i < to; i++) events[i - from] = this.entries[i - this.dropped]!.event
+    this.chunk = { from, to, events }
+    return events
   }
 
   get absoluteEnd(): number {
@@ -1379,6 +1392,15 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       if (position < 0) return Effect.flatMap(replay, () => pull)
       if (position < log.absoluteHead) return Effect.fail(expired(cursor))
       const end = log.absoluteEnd
+      if (unfiltered && position < end && log.entries[position - log.dropped]!.change.resourceVersion > cursor) {
+        // every entry from `position` is newer than the cursor: the shared chunk, as it is
+        const stop = Math.min(end, position + maxBatch)
+        const events = log.events(position, stop)
+        cursor = log.entries[stop - 1 - log.dropped]!.change.resourceVersion
+        position = stop
+        if (position === end && hub.last > cursor) cursor = hub.last
+        return Effect.succeed(events as unknown as Arr.NonEmptyReadonlyArray<WatchEvent<KubeObject>>)
+      }
       if (position < end) {
         const events: Array<WatchEvent<KubeObject>> = []
         const stop = Math.min(end, position + maxBatch)
