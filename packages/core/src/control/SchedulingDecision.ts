@@ -405,6 +405,29 @@ const insufficient = (pod: SchedulingPod, node: NodeState): Array<string> | unde
   return reasons
 }
 
+/** The NodeResourcesFit filter as a yes/no (what `insufficient` explains). */
+const fitsResources = (pod: SchedulingPod, node: NodeState): boolean => {
+  if (node.podCount + 1 > node.allocatablePods) return false
+  const r = pod.requests
+  if (r.cpu > 0 && r.cpu > node.allocatableCpu - node.requestedCpu) return false
+  if (r.memory > 0 && r.memory > node.allocatableMemory - node.requestedMemory) return false
+  if (r.scalar !== undefined) {
+    for (const [k, v] of r.scalar) {
+      if (v > (node.allocatableScalar.get(k) ?? 0) - (node.requestedScalar.get(k) ?? 0)) return false
+    }
+  }
+  return true
+}
+
+/** The filters in plugin order as a yes/no: what `filterNode` decides, without the reasons. */
+export const fitsNode = (pod: SchedulingPod, node: NodeState): boolean => {
+  if (node.unschedulable && !tolerates(pod.tolerations, unschedulableTaint)) return false
+  for (const taint of node.hardTaints) if (!tolerates(pod.tolerations, taint)) return false
+  if (!matchesNodeAffinity(pod, node)) return false
+  for (const key of pod.hostPorts) if ((node.usedPorts.get(key) ?? 0) > 0) return false
+  return fitsResources(pod, node)
+}
+
 /** Runs the filters in plugin order; undefined when the pod fits the node. */
 export const filterNode = (pod: SchedulingPod, node: NodeState): Rejection | undefined => {
   if (node.unschedulable && !tolerates(pod.tolerations, unschedulableTaint)) return rejectUnschedulable
@@ -519,7 +542,8 @@ export type ScheduleResult =
 
 /**
  * Filters nodes from `startIndex` (round robin) until enough feasible ones are found, scores them
- * and picks the best (lowest name on ties); or explains why none fits.
+ * and picks the best (lowest name on ties); or explains why none fits (the reasons are gathered
+ * only then: every node was filtered, so each is asked again for its reasons).
  */
 export const scheduleOne = (
   pod: SchedulingPod,
@@ -531,17 +555,20 @@ export const scheduleOne = (
   const wanted = numFeasibleNodesToFind(total)
   const start = startIndex % total
   const feasible: Array<NodeState> = []
-  const rejections: Array<Rejection> = []
   let processed = 0
   for (let i = 0; i < total && feasible.length < wanted; i++) {
-    const node = nodes[(start + i) % total]!
+    const index = start + i < total ? start + i : start + i - total
+    const node = nodes[index]!
     processed++
-    const rejection = filterNode(pod, node)
-    if (rejection === undefined) feasible.push(node)
-    else rejections.push(rejection)
+    if (fitsNode(pod, node)) feasible.push(node)
   }
   const nextStartIndex = (start + processed) % total
   if (feasible.length === 0) {
+    const rejections: Array<Rejection> = []
+    for (const node of nodes) {
+      const rejection = filterNode(pod, node)
+      if (rejection !== undefined) rejections.push(rejection)
+    }
     return { _tag: "Unschedulable", message: fitErrorMessage(total, rejections, pod.preemptionNever), nextStartIndex }
   }
   if (feasible.length === 1) return { _tag: "Scheduled", node: feasible[0]!, nextStartIndex }

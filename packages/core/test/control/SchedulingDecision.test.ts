@@ -7,6 +7,7 @@ import {
   accountPod,
   filterNode,
   fitErrorMessage,
+  fitsNode,
   makeNodeState,
   numFeasibleNodesToFind,
   podRequests,
@@ -32,7 +33,13 @@ const app = (requests?: Record<string, string>, extra: Partial<Container> = {}):
 
 const spec = (extra: Partial<PodSpec> = {}): PodSpec => ({ containers: [app()], ...extra })
 
-const reasonsOf = (s: PodSpec, n: NodeState) => filterNode(schedulingPod(s), n)?.reasons ?? []
+/** The filter's reasons; the yes/no filter the scheduling cycle uses must agree with it. */
+const reasonsOf = (s: PodSpec, n: NodeState) => {
+  const pod = schedulingPod(s)
+  const rejection = filterNode(pod, n)
+  expect(fitsNode(pod, n)).toBe(rejection === undefined)
+  return rejection?.reasons ?? []
+}
 
 const controlPlaneTaint: Taint = { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }
 
@@ -179,6 +186,7 @@ describe("filters (default plugin order, first rejecting plugin wins)", () => {
     ["an empty term matches nothing", required({}), false]
   ] as const)("node affinity: %s", (_name, s, fits) => {
     expect(filterNode(schedulingPod(s), zoned) === undefined).toBe(fits)
+    expect(fitsNode(schedulingPod(s), zoned)).toBe(fits)
   })
 
   it("host ports in use on the node", () => {
