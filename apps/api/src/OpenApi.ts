@@ -1,13 +1,14 @@
 /**
  * The OpenAPI v3 documents kubectl create/apply/replace fetch under `--validate=strict` (§4): per
  * group-version, a PATCH operation tagged with each kind's GVK that declares `fieldValidation`, so
- * kubectl leaves validation to the server. No component schemas yet: a partial schema would make
- * `kubectl apply` compute patches from it and fail (`unable to find api field`), while without one
- * it falls back to its compiled-in types; `kubectl explain` needs the full schemas (later).
+ * kubectl leaves validation to the server, and the component schemas `kubectl explain` reads
+ * (`OpenApiSchemas.ts`). The PATCH operations declare no strategic-merge request body, so `kubectl
+ * apply` builds its patches from its compiled-in types, not from these schemas.
  * `/openapi/v2` is a 404 on purpose (kubectl wants protobuf there and falls back on a 404).
  */
 import type { ResourceType } from "@podlet/core/api/Resources"
 import { Hono } from "hono"
+import { componentSchemas } from "./OpenApiSchemas.js"
 import { type GroupVersion, GroupVersions, subresourcesOf } from "./Target.js"
 
 const gvk = (r: ResourceType) => ({ group: r.group, version: r.version, kind: r.kind })
@@ -104,7 +105,8 @@ export const openApiDocument = (gv: GroupVersion) => {
   return {
     openapi: "3.0.0",
     info: { title: "Kubernetes", version: "v1.32.0" },
-    paths
+    paths,
+    components: { schemas: componentSchemas(gv.resources) }
   }
 }
 

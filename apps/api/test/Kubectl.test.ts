@@ -312,6 +312,40 @@ describe.runIf(hasKubectl)("kubectl against the Node server", { timeout: 60_000 
     expect(nodes[1]!.filter((_, i) => i !== 3)).toEqual(["node-1", "Ready", "control-plane", "v1.32.0"])
   })
 
+  it("explains pods and their fields from the OpenAPI v3 schemas", async () => {
+    const pods = await ok("explain", "pods")
+    expect(pods).toMatch(/^KIND:\s+Pod\nVERSION:\s+v1\n/)
+    expect(pods).toContain("Pod is a collection of containers that can run on a host.")
+    expect(pods).toMatch(/^ {2}metadata\t<ObjectMeta>$/m)
+    expect(pods).toMatch(/^ {2}spec\t<PodSpec>$/m)
+    expect(pods).toMatch(/^ {2}status\t<PodStatus>$/m)
+
+    const containers = await ok("explain", "pods.spec.containers")
+    expect(containers).toMatch(/^FIELD: containers <\[\]Container>$/m)
+    expect(containers).toContain("A single application container that you want to run within a pod.")
+    expect(containers).toMatch(/^ {2}name\t<string> -required-$/m)
+    expect(containers).toMatch(/^ {2}image\t<string>$/m)
+    expect(containers).toMatch(/^ {2}ports\t<\[\]ContainerPort>$/m)
+    expect(containers).toMatch(/^ {2}resources\t<ResourceRequirements>$/m)
+
+    expect(await ok("explain", "pods.spec.containers.resources.limits")).toMatch(
+      /^FIELD: limits <map\[string\]Quantity>$/m
+    )
+    expect(await ok("explain", "replicasets.spec.replicas")).toMatch(/^FIELD: replicas <integer>$/m)
+    expect(await ok("explain", "nodes.status.conditions")).toMatch(/^FIELD: conditions <\[\]NodeCondition>$/m)
+    const nope = await kubectl("explain", "pods.spec.nope")
+    expect(nope.code).toBe(1)
+    expect(nope.stderr).toContain('field "nope" does not exist')
+  })
+
+  it("still applies under --validate=strict with the schemas served (create, then a patch)", async () => {
+    const path = manifest("strict.yaml", podYaml("strict", "nginx:1.25"))
+    expect(await ok("apply", "--validate=strict", "-f", path)).toBe("pod/strict created\n")
+    const changed = manifest("strict2.yaml", podYaml("strict", "nginx:1.27", "app: strict"))
+    expect(await ok("apply", "--validate=strict", "-f", changed)).toBe("pod/strict configured\n")
+    expect(await ok("get", "pod", "strict", "-o", "jsonpath={.spec.containers[0].image}")).toBe("nginx:1.27")
+  })
+
   it("reports errors as kubectl users know them", async () => {
     const missing = await kubectl("get", "pod", "nothere")
     expect(missing.stderr).toBe('Error from server (NotFound): pods "nothere" not found\n')
