@@ -57,8 +57,12 @@ import { Clock, Deferred, Effect, Layer, PubSub, Scope, Stream } from "effect"
 import type { BindMount } from "./linux/Bundle.js"
 import type { ModeChoice, RuntimeMode } from "./linux/Detect.js"
 import { detectMode } from "./linux/Detect.js"
+import type { Credentials } from "./linux/Distribution.js"
+import type { ImageStore } from "./linux/ImageStore.js"
+import { makeImageStore } from "./linux/ImageStore.js"
 import type { LinuxContainer, LinuxHost, LinuxSandbox } from "./linux/LinuxHost.js"
 import { defaultPath, makeLinuxHost } from "./linux/LinuxHost.js"
+import { RegistryOci } from "./linux/RegistryOci.js"
 import type { EndCause, ProcessEnd } from "./process/ExitStatus.js"
 import { terminationOf } from "./process/ExitStatus.js"
 import type { LogLimits } from "./process/LogFile.js"
@@ -77,6 +81,8 @@ export interface RuntimeProcessOptions {
   readonly mode?: RuntimeMode
   /** the node's podCIDR (Linux mode's pod addresses); default 10.244.0.0/24 */
   readonly podCIDR?: string
+  /** Linux mode: the image store images are pulled into (`RegistryOci`); an image not in it runs on the host filesystem */
+  readonly imageStore?: ImageStore
   /** the node's image store (image configs); images absent from it use the simulated catalogue's config */
   readonly images?: ImageCache
   /** where sandboxes (volumes, logs, working dirs) live; default a new temporary directory, removed at the end */
@@ -185,6 +191,7 @@ for g in $tokens; do
     c:*) "$oci" --root "$ociroot" delete -f "\${g#c:}" >/dev/null 2>&1 ;;
     n:*) "$ip" netns del "\${g#n:}" >/dev/null 2>&1 ;;
     f:*) rm -f "\${g#f:}" ;;
+    m:*) umount -l "\${g#m:}" 2>/dev/null ;;
   esac
 done
 [ $# -gt 0 ] && sleep 0.2
@@ -276,13 +283,40 @@ export const RuntimeProcess = {
    * runtime, the host-mode registry (every image resolves to the host filesystem).
    */
   clusterOptions: (
-    options: Omit<RuntimeProcessOptions, "nodeName" | "images"> & { readonly nodeName?: string } = {}
-  ): Pick<ClusterOptions, "nodes" | "runtime" | "imageRegistry"> => ({
-    nodes: [thisMachine(options.nodeName)],
-    runtime: (node) =>
-      RuntimeProcess.layer({ ...options, nodeName: node.name, images: node.images, podCIDR: node.podCIDR }),
-    imageRegistry: RegistryHost.layer
-  })
+    options: Omit<RuntimeProcessOptions, "nodeName" | "images" | "imageStore"> & {
+      readonly nodeName?: string
+      /**
+       * Linux mode: pull real images from this registry (`docker.io` references; others from their
+       * own host) into `imageStoreDir`; without it images resolve to the host filesystem
+       */
+      readonly registry?: string
+      readonly registryCredentials?: Credentials
+      /** default `<tmpdir>/podlet-images` */
+      readonly imageStoreDir?: string
+    } = {}
+  ): Pick<ClusterOptions, "nodes" | "runtime" | "imageRegistry"> => {
+    const { registry, registryCredentials, imageStoreDir, ...runtime } = options
+    const store = registry === undefined ? undefined : makeImageStore(imageStoreDir ?? join(tmpdir(), "podlet-images"))
+    return {
+      nodes: [thisMachine(options.nodeName)],
+      runtime: (node) =>
+        RuntimeProcess.layer({
+          ...runtime,
+          nodeName: node.name,
+          images: node.images,
+          podCIDR: node.podCIDR,
+          ...(store === undefined ? {} : { imageStore: store })
+        }),
+      imageRegistry:
+        store === undefined || registry === undefined
+          ? RegistryHost.layer
+          : RegistryOci.layer({
+              registry,
+              store,
+              ...(registryCredentials === undefined ? {} : { credentials: registryCredentials })
+            })
+    }
+  }
 }
 
 const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
@@ -772,6 +806,19 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
       mounts.push({ mount: { volume: "", mountPath: termPath, readOnly: false }, path: file })
     }
     const cwd = config.workingDir || image.config.workingDir || "/"
+    const imageRoot = options.imageStore?.rootfsOf(image.imageID)
+    const rootfs =
+      imageRoot === undefined
+        ? undefined
+        : yield* host.mountOverlay(imageRoot, join(sb.dir, `${id.slice(0, 12)}.layer`)).pipe(
+            Effect.mapError(
+              (failure) =>
+                new RuntimeError({
+                  reason: "CreateContainerError",
+                  message: `failed to create containerd container: failed to mount rootfs component: ${failure.stderr}`
+                })
+            )
+          )
     const container = yield* Effect.try({
       try: () =>
         host.prepareContainer(id, sb.dir, net, {
@@ -779,7 +826,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
           env,
           cwd,
           mounts: binds,
-          memoryLimit: config.memoryLimit
+          memoryLimit: config.memoryLimit,
+          ...(rootfs === undefined ? {} : { rootfs })
         }),
       catch: (error) =>
         new RuntimeError({

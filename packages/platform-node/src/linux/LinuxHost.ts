@@ -312,9 +312,34 @@ export const makeLinuxHost = (
   /** Did the kernel's OOM killer end the instance? (read after its exit) */
   const wasOomKilled = (c: LinuxContainer): boolean => oomKilled(layout, c.cgroup)
 
-  /** Deletes what is left of the instance (runtime state, cgroups). */
+  /** Mounts `<dir>/rootfs`: an overlay of the image's root (read-only) and the instance's own layer. */
+  const mountOverlay = (lower: string, dir: string) =>
+    Effect.gen(function* () {
+      const [upper, work, merged] = ["upper", "work", "rootfs"].map((name) => join(dir, name)) as [
+        string,
+        string,
+        string
+      ]
+      for (const path of [upper, work, merged]) mkdirSync(path, { recursive: true })
+      options.track("+", `m:${merged}`)
+      yield* run("mount", [
+        "-t",
+        "overlay",
+        "overlay",
+        "-o",
+        `lowerdir=${lower},upperdir=${upper},workdir=${work}`,
+        merged
+      ])
+      return merged
+    })
+
+  /** Deletes what is left of the instance (runtime state, cgroups, its overlay). */
   const removeContainer = (c: LinuxContainer) =>
     Effect.gen(function* () {
+      if (c.imageRoot !== undefined) {
+        yield* run("umount", ["-l", c.imageRoot]).pipe(Effect.ignore)
+        options.track("-", `m:${c.imageRoot}`)
+      }
       if (existsSync(join(ociRoot, c.ociId)))
         yield* run(choice.oci, ["--root", ociRoot, "delete", "-f", c.ociId]).pipe(Effect.ignore)
       removeInstanceCgroups(layout, c.ociId)
@@ -333,6 +358,7 @@ export const makeLinuxHost = (
     createSandbox,
     destroySandbox,
     prepareContainer,
+    mountOverlay,
     runArgs,
     execArgs,
     initPid,
