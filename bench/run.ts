@@ -7,7 +7,8 @@ const benches: Record<string, () => Promise<{ readonly main: (args: ReadonlyArra
   engine: () => import("./engine.js"),
   runtime: () => import("./runtime.js"),
   dashboard: () => import("./dashboard.js"),
-  sdk: () => import("./sdk.js")
+  sdk: () => import("./sdk.js"),
+  api: () => import("./api.js")
 }
 
 const [name, ...args] = process.argv.slice(2)

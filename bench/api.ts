@@ -1,0 +1,321 @@
+/**
+ * The API benchmark: pod creates over HTTP from 50 concurrent keep-alive clients against the Node
+ * server (`apps/api`, SQLite store, in a child process so clients and server do not share a CPU
+ * thread), compared in the same run with a bare route on the same server that parses the same JSON
+ * body and answers 201; then watch delivery latency: 100 watchers on one namespace, creates one at a
+ * time, the time from sending each create to each watcher reading its ADDED event. Prints creates/s,
+ * p50/p99 create latency, the ratio to the bare route, watch p50/p99 and the server's CPU per
+ * request; ends with `RESULT api {json}`. Targets: ratio >= 0.5, create p99 < 20 ms, watch p99 < 20 ms.
+ *
+ * Options: `--creates=5000 --clients=50 --watchers=100 --watch-events=200 --nodes=0 --store=sqlite|memory`,
+ * `--cpu-prof=DIR` (the server writes a .cpuprofile there).
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { Agent, request } from "node:http"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const target = { ratio: 0.5, createP99Ms: 20, watchP99Ms: 20 }
+const serverFlag = "--api-bench-server"
+
+const option = (args: ReadonlyArray<string>, name: string, fallback: string): string =>
+  args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback
+
+const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits
+
+const percentile = (sorted: ReadonlyArray<number>, p: number): number =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!
+
+const podBody = (namespace: string, name: string): string =>
+  JSON.stringify({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace, labels: { bench: "api" } },
+    spec: { containers: [{ name: "main", image: "nginx:1.25", ports: [{ containerPort: 80 }] }] }
+  })
+
+// ---------------------------------------------------------------------------------------------
+// the server (child process)
+
+const runServer = async (args: ReadonlyArray<string>): Promise<void> => {
+  const { Layer, ManagedRuntime } = await import("effect")
+  const { ObjectStoreLive } = await import("../packages/core/src/layers/ObjectStoreLive.js")
+  const { StoreMemory } = await import("../packages/core/src/layers/StoreMemory.js")
+  const { BackendSqlite } = await import("../packages/platform-node/src/BackendSqlite.js")
+  const { makeApp } = await import("../apps/api/src/app.js")
+  const { clusterLayer } = await import("../apps/api/src/ClusterLayer.js")
+  const { listen } = await import("../apps/api/src/NodeServer.js")
+  const nodes = Number(option(args, "nodes", "0"))
+  const dir = option(args, "dir", "")
+  const store =
+    option(args, "store", "sqlite") === "memory"
+      ? StoreMemory.layer
+      : ObjectStoreLive.layer.pipe(Layer.provide(BackendSqlite.layer({ path: join(dir, "cluster.db") })), Layer.orDie)
+  const runtime = ManagedRuntime.make(
+    clusterLayer({ store, nodes: Array.from({ length: nodes }, (_, i) => `node-${i + 1}`) })
+  )
+  await runtime.context()
+  const app = makeApp({ runtime })
+  // the bare route: the same JSON body parsed, 201, no cluster
+  app.post("/bench/bare", async (c) => c.json(await c.req.json(), 201))
+  app.get("/bench/cpu", (c) => {
+    const used = process.cpuUsage()
+    return c.json({ cpuUs: used.user + used.system })
+  })
+  const server = await listen(app, "127.0.0.1", 0)
+  process.stdout.write(`${server.url}\n`)
+  process.once("SIGTERM", () => {
+    void server
+      .close()
+      .then(() => runtime.dispose())
+      .then(() => process.exit(0))
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// the clients (this process)
+
+const startServer = (args: ReadonlyArray<string>, dir: string): Promise<{ child: ChildProcess; url: string }> =>
+  new Promise((resolve, reject) => {
+    const prof = option(args, "cpu-prof", "")
+    const child = spawn(
+      process.execPath,
+      [
+        ...process.execArgv,
+        ...(prof === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${prof}`]),
+        fileURLToPath(import.meta.url),
+        serverFlag,
+        `--dir=${dir}`,
+        `--nodes=${option(args, "nodes", "0")}`,
+        `--store=${option(args, "store", "sqlite")}`
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] }
+    )
+    let out = ""
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString()
+      const url = /^(http:\/\/\S+)\n/m.exec(out)?.[1]
+      if (url !== undefined) resolve({ child, url })
+    })
+    child.once("exit", (code) => reject(new Error(`bench server exited (${code}) before listening`)))
+  })
+
+const agent = new Agent({ keepAlive: true, maxSockets: 256 })
+
+/** One request; resolves with the status once the whole answer is read. */
+const send = (url: URL, method: string, body?: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method,
+        agent,
+        headers:
+          body === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(body) }
+      },
+      (res) => {
+        res.on("data", () => undefined)
+        res.on("end", () => resolve(res.statusCode ?? 0))
+      }
+    )
+    req.on("error", reject)
+    req.end(body)
+  })
+
+const serverCpuUs = async (base: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    request(new URL("/bench/cpu", base), { agent }, (res) => {
+      let text = ""
+      res.on("data", (c: Buffer) => {
+        text += c.toString()
+      })
+      res.on("end", () => resolve((JSON.parse(text) as { cpuUs: number }).cpuUs))
+    })
+      .on("error", reject)
+      .end()
+  })
+
+interface Phase {
+  readonly requests: number
+  readonly wallMs: number
+  readonly perSec: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  /** the server's CPU time per request (user + system) */
+  readonly serverCpuUsPerRequest: number
+}
+
+/** `count` POSTs from `clients` concurrent clients; `path(i)` and `body(i)` name each. */
+const load = async (
+  base: string,
+  count: number,
+  clients: number,
+  path: (i: number) => string,
+  body: (i: number) => string
+): Promise<Phase> => {
+  const latencies: Array<number> = []
+  let next = 0
+  const cpuBefore = await serverCpuUs(base)
+  const start = performance.now()
+  const client = async () => {
+    while (next < count) {
+      const i = next++
+      const t0 = performance.now()
+      const status = await send(new URL(path(i), base), "POST", body(i))
+      latencies.push(performance.now() - t0)
+      if (status !== 201) throw new Error(`POST ${path(i)}: ${status}`)
+    }
+  }
+  await Promise.all(Array.from({ length: clients }, client))
+  const wallMs = performance.now() - start
+  const cpuUs = (await serverCpuUs(base)) - cpuBefore
+  latencies.sort((a, b) => a - b)
+  return {
+    requests: count,
+    wallMs: round(wallMs, 0),
+    perSec: round((count * 1000) / wallMs, 0),
+    p50Ms: round(percentile(latencies, 50)),
+    p99Ms: round(percentile(latencies, 99)),
+    serverCpuUsPerRequest: round(cpuUs / count, 0)
+  }
+}
+
+/** `watchers` watches on one namespace; `events` creates one at a time; latency from send to each ADDED. */
+const watchDelivery = async (base: string, watchers: number, events: number) => {
+  const namespace = "bench-watch"
+  await send(new URL("/api/v1/namespaces", base), "POST", JSON.stringify({ metadata: { name: namespace } }))
+  const sentAt = new Map<string, number>()
+  const latencies: Array<number> = []
+  const pending = new Map<string, number>()
+  const done = new Map<string, () => void>()
+  const watchAgent = new Agent({ keepAlive: false, maxSockets: watchers + 1 })
+  const requests: Array<ReturnType<typeof request>> = []
+  await Promise.all(
+    Array.from(
+      { length: watchers },
+      () =>
+        new Promise<void>((ready, reject) => {
+          const req = request(
+            new URL(`/api/v1/namespaces/${namespace}/pods?watch=1`, base),
+            { agent: watchAgent },
+            (res) => {
+              let buffer = ""
+              res.setEncoding("utf8")
+              res.on("data", (chunk: string) => {
+                const now = performance.now()
+                buffer += chunk
+                let nl = buffer.indexOf("\n")
+                while (nl >= 0) {
+                  const line = buffer.slice(0, nl)
+                  buffer = buffer.slice(nl + 1)
+                  nl = buffer.indexOf("\n")
+                  if (line === "") continue
+                  const event = JSON.parse(line) as { type: string; object: { metadata: { name: string } } }
+                  if (event.type !== "ADDED") continue
+                  const name = event.object.metadata.name
+                  latencies.push(now - sentAt.get(name)!)
+                  const left = pending.get(name)! - 1
+                  pending.set(name, left)
+                  if (left === 0) done.get(name)?.()
+                }
+              })
+              ready()
+            }
+          )
+          req.on("error", reject)
+          req.end()
+          requests.push(req)
+        })
+    )
+  )
+  for (let i = 0; i < events; i++) {
+    const name = `w-${i}`
+    const delivered = new Promise<void>((resolve) => done.set(name, resolve))
+    pending.set(name, watchers)
+    sentAt.set(name, performance.now())
+    const status = await send(new URL(`/api/v1/namespaces/${namespace}/pods`, base), "POST", podBody(namespace, name))
+    if (status !== 201) throw new Error(`watch create: ${status}`)
+    await delivered
+  }
+  for (const req of requests) req.destroy()
+  watchAgent.destroy()
+  latencies.sort((a, b) => a - b)
+  return {
+    watchers,
+    events,
+    deliveries: latencies.length,
+    p50Ms: round(percentile(latencies, 50)),
+    p99Ms: round(percentile(latencies, 99)),
+    maxMs: round(latencies[latencies.length - 1] ?? Number.NaN)
+  }
+}
+
+export const main = async (args: ReadonlyArray<string>): Promise<void> => {
+  if (args.includes(serverFlag)) return runServer(args)
+  const creates = Number(option(args, "creates", "5000"))
+  const clients = Number(option(args, "clients", "50"))
+  const watchers = Number(option(args, "watchers", "100"))
+  const watchEvents = Number(option(args, "watch-events", "200"))
+  const store = option(args, "store", "sqlite")
+  const dir = mkdtempSync(join(tmpdir(), "podlet-bench-api-"))
+  const { child, url } = await startServer(args, dir)
+  try {
+    process.stdout.write(
+      `api bench: ${creates} pod creates from ${clients} clients (${store} store, ${option(args, "nodes", "0")} nodes), ` +
+        `bare route alike; watch delivery to ${watchers} watchers x ${watchEvents} events\n`
+    )
+    const api = (i: number, prefix: string) => podBody("default", `${prefix}-${i}`)
+    // warm-up (JIT, connections)
+    const warm = Math.min(500, creates)
+    await load(
+      url,
+      warm,
+      clients,
+      () => "/bench/bare",
+      (i) => api(i, "warm-bare")
+    )
+    await load(
+      url,
+      warm,
+      clients,
+      () => "/api/v1/namespaces/default/pods",
+      (i) => api(i, "warm")
+    )
+    const bare = await load(
+      url,
+      creates,
+      clients,
+      () => "/bench/bare",
+      (i) => api(i, "bare")
+    )
+    const create = await load(
+      url,
+      creates,
+      clients,
+      () => "/api/v1/namespaces/default/pods",
+      (i) => api(i, "p")
+    )
+    const watch = await watchDelivery(url, watchers, watchEvents)
+    const ratio = round(create.perSec / bare.perSec)
+    const line = (name: string, p: Phase) =>
+      `${name}: ${p.perSec} req/s (${p.wallMs} ms wall), p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms, server CPU ${p.serverCpuUsPerRequest} µs/request\n`
+    process.stdout.write(line("bare route", bare))
+    process.stdout.write(line("pod create", create))
+    process.stdout.write(`ratio create/bare: ${ratio} (target >= ${target.ratio})\n`)
+    process.stdout.write(
+      `watch delivery: p50 ${watch.p50Ms} ms, p99 ${watch.p99Ms} ms, max ${watch.maxMs} ms over ${watch.deliveries} deliveries (target p99 < ${target.watchP99Ms} ms)\n`
+    )
+    const pass = ratio >= target.ratio && create.p99Ms < target.createP99Ms && watch.p99Ms < target.watchP99Ms
+    const result = { creates, clients, store, bare, create, ratio, watch, target, pass }
+    process.stdout.write(`RESULT api ${JSON.stringify(result)}\n`)
+  } finally {
+    child.kill("SIGTERM")
+    await new Promise<void>((resolve) => child.once("exit", () => resolve()))
+    agent.destroy()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+if (process.argv.includes(serverFlag)) await runServer(process.argv.slice(2))
