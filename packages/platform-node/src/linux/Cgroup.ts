@@ -23,7 +23,7 @@ export const ownCgroupDirs = (procCgroup: string, mountRoot = "/sys/fs/cgroup"):
           ? mountRoot
           : join(mountRoot, "unified")
         : join(mountRoot, controllers.replace(/^name=/, ""))
-    dirs.add(join(mount, path))
+    dirs.add(path === "/" ? mount : join(mount, path))
   }
   return [...dirs]
 }
