@@ -348,6 +348,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const { createElement } = await import("react")
   const { render } = await import("ink")
   const { App } = await import("@podlet/tui/ui/App")
+  const { renderOptions } = await import("@podlet/tui/ui/RenderOptions")
   const { makeEmbeddedSource } = await import("@podlet/tui/source/EmbeddedSource")
 
   const setupStart = performance.now()
@@ -400,7 +401,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     stdout: stdout as unknown as NodeJS.WriteStream,
     stderr: stdout as unknown as NodeJS.WriteStream,
     stdin: stdin as unknown as NodeJS.ReadStream,
-    maxFps: 30,
+    ...renderOptions,
     exitOnCtrlC: false,
     patchConsole: false
   })
@@ -425,6 +426,8 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   // keypresses: each waits for its frame (a slow frame must not hide behind the next key)
   const pressKeys = async () => {
     const ms: Record<string, Array<number>> = { scroll: [], page: [], filter: [] }
+    // CPU of this process from the keypress to its frame (on a loaded machine wall time also counts waiting)
+    const cpuMs: Array<number> = []
     let missed = 0
     // from the top of the unfiltered list (Esc clears the filter, g goes to the top)
     for (const bytes of ["\x1b", "g"]) {
@@ -435,16 +438,19 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     for (const [kind, bytes] of keySequence) {
       await sleep(20 + Math.random() * 40)
       const frame = stdout.nextFrame(2_000)
+      const cpu0 = process.cpuUsage()
       const at = performance.now()
       stdin.send(bytes)
       const t = await frame
+      const cpu = process.cpuUsage(cpu0)
+      cpuMs.push((cpu.user + cpu.system) / 1000)
       if (t === undefined) {
         missed++
         if (process.env.DASH_DEBUG)
           process.stderr.write(`no frame for ${JSON.stringify(bytes)}: ${JSON.stringify(stdout.last.slice(-300))}\n`)
       } else ms[kind]?.push(t - at)
     }
-    return { ms, all: Object.values(ms).flat(), missed }
+    return { ms, all: Object.values(ms).flat(), missed, cpuMs }
   }
   // under churn: the engine's ticks share the event loop with the keys
   const churnKeys = await pressKeys()
@@ -485,8 +491,12 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     scrollP95Ms: round(percentile(keyMs.scroll ?? [], 95)),
     pageP95Ms: round(percentile(keyMs.page ?? [], 95)),
     filterP95Ms: round(percentile(keyMs.filter ?? [], 95)),
+    keyCpuP50Ms: round(percentile(churnKeys.cpuMs, 50)),
+    keyCpuP95Ms: round(percentile(churnKeys.cpuMs, 95)),
     pausedKeyToFrameP50Ms: round(percentile(pausedKeys.all, 50)),
     pausedKeyToFrameP95Ms: round(percentile(pausedKeys.all, 95)),
+    pausedKeyCpuP50Ms: round(percentile(pausedKeys.cpuMs, 50)),
+    pausedKeyCpuP95Ms: round(percentile(pausedKeys.cpuMs, 95)),
     notifications,
     notifyToFrameP50Ms: round(percentile(notifyFrameMs, 50)),
     notifyToFrameP95Ms: round(percentile(notifyFrameMs, 95)),
@@ -504,6 +514,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   process.stdout.write(
     `keypress -> frame: p50 ${result.keyToFrameP50Ms} ms, p95 ${result.keyToFrameP95Ms} ms (${allKeys.length} keys, ${missed} without a frame; scroll p95 ${result.scrollP95Ms}, page p95 ${result.pageP95Ms}, filter p95 ${result.filterP95Ms})\n` +
       `keypress -> frame, clock paused: p50 ${result.pausedKeyToFrameP50Ms} ms, p95 ${result.pausedKeyToFrameP95Ms} ms (${pausedKeys.missed} without a frame)\n` +
+      `CPU from keypress to frame: p50 ${result.keyCpuP50Ms} ms, p95 ${result.keyCpuP95Ms} ms (paused: p50 ${result.pausedKeyCpuP50Ms}, p95 ${result.pausedKeyCpuP95Ms})\n` +
       `notification -> frame: p50 ${result.notifyToFrameP50Ms} ms, p95 ${result.notifyToFrameP95Ms} ms (${notifications} notifications)\n` +
       `churn at ${speed}x: ${result.churnFps} frames/s, CPU ${result.churnCpuPercent}% of a core\n` +
       `idle (paused): CPU ${result.idleCpuPercent}% of a core, ${idleFrames} frames\n` +

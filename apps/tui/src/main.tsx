@@ -15,6 +15,7 @@ import { makeEmbeddedSource } from "./source/EmbeddedSource.js"
 import { makeRemoteSource } from "./source/RemoteSource.js"
 import { tabwrite } from "./Tabwriter.js"
 import { App } from "./ui/App.js"
+import { renderOptions } from "./ui/RenderOptions.js"
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..")
 const examplesDir = join(repoRoot, "examples")
@@ -67,7 +68,7 @@ const remoteDashboard = async (target: Exclude<Target, { readonly _tag: "Embedde
 /** Draws `source` in the alternate screen until the user quits. */
 const show = async (source: DashboardSource): Promise<number> => {
   process.stdout.write("\x1b[?1049h\x1b[H")
-  const instance = render(<App source={source} readManifest={readManifest} />, { maxFps: 30, exitOnCtrlC: true })
+  const instance = render(<App source={source} readManifest={readManifest} />, { ...renderOptions, exitOnCtrlC: true })
   try {
     await instance.waitUntilExit()
   } finally {
