@@ -87,11 +87,17 @@ const sameInputs = (a: PublishedFrom, b: PublishedFrom): boolean =>
  * nothing, the cached status is the answer (generation is deterministic; the clock only stamps
  * conditions that change).
  */
-export const publishStatus = (ctx: KubeletContext, pod: Pod, options: StatusOptions): Effect.Effect<PodStatus> =>
+export const publishStatus = (
+  ctx: KubeletContext,
+  pod: Pod,
+  options: StatusOptions,
+  /** a snapshot taken in this sync when nothing was done to the runtime since (else a fresh one) */
+  taken?: RuntimeSnapshot
+): Effect.Effect<PodStatus> =>
   Effect.gen(function* () {
     const uid = pod.metadata.uid ?? ""
     const latest = ctx.pods.get(uid) ?? pod
-    const snapshot = yield* snapshotOf(ctx, uid)
+    const snapshot = taken ?? (yield* snapshotOf(ctx, uid))
     const now = yield* Clock.currentTimeMillis
     const memory = memoryOf(ctx, uid)
     const from: PublishedFrom = {

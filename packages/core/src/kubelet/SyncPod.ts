@@ -217,6 +217,8 @@ export const syncPod = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Po
   let retryAt: number | undefined
   /** an instance was created: dead ones may now be beyond the previous one */
   let created = false
+  /** something was done to the runtime (or an image pulled) since the step-1 snapshot */
+  let touched = actions.containersToKill.length > 0 || actions.createSandbox
   const start = (container: Container) =>
     Effect.gen(function* () {
       if (sandboxId === undefined) return
@@ -230,6 +232,8 @@ export const syncPod = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Po
         publish.pipe(Effect.asVoid)
       )
       if (result._tag === "Started" || result.created === true) created = true
+      // only a start refused by the crash-loop backoff leaves the runtime as the snapshot saw it
+      if (result._tag === "Started" || result.retryAt === undefined || result.created === true) touched = true
       if (result._tag === "Failed") {
         const at = yield* Clock.currentTimeMillis
         const next = Math.min(at + retryPeriodMillis, result.retryAt ?? Number.POSITIVE_INFINITY)
@@ -247,7 +251,7 @@ export const syncPod = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Po
   }
 
   // Step 8: publish the status with this sync's results; drop dead instances beyond the previous one.
-  yield* publish
+  yield* touched ? publish : publishStatus(ctx, pod, { podIsTerminal: false }, snapshot)
   yield* ctx.prober.sync(pod)
   if (created) yield* removeDeadInstances(ctx, uid)
   const after = yield* Clock.currentTimeMillis
