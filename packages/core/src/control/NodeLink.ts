@@ -47,7 +47,9 @@ export const makeNodeLink = (store: ObjectStore["Service"], nodeName: string): N
       options?: Parameters<ObjectStore["Service"]["bind"]>[3]
     ) => Effect.suspend(() => (up ? store.bind<T>(namespace, name, nodeName, options) : Effect.die(unreachable()))),
     watch: <T extends KubeObject>(resource: string, options?: Parameters<ObjectStore["Service"]["watch"]>[1]) =>
-      store.watch<T>(resource, options).pipe(Stream.tap(() => (up ? Effect.void : latch.await))),
+      store
+        .watch<T>(resource, options)
+        .pipe(Stream.mapArrayEffect((events) => (up ? Effect.succeed(events) : Effect.as(latch.await, events)))),
     resourceVersion: store.resourceVersion
   })
 
