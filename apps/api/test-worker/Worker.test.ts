@@ -168,6 +168,26 @@ describe("the Worker", () => {
     expect(first).toMatchObject({ type: "ADDED", object: { metadata: { name: "after-rv" } } })
   })
 
+  it("stores an object larger than one SQLite value (2 MB) in parts, and reads it back after a restart", async () => {
+    // a ConfigMap is capped at 1 MiB by validation; a pod's args are not (only the 3 MiB body limit)
+    const ascii = "x".repeat(1_200_000)
+    const emoji = "\u{1F600}".repeat(300_000) // 1.2 MB of UTF-8, surrogate pairs across part boundaries
+    const huge = { ...pod("huge"), spec: { containers: [{ name: "main", image: "nginx:1.25", args: [ascii, emoji] }] } }
+    const list = (await (await call(PODS)).json()) as { metadata: { resourceVersion: string } }
+    expect((await call(PODS, post(huge))).status).toBe(201)
+    await abortAllDurableObjects()
+    const read = (await (await call(`${PODS}/huge`)).json()) as { spec: { containers: Array<{ args: Array<string> }> } }
+    expect(read.spec.containers[0]!.args).toEqual([ascii, emoji])
+    const watch = await call(
+      `${PODS}?watch=1&resourceVersion=${list.metadata.resourceVersion}&fieldSelector=metadata.name%3Dhuge`
+    )
+    const [added] = (await readLines(watch, 1)).map(
+      (line) => JSON.parse(line) as { type: string; object: { spec: { containers: Array<{ args: Array<string> }> } } }
+    )
+    expect(added?.type).toBe("ADDED")
+    expect(added?.object.spec.containers[0]?.args[1]).toBe(emoji)
+  })
+
   it("answers bad input with Kubernetes Status objects, never a 500", async () => {
     const malformed = await call(PODS, post("{not json"))
     expect(malformed.status).toBe(400)

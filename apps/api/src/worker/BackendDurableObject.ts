@@ -4,7 +4,9 @@
  * object's output gate holds every response until the write is durable, so an acknowledged write
  * survives the object's eviction or restart. Live objects are also held parsed in memory (as the
  * SQLite backend on Node does), so gets, lists and `expect` checks never read the database; the
- * change log keeps the last `historyWindow` changes for watch resumes.
+ * change log keeps the last `historyWindow` changes for watch resumes. A Durable Object's SQLite
+ * caps a value at 2 MB, so an object's JSON is stored in parts of at most `partChars` characters
+ * (objects up to the API's 3 MiB body limit fit).
  */
 import type { KubeObject } from "@podlet/core/api/Meta"
 import {
@@ -28,10 +30,27 @@ export interface BackendDurableObjectOptions {
 export const defaultHistoryWindow = 10_000
 
 const schema = [
-  "CREATE TABLE IF NOT EXISTS podlet_objects (key TEXT PRIMARY KEY, rv INTEGER NOT NULL, json TEXT NOT NULL)",
-  "CREATE TABLE IF NOT EXISTS podlet_changes (rv INTEGER PRIMARY KEY, type TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS podlet_objects (key TEXT NOT NULL, part INTEGER NOT NULL, rv INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (key, part))",
+  "CREATE TABLE IF NOT EXISTS podlet_changes (rv INTEGER NOT NULL, part INTEGER NOT NULL, type TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (rv, part))",
   "CREATE TABLE IF NOT EXISTS podlet_store (name TEXT PRIMARY KEY, value INTEGER NOT NULL)"
 ]
+
+/** Characters per stored part: at most 1.5 MB of UTF-8 (3 bytes a UTF-16 unit at worst), under the 2 MB cap. */
+export const partChars = 512 * 1024
+
+/** Splits JSON into parts of at most `size` characters, never between the two halves of a surrogate pair. */
+export const splitParts = (json: string, size: number = partChars): Array<string> => {
+  if (json.length <= size) return [json]
+  const parts: Array<string> = []
+  for (let start = 0; start < json.length; ) {
+    let end = Math.min(start + size, json.length)
+    const last = json.charCodeAt(end - 1)
+    if (end < json.length && end - start > 1 && last >= 0xd800 && last <= 0xdbff) end--
+    parts.push(json.slice(start, end))
+    start = end
+  }
+  return parts
+}
 
 /** One resource's keys in order, sorted lazily (a run of writes costs one merge at the next list). */
 class KeyIndex {
@@ -97,8 +116,8 @@ interface Planned {
   readonly json: string
 }
 
-type ObjectRow = [key: string, rv: number, json: string]
-type ChangeRow = [rv: number, type: Change["type"], key: string, json: string]
+type ObjectRow = [key: string, part: number, rv: number, json: string]
+type ChangeRow = [rv: number, part: number, type: Change["type"], key: string, json: string]
 
 /** Builds the backend over a Durable Object's storage (creating its tables, loading its objects). */
 export const makeBackendDurableObject = (
@@ -137,9 +156,21 @@ export const makeBackendDurableObject = (
   const drop = (key: string): void => {
     if (objects.delete(key)) indexOf(key).delete(key)
   }
-  for (const [key, rv, json] of sql.exec("SELECT key, rv, json FROM podlet_objects").raw<ObjectRow>()) {
-    put({ key, resourceVersion: rv, object: JSON.parse(json) as KubeObject })
+  // rows in (key, part) order: a key's parts are consecutive
+  let loading: { key: string; rv: number; json: string } | undefined
+  const loaded = () => {
+    if (loading !== undefined) put({ key: loading.key, resourceVersion: loading.rv, object: JSON.parse(loading.json) })
   }
+  for (const [key, part, rv, json] of sql
+    .exec("SELECT key, part, rv, json FROM podlet_objects ORDER BY key, part")
+    .raw<ObjectRow>()) {
+    if (part > 0 && loading?.key === key) loading.json += json
+    else {
+      loaded()
+      loading = { key, rv, json }
+    }
+  }
+  loaded()
 
   /** Checks every `expect` and assigns versions; reads only. */
   const plan = (mutations: ReadonlyArray<Mutation>): Array<Planned> | CommitConflict => {
@@ -166,16 +197,21 @@ export const makeBackendDurableObject = (
   const write = (planned: ReadonlyArray<Planned>, last: number): number =>
     storage.transactionSync(() => {
       for (const { key, rv, type, json } of planned) {
-        if (type === "DELETED") sql.exec("DELETE FROM podlet_objects WHERE key = ?", key)
-        else {
+        const parts = splitParts(json)
+        sql.exec("DELETE FROM podlet_objects WHERE key = ?", key)
+        for (const [part, text] of parts.entries()) {
+          if (type !== "DELETED") {
+            sql.exec("INSERT INTO podlet_objects (key, part, rv, json) VALUES (?, ?, ?, ?)", key, part, rv, text)
+          }
           sql.exec(
-            "INSERT INTO podlet_objects (key, rv, json) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET rv = excluded.rv, json = excluded.json",
-            key,
+            "INSERT INTO podlet_changes (rv, part, type, key, json) VALUES (?, ?, ?, ?, ?)",
             rv,
-            json
+            part,
+            type,
+            key,
+            text
           )
         }
-        sql.exec("INSERT INTO podlet_changes (rv, type, key, json) VALUES (?, ?, ?, ?)", rv, type, key, json)
       }
       const floor = last - historyWindow
       if (floor - compacted < pruneStep) return compacted
@@ -225,12 +261,22 @@ export const makeBackendDurableObject = (
     Effect.sync(() => {
       if (since < Math.max(compacted, revision - historyWindow)) return undefined
       if (since >= revision) return []
-      const changes: Array<Change> = []
-      const rows = sql.exec("SELECT rv, type, key, json FROM podlet_changes WHERE rv > ? ORDER BY rv", since)
-      for (const [rv, type, key, json] of rows.raw<ChangeRow>()) {
-        changes.push({ type, key, resourceVersion: rv, object: JSON.parse(json) as KubeObject })
+      const rows = sql.exec(
+        "SELECT rv, part, type, key, json FROM podlet_changes WHERE rv > ? ORDER BY rv, part",
+        since
+      )
+      const texts: Array<{ rv: number; type: Change["type"]; key: string; json: string }> = []
+      for (const [rv, part, type, key, json] of rows.raw<ChangeRow>()) {
+        const last = texts.at(-1)
+        if (part > 0 && last?.rv === rv) last.json += json
+        else texts.push({ rv, type, key, json })
       }
-      return changes
+      return texts.map(({ rv, type, key, json }) => ({
+        type,
+        key,
+        resourceVersion: rv,
+        object: JSON.parse(json) as KubeObject
+      }))
     })
 
   return StorageBackend.of({
