@@ -182,29 +182,10 @@ const withGeneration = (object: KubeObject, old: KubeObject): KubeObject => {
   return extend(object, { metadata: extend(object.metadata, { generation }) })
 }
 
-/**
- * Objects normally arrive decoded (`Decode.ts`); one that does not decode is left as it is by the
- * prepare steps and reported by validation as type errors, so nothing here throws.
- */
-const guarded = <A>(run: () => A, fallback: A): A => {
-  try {
-    return run()
-  } catch {
-    return fallback
-  }
-}
-
-const checked = (
-  object: KubeObject,
-  run: () => ReadonlyArray<FieldCause>,
-  old?: KubeObject
-): ReadonlyArray<FieldCause> => {
-  const types = typeCauses(old === undefined ? object : changedMembers(object, old))
-  if (types.length > 0) return types
-  return guarded(run, [
-    { reason: "FieldValueInvalid", message: "Invalid value: the object could not be validated", field: "" }
-  ])
-}
+/** What validation reports for an object it could not walk (a shape no decoder produced). */
+const notValidated: ReadonlyArray<FieldCause> = [
+  { reason: "FieldValueInvalid", message: "Invalid value: the object could not be validated", field: "" }
+]
 
 const makeStrategy = (resource: string): Strategy => {
   const rt = resourceFor(resource)
@@ -231,12 +212,48 @@ const makeStrategy = (resource: string): Strategy => {
       return typeof kind === "string" ? unknownFields(kind, object) : []
     }
   }
+  // Objects normally arrive decoded (`Decode.ts`); one that does not decode is left as it is by the
+  // prepare steps and reported by validation as type errors, so nothing here throws.
   return {
-    prepareForCreate: (object, context) => guarded(() => strategy.prepareForCreate(object, context), object),
-    validate: (object) => checked(object, () => strategy.validate(object)),
-    prepareForUpdate: (object, old) => guarded(() => strategy.prepareForUpdate(object, old), object),
-    validateUpdate: (object, old) => checked(object, () => strategy.validateUpdate(object, old), old),
-    unknownFields: (object) => guarded(() => strategy.unknownFields(object), [])
+    prepareForCreate: (object, context) => {
+      try {
+        return strategy.prepareForCreate(object, context)
+      } catch {
+        return object
+      }
+    },
+    validate: (object) => {
+      const types = typeCauses(object)
+      if (types.length > 0) return types
+      try {
+        return strategy.validate(object)
+      } catch {
+        return notValidated
+      }
+    },
+    prepareForUpdate: (object, old) => {
+      try {
+        return strategy.prepareForUpdate(object, old)
+      } catch {
+        return object
+      }
+    },
+    validateUpdate: (object, old) => {
+      const types = typeCauses(changedMembers(object, old))
+      if (types.length > 0) return types
+      try {
+        return strategy.validateUpdate(object, old)
+      } catch {
+        return notValidated
+      }
+    },
+    unknownFields: (object) => {
+      try {
+        return strategy.unknownFields(object)
+      } catch {
+        return []
+      }
+    }
   }
 }
 

@@ -248,6 +248,8 @@ class ResourceLog {
   /** watchers whose wake is scheduled but not run yet, and the changes since it was scheduled */
   waking: Array<Waiter> | undefined = undefined
   changesSinceWake = 0
+  /** when the scheduled wake was scheduled (the store's Clock, ms) */
+  wakeScheduledAt = 0
 
   /** the last chunk of unfiltered events built, shared by every watcher that reads the same range */
   private chunk: { from: number; to: number; events: ReadonlyArray<WatchEvent<KubeObject>> } | undefined
@@ -283,8 +285,12 @@ class ResourceLog {
   }
 }
 
-/** Changes after which scheduled wakes run at once (bounds the delay behind a busy writer). */
-const wakeEvery = 512
+/**
+ * Changes, or milliseconds, after which a scheduled wake runs at once: a writer that does not
+ * yield (a busy fast path) still lets its watchers hear every batch within about a millisecond.
+ */
+const wakeEvery = 1024
+const wakeAfterMillis = 2
 
 const wakeAll = (log: ResourceLog, waiters: Array<Waiter>): void => {
   if (log.waking !== waiters) return
@@ -303,7 +309,9 @@ class Hub {
 
   constructor(
     revision: number,
-    readonly window: number
+    readonly window: number,
+    /** the store's Clock, in milliseconds */
+    readonly now: () => number
   ) {
     this.floor = revision
     this.last = revision
@@ -387,9 +395,13 @@ class Hub {
       log.waiters = []
       log.waking = waiters
       log.changesSinceWake = 0
+      log.wakeScheduledAt = this.now()
       waiters[0]!.dispatcher.scheduleTask(() => wakeAll(log, waiters), 0)
-    } else if (log.waking !== undefined && ++log.changesSinceWake >= wakeEvery) {
-      // a writer that does not yield: its watchers still hear every few changes
+    } else if (
+      log.waking !== undefined &&
+      (++log.changesSinceWake >= wakeEvery || this.now() - log.wakeScheduledAt >= wakeAfterMillis)
+    ) {
+      // a writer that does not yield: its watchers still hear every batch
       wakeAll(log, log.waking)
     }
   }
@@ -479,7 +491,10 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
   const sync: SyncBackend | undefined = backend.sync
   const whenDurable = sync?.whenDurable
   const hasPending = sync?.pending
-  const hub = new Hub(yield* backend.revision, Math.max(1, options.historyWindow ?? defaultHistoryWindow))
+  const clock = yield* Clock.Clock
+  const hub = new Hub(yield* backend.revision, Math.max(1, options.historyWindow ?? defaultHistoryWindow), () =>
+    clock.currentTimeMillisUnsafe()
+  )
   const bookmarkInterval = options.bookmarkIntervalMillis ?? 60_000
   /** owner uid -> keys of dependents */
   const owners = new Map<string, Set<string>>()
@@ -633,13 +648,32 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
    * face) when no locked operation is running or waiting; otherwise the locked `slow` path. Both
    * decide the same way.
    */
-  const writeFast = <A, E>(
-    fast: (sync: SyncBackend, fiber: Fiber.Fiber<unknown, unknown>) => Effect.Effect<A, E>,
-    slow: () => Effect.Effect<A, E>
-  ): Effect.Effect<A, E> =>
+  const create = (
+    rt: ResourceType,
+    input: KubeObject,
+    options: WriteOptions | undefined
+  ): Effect.Effect<WriteResult<KubeObject>, WriteError> =>
     sync === undefined
-      ? Effect.suspend(() => locked(slow()))
-      : Effect.withFiber((fiber) => (lock.free ? acknowledged(fast(sync, fiber)) : locked(slow())))
+      ? locked(createLocked(rt, input, options))
+      : Effect.withFiber((fiber) =>
+          lock.free
+            ? acknowledged(createFast(rt, input, options, sync, fiber))
+            : locked(createLocked(rt, input, options))
+        )
+
+  const update = (
+    rt: ResourceType,
+    input: KubeObject,
+    options: WriteOptions | undefined,
+    subresource: "main" | "status"
+  ): Effect.Effect<WriteResult<KubeObject>, WriteError> =>
+    sync === undefined
+      ? locked(updateLocked(rt, input, options, subresource))
+      : Effect.suspend(() =>
+          lock.free
+            ? acknowledged(updateFast(rt, input, options, subresource, sync))
+            : locked(updateLocked(rt, input, options, subresource))
+        )
 
   /** unknown fields as warnings, or the strict-decoding BadRequest */
   const unknownFieldWarnings = (
@@ -716,27 +750,31 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
   }
 
   /** create in one synchronous step (see `writeFast`) */
-  const createFast =
-    (rt: ResourceType, input: KubeObject, options: WriteOptions | undefined) =>
-    (sync: SyncBackend, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<WriteResult<KubeObject>, WriteError> => {
-      const prepared = prepareCreate(
-        rt,
-        input,
-        options,
-        fiber.getRef(Random.Random),
-        fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
-      )
-      if (!("key" in prepared)) return Effect.fail(prepared)
-      const { key, object, warnings } = prepared
-      if (isDryRun(options)) {
-        return sync.get(key) === undefined
-          ? Effect.succeed({ object, warnings })
-          : Effect.fail(new AlreadyExists(refOf(rt, object.metadata.name!)))
-      }
-      const result = apply(sync, [{ key, object, expect: 0 }], noPrev)
-      if (!Array.isArray(result)) return Effect.fail(conflictError(result as CommitConflict))
-      return Effect.succeed({ object: (result as ReadonlyArray<Change>)[0]!.object, warnings })
+  const createFast = (
+    rt: ResourceType,
+    input: KubeObject,
+    options: WriteOptions | undefined,
+    sync: SyncBackend,
+    fiber: Fiber.Fiber<unknown, unknown>
+  ): Effect.Effect<WriteResult<KubeObject>, WriteError> => {
+    const prepared = prepareCreate(
+      rt,
+      input,
+      options,
+      fiber.getRef(Random.Random),
+      fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+    )
+    if (!("key" in prepared)) return Effect.fail(prepared)
+    const { key, object, warnings } = prepared
+    if (isDryRun(options)) {
+      return sync.get(key) === undefined
+        ? Effect.succeed({ object, warnings })
+        : Effect.fail(new AlreadyExists(refOf(rt, object.metadata.name!)))
     }
+    const result = apply(sync, [{ key, object, expect: 0 }], noPrev)
+    if (!Array.isArray(result)) return Effect.fail(conflictError(result as CommitConflict))
+    return Effect.succeed({ object: (result as ReadonlyArray<Change>)[0]!.object, warnings })
+  }
 
   const createLocked = (
     rt: ResourceType,
@@ -1046,22 +1084,26 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
   }
 
   /** update and updateStatus in one synchronous step (see `writeFast`); a removal takes the locked path */
-  const updateFast =
-    (rt: ResourceType, input: KubeObject, options: WriteOptions | undefined, subresource: "main" | "status") =>
-    (sync: SyncBackend): Effect.Effect<WriteResult<KubeObject>, WriteError> => {
-      const key = updateKey(rt, input, subresource)
-      if (typeof key !== "string") return Effect.fail(key)
-      const stored = sync.get(key)
-      if (stored === undefined) return Effect.fail(new NotFound(refOf(rt, input.metadata.name!)))
-      const prepared = prepareUpdate(rt, stored, input, options, subresource)
-      if (!("unchanged" in prepared)) return Effect.fail(prepared)
-      const { object, warnings } = prepared
-      if (prepared.unchanged || isDryRun(options)) return Effect.succeed({ object, warnings })
-      if (isRemovable(rt, object)) return locked(updateLocked(rt, input, options, subresource))
-      const result = apply(sync, [{ key, object, expect: stored.resourceVersion }], [stored.object])
-      if (!Array.isArray(result)) return Effect.fail(conflictError(result as CommitConflict))
-      return Effect.succeed({ object: (result as ReadonlyArray<Change>)[0]!.object, warnings })
-    }
+  const updateFast = (
+    rt: ResourceType,
+    input: KubeObject,
+    options: WriteOptions | undefined,
+    subresource: "main" | "status",
+    sync: SyncBackend
+  ): Effect.Effect<WriteResult<KubeObject>, WriteError> => {
+    const key = updateKey(rt, input, subresource)
+    if (typeof key !== "string") return Effect.fail(key)
+    const stored = sync.get(key)
+    if (stored === undefined) return Effect.fail(new NotFound(refOf(rt, input.metadata.name!)))
+    const prepared = prepareUpdate(rt, stored, input, options, subresource)
+    if (!("unchanged" in prepared)) return Effect.fail(prepared)
+    const { object, warnings } = prepared
+    if (prepared.unchanged || isDryRun(options)) return Effect.succeed({ object, warnings })
+    if (isRemovable(rt, object)) return locked(updateLocked(rt, input, options, subresource))
+    const result = apply(sync, [{ key, object, expect: stored.resourceVersion }], [stored.object])
+    if (!Array.isArray(result)) return Effect.fail(conflictError(result as CommitConflict))
+    return Effect.succeed({ object: (result as ReadonlyArray<Change>)[0]!.object, warnings })
+  }
 
   const updateLocked = (
     rt: ResourceType,
@@ -1451,10 +1493,13 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
   )
 
   return ObjectStore.of({
-    create: <T extends KubeObject>(resource: string, object: T, options?: WriteOptions) =>
-      withResource(resource, (rt) =>
-        writeFast(createFast(rt, object, options), () => createLocked(rt, object, options))
-      ) as Effect.Effect<WriteResult<T>, WriteError>,
+    create: <T extends KubeObject>(resource: string, object: T, options?: WriteOptions) => {
+      const rt = resourceFor(resource)
+      return (rt === undefined ? unknownResource(resource) : create(rt, object, options)) as Effect.Effect<
+        WriteResult<T>,
+        WriteError
+      >
+    },
     get: <T extends KubeObject>(resource: string, namespace: string | undefined, name: string) =>
       withResource(resource, (rt) =>
         Effect.flatMap(backend.get(keyOf(rt, namespace, name)), (stored) =>
@@ -1467,14 +1512,20 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
         if (filter instanceof BadRequest) return Effect.fail(filter)
         return locked(listLocked(rt, filter, options))
       }) as Effect.Effect<ListResult<T>, BadRequest | Expired>,
-    update: <T extends KubeObject>(resource: string, object: T, options?: WriteOptions) =>
-      withResource(resource, (rt) =>
-        writeFast(updateFast(rt, object, options, "main"), () => updateLocked(rt, object, options, "main"))
-      ) as Effect.Effect<WriteResult<T>, WriteError>,
-    updateStatus: <T extends KubeObject>(resource: string, object: T, options?: WriteOptions) =>
-      withResource(resource, (rt) =>
-        writeFast(updateFast(rt, object, options, "status"), () => updateLocked(rt, object, options, "status"))
-      ) as Effect.Effect<WriteResult<T>, WriteError>,
+    update: <T extends KubeObject>(resource: string, object: T, options?: WriteOptions) => {
+      const rt = resourceFor(resource)
+      return (rt === undefined ? unknownResource(resource) : update(rt, object, options, "main")) as Effect.Effect<
+        WriteResult<T>,
+        WriteError
+      >
+    },
+    updateStatus: <T extends KubeObject>(resource: string, object: T, options?: WriteOptions) => {
+      const rt = resourceFor(resource)
+      return (rt === undefined ? unknownResource(resource) : update(rt, object, options, "status")) as Effect.Effect<
+        WriteResult<T>,
+        WriteError
+      >
+    },
     patch: <T extends KubeObject>(
       resource: string,
       namespace: string | undefined,
