@@ -50,8 +50,13 @@ export const makeReplicaSetController = Effect.fnUntraced(function* (
 ): Effect.fn.Return<ReplicaSetController, never, Scope.Scope> {
   const { store, recorder } = options
   const shared = options.informers ?? (yield* makeSharedInformers(store))
-  /** namespace → pods by key */
-  const podsByNamespace = new Map<string, Map<string, Pod>>()
+  /** pod key → its arrival number: claims walk pods in the order the namespace listed them */
+  const arrival = new Map<string, number>()
+  let arrivals = 0
+  /** controller uid → keys of the pods it controls */
+  const byController = new Map<string, Set<string>>()
+  /** namespace → keys of the pods without a controller (the ones a ReplicaSet may adopt) */
+  const orphans = new Map<string, Set<string>>()
   /** ReplicaSet key → names of pods created and not yet seen */
   const pendingCreates = new Map<string, Set<string>>()
   /** ReplicaSet key → keys of pods deleted and still seen as active */
@@ -80,15 +85,29 @@ export const makeReplicaSetController = Effect.fnUntraced(function* (
     enqueue(key)
   }
 
+  /** where a pod is indexed: under its controller's uid, or as an orphan of its namespace */
+  const indexOf = (pod: Pod): readonly [Map<string, Set<string>>, string] => {
+    const uid = controllerOf(pod)?.uid
+    return uid === undefined ? [orphans, pod.metadata.namespace ?? "default"] : [byController, uid]
+  }
+
   const onPod = (event: InformerEvent<Pod>): void => {
     const pod = event.object
     const namespace = pod.metadata.namespace ?? "default"
     const key = keyOf(pod)
-    let pods = podsByNamespace.get(namespace)
-    if (event.type === "DELETED") pods?.delete(key)
+    if (event.old !== undefined) {
+      const [index, id] = indexOf(event.old)
+      const bucket = index.get(id)
+      bucket?.delete(key)
+      if (bucket?.size === 0) index.delete(id)
+    }
+    if (event.type === "DELETED") arrival.delete(key)
     else {
-      if (pods === undefined) podsByNamespace.set(namespace, (pods = new Map()))
-      pods.set(key, pod)
+      if (!arrival.has(key)) arrival.set(key, arrivals++)
+      const [index, id] = indexOf(pod)
+      let bucket = index.get(id)
+      if (bucket === undefined) index.set(id, (bucket = new Set()))
+      bucket.add(key)
     }
     observe(pod, event.type === "DELETED")
     const owner = ownerKey(pod)
@@ -106,7 +125,26 @@ export const makeReplicaSetController = Effect.fnUntraced(function* (
   }
 
   const replicaSets = yield* shared.informer<ReplicaSet>("replicasets", onReplicaSet)
-  yield* shared.informer<Pod>("pods", onPod)
+  const pods = yield* shared.informer<Pod>("pods", onPod)
+
+  /** The pods a claim looks at, in listing order: the ones this ReplicaSet controls and the orphans. */
+  const claimCandidates = (rs: ReplicaSet): Array<Pod> => {
+    const namespace = rs.metadata.namespace ?? "default"
+    const keys = [...(byController.get(rs.metadata.uid ?? "") ?? []), ...(orphans.get(namespace) ?? [])]
+    const order = (k: string): number => arrival.get(k) ?? 0
+    for (let i = 1; i < keys.length; i++) {
+      if (order(keys[i - 1]!) > order(keys[i]!)) {
+        keys.sort((a, b) => order(a) - order(b))
+        break
+      }
+    }
+    const out: Array<Pod> = []
+    for (const key of keys) {
+      const pod = pods.get(key)
+      if (pod !== undefined && (pod.metadata.namespace ?? "default") === namespace) out.push(pod)
+    }
+    return out
+  }
 
   const record = (rs: ReplicaSet, type: EventRecord["type"], reason: string, message: string) =>
     recorder.record({
@@ -128,7 +166,7 @@ export const makeReplicaSetController = Effect.fnUntraced(function* (
     const uid = rs.metadata.uid ?? ""
     const deleting = rs.metadata.deletionTimestamp !== undefined
     const owned: Array<Pod> = []
-    for (const pod of podsByNamespace.get(rs.metadata.namespace ?? "default")?.values() ?? []) {
+    for (const pod of claimCandidates(rs)) {
       const ref = controllerOf(pod)
       const matches = matchesLabelSelector(rs.spec.selector, pod.metadata.labels)
       if (ref?.uid === uid) {
@@ -171,7 +209,7 @@ export const makeReplicaSetController = Effect.fnUntraced(function* (
           return
         }
         const name = result.success.object.metadata.name ?? ""
-        if (!(podsByNamespace.get(rs.metadata.namespace ?? "default")?.has(keyOf(result.success.object)) ?? false)) {
+        if (pods.get(keyOf(result.success.object)) === undefined) {
           expected.add(name)
         }
         yield* record(rs, "Normal", "SuccessfulCreate", `Created pod: ${name}`)

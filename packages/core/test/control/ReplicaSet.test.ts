@@ -143,6 +143,22 @@ describe("ReplicaSet controller", () => {
     })
   )
 
+  it.effect("releases a pod whose labels stop matching and replaces it; another ReplicaSet's pods are left alone", () =>
+    Effect.gen(function* () {
+      const c = yield* cluster()
+      yield* c.apply(rs("web", 2))
+      yield* c.apply(rs("api", 1))
+      const [first] = yield* podsOf(c, "web")
+      yield* c.apply({ ...first!, metadata: { ...first!.metadata, labels: { app: "other" } } } as Pod)
+      const released = yield* getPod(c, first!.metadata.name!)
+      expect(released.metadata.ownerReferences ?? []).toEqual([])
+      const web = yield* activePodsOf(c, "web")
+      expect(web).toHaveLength(2)
+      expect(web.map((p) => p.metadata.name)).not.toContain(first!.metadata.name)
+      expect(yield* activePodsOf(c, "api")).toHaveLength(1)
+    })
+  )
+
   it.effect("minReadySeconds: pods become available 10 s after they are ready", () =>
     Effect.gen(function* () {
       const c = yield* cluster()
