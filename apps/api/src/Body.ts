@@ -35,8 +35,12 @@ const tooLarge = () =>
   })
 
 const readLimited = async (request: Request): Promise<Uint8Array | "too-large"> => {
-  const declared = Number(request.headers.get("content-length") ?? "0")
+  const length = request.headers.get("content-length")
+  const declared = Number(length ?? "0")
   if (declared > maxBodyBytes) return "too-large"
+  // a declared length bounds the body (the HTTP parser enforces it): read it whole, which
+  // @hono/node-server serves straight from the socket without building a web stream
+  if (length !== null && Number.isInteger(declared)) return new Uint8Array(await request.arrayBuffer())
   if (request.body === null) return new Uint8Array()
   const reader = request.body.getReader()
   const chunks: Array<Uint8Array> = []

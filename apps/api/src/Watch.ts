@@ -40,6 +40,23 @@ export interface WatchRequest {
 
 const line = (event: unknown) => `${JSON.stringify(event)}\n`
 
+/** JSON lines by event object and type: the watchers of one change share one serialisation. */
+const jsonLines = new WeakMap<object, Partial<Record<string, string>>>()
+
+const jsonLine = (resource: ResourceType, event: WatchEvent<KubeObject>): string => {
+  if (event.type === "ERROR") return line(event)
+  let byType = jsonLines.get(event.object)
+  const cached = byType?.[event.type]
+  if (cached !== undefined) return cached
+  const text = line({ type: event.type, object: withTypeMeta(resource, event.object) })
+  if (byType === undefined) {
+    byType = {}
+    jsonLines.set(event.object, byType)
+  }
+  byType[event.type] = text
+  return text
+}
+
 /** The watch stream as text lines, ending after an ERROR event or `timeoutSeconds`. */
 export const watchLines = (request: WatchRequest): Stream.Stream<string, never, ObjectStore> =>
   Stream.unwrap(
@@ -49,11 +66,10 @@ export const watchLines = (request: WatchRequest): Stream.Stream<string, never, 
       const timing = isVirtualClock(clock) ? wallClock : clock
       const printer = printerFor(request.resource.resource)
       let headers = true
-      const encodeEvent = (event: WatchEvent<KubeObject>) =>
+      const encodeTable = (event: WatchEvent<KubeObject>) =>
         Effect.map(Clock.currentTimeMillis, (now) => {
           if (event.type === "ERROR") return line(event)
           const object = withTypeMeta(request.resource, event.object)
-          if (request.output !== "table") return line({ type: event.type, object })
           const rv = object.metadata.resourceVersion
           const metadata = rv === undefined ? {} : { resourceVersion: rv }
           const rows = event.type === "BOOKMARK" ? [] : [object]
@@ -63,7 +79,9 @@ export const watchLines = (request: WatchRequest): Stream.Stream<string, never, 
         })
       const initial = Stream.fromIterable(request.initial.map((object): WatchEvent => ({ type: "ADDED", object })))
       const events = Stream.concat(initial, store.watch(request.resource.resource, request.options)).pipe(
-        Stream.mapEffect(encodeEvent),
+        request.output === "table"
+          ? Stream.mapEffect(encodeTable)
+          : Stream.map((event: WatchEvent<KubeObject>) => jsonLine(request.resource, event)),
         Stream.catch((error: ApiError) => Stream.succeed(line({ type: "ERROR", object: toStatus(error) }))),
         Stream.catchCause((cause) => {
           if (Cause.hasInterruptsOnly(cause)) return Stream.failCause(cause)
@@ -88,9 +106,23 @@ export const watchLines = (request: WatchRequest): Stream.Stream<string, never, 
     })
   )
 
+const encoder = new TextEncoder()
+/** The bytes of recent lines: the watchers of one change send the same (shared) string, encoded once. */
+const recentBytes = new Map<string, Uint8Array>()
+
+const encodeLine = (text: string): Uint8Array => {
+  if (text.length < 2) return encoder.encode(text)
+  const cached = recentBytes.get(text)
+  if (cached !== undefined) return cached
+  const bytes = encoder.encode(text)
+  if (recentBytes.size >= 64) recentBytes.delete(recentBytes.keys().next().value!)
+  recentBytes.set(text, bytes)
+  return bytes
+}
+
 /** The streamed 200 response of a watch; the body runs in the caller's Effect context. */
 export const watchResponse = (request: WatchRequest): Effect.Effect<Response, never, ObjectStore> =>
-  Effect.map(Stream.toReadableStreamEffect(watchLines(request).pipe(Stream.encodeText)), (body) => {
+  Effect.map(Stream.toReadableStreamEffect(watchLines(request).pipe(Stream.map(encodeLine))), (body) => {
     const contentType = request.output === "table" ? contentTypeOf("table") : "application/json"
     return new Response(body, {
       status: 200,
