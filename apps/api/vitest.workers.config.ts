@@ -1,7 +1,8 @@
 /**
  * The Worker's tests, run inside workerd by the Workers vitest pool against the Worker of
  * wrangler.jsonc: test-worker/ on the virtual clock (tests move time through the clock endpoint),
- * test-worker/real/ on the real clock (timers keep the Durable Object's alarm armed).
+ * test-worker/real/ on the real clock (timers keep the Durable Object's alarm armed); and, on Node,
+ * test-worker/kubectl/: kubectl against the Worker under `wrangler dev`.
  */
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers"
 import { defineConfig } from "vitest/config"
@@ -26,6 +27,10 @@ export default defineConfig({
         extends: true,
         plugins: [worker("real")],
         test: { name: "workerd, real clock", include: ["test-worker/real/*.test.ts"] }
+      },
+      {
+        extends: true,
+        test: { name: "kubectl, wrangler dev", include: ["test-worker/kubectl/*.test.ts"] }
       }
     ]
   }
