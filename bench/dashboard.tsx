@@ -13,8 +13,12 @@
  * React and Ink run their production builds (NODE_ENV=production), as `npm start` would ship.
  */
 import { EventEmitter } from "node:events"
+import { mkdirSync, writeFileSync } from "node:fs"
+import { Session } from "node:inspector/promises"
 import { loadavg } from "node:os"
-import { performance } from "node:perf_hooks"
+import { dirname, join } from "node:path"
+import { monitorEventLoopDelay, performance } from "node:perf_hooks"
+import { fileURLToPath } from "node:url"
 import type { ContainerStatus, Lease, Node, Pod, PodStatus } from "@podlet/core"
 import { NodeLeaseNamespace, toMicroTime } from "@podlet/core/control/NodeHeartbeat"
 import { toRfc3339 } from "@podlet/core/domain/Time"
@@ -24,6 +28,7 @@ import { Clock, Effect } from "effect"
 const bsu = "\x1b[?2026h"
 const esu = "\x1b[?2026l"
 const target = { keyP95Ms: 50, idleCpuPercent: 2 }
+const here = dirname(fileURLToPath(import.meta.url))
 
 const option = (args: ReadonlyArray<string>, name: string, fallback: string): string =>
   args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback
@@ -412,6 +417,17 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const firstFrameMs = performance.now() - firstStart
   if (!stdout.last.includes(`pods (${podCount})`)) throw new Error(`first frame lacks the pods: ${stdout.last}`)
 
+  // --profile: a .cpuprofile of the churn and keypress phases in bench/profiles
+  const session = args.includes("--profile") ? new Session() : undefined
+  if (session !== undefined) {
+    session.connect()
+    await session.post("Profiler.enable")
+    await session.post("Profiler.start")
+  }
+  // how long the event loop was held (a keypress waits for whatever holds it), during churn and keys
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 })
+  loopDelay.enable()
+
   // churn: the clock runs at `speed`, the app redraws on the source's notifications
   await source.setClock({ paused: false, speed })
   const churnFrames0 = stdout.frames
@@ -458,6 +474,14 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const allKeys = churnKeys.all
   const missed = churnKeys.missed
   const filtered = stdout.last
+  loopDelay.disable()
+  if (session !== undefined) {
+    const { profile } = await session.post("Profiler.stop")
+    mkdirSync(join(here, "profiles"), { recursive: true })
+    const file = join(here, "profiles", `dashboard-${podCount}.cpuprofile`)
+    writeFileSync(file, JSON.stringify(profile))
+    process.stdout.write(`profile: ${file}\n`)
+  }
   // clock paused: the dashboard's own cost
   await source.setClock({ paused: true })
   await sleep(1_000)
@@ -497,6 +521,9 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     pausedKeyToFrameP95Ms: round(percentile(pausedKeys.all, 95)),
     pausedKeyCpuP50Ms: round(percentile(pausedKeys.cpuMs, 50)),
     pausedKeyCpuP95Ms: round(percentile(pausedKeys.cpuMs, 95)),
+    loopDelayP50Ms: round(loopDelay.percentile(50) / 1e6),
+    loopDelayP99Ms: round(loopDelay.percentile(99) / 1e6),
+    loopDelayMaxMs: round(loopDelay.max / 1e6),
     notifications,
     notifyToFrameP50Ms: round(percentile(notifyFrameMs, 50)),
     notifyToFrameP95Ms: round(percentile(notifyFrameMs, 95)),
@@ -515,6 +542,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     `keypress -> frame: p50 ${result.keyToFrameP50Ms} ms, p95 ${result.keyToFrameP95Ms} ms (${allKeys.length} keys, ${missed} without a frame; scroll p95 ${result.scrollP95Ms}, page p95 ${result.pageP95Ms}, filter p95 ${result.filterP95Ms})\n` +
       `keypress -> frame, clock paused: p50 ${result.pausedKeyToFrameP50Ms} ms, p95 ${result.pausedKeyToFrameP95Ms} ms (${pausedKeys.missed} without a frame)\n` +
       `CPU from keypress to frame: p50 ${result.keyCpuP50Ms} ms, p95 ${result.keyCpuP95Ms} ms (paused: p50 ${result.pausedKeyCpuP50Ms}, p95 ${result.pausedKeyCpuP95Ms})\n` +
+      `event loop delay under churn: p50 ${result.loopDelayP50Ms} ms, p99 ${result.loopDelayP99Ms} ms, max ${result.loopDelayMaxMs} ms\n` +
       `notification -> frame: p50 ${result.notifyToFrameP50Ms} ms, p95 ${result.notifyToFrameP95Ms} ms (${notifications} notifications)\n` +
       `churn at ${speed}x: ${result.churnFps} frames/s, CPU ${result.churnCpuPercent}% of a core\n` +
       `idle (paused): CPU ${result.idleCpuPercent}% of a core, ${idleFrames} frames\n` +

@@ -88,7 +88,9 @@ const Line = memo(({ text, color, inverse }: { text: string; color: RowColor; in
 export const App = ({ source, readManifest, height }: AppProps) => {
   const { exit } = useApp()
   const { stdout } = useStdout()
-  const snapshot = useSyncExternalStore(source.subscribe.bind(source), source.snapshot.bind(source))
+  const subscribe = useCallback((listener: () => void) => source.subscribe(listener), [source])
+  const getSnapshot = useCallback(() => source.snapshot(), [source])
+  const snapshot = useSyncExternalStore(subscribe, getSnapshot)
   const [ui, setUiState] = useState<UiState>(initialUiState)
   // Keys can arrive faster than renders: the reducer always reads the latest state from here.
   const latest = useRef<UiState>(initialUiState)
