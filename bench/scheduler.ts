@@ -121,6 +121,14 @@ const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean)
     const runningVirtual = new Float64Array(pods).fill(Number.NaN)
     let running = 0
     let deleted = 0
+    /** a line on stderr every tenth of the pods (a long run shows it is moving) */
+    const tenth = Math.max(1, Math.floor(pods / 10))
+    const progress = (what: string, n: number): void => {
+      const cpu = process.cpuUsage()
+      process.stderr.write(
+        `  ${n} ${what}: wall ${round((performance.now() - wall0) / 1000)} s, cpu ${round((cpu.user + cpu.system) / 1e6)} s\n`
+      )
+    }
     const clock = yield* Clock.Clock
     const virtual = clock as Virtual
     /** full: Running; scheduler: bound */
@@ -132,11 +140,12 @@ const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean)
           for (const event of events) {
             const i = index.get(event.object.metadata.name ?? "")
             if (i === undefined) continue
-            if (event.type === "DELETED") deleted++
-            else if (Number.isNaN(runningWall[i]!) && reached(event.object)) {
+            if (event.type === "DELETED") {
+              if (++deleted % tenth === 0) progress("deleted", deleted)
+            } else if (Number.isNaN(runningWall[i]!) && reached(event.object)) {
               runningWall[i] = performance.now()
               runningVirtual[i] = clock.currentTimeMillisUnsafe()
-              running++
+              if (++running % tenth === 0) progress(mode === "full" ? "Running" : "bound", running)
             }
           }
         })
