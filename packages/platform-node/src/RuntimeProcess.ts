@@ -409,6 +409,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
         concurrency: "unbounded",
         discard: true
       })
+      // the supervising fibers are gone with the scope: record what ended
+      for (const inst of left) if (Deferred.isDoneUnsafe(inst.exited)) finish(inst)
       for (const inst of instances.values()) inst.log.close()
       if (linux !== undefined) {
         yield* Effect.forEach([...sandboxes.values()], (sb) => stopPodSandbox(sb.id), { discard: true })

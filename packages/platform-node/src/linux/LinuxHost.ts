@@ -34,12 +34,13 @@ import { CommandFailed } from "./Errors.js"
 import type { Cidr } from "./Network.js"
 import {
   ensureBridge,
+  hostVethCommands,
   leaseAddress,
   parseCidr,
+  podNetCommands,
   releaseAddress,
   removeBridgeIfUnused,
   run,
-  setUpPodNetwork,
   tearDownPodNetwork
 } from "./Network.js"
 import { prepareHostRootfs } from "./Rootfs.js"
@@ -139,12 +140,31 @@ export const makeLinuxHost = (
 
   const fail = (command: string, stderr: string) => new CommandFailed({ command, stderr })
 
-  /** Starts the pause process holding the pod's UTS namespace; resolves once its hostname is set. */
-  const startPause = (hostname: string) =>
+  /**
+   * One `sh` (one fork of this big process) builds the pod's network and becomes the pause process:
+   * `ip netns add`, the veth batch, the batch inside the namespace, then `unshare --uts` with the
+   * pod's hostname and `sleep infinity`. Resolves once the hostname is set.
+   */
+  const startSandbox = (netns: string, hostEnd: string, ip: string, hostname: string) =>
     Effect.callback<ChildProcess, CommandFailed>((resume) => {
+      const script = `set -e
+"$1" netns add "$2"
+printf '%s' "$3" | "$1" -batch -
+printf '%s' "$4" | "$1" -n "$2" -batch -
+exec "$5" --uts -- sh -c 'hostname "$0" && echo ok && exec sleep infinity' "$6"`
       const child = spawn(
-        choice.unshare,
-        ["--uts", "--", "sh", "-c", 'hostname "$0" && echo ok && exec sleep infinity', hostname],
+        "sh",
+        [
+          "-c",
+          script,
+          "podlet-sandbox",
+          choice.ip,
+          netns,
+          hostVethCommands(netns, hostEnd),
+          podNetCommands(ip, cidr),
+          choice.unshare,
+          hostname
+        ],
         { detached: true, stdio: ["ignore", "pipe", "pipe"] }
       )
       let err = ""
@@ -152,8 +172,8 @@ export const makeLinuxHost = (
         err += chunk.toString()
       })
       child.stdout?.once("data", () => resume(Effect.succeed(child)))
-      child.once("error", (error) => resume(Effect.fail(fail("unshare --uts", error.message))))
-      child.once("exit", (code) => resume(Effect.fail(fail("unshare --uts", err.trim() || `exit ${code}`))))
+      child.once("error", (error) => resume(Effect.fail(fail("sh (pod sandbox)", error.message))))
+      child.once("exit", (code) => resume(Effect.fail(fail("ip (pod network)", err.trim() || `exit ${code}`))))
     })
 
   const createSandbox = Effect.fnUntraced(function* (id: string, dir: string, config: SandboxConfig) {
@@ -176,10 +196,7 @@ export const makeLinuxHost = (
       bridgeReady = true
     }
     options.track("+", `n:${netns}`)
-    yield* setUpPodNetwork(choice.ip, netns, `vp${short.slice(0, 10)}`, ip, cidr).pipe(
-      Effect.tapError(() => Effect.andThen(tearDownPodNetwork(choice.ip, netns), undo))
-    )
-    const pause = yield* startPause(config.hostname).pipe(
+    const pause = yield* startSandbox(netns, `vp${short.slice(0, 10)}`, ip, config.hostname).pipe(
       Effect.tapError(() => Effect.andThen(tearDownPodNetwork(choice.ip, netns), undo))
     )
     options.track("+", pause.pid!)

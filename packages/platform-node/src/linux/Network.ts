@@ -120,14 +120,6 @@ export const ensureBridge = (ipPath: string, cidr: Cidr) =>
     )
   )
 
-/** Creates the namespace and its link to the bridge. */
-export const setUpPodNetwork = (ipPath: string, netns: string, hostEnd: string, ip: string, cidr: Cidr) =>
-  Effect.gen(function* () {
-    yield* run(ipPath, ["netns", "add", netns])
-    yield* run(ipPath, ["-batch", "-"], hostVethCommands(netns, hostEnd))
-    yield* run(ipPath, ["-n", netns, "-batch", "-"], podNetCommands(ip, cidr))
-  })
-
 /** Deletes the namespace (its veth pair goes with it); nothing when it is already gone. */
 export const tearDownPodNetwork = (ipPath: string, netns: string) =>
   run(ipPath, ["netns", "del", netns]).pipe(Effect.ignore)
