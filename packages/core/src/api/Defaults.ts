@@ -200,7 +200,8 @@ export const defaultTolerations = (tolerations: ReadonlyArray<Toleration> | unde
 
 /** Every defaulting a created pod gets: v1 defaults, then the admission defaults. */
 export const defaultPod = (pod: Pod): Pod => {
-  const spec = copyOf(defaultPodSpec(pod.spec as PodSpec | undefined))
+  // a fresh copy already: set in place
+  const spec = defaultPodSpec(pod.spec as PodSpec | undefined) as { -readonly [K in keyof PodSpec]: PodSpec[K] }
   spec.containers = spec.containers.map(requestsFromLimits)
   if (spec.initContainers !== undefined) spec.initContainers = spec.initContainers.map(requestsFromLimits)
   const serviceAccount = spec.serviceAccountName ?? spec.serviceAccount ?? "default"

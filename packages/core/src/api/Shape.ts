@@ -643,51 +643,66 @@ const childPath = (path: string, name: string): string => (path === "" ? name : 
  */
 export const unknownFieldsOf = (shape: Shape, value: unknown, path = ""): Array<string> => {
   const out: Array<string> = []
-  // the path is built only for an unknown field: `segments` holds the keys and indices down to it
-  const segments: Array<string | number> = []
-  const pathTo = (key: string): string => {
-    let p = path
-    for (const segment of segments) p = typeof segment === "number" ? `${p}[${segment}]` : childPath(p, segment)
-    return childPath(p, key)
-  }
-  const walk = (s: Shape, v: unknown): void => {
-    switch (s._tag) {
-      case "Object":
-        if (!isPlainObject(v)) return
-        for (const k in v) {
-          const f = s.fields[k]
-          if (f === undefined) out.push(`unknown field ${JSON.stringify(pathTo(k))}`)
-          else if (f._tag !== "Leaf" && f._tag !== "Any") {
-            segments.push(k)
-            walk(f, v[k])
-            segments.pop()
-          }
-        }
-        return
-      case "Array":
-        if (Array.isArray(v)) {
-          for (let i = 0; i < v.length; i++) {
-            segments.push(i)
-            walk(s.item, v[i])
-            segments.pop()
-          }
-        }
-        return
-      case "Map":
-        if (isPlainObject(v) && s.value._tag !== "Leaf" && s.value._tag !== "Any") {
-          for (const k in v) {
-            segments.push(k)
-            walk(s.value, v[k])
-            segments.pop()
-          }
-        }
-        return
-      default:
-        return
-    }
-  }
-  walk(shape, value)
+  walkUnknown(shape, value, { out, path, segments: [] })
   return out
+}
+
+/** The walk of `unknownFieldsOf`: `segments` holds the keys and indices down to the current value. */
+interface UnknownWalk {
+  readonly out: Array<string>
+  readonly path: string
+  readonly segments: Array<string | number>
+}
+
+/** The path of member `key` of the current value (built only for an unknown field). */
+const unknownPath = (walk: UnknownWalk, key: string): string => {
+  let p = walk.path
+  for (const segment of walk.segments) p = typeof segment === "number" ? `${p}[${segment}]` : childPath(p, segment)
+  return childPath(p, key)
+}
+
+/** Leaves and `any` hold no unknown fields: the walk does not enter them. */
+const hasFields = (s: Shape): boolean => s._tag !== "Leaf" && s._tag !== "Any"
+
+const walkUnknown = (s: Shape, v: unknown, walk: UnknownWalk): void => {
+  switch (s._tag) {
+    case "Object": {
+      if (!isPlainObject(v)) return
+      const keys = Object.keys(v)
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!
+        const f = s.fields[k]
+        if (f === undefined) walk.out.push(`unknown field ${JSON.stringify(unknownPath(walk, k))}`)
+        else if (hasFields(f)) {
+          walk.segments.push(k)
+          walkUnknown(f, v[k], walk)
+          walk.segments.pop()
+        }
+      }
+      return
+    }
+    case "Array":
+      if (Array.isArray(v) && hasFields(s.item)) {
+        for (let i = 0; i < v.length; i++) {
+          walk.segments.push(i)
+          walkUnknown(s.item, v[i], walk)
+          walk.segments.pop()
+        }
+      }
+      return
+    case "Map":
+      if (isPlainObject(v) && hasFields(s.value)) {
+        const keys = Object.keys(v)
+        for (let i = 0; i < keys.length; i++) {
+          walk.segments.push(keys[i]!)
+          walkUnknown(s.value, v[keys[i]!], walk)
+          walk.segments.pop()
+        }
+      }
+      return
+    default:
+      return
+  }
 }
 
 /**
