@@ -36,6 +36,8 @@ export const makeRemoteSource = async (cluster: Cluster, options: RemoteOptions)
   )
   const listeners = new Set<() => void>()
   let cached: ClusterSnapshot | undefined
+  // each resource's array is rebuilt only when that resource changed: views keep their work per array
+  const arrays = new Map<Watched, ReadonlyArray<KubeObject>>()
   let now = (await cluster.clock.now()).getTime()
   let closed = false
   const notifyMs = options.notifyMs ?? 100
@@ -46,8 +48,9 @@ export const makeRemoteSource = async (cluster: Cluster, options: RemoteOptions)
     lastNotify = Date.now()
     for (const listener of listeners) listener()
   }
-  const changed = () => {
+  const changed = (name?: Watched) => {
     cached = undefined
+    if (name !== undefined) arrays.delete(name)
     if (pending !== undefined || closed) return
     const wait = lastNotify + notifyMs - Date.now()
     if (wait <= 0) notify()
@@ -64,7 +67,7 @@ export const makeRemoteSource = async (cluster: Cluster, options: RemoteOptions)
           const map = objects.get(name)!
           if (event.type === "DELETED") map.delete(keyOf(event.object))
           else if (event.type === "ADDED" || event.type === "MODIFIED") map.set(keyOf(event.object), event.object)
-          changed()
+          changed(name)
         }
       } catch {
         // the watch ended (connection closed or a kind the server does not serve): keep what we have
@@ -81,7 +84,14 @@ export const makeRemoteSource = async (cluster: Cluster, options: RemoteOptions)
     )
   }, options.clockMs ?? 1_000)
 
-  const values = <T>(name: Watched) => [...objects.get(name)!.values()] as unknown as ReadonlyArray<T>
+  const values = <T>(name: Watched): ReadonlyArray<T> => {
+    let array = arrays.get(name)
+    if (array === undefined) {
+      array = [...objects.get(name)!.values()]
+      arrays.set(name, array)
+    }
+    return array as unknown as ReadonlyArray<T>
+  }
   const clock: ClockState = { mode: "real", paused: false, speed: 1 }
   const capabilities = new Set<Capability>([
     "apply",
