@@ -10,7 +10,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { ociConfig } from "../src/linux/Bundle.js"
 import { oomKilledFrom, ownCgroupDirs } from "../src/linux/Cgroup.js"
 import type { MachineFacts } from "../src/linux/Detect.js"
-import { chooseMode, pickOciRuntime } from "../src/linux/Detect.js"
+import { chooseMode, pickOciRuntime, processNodeInfo } from "../src/linux/Detect.js"
 import { DistributionError, parseChallenge, pickPlatform, registryBase } from "../src/linux/Distribution.js"
 import { isGzip, whiteouts } from "../src/linux/ImageStore.js"
 import { executableInRoot, runtimeStartFailure } from "../src/linux/LinuxHost.js"
@@ -243,5 +243,19 @@ describe("the OCI runtime", () => {
     expect(executableInRoot(root, "data", "/usr/bin")).toBe(false)
     expect(executableInRoot(root, "nope", "/bin:/usr/bin")).toBe(false)
     rmSync(root, { recursive: true })
+  })
+})
+
+describe("the node's status", () => {
+  it("says the mode in nodeInfo", () => {
+    expect(processNodeInfo("auto", chooseMode("auto", facts({ hybridCgroups: true })))).toEqual({
+      osImage: "podlet process runtime (linux isolation, runc)",
+      containerRuntimeVersion: "podlet-process://linux+runc"
+    })
+    expect(processNodeInfo("auto", chooseMode("auto", facts({ uid: 501 })))).toEqual({
+      osImage: "podlet process runtime (host mode: not root (uid 501))",
+      containerRuntimeVersion: "podlet-process://host"
+    })
+    expect(processNodeInfo("host", chooseMode("host", facts())).osImage).toBe("podlet process runtime (host mode)")
   })
 })

@@ -122,3 +122,24 @@ export const detectMode = (requested: RuntimeMode): ModeChoice => {
   }
   return choice
 }
+
+/**
+ * How a node on the process runtime describes itself (`status.nodeInfo`): `osImage` and
+ * `containerRuntimeVersion` say the mode (and why host mode, when it is not what was asked).
+ */
+export const processNodeInfo = (
+  requested: RuntimeMode,
+  choice: ModeChoice
+): { readonly osImage: string; readonly containerRuntimeVersion: string } =>
+  choice.mode === "linux"
+    ? {
+        osImage: `podlet process runtime (linux isolation, ${choice.ociName})`,
+        containerRuntimeVersion: `podlet-process://linux+${choice.ociName}`
+      }
+    : {
+        osImage:
+          requested === "host"
+            ? "podlet process runtime (host mode)"
+            : `podlet process runtime (host mode: ${choice.reason})`,
+        containerRuntimeVersion: "podlet-process://host"
+      }
