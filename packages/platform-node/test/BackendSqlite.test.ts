@@ -280,3 +280,71 @@ describe("BackendSqlite ownership", () => {
     })
   )
 })
+
+describe("BackendSqlite group commit", () => {
+  it.effect(
+    "writes of one tick are visible to the synchronous face at once and become durable together, in order",
+    () =>
+      Effect.gen(function* () {
+        const path = tempPath()
+        yield* withBackend(path, {}, (backend) =>
+          Effect.gen(function* () {
+            const sync = backend.sync!
+            const durable: Array<string> = []
+            const first = sync.commit([{ key: key("a"), object: pod("a"), expect: 0 }])
+            sync.whenDurable!(() => durable.push("a"))
+            // the second write builds on the first before either is durable
+            const second = sync.commit([{ key: key("a"), object: pod("a", "default", "Running"), expect: 1 }])
+            sync.whenDurable!(() => durable.push("a again"))
+            expect(Array.isArray(first) && Array.isArray(second)).toBe(true)
+            expect(sync.get(key("a"))?.resourceVersion).toBe(2)
+            expect(sync.pending!()).toBe(true)
+            // the Effect side shows durable state only
+            expect(yield* backend.get(key("a"))).toBeUndefined()
+            expect(yield* backend.revision).toBe(0)
+            expect(durable).toEqual([])
+            // a stale expect against the queued state is a conflict, with nothing queued
+            expect(sync.commit([{ key: key("a"), object: pod("a"), expect: 1 }])).toEqual({
+              _tag: "CommitConflict",
+              key: key("a"),
+              actual: 2
+            })
+            yield* Effect.callback<void>((resume) => sync.whenDurable!(() => resume(Effect.void)))
+            expect(durable).toEqual(["a", "a again"])
+            expect(sync.pending!()).toBe(false)
+            expect(yield* backend.revision).toBe(2)
+            expect((yield* backend.get(key("a")))?.object).toMatchObject({ status: { phase: "Running" } })
+            // nothing pending: a callback runs at once
+            let now = false
+            sync.whenDurable!(() => {
+              now = true
+            })
+            expect(now).toBe(true)
+          })
+        )
+        // the file holds both changes
+        const db = new Database(path)
+        try {
+          expect(db.prepare("SELECT rv, type FROM changes ORDER BY rv").all()).toEqual([
+            { rv: 1, type: "ADDED" },
+            { rv: 2, type: "MODIFIED" }
+          ])
+        } finally {
+          db.close()
+        }
+      })
+  )
+
+  it.effect("what is queued when the layer closes is written before the database closes", () =>
+    Effect.gen(function* () {
+      const path = tempPath()
+      yield* withBackend(path, {}, (backend) =>
+        Effect.sync(() => {
+          backend.sync!.commit([{ key: key("late"), object: pod("late"), expect: 0 }])
+        })
+      )
+      const stored = yield* withBackend(path, {}, (backend) => backend.get(key("late")))
+      expect(stored?.resourceVersion).toBe(1)
+    })
+  )
+})
