@@ -1,9 +1,10 @@
 /**
  * The Cloudflare Worker entry (`wrangler dev`, wrangler.jsonc): every request goes to the one
- * Durable Object that holds the cluster (`ClusterObject`), whose response, watch streams included,
- * is passed through. Wiring only.
+ * Durable Object that holds the cluster (`ClusterObject`), whose response is passed through;
+ * streamed ones (watches, followed logs) are marked so that no one compresses them. Wiring only.
  */
 import { type ClusterObject, clusterObjectName } from "./worker/ClusterObject.js"
+import { isStreamed, uncompressed } from "./worker/Streaming.js"
 
 export { ClusterObject } from "./worker/ClusterObject.js"
 
@@ -13,5 +14,8 @@ export interface WorkerEnv {
 }
 
 export default {
-  fetch: (request, env) => env.CLUSTER.get(env.CLUSTER.idFromName(clusterObjectName)).fetch(request)
+  fetch: async (request, env) => {
+    const response = await env.CLUSTER.get(env.CLUSTER.idFromName(clusterObjectName)).fetch(request)
+    return isStreamed(new URL(request.url)) ? uncompressed(response) : response
+  }
 } satisfies ExportedHandler<WorkerEnv>

@@ -62,8 +62,12 @@ describe("the Worker", () => {
 
   it("creates, gets, lists (also as a Table) and watches a pod", async () => {
     const before = (await (await call(PODS)).json()) as { metadata: { resourceVersion: string } }
-    const watch = await call(`${PODS}?watch=1&resourceVersion=${before.metadata.resourceVersion}`)
+    const watch = await call(`${PODS}?watch=1&resourceVersion=${before.metadata.resourceVersion}`, {
+      headers: { "accept-encoding": "gzip" }
+    })
     expect(watch.status).toBe(200)
+    // kubectl accepts gzip: a compressor would hold the events back
+    expect(watch.headers.get("content-encoding")).toBe("identity")
 
     const created = await call(PODS, post(pod("web", { app: "web" })))
     expect(created.status).toBe(201)

@@ -2,8 +2,8 @@
  * kubectl end to end against the Worker under `wrangler dev` (offline, loopback, real clock, 2
  * nodes, state in a temporary directory), with the kubeconfig `npm run serve` writes: apply
  * (twice, then with a change), get pods in several forms, wait, get -w, describe with events, logs,
- * delete, get nodes/events, api-resources; then wrangler is restarted over the same state and the
- * pod is still there. Runs on Node (it drives processes) where kubectl is on PATH; elsewhere it
+ * logs -f, delete, get nodes/events, api-resources; wrangler restarted over the same state keeps
+ * the pod; scale a replicaset, cordon, drain. Runs on Node (it drives processes) where kubectl is on PATH; elsewhere it
  * prints one line saying so.
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process"
@@ -87,6 +87,23 @@ interface Run {
   readonly stderr: string
 }
 
+const replicaSet = `apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: rs
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: rs}
+  template:
+    metadata:
+      labels: {app: rs}
+    spec:
+      containers:
+      - name: main
+        image: nginx:1.25
+`
+
 const pod = `apiVersion: v1
 kind: Pod
 metadata:
@@ -112,6 +129,7 @@ describe.runIf(hasKubectl)("kubectl against the local Worker (wrangler dev)", { 
     wrangler = await startWrangler(port, inspectorPort, join(dir, "state"))
     writeFileSync(join(dir, "kubeconfig"), kubeconfigYaml(`http://127.0.0.1:${port}`))
     writeFileSync(join(dir, "pod.yaml"), pod)
+    writeFileSync(join(dir, "rs.yaml"), replicaSet)
     env = { ...process.env, HOME: dir, KUBECONFIG: join(dir, "kubeconfig") }
   }, 120_000)
 
@@ -161,7 +179,7 @@ describe.runIf(hasKubectl)("kubectl against the local Worker (wrangler dev)", { 
     expect(await ok("get", "pods", "-A")).toMatch(/^default\s+web\s+1\/1\s+Running/m)
   })
 
-  it("streams with get pods -w (the first lines come at once)", async () => {
+  it("streams with get pods -w: the list at once, then each change", async () => {
     const child = spawn("kubectl", ["get", "pods", "-w"], { env })
     const first = await new Promise<string>((resolve) => {
       let out = ""
@@ -170,9 +188,15 @@ describe.runIf(hasKubectl)("kubectl against the local Worker (wrangler dev)", { 
         if (out.split("\n").length > 2) resolve(out)
       })
     })
-    child.kill("SIGINT")
     expect(first).toMatch(/^NAME\s+READY\s+STATUS/)
     expect(first).toMatch(/^web\s+1\/1\s+Running/m)
+    // a change arrives as a new line at once (no compressor holds it back)
+    const next = new Promise<string>((resolve) =>
+      child.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString()))
+    )
+    await ok("label", "pod", "web", "watched=yes")
+    expect(await next).toMatch(/^web\s+1\/1\s+Running/m)
+    child.kill("SIGINT")
   })
 
   it("describes the pod with its events, prints its logs, lists nodes and events", async () => {
@@ -180,6 +204,12 @@ describe.runIf(hasKubectl)("kubectl against the local Worker (wrangler dev)", { 
     expect(described).toMatch(/^Events:/m)
     expect(described).toMatch(/Scheduled\s+.*default-scheduler\s+Successfully assigned default\/web to node-[12]/)
     expect(await ok("logs", "web")).toContain("/docker-entrypoint.sh")
+    const follow = spawn("kubectl", ["logs", "-f", "web"], { env })
+    const followed = await new Promise<string>((resolve) => {
+      follow.stdout.on("data", (chunk: Buffer) => resolve(chunk.toString()))
+    })
+    follow.kill("SIGINT")
+    expect(followed).toContain("/docker-entrypoint.sh")
     expect(await ok("get", "nodes")).toMatch(/^node-1\s+Ready\s/m)
     expect(await ok("get", "events")).toMatch(/Started\s+pod\/web/)
   })
@@ -196,5 +226,17 @@ describe.runIf(hasKubectl)("kubectl against the local Worker (wrangler dev)", { 
     const missing = await kubectl("get", "pod", "web")
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain('Error from server (NotFound): pods "web" not found')
+  })
+
+  it("scales a replicaset, cordons and drains a node (evictions), and uncordons it", async () => {
+    expect(await ok("apply", "-f", join(dir, "rs.yaml"))).toBe("replicaset.apps/rs created\n")
+    expect(await ok("scale", "replicaset", "rs", "--replicas", "3")).toBe("replicaset.apps/rs scaled\n")
+    await ok("wait", "--for=jsonpath={.status.readyReplicas}=3", "replicaset/rs", "--timeout=60s")
+    expect(await ok("cordon", "node-2")).toBe("node/node-2 cordoned\n")
+    const drained = await ok("drain", "node-2", "--ignore-daemonsets", "--grace-period=1", "--timeout=60s")
+    expect(drained).toContain("node/node-2 drained")
+    const nodes = await ok("get", "pods", "-l", "app=rs", "-o", "jsonpath={.items[*].spec.nodeName}")
+    expect(nodes.split(" ").filter((node) => node === "node-2")).toEqual([])
+    expect(await ok("uncordon", "node-2")).toBe("node/node-2 uncordoned\n")
   })
 })
