@@ -54,4 +54,21 @@ describe("the embedded source", () => {
     while (source.snapshot().now - before < 5_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
     expect(source.snapshot().now - before).toBeGreaterThanOrEqual(5_000)
   })
+
+  it("rebuilds a resource's array only when that resource changed (the views' work is per array)", async () => {
+    source = await makeEmbeddedSource({ cluster: { nodes: ["node-1"] }, paused: true })
+    await source.apply(pod)
+    await source.advance(5_000)
+    const before = source.snapshot()
+    expect(source.snapshot()).toBe(before)
+    await source.cordon("node-1", true)
+    await source.advance(1_000)
+    const deadline = Date.now() + 10_000
+    while (source.snapshot().nodes === before.nodes && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20))
+    const after = source.snapshot()
+    expect(after.nodes).not.toBe(before.nodes)
+    expect(after.nodes.find((n) => n.metadata.name === "node-1")?.spec?.unschedulable).toBe(true)
+    expect(after.pods).toBe(before.pods)
+  })
 })
