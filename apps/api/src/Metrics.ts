@@ -1,6 +1,6 @@
 /**
  * `/metrics` in the Prometheus text format: API requests by verb, resource and code, request
- * latency histograms, open watches (counted in a middleware), and pods by phase and container
+ * latency histograms, open watches (the middleware hands the watch handler a gauge), and pods by phase and container
  * restarts (read from the store at scrape time).
  */
 import type { Pod } from "@podlet/core/api/Pod"
@@ -9,6 +9,7 @@ import { Effect } from "effect"
 import type { MiddlewareHandler } from "hono"
 import { isWatch } from "./Query.js"
 import { GroupVersions, resolveTarget } from "./Target.js"
+import { type WatchGauge, watchGauges } from "./Watch.js"
 
 /** Histogram buckets of request latency, in seconds (the apiserver's lower buckets). */
 export const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const
@@ -76,16 +77,14 @@ export class ApiMetrics {
   /** Counts every resource request; a watch counts as open until its body ends or is cancelled. */
   readonly middleware: MiddlewareHandler = async (c, next) => {
     const started = performance.now()
-    await next()
     const info = requestVerb(c.req.method, new URL(c.req.url))
+    if (info?.verb === "watch") watchGauges.set(c.req.raw, this.gauge)
+    await next()
     if (info === undefined) return
     const code = String(c.res.status)
     const key = `${info.verb}\u0000${info.resource}\u0000${code}`
     this.requests.set(key, (this.requests.get(key) ?? 0) + 1)
-    if (info.verb === "watch" && c.res.status === 200 && c.res.body !== null) {
-      c.res = new Response(this.trackWatch(c.res.body), c.res)
-      return
-    }
+    if (info.verb === "watch") return
     const seconds = (performance.now() - started) / 1000
     const hkey = `${info.verb}\u0000${info.resource}`
     const h = this.latency.get(hkey) ?? { counts: latencyBuckets.map(() => 0), sum: 0, count: 0 }
@@ -97,29 +96,13 @@ export class ApiMetrics {
     this.latency.set(hkey, h)
   }
 
-  private trackWatch(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-    const reader = body.getReader()
-    let open = true
-    const close = () => {
-      if (open) {
-        open = false
-        this.watches -= 1
-      }
+  private readonly gauge: WatchGauge = {
+    opened: () => {
+      this.watches += 1
+    },
+    closed: () => {
+      this.watches -= 1
     }
-    this.watches += 1
-    return new ReadableStream<Uint8Array>({
-      pull: async (controller) => {
-        const { done, value } = await reader.read()
-        if (done) {
-          close()
-          controller.close()
-        } else controller.enqueue(value)
-      },
-      cancel: async (reason) => {
-        close()
-        await reader.cancel(reason)
-      }
-    })
   }
 
   /** The request metrics in the text format. */

@@ -22,7 +22,7 @@ import { listResponse, objectResponse, type Rendering, statusResponse } from "./
 import { patchScale, readScale, replaceScale } from "./ScaleApp.js"
 import { methodNotAllowedStatus, notFoundStatus } from "./StatusResponse.js"
 import { type GroupVersion, resolveTarget, type Target } from "./Target.js"
-import { watchResponse } from "./Watch.js"
+import { watchGauges, watchResponse } from "./Watch.js"
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
@@ -110,6 +110,7 @@ const watch = (target: Target, request: Request, query: URLSearchParams) =>
     const store = yield* ObjectStore
     const rendering = yield* renderingOf(request, query)
     const { options, timeoutSeconds } = yield* watchOptions(target.namespace, target.name, query)
+    const gauge = watchGauges.get(request)
     // the start is fixed now (and selectors are checked) before the 200 goes out
     const rv = options.resourceVersion
     const fromNow = rv === undefined || rv === "0"
@@ -125,7 +126,8 @@ const watch = (target: Target, request: Request, query: URLSearchParams) =>
       options: fromNow ? { ...options, resourceVersion: current.resourceVersion } : options,
       output: rendering.output,
       include: rendering.include,
-      timeoutSeconds
+      timeoutSeconds,
+      ...(gauge === undefined ? {} : { gauge })
     })
   })
 

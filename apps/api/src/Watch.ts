@@ -36,7 +36,21 @@ export interface WatchRequest {
   readonly output: Output
   readonly include: IncludeObject
   readonly timeoutSeconds: number | undefined
+  /** told when the stream starts and when it ends (the open-watch gauge of `/metrics`) */
+  readonly gauge?: WatchGauge
 }
+
+/** An open-watch gauge. */
+export interface WatchGauge {
+  readonly opened: () => void
+  readonly closed: () => void
+}
+
+/**
+ * Gauges by request: the metrics middleware registers one for a watch request and the watch handler
+ * reports to it, so the body needs no second stream around it.
+ */
+export const watchGauges = new WeakMap<Request, WatchGauge>()
 
 const line = (event: unknown) => `${JSON.stringify(event)}\n`
 
@@ -122,10 +136,19 @@ const encodeLine = (text: string): Uint8Array => {
 
 /** The streamed 200 response of a watch; the body runs in the caller's Effect context. */
 export const watchResponse = (request: WatchRequest): Effect.Effect<Response, never, ObjectStore> =>
-  Effect.map(Stream.toReadableStreamEffect(watchLines(request).pipe(Stream.map(encodeLine))), (body) => {
-    const contentType = request.output === "table" ? contentTypeOf("table") : "application/json"
-    return new Response(body, {
-      status: 200,
-      headers: { "content-type": contentType, "cache-control": "no-cache, private", "transfer-encoding": "chunked" }
-    })
-  })
+  Effect.map(
+    Stream.toReadableStreamEffect(
+      watchLines(request).pipe(Stream.map(encodeLine), (lines) => {
+        const gauge = request.gauge
+        if (gauge === undefined) return lines
+        return lines.pipe(Stream.onStart(Effect.sync(gauge.opened)), Stream.ensuring(Effect.sync(gauge.closed)))
+      })
+    ),
+    (body) => {
+      const contentType = request.output === "table" ? contentTypeOf("table") : "application/json"
+      return new Response(body, {
+        status: 200,
+        headers: { "content-type": contentType, "cache-control": "no-cache, private", "transfer-encoding": "chunked" }
+      })
+    }
+  )
