@@ -70,6 +70,22 @@ describe("AlarmClock", () => {
     expect(clock.nextDeadline()).toBeUndefined()
   })
 
+  it("arms the alarm no sooner than the gap ahead of now, however short the timers", async () => {
+    const { base, set } = movableClock()
+    const alarms: Array<number> = []
+    const clock = makeAlarmClock(base, (at) => alarms.push(at - start), 1000)
+    const short = Effect.runFork(Effect.sleep(100).pipe(Effect.provideService(Clock.Clock, clock)))
+    const shorter = Effect.runFork(Effect.sleep(50).pipe(Effect.provideService(Clock.Clock, clock)))
+    await Effect.runPromise(Effect.yieldNow)
+    // both timers are due within the gap: one alarm, 1 s ahead
+    expect(alarms).toEqual([1000])
+    set(1000)
+    expect(clock.fireDue()).toBe(2)
+    await Effect.runPromise(Fiber.join(short))
+    await Effect.runPromise(Fiber.join(shorter))
+    expect(alarms).toEqual([1000])
+  })
+
   it("reads time from its base clock and does not arm the alarm for zero or infinite sleeps", async () => {
     const { base, set } = movableClock()
     const alarms: Array<number> = []

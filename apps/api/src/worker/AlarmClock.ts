@@ -3,7 +3,9 @@
  * periods) run on `setTimeout` while the object is in memory, and the object's alarm is kept at
  * the earliest pending deadline: an object that was evicted is woken by its alarm when the next
  * timer is due (it then rebuilds its cluster from storage, as a node reboot would), and the alarm
- * handler fires every timer that is due. Time itself is the base clock's (the wall clock).
+ * handler fires every timer that is due. The alarm is armed at most `alarmGapMillis` ahead of now
+ * at the soonest (1 s by default): a busy cluster's many short timers cost at most one alarm a second,
+ * while `setTimeout` keeps them precise in memory. Time itself is the base clock's (the wall clock).
  */
 import { Clock, Duration, Effect } from "effect"
 
@@ -88,11 +90,18 @@ class TimerHeap {
 
 const maxTimeoutMillis = 2 ** 31 - 1
 
+/** The soonest an alarm is armed ahead of now. */
+export const defaultAlarmGapMillis = 1000
+
 /**
  * An AlarmClock over `base` (the live clock); `setAlarm` arms the object's alarm (e.g.
- * `(at) => ctx.storage.setAlarm(at)`). It is called when a timer is earlier than the alarm armed.
+ * `(at) => ctx.storage.setAlarm(at)`). It is called when a timer is due before the alarm armed.
  */
-export const makeAlarmClock = (base: Clock.Clock, setAlarm: (at: number) => void): AlarmClock => {
+export const makeAlarmClock = (
+  base: Clock.Clock,
+  setAlarm: (at: number) => void,
+  alarmGapMillis: number = defaultAlarmGapMillis
+): AlarmClock => {
   const heap = new TimerHeap()
   let seq = 0
   /** the deadline the alarm is armed at (undefined once it fired) */
@@ -100,9 +109,11 @@ export const makeAlarmClock = (base: Clock.Clock, setAlarm: (at: number) => void
 
   const arm = (): void => {
     const next = heap.peek()
-    if (next === undefined || (armed !== undefined && armed <= next.at)) return
-    armed = next.at
-    setAlarm(next.at)
+    if (next === undefined) return
+    const at = Math.max(next.at, base.currentTimeMillisUnsafe() + alarmGapMillis)
+    if (armed !== undefined && armed <= at) return
+    armed = at
+    setAlarm(at)
   }
 
   const fire = (timer: Timer): void => {
