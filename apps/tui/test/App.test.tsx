@@ -1,3 +1,4 @@
+import type { Node } from "@podlet/core"
 import { render } from "ink-testing-library"
 import { afterEach, describe, expect, it } from "vitest"
 import { App } from "../src/ui/App.js"
@@ -104,6 +105,26 @@ describe("App", () => {
     expect(await frameWhere(app, (f) => f.includes("TAINTS"))).toContain("NAME   STATUS   TAINTS")
     app.stdin.write("?")
     expect(await frameWhere(app, (f) => f.includes("Keys"))).toContain("pause or resume the clock")
+  })
+
+  it("counts each node's pods in the nodes view", async () => {
+    const node = (name: string): Node => ({
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name, creationTimestamp: "2025-01-01T00:00:00Z" },
+      status: { allocatable: { pods: "110", cpu: "4", memory: "8Gi" }, conditions: [{ type: "Ready", status: "True" }] }
+    })
+    const elsewhere = {
+      ...web,
+      metadata: { ...web.metadata, name: "web-2" },
+      spec: { ...web.spec, nodeName: "node-2" }
+    }
+    const app = mount(fakeSource({ pods: [web, crashy, elsewhere], nodes: [node("node-1"), node("node-2")] }), 40)
+    await frameWhere(app, (f) => f.includes("web"))
+    app.stdin.write("3")
+    const frame = await frameWhere(app, (f) => f.includes("TAINTS"))
+    expect(frame).toMatch(/node-1\s+Ready\s+0\s+2\/110/)
+    expect(frame).toMatch(/node-2\s+Ready\s+0\s+1\/110/)
   })
 
   it("shows logs of the focused pod's container", async () => {

@@ -7,6 +7,7 @@
 // which throws "React is not defined" inside Ink's error boundary and the app silently stops.
 /** @jsxRuntime automatic */
 /** @jsxImportSource react */
+import type { Pod } from "@podlet/core"
 import { Box, Text, useApp, useInput, useStdout } from "ink"
 import { memo, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react"
 import { describePod } from "../render/Describe.js"
@@ -43,8 +44,23 @@ export const listModel = (state: Pick<UiState, "view" | "namespace">, snapshot: 
   switch (state.view) {
     case "events":
       return eventTable(snapshot.events.filter(ns), snapshot.now)
-    case "nodes":
-      return nodeTable(snapshot.nodes, snapshot.pods, snapshot.now)
+    case "nodes": {
+      // each node's row from its own pods: one pass over the pods, not one per node
+      const byNode = new Map<string, Array<Pod>>()
+      for (const pod of snapshot.pods) {
+        const node = pod.spec.nodeName
+        if (node === undefined || node === "") continue
+        const list = byNode.get(node)
+        if (list === undefined) byNode.set(node, [pod])
+        else list.push(pod)
+      }
+      return {
+        header: nodeTable([], [], snapshot.now).header,
+        rows: snapshot.nodes.flatMap(
+          (node) => nodeTable([node], byNode.get(node.metadata.name ?? "") ?? [], snapshot.now).rows
+        )
+      }
+    }
     case "rs":
       return replicaSetTable(snapshot.replicaSets.filter(ns), snapshot.now)
     case "svc":
