@@ -237,7 +237,9 @@ export const makeDisruptionController = Effect.fnUntraced(function* (
       const now = yield* Clock.currentTimeMillis
       const pdb = yield* store.get<Pdb>("poddisruptionbudgets", cached.metadata.namespace, cached.metadata.name ?? "")
       const pods: Array<Pod> = []
-      for (const pod of informers.pods?.values() ?? []) if (pdbSelects(pdb, pod)) pods.push(pod)
+      for (const pod of informers.pods?.inNamespace(pdb.metadata.namespace ?? "default") ?? []) {
+        if (pdbSelects(pdb, pod)) pods.push(pod)
+      }
       const result = computePdbStatus(pdb, pods, replicaSet, now)
       const ref = {
         apiVersion: "policy/v1",

@@ -23,6 +23,8 @@ export interface Informer<T extends KubeObject> {
   get(key: string): T | undefined
   /** every cached object */
   values(): IterableIterator<T>
+  /** the cached objects of one namespace (client-go's namespace index), in arrival order */
+  inNamespace(namespace: string): Iterable<T>
   readonly size: () => number
 }
 
@@ -88,6 +90,8 @@ const startInformer = Effect.fnUntraced(function* <T extends KubeObject>(
   handlers: ReadonlyArray<(event: InformerEvent<T>) => void>
 ): Effect.fn.Return<Informer<T>, never, Scope.Scope> {
   const cache = new Map<string, T>()
+  /** namespace → key → object (namespaced kinds) */
+  const byNamespace = new Map<string, Map<string, T>>()
   /** keys seen since the current watch started (to find objects deleted while it was down) */
   let seen: Set<string> | undefined
 
@@ -99,14 +103,25 @@ const startInformer = Effect.fnUntraced(function* <T extends KubeObject>(
     const key = keyOf(object)
     const old = cache.get(key)
     seen?.add(key)
+    const namespace = object.metadata.namespace
     if (type === "DELETED") {
       if (old === undefined) return
       cache.delete(key)
+      if (namespace !== undefined) {
+        const objects = byNamespace.get(namespace)
+        objects?.delete(key)
+        if (objects?.size === 0) byNamespace.delete(namespace)
+      }
       emit({ type, object, old })
       return
     }
     if (old !== undefined && old.metadata.resourceVersion === object.metadata.resourceVersion) return
     cache.set(key, object)
+    if (namespace !== undefined) {
+      let objects = byNamespace.get(namespace)
+      if (objects === undefined) byNamespace.set(namespace, (objects = new Map()))
+      objects.set(key, object)
+    }
     emit({ type: old === undefined ? "ADDED" : "MODIFIED", object, old })
   }
 
@@ -145,6 +160,7 @@ const startInformer = Effect.fnUntraced(function* <T extends KubeObject>(
   return {
     get: (key) => cache.get(key),
     values: () => cache.values(),
+    inNamespace: (namespace) => byNamespace.get(namespace)?.values() ?? [],
     size: () => cache.size
   }
 })

@@ -110,8 +110,6 @@ export const makeServices = Effect.fnUntraced(function* (
   const byIp = new Map<string, string>()
   /** namespace → keys of its Services with a selector */
   const selecting = new Map<string, Set<string>>()
-  /** namespace → its pods by key */
-  const podsByNamespace = new Map<string, Map<string, Pod>>()
   /** round-robin position per `service key:port` */
   const turns = new Map<string, number>()
 
@@ -156,13 +154,6 @@ export const makeServices = Effect.fnUntraced(function* (
   const onPod = (event: InformerEvent<Pod>): void => {
     const pod = event.object
     const namespace = pod.metadata.namespace ?? "default"
-    const key = keyOf(pod)
-    let pods = podsByNamespace.get(namespace)
-    if (event.type === "DELETED") pods?.delete(key)
-    else {
-      if (pods === undefined) podsByNamespace.set(namespace, (pods = new Map()))
-      pods.set(key, pod)
-    }
     for (const serviceKey of selecting.get(namespace) ?? []) {
       const service = services.get(serviceKey)
       if (service === undefined) continue
@@ -177,11 +168,11 @@ export const makeServices = Effect.fnUntraced(function* (
 
   const services = yield* shared.informer<Service>("services", onService)
   const endpoints = yield* shared.informer<Endpoints>("endpoints", onEndpoints)
-  yield* shared.informer<Pod>("pods", onPod)
+  const pods = yield* shared.informer<Pod>("pods", onPod)
 
   const desiredEndpoints = (service: Service): Endpoints => {
     const [namespace, name] = splitKey(keyOf(service))
-    const subsets = endpointSubsets(service, podsByNamespace.get(namespace)?.values() ?? [])
+    const subsets = endpointSubsets(service, pods.inNamespace(namespace))
     const labels = { ...service.metadata.labels, ...(isHeadless(service) ? { [HeadlessLabel]: "" } : {}) }
     return {
       apiVersion: "v1",
