@@ -83,7 +83,18 @@ const initialStatus = (object: KubeObject): KubeObject => {
 }
 
 const withCreateMeta = (object: KubeObject, context: CreateContext): KubeObject => {
-  const meta: Mutable<KubeObject["metadata"]> = copyOf(object.metadata)
+  const given = object.metadata
+  if (
+    given.uid !== undefined &&
+    given.uid !== "" &&
+    given.creationTimestamp !== undefined &&
+    given.creationTimestamp !== "" &&
+    !("deletionTimestamp" in given) &&
+    !("deletionGracePeriodSeconds" in given)
+  ) {
+    return object // nothing to set (the store sets uid and creationTimestamp first)
+  }
+  const meta: Mutable<KubeObject["metadata"]> = copyOf(given)
   if (meta.uid === undefined || meta.uid === "") meta.uid = context.uid
   if (meta.creationTimestamp === undefined || meta.creationTimestamp === "") meta.creationTimestamp = context.now
   // `delete` only when present: deleting turns the object into a slow dictionary
@@ -194,7 +205,9 @@ const makeStrategy = (resource: string): Strategy => {
       const pruned = pruneUnknown(object)
       const meta = withCreateMeta(pruned, context)
       const defaulted = defaultObject(
-        generationKinds.has(meta.kind) ? extend(meta, { metadata: extend(meta.metadata, { generation: 1 }) }) : meta
+        generationKinds.has(meta.kind) && meta.metadata.generation !== 1
+          ? extend(meta, { metadata: extend(meta.metadata, { generation: 1 }) })
+          : meta
       )
       return rt?.hasStatus === true ? initialStatus(defaulted) : defaulted
     },
