@@ -3,11 +3,16 @@
  * strategies, optimistic concurrency, graceful deletion and finalizers, owner propagation,
  * namespace lifecycle, selectors, pagination, patches) and so does the watch fan-out.
  *
- * Writes are serialised by one lock (commit and publish happen together, so watchers see changes
- * in resourceVersion order). Watchers read a shared in-memory log per resource through their own
- * cursor (no per-watcher copies, no per-write work beyond waking idle watchers); a watcher that
- * falls behind the history window, or asks for an older resourceVersion than the backend keeps,
- * gets `Expired`. Assumes this ObjectStore is the only writer of its backend.
+ * Writes are serialised: create, update and updateStatus run as one synchronous step on the
+ * backend's synchronous face when no multi-step operation holds or awaits the store's lock (nothing
+ * can interleave with a step that does not yield); every other operation takes the lock. With a
+ * group-committing backend (SQLite) a write is acknowledged, and published to watchers, only once
+ * its transaction is durable; publication follows commit order, so watchers see changes in
+ * resourceVersion order. Watchers read a shared in-memory log per resource through their own
+ * cursor (unfiltered ones share one events chunk per range) and are woken once per batch (within
+ * about 2 ms behind a busy writer); a watcher that falls behind the history window, or asks for an
+ * older resourceVersion than the backend keeps, gets `Expired`. Assumes this ObjectStore is the
+ * only writer of its backend.
  */
 
 import { Channel, Clock, Effect, Layer, Random, Stream } from "effect"
