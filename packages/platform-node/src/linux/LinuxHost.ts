@@ -33,7 +33,7 @@ import type { ModeChoice } from "./Detect.js"
 import { CommandFailed } from "./Errors.js"
 import type { Cidr } from "./Network.js"
 import {
-  ensureBridge,
+  bridgeCommands,
   hostVethCommands,
   leaseAddress,
   parseCidr,
@@ -136,18 +136,19 @@ export const makeLinuxHost = (
   const cidr: Cidr = parseCidr(options.podCIDR) ?? { base: (10 << 24) | (244 << 16), prefix: 24 }
   const layout: CgroupLayout = cgroupLayout(options.runtimeId)
   const ociRoot = `/run/podlet/${choice.ociName}`
-  let bridgeReady = false
 
   const fail = (command: string, stderr: string) => new CommandFailed({ command, stderr })
 
   /**
    * One `sh` (one fork of this big process) builds the pod's network and becomes the pause process:
+   * the bridge (kept when it exists: another runtime may have made it, or removed it meanwhile),
    * `ip netns add`, the veth batch, the batch inside the namespace, then `unshare --uts` with the
    * pod's hostname and `sleep infinity`. Resolves once the hostname is set.
    */
   const startSandbox = (netns: string, hostEnd: string, ip: string, hostname: string) =>
     Effect.callback<ChildProcess, CommandFailed>((resume) => {
       const script = `set -e
+printf '%s' "$7" | "$1" -force -batch - >/dev/null 2>&1 || true
 "$1" netns add "$2"
 printf '%s' "$3" | "$1" -batch -
 printf '%s' "$4" | "$1" -n "$2" -batch -
@@ -163,7 +164,8 @@ exec "$5" --uts -- sh -c 'hostname "$0" && echo ok && exec sleep infinity' "$6"`
           hostVethCommands(netns, hostEnd),
           podNetCommands(ip, cidr),
           choice.unshare,
-          hostname
+          hostname,
+          bridgeCommands(cidr)
         ],
         { detached: true, stdio: ["ignore", "pipe", "pipe"] }
       )
@@ -191,10 +193,6 @@ exec "$5" --uts -- sh -c 'hostname "$0" && echo ok && exec sleep infinity' "$6"`
       releaseAddress(ip)
       options.track("-", `f:/run/podlet/ipam/${ip}`)
     })
-    if (!bridgeReady) {
-      yield* ensureBridge(choice.ip, cidr).pipe(Effect.tapError(() => undo))
-      bridgeReady = true
-    }
     options.track("+", `n:${netns}`)
     const pause = yield* startSandbox(netns, `vp${short.slice(0, 10)}`, ip, config.hostname).pipe(
       Effect.tapError(() => Effect.andThen(tearDownPodNetwork(choice.ip, netns), undo))

@@ -105,21 +105,6 @@ export const hostVethCommands = (netns: string, hostEnd: string): string =>
 export const podNetCommands = (ip: string, cidr: Cidr): string =>
   `addr add ${ip}/${cidr.prefix} dev eth0\nlink set eth0 up\nlink set lo up\nroute add default via ${gateway(cidr)}\n`
 
-/** Makes sure the bridge exists, up, with this podCIDR's gateway (another runtime may have made it). */
-export const ensureBridge = (ipPath: string, cidr: Cidr) =>
-  run(ipPath, ["-force", "-batch", "-"], bridgeCommands(cidr)).pipe(
-    Effect.catch((failure) =>
-      run(ipPath, ["-o", "addr", "show", "dev", bridgeName]).pipe(
-        Effect.flatMap((out) =>
-          out.includes(` ${gateway(cidr)}/${cidr.prefix} `)
-            ? run(ipPath, ["link", "set", bridgeName, "up"])
-            : Effect.fail(failure)
-        ),
-        Effect.mapError(() => failure)
-      )
-    )
-  )
-
 /** Deletes the namespace (its veth pair goes with it); nothing when it is already gone. */
 export const tearDownPodNetwork = (ipPath: string, netns: string) =>
   run(ipPath, ["netns", "del", netns]).pipe(Effect.ignore)
