@@ -19,7 +19,9 @@ export const withTypeMeta = <T extends KubeObject>(resource: ResourceType, objec
 /** `Warning: 299 - "unknown field \"spec.foo\""`, inner quotes and backslashes escaped. */
 export const warningHeader = (text: string): string => `299 - "${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`
 
-const headersFor = (output: Output, warnings: ReadonlyArray<string>): Headers => {
+/** Plain header records where they suffice: @hono/node-server writes those without building a `Headers`. */
+const headersFor = (output: Output, warnings: ReadonlyArray<string>): Record<string, string> | Headers => {
+  if (warnings.length === 0) return { "content-type": contentTypeOf(output) }
   const headers = new Headers({ "content-type": contentTypeOf(output) })
   for (const w of warnings) headers.append("warning", warningHeader(w))
   return headers
@@ -30,9 +32,11 @@ const encode = (output: Output, body: unknown): string =>
 
 /** A JSON response with a status code. */
 export const jsonResponse = (body: unknown, status = 200, headers?: Readonly<Record<string, string>>): Response => {
-  const h = new Headers(headers)
-  if (!h.has("content-type")) h.set("content-type", "application/json")
-  return new Response(JSON.stringify(body), { status, headers: h })
+  const typed =
+    headers !== undefined && Object.keys(headers).some((k) => k.toLowerCase() === "content-type")
+      ? { ...headers }
+      : { "content-type": "application/json", ...headers }
+  return new Response(JSON.stringify(body), { status, headers: typed })
 }
 
 /** A Status body with its code. */
