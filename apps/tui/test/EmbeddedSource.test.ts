@@ -71,4 +71,19 @@ describe("the embedded source", () => {
     expect(after.nodes.find((n) => n.metadata.name === "node-1")?.spec?.unschedulable).toBe(true)
     expect(after.pods).toBe(before.pods)
   })
+
+  it("at 1x, tells the views of the clock once a second, not on every tick", async () => {
+    source = await makeEmbeddedSource({ paused: true, tickMs: 20, notifyMs: 20 })
+    await source.advance(10_000)
+    await new Promise((r) => setTimeout(r, 100))
+    let notifications = 0
+    source.subscribe(() => notifications++)
+    const before = source.snapshot().now
+    await source.setClock({ paused: false, speed: 1 })
+    await new Promise((r) => setTimeout(r, 1_500))
+    const moved = source.snapshot().now - before
+    expect(moved).toBeGreaterThan(0)
+    // one for setClock, then at most one per second crossed (the ticks every 20 ms would be dozens)
+    expect(notifications).toBeLessThanOrEqual(2 + Math.ceil(moved / 1000))
+  })
 })

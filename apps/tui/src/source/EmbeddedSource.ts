@@ -96,10 +96,14 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
   let ticking = false
   let closed = false
   let inflight: Promise<void> = Promise.resolve()
+  // The views show time to the second: a tick that moves the clock within the same second
+  // refreshes the snapshot without a frame (at 1x, one frame a second while nothing else changes).
   const advance = (ms: number) =>
     runtime.runPromise(cluster.advance(ms)).then(() => {
+      const before = now
       now = readNow()
-      changed()
+      if (Math.floor(now / 1000) !== Math.floor(before / 1000)) changed()
+      else cached = undefined
     })
   const timer = setInterval(() => {
     if (clock.paused || ticking || closed) return
