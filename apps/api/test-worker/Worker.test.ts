@@ -44,7 +44,7 @@ interface WatchEvent {
 }
 
 describe("the Worker", () => {
-  it("serves discovery: aggregated /api and /apis, legacy /api/v1, and /version", async () => {
+  it("serves discovery (aggregated /api and /apis, legacy /api/v1), /version, /healthz and /metrics", async () => {
     const api = await call("/api", { headers: { accept: AGG } })
     expect(api.status).toBe(200)
     expect(api.headers.get("content-type")).toBe("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")
@@ -58,6 +58,10 @@ describe("the Worker", () => {
     expect(v1.resources.map((r) => r.name)).toEqual(expect.arrayContaining(["pods", "pods/log", "nodes", "events"]))
     const version = (await (await call("/version")).json()) as { gitVersion: string }
     expect(version.gitVersion).toMatch(/^v1\.32\./)
+    expect(await (await call("/healthz")).text()).toBe("ok")
+    const metrics = await call("/metrics")
+    expect(metrics.headers.get("content-type")).toContain("text/plain")
+    expect(await metrics.text()).toMatch(/^# TYPE \S+ (counter|gauge|histogram)$/m)
   })
 
   it("creates, gets, lists (also as a Table) and watches a pod", async () => {
