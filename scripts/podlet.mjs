@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The front door behind `npm start`, `npm test`, `npm run serve|bench|lint|typecheck|build|pack`.
+// The front door behind `npm start`, `npm test`, `npm run serve|serve:worker|bench|lint|typecheck|build|pack`.
 // It installs what is missing (pnpm 12.4.2 inside the repo, the workspace dependencies with the
 // environment better-sqlite3 needs), then runs the job. Only Node >= 20.19 and npm are assumed.
 import { spawnSync } from "node:child_process"
@@ -132,6 +132,9 @@ switch (job) {
   case "serve":
     status = run(pnpm, ["--silent", "--filter", "@podlet/api", "run", "serve", ...rest])
     break
+  case "serve:worker":
+    status = run(pnpm, ["--silent", "--filter", "@podlet/api", "run", "serve:worker", ...rest])
+    break
   case "pack": {
     // installable tarballs of the publishable packages: JS + .d.ts from tsc, publishConfig's exports,
     // workspace and catalog versions written out (pnpm pack)
@@ -151,7 +154,7 @@ switch (job) {
     status = run(pnpm, ["--silent", "--filter", "@podlet/bench", "run", "bench", ...rest])
     break
   default:
-    log(`unknown job '${job}' (start, test, serve, bench, lint, typecheck, build, pack, format, install)`)
+    log(`unknown job '${job}' (start, test, serve, serve:worker, bench, lint, typecheck, build, pack, format, install)`)
     status = 2
 }
 process.exit(status)

@@ -18,7 +18,7 @@ if (typeof flags === "string") {
 }
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), "..")
-const stateDir = join(process.env["INIT_CWD"] ?? process.cwd(), ".podlet")
+const stateDir = join(process.env["PODLET_CWD"] ?? process.env["INIT_CWD"] ?? process.cwd(), ".podlet")
 mkdirSync(stateDir, { recursive: true })
 const url = `http://127.0.0.1:${flags.port}`
 const kubeconfig = join(stateDir, "kubeconfig")
