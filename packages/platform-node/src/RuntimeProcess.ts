@@ -925,9 +925,13 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     child.once("close", () => Deferred.doneUnsafe(closed, Effect.void))
     if (oci !== undefined) {
       // CRI's StartContainer returns once the task runs: the OCI runtime's init has exec'd the program
+      // (its pid file appears after `create`; the exec follows within milliseconds)
+      yield* Effect.raceFirst(oci.host.pidFileWritten(oci.container), Deferred.await(inst.exited)).pipe(
+        Effect.timeoutOption(killWaitMillis)
+      )
       const deadline = Date.now() + killWaitMillis
       while (!oci.host.running(oci.container) && !Deferred.isDoneUnsafe(inst.exited) && Date.now() < deadline) {
-        yield* Effect.sleep(2)
+        yield* Effect.sleep(1)
       }
     }
     publish({ type: "ContainerStarted", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.startedAt })

@@ -19,6 +19,7 @@ import {
   readFileSync,
   readlinkSync,
   statSync,
+  watch,
   writeFileSync
 } from "node:fs"
 import { join } from "node:path"
@@ -148,9 +149,8 @@ export const makeLinuxHost = (
   const startSandbox = (netns: string, hostEnd: string, ip: string, hostname: string) =>
     Effect.callback<ChildProcess, CommandFailed>((resume) => {
       const script = `set -e
-printf '%s' "$7" | "$1" -force -batch - >/dev/null 2>&1 || true
-"$1" netns add "$2"
-printf '%s' "$3" | "$1" -batch -
+[ -d /sys/class/net/podlet0 ] || printf '%s' "$7" | "$1" -force -batch - >/dev/null 2>&1 || true
+printf 'netns add %s\n%s' "$2" "$3" | "$1" -batch -
 printf '%s' "$4" | "$1" -n "$2" -batch -
 exec "$5" --uts -- sh -c 'hostname "$0" && echo ok && exec sleep infinity' "$6"`
       const child = spawn(
@@ -300,6 +300,23 @@ exec "$5" --uts -- sh -c 'hostname "$0" && echo ok && exec sleep infinity' "$6"`
     }
   }
 
+  /** Resolves when the OCI runtime has written the init's pid file (it exists after `create`). */
+  const pidFileWritten = (c: LinuxContainer) =>
+    Effect.callback<void>((resume) => {
+      if (existsSync(c.pidFile)) return resume(Effect.void)
+      const watcher = watch(c.bundle, () => {
+        if (!existsSync(c.pidFile)) return
+        watcher.close()
+        resume(Effect.void)
+      })
+      watcher.on("error", () => {})
+      if (existsSync(c.pidFile)) {
+        watcher.close()
+        resume(Effect.void)
+      }
+      return Effect.sync(() => watcher.close())
+    })
+
   /** Has the container's init exec'd the container's program (it is no longer the OCI runtime's `init`)? */
   const running = (c: LinuxContainer): boolean => {
     const pid = initPid(c)
@@ -377,6 +394,7 @@ exec "$5" --uts -- sh -c 'hostname "$0" && echo ok && exec sleep infinity' "$6"`
     runArgs,
     execArgs,
     initPid,
+    pidFileWritten,
     running,
     executableIn,
     startFailure,
