@@ -51,7 +51,8 @@ export interface PublishedFrom {
   /** the status cached before it was generated (its `previous`) */
   readonly previous: PodStatus | undefined
   readonly options: string
-  readonly reasons: string
+  /** the start failures as `[container, reason, message]`, in map order */
+  readonly reasons: ReadonlyArray<readonly [string, string, string]>
   /** the probe results of the snapshot's containers, in order */
   readonly probes: ReadonlyArray<ContainerProbeResults | undefined>
   readonly podIP: string | undefined

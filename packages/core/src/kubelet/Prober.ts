@@ -188,7 +188,22 @@ export const makeProber = Effect.fnUntraced(function* (
 
   const key = (uid: string, name: string, type: ProbeType) => `${uid}/${name}/${type}`
 
-  const sync = (pod: Pod): Effect.Effect<void> =>
+  /** whether any container of the spec has a probe (remembered per spec object) */
+  const probed = new WeakMap<Pod["spec"], boolean>()
+  const hasProbes = (spec: Pod["spec"]): boolean => {
+    let known = probed.get(spec)
+    if (known === undefined) {
+      known = [...(spec.initContainers ?? []), ...spec.containers].some((c) =>
+        probeTypes.some((type) => probeOf(c, type) !== undefined)
+      )
+      probed.set(spec, known)
+    }
+    return known
+  }
+
+  const sync = (pod: Pod): Effect.Effect<void> => (hasProbes(pod.spec) ? syncProbed(pod) : Effect.void)
+
+  const syncProbed = (pod: Pod): Effect.Effect<void> =>
     Effect.gen(function* () {
       const uid = pod.metadata.uid ?? ""
       for (const container of allContainers(pod)) {

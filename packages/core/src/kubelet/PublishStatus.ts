@@ -8,7 +8,7 @@ import type { Pod, PodStatus } from "../api/Pod.js"
 import { podQOSClass } from "../api/QOS.js"
 import { generatePodStatus } from "../domain/PodStatus.js"
 import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
-import type { KubeletContext, PublishedFrom } from "./KubeletContext.js"
+import type { KubeletContext, PodMemory, PublishedFrom, StartFailure } from "./KubeletContext.js"
 import { memoryOf, snapshotOf } from "./KubeletContext.js"
 import { jsonEqual } from "./StatusManager.js"
 
@@ -64,22 +64,49 @@ const optionsKey = (options: StatusOptions): string =>
     ? String(options.podIsTerminal)
     : `${options.podIsTerminal}\u0000${options.evict.reason}\u0000${options.evict.message}\u0000${options.evict.disruptionReason ?? ""}`
 
-const reasonsKey = (reasons: ReadonlyMap<string, { readonly reason: string; readonly message: string }>): string => {
-  let key = ""
-  for (const [name, r] of reasons) key += `${name}\u0000${r.reason}\u0000${r.message}\u0001`
-  return key
+/** The start failures as `[name, reason, message]` triples, in map order. */
+const reasonsOf = (reasons: ReadonlyMap<string, StartFailure>): ReadonlyArray<readonly [string, string, string]> =>
+  Array.from(reasons, ([name, r]) => [name, r.reason, r.message] as const)
+
+const sameReasons = (
+  a: ReadonlyArray<readonly [string, string, string]>,
+  b: ReadonlyMap<string, StartFailure>
+): boolean => {
+  if (a.length !== b.size) return false
+  let i = 0
+  for (const [name, r] of b) {
+    const x = a[i++]!
+    if (x[0] !== name || x[1] !== r.reason || x[2] !== r.message) return false
+  }
+  return true
 }
 
-const sameInputs = (a: PublishedFrom, b: PublishedFrom): boolean =>
-  a.pod === b.pod &&
-  a.snapshot === b.snapshot &&
-  a.previous === b.previous &&
-  a.options === b.options &&
-  a.reasons === b.reasons &&
-  a.podIP === b.podIP &&
-  a.startTime === b.startTime &&
-  a.probes.length === b.probes.length &&
-  a.probes.every((p, i) => p === b.probes[i])
+/** Whether the inputs of the cached status are the current ones (checked without allocating). */
+const unchangedSince = (
+  ctx: KubeletContext,
+  from: PublishedFrom,
+  pod: Pod,
+  snapshot: RuntimeSnapshot,
+  memory: PodMemory,
+  options: string
+): boolean => {
+  if (
+    from.pod !== pod ||
+    from.snapshot !== snapshot ||
+    from.previous !== memory.status ||
+    from.options !== options ||
+    from.podIP !== memory.podIP ||
+    from.startTime !== memory.startTime ||
+    from.probes.length !== snapshot.containers.length ||
+    !sameReasons(from.reasons, memory.reasons)
+  ) {
+    return false
+  }
+  for (let i = 0; i < from.probes.length; i++) {
+    if (from.probes[i] !== ctx.probeResults.get(snapshot.containers[i]!.id)) return false
+  }
+  return true
+}
 
 /**
  * Generates the status from a fresh snapshot, caches it and writes it if it changed; returns it.
@@ -100,18 +127,23 @@ export const publishStatus = (
     const snapshot = taken ?? (yield* snapshotOf(ctx, uid))
     const now = yield* Clock.currentTimeMillis
     const memory = memoryOf(ctx, uid)
-    const from: PublishedFrom = {
-      pod: latest,
-      snapshot,
-      previous: memory.status,
-      options: optionsKey(options),
-      reasons: reasonsKey(memory.reasons),
-      probes: snapshot.containers.map((c) => ctx.probeResults.get(c.id)),
-      podIP: memory.podIP,
-      startTime: memory.startTime
-    }
+    const optionsText = optionsKey(options)
     let status = memory.status
-    if (status === undefined || memory.published === undefined || !sameInputs(memory.published, from)) {
+    if (
+      status === undefined ||
+      memory.published === undefined ||
+      !unchangedSince(ctx, memory.published, latest, snapshot, memory, optionsText)
+    ) {
+      const from: PublishedFrom = {
+        pod: latest,
+        snapshot,
+        previous: memory.status,
+        options: optionsText,
+        reasons: reasonsOf(memory.reasons),
+        probes: snapshot.containers.map((c) => ctx.probeResults.get(c.id)),
+        podIP: memory.podIP,
+        startTime: memory.startTime
+      }
       const generated = generate(ctx, latest, snapshot, options, now)
       // an unchanged status keeps its identity: the next publish can then reuse it
       status = status !== undefined && jsonEqual(generated, status) ? status : reshape(generated)
