@@ -46,6 +46,12 @@ describe("serve flags, wired", () => {
       const after = (await (await fetch(`${s.url}/podlet/v1/clock`)).json()) as { now: string }
       expect(Date.parse(after.now) - Date.parse(before.now)).toBe(3_600_000)
       expect(s.banner[0]).toContain("clock: virtual")
+      // watches deliver without the clock moving (their keep-alives run on the wall clock)
+      const watch = await fetch(`${s.url}${PODS}?watch=1`)
+      expect((await post(`${s.url}${PODS}`, pod("w"))).status).toBe(201)
+      const { lines, cancel } = await readLines(watch, 1)
+      await cancel()
+      expect(JSON.parse(lines[0]!)).toMatchObject({ type: "ADDED", object: { metadata: { name: "w" } } })
     } finally {
       await s.close()
     }
