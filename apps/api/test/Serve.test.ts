@@ -49,7 +49,7 @@ describe("serve flags, wired", () => {
       // watches deliver without the clock moving (their keep-alives run on the wall clock)
       const watch = await fetch(`${s.url}${PODS}?watch=1`)
       expect((await post(`${s.url}${PODS}`, pod("w"))).status).toBe(201)
-      const { lines, cancel } = await readLines(watch, 1)
+      const { lines, cancel } = await readLines(watch.body!.getReader(), 1)
       await cancel()
       expect(JSON.parse(lines[0]!)).toMatchObject({ type: "ADDED", object: { metadata: { name: "w" } } })
     } finally {
