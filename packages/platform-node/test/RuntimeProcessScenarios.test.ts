@@ -132,6 +132,10 @@ const simulated = (options: ClusterOptions) =>
     return { name: "simulated", cluster, waitUntil } satisfies Driver
   })
 
+/** The version with the highest resourceVersion (a DELETED event may carry an older copy than the last update). */
+const newest = (pods: ReadonlyArray<Pod>): Pod =>
+  pods.reduce((a, b) => (Number(b.metadata.resourceVersion ?? 0) >= Number(a.metadata.resourceVersion ?? 0) ? b : a))
+
 const evaluate = (check: Check, p: Pod | undefined, c: Cluster): Effect.Effect<boolean> => {
   const result = check(p, c)
   return typeof result === "boolean" ? Effect.succeed(result) : result
@@ -172,14 +176,17 @@ const processCluster = (options: ClusterOptions, mode: RuntimeMode = "host") =>
           for (let i = cursor; i < versions.length; i++) {
             if (yield* evaluate(check, versions[i], cluster)) {
               cursor = i
-              return { pod: versions[i], last: finals[i]! } satisfies Observed
+              return { pod: versions[i], last: newest(finals.slice(0, i + 1)) } satisfies Observed
             }
           }
           cursor = versions.length
-          if (yield* holds(check, cluster)) {
+          // the current pod, for checks that read logs or the runtime; a deletion is left to the watch
+          // (its DELETED event carries the last state, which may not have arrived yet)
+          const pod = yield* podOf(cluster)
+          const caughtUp = pod !== undefined || (versions.length > 0 && versions.at(-1) === undefined)
+          if (caughtUp && (yield* evaluate(check, pod, cluster))) {
             cursor = Math.max(0, versions.length - 1)
-            const pod = yield* podOf(cluster)
-            return (pod === undefined && finals.length > 0 ? { pod, last: finals.at(-1)! } : { pod }) satisfies Observed
+            return (pod === undefined ? { pod, last: newest(finals) } : { pod }) satisfies Observed
           }
           yield* Effect.callback<void>((resume) => {
             const timer = setTimeout(() => resume(Effect.void), 20)
