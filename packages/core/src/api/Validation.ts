@@ -65,6 +65,7 @@ import type {
 } from "./Pod.js"
 import { compareQuantity, formatQuantity, parseQuantity, type Quantity } from "./Quantity.js"
 import { resourceForKind } from "./Resources.js"
+import { podLooksValid } from "./ValidationFast.js"
 
 type Causes = Array<FieldCause>
 type NameFn = (name: string, prefix: boolean) => ReadonlyArray<string>
@@ -728,11 +729,19 @@ export const validatePodSpec = (spec: PodSpec, path = "spec"): Causes => {
   return errs
 }
 
-/** `ValidatePod`. */
-export const validatePod = (pod: Pod): Causes => [
-  ...validateObjectMeta(pod.metadata, true, nameIsDNSSubdomain),
-  ...validatePodSpec(pod.spec ?? ({} as PodSpec))
-]
+/** `ValidatePod` (a valid pod is recognised by the yes/no pass, without building causes). */
+export const validatePod = (pod: Pod): Causes =>
+  looksValid(pod)
+    ? []
+    : [...validateObjectMeta(pod.metadata, true, nameIsDNSSubdomain), ...validatePodSpec(pod.spec ?? ({} as PodSpec))]
+
+const looksValid = (pod: Pod): boolean => {
+  try {
+    return podLooksValid(pod)
+  } catch {
+    return false // a shape no decoder produced: the collecting pass reports it
+  }
+}
 
 const updatablePodSpecFields = [
   "`spec.containers[*].image`",

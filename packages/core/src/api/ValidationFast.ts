@@ -1,0 +1,331 @@
+/**
+ * A fast yes/no pass over a pod before the collecting validator (`Validation.ts`): the same rules,
+ * no field paths, no messages, no arrays. `true` means `validatePod` would report nothing; `false`
+ * means "ask `validatePod`" (an error, or a part this pass does not cover, such as env `valueFrom`),
+ * so the causes a client sees (messages, paths, order) are always the collecting validator's.
+ */
+import type { ObjectMeta } from "./Meta.js"
+import {
+  isDNS1123Label,
+  isDNS1123Subdomain,
+  isEnvVarName,
+  isQualifiedName,
+  isValidLabelValue,
+  isValidPortName,
+  nameIsDNSLabel,
+  nameIsDNSSubdomain
+} from "./Names.js"
+import type { Container, LifecycleHandler, Pod, PodSpec, Probe, Toleration, Volume } from "./Pod.js"
+import { compareQuantity, parseQuantity, type Quantity } from "./Quantity.js"
+
+const MaxInt32 = 2147483647
+const TotalAnnotationSizeLimitB = 256 * 1024
+
+const nonEmpty = (s: string | undefined): s is string => s !== undefined && s !== ""
+
+const labelsValid = (labels: Readonly<Record<string, string>> | undefined): boolean => {
+  if (labels === undefined) return true
+  for (const k in labels) {
+    if (!Object.hasOwn(labels, k)) continue
+    if (isQualifiedName(k).length > 0 || isValidLabelValue(String(labels[k])).length > 0) return false
+  }
+  return true
+}
+
+const annotationsValid = (annotations: Readonly<Record<string, string>> | undefined): boolean => {
+  if (annotations === undefined) return true
+  let size = 0
+  for (const k in annotations) {
+    if (!Object.hasOwn(annotations, k)) continue
+    if (isQualifiedName(k.toLowerCase()).length > 0) return false
+    size += k.length + String(annotations[k]).length
+  }
+  return size <= TotalAnnotationSizeLimitB
+}
+
+/** `validateObjectMeta` for a namespaced object named as a DNS subdomain (pods). */
+const podMetaValid = (meta: ObjectMeta): boolean => {
+  if (nonEmpty(meta.generateName) && nameIsDNSSubdomain(meta.generateName, true).length > 0) return false
+  if (!nonEmpty(meta.name) || nameIsDNSSubdomain(meta.name, false).length > 0) return false
+  if (!nonEmpty(meta.namespace) || nameIsDNSLabel(meta.namespace, false).length > 0) return false
+  if (meta.generation !== undefined && meta.generation < 0) return false
+  if (!labelsValid(meta.labels) || !annotationsValid(meta.annotations)) return false
+  const finalizers = meta.finalizers
+  if (finalizers !== undefined) for (const f of finalizers) if (isQualifiedName(f).length > 0) return false
+  return true
+}
+
+/** `validateVolumes` as a yes/no; the volume names are added to `names`. */
+const volumesValid = (volumes: ReadonlyArray<Volume>, names: Set<string>): boolean => {
+  for (const v of volumes) {
+    if (!nonEmpty(v.name) || isDNS1123Label(v.name).length > 0 || names.has(v.name)) return false
+    names.add(v.name)
+    // at most one known source, and some source (known, or any other member: an opaque one)
+    let known = 0
+    let opaque = 0
+    for (const k in v) {
+      if (!Object.hasOwn(v, k) || k === "name") continue
+      if (k === "emptyDir" || k === "configMap" || k === "secret" || k === "hostPath") {
+        if (v[k] !== undefined) known++
+      } else opaque++
+    }
+    if (known > 1 || known + opaque === 0) return false
+    if (v.configMap !== undefined && (!nonEmpty(v.configMap.name) || !itemsValid(v.configMap.items))) return false
+    if (v.secret !== undefined && (!nonEmpty(v.secret.secretName) || !itemsValid(v.secret.items))) return false
+    if (v.hostPath !== undefined && !nonEmpty(v.hostPath.path)) return false
+  }
+  return true
+}
+
+const itemsValid = (items: ReadonlyArray<{ readonly key?: string; readonly path?: string }> | undefined): boolean => {
+  if (items === undefined) return true
+  for (const item of items) if (!nonEmpty(item.key) || !nonEmpty(item.path)) return false
+  return true
+}
+
+const portNumValid = (port: number): boolean => Number.isInteger(port) && port >= 1 && port <= 65535
+
+const portNumOrNameValid = (port: number | string | undefined): boolean =>
+  typeof port === "number" ? portNumValid(port) : nonEmpty(port) && isValidPortName(port).length === 0
+
+type AnyHandler = Probe & LifecycleHandler
+
+/** `validateHandler`: exactly one handler of `kinds`, well formed. */
+const handlerValid = (h: AnyHandler, lifecycle: boolean, grace: number): boolean => {
+  let count = 0
+  if (h.exec !== undefined) {
+    count++
+    if ((h.exec.command ?? []).length === 0) return false
+  }
+  if (h.httpGet !== undefined) {
+    if (count++ > 0) return false
+    const a = h.httpGet
+    if (!nonEmpty(a.path) || !portNumOrNameValid(a.port)) return false
+    if (a.scheme !== undefined && a.scheme !== "HTTP" && a.scheme !== "HTTPS") return false
+  }
+  if (h.tcpSocket !== undefined) {
+    if (count++ > 0) return false
+    if (!portNumOrNameValid(h.tcpSocket.port)) return false
+  }
+  if (lifecycle) {
+    if (h.sleep !== undefined) {
+      if (count++ > 0) return false
+      const seconds = h.sleep.seconds ?? 0
+      if (seconds < 0 || seconds > grace) return false
+    }
+  } else if (h.grpc !== undefined) {
+    if (count++ > 0) return false
+    if (!portNumValid(h.grpc.port ?? 0)) return false
+  }
+  return count === 1
+}
+
+const negative = (n: number | undefined): boolean => n !== undefined && n < 0
+
+const probeValid = (probe: Probe | undefined, grace: number): boolean => {
+  if (probe === undefined) return true
+  if (!handlerValid(probe as AnyHandler, false, grace)) return false
+  if (
+    negative(probe.initialDelaySeconds) ||
+    negative(probe.timeoutSeconds) ||
+    negative(probe.periodSeconds) ||
+    negative(probe.successThreshold) ||
+    negative(probe.failureThreshold)
+  )
+    return false
+  return probe.terminationGracePeriodSeconds === undefined || probe.terminationGracePeriodSeconds > 0
+}
+
+const standardContainerResources = new Set(["cpu", "memory", "ephemeral-storage"])
+
+/** `validateResources` for the usual case: standard resource names only (anything else: ask the full pass). */
+const resourcesValid = (resources: Container["resources"]): boolean => {
+  if (resources === undefined) return true
+  const limits = resources.limits
+  const requests = resources.requests
+  let limitCpu: Quantity | undefined
+  let limitMemory: Quantity | undefined
+  let limitStorage: Quantity | undefined
+  if (limits !== undefined) {
+    for (const name in limits) {
+      if (!Object.hasOwn(limits, name)) continue
+      if (!standardContainerResources.has(name)) return false
+      const q = parseQuantity(limits[name] as string)
+      if (q._tag !== "Success" || q.success.nanos < 0n) return false
+      if (name === "cpu") limitCpu = q.success
+      else if (name === "memory") limitMemory = q.success
+      else limitStorage = q.success
+    }
+  }
+  if (requests !== undefined) {
+    for (const name in requests) {
+      if (!Object.hasOwn(requests, name)) continue
+      if (!standardContainerResources.has(name)) return false
+      const q = parseQuantity(requests[name] as string)
+      if (q._tag !== "Success" || q.success.nanos < 0n) return false
+      const limit = name === "cpu" ? limitCpu : name === "memory" ? limitMemory : limitStorage
+      if (limit !== undefined && compareQuantity(q.success, limit) > 0) return false
+    }
+  }
+  return true
+}
+
+const containerValid = (c: Container, volumes: ReadonlySet<string>, grace: number, init: boolean): boolean => {
+  if (!nonEmpty(c.name) || isDNS1123Label(c.name).length > 0) return false
+  if (!nonEmpty(c.image) || c.image.trim() !== c.image) return false
+  const pull = c.imagePullPolicy
+  if (pull !== "Always" && pull !== "IfNotPresent" && pull !== "Never") return false
+  const tmp = c.terminationMessagePolicy
+  if (tmp !== undefined && tmp !== "File" && tmp !== "FallbackToLogsOnError") return false
+  const ports = c.ports
+  if (ports !== undefined && ports.length > 0) {
+    let portNames: Set<string> | undefined
+    for (const port of ports) {
+      if (nonEmpty(port.name)) {
+        if (isValidPortName(port.name).length > 0) return false
+        portNames ??= new Set()
+        if (portNames.has(port.name)) return false
+        portNames.add(port.name)
+      }
+      if ((port.containerPort ?? 0) === 0 || !portNumValid(port.containerPort)) return false
+      if ((port.hostPort ?? 0) !== 0 && !portNumValid(port.hostPort ?? 0)) return false
+      const protocol = port.protocol
+      if (protocol !== "TCP" && protocol !== "UDP" && protocol !== "SCTP") return false
+    }
+  }
+  const env = c.env
+  if (env !== undefined) {
+    for (const e of env) {
+      // a valueFrom has several rules of its own: the full pass decides
+      if (e.valueFrom !== undefined || !nonEmpty(e.name) || isEnvVarName(e.name).length > 0) return false
+    }
+  }
+  if (c.envFrom !== undefined && c.envFrom.length > 0) return false
+  if (!resourcesValid(c.resources)) return false
+  const mounts = c.volumeMounts
+  if (mounts !== undefined && mounts.length > 0) {
+    const paths = new Set<string>()
+    for (const m of mounts) {
+      if (!nonEmpty(m.name) || !volumes.has(m.name)) return false
+      if (!nonEmpty(m.mountPath) || paths.has(m.mountPath)) return false
+      paths.add(m.mountPath)
+      if ((m.subPath ?? "").startsWith("/")) return false
+    }
+  }
+  const sidecar = init && c.restartPolicy === "Always"
+  if (init) {
+    if (c.restartPolicy !== undefined && c.restartPolicy !== "Always") return false
+  } else if (c.restartPolicy !== undefined) return false
+  if (init && !sidecar) {
+    return (
+      c.lifecycle === undefined &&
+      c.livenessProbe === undefined &&
+      c.readinessProbe === undefined &&
+      c.startupProbe === undefined
+    )
+  }
+  if (!probeValid(c.livenessProbe, grace) || !probeValid(c.readinessProbe, grace) || !probeValid(c.startupProbe, grace))
+    return false
+  const liveness = c.livenessProbe?.successThreshold
+  const startup = c.startupProbe?.successThreshold
+  if ((liveness !== undefined && liveness !== 1) || (startup !== undefined && startup !== 1)) return false
+  if (c.readinessProbe?.terminationGracePeriodSeconds !== undefined) return false
+  const lifecycle = c.lifecycle
+  if (lifecycle !== undefined) {
+    if (lifecycle.postStart !== undefined && !handlerValid(lifecycle.postStart as AnyHandler, true, grace)) return false
+    if (lifecycle.preStop !== undefined && !handlerValid(lifecycle.preStop as AnyHandler, true, grace)) return false
+  }
+  return true
+}
+
+const tolerationValid = (t: Toleration): boolean => {
+  const k = t.key ?? ""
+  if (k !== "" && isQualifiedName(k).length > 0) return false
+  if (k === "" && t.operator !== "Exists") return false
+  if (t.tolerationSeconds !== undefined && t.effect !== "NoExecute") return false
+  const operator = t.operator ?? ""
+  if (operator === "Equal" || operator === "") {
+    if (isValidLabelValue(t.value ?? "").length > 0) return false
+  } else if (operator === "Exists") {
+    if ((t.value ?? "") !== "") return false
+  } else return false
+  const effect = t.effect ?? ""
+  return effect === "" || effect === "NoSchedule" || effect === "PreferNoSchedule" || effect === "NoExecute"
+}
+
+const containersValid = (
+  containers: ReadonlyArray<Container>,
+  names: Set<string>,
+  hostPorts: { set: Set<string> | undefined },
+  volumes: ReadonlySet<string>,
+  grace: number,
+  init: boolean
+): boolean => {
+  for (const c of containers) {
+    if (!containerValid(c, volumes, grace, init)) return false
+    if (names.has(c.name)) return false
+    names.add(c.name)
+    const ports = c.ports
+    if (ports === undefined) continue
+    for (const port of ports) {
+      if ((port.hostPort ?? 0) === 0) continue
+      const id = `${port.protocol ?? "TCP"}/${port.hostIP ?? ""}/${port.hostPort}`
+      hostPorts.set ??= new Set()
+      if (hostPorts.set.has(id)) return false
+      hostPorts.set.add(id)
+    }
+  }
+  return true
+}
+
+/** `validatePodSpec` as a yes/no. */
+const podSpecValid = (spec: PodSpec): boolean => {
+  const grace = spec.terminationGracePeriodSeconds ?? 30
+  const volumes = new Set<string>()
+  if (spec.volumes !== undefined && !volumesValid(spec.volumes, volumes)) return false
+  const containers = spec.containers ?? []
+  if (containers.length === 0) return false
+  const names = new Set<string>()
+  const hostPorts = { set: undefined as Set<string> | undefined }
+  if (!containersValid(containers, names, hostPorts, volumes, grace, false)) return false
+  if (
+    spec.initContainers !== undefined &&
+    !containersValid(spec.initContainers, names, hostPorts, volumes, grace, true)
+  )
+    return false
+  const restartPolicy = spec.restartPolicy
+  if (restartPolicy !== "Always" && restartPolicy !== "OnFailure" && restartPolicy !== "Never") return false
+  const dns = spec.dnsPolicy
+  if (
+    dns !== undefined &&
+    dns !== "ClusterFirst" &&
+    dns !== "ClusterFirstWithHostNet" &&
+    dns !== "Default" &&
+    dns !== "None"
+  )
+    return false
+  if (!labelsValid(spec.nodeSelector)) return false
+  if (nonEmpty(spec.serviceAccountName) && isDNS1123Subdomain(spec.serviceAccountName).length > 0) return false
+  if (nonEmpty(spec.nodeName) && isDNS1123Subdomain(spec.nodeName).length > 0) return false
+  const deadline = spec.activeDeadlineSeconds
+  if (deadline !== undefined && (deadline < 1 || deadline > MaxInt32)) return false
+  if (negative(spec.terminationGracePeriodSeconds)) return false
+  if (spec.tolerations !== undefined) for (const t of spec.tolerations) if (!tolerationValid(t)) return false
+  if (nonEmpty(spec.hostname) && isDNS1123Label(spec.hostname).length > 0) return false
+  if (nonEmpty(spec.subdomain) && isDNS1123Label(spec.subdomain).length > 0) return false
+  if (spec.readinessGates !== undefined) {
+    for (const gate of spec.readinessGates) if (isQualifiedName(gate.conditionType ?? "").length > 0) return false
+  }
+  const gates = spec.schedulingGates
+  if (gates !== undefined && gates.length > 0) {
+    const seen = new Set<string>()
+    for (const gate of gates) {
+      if (isQualifiedName(gate.name ?? "").length > 0 || seen.has(gate.name)) return false
+      seen.add(gate.name)
+    }
+  }
+  return true
+}
+
+/** `validatePod(pod).length === 0`, decided without building causes (`false` may also mean "not covered"). */
+export const podLooksValid = (pod: Pod): boolean => podMetaValid(pod.metadata) && podSpecValid(pod.spec ?? {})
