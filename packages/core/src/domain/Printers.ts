@@ -112,7 +112,8 @@ const podPrinter: Printer = {
   cells: (o, now) => podRowCells(printPod(o as Pod, now))
 }
 
-const nodeStatus = (node: Node): string => {
+/** kubectl's node STATUS: `Ready`, `NotReady` or `Unknown`, plus `,SchedulingDisabled` when cordoned. */
+export const nodeStatus = (node: Node): string => {
   const ready = node.status?.conditions?.find((c) => c.type === "Ready")
   const status =
     ready === undefined
