@@ -1,18 +1,28 @@
 /**
- * The SDK benchmark: P pods (one `pause` container, image preloaded) are created, waited for until
- * Running, then deleted and waited for until gone, once through the SDK's Promise API on an
- * embedded cluster (`createCluster`, one awaited call per step as a user writes it) and once through
- * the core engine directly (one Effect program over `makeCluster`, the same calls: apply, get until
- * Running, delete, list until empty), both on a virtual clock, in one run. Prints the wall time and
- * pods/s of each and the overhead ratio SDK / core (target <= 1.2); ends with `RESULT sdk {json}`.
+ * The SDK benchmark (issue 7): P pods (one `pause` container, image preloaded, grace period 0) are
+ * created, waited for until Running, then deleted and waited for until gone, once through the SDK's
+ * Promise API on an embedded cluster (`createCluster`, one awaited call per step as a user writes
+ * it: `apply`, `waitFor(name, { phase: "Running" })`, `pods.delete`, `pods.list` until empty) and
+ * once through the core engine directly (one Effect program over `makeCluster` on the same
+ * VirtualClock and the same cluster options, making the same calls: apply, get until Running
+ * stepping the clock a second at a time as `waitFor` does, delete, list until empty), in one run.
+ * A small warm-up of both sides runs first (unmeasured) so neither pays for the JIT alone, and a
+ * full GC precedes each measured side. Prints wall and CPU time per phase and in total, pods/s and
+ * the overhead ratio SDK / core (target <= 1.2); ends with `RESULT sdk {json}`.
  *
- * Options: `--pods=10000 --nodes=10 --order=core-first|sdk-first`.
+ * Options: `--pods=10000 --nodes=10 --warmup=200 --order=core-first|sdk-first --side=both|core|sdk`
+ * (side: one side alone, to profile it with `node --cpu-prof`).
  */
+import { setFlagsFromString } from "node:v8"
+import { runInNewContext } from "node:vm"
 import type { Pod } from "@podlet/core/api/Pod"
 import { makeCluster } from "@podlet/core/Cluster"
+import { VirtualClock } from "@podlet/core/layers/VirtualClock"
 import { Effect } from "effect"
-import { TestClock } from "effect/testing"
 import { createCluster } from "../packages/sdk/src/index.js"
+
+setFlagsFromString("--expose-gc")
+const gc = runInNewContext("gc") as () => void
 
 const target = { ratio: 1.2 }
 const pauseImage = "registry.k8s.io/pause:3.10"
@@ -39,24 +49,45 @@ const nodes = (count: number, pods: number) =>
     images: [pauseImage]
   }))
 
-interface Figure {
+/** Wall and CPU time (user + system of this process: steadier than wall time on a shared machine). */
+interface Span {
   readonly wallMs: number
-  readonly podsPerSec: number
-  /** CPU time of this process (user + system): steadier than wall time on a shared machine */
   readonly cpuMs: number
 }
 
-/** Starts a measurement; the returned function ends it. */
-const measure = (pods: number) => {
+interface Figure extends Span {
+  readonly podsPerSec: number
+  readonly phases: { readonly create: Span; readonly running: Span; readonly delete: Span; readonly gone: Span }
+}
+
+/** Starts a stopwatch; the returned function reads it. */
+const stopwatch = () => {
   const wall = performance.now()
   const cpu = process.cpuUsage()
-  return (): Figure => {
-    const wallMs = performance.now() - wall
+  return (): Span => {
     const used = process.cpuUsage(cpu)
-    return {
-      wallMs: round(wallMs, 0),
-      podsPerSec: round((pods * 1000) / wallMs, 1),
-      cpuMs: round((used.user + used.system) / 1000, 0)
+    return { wallMs: round(performance.now() - wall, 0), cpuMs: round((used.user + used.system) / 1000, 0) }
+  }
+}
+
+/** Times the four phases of one side; `total` covers them all. */
+const phases = () => {
+  const total = stopwatch()
+  let lap = stopwatch()
+  const spans: Array<Span> = []
+  return {
+    lap: () => {
+      spans.push(lap())
+      lap = stopwatch()
+    },
+    done: (pods: number): Figure => {
+      const all = total()
+      const [create, running, del, gone] = spans as [Span, Span, Span, Span]
+      return {
+        ...all,
+        podsPerSec: round((pods * 1000) / all.wallMs, 1),
+        phases: { create, running, delete: del, gone }
+      }
     }
   }
 }
@@ -65,47 +96,80 @@ const measure = (pods: number) => {
 const viaCore = (pods: number, nodeCount: number): Promise<Figure> =>
   Effect.runPromise(
     Effect.gen(function* () {
-      const cluster = yield* makeCluster({ nodes: nodes(nodeCount, pods), kubernetesService: false })
-      const done = measure(pods)
+      const cluster = yield* makeCluster({ nodes: nodes(nodeCount, pods) })
+      const time = phases()
       for (let i = 0; i < pods; i++) yield* cluster.apply(podObject(i))
+      time.lap()
       for (let i = 0; i < pods; i++) {
         while ((yield* cluster.pod(`p-${i}`))?.status?.phase !== "Running") yield* cluster.advance(1_000)
       }
+      time.lap()
       for (let i = 0; i < pods; i++) yield* cluster.delete("pods", `p-${i}`)
+      time.lap()
       while ((yield* cluster.list("pods")).length > 0) yield* cluster.advance(1_000)
-      return done()
-    }).pipe(Effect.scoped, Effect.provide(TestClock.layer()), Effect.orDie)
+      time.lap()
+      return time.done(pods)
+    }).pipe(Effect.scoped, Effect.provide(VirtualClock.layer()), Effect.orDie)
   )
 
-/** The SDK's Promise API on an embedded cluster. */
+/** The SDK's Promise API on an embedded cluster (virtual clock, the default). */
 const viaSdk = async (pods: number, nodeCount: number): Promise<Figure> => {
   const cluster = await createCluster({ nodes: nodes(nodeCount, pods) })
   try {
-    const done = measure(pods)
+    const time = phases()
     for (let i = 0; i < pods; i++) await cluster.apply(podObject(i))
+    time.lap()
     for (let i = 0; i < pods; i++) await cluster.waitFor(`p-${i}`, { phase: "Running" })
+    time.lap()
     for (let i = 0; i < pods; i++) await cluster.pods.delete(`p-${i}`)
+    time.lap()
     while ((await cluster.pods.list()).length > 0) await cluster.clock.advance(1_000)
-    return done()
+    time.lap()
+    return time.done(pods)
   } finally {
     await cluster.close()
   }
 }
 
+const line = (label: string, f: Figure): string => {
+  const p = f.phases
+  const span = (s: Span) => `${s.wallMs}/${s.cpuMs}`
+  return (
+    `${label}: ${f.wallMs} ms wall, ${f.cpuMs} ms CPU (${f.podsPerSec} pods/s); wall/CPU ms: create ${span(p.create)}, ` +
+    `running ${span(p.running)}, delete ${span(p.delete)}, gone ${span(p.gone)}\n`
+  )
+}
+
 export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const pods = Number(option(args, "pods", "10000"))
   const nodeCount = Number(option(args, "nodes", "10"))
+  const warmup = Number(option(args, "warmup", "200"))
   const sdkFirst = option(args, "order", "core-first") === "sdk-first"
-  process.stdout.write(`sdk bench: ${pods} pods on ${nodeCount} nodes, create -> Running -> delete -> gone\n`)
-  const first = sdkFirst ? await viaSdk(pods, nodeCount) : await viaCore(pods, nodeCount)
-  const second = sdkFirst ? await viaCore(pods, nodeCount) : await viaSdk(pods, nodeCount)
+  const side = option(args, "side", "both")
+  process.stdout.write(
+    `sdk bench: ${pods} pods on ${nodeCount} nodes, create -> Running -> delete -> gone (warm-up ${warmup})\n`
+  )
+  if (warmup > 0) {
+    if (side !== "sdk") await viaCore(warmup, nodeCount)
+    if (side !== "core") await viaSdk(warmup, nodeCount)
+  }
+  const measured = async (run: typeof viaCore): Promise<Figure> => {
+    gc()
+    return run(pods, nodeCount)
+  }
+  if (side !== "both") {
+    const figure = await measured(side === "sdk" ? viaSdk : viaCore)
+    process.stdout.write(line(side, figure))
+    process.stdout.write(`RESULT sdk ${JSON.stringify({ pods, nodes: nodeCount, side, [side]: figure })}\n`)
+    return
+  }
+  const first = await measured(sdkFirst ? viaSdk : viaCore)
+  const second = await measured(sdkFirst ? viaCore : viaSdk)
   const [core, sdk] = sdkFirst ? [second, first] : [first, second]
   const ratio = round(sdk.wallMs / core.wallMs)
   const cpuRatio = round(sdk.cpuMs / core.cpuMs)
-  process.stdout.write(`core engine: ${core.wallMs} ms wall, ${core.cpuMs} ms CPU (${core.podsPerSec} pods/s)\n`)
-  process.stdout.write(
-    `sdk (Promise API, embedded): ${sdk.wallMs} ms wall, ${sdk.cpuMs} ms CPU (${sdk.podsPerSec} pods/s)\n`
-  )
+  process.stdout.write(line("core engine", core))
+  process.stdout.write(line("sdk (Promise API, embedded)", sdk))
   process.stdout.write(`overhead ratio sdk/core: ${ratio} wall, ${cpuRatio} CPU (target <= ${target.ratio})\n`)
   const result = {
     pods,

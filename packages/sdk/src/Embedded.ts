@@ -1,7 +1,8 @@
 /**
- * The embedded cluster: core's `makeCluster` in this process, on its own virtual clock (a TestClock
- * that only moves when advanced: an hour of CrashLoopBackOff in milliseconds) or on the real clock,
- * seen through the SDK's `Backend`. Its lifetime is the Scope it is made in.
+ * The embedded cluster: core's `makeCluster` in this process, on its own virtual clock (core's
+ * VirtualClock: it only moves when advanced, an hour of CrashLoopBackOff in milliseconds, and knows
+ * in O(1) when the engine is quiet, so ten thousand pods stay cheap) or on the real clock, seen
+ * through the SDK's `Backend`. Its lifetime is the Scope it is made in.
  */
 import type { KubeObject, WatchEvent } from "@podlet/core/api/Meta"
 import { resourceForKind } from "@podlet/core/api/Resources"
@@ -11,9 +12,9 @@ import {
   makeCluster
 } from "@podlet/core/Cluster"
 import type { NodeLifecycleMode } from "@podlet/core/control/NodeHealth"
+import { VirtualClock } from "@podlet/core/layers/VirtualClock"
 import type { ObjectStore } from "@podlet/core/services/ObjectStore"
-import { Clock, Context, Effect, Layer, type Scope, Stream } from "effect"
-import { TestClock } from "effect/testing"
+import { Clock, Context, Effect, Layer, type Scope, Semaphore, Stream } from "effect"
 import { applyPatchOf, splitImageRef } from "./Apply.js"
 import type { Backend, KindInfo } from "./Backend.js"
 import type { ClusterEffect } from "./ClusterEffect.js"
@@ -118,22 +119,30 @@ export const makeEmbedded = (
     const virtual = (options.clock ?? (processRuntime !== undefined ? "real" : "virtual")) === "virtual"
     const clusterLayer = Layer.effect(Embedded, makeCluster(coreOptions))
     const context: Context.Context<Embedded> = yield* Layer.build(
-      virtual ? clusterLayer.pipe(Layer.provideMerge(TestClock.layer())) : clusterLayer
+      virtual ? clusterLayer.pipe(Layer.provideMerge(VirtualClock.layer())) : clusterLayer
     )
     const core = Context.get(context, Embedded)
     /** runs a call of the facade on the cluster's clock, with SDK errors */
     const within = <A, E extends { readonly _tag: string; readonly message?: string }>(
       effect: Effect.Effect<A, E>
     ): Effect.Effect<A, ClusterError> => effect.pipe(Effect.mapError(fromCore), Effect.provideContext(context))
-    const settle = within(core.settle)
+    /**
+     * The VirtualClock runs one advance or settle at a time: calls that move or settle it wait for
+     * each other (a controller that applies from its watch loop while a test waits on the clock).
+     */
+    const clockLock = Semaphore.makeUnsafe(1)
+    const driving = <A, E extends { readonly _tag: string; readonly message?: string }>(
+      effect: Effect.Effect<A, E>
+    ): Effect.Effect<A, ClusterError> => (virtual ? clockLock.withPermit(within(effect)) : within(effect))
+    const settle = driving(core.settle)
 
     const fault = <E extends { readonly _tag: string; readonly message?: string }>(effect: Effect.Effect<void, E>) =>
-      Effect.andThen(within(effect), settle)
+      driving(Effect.andThen(effect, core.settle))
 
     const backend: Backend = {
       clockMode: virtual ? "virtual" : "real",
       now: within(Clock.currentTimeMillis),
-      advance: (ms) => within(core.advance(ms)),
+      advance: (ms) => driving(core.advance(ms)),
       settle,
       resolve: kindInfo,
       applyOne: (info, object) =>
@@ -164,7 +173,7 @@ export const makeEmbedded = (
               : {})
           })
         ),
-      evict: (namespace, name) => within(core.evict(namespace, name)),
+      evict: (namespace, name) => driving(core.evict(namespace, name)),
       logs: (namespace, pod, container, previous) =>
         within(
           Effect.map(core.logs(namespace, pod, container, { previous }), (lines) =>
@@ -180,8 +189,8 @@ export const makeEmbedded = (
         >,
       cordon: (node, unschedulable) => fault(unschedulable ? core.cordon(node) : core.uncordon(node)),
       drain: (node, drainOptions) =>
-        within(Effect.map(core.drain(node, drainOptions), (r) => ({ lines: r.lines, evicted: r.evicted }))),
-      addNode: (node) => within(Effect.asVoid(core.addNode(node))),
+        driving(Effect.map(core.drain(node, drainOptions), (r) => ({ lines: r.lines, evicted: r.evicted }))),
+      addNode: (node) => driving(Effect.asVoid(core.addNode(node))),
       faults: {
         containerExit: (target, exitCode) => fault(core.faults.containerExit(target, exitCode)),
         containerOOM: (target) => fault(core.faults.containerOOM(target)),
