@@ -202,9 +202,18 @@ const watcher = (objects: ObjectStore["Service"], base: number, n: number) =>
       Stream.runForEachArray(objects.watch("pods", { resourceVersion: String(base) }), (events) =>
         Effect.suspend(() => {
           const now = performance.now()
-          for (const event of events) {
-            const i = Number(event.object.metadata.resourceVersion) - base
-            if (i % sampleEvery === 0) receipts[i / sampleEvery] = now
+          const first = Number(events[0]!.object.metadata.resourceVersion) - base
+          const last = Number(events[events.length - 1]!.object.metadata.resourceVersion) - base
+          if (last - first === events.length - 1) {
+            // consecutive versions (only pods are written): the sampled ones without reading each event
+            for (let i = Math.ceil(first / sampleEvery) * sampleEvery; i <= last; i += sampleEvery) {
+              receipts[i / sampleEvery] = now
+            }
+          } else {
+            for (const event of events) {
+              const i = Number(event.object.metadata.resourceVersion) - base
+              if (i % sampleEvery === 0) receipts[i / sampleEvery] = now
+            }
           }
           state.received += events.length
           return state.received >= state.target ? Deferred.succeed(caughtUp, undefined) : Effect.void

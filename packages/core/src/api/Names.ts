@@ -24,7 +24,7 @@ const regexError = (msg: string, fmt: string, ...examples: ReadonlyArray<string>
 
 const noErrors: ReadonlyArray<string> = []
 
-/** `check(value)`, remembering valid values (bounded): objects repeat the same labels, keys and names. */
+/** `check(value)`, remembering valid values (bounded): objects repeat the same prefixed keys. */
 const validOrCheck = (
   valid: Set<string>,
   value: string,
@@ -50,11 +50,9 @@ export const dns1123LabelErrorMsg =
 export const dns1123SubdomainErrorMsg =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
 
-const validDNS1123Label = new Set<string>()
-
 /** `IsDNS1123Label`: container, port-less names, namespaces. */
 export const isDNS1123Label = (value: string): ReadonlyArray<string> =>
-  validOrCheck(validDNS1123Label, value, checkDNS1123Label)
+  value.length <= DNS1123LabelMaxLength && dns1123LabelRe.test(value) ? noErrors : checkDNS1123Label(value)
 
 const checkDNS1123Label = (value: string): ReadonlyArray<string> => {
   const errs: Array<string> = []
@@ -63,11 +61,9 @@ const checkDNS1123Label = (value: string): ReadonlyArray<string> => {
   return errs
 }
 
-const validDNS1123Subdomain = new Set<string>()
-
 /** `IsDNS1123Subdomain`: most object names. */
 export const isDNS1123Subdomain = (value: string): ReadonlyArray<string> =>
-  validOrCheck(validDNS1123Subdomain, value, checkDNS1123Subdomain)
+  value.length <= DNS1123SubdomainMaxLength && dns1123SubdomainRe.test(value) ? noErrors : checkDNS1123Subdomain(value)
 
 const checkDNS1123Subdomain = (value: string): ReadonlyArray<string> => {
   const errs: Array<string> = []
@@ -83,9 +79,11 @@ const qualifiedNameMaxLength = 63
 
 const validQualifiedName = new Set<string>()
 
-/** `IsQualifiedName`: label and annotation keys, `[prefix/]name`. */
+/** `IsQualifiedName`: label and annotation keys, `[prefix/]name` (a plain name is checked at once). */
 export const isQualifiedName = (value: string): ReadonlyArray<string> =>
-  validOrCheck(validQualifiedName, value, checkQualifiedName)
+  value.indexOf("/") < 0 && value.length <= qualifiedNameMaxLength && qualifiedNameRe.test(value)
+    ? noErrors
+    : validOrCheck(validQualifiedName, value, checkQualifiedName)
 
 const checkQualifiedName = (value: string): ReadonlyArray<string> => {
   const errs: Array<string> = []
@@ -114,11 +112,9 @@ const checkQualifiedName = (value: string): ReadonlyArray<string> => {
 const labelValueErrMsg =
   "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
 
-const validValidLabelValue = new Set<string>()
-
 /** `IsValidLabelValue`. */
 export const isValidLabelValue = (value: string): ReadonlyArray<string> =>
-  validOrCheck(validValidLabelValue, value, checkValidLabelValue)
+  value.length <= 63 && labelValueRe.test(value) ? noErrors : checkValidLabelValue(value)
 
 const checkValidLabelValue = (value: string): ReadonlyArray<string> => {
   const errs: Array<string> = []

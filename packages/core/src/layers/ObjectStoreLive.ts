@@ -164,27 +164,30 @@ const isDryRun = (options: unknown): boolean => {
 }
 
 const generateSuffixAlphabet = "bcdfghjklmnpqrstvwxz2456789"
-const hex = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"))
+const hexDigits = "0123456789abcdef"
+/** the character codes of a uuid, filled in place (one flat string per uid, nothing else allocated) */
+const uuidCodes: Array<number> = Array.from("00000000-0000-4000-8000-000000000000", (c) => c.charCodeAt(0))
+/** the positions of the 32 hex digits in `uuidCodes` */
+const uuidDigits: ReadonlyArray<number> = Array.from({ length: 36 }, (_, i) => i).filter(
+  (i) => i !== 8 && i !== 13 && i !== 18 && i !== 23
+)
 
 /** A random UUID v4 from Effect's Random (seedable in tests). */
 const uuid = (random: Random.Random): string => {
-  const bytes = new Array<number>(16)
-  for (let i = 0; i < 16; i += 4) {
-    const word = Math.floor(random.nextDoubleUnsafe() * 0x100000000)
-    bytes[i] = word & 0xff
-    bytes[i + 1] = (word >>> 8) & 0xff
-    bytes[i + 2] = (word >>> 16) & 0xff
-    bytes[i + 3] = (word >>> 24) & 0xff
+  for (let w = 0; w < 4; w++) {
+    let word = Math.floor(random.nextDoubleUnsafe() * 0x100000000)
+    // bytes in order, each high nibble first (as the byte-wise format wrote them)
+    for (let b = 0; b < 4; b++) {
+      let byte = word & 0xff
+      word >>>= 8
+      const i = w * 4 + b
+      if (i === 6) byte = (byte & 0x0f) | 0x40
+      else if (i === 8) byte = (byte & 0x3f) | 0x80
+      uuidCodes[uuidDigits[2 * i]!] = hexDigits.charCodeAt(byte >>> 4)
+      uuidCodes[uuidDigits[2 * i + 1]!] = hexDigits.charCodeAt(byte & 0x0f)
+    }
   }
-  bytes[6] = (bytes[6]! & 0x0f) | 0x40
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80
-  const parts: Array<string> = []
-  for (let i = 0; i < 16; i++) {
-    if (i === 4 || i === 6 || i === 8 || i === 10) parts.push("-")
-    parts.push(hex[bytes[i]!]!)
-  }
-  // one flat string (a template literal would leave a tree of ~20 string pieces per uid in the heap)
-  return parts.join("")
+  return String.fromCharCode.apply(null, uuidCodes)
 }
 
 /** The 5-character suffix of `generateName`, from Kubernetes' alphabet. */
