@@ -10,9 +10,13 @@
  * full GC precedes each measured side. Prints wall and CPU time per phase and in total, pods/s and
  * the overhead ratio SDK / core (target <= 1.2); ends with `RESULT sdk {json}`.
  *
- * Options: `--pods=10000 --nodes=10 --warmup=200 --order=core-first|sdk-first --side=both|core|sdk`
- * (side: one side alone, to profile it with `node --cpu-prof`).
+ * Options: `--pods=10000 --nodes=10 --warmup=200 --order=core-first|sdk-first --side=both|core|sdk --profile`
+ * (side: one side alone; profile: a .cpuprofile of the measured runs only, in bench/profiles).
  */
+import { mkdirSync, writeFileSync } from "node:fs"
+import { Session } from "node:inspector/promises"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import type { Pod } from "@podlet/core/api/Pod"
@@ -24,6 +28,7 @@ import { createCluster } from "../packages/sdk/src/index.js"
 setFlagsFromString("--expose-gc")
 const gc = runInNewContext("gc") as () => void
 
+const here = dirname(fileURLToPath(import.meta.url))
 const target = { ratio: 1.2 }
 const pauseImage = "registry.k8s.io/pause:3.10"
 
@@ -153,9 +158,22 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     if (side !== "sdk") await viaCore(warmup, nodeCount)
     if (side !== "core") await viaSdk(warmup, nodeCount)
   }
+  const session = args.includes("--profile") ? new Session() : undefined
   const measured = async (run: typeof viaCore): Promise<Figure> => {
     gc()
-    return run(pods, nodeCount)
+    if (session === undefined) return run(pods, nodeCount)
+    session.connect()
+    await session.post("Profiler.enable")
+    await session.post("Profiler.start")
+    const figure = await run(pods, nodeCount)
+    const { profile } = await session.post("Profiler.stop")
+    session.disconnect()
+    const dir = join(here, "profiles")
+    mkdirSync(dir, { recursive: true })
+    const file = join(dir, `sdk-${run === viaSdk ? "sdk" : "core"}-${pods}.cpuprofile`)
+    writeFileSync(file, JSON.stringify(profile))
+    process.stdout.write(`profile: ${file}\n`)
+    return figure
   }
   if (side !== "both") {
     const figure = await measured(side === "sdk" ? viaSdk : viaCore)

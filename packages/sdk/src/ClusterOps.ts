@@ -21,6 +21,9 @@ import { matchesCondition } from "./Wait.js"
 /** How far `waitFor` moves a virtual clock between two looks. */
 export const WaitStepMillis = 1_000
 
+/** `waitFor`'s timeout when none is given: 5 minutes. */
+const DefaultWaitMillis = 300_000
+
 const refOf = (ref: ObjectRef | string): Required<ObjectRef> =>
   typeof ref === "string"
     ? { kind: "Pod", name: ref, namespace: "default" }
@@ -100,26 +103,30 @@ export const makeClusterOps = (backend: Backend): ClusterEffect => {
 
   const now = backend.now
 
+  /** the object, or undefined while it does not exist */
+  const lookup = <T extends KubeObject>(ref: Required<ObjectRef>): Effect.Effect<T | undefined, ClusterError> =>
+    get<T>(ref.kind, ref.name, ref.namespace).pipe(
+      Effect.catchIf(
+        (e): e is NotFoundError => e instanceof NotFoundError,
+        () => Effect.undefined
+      )
+    )
+
   const waitVirtual = <T extends KubeObject>(
     ref: Required<ObjectRef>,
     condition: WaitCondition<T>,
     timeout: number
   ): Effect.Effect<T, ClusterError> =>
-    Effect.gen(function* () {
-      const start = yield* now
-      for (;;) {
-        const object = yield* get<T>(ref.kind, ref.name, ref.namespace).pipe(
-          Effect.catchIf(
-            (e): e is NotFoundError => e instanceof NotFoundError,
-            () => Effect.succeed(undefined)
-          )
-        )
-        const at = yield* now
-        if (object !== undefined && matchesCondition(object, condition, at)) return object
-        const elapsed = at - start
-        if (elapsed >= timeout) return yield* Effect.fail(timeoutError(timeout, ref))
-        yield* backend.advance(Math.min(WaitStepMillis, timeout - elapsed))
-      }
+    Effect.flatMap(now, (start) => {
+      const look: Effect.Effect<T, ClusterError> = Effect.flatMap(lookup<T>(ref), (object) =>
+        Effect.flatMap(now, (at) => {
+          if (object !== undefined && matchesCondition(object, condition, at)) return Effect.succeed(object)
+          const elapsed = at - start
+          if (elapsed >= timeout) return Effect.fail(timeoutError(timeout, ref))
+          return Effect.andThen(backend.advance(Math.min(WaitStepMillis, timeout - elapsed)), look)
+        })
+      )
+      return look
     })
 
   const waitReal = <T extends KubeObject>(
@@ -149,7 +156,7 @@ export const makeClusterOps = (backend: Backend): ClusterEffect => {
     options: WaitOptions = {}
   ): Effect.Effect<T, ClusterError> =>
     Effect.suspend(() => {
-      const timeout = toMillis(options.timeout ?? "5m")
+      const timeout = options.timeout === undefined ? DefaultWaitMillis : toMillis(options.timeout)
       const ref = refOf(target)
       return backend.clockMode === "virtual" ? waitVirtual(ref, condition, timeout) : waitReal(ref, condition, timeout)
     })

@@ -57,6 +57,15 @@ describe("createCluster (embedded, virtual clock)", () => {
     )
   })
 
+  it("calls that move the virtual clock at the same time take turns: time moves by their sum", async () => {
+    cluster = await createCluster()
+    const c = cluster
+    const start = (await c.clock.now()).getTime()
+    await Promise.all([c.clock.advance("10s"), c.clock.advance("5s"), c.apply(crashing), c.clock.advance("1s")])
+    expect((await c.clock.now()).getTime() - start).toBe(16_000)
+    expect((await c.pods.get("crashy")).status?.containerStatuses?.[0]?.restartCount).toBeGreaterThan(0)
+  })
+
   it("fails with typed errors carrying the Kubernetes Status", async () => {
     cluster = await createCluster()
     const missing = await cluster.pods.get("nope").catch((e: unknown) => e)
