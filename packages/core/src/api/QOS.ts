@@ -8,41 +8,52 @@ import { type Quantity, quantityOrUndefined } from "./Quantity.js"
 
 export type QOSClass = NonNullable<PodStatus["qosClass"]>
 
-const qosResources = new Set(["cpu", "memory"])
-
-const positive = (list: ResourceList | undefined): Map<string, Quantity> => {
-  const out = new Map<string, Quantity>()
-  for (const [name, value] of Object.entries(list ?? {})) {
-    if (!qosResources.has(name)) continue
-    const q = quantityOrUndefined(value)
-    if (q !== undefined && q.nanos > 0n) out.set(name, q)
-  }
-  return out
+/** Summed positive cpu and memory, in nanos (-1n: none of that resource). */
+interface Sums {
+  cpu: bigint
+  memory: bigint
 }
 
-const accumulate = (into: Map<string, bigint>, from: Map<string, Quantity>): void => {
-  for (const [name, q] of from) into.set(name, (into.get(name) ?? 0n) + q.nanos)
+const positive = (value: unknown): Quantity | undefined => {
+  if (value === undefined) return undefined
+  const q = quantityOrUndefined(value as string)
+  return q !== undefined && q.nanos > 0n ? q : undefined
 }
 
-/** `GetPodQOS` over init and app containers. */
+const add = (sum: bigint, q: Quantity | undefined): bigint =>
+  q === undefined ? sum : sum < 0n ? q.nanos : sum + q.nanos
+
+const present = (sum: bigint): number => (sum < 0n ? 0 : 1)
+
+/** `GetPodQOS` over init and app containers (cpu and memory only; no maps or copies). */
 export const podQOSClass = (spec: PodSpec): QOSClass => {
-  const requests = new Map<string, bigint>()
-  const limits = new Map<string, bigint>()
+  const requests: Sums = { cpu: -1n, memory: -1n }
+  const limits: Sums = { cpu: -1n, memory: -1n }
   let guaranteed = true
-  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
-    accumulate(requests, positive(c.resources?.requests))
-    const found = positive(c.resources?.limits)
-    accumulate(limits, found)
-    if (!found.has("cpu") || !found.has("memory")) guaranteed = false
-  }
-  if (requests.size === 0 && limits.size === 0) return "BestEffort"
-  if (guaranteed) {
-    for (const [name, req] of requests) {
-      if (limits.get(name) !== req) {
-        guaranteed = false
-        break
-      }
+  const visit = (containers: PodSpec["containers"] | undefined): void => {
+    if (containers === undefined) return
+    for (const c of containers) {
+      const resources = c.resources
+      const req = resources?.requests as ResourceList | undefined
+      const lim = resources?.limits as ResourceList | undefined
+      requests.cpu = add(requests.cpu, positive(req?.cpu))
+      requests.memory = add(requests.memory, positive(req?.memory))
+      const cpu = positive(lim?.cpu)
+      const memory = positive(lim?.memory)
+      limits.cpu = add(limits.cpu, cpu)
+      limits.memory = add(limits.memory, memory)
+      if (cpu === undefined || memory === undefined) guaranteed = false
     }
   }
-  return guaranteed && requests.size === limits.size ? "Guaranteed" : "Burstable"
+  visit(spec.initContainers)
+  visit(spec.containers)
+  const requested = present(requests.cpu) + present(requests.memory)
+  const limited = present(limits.cpu) + present(limits.memory)
+  if (requested === 0 && limited === 0) return "BestEffort"
+  if (guaranteed) {
+    // every requested resource is limited at the same total
+    if (requests.cpu >= 0n && requests.cpu !== limits.cpu) guaranteed = false
+    if (requests.memory >= 0n && requests.memory !== limits.memory) guaranteed = false
+  }
+  return guaranteed && requested === limited ? "Guaranteed" : "Burstable"
 }

@@ -876,7 +876,8 @@ const containerStateTransitions = (
  * through status, terminated containers of a non-restarting pod stay terminated.
  */
 export const validatePodStatusUpdate = (pod: Pod, old: Pod): Causes => {
-  const errs: Causes = [...validateObjectMetaUpdate(pod.metadata, old.metadata)]
+  // the stored metadata itself (a status write's) has nothing immutable changed
+  const errs: Causes = pod.metadata === old.metadata ? [] : [...validateObjectMetaUpdate(pod.metadata, old.metadata)]
   const qos = pod.status?.qosClass
   const oldQos = old.status?.qosClass
   if (oldQos !== undefined && qos !== oldQos) errs.push(invalid("status.qosClass", qos ?? "", fieldImmutableErrorMsg))

@@ -193,7 +193,20 @@ describe("QoS class", () => {
       "one container without limits",
       [c({ requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } }), c(undefined)],
       "Burstable"
-    ]
+    ],
+    [
+      "requests below limits",
+      [c({ requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } })],
+      "Burstable"
+    ],
+    ["limits only (requests default to them)", [c({ limits: { cpu: "1", memory: "1Gi" } })], "Guaranteed"],
+    [
+      "two guaranteed containers",
+      [c({ limits: { cpu: "1", memory: "1Gi" } }), c({ limits: { cpu: "250m", memory: "64Mi" } })],
+      "Guaranteed"
+    ],
+    ["only resources QoS ignores", [c({ requests: { "ephemeral-storage": "1Gi" } })], "BestEffort"],
+    ["a zero limit", [c({ limits: { cpu: "0", memory: "1Gi" } })], "Burstable"]
   ])("%s -> %s", (_name, containers, expected) => {
     expect(podQOSClass(defaultPod(pod(containers)).spec)).toBe(expected)
   })
