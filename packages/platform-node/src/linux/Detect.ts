@@ -109,10 +109,10 @@ export const machineFacts = (): MachineFacts => {
 
 let told = false
 
-/** Decides the mode for this machine and prints it once per process. */
+/** Decides the mode for this machine; prints it once per process when it was detected (`auto`, `linux`). */
 export const detectMode = (requested: RuntimeMode): ModeChoice => {
   const choice = chooseMode(requested, machineFacts())
-  if (!told) {
+  if (!told && requested !== "host") {
     told = true
     process.stderr.write(
       choice.mode === "linux"
