@@ -121,7 +121,10 @@ export const startServe = async (flags: ServeFlags, stateDir: string): Promise<S
   let placement: Pick<ClusterOptions, "nodes" | "runtime" | "imageRegistry">
   if (flags.runtime === "process") {
     const { RuntimeProcess } = await import("@podlet/platform-node/RuntimeProcess")
-    const host = RuntimeProcess.clusterOptions()
+    const host = RuntimeProcess.clusterOptions({
+      mode: flags.isolation,
+      ...(flags.registry === undefined ? {} : { registry: flags.registry })
+    })
     placement =
       flags.nodes === undefined
         ? host

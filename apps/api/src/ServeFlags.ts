@@ -21,11 +21,16 @@ export interface ServeFlags {
   readonly nodeLifecycle: "modern" | "legacy"
   /** a Kubernetes static token file (`token,user,uid,"group1,group2"`); undefined: no authentication */
   readonly tokenFile: string | undefined
+  /** the process runtime's isolation: `auto` (default: Linux isolation when root with runc/crun, else host), `host`, `linux` */
+  readonly isolation: "auto" | "host" | "linux"
+  /** the process runtime in Linux mode pulls images from this OCI registry; undefined: images are the host's filesystem */
+  readonly registry: string | undefined
 }
 
 export const serveUsage =
   "usage: serve [--port 6443] [--host 127.0.0.1] [--clock real|virtual] [--store sqlite:PATH|memory] [--nodes 3]\n" +
-  "             [--node-lifecycle modern|legacy] [--token-file PATH] [--runtime simulated|process]"
+  "             [--node-lifecycle modern|legacy] [--token-file PATH] [--runtime simulated|process]\n" +
+  "             [--isolation auto|host|linux] [--registry URL]"
 
 const flagNames = [
   "--port",
@@ -35,7 +40,9 @@ const flagNames = [
   "--clock",
   "--runtime",
   "--node-lifecycle",
-  "--token-file"
+  "--token-file",
+  "--isolation",
+  "--registry"
 ] as const
 
 type FlagName = (typeof flagNames)[number]
@@ -57,6 +64,8 @@ export const parseServeFlags = (argv: ReadonlyArray<string>): ServeFlags | strin
   let runtime: ServeFlags["runtime"] = "simulated"
   let nodeLifecycle: ServeFlags["nodeLifecycle"] = "modern"
   let tokenFile: string | undefined
+  let isolation: ServeFlags["isolation"] = "auto"
+  let registry: string | undefined
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     if (arg === "--") continue
@@ -110,9 +119,24 @@ export const parseServeFlags = (argv: ReadonlyArray<string>): ServeFlags | strin
       case "--token-file":
         tokenFile = value
         break
+      case "--isolation": {
+        const choice = oneOf(flag, value, ["auto", "host", "linux"] as const)
+        if (choice !== "auto" && choice !== "host" && choice !== "linux") return choice
+        isolation = choice
+        break
+      }
+      case "--registry":
+        if (!/^(https?:\/\/)?[^/\s:]+(:\d+)?\/?$/.test(value)) {
+          return `--registry must be host[:port] or an http(s) URL, got ${value}`
+        }
+        registry = value
+        break
     }
   }
-  return { port, host, nodes, store, clock, runtime, nodeLifecycle, tokenFile }
+  if (runtime !== "process" && (isolation !== "auto" || registry !== undefined)) {
+    return "--isolation and --registry apply to --runtime process"
+  }
+  return { port, host, nodes, store, clock, runtime, nodeLifecycle, tokenFile, isolation, registry }
 }
 
 /** Whether a host is loopback (without a token file the server listens on nothing else). */

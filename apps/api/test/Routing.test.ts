@@ -96,7 +96,9 @@ describe("serve flags", () => {
     clock: "real",
     runtime: "simulated",
     nodeLifecycle: "modern",
-    tokenFile: undefined
+    tokenFile: undefined,
+    isolation: "auto",
+    registry: undefined
   }
   it.each([
     [[], defaults],
@@ -110,7 +112,15 @@ describe("serve flags", () => {
       ["--clock", "virtual", "--runtime=process", "--node-lifecycle", "legacy", "--token-file", "/tmp/tokens.csv"],
       { ...defaults, clock: "virtual", runtime: "process", nodeLifecycle: "legacy", tokenFile: "/tmp/tokens.csv" }
     ],
-    [["--clock=real", "--runtime", "simulated", "--node-lifecycle=modern"], defaults]
+    [["--clock=real", "--runtime", "simulated", "--node-lifecycle=modern"], defaults],
+    [
+      ["--runtime", "process", "--isolation", "linux", "--registry", "127.0.0.1:5000"],
+      { ...defaults, runtime: "process", isolation: "linux", registry: "127.0.0.1:5000" }
+    ],
+    [
+      ["--runtime=process", "--isolation=host", "--registry=https://mirror.example"],
+      { ...defaults, runtime: "process", isolation: "host", registry: "https://mirror.example" }
+    ]
   ])("%j", (argv, expected) => {
     expect(parseServeFlags(argv)).toEqual(expected)
   })
@@ -125,7 +135,10 @@ describe("serve flags", () => {
     [["--runtime", "docker"], "--runtime must be simulated or process, got docker"],
     [["--node-lifecycle=new"], "--node-lifecycle must be modern or legacy, got new"],
     [["--token-file="], "--token-file needs a value"],
-    [["--tokens", "x"], "unknown flag --tokens"]
+    [["--tokens", "x"], "unknown flag --tokens"],
+    [["--runtime", "process", "--isolation", "vm"], "--isolation must be auto or host or linux, got vm"],
+    [["--runtime", "process", "--registry", "ftp://x/y"], "--registry must be host[:port] or an http(s) URL"],
+    [["--isolation", "linux"], "--isolation and --registry apply to --runtime process"]
   ])("%j is refused", (argv, message) => {
     expect(parseServeFlags(argv)).toContain(message)
   })

@@ -117,9 +117,13 @@ describe("serve flags, wired", () => {
     const s = await started(flags("--store", "memory", "--runtime", "process"))
     try {
       const nodes = (await (await fetch(`${s.url}/api/v1/nodes`)).json()) as {
-        items: Array<{ metadata: { name: string } }>
+        items: Array<{ metadata: { name: string }; status: { nodeInfo: { containerRuntimeVersion: string } } }>
       }
       expect(nodes.items.map((n) => n.metadata.name)).toEqual([hostname()])
+      // --isolation auto: the node says which mode the machine allowed
+      expect(nodes.items[0]?.status.nodeInfo.containerRuntimeVersion).toMatch(
+        /^podlet-process:\/\/(host|linux\+(crun|runc))$/
+      )
       const watch = await fetch(`${s.url}${PODS}?watch=1&fieldSelector=metadata.name%3Dhost`)
       const created = await post(`${s.url}${PODS}`, {
         apiVersion: "v1",

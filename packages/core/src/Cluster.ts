@@ -17,7 +17,7 @@ import type { TestClock } from "effect/testing"
 import { parseManifests } from "./api/Decode.js"
 import { BadRequest, type Expired, type NotFound } from "./api/Errors.js"
 import type { DeleteOptions, KubeObject, PropagationPolicy } from "./api/Meta.js"
-import type { Event, Node } from "./api/Objects.js"
+import type { Event, Node, NodeSystemInfo } from "./api/Objects.js"
 import type { Pod } from "./api/Pod.js"
 import { resourceForKind } from "./api/Resources.js"
 import type { ControlPlane } from "./control/ControlPlane.js"
@@ -63,6 +63,8 @@ export interface NodeOptions {
   readonly images?: ReadonlyArray<string>
   /** the node's InternalIP; default `10.0.0.<index+1>`-style from `NodeNetwork` */
   readonly internalIP?: string
+  /** what the node reports in `status.nodeInfo` over the simulated defaults (e.g. the process runtime's mode) */
+  readonly nodeInfo?: Partial<NodeSystemInfo>
 }
 
 /** What a node's runtime factory is given (`ClusterOptions.runtime`). */
@@ -259,7 +261,8 @@ const nodeObject = (options: NodeOptions, index: number, ip: string, now: number
         kubeletVersion: "v1.33.0",
         kubeProxyVersion: "v1.33.0",
         operatingSystem: "linux",
-        architecture: "amd64"
+        architecture: "amd64",
+        ...options.nodeInfo
       }
     }
   }

@@ -56,7 +56,7 @@ import type { ImageCache, ImageInfo } from "@podlet/core/services/ImageService"
 import { Clock, Deferred, Effect, Layer, PubSub, Scope, Stream } from "effect"
 import type { BindMount } from "./linux/Bundle.js"
 import type { ModeChoice, RuntimeMode } from "./linux/Detect.js"
-import { detectMode } from "./linux/Detect.js"
+import { detectMode, processNodeInfo } from "./linux/Detect.js"
 import type { Credentials } from "./linux/Distribution.js"
 import type { ImageStore } from "./linux/ImageStore.js"
 import { makeImageStore } from "./linux/ImageStore.js"
@@ -297,8 +297,11 @@ export const RuntimeProcess = {
   ): Pick<ClusterOptions, "nodes" | "runtime" | "imageRegistry"> => {
     const { registry, registryCredentials, imageStoreDir, ...runtime } = options
     const store = registry === undefined ? undefined : makeImageStore(imageStoreDir ?? join(tmpdir(), "podlet-images"))
+    // decided once here so the node's status says the mode its runtime will use
+    const requested = runtime.mode ?? "host"
+    const nodeInfo = processNodeInfo(requested, detectMode(requested))
     return {
-      nodes: [thisMachine(options.nodeName)],
+      nodes: [{ ...thisMachine(options.nodeName), nodeInfo }],
       runtime: (node) =>
         RuntimeProcess.layer({
           ...runtime,
