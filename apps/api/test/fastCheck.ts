@@ -1,6 +1,4 @@
 /**
- * fast-check for apps/api's tests. apps/api does not list fast-check among its devDependencies
- * (adding one needs an install), so this reaches core's copy by path; with the dependency added it
- * becomes `export { default } from "fast-check"`.
+ * fast-check for apps/api's tests (a devDependency of this package, from the workspace catalog).
  */
-export { default } from "../../../packages/core/node_modules/fast-check/lib/fast-check.js"
+export { default } from "fast-check"
