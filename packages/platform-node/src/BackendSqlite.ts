@@ -136,33 +136,6 @@ type ChangeRow = [rv: number, type: Change["type"], key: string, json: string]
 const withVersion = (object: KubeObject, rv: number): KubeObject =>
   extend(object, { metadata: extend(object.metadata, { resourceVersion: String(rv) }) })
 
-/** The JSON text of object members already written: a status write shares its spec with the stored object. */
-const memberJson = new WeakMap<object, string>()
-
-/**
- * `JSON.stringify(object)` of a plain object (the same text), with each object-valued member's text
- * remembered by identity: stored objects are never changed in place (copy on write), so a member
- * an update keeps is not stringified again.
- */
-export const objectJson = (object: KubeObject): string => {
-  const members = object as unknown as Record<string, unknown>
-  let out = "{"
-  for (const key of Object.keys(members)) {
-    const value = members[key]
-    let text: string | undefined
-    if (value !== null && typeof value === "object") {
-      text = memberJson.get(value)
-      if (text === undefined) {
-        text = JSON.stringify(value)
-        memberJson.set(value, text)
-      }
-    } else text = JSON.stringify(value)
-    if (text === undefined) continue // undefined members are left out, as JSON.stringify does
-    out += `${out.length === 1 ? "" : ","}${JSON.stringify(key)}:${text}`
-  }
-  return `${out}}`
-}
-
 const toStored = ([key, rv, json]: Row): StoredObject => ({
   key,
   resourceVersion: rv,
@@ -302,7 +275,7 @@ export const makeBackendSqlite = (
       }
       rv += 1
       const object = withVersion(mutation.object ?? (current_ as StoredObject).object, rv)
-      const json = objectJson(object)
+      const json = JSON.stringify(object)
       const type = mutation.object === undefined ? "DELETED" : current_ === undefined ? "ADDED" : "MODIFIED"
       planned.push({ key, rv, type, object, json })
       within?.set(key, type === "DELETED" ? undefined : { key, resourceVersion: rv, object })

@@ -6,7 +6,7 @@ import type { KubeObject } from "@podlet/core/api/Meta"
 import { StorageBackend } from "@podlet/core/services/StorageBackend"
 import Database from "better-sqlite3"
 import { Effect, Exit } from "effect"
-import { BackendSqlite, type BackendSqliteOptions, objectJson } from "../src/BackendSqlite.js"
+import { BackendSqlite, type BackendSqliteOptions } from "../src/BackendSqlite.js"
 
 const dir = mkdtempSync(join(tmpdir(), "podlet-sqlite-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -347,16 +347,4 @@ describe("BackendSqlite group commit", () => {
       expect(stored?.resourceVersion).toBe(1)
     })
   )
-})
-
-describe("objectJson", () => {
-  it("is JSON.stringify's text, also for members shared with an object written before", () => {
-    const spec = { containers: [{ name: "a", image: "b" }], nodeName: "n" }
-    const first = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec, status: { phase: "Pending" } }
-    const second = { ...first, metadata: { name: "p", resourceVersion: "2" }, status: { phase: "Running" } }
-    const odd = { kind: "X", metadata: { name: "q" }, gone: undefined, nothing: null, n: 1, list: [1, "\u2028"], spec }
-    for (const object of [first, second, odd, { kind: "Y", metadata: {} }]) {
-      expect(objectJson(object as unknown as KubeObject)).toBe(JSON.stringify(object))
-    }
-  })
 })
