@@ -20,7 +20,7 @@ describe("parseArgs", () => {
   })
 
   it("opens the dashboard by default, or on a remote cluster", () => {
-    expect(parseArgs([])).toEqual({ _tag: "Dashboard", target: { _tag: "Embedded" } })
+    expect(parseArgs([])).toEqual({ _tag: "Dashboard", target: { _tag: "Embedded", runtime: { _tag: "Simulated" } } })
     expect(parseArgs(["--server", "http://127.0.0.1:6443", "--token=t"])).toEqual({
       _tag: "Dashboard",
       target: { _tag: "Server", server: "http://127.0.0.1:6443", token: "t" }
@@ -48,9 +48,54 @@ describe("parseArgs", () => {
       _tag: "Run",
       files: ["a.yaml", "b.yaml"],
       forMs: 90_000,
-      output: "json"
+      output: "json",
+      runtime: { _tag: "Simulated" }
     })
     expect(parseArgs(["run", "a.yaml"])).toMatchObject({ forMs: 600_000, output: "text" })
+  })
+
+  const simulated = { _tag: "Simulated" }
+  it.each([
+    [[], simulated],
+    [["--runtime", "simulated"], simulated],
+    [["--runtime", "simulated", "--isolation", "auto"], simulated],
+    [["--runtime", "process"], { _tag: "Process", isolation: "auto" }],
+    [["--runtime=process", "--isolation=host"], { _tag: "Process", isolation: "host" }],
+    [
+      ["--runtime", "process", "--isolation", "linux", "--registry", "localhost:5000"],
+      { _tag: "Process", isolation: "linux", registry: "localhost:5000" }
+    ],
+    [
+      ["--registry=https://registry-1.docker.io", "--runtime", "process"],
+      { _tag: "Process", isolation: "auto", registry: "https://registry-1.docker.io" }
+    ]
+  ])("the dashboard and run take the runtime flags %j", (flags, runtime) => {
+    expect(parseArgs(flags)).toEqual({ _tag: "Dashboard", target: { _tag: "Embedded", runtime } })
+    expect(parseArgs(["dashboard", ...flags])).toEqual({ _tag: "Dashboard", target: { _tag: "Embedded", runtime } })
+    expect(parseArgs(["run", "pod.yaml", ...flags])).toMatchObject({ _tag: "Run", files: ["pod.yaml"], runtime })
+  })
+
+  it.each([
+    [["--runtime", "docker"], "--runtime must be simulated or process, got docker"],
+    [["--runtime", "process", "--isolation", "vm"], "--isolation must be auto or host or linux, got vm"],
+    [
+      ["--runtime", "process", "--registry", "ftp://x/y"],
+      "--registry must be host[:port] or an http(s) URL, got ftp://x/y"
+    ],
+    [["--isolation", "host"], "--isolation and --registry apply to --runtime process"],
+    [["--registry", "localhost:5000"], "--isolation and --registry apply to --runtime process"],
+    [["--runtime"], "--runtime needs a value"],
+    [["--isolation="], "--isolation needs a value"]
+  ])("explains what is wrong with the runtime flags %j", (flags, message) => {
+    expect(parseArgs(flags)).toEqual({ _tag: "Invalid", message })
+    expect(parseArgs(["run", "pod.yaml", ...flags])).toEqual({ _tag: "Invalid", message })
+  })
+
+  it("takes the runtime flags only for the embedded cluster", () => {
+    expect(parseArgs(["--server", "http://127.0.0.1:6443", "--runtime", "process"])).toEqual({
+      _tag: "Invalid",
+      message: "--runtime, --isolation and --registry apply to the embedded cluster, not --server or --kubeconfig"
+    })
   })
 
   it.each([

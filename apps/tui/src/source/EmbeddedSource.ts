@@ -1,7 +1,8 @@
 /**
  * The dashboard's default source: an embedded podlet cluster on a virtual clock that a wall-clock
- * ticker drives at 1x to 1000x (or not at all, paused). The snapshot is kept by watching the store,
- * so a frame costs nothing when nothing changed.
+ * ticker drives at 1x to 1000x (or not at all, paused), or on the real clock (the process runtime:
+ * no speed or pause). The snapshot is kept by watching the store, so a frame costs nothing when
+ * nothing changed.
  */
 import type { Event, KubeObject, Node, Pod, ReplicaSet, Service } from "@podlet/core"
 import { type Cluster, type ClusterOptions, makeCluster } from "@podlet/core/Cluster"
@@ -20,6 +21,13 @@ export interface EmbeddedOptions {
   readonly paused?: boolean
   /** wall milliseconds between change notifications to the views (default 100: at most 10 frames a second) */
   readonly notifyMs?: number
+  /**
+   * `virtual` (default): the ticker drives the cluster's virtual clock; `real`: the wall clock, no
+   * time control (a process runtime cannot run on a virtual clock)
+   */
+  readonly clock?: "virtual" | "real"
+  /** what the header says after `embedded`, e.g. `process (linux)` */
+  readonly runtimeLabel?: string
 }
 
 const watched = ["pods", "events", "nodes", "replicasets", "services", "namespaces"] as const
@@ -37,9 +45,9 @@ export interface EmbeddedSource extends DashboardSource {
 }
 
 export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise<EmbeddedSource> => {
-  const layer = Layer.effect(EmbeddedCluster, makeCluster(options.cluster ?? {})).pipe(
-    Layer.provideMerge(VirtualClock.layer())
-  )
+  const virtual = (options.clock ?? "virtual") === "virtual"
+  const clusterLayer = Layer.effect(EmbeddedCluster, makeCluster(options.cluster ?? {}))
+  const layer = virtual ? clusterLayer.pipe(Layer.provideMerge(VirtualClock.layer())) : clusterLayer
   const runtime = ManagedRuntime.make(layer)
   const cluster: Cluster = await runtime.runPromise(
     Effect.gen(function* () {
@@ -91,7 +99,9 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
     runtime.runFork(Effect.forever(watchOnce))
   }
 
-  let clock: ClockState = { mode: "virtual", paused: options.paused ?? false, speed: options.speed ?? 1 }
+  let clock: ClockState = virtual
+    ? { mode: "virtual", paused: options.paused ?? false, speed: options.speed ?? 1 }
+    : { mode: "real", paused: false, speed: 1 }
   const tickMs = options.tickMs ?? 100
   let ticking = false
   let closed = false
@@ -105,7 +115,15 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
       if (Math.floor(now / 1000) !== Math.floor(before / 1000)) changed()
       else cached = undefined
     })
+  // On the real clock the ticker only moves the views' second.
+  const refresh = () => {
+    const before = now
+    now = readNow()
+    if (Math.floor(now / 1000) !== Math.floor(before / 1000)) changed()
+    else cached = undefined
+  }
   const timer = setInterval(() => {
+    if (!virtual) return refresh()
     if (clock.paused || ticking || closed) return
     ticking = true
     inflight = advance(tickMs * clock.speed)
@@ -129,7 +147,7 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
     "apply",
     "delete",
     "logs",
-    "timeControl",
+    ...(virtual ? (["timeControl"] as const) : []),
     "registryOutage",
     "kill",
     "oom",
@@ -143,7 +161,7 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
     cluster,
     advance,
     run,
-    description: `embedded (${cluster.nodes.length} node${cluster.nodes.length === 1 ? "" : "s"})`,
+    description: `embedded (${options.runtimeLabel === undefined ? "" : `${options.runtimeLabel}, `}${cluster.nodes.length} node${cluster.nodes.length === 1 ? "" : "s"})`,
     capabilities,
     snapshot() {
       if (cached === undefined) {
@@ -165,6 +183,8 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
     },
     clock: () => clock,
     async setClock(change) {
+      if (!virtual)
+        throw new Error("the real clock cannot be paused or sped up (the process runtime runs in real time)")
       clock = { ...clock, ...change }
       changed()
     },

@@ -1,0 +1,43 @@
+/**
+ * The process runtime of an embedded cluster: `RuntimeProcess.clusterOptions` of
+ * @podlet/platform-node (one node, this machine), loaded only when asked for. apps/tui reaches
+ * platform-node through @podlet/sdk, which depends on it, until it is a dependency of its own.
+ */
+import { createRequire } from "node:module"
+import { pathToFileURL } from "node:url"
+import type { ClusterOptions } from "@podlet/core/Cluster"
+import type * as RuntimeProcessModule from "../../../../packages/platform-node/src/RuntimeProcess.js"
+import type { Runtime } from "../Args.js"
+
+/** What `makeCluster` takes from the process runtime. */
+export type ProcessPlacement = Pick<ClusterOptions, "nodes" | "runtime" | "imageRegistry">
+
+const loadRuntimeProcess = async (): Promise<typeof RuntimeProcessModule> => {
+  try {
+    const sdk = createRequire(import.meta.url).resolve("@podlet/sdk")
+    const path = createRequire(sdk).resolve("@podlet/platform-node/RuntimeProcess")
+    return (await import(pathToFileURL(path).href)) as typeof RuntimeProcessModule
+  } catch (error) {
+    throw new Error(
+      `--runtime process needs @podlet/platform-node, which could not be loaded: ${error instanceof Error ? error.message : String(error)}`
+    )
+  }
+}
+
+/** The cluster options of `--runtime process`: this machine as the one node, its isolation decided now. */
+export const processClusterOptions = async (
+  runtime: Extract<Runtime, { readonly _tag: "Process" }>
+): Promise<ProcessPlacement> => {
+  const { RuntimeProcess } = await loadRuntimeProcess()
+  return RuntimeProcess.clusterOptions({
+    mode: runtime.isolation,
+    ...(runtime.registry === undefined ? {} : { registry: runtime.registry })
+  })
+}
+
+/** `process (linux)` / `process (host)` from a node's `containerRuntimeVersion`; undefined for other runtimes. */
+export const processModeOf = (containerRuntimeVersion: string | undefined): string | undefined => {
+  const version = containerRuntimeVersion ?? ""
+  if (!version.startsWith("podlet-process://")) return undefined
+  return `process (${version.slice("podlet-process://".length).split("+")[0]})`
+}
