@@ -1,17 +1,20 @@
 /**
  * The `podlet` command. `podlet` (what `npm start` runs) opens the dashboard on an embedded
- * cluster preloaded with `examples/`; `podlet run FILE...` answers "what will my pod do?" on the
- * virtual clock and exits. When stdout is not a terminal the dashboard prints the pods once instead.
+ * cluster preloaded with `examples/` (with `--runtime process`: this machine, real clock, nothing
+ * preloaded); `podlet run FILE...` answers "what will my pod do?" and exits. When stdout is not a
+ * terminal the dashboard prints the pods (process runtime: the node) once instead.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { render } from "ink"
-import { parseArgs, type Target } from "./Args.js"
+import { parseArgs, type Runtime, type Target } from "./Args.js"
 import { runCommand } from "./RunCommand.js"
 import { podTable } from "./render/Pods.js"
+import { nodeTable } from "./render/Resources.js"
 import type { DashboardSource } from "./source/DashboardSource.js"
 import { makeEmbeddedSource } from "./source/EmbeddedSource.js"
+import { placementLabel, processClusterOptions } from "./source/ProcessRuntime.js"
 import { makeRemoteSource } from "./source/RemoteSource.js"
 import { tabwrite } from "./Tabwriter.js"
 import { App } from "./ui/App.js"
@@ -78,7 +81,37 @@ const show = async (source: DashboardSource): Promise<number> => {
   return 0
 }
 
-const dashboard = async (): Promise<number> => {
+/**
+ * The dashboard on the process runtime: one node (this machine), the real clock (no pause or
+ * speed), nothing preloaded (the examples are written for simulated containers).
+ */
+const processDashboard = async (runtime: Extract<Runtime, { readonly _tag: "Process" }>): Promise<number> => {
+  const placement = await processClusterOptions(runtime)
+  const source = await makeEmbeddedSource({
+    cluster: placement,
+    clock: "real",
+    runtimeLabel: placementLabel(placement)
+  })
+  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+    // No terminal to draw on: show the node once it is registered, then exit.
+    await new Promise<void>((done) => {
+      const unsubscribe = source.subscribe(() => {
+        if (source.snapshot().nodes.length === 0) return
+        unsubscribe()
+        done()
+      })
+    })
+    const snapshot = source.snapshot()
+    const table = nodeTable(snapshot.nodes, snapshot.pods, snapshot.now)
+    process.stdout.write(`${tabwrite([table.header, ...table.rows.map((r) => r.cells)]).join("\n")}\n`)
+    await source.close()
+    return 0
+  }
+  return show(source)
+}
+
+const dashboard = async (runtime: Runtime): Promise<number> => {
+  if (runtime._tag === "Process") return processDashboard(runtime)
   const source = await makeEmbeddedSource({ cluster: { nodes: ["node-1", "node-2", "node-3"] } })
   const files = exampleFiles()
   for (const file of files.filter((f) => f !== delayedExample)) {
@@ -129,7 +162,7 @@ const main = async (): Promise<number> => {
   const args = parseArgs(process.argv.slice(2))
   switch (args._tag) {
     case "Dashboard":
-      return args.target._tag === "Embedded" ? dashboard() : remoteDashboard(args.target)
+      return args.target._tag === "Embedded" ? dashboard(args.target.runtime) : remoteDashboard(args.target)
     case "Run":
       return runCommand(args, { readManifest, write: (s) => process.stdout.write(s) })
     case "Serve":

@@ -127,6 +127,36 @@ describe("App", () => {
     expect(frame).toMatch(/node-2\s+Ready\s+0\s+1\/110/)
   })
 
+  it("shows each node's container runtime, and the process runtime's mode and real clock in the header", async () => {
+    const machine = {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name: "this-machine", creationTimestamp: "2025-01-01T00:00:00Z" },
+      status: {
+        allocatable: { pods: "110", cpu: "2", memory: "8Gi" },
+        conditions: [{ type: "Ready", status: "True" }],
+        nodeInfo: { containerRuntimeVersion: "podlet-process://host" }
+      }
+    } as unknown as Node
+    const fake = fakeSource({ pods: [web], nodes: [machine] })
+    Object.assign(fake.source, {
+      description: "embedded (process (host), 1 node)",
+      clock: () => ({ mode: "real", paused: false, speed: 1 })
+    })
+    const app = mount(fake, 40)
+    await frameWhere(app, (f) => f.includes("web"))
+    app.stdin.write("3")
+    const frame = await frameWhere(app, (f) => f.includes("TAINTS"))
+    expect(frame).toMatch(/CONTAINER-RUNTIME/)
+    expect(frame).toMatch(/this-machine\s+Ready\s+.*podlet-process:\/\/host/)
+    expect(frame).toMatch(/podlet embedded \(process \(host\), 1 node\)\s+\S+ \S+ UTC {2}real clock/)
+    app.stdin.write(" ")
+    expect(await frameWhere(app, (f) => f.includes("not available"))).toContain(
+      "pause and speed: not available on the real clock of embedded (process (host), 1 node)"
+    )
+    expect(fake.calls).toEqual([])
+  })
+
   it("shows logs of the focused pod's container", async () => {
     const fake = fakeSource({ pods: [web] })
     const app = mount(fake)

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest"
 import { type EmbeddedSource, makeEmbeddedSource } from "../src/source/EmbeddedSource.js"
+import { placementLabel, processClusterOptions, processModeOf } from "../src/source/ProcessRuntime.js"
 
 let source: EmbeddedSource | undefined
 afterEach(async () => {
@@ -85,5 +86,54 @@ describe("the embedded source", () => {
     expect(moved).toBeGreaterThan(0)
     // one for setClock, then at most one per second crossed (the ticks every 20 ms would be dozens)
     expect(notifications).toBeLessThanOrEqual(2 + Math.ceil(moved / 1000))
+  })
+
+  it("on the process runtime: this machine as the one node, the real clock without time control, a real pod", async () => {
+    const placement = await processClusterOptions({ _tag: "Process", isolation: "host" })
+    const label = placementLabel(placement)
+    expect(label).toBe("process (host)")
+    source = await makeEmbeddedSource({ cluster: placement, clock: "real", runtimeLabel: label, notifyMs: 0 })
+    const embedded = source
+    expect(embedded.description).toBe("embedded (process (host), 1 node)")
+    expect(embedded.clock()).toEqual({ mode: "real", paused: false, speed: 1 })
+    expect(embedded.capabilities.has("timeControl")).toBe(false)
+    await expect(embedded.setClock({ paused: true })).rejects.toThrow(/real clock cannot be paused/)
+
+    await embedded.apply(`
+apiVersion: v1
+kind: Pod
+metadata: { name: hello }
+spec:
+  restartPolicy: Never
+  containers:
+    - name: app
+      image: busybox
+      command: ["sh", "-c", "echo hi"]
+`)
+    // waits on the store's watch, not on a timer
+    await new Promise<void>((done) => {
+      const check = () => {
+        const snapshot = embedded.snapshot()
+        if (snapshot.nodes.length > 0 && snapshot.pods.some((p) => p.status?.phase === "Succeeded")) {
+          unsubscribe()
+          done()
+        }
+      }
+      const unsubscribe = embedded.subscribe(check)
+      check()
+    })
+    const node = embedded.snapshot().nodes[0]
+    expect(node?.status?.nodeInfo?.containerRuntimeVersion).toBe("podlet-process://host")
+    expect(await embedded.logs("default", "hello", "app", false)).toMatchObject([{ line: "hi" }])
+  })
+
+  it.each([
+    ["podlet-process://linux+runc", "process (linux)"],
+    ["podlet-process://linux+crun", "process (linux)"],
+    ["podlet-process://host", "process (host)"],
+    ["containerd://1.7.24", undefined],
+    [undefined, undefined]
+  ])("the header's runtime of containerRuntimeVersion %j: %j", (version, label) => {
+    expect(processModeOf(version)).toBe(label)
   })
 })

@@ -78,7 +78,38 @@ describe("Resources", () => {
         status: { phase }
       }) as unknown as Pod
     const table = nodeTable([node], [pod("a", "Running"), pod("b", "Succeeded")], now)
-    expect(table.rows[0]?.cells).toEqual(["n1", "Ready,SchedulingDisabled", "0", "1/110", "25%", "25%", "10m"])
+    expect(table.rows[0]?.cells).toEqual([
+      "n1",
+      "Ready,SchedulingDisabled",
+      "0",
+      "1/110",
+      "25%",
+      "25%",
+      "10m",
+      "<unknown>"
+    ])
     expect(table.rows[0]?.color).toBe("yellow")
+  })
+
+  it.each([
+    ["containerd://1.7.24", "containerd://1.7.24"],
+    ["podlet-process://linux+runc", "podlet-process://linux+runc"],
+    ["podlet-process://host", "podlet-process://host"],
+    ["", "<unknown>"]
+  ])("nodes: the CONTAINER-RUNTIME column shows %j as %j", (version, shown) => {
+    const node = {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: meta("this-machine", 1),
+      spec: {},
+      status: {
+        conditions: [{ type: "Ready", status: "True" }],
+        allocatable: { cpu: "2", memory: "4Gi", pods: "110" },
+        nodeInfo: { containerRuntimeVersion: version }
+      }
+    } as unknown as Node
+    const table = nodeTable([node], [], now)
+    expect(table.header.at(-1)).toBe("CONTAINER-RUNTIME")
+    expect(table.rows[0]?.cells.at(-1)).toBe(shown)
   })
 })

@@ -75,7 +75,16 @@ const age = (timestamp: string | undefined, now: number): string => {
   return t === undefined ? "<unknown>" : humanDuration(now - t)
 }
 
-/** Nodes, as k9s shows them: NAME, STATUS, TAINTS, PODS, CPU REQ, MEM REQ, AGE. */
+/** `kubectl get nodes -o wide`'s CONTAINER-RUNTIME: `containerd://1.7.24`, `podlet-process://linux+runc`. */
+const runtimeOf = (node: Node): string => {
+  const version = node.status?.nodeInfo?.containerRuntimeVersion
+  return version === undefined || version === "" ? "<unknown>" : version
+}
+
+/**
+ * Nodes, as k9s shows them (NAME, STATUS, TAINTS, PODS, CPU REQ, MEM REQ, AGE), and the
+ * CONTAINER-RUNTIME of `kubectl get nodes -o wide`, which says the process runtime's isolation.
+ */
 export const nodeTable = (nodes: ReadonlyArray<Node>, pods: ReadonlyArray<Pod>, now: number): TableModel => {
   const byNode = new Map<string, Array<Pod>>()
   for (const pod of pods) {
@@ -86,7 +95,7 @@ export const nodeTable = (nodes: ReadonlyArray<Node>, pods: ReadonlyArray<Pod>, 
     else list.push(pod)
   }
   return {
-    header: ["NAME", "STATUS", "TAINTS", "PODS", "CPU REQ", "MEM REQ", "AGE"],
+    header: ["NAME", "STATUS", "TAINTS", "PODS", "CPU REQ", "MEM REQ", "AGE", "CONTAINER-RUNTIME"],
     rows: nodes.map((node): Row => {
       const name = node.metadata.name ?? ""
       const onNode = byNode.get(name) ?? []
@@ -100,7 +109,8 @@ export const nodeTable = (nodes: ReadonlyArray<Node>, pods: ReadonlyArray<Pod>, 
           `${onNode.length}/${node.status?.allocatable?.pods ?? "?"}`,
           percent(sumRequests(onNode, "cpu"), node.status?.allocatable?.cpu),
           percent(sumRequests(onNode, "memory"), node.status?.allocatable?.memory),
-          age(node.metadata.creationTimestamp, now)
+          age(node.metadata.creationTimestamp, now),
+          runtimeOf(node)
         ],
         color: status.startsWith("Ready") ? (status === "Ready" ? "green" : "yellow") : "red"
       }

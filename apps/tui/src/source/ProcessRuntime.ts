@@ -35,6 +35,12 @@ export const processClusterOptions = async (
   })
 }
 
+/** What the header says of a process-runtime cluster: `process (linux)` or `process (host)`, its node's mode. */
+export const placementLabel = (placement: ProcessPlacement): string => {
+  const node = placement.nodes?.[0]
+  return processModeOf(typeof node === "object" ? node.nodeInfo?.containerRuntimeVersion : undefined) ?? "process"
+}
+
 /** `process (linux)` / `process (host)` from a node's `containerRuntimeVersion`; undefined for other runtimes. */
 export const processModeOf = (containerRuntimeVersion: string | undefined): string | undefined => {
   const version = containerRuntimeVersion ?? ""

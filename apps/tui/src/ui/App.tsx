@@ -84,6 +84,7 @@ const speeds = [1, 10, 100, 1000]
 const clockText = (source: DashboardSource, now: number): string => {
   const clock = source.clock()
   const time = new Date(now).toISOString().replace("T", " ").slice(0, 19)
+  if (clock.mode === "real") return `${time} UTC  real clock`
   const rate = clock.paused ? "paused" : `${clock.speed}x`
   return `${time} UTC  ${clock.mode} clock ${rate}`
 }
@@ -171,7 +172,11 @@ export const App = ({ source, readManifest, height }: AppProps) => {
         )
       const can = (capability: Parameters<DashboardSource["capabilities"]["has"]>[0]) => {
         if (source.capabilities.has(capability)) return true
-        report(`${capability}: not available on ${source.description}`)
+        report(
+          capability === "timeControl" && source.clock().mode === "real"
+            ? `pause and speed: not available on the real clock of ${source.description}`
+            : `${capability}: not available on ${source.description}`
+        )
         return false
       }
       switch (action._tag) {
