@@ -330,8 +330,12 @@ export const makeCluster = Effect.fnUntraced(function* (
       Effect.flatMap((stored) => store.updateStatus("nodes", { ...stored, status: object.status })),
       Effect.orDie
     )
-    // the node's own recorder: a kubelet's event correlation cache is its own (client-go's LRU of 4096)
-    const nodeRecorderContext = yield* Layer.build(recorderLayer)
+    // the node's own recorder: a kubelet's event correlation cache and spam filter are its own
+    const nodeRecorderContext = yield* Layer.build(
+      EventRecorderLive.layerWith(eventSequence, { spamFilter: true }).pipe(
+        Layer.provide(Layer.succeedContext(storeContext))
+      )
+    )
     const agent = yield* makeNodeAgent({
       store,
       recorder: Context.get(nodeRecorderContext, EventRecorder),

@@ -2,6 +2,9 @@
  * The EventRecorder over the ObjectStore, with client-go's correlation: an event whose source,
  * involved object (kind, namespace, name, uid, fieldPath), type, reason and message match an
  * earlier one updates that Event (`count` + 1, new `lastTimestamp`) instead of creating another.
+ * With the spam filter (the kubelet's recorders), client-go's `EventSourceObjectSpamFilter` limits
+ * the writes per source and involved object to a token bucket (burst 25, one more per 5 minutes);
+ * a filtered occurrence is still counted, and the next write carries the count.
  * Recording is best effort: a failed write is logged and dropped, as in the kubelet.
  */
 import { Clock, Effect, Layer } from "effect"
@@ -27,21 +30,70 @@ export const eventKey = (event: EventRecord): string =>
     event.message
   ].join("\u0000")
 
+/** client-go `getSpamKey`: the source and the involved object (not its fieldPath). */
+export const spamKey = (event: EventRecord): string =>
+  [
+    event.source.component,
+    event.source.host ?? "",
+    event.involvedObject.kind ?? "",
+    event.involvedObject.namespace ?? "",
+    event.involvedObject.name ?? "",
+    event.involvedObject.uid ?? "",
+    event.involvedObject.apiVersion ?? ""
+  ].join("\u0000")
+
 /** Events remembered for correlation (client-go's LRU size). */
 const maxCached = 4096
+/** client-go `defaultSpamBurst` and `defaultSpamQPS` (one token per 300 s) */
+export const spamBurst = 25
+export const spamRefillMillis = 300_000
+
+/** A token bucket (`rate.Limiter` with burst 25): tokens at `at`. */
+interface Bucket {
+  tokens: number
+  at: number
+}
+
+/** Takes a token at `now` if there is one (`TryAccept`). */
+export const tryAccept = (bucket: Bucket, now: number): boolean => {
+  bucket.tokens = Math.min(spamBurst, bucket.tokens + Math.max(0, now - bucket.at) / spamRefillMillis)
+  bucket.at = now
+  if (bucket.tokens < 1) return false
+  bucket.tokens -= 1
+  return true
+}
+
+/** What the correlator observed of one event key: occurrences and the Event last written, if any. */
+interface Observation {
+  count: number
+  readonly first: number
+  written: Event | undefined
+}
+
+/** An LRU of `maxCached` entries over a Map (insertion order; a use moves the key last). */
+const touch = <V>(cache: Map<string, V>, key: string, value: V): void => {
+  cache.delete(key)
+  if (cache.size >= maxCached) cache.delete(cache.keys().next().value!)
+  cache.set(key, value)
+}
+
+export interface EventRecorderOptions {
+  /** limit writes per source and involved object as the kubelet's correlator does */
+  readonly spamFilter?: boolean
+}
 
 /** Numbers events in creation order; recorders sharing one name their events uniquely. */
 export interface EventSequence {
   next(): number
 }
 
-const make = (sequence: EventSequence) =>
+const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
   Effect.gen(function* () {
     const store = yield* ObjectStore
-    /** the Event last written for each key (an update needs no read unless someone else changed it) */
-    const seen = new Map<string, Event>()
+    const observations = new Map<string, Observation>()
+    const buckets = new Map<string, Bucket>()
 
-    const create = Effect.fnUntraced(function* (event: EventRecord, key: string, now: number) {
+    const create = Effect.fnUntraced(function* (event: EventRecord, observation: Observation, now: number) {
       const namespace = event.involvedObject.namespace ?? "default"
       const unique = BigInt(now) * 1_000_000n + BigInt(sequence.next())
       const object: Event = {
@@ -52,42 +104,63 @@ const make = (sequence: EventSequence) =>
         reason: event.reason,
         message: event.message,
         type: event.type,
-        count: 1,
-        firstTimestamp: toRfc3339(now),
+        count: observation.count,
+        firstTimestamp: toRfc3339(observation.first),
         lastTimestamp: toRfc3339(now),
         eventTime: null,
         source: event.source,
         reportingComponent: event.source.component,
         reportingInstance: event.source.host ?? ""
       }
-      const written = yield* store.create("events", object)
-      if (seen.size >= maxCached) seen.delete(seen.keys().next().value!)
-      seen.set(key, written.object)
+      observation.written = (yield* store.create("events", object)).object
     })
 
-    const bump = (existing: Event, key: string, now: number) =>
+    const bump = (existing: Event, observation: Observation, now: number) =>
       Effect.map(
-        store.update("events", { ...existing, count: (existing.count ?? 1) + 1, lastTimestamp: toRfc3339(now) }),
+        store.update("events", {
+          ...existing,
+          count: Math.max(observation.count, (existing.count ?? 1) + 1),
+          lastTimestamp: toRfc3339(now)
+        }),
         (written) => {
-          // an entry evicted meanwhile stays evicted
-          if (seen.has(key)) seen.set(key, written.object)
+          observation.written = written.object
         }
       )
+
+    /** the spam filter: whether this occurrence may be written */
+    const accepted = (event: EventRecord, now: number): boolean => {
+      if (options.spamFilter !== true) return true
+      const key = spamKey(event)
+      let bucket = buckets.get(key)
+      if (bucket === undefined) {
+        bucket = { tokens: spamBurst, at: now }
+        touch(buckets, key, bucket)
+      }
+      return tryAccept(bucket, now)
+    }
 
     const record = Effect.fnUntraced(function* (event: EventRecord) {
       const now = yield* Clock.currentTimeMillis
       const key = eventKey(event)
-      const previous = seen.get(key)
-      if (previous === undefined) return yield* create(event, key, now)
+      let observation = observations.get(key)
+      if (observation === undefined) {
+        observation = { count: 1, first: now, written: undefined }
+        touch(observations, key, observation)
+      } else {
+        observation.count++
+      }
+      if (!accepted(event, now)) return
+      const previous = observation.written
+      if (previous === undefined) return yield* create(event, observation, now)
       // the Event as last written; if it changed or went since, read it again
-      const fast = yield* bump(previous, key, now).pipe(Effect.result)
+      const fast = yield* bump(previous, observation, now).pipe(Effect.result)
       if (fast._tag === "Success") return
       if (fast.failure._tag !== "Conflict" && fast.failure._tag !== "NotFound") return yield* fast.failure
       const existing = yield* store
         .get<Event>("events", previous.metadata.namespace, previous.metadata.name ?? "")
         .pipe(Effect.catch(() => Effect.succeed(undefined)))
-      if (existing === undefined) return yield* create(event, key, now)
-      yield* bump(existing, key, now)
+      if (existing === undefined) return yield* create(event, observation, now)
+      yield* bump(existing, observation, now)
     })
 
     return EventRecorder.of({
@@ -111,5 +184,6 @@ export const EventRecorderLive = {
    * A recorder of its own (its own correlation cache, as each kubelet has) numbering its events
    * from a `sequence` shared with the cluster's other recorders
    */
-  layerWith: (sequence: EventSequence) => Layer.effect(EventRecorder, make(sequence))
+  layerWith: (sequence: EventSequence, options?: EventRecorderOptions) =>
+    Layer.effect(EventRecorder, make(sequence, options))
 }
