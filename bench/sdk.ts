@@ -97,13 +97,28 @@ const phases = () => {
   }
 }
 
+/** Every 1,000 pods created, the CPU time the last thousand took, on stderr (long runs show their pace). */
+const progress = (side: string, pods: number) => {
+  let lap = stopwatch()
+  return (i: number): void => {
+    if ((i + 1) % 1000 !== 0 || pods < 5000) return
+    const span = lap()
+    process.stderr.write(`${side}: ${i + 1}/${pods} created, last 1000: ${span.wallMs} ms wall, ${span.cpuMs} ms CPU\n`)
+    lap = stopwatch()
+  }
+}
+
 /** The core engine directly: one Effect program. */
 const viaCore = (pods: number, nodeCount: number): Promise<Figure> =>
   Effect.runPromise(
     Effect.gen(function* () {
       const cluster = yield* makeCluster({ nodes: nodes(nodeCount, pods) })
       const time = phases()
-      for (let i = 0; i < pods; i++) yield* cluster.apply(podObject(i))
+      const tick = progress("core", pods)
+      for (let i = 0; i < pods; i++) {
+        yield* cluster.apply(podObject(i))
+        tick(i)
+      }
       time.lap()
       for (let i = 0; i < pods; i++) {
         while ((yield* cluster.pod(`p-${i}`))?.status?.phase !== "Running") yield* cluster.advance(1_000)
@@ -122,7 +137,11 @@ const viaSdk = async (pods: number, nodeCount: number): Promise<Figure> => {
   const cluster = await createCluster({ nodes: nodes(nodeCount, pods) })
   try {
     const time = phases()
-    for (let i = 0; i < pods; i++) await cluster.apply(podObject(i))
+    const tick = progress("sdk", pods)
+    for (let i = 0; i < pods; i++) {
+      await cluster.apply(podObject(i))
+      tick(i)
+    }
     time.lap()
     for (let i = 0; i < pods; i++) await cluster.waitFor(`p-${i}`, { phase: "Running" })
     time.lap()
