@@ -30,9 +30,15 @@ class Partition {
   }
 
   remove(key: string): void {
-    const i = this.added.indexOf(key)
-    if (i >= 0 && this.added.length < 64) this.added.splice(i, 1)
-    else this.removed.add(key)
+    // a short pending list is searched; a long one is not (the scan made mass deletes quadratic)
+    if (this.added.length < 64) {
+      const i = this.added.indexOf(key)
+      if (i >= 0) {
+        this.added.splice(i, 1)
+        return
+      }
+    }
+    this.removed.add(key)
   }
 
   keys(): ReadonlyArray<string> {
