@@ -74,8 +74,6 @@ spec:
 `
     )
     const onProcess = `${session}-process`
-    // the first test's session, if it is still there
-    spawnSync("tmux", ["-L", session, "kill-session", "-t", session])
     tmux(
       "new-session",
       "-d",
@@ -99,10 +97,13 @@ spec:
     expect(await screenWhere((s) => s.includes("not available"), 120_000, onProcess)).toContain(
       "pause and speed: not available on the real clock"
     )
+    // one key per read: keys that arrive together reach the app as one string
     tmux("send-keys", "-t", onProcess, "1")
+    await screenWhere((s) => s.includes("RESTARTS"), 120_000, onProcess)
     tmux("send-keys", "-t", onProcess, "a")
     await screenWhere((s) => s.includes("apply file or example"), 120_000, onProcess)
     tmux("send-keys", "-t", onProcess, "-l", manifest)
+    await screenWhere((s) => s.includes("hello.yaml"), 120_000, onProcess)
     tmux("send-keys", "-t", onProcess, "Enter")
     expect(await screenWhere((s) => /hello\s+0\/1\s+Completed/.test(s), 120_000, onProcess)).toMatch(
       /hello\s+0\/1\s+Completed/
