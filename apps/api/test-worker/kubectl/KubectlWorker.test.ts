@@ -191,9 +191,17 @@ describe.runIf(hasKubectl)("kubectl against the local Worker (wrangler dev)", { 
     expect(first).toMatch(/^NAME\s+READY\s+STATUS/)
     expect(first).toMatch(/^web\s+1\/1\s+Running/m)
     // a change arrives as a new line at once (no compressor holds it back)
-    const next = new Promise<string>((resolve) =>
-      child.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString()))
-    )
+    // (kubectl may write one line in several chunks: read up to the line's end)
+    const next = new Promise<string>((resolve) => {
+      let line = ""
+      const onData = (chunk: Buffer) => {
+        line += chunk.toString()
+        if (!line.includes("\n")) return
+        child.stdout.off("data", onData)
+        resolve(line)
+      }
+      child.stdout.on("data", onData)
+    })
     await ok("label", "pod", "web", "watched=yes")
     expect(await next).toMatch(/^web\s+1\/1\s+Running/m)
     child.kill("SIGINT")
