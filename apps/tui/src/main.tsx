@@ -13,7 +13,7 @@ import { runCommand } from "./RunCommand.js"
 import { podTable } from "./render/Pods.js"
 import { nodeTable } from "./render/Resources.js"
 import type { DashboardSource } from "./source/DashboardSource.js"
-import { makeEmbeddedSource } from "./source/EmbeddedSource.js"
+import { type EmbeddedSource, makeEmbeddedSource } from "./source/EmbeddedSource.js"
 import { placementLabel, processClusterOptions } from "./source/ProcessRuntime.js"
 import { makeRemoteSource } from "./source/RemoteSource.js"
 import { tabwrite } from "./Tabwriter.js"
@@ -87,11 +87,16 @@ const show = async (source: DashboardSource): Promise<number> => {
  */
 const processDashboard = async (runtime: Extract<Runtime, { readonly _tag: "Process" }>): Promise<number> => {
   const placement = await processClusterOptions(runtime)
-  const source = await makeEmbeddedSource({
-    cluster: placement,
-    clock: "real",
-    runtimeLabel: placementLabel(placement)
-  })
+  let source: EmbeddedSource
+  try {
+    source = await makeEmbeddedSource({ cluster: placement, clock: "real", runtimeLabel: placementLabel(placement) })
+  } catch (error) {
+    // e.g. `--isolation linux` on a machine that cannot (not root, no runc/crun)
+    process.stderr.write(
+      `podlet: cannot start the cluster: ${error instanceof Error ? error.message : String(error)}\n`
+    )
+    return 1
+  }
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
     // No terminal to draw on: show the node once it is registered, then exit.
     await new Promise<void>((done) => {
