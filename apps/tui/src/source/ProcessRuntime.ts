@@ -1,22 +1,16 @@
 /**
  * The process runtime of an embedded cluster: `RuntimeProcess.clusterOptions` of
- * @podlet/platform-node (one node, this machine), loaded only when asked for. apps/tui reaches
- * platform-node through @podlet/sdk, which depends on it, until it is a dependency of its own.
+ * @podlet/platform-node (one node, this machine), loaded only when asked for.
  */
-import { createRequire } from "node:module"
-import { pathToFileURL } from "node:url"
 import type { ClusterOptions } from "@podlet/core/Cluster"
-import type * as RuntimeProcessModule from "../../../../packages/platform-node/src/RuntimeProcess.js"
 import type { Runtime } from "../Args.js"
 
 /** What `makeCluster` takes from the process runtime. */
 export type ProcessPlacement = Pick<ClusterOptions, "nodes" | "runtime" | "imageRegistry">
 
-const loadRuntimeProcess = async (): Promise<typeof RuntimeProcessModule> => {
+const loadRuntimeProcess = async () => {
   try {
-    const sdk = createRequire(import.meta.url).resolve("@podlet/sdk")
-    const path = createRequire(sdk).resolve("@podlet/platform-node/RuntimeProcess")
-    return (await import(pathToFileURL(path).href)) as typeof RuntimeProcessModule
+    return await import("@podlet/platform-node/RuntimeProcess")
   } catch (error) {
     throw new Error(
       `--runtime process needs @podlet/platform-node, which could not be loaded: ${error instanceof Error ? error.message : String(error)}`
