@@ -10,9 +10,11 @@
  * full GC precedes each measured side. Prints wall and CPU time per phase and in total, pods/s and
  * the overhead ratio SDK / core (target <= 1.2); ends with `RESULT sdk {json}`.
  *
- * Options: `--pods=10000 --nodes=10 --warmup=200 --order=abba|core-first|sdk-first --side=both|core|sdk --profile`
+ * Options: `--pods=10000 --nodes=<pods/100> --warmup=200 --order=abba|core-first|sdk-first --side=both|core|sdk --profile`
  * (abba, the default: core, sdk, sdk, core, each side's two runs added up, as whichever side runs first
  * pays more; side: one side alone; profile: a .cpuprofile of the measured runs only, in bench/profiles).
+ * Nodes default to one per 100 pods: a node's podCIDR is a /24 (253 pod IPs), and a kubelet's default
+ * is 110 pods, so more pods per node would fail their sandboxes for want of an IP, as they would on a real node.
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { Session } from "node:inspector/promises"
@@ -184,7 +186,7 @@ const line = (label: string, f: Figure): string => {
 
 export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const pods = Number(option(args, "pods", "10000"))
-  const nodeCount = Number(option(args, "nodes", "10"))
+  const nodeCount = Number(option(args, "nodes", String(Math.max(1, Math.ceil(pods / 100)))))
   const warmup = Number(option(args, "warmup", "200"))
   const order = option(args, "order", "abba")
   const sdkFirst = order === "sdk-first"
