@@ -8,7 +8,7 @@
  * under churn, and the CPU used while idle (clock paused). Ends with `RESULT dashboard {json}`.
  * The machine's load inflates wall times: the CPU figures say what the dashboard itself costs.
  *
- * Options: `--pods=10000 --nodes=<pods/100> --speed=10 --churn-seconds=5 --idle-seconds=5
+ * Options: `--pods=10000 --nodes=<pods/100> --speed=10 --churn-seconds=5 --idle-seconds=10
  * --seed=store|engine --churn-rate=20 --profile` (`engine`: the pods come from two ReplicaSets run
  * by the engine's kubelets, minutes at 10k; `store`, the default: see `seedStore`; `--profile`: a
  * .cpuprofile of the churn and keypress phases in bench/profiles).
@@ -347,7 +347,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const nodeCount = Number(option(args, "nodes", String(Math.max(1, Math.ceil(pods / 100)))))
   const speed = Number(option(args, "speed", "10"))
   const churnSeconds = Number(option(args, "churn-seconds", "5"))
-  const idleSeconds = Number(option(args, "idle-seconds", "5"))
+  const idleSeconds = Number(option(args, "idle-seconds", "10"))
   const seed = option(args, "seed", "store")
   const churnRate = Number(option(args, "churn-rate", "20"))
   const crashing = Math.round(pods / 10)
@@ -490,7 +490,8 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   await sleep(1_000)
   const pausedKeys = await pressKeys()
 
-  // idle: clock paused, nothing to draw
+  // idle: clock paused, nothing to draw; measured after the key phase's garbage is collected
+  await sleep(2_000)
   const idleFrames0 = stdout.frames
   const idleCpu0 = process.cpuUsage()
   const idleStart = performance.now()
