@@ -4,12 +4,12 @@
  * no speed or pause). The snapshot is kept by watching the store, so a frame costs nothing when
  * nothing changed.
  */
-import type { Event, KubeObject, Node, Pod, ReplicaSet, Service } from "@podlet/core"
 import { type Cluster, type ClusterOptions, makeCluster } from "@podlet/core/Cluster"
 import { updateScale } from "@podlet/core/control/Scale"
 import { VirtualClock } from "@podlet/core/layers/VirtualClock"
 import { Clock, Context, Effect, Layer, ManagedRuntime, Stream } from "effect"
-import type { Capability, ClockState, ClusterSnapshot, DashboardSource, LogLine } from "./DashboardSource.js"
+import type { Capability, ClockState, DashboardSource, LogLine } from "./DashboardSource.js"
+import { makeSnapshotStore, type SnapshotResource, snapshotResources } from "./SnapshotStore.js"
 
 class EmbeddedCluster extends Context.Service<EmbeddedCluster, Cluster>()("@podlet/tui/source/EmbeddedCluster") {}
 
@@ -30,10 +30,15 @@ export interface EmbeddedOptions {
   readonly runtimeLabel?: string
 }
 
-const watched = ["pods", "events", "nodes", "replicasets", "services", "namespaces"] as const
-type Watched = (typeof watched)[number]
-
-const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`
+/** the store's resource for each of the snapshot's lists */
+const storeResource: Record<SnapshotResource, string> = {
+  pods: "pods",
+  events: "events",
+  nodes: "nodes",
+  replicaSets: "replicasets",
+  services: "services",
+  namespaces: "namespaces"
+}
 
 /** Starts an embedded cluster and its ticker; `close()` stops both. */
 export interface EmbeddedSource extends DashboardSource {
@@ -56,44 +61,18 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
   )
   const readNow = () => runtime.runSync(Clock.currentTimeMillis)
 
-  const objects = new Map<Watched, Map<string, KubeObject>>(watched.map((r) => [r, new Map()]))
-  const listeners = new Set<() => void>()
-  let cached: ClusterSnapshot | undefined
-  // each resource's array is rebuilt only when that resource changed: views keep their work per array
-  const arrays = new Map<Watched, ReadonlyArray<KubeObject>>()
-  let now = readNow()
-  // Views hear of changes at most every `notifyMs` (leading and trailing edge), so a busy cluster
-  // costs at most 10 frames a second; keypresses render at once in the app.
-  const notifyMs = options.notifyMs ?? 100
-  let lastNotify = 0
-  let pending: ReturnType<typeof setTimeout> | undefined
-  const notify = () => {
-    pending = undefined
-    lastNotify = Date.now()
-    for (const listener of listeners) listener()
-  }
-  const changed = (resource?: Watched) => {
-    cached = undefined
-    if (resource !== undefined) arrays.delete(resource)
-    if (pending !== undefined) return
-    const wait = lastNotify + notifyMs - Date.now()
-    if (wait <= 0) notify()
-    else pending = setTimeout(notify, wait)
-  }
+  const state = makeSnapshotStore({
+    now: readNow(),
+    ...(options.notifyMs === undefined ? {} : { notifyMs: options.notifyMs })
+  })
 
   // Each watch starts with the current objects as ADDED; when it ends (e.g. Expired after falling
   // behind the store's history window) the view is rebuilt from a fresh watch.
-  for (const resource of watched) {
-    const map = objects.get(resource)!
+  for (const resource of snapshotResources) {
     const watchOnce = Effect.suspend(() => {
-      map.clear()
-      arrays.delete(resource)
-      return Stream.runForEach(cluster.store.watch(resource), (event) =>
-        Effect.sync(() => {
-          if (event.type === "DELETED") map.delete(keyOf(event.object))
-          else if (event.type === "ADDED" || event.type === "MODIFIED") map.set(keyOf(event.object), event.object)
-          changed(resource)
-        })
+      state.reset(resource)
+      return Stream.runForEach(cluster.store.watch(storeResource[resource]), (event) =>
+        Effect.sync(() => state.apply(resource, event))
       )
     }).pipe(Effect.ignore)
     runtime.runFork(Effect.forever(watchOnce))
@@ -108,22 +87,10 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
   let inflight: Promise<void> = Promise.resolve()
   // The views show time to the second: a tick that moves the clock within the same second
   // refreshes the snapshot without a frame (at 1x, one frame a second while nothing else changes).
-  const advance = (ms: number) =>
-    runtime.runPromise(cluster.advance(ms)).then(() => {
-      const before = now
-      now = readNow()
-      if (Math.floor(now / 1000) !== Math.floor(before / 1000)) changed()
-      else cached = undefined
-    })
+  const advance = (ms: number) => runtime.runPromise(cluster.advance(ms)).then(() => state.setNow(readNow()))
   // On the real clock the ticker only moves the views' second.
-  const refresh = () => {
-    const before = now
-    now = readNow()
-    if (Math.floor(now / 1000) !== Math.floor(before / 1000)) changed()
-    else cached = undefined
-  }
   const timer = setInterval(() => {
-    if (!virtual) return refresh()
+    if (!virtual) return state.setNow(readNow())
     if (clock.paused || ticking || closed) return
     ticking = true
     inflight = advance(tickMs * clock.speed)
@@ -133,14 +100,6 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
       })
   }, tickMs)
 
-  const values = <T>(resource: Watched): ReadonlyArray<T> => {
-    let array = arrays.get(resource)
-    if (array === undefined) {
-      array = [...objects.get(resource)!.values()]
-      arrays.set(resource, array)
-    }
-    return array as unknown as ReadonlyArray<T>
-  }
   const run = <A, E>(effect: Effect.Effect<A, E>) => runtime.runPromise(effect)
 
   const capabilities = new Set<Capability>([
@@ -163,30 +122,14 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
     run,
     description: `embedded (${options.runtimeLabel === undefined ? "" : `${options.runtimeLabel}, `}${cluster.nodes.length} node${cluster.nodes.length === 1 ? "" : "s"})`,
     capabilities,
-    snapshot() {
-      if (cached === undefined) {
-        cached = {
-          now,
-          pods: values<Pod>("pods"),
-          events: values<Event>("events"),
-          nodes: values<Node>("nodes"),
-          replicaSets: values<ReplicaSet>("replicasets"),
-          services: values<Service>("services"),
-          namespaces: values<KubeObject>("namespaces").map((n) => n.metadata.name ?? "")
-        }
-      }
-      return cached
-    },
-    subscribe(listener) {
-      listeners.add(listener)
-      return () => listeners.delete(listener)
-    },
+    snapshot: state.snapshot,
+    subscribe: state.subscribe,
     clock: () => clock,
     async setClock(change) {
       if (!virtual)
         throw new Error("the real clock cannot be paused or sped up (the process runtime runs in real time)")
       clock = { ...clock, ...change }
-      changed()
+      state.changed()
     },
     async apply(manifest) {
       const applied = await run(cluster.apply(manifest))
@@ -226,8 +169,8 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
     async drain(node) {
       // drain waits on the cluster clock for evictions to finish: run it in the background of the ticker
       void run(cluster.drain(node)).then(
-        () => changed(),
-        () => changed()
+        () => state.changed(),
+        () => state.changed()
       )
     },
     async scale(namespace, replicaSet, replicas) {
@@ -236,7 +179,7 @@ export const makeEmbeddedSource = async (options: EmbeddedOptions = {}): Promise
     async close() {
       closed = true
       clearInterval(timer)
-      if (pending !== undefined) clearTimeout(pending)
+      state.close()
       await inflight
       await runtime.dispose()
     }

@@ -4,21 +4,20 @@
  * kept by watches; actions go through the SDK, and what the server does not offer (faults on a real
  * cluster, clock control) comes back as a clear "not available" message.
  */
-import type { Event, KubeObject, Node, Pod, ReplicaSet, Service } from "@podlet/core"
+import type { ReplicaSet } from "@podlet/core"
 import type { Cluster } from "@podlet/sdk"
-import type { Capability, ClockState, ClusterSnapshot, DashboardSource, LogLine, NodeFault } from "./DashboardSource.js"
+import type { Capability, ClockState, DashboardSource, LogLine, NodeFault } from "./DashboardSource.js"
+import { makeSnapshotStore, type SnapshotResource, snapshotResources } from "./SnapshotStore.js"
 
-const watched = {
+/** the kind watched for each of the snapshot's lists */
+const watchedKind: Record<SnapshotResource, string> = {
   pods: "Pod",
   events: "Event",
   nodes: "Node",
   replicaSets: "ReplicaSet",
   services: "Service",
   namespaces: "Namespace"
-} as const
-type Watched = keyof typeof watched
-
-const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`
+}
 
 export interface RemoteOptions {
   /** "https://127.0.0.1:6443", "kind-kind" */
@@ -31,44 +30,18 @@ export interface RemoteOptions {
 
 /** A DashboardSource over an SDK cluster; `close()` stops the watches and closes the cluster. */
 export const makeRemoteSource = async (cluster: Cluster, options: RemoteOptions): Promise<DashboardSource> => {
-  const objects = new Map<Watched, Map<string, KubeObject>>(
-    (Object.keys(watched) as Array<Watched>).map((w) => [w, new Map()])
-  )
-  const listeners = new Set<() => void>()
-  let cached: ClusterSnapshot | undefined
-  // each resource's array is rebuilt only when that resource changed: views keep their work per array
-  const arrays = new Map<Watched, ReadonlyArray<KubeObject>>()
-  let now = (await cluster.clock.now()).getTime()
-  let closed = false
-  const notifyMs = options.notifyMs ?? 100
-  let lastNotify = 0
-  let pending: ReturnType<typeof setTimeout> | undefined
-  const notify = () => {
-    pending = undefined
-    lastNotify = Date.now()
-    for (const listener of listeners) listener()
-  }
-  const changed = (name?: Watched) => {
-    cached = undefined
-    if (name !== undefined) arrays.delete(name)
-    if (pending !== undefined || closed) return
-    const wait = lastNotify + notifyMs - Date.now()
-    if (wait <= 0) notify()
-    else pending = setTimeout(notify, wait)
-  }
+  const state = makeSnapshotStore({
+    now: (await cluster.clock.now()).getTime(),
+    ...(options.notifyMs === undefined ? {} : { notifyMs: options.notifyMs })
+  })
 
   const iterators: Array<AsyncIterableIterator<unknown>> = []
-  for (const [name, kind] of Object.entries(watched) as Array<[Watched, string]>) {
-    const events = cluster.watch(kind)
+  for (const resource of snapshotResources) {
+    const events = cluster.watch(watchedKind[resource])
     iterators.push(events)
     void (async () => {
       try {
-        for await (const event of events) {
-          const map = objects.get(name)!
-          if (event.type === "DELETED") map.delete(keyOf(event.object))
-          else if (event.type === "ADDED" || event.type === "MODIFIED") map.set(keyOf(event.object), event.object)
-          changed(name)
-        }
+        for await (const event of events) state.apply(resource, event)
       } catch {
         // the watch ended (connection closed or a kind the server does not serve): keep what we have
       }
@@ -76,22 +49,11 @@ export const makeRemoteSource = async (cluster: Cluster, options: RemoteOptions)
   }
   const clockTimer = setInterval(() => {
     cluster.clock.now().then(
-      (d) => {
-        now = d.getTime()
-        changed()
-      },
+      (d) => state.setNow(d.getTime()),
       () => undefined
     )
   }, options.clockMs ?? 1_000)
 
-  const values = <T>(name: Watched): ReadonlyArray<T> => {
-    let array = arrays.get(name)
-    if (array === undefined) {
-      array = [...objects.get(name)!.values()]
-      arrays.set(name, array)
-    }
-    return array as unknown as ReadonlyArray<T>
-  }
   const clock: ClockState = { mode: "real", paused: false, speed: 1 }
   const capabilities = new Set<Capability>([
     "apply",
@@ -109,24 +71,8 @@ export const makeRemoteSource = async (cluster: Cluster, options: RemoteOptions)
   return {
     description: options.description,
     capabilities,
-    snapshot() {
-      if (cached === undefined) {
-        cached = {
-          now,
-          pods: values<Pod>("pods"),
-          events: values<Event>("events"),
-          nodes: values<Node>("nodes"),
-          replicaSets: values<ReplicaSet>("replicaSets"),
-          services: values<Service>("services"),
-          namespaces: values<KubeObject>("namespaces").map((n) => n.metadata.name ?? "")
-        }
-      }
-      return cached
-    },
-    subscribe(listener) {
-      listeners.add(listener)
-      return () => listeners.delete(listener)
-    },
+    snapshot: state.snapshot,
+    subscribe: state.subscribe,
     clock: () => clock,
     async setClock() {
       throw new Error("the clock of a remote cluster is not controlled from the dashboard")
@@ -166,9 +112,8 @@ export const makeRemoteSource = async (cluster: Cluster, options: RemoteOptions)
     },
     registryOutage: (down) => cluster.faults.registryOutage(down),
     async close() {
-      closed = true
       clearInterval(clockTimer)
-      if (pending !== undefined) clearTimeout(pending)
+      state.close()
       await Promise.all(iterators.map((it) => it.return?.()))
       await cluster.close()
     }
