@@ -1,11 +1,13 @@
 /**
- * The StorageBackend on SQLite (better-sqlite3), log-structured. A commit appends its changes to
- * the change log in one small transaction (one or two WAL pages); the objects table, the snapshot,
- * is brought up to date in batches of `materializeEvery` changes, and on open the log tail past
- * the last batch is replayed into it. Every live object is also held parsed in memory (as the
- * memory store holds them; an API server's watch cache does the same), so gets, lists and the
- * `expect` checks never touch the database. `changesSince` serves exactly the last
- * `historyWindow` changes from the log; older rows are deleted in batches.
+ * The StorageBackend on SQLite (better-sqlite3), log-structured, each object's JSON written once:
+ * a commit appends its changes to the change log in one small transaction, and the log row of an
+ * object's latest change is also its stored state. The `heads` table (key -> resourceVersion of
+ * that row) is brought up to date in batches of `materializeEvery` changes, and on open the log
+ * tail past the last batch is replayed into it. Every live object is also held parsed in memory
+ * (as the memory store holds them; an API server's watch cache does the same), so gets, lists and
+ * the `expect` checks never touch the database. `changesSince` serves exactly the last
+ * `historyWindow` changes from the log; older rows that are no object's latest state (superseded
+ * or deleted) are deleted in batches.
  *
  * Durability: WAL with `synchronous=NORMAL` by default. A commit returns once its frames are in the
  * WAL file (written, not fsynced), so an acknowledged write survives a crash or `kill -9` of the
@@ -50,15 +52,41 @@ export const defaultHistoryWindow = 10_000
 const defaultMaterializeEvery = 1024
 
 const schema = `
-CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, rv INTEGER NOT NULL, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS heads (key TEXT PRIMARY KEY, rv INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS changes (rv INTEGER PRIMARY KEY, type TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 `
 
-/** A row the next batch writes to the objects table: `json` undefined deletes. */
-interface PendingRow {
-  readonly rv: number
-  readonly json: string | undefined
+/**
+ * A file written before `heads` kept its objects as JSON in an `objects` table: the log tail is
+ * replayed into it, then each object becomes a log row (unless the log holds it) and a head.
+ */
+const migrateObjectsTable = (db: Database.Database): void => {
+  const legacy = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'objects'").get()
+  if (legacy === undefined) return
+  const materialized =
+    db.prepare<[string], [number]>("SELECT value FROM meta WHERE name = ?").raw().get("materialized")?.[0] ?? 0
+  const tail = db
+    .prepare<[number], [string, string, number, string]>(
+      "SELECT type, key, rv, json FROM changes WHERE rv > ? ORDER BY rv"
+    )
+    .raw()
+  const upsert = db.prepare<[string, number, string]>(
+    "INSERT INTO objects (key, rv, json) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET rv = excluded.rv, json = excluded.json"
+  )
+  const remove = db.prepare<[string]>("DELETE FROM objects WHERE key = ?")
+  db.transaction(() => {
+    for (const [type, key, rv, json] of tail.all(materialized)) {
+      if (type === "DELETED") remove.run(key)
+      else upsert.run(key, rv, json)
+    }
+    db.exec(`
+      INSERT OR IGNORE INTO changes (rv, type, key, json) SELECT rv, 'MODIFIED', key, json FROM objects;
+      INSERT OR REPLACE INTO heads (key, rv) SELECT key, rv FROM objects;
+      INSERT OR REPLACE INTO meta (name, value) SELECT 'materialized', coalesce(max(rv), 0) FROM changes;
+      DROP TABLE objects;
+    `)
+  })()
 }
 
 /** One resource's keys in order: sorted lazily, so a run of writes costs one merge at the next list. */
@@ -131,6 +159,7 @@ interface Planned {
 }
 
 type Row = [key: string, rv: number, json: string]
+type LogRow = [rv: number, key: string]
 type ChangeRow = [rv: number, type: Change["type"], key: string, json: string]
 
 const withVersion = (object: KubeObject, rv: number): KubeObject =>
@@ -161,6 +190,7 @@ const open = (options: BackendSqliteOptions): Effect.Effect<Database.Database, S
         db.pragma("journal_size_limit = 67108864")
         db.pragma("cache_size = -65536")
         db.exec(schema)
+        migrateObjectsTable(db)
         // take the exclusive lock now, so a second opener fails here rather than on its first write
         db.exec("BEGIN EXCLUSIVE; COMMIT")
         return db
@@ -184,15 +214,18 @@ export const makeBackendSqlite = (
   const materializeEvery = Math.max(1, options.materializeEvery ?? defaultMaterializeEvery)
   const pruneStep = Math.min(materializeEvery, Math.ceil(historyWindow / 10))
 
-  const upsert = db.prepare<[string, number, string]>(
-    "INSERT INTO objects (key, rv, json) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET rv = excluded.rv, json = excluded.json"
+  const upsert = db.prepare<[string, number]>(
+    "INSERT INTO heads (key, rv) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET rv = excluded.rv"
   )
-  const remove = db.prepare<[string]>("DELETE FROM objects WHERE key = ?")
-  const allObjects = db.prepare<[], Row>("SELECT key, rv, json FROM objects").raw()
+  const remove = db.prepare<[string]>("DELETE FROM heads WHERE key = ?")
+  const allObjects = db
+    .prepare<[], Row>("SELECT heads.key, heads.rv, changes.json FROM heads JOIN changes ON changes.rv = heads.rv")
+    .raw()
+  const allLogRows = db.prepare<[], LogRow>("SELECT rv, key FROM changes").raw()
   const appendChange = db.prepare<[number, string, string, string]>(
     "INSERT INTO changes (rv, type, key, json) VALUES (?, ?, ?, ?)"
   )
-  const prune = db.prepare<[number]>("DELETE FROM changes WHERE rv <= ?")
+  const deleteChange = db.prepare<[number]>("DELETE FROM changes WHERE rv = ?")
   const setMeta = db.prepare<[string, number]>("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)")
   const getMeta = db.prepare<[string], [number]>("SELECT value FROM meta WHERE name = ?").raw()
   const lastChange = db.prepare<[], [number | null]>("SELECT max(rv) FROM changes").raw()
@@ -208,12 +241,14 @@ export const makeBackendSqlite = (
   /** every live object, and per resource its keys in order */
   const objects = new Map<string, StoredObject>()
   const indexes = new Map<string, KeyIndex>()
-  /** rows for the next batch, by key */
-  const pending = new Map<string, PendingRow>()
+  /** heads for the next batch, by key: the version of its latest change, or undefined when deleted */
+  const pending = new Map<string, number | undefined>()
+  /** log rows that are no object's latest state, deleted once older than the history window */
+  let superseded: Array<number> = []
 
-  const writeRow = (key: string, row: PendingRow): void => {
-    if (row.json === undefined) remove.run(key)
-    else upsert.run(key, row.rv, row.json)
+  const writeHead = (key: string, rv: number | undefined): void => {
+    if (rv === undefined) remove.run(key)
+    else upsert.run(key, rv)
   }
 
   const indexOf = (key: string): KeyIndex => {
@@ -237,13 +272,12 @@ export const makeBackendSqlite = (
 
   // recovery: apply the log tail the last batch did not reach, then load the table
   db.transaction(() => {
-    for (const [rv, type, key, json] of changesAfter.all(materialized)) {
-      writeRow(key, { rv, json: type === "DELETED" ? undefined : json })
-    }
+    for (const [rv, type, key] of changesAfter.all(materialized)) writeHead(key, type === "DELETED" ? undefined : rv)
     if (revision > materialized) setMeta.run("materialized", revision)
   })()
   materialized = revision
   for (const row of allObjects.iterate()) put(toStored(row))
+  for (const [rv, key] of allLogRows.iterate()) if (objects.get(key)?.resourceVersion !== rv) superseded.push(rv)
 
   // group commit: changes applied but not yet durable, in order, and what reads of them see
   /** the planned writes of the next transaction */
@@ -283,19 +317,25 @@ export const makeBackendSqlite = (
     return planned
   }
 
-  /** One transaction: the changes, and when due a batch of rows and a prune of the log. */
-  const write = db.transaction((planned: ReadonlyArray<Planned>, last: number) => {
+  /**
+   * One transaction: the changes, and when due a batch of heads and a prune of the log (the
+   * superseded rows up to `floor`; `kept` gets the newer ones).
+   */
+  const write = db.transaction((planned: ReadonlyArray<Planned>, last: number, kept: Array<number>) => {
     for (const { key, rv, type, json } of planned) appendChange.run(rv, type, key, json)
     const batch = last - materialized >= materializeEvery
     if (batch) {
-      for (const [key, row] of pending) writeRow(key, row)
-      for (const { key, rv, type, json } of planned) writeRow(key, { rv, json: type === "DELETED" ? undefined : json })
+      for (const [key, rv] of pending) writeHead(key, rv)
+      for (const { key, rv, type } of planned) writeHead(key, type === "DELETED" ? undefined : rv)
       setMeta.run("materialized", last)
     }
     const floor = Math.min(last - historyWindow, batch ? last : materialized)
     const pruned = floor - compacted >= pruneStep
     if (pruned) {
-      prune.run(floor)
+      for (const rv of superseded) {
+        if (rv <= floor) deleteChange.run(rv)
+        else kept.push(rv)
+      }
       setMeta.run("compacted", floor)
     }
     return { batch, pruned, floor }
@@ -311,18 +351,26 @@ export const makeBackendSqlite = (
     let failure: unknown
     if (planned.length > 0) {
       const last = planned.at(-1)!.rv
+      const kept: Array<number> = []
       try {
-        const done = write(planned, last)
+        const done = write(planned, last, kept)
         if (done.batch) {
           pending.clear()
           materialized = last
         }
-        if (done.pruned) compacted = done.floor
+        if (done.pruned) {
+          compacted = done.floor
+          superseded = kept
+        }
         revision = last
-        for (const { key, rv, type, object, json } of planned) {
-          if (type === "DELETED") drop(key)
-          else put({ key, resourceVersion: rv, object })
-          if (!done.batch) pending.set(key, { rv, json: type === "DELETED" ? undefined : json })
+        for (const { key, rv, type, object } of planned) {
+          const previous = objects.get(key)
+          if (previous !== undefined) superseded.push(previous.resourceVersion)
+          if (type === "DELETED") {
+            drop(key)
+            superseded.push(rv)
+          } else put({ key, resourceVersion: rv, object })
+          if (!done.batch) pending.set(key, type === "DELETED" ? undefined : rv)
         }
       } catch (error) {
         // nothing of the transaction was written: the queued changes are dropped

@@ -209,6 +209,58 @@ describe.each([1, 4, 1024])("BackendSqlite, objects table written every %i chang
     })
   )
 
+  it.effect("an object's JSON is written once: its latest log row outlives the window, superseded rows go", () =>
+    Effect.gen(function* () {
+      const path = tempPath()
+      const historyWindow = 10
+      yield* withBackend(path, { historyWindow, materializeEvery }, (backend) =>
+        Effect.gen(function* () {
+          for (let i = 0; i < 40; i++) yield* backend.commit([{ key: key(`p${i}`), object: pod(`p${i}`) }])
+          // p0 and p1 rewritten many times, p2 deleted: every other object's only row is older than the window
+          for (let i = 0; i < 500; i++) {
+            yield* backend.commit([{ key: key(`p${i % 2}`), object: pod(`p${i % 2}`, "default", `Phase${i}`) }])
+          }
+          yield* backend.commit([{ key: key("p2"), object: undefined }])
+          for (let i = 0; i < 100; i++)
+            yield* backend.commit([{ key: key("p0"), object: pod("p0", "default", `Last${i}`) }])
+        })
+      )
+      const db = new Database(path, { readonly: true })
+      const rows = db.prepare("SELECT rv, key FROM changes ORDER BY rv").raw().all() as Array<[number, string]>
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").raw().all()
+      const heads = db.prepare("SELECT rv FROM heads").raw().all() as Array<[number]>
+      const [compacted] = (db.prepare("SELECT value FROM meta WHERE name = 'compacted'").raw().get() as
+        | [number]
+        | undefined) ?? [0]
+      db.close()
+      expect(tables).toEqual([["changes"], ["heads"], ["meta"]])
+      // the 37 untouched objects, p1's last row, and the window with at most a batch and a prune step
+      expect(rows.length).toBeLessThanOrEqual(38 + historyWindow + materializeEvery + 10)
+      // at or below the compaction floor only objects' latest rows are left (p2's are gone)
+      const live = new Set(heads.map(([rv]) => rv))
+      expect(rows.filter(([rv]) => rv <= compacted && !live.has(rv))).toEqual([])
+      if (compacted > 40) expect(rows.filter(([, k]) => k === key("p2"))).toEqual([])
+      yield* withBackend(path, { historyWindow, materializeEvery }, (backend) =>
+        Effect.gen(function* () {
+          const listed = yield* backend.list("pods/")
+          expect(listed.length).toBe(39)
+          expect((yield* backend.get(key("p0")))?.object).toMatchObject({ status: { phase: "Last99" } })
+          expect((yield* backend.get(key("p1")))?.object).toMatchObject({ status: { phase: "Phase499" } })
+          expect((yield* backend.get(key("p7")))?.object).toMatchObject({ status: { phase: "Pending" } })
+          expect(yield* backend.get(key("p2"))).toBeUndefined()
+          expect(yield* backend.changesSince(641 - historyWindow)).toHaveLength(historyWindow)
+          // superseded rows found on open are pruned too: the log keeps shrinking to the live rows
+          for (let i = 0; i < 200; i++)
+            yield* backend.commit([{ key: key("p0"), object: pod("p0", "default", `More${i}`) }])
+        })
+      )
+      const after = new Database(path, { readonly: true })
+      const count = (after.prepare("SELECT count(*) FROM changes").raw().get() as [number])[0]
+      after.close()
+      expect(count).toBeLessThanOrEqual(38 + historyWindow + materializeEvery + 10)
+    })
+  )
+
   it.effect("reopening continues the revision, the objects and the history", () =>
     Effect.gen(function* () {
       const path = tempPath()
@@ -345,6 +397,70 @@ describe("BackendSqlite group commit", () => {
       )
       const stored = yield* withBackend(path, {}, (backend) => backend.get(key("late")))
       expect(stored?.resourceVersion).toBe(1)
+    })
+  )
+})
+
+describe("BackendSqlite files from before the heads table", () => {
+  it.effect("an objects table is migrated: objects, revision and history kept, the log tail applied", () =>
+    Effect.gen(function* () {
+      const path = tempPath()
+      const db = new Database(path)
+      db.exec(`
+        CREATE TABLE objects (key TEXT PRIMARY KEY, rv INTEGER NOT NULL, json TEXT NOT NULL);
+        CREATE TABLE changes (rv INTEGER PRIMARY KEY, type TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL);
+        CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+      `)
+      const json = (name: string, rv: number, phase = "Pending") =>
+        JSON.stringify({
+          ...pod(name, "default", phase),
+          metadata: { name, namespace: "default", resourceVersion: String(rv) }
+        })
+      // a (rv 1) and b (rv 2) materialized and compacted away from the log; then the tail: c added,
+      // a modified, b deleted, d added and deleted, e deleted and added again
+      const insertObject = db.prepare("INSERT INTO objects VALUES (?, ?, ?)")
+      insertObject.run(key("a"), 1, json("a", 1))
+      insertObject.run(key("b"), 2, json("b", 2))
+      insertObject.run(key("e"), 3, json("e", 3))
+      const insertChange = db.prepare("INSERT INTO changes VALUES (?, ?, ?, ?)")
+      insertChange.run(3, "ADDED", key("e"), json("e", 3))
+      insertChange.run(4, "ADDED", key("c"), json("c", 4))
+      insertChange.run(5, "MODIFIED", key("a"), json("a", 5, "Running"))
+      insertChange.run(6, "DELETED", key("b"), json("b", 6))
+      insertChange.run(7, "ADDED", key("d"), json("d", 7))
+      insertChange.run(8, "DELETED", key("d"), json("d", 8))
+      insertChange.run(9, "DELETED", key("e"), json("e", 9))
+      insertChange.run(10, "ADDED", key("e"), json("e", 10, "Again"))
+      db.prepare("INSERT INTO meta VALUES (?, ?)").run("materialized", 3)
+      db.prepare("INSERT INTO meta VALUES (?, ?)").run("compacted", 2)
+      db.close()
+      yield* withBackend(path, {}, (backend) =>
+        Effect.gen(function* () {
+          expect(yield* backend.revision).toBe(10)
+          const listed = yield* backend.list("pods/")
+          expect(listed.map((s) => [s.key, s.resourceVersion])).toEqual([
+            [key("a"), 5],
+            [key("c"), 4],
+            [key("e"), 10]
+          ])
+          expect((yield* backend.get(key("e")))?.object).toMatchObject({ status: { phase: "Again" } })
+          expect((yield* backend.changesSince(2))?.map((c) => [c.type, c.resourceVersion])).toEqual([
+            ["ADDED", 3],
+            ["ADDED", 4],
+            ["MODIFIED", 5],
+            ["DELETED", 6],
+            ["ADDED", 7],
+            ["DELETED", 8],
+            ["DELETED", 9],
+            ["ADDED", 10]
+          ])
+          const [next] = yield* backend.commit([{ key: key("f"), object: pod("f") }])
+          expect(next?.resourceVersion).toBe(11)
+        })
+      )
+      // and again, from the migrated file
+      const reopened = yield* withBackend(path, {}, (backend) => backend.list("pods/"))
+      expect(reopened.map((s) => s.key)).toEqual([key("a"), key("c"), key("e"), key("f")])
     })
   )
 })
