@@ -16,6 +16,7 @@ import { EventRecorder } from "../services/EventRecorder.js"
 import type { ImageCache } from "../services/ImageService.js"
 import { ImageRegistry } from "../services/ImageService.js"
 import { ObjectStore } from "../services/ObjectStore.js"
+import { BackoffFastPath, filteredEventCounter, podRevisions, retryWithoutSync } from "./BackoffFastPath.js"
 import type { KubeletContext } from "./KubeletContext.js"
 import { findContainer, memoryOf, recordEvents } from "./KubeletContext.js"
 import type { PodWorkers, SyncOutcome } from "./PodWorkers.js"
@@ -35,6 +36,8 @@ export interface KubeletOptions {
   readonly images: ImageCache
   /** another pod sync handler (the node's eviction manager): the eviction it asks for this pod, if any */
   readonly evictionOf?: (pod: Pod) => Eviction | undefined
+  /** crash-loop retries without a pod-worker turn when nothing changed (`BackoffFastPath`); default the reference */
+  readonly backoffFastPath?: boolean
 }
 
 /** A running kubelet. */
@@ -46,8 +49,10 @@ export interface Kubelet {
   readonly busy: Effect.Effect<boolean>
   /** the sandbox id of a pod's newest sandbox, if any */
   readonly sandboxOf: (uid: string) => string | undefined
-  /** pod syncs run so far (benchmarks) */
+  /** pod syncs run so far, fast-path retries included (benchmarks) */
   readonly syncs: () => number
+  /** crash-loop retries done by the fast path (benchmarks) */
+  readonly fastSyncs: () => number
 }
 
 const stripVolatile = (meta: Pod["metadata"]) => {
@@ -77,6 +82,12 @@ export const makeKubelet = Effect.fnUntraced(function* (
   const registry = yield* ImageRegistry
   const recorder = yield* EventRecorder
   const pullSemaphore = yield* Semaphore.make(1)
+  const events = filteredEventCounter(recorder)
+  const revisions = podRevisions(runtime)
+  const fastPath =
+    (options.backoffFastPath ?? (yield* BackoffFastPath)) && events !== undefined && revisions !== undefined
+      ? { events, revisions }
+      : undefined
   const sandboxes = new Map<string, string>()
   let workers: PodWorkers | undefined
   let prober: Prober | undefined
@@ -100,8 +111,10 @@ export const makeKubelet = Effect.fnUntraced(function* (
     sandboxes,
     prober: {
       sync: (pod) => (prober === undefined ? Effect.void : prober.sync(pod)),
-      remove: (uid) => (prober === undefined ? Effect.void : prober.remove(uid))
-    }
+      remove: (uid) => (prober === undefined ? Effect.void : prober.remove(uid)),
+      hasProbes: (spec) => prober?.hasProbes(spec) ?? true
+    },
+    ...(fastPath !== undefined ? { fastPath } : {})
   }
 
   /** The pod as the prober sees it: the API object with the kubelet's latest generated status. */
@@ -116,6 +129,8 @@ export const makeKubelet = Effect.fnUntraced(function* (
   const sync = (uid: string): Effect.Effect<SyncOutcome> =>
     Effect.gen(function* () {
       const pod = ctx.pods.get(uid)
+      const remembered = ctx.memory.get(uid)
+      if (remembered !== undefined) remembered.backoffOnly = undefined
       if (pod === undefined) return yield* cleanupPod(ctx, uid)
       const memory = memoryOf(ctx, uid)
       if (memory.terminated) {
@@ -132,7 +147,25 @@ export const makeKubelet = Effect.fnUntraced(function* (
       return { done: false, nextSyncAt: Math.min(outcome.nextSyncAt ?? deadlineAt, deadlineAt) }
     })
 
-  workers = yield* makePodWorkers(sync)
+  /** a timed sync without a worker turn: the next sync time when the last one only met backoffs and nothing changed */
+  const retry =
+    fastPath === undefined
+      ? undefined
+      : (uid: string, now: number): number | undefined => {
+          const memory = ctx.memory.get(uid)
+          const last = memory?.backoffOnly
+          if (last === undefined || options.evictionOf?.(last.pod) !== undefined) return undefined
+          return retryWithoutSync(
+            last,
+            ctx.pods.get(uid),
+            memory?.status,
+            fastPath.revisions.podRevisionUnsafe(uid),
+            now,
+            fastPath.events
+          )
+        }
+
+  workers = yield* makePodWorkers(sync, retry)
   const podWorkers = workers
 
   const isMine = (pod: Pod): boolean => pod.spec?.nodeName === options.nodeName
@@ -229,6 +262,7 @@ export const makeKubelet = Effect.fnUntraced(function* (
     prober: ctx.prober,
     busy,
     sandboxOf: (uid) => sandboxes.get(uid),
-    syncs: podWorkers.syncs
+    syncs: podWorkers.syncs,
+    fastSyncs: podWorkers.fastSyncs
   }
 })

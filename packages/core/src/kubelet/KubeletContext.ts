@@ -10,9 +10,10 @@ import type { KubeletEvent } from "../domain/Events.js"
 import type { ContainerProbeResults } from "../domain/Probe.js"
 import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
 import type { ContainerRuntime } from "../services/ContainerRuntime.js"
-import type { EventRecorder, EventSource } from "../services/EventRecorder.js"
+import type { EventRecord, EventRecorder, EventSource } from "../services/EventRecorder.js"
 import type { ImageCache, ImageRegistry } from "../services/ImageService.js"
 import type { ObjectStore } from "../services/ObjectStore.js"
+import type { BackoffOnlySync, FilteredEventCounter, PodRevisions } from "./BackoffFastPath.js"
 import type { PodObjects } from "./ContainerConfig.js"
 import { podSnapshot } from "./PodRuntime.js"
 import type { Prober } from "./Prober.js"
@@ -42,6 +43,8 @@ export interface PodMemory {
   snapshot?: RuntimeSnapshot
   /** what the last generated status was generated from (`publishStatus` reuses it when nothing changed) */
   published?: PublishedFrom
+  /** the last sync, when it only met crash-loop backoffs (`BackoffFastPath`); cleared by every sync */
+  backoffOnly?: BackoffOnlySync | undefined
 }
 
 /** The inputs of the last generated status, compared by identity (or value for the small ones). */
@@ -82,6 +85,8 @@ export interface KubeletContext {
   readonly prober: Prober
   /** serialises image pulls (kubelet `serializeImagePulls: true`) */
   readonly pullLock: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** the backoff fast path's recorder and runtime capabilities, when it is on and both offer them */
+  readonly fastPath?: { readonly events: FilteredEventCounter; readonly revisions: PodRevisions }
 }
 
 /** The runtime snapshot of a pod; the previous one (same identity) when nothing changed since. */
@@ -132,6 +137,20 @@ const sourceOf = (nodeName: string): EventSource => {
   return source
 }
 
+/** The occurrence the kubelet records for `event` on the pod, or one of its containers. */
+export const eventRecord = (
+  ctx: KubeletContext,
+  pod: Pod,
+  container: Container | undefined,
+  event: KubeletEvent
+): EventRecord => ({
+  involvedObject: podReference(pod, container !== undefined ? containerFieldPath(pod, container) : undefined),
+  type: event.type,
+  reason: event.reason,
+  message: event.message,
+  source: sourceOf(ctx.nodeName)
+})
+
 /** Records kubelet events against the pod, or one of its containers. */
 export const recordEvents = (
   ctx: KubeletContext,
@@ -139,14 +158,7 @@ export const recordEvents = (
   container: Container | undefined,
   events: ReadonlyArray<KubeletEvent>
 ): Effect.Effect<void> => {
-  const record = (event: KubeletEvent) =>
-    ctx.recorder.record({
-      involvedObject: podReference(pod, container !== undefined ? containerFieldPath(pod, container) : undefined),
-      type: event.type,
-      reason: event.reason,
-      message: event.message,
-      source: sourceOf(ctx.nodeName)
-    })
+  const record = (event: KubeletEvent) => ctx.recorder.record(eventRecord(ctx, pod, container, event))
   return events.length === 1 ? record(events[0]!) : Effect.forEach(events, record, { discard: true })
 }
 

@@ -26,8 +26,10 @@ export interface PodWorkers {
   readonly busy: () => boolean
   /** UIDs with a live worker */
   readonly uids: () => ReadonlyArray<string>
-  /** syncs run so far (benchmarks) */
+  /** syncs run so far, retries included (benchmarks) */
   readonly syncs: () => number
+  /** timed syncs done by `retry` without a worker turn (benchmarks) */
+  readonly fastSyncs: () => number
 }
 
 interface Worker {
@@ -46,16 +48,21 @@ const retryAfterDefectMillis = 10_000
 /**
  * Starts the workers; each runs `sync(uid)` serially. Timed syncs go through one delay queue (the
  * kubelet's `workQueue`): one sleeping fiber per distinct due time, however many pods are due then.
+ * `retry(uid, now)`, if given, may do a timed sync of an idle worker synchronously instead (it
+ * returns the next sync time; undefined: the worker runs `sync`).
  */
 export const makePodWorkers = Effect.fnUntraced(function* (
-  sync: (uid: string) => Effect.Effect<SyncOutcome>
+  sync: (uid: string) => Effect.Effect<SyncOutcome>,
+  retry?: (uid: string, now: number) => number | undefined
 ): Effect.fn.Return<PodWorkers, never, Scope.Scope> {
   const scope = yield* Effect.scope
+  const clock = yield* Clock.Clock
   const fibers = yield* FiberMap.make<string>()
   const workers = new Map<string, Worker>()
   /** due time → the pods whose worker asked for a sync then */
   const due = new Map<number, Array<string>>()
   let syncs = 0
+  let fastSyncs = 0
 
   const safeSync = (uid: string): Effect.Effect<SyncOutcome> =>
     sync(uid).pipe(
@@ -77,17 +84,47 @@ export const makePodWorkers = Effect.fnUntraced(function* (
     }
   }
 
-  /** wakes the pods due at `at` that still want that sync */
-  const fire = (at: number): void => {
+  /** a sleeping fiber that fires the due time `at` */
+  const arm = (at: number, now: number): Effect.Effect<void> =>
+    Effect.asVoid(
+      Effect.forkIn(
+        Effect.andThen(
+          Effect.sleep(at - now),
+          Effect.suspend(() => fire(at))
+        ),
+        scope
+      )
+    )
+
+  /** wakes the pods due at `at` that still want that sync (or retries them without a turn) */
+  const fire = (at: number): Effect.Effect<void> => {
     const uids = due.get(at)
     due.delete(at)
-    if (uids === undefined) return
+    if (uids === undefined) return Effect.void
+    const now = clock.currentTimeMillisUnsafe()
+    /** due times this fire created, each needing its sleeping fiber */
+    let armed: Array<number> | undefined
     for (const uid of uids) {
       const worker = workers.get(uid)
       if (worker === undefined || worker.nextSyncAt !== at) continue
       worker.nextSyncAt = undefined
-      signal(worker)
+      const next = retry !== undefined && !worker.pending && !worker.syncing ? retry(uid, now) : undefined
+      if (next === undefined || next <= now) {
+        signal(worker)
+        continue
+      }
+      syncs++
+      fastSyncs++
+      worker.nextSyncAt = next
+      const list = due.get(next)
+      if (list !== undefined) list.push(uid)
+      else {
+        due.set(next, [uid])
+        ;(armed ??= []).push(next)
+      }
     }
+    if (armed === undefined) return Effect.void
+    return Effect.forEach(armed, (next) => arm(next, now), { discard: true })
   }
 
   /** arms the worker's timer for `at` */
@@ -103,15 +140,7 @@ export const makePodWorkers = Effect.fnUntraced(function* (
       return Effect.void
     }
     due.set(at, [uid])
-    return Effect.asVoid(
-      Effect.forkIn(
-        Effect.andThen(
-          Effect.sleep(at - now),
-          Effect.sync(() => fire(at))
-        ),
-        scope
-      )
-    )
+    return arm(at, now)
   }
 
   const waitForWake = (worker: Worker): Effect.Effect<void> =>
@@ -176,6 +205,7 @@ export const makePodWorkers = Effect.fnUntraced(function* (
       return false
     },
     uids: () => [...workers.keys()],
-    syncs: () => syncs
+    syncs: () => syncs,
+    fastSyncs: () => fastSyncs
   }
 })

@@ -91,6 +91,8 @@ export interface Prober {
   readonly sync: (pod: Pod) => Effect.Effect<void>
   /** stops every worker of the pod */
   readonly remove: (uid: string) => Effect.Effect<void>
+  /** whether any container of the spec has a probe */
+  readonly hasProbes: (spec: Pod["spec"]) => boolean
 }
 
 interface Worker {
@@ -241,5 +243,5 @@ export const makeProber = Effect.fnUntraced(function* (
       }
     })
 
-  return { sync, remove }
+  return { sync, remove, hasProbes }
 })

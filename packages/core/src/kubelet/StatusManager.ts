@@ -12,6 +12,8 @@ export interface StatusManager {
   setStatus(pod: Pod, status: PodStatus): Effect.Effect<Pod | undefined>
   /** deletes the API object of a terminated pod with grace 0 (the kubelet's confirmation of deletion) */
   confirmDeletion(pod: Pod): Effect.Effect<void>
+  /** whether `setStatus(pod, status)` would find `pod`'s status already equal to `status` without any call */
+  isConfirmed(pod: Pod, status: PodStatus): boolean
 }
 
 const isTerminal = (phase: string | undefined): boolean => phase === "Succeeded" || phase === "Failed"
@@ -77,6 +79,7 @@ export const makeStatusManager = (
 
   return {
     setStatus: (pod, status) => write(pod, status, 0),
+    isConfirmed: (pod, status) => pod.status !== undefined && confirmed.get(status) === pod.status,
     confirmDeletion: (pod) =>
       store
         .delete("pods", pod.metadata.namespace, pod.metadata.name ?? "", {

@@ -6,8 +6,9 @@
  * the postStart hook; a failure is remembered as the container's waiting reason.
  */
 import { Clock, Effect } from "effect"
-import type { Container, Pod } from "../api/Pod.js"
+import type { Container, Pod, PodStatus } from "../api/Pod.js"
 import { containerBackoffKey, containerHash, decide } from "../domain/Backoff.js"
+import type { KubeletEvent } from "../domain/Events.js"
 import { EventReason, normalEvent, warningEvent } from "../domain/Events.js"
 import { isTerminalPhase } from "../domain/Phase.js"
 import type { PodActions } from "../domain/PodActions.js"
@@ -20,11 +21,19 @@ import { runHook } from "./Hooks.js"
 import { ensureImageExists } from "./ImageManager.js"
 import { killContainer } from "./KillContainer.js"
 import type { KubeletContext, StartFailure } from "./KubeletContext.js"
-import { allContainers, findContainer, memoryOf, podObjects, recordEvents, snapshotOf } from "./KubeletContext.js"
+import {
+  allContainers,
+  eventRecord,
+  findContainer,
+  memoryOf,
+  podObjects,
+  recordEvents,
+  snapshotOf
+} from "./KubeletContext.js"
 import { apiContainerId, runtimeId } from "./PodRuntime.js"
 import type { SyncOutcome } from "./PodWorkers.js"
 import { publishStatus } from "./PublishStatus.js"
-import { killPodContainers } from "./Terminate.js"
+import { activeDeadlineAt, killPodContainers } from "./Terminate.js"
 
 /** Retry after a failed start (K-workers `backOffPeriod`, RTM-3). */
 export const retryPeriodMillis = 10_000
@@ -38,7 +47,13 @@ type StartResult =
    * refused: the next attempt is due at `retryAt` (backoff expiry) or the retry period; `created`
    * when a container instance was created before the failure
    */
-  | { readonly _tag: "Failed"; readonly retryAt?: number; readonly created?: boolean }
+  | {
+      readonly _tag: "Failed"
+      readonly retryAt?: number
+      readonly created?: boolean
+      /** refused by the crash-loop backoff: the `BackOff` event recorded */
+      readonly backoff?: KubeletEvent
+    }
 
 const failed = (
   ctx: KubeletContext,
@@ -75,7 +90,7 @@ const startContainer = Effect.fnUntraced(function* (
   if (backoff.decision._tag === "BackOff") {
     yield* recordEvents(ctx, pod, container, [backoff.decision.event])
     memoryOf(ctx, uid).reasons.set(name, { reason: "CrashLoopBackOff", message: backoff.decision.message })
-    return { _tag: "Failed", retryAt: now + backoff.decision.remainingMs }
+    return { _tag: "Failed", retryAt: now + backoff.decision.remainingMs, backoff: backoff.decision.event }
   }
   // 1. image
   const image = yield* ensureImageExists(ctx, pod, container, beforePull)
@@ -159,6 +174,7 @@ export const syncPod = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Po
   const publish = publishStatus(ctx, pod, { podIsTerminal: false })
 
   // Step 1: compute sandbox and container changes.
+  const revision = ctx.fastPath?.revisions.podRevisionUnsafe(uid)
   const snapshot = yield* snapshotOf(ctx, uid)
   const actions: PodActions = computePodActions(pod, snapshot, ctx.probeResults)
 
@@ -215,6 +231,9 @@ export const syncPod = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Po
 
   // Steps 5–7: start init containers (and sidecars), then regular containers, in spec order.
   let retryAt: number | undefined
+  /** start attempts, and the BackOff events of those the crash-loop backoff refused */
+  let attempts = 0
+  const backoffs: Array<readonly [Container, KubeletEvent, number]> = []
   /** an instance was created: dead ones may now be beyond the previous one */
   let created = false
   /** something was done to the runtime (or an image pulled) since the step-1 snapshot */
@@ -231,6 +250,10 @@ export const syncPod = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Po
         objects,
         publish.pipe(Effect.asVoid)
       )
+      attempts++
+      if (result._tag === "Failed" && result.backoff !== undefined && result.retryAt !== undefined) {
+        backoffs.push([container, result.backoff, result.retryAt])
+      }
       if (result._tag === "Started" || result.created === true) created = true
       // only a start refused by the crash-loop backoff leaves the runtime as the snapshot saw it
       if (result._tag === "Started" || result.retryAt === undefined || result.created === true) touched = true
@@ -251,9 +274,57 @@ export const syncPod = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Po
   }
 
   // Step 8: publish the status with this sync's results; drop dead instances beyond the previous one.
-  yield* touched ? publish : publishStatus(ctx, pod, { podIsTerminal: false }, snapshot)
+  const status = yield* touched ? publish : publishStatus(ctx, pod, { podIsTerminal: false }, snapshot)
   yield* ctx.prober.sync(pod)
   if (created) yield* removeDeadInstances(ctx, uid)
   const after = yield* Clock.currentTimeMillis
+  if (!touched && attempts > 0 && backoffs.length === attempts && after === now && revision !== undefined) {
+    rememberBackoffOnly(ctx, pod, status, revision, backoffs)
+  }
   return { done: false, nextSyncAt: retryAt ?? after + resyncPeriodMillis }
 })
+
+/**
+ * Remembers a sync that only met crash-loop backoffs (`BackoffFastPath`), when a retry with the
+ * same inputs would be the same: the runtime unchanged during the sync, the informer copy the one
+ * synced and published, the status at its fixed point and confirmed in the store, no probes.
+ */
+const rememberBackoffOnly = (
+  ctx: KubeletContext,
+  pod: Pod,
+  status: PodStatus,
+  revision: number,
+  backoffs: ReadonlyArray<readonly [Container, KubeletEvent, number]>
+): void => {
+  const fastPath = ctx.fastPath
+  const uid = pod.metadata.uid ?? ""
+  const memory = memoryOf(ctx, uid)
+  const published = memory.published
+  if (
+    fastPath === undefined ||
+    revision < 0 ||
+    fastPath.revisions.podRevisionUnsafe(uid) !== revision ||
+    ctx.pods.get(uid) !== pod ||
+    memory.status !== status ||
+    published === undefined ||
+    published.pod !== pod ||
+    published.previous !== status ||
+    published.snapshot !== memory.snapshot ||
+    !ctx.status.isConfirmed(pod, status) ||
+    ctx.prober.hasProbes(pod.spec)
+  ) {
+    return
+  }
+  let expiresAt = Number.POSITIVE_INFINITY
+  for (const [, , at] of backoffs) expiresAt = Math.min(expiresAt, at)
+  memory.backoffOnly = {
+    pod,
+    status,
+    revision,
+    events: backoffs.map(([container, event]) =>
+      fastPath.events.prepareEventUnsafe(eventRecord(ctx, pod, container, event))
+    ),
+    expiresAt,
+    deadlineAt: activeDeadlineAt(ctx, pod)
+  }
+}

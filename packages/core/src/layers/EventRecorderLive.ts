@@ -10,6 +10,7 @@
 import { Clock, Effect, Layer } from "effect"
 import type { Event } from "../api/Objects.js"
 import { toRfc3339 } from "../domain/Time.js"
+import type { PreparedEvent } from "../kubelet/BackoffFastPath.js"
 import type { EventRecord } from "../services/EventRecorder.js"
 import { EventRecorder } from "../services/EventRecorder.js"
 import { ObjectStore } from "../services/ObjectStore.js"
@@ -163,10 +164,35 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
       yield* bump(existing, observation, now)
     })
 
-    return EventRecorder.of({
-      record: (event) =>
-        record(event).pipe(Effect.catch((error) => Effect.logWarning("event dropped", event.reason, error)))
-    })
+    /** whether the spam filter drops an occurrence at `now` (the bucket is not touched) */
+    const dropped = (spam: string, now: number): boolean => {
+      const bucket = buckets.get(spam)
+      return (
+        bucket !== undefined && Math.min(spamBurst, bucket.tokens + Math.max(0, now - bucket.at) / spamRefillMillis) < 1
+      )
+    }
+
+    const countFilteredUnsafe = (events: ReadonlyArray<PreparedEvent>, now: number): boolean => {
+      if (options.spamFilter !== true) return false
+      for (const event of events) {
+        if (!observations.has(event.key) || !dropped(event.spamKey, now)) return false
+      }
+      for (const event of events) {
+        observations.get(event.key)!.count++
+        tryAccept(buckets.get(event.spamKey)!, now)
+      }
+      return true
+    }
+
+    const service = {
+      record: (event: EventRecord) =>
+        record(event).pipe(Effect.catch((error) => Effect.logWarning("event dropped", event.reason, error))),
+      /** the kubelet's backoff fast path (`kubelet/BackoffFastPath.ts`): an occurrence's keys */
+      prepareEventUnsafe: (event: EventRecord): PreparedEvent => ({ key: eventKey(event), spamKey: spamKey(event) }),
+      /** counts occurrences the spam filter drops at `now`, as `record` would; false (nothing done) when one must be written */
+      countFilteredUnsafe
+    }
+    return EventRecorder.of(service)
   })
 
 /** A sequence from 0. */

@@ -18,6 +18,7 @@
  * sandbox; a running script adds its fiber and shell); hot paths are `Effect.fnUntraced` or synchronous.
  */
 import { Cause, Clock, Deferred, Effect, Fiber, Layer, PubSub, Scope, Stream } from "effect"
+import type { PodRevisions } from "../kubelet/BackoffFastPath.js"
 import type {
   ContainerConfig,
   ContainerInfo,
@@ -189,6 +190,12 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
   /** node-level hostPath directories */
   const hostPaths = new Map<string, FsDir>()
   const fallbackImages = new Map<string, ImageInfo>()
+  /** pod UID → the revision of its last runtime change (the kubelet's backoff fast path) */
+  const revisions = new Map<string, number>()
+  let revision = 0
+  const changed = (podUid: string): void => {
+    revisions.set(podUid, ++revision)
+  }
   let counter = 0
   let execPid = 100
 
@@ -293,6 +300,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     inst.finishedAt = now()
     inst.exitCode = exitCode
     inst.reason = reason
+    changed(inst.sandbox.podUid)
     const path = inst.config.terminationMessagePath
     if (path !== undefined && path !== "" && inst.fs?.isFile(path)) {
       const text = inst.fs.readFile(path)
@@ -401,6 +409,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
   const launch = (inst: Instance, program: Exclude<Program, { _tag: "StartError" }>) => {
     inst.state = "running"
     inst.startedAt = now()
+    changed(inst.sandbox.podUid)
     publish({ type: "ContainerStarted", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.startedAt })
     if (program._tag === "Exit") {
       finish(inst, program.code, program.code === 0 ? "Completed" : "Error")
@@ -574,6 +583,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     const list = byPod.get(config.podUid)
     if (list === undefined) byPod.set(config.podUid, [sb])
     else list.push(sb)
+    changed(config.podUid)
     return sandboxInfo(sb)
   })
 
@@ -583,6 +593,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       if (sb === undefined || sb.state === "notready") return
       for (const inst of sb.containers) kill(inst, 137, "Error")
       sb.state = "notready"
+      changed(sb.podUid)
       network.detach(sb.id)
       publish({ type: "SandboxChanged", podUid: sb.podUid, at: now() })
     })
@@ -593,6 +604,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     const list = inst.sandbox.containers
     const i = list.indexOf(inst)
     if (i >= 0) list.splice(i, 1)
+    changed(inst.sandbox.podUid)
   }
 
   const removePodSandbox = (sandboxId: string) =>
@@ -608,6 +620,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
         if (rest.length === 0) byPod.delete(sb.podUid)
         else byPod.set(sb.podUid, rest)
       }
+      if (byPod.has(sb.podUid)) changed(sb.podUid)
+      else revisions.delete(sb.podUid)
     })
 
   const createContainer = Effect.fnUntraced(function* (sandboxId: string, config: ContainerConfig) {
@@ -673,6 +687,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     }
     instances.set(id, inst)
     sb.containers.push(inst)
+    changed(sb.podUid)
     return id
   })
 
@@ -702,6 +717,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       inst.state = "exited"
       inst.startedAt = now()
       inst.finishedAt = inst.startedAt
+      changed(inst.sandbox.podUid)
       inst.exitCode = 128
       inst.reason = "StartError"
       inst.message = program.message
@@ -797,7 +813,9 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
   const logs = (containerId: string) =>
     Effect.sync((): ReadonlyArray<LogLine> => instances.get(containerId)?.logs?.read() ?? [])
 
-  return ContainerRuntime.of({
+  const service: ContainerRuntime["Service"] & PodRevisions = {
+    /** changes with whatever `listSandboxes(uid)` / `listContainers(uid)` report (`kubelet/BackoffFastPath.ts`) */
+    podRevisionUnsafe: (podUid: string): number => revisions.get(podUid) ?? -1,
     runPodSandbox,
     stopPodSandbox,
     removePodSandbox,
@@ -821,5 +839,6 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
         return true
       }),
     events: Stream.fromPubSub(pubsub)
-  })
+  }
+  return ContainerRuntime.of(service)
 })
