@@ -540,10 +540,20 @@ export type ScheduleResult =
   | { readonly _tag: "Scheduled"; readonly node: NodeState; readonly nextStartIndex: number }
   | { readonly _tag: "Unschedulable"; readonly message: string; readonly nextStartIndex: number }
 
+/** A pod only resources, taints and cordons can keep off a node: no tolerations, selector, required affinity or host ports. */
+const isPlainPod = (pod: SchedulingPod): boolean =>
+  pod.tolerations.length === 0 &&
+  pod.nodeSelector.length === 0 &&
+  pod.requiredTerms === undefined &&
+  pod.hostPorts.length === 0
+
 /**
- * Filters nodes from `startIndex` (round robin) until enough feasible ones are found, scores them
- * and picks the best (lowest name on ties); or explains why none fits (the reasons are gathered
- * only then: every node was filtered, so each is asked again for its reasons).
+ * Filters `nodes` (sorted by name) from `startIndex` (round robin) until enough feasible ones are
+ * found, scores them and picks the best (lowest name, i.e. index, on ties); or explains why none
+ * fits (the reasons are gathered only then: every node was filtered, so each is asked again).
+ * While no feasible node has a PreferNoSchedule taint and the pod prefers no node affinity, the
+ * normalized scores are the same on every node, so the best node is kept during the filter pass;
+ * otherwise the window is filtered again into a list for `scoreNodes`.
  */
 export const scheduleOne = (
   pod: SchedulingPod,
@@ -554,16 +564,34 @@ export const scheduleOne = (
   if (total === 0) return { _tag: "Unschedulable", message: NoNodesAvailableMessage, nextStartIndex: 0 }
   const wanted = numFeasibleNodesToFind(total)
   const start = startIndex % total
-  const feasible: Array<NodeState> = []
+  const plainPod = isPlainPod(pod)
+  const fits = (node: NodeState): boolean =>
+    plainPod ? !node.unschedulable && node.hardTaints.length === 0 && fitsResources(pod, node) : fitsNode(pod, node)
+  /** the scores are the resource scores alone (the taint and affinity parts are the same for every node) */
+  let resourceOnly = pod.preferredTerms.length === 0
+  let found = 0
+  let best = -1
+  let bestScore = -1
   let processed = 0
-  for (let i = 0; i < total && feasible.length < wanted; i++) {
+  for (let i = 0; i < total && found < wanted; i++) {
     const index = start + i < total ? start + i : start + i - total
     const node = nodes[index]!
     processed++
-    if (fitsNode(pod, node)) feasible.push(node)
+    if (!fits(node)) continue
+    found++
+    if (!resourceOnly) continue
+    if (node.softTaints.length > 0) {
+      resourceOnly = false
+      continue
+    }
+    const score = leastAllocatedScore(pod, node) + balancedAllocationScore(pod, node)
+    if (score > bestScore || (score === bestScore && index < best)) {
+      best = index
+      bestScore = score
+    }
   }
   const nextStartIndex = (start + processed) % total
-  if (feasible.length === 0) {
+  if (found === 0) {
     const rejections: Array<Rejection> = []
     for (const node of nodes) {
       const rejection = filterNode(pod, node)
@@ -571,15 +599,21 @@ export const scheduleOne = (
     }
     return { _tag: "Unschedulable", message: fitErrorMessage(total, rejections, pod.preemptionNever), nextStartIndex }
   }
+  if (resourceOnly) return { _tag: "Scheduled", node: nodes[best]!, nextStartIndex }
+  const feasible: Array<NodeState> = []
+  for (let i = 0; i < processed; i++) {
+    const node = nodes[start + i < total ? start + i : start + i - total]!
+    if (fits(node)) feasible.push(node)
+  }
   if (feasible.length === 1) return { _tag: "Scheduled", node: feasible[0]!, nextStartIndex }
   const scores = scoreNodes(pod, feasible)
-  let best = 0
+  let top = 0
   for (let i = 1; i < feasible.length; i++) {
     const s = scores[i]!
-    const b = scores[best]!
-    if (s > b || (s === b && feasible[i]!.name < feasible[best]!.name)) best = i
+    const b = scores[top]!
+    if (s > b || (s === b && feasible[i]!.name < feasible[top]!.name)) top = i
   }
-  return { _tag: "Scheduled", node: feasible[best]!, nextStartIndex }
+  return { _tag: "Scheduled", node: feasible[top]!, nextStartIndex }
 }
 
 const histogram = (entries: Iterable<string>): string => {

@@ -1,5 +1,6 @@
 // The scheduler's pure decision (spec §10.1, H1): filter tables per plugin, scores, round robin, FitError messages.
 import { describe, expect, it } from "@effect/vitest"
+import fc from "fast-check"
 import type { Taint } from "../../src/api/Objects.js"
 import type { Container, PodSpec } from "../../src/api/Pod.js"
 import type { NodeInput, NodeState } from "../../src/control/SchedulingDecision.js"
@@ -11,8 +12,11 @@ import {
   makeNodeState,
   numFeasibleNodesToFind,
   podRequests,
+  type ScheduleResult,
+  type SchedulingPod,
   scheduleOne,
   schedulingPod,
+  scoreNodes,
   toleratesTaint
 } from "../../src/control/SchedulingDecision.js"
 
@@ -304,5 +308,132 @@ describe("FitError messages (kube-scheduler wording)", () => {
       "0/1 nodes are available: 1 Insufficient memory. preemption: not eligible due to preemptionPolicy=Never."
     )
     expect(scheduleOne(schedulingPod(spec()), [], 0)).toMatchObject({ message: "no nodes available to schedule pods" })
+  })
+})
+
+/** The cycle as written upstream: filter with reasons, collect the feasible list, score it, pick the best. */
+const scheduleOneReference = (
+  pod: SchedulingPod,
+  nodes: ReadonlyArray<NodeState>,
+  startIndex: number
+): ScheduleResult => {
+  const total = nodes.length
+  if (total === 0) return { _tag: "Unschedulable", message: "no nodes available to schedule pods", nextStartIndex: 0 }
+  const wanted = numFeasibleNodesToFind(total)
+  const start = startIndex % total
+  const feasible: Array<NodeState> = []
+  const rejections = []
+  let processed = 0
+  for (let i = 0; i < total && feasible.length < wanted; i++) {
+    const node = nodes[(start + i) % total]!
+    processed++
+    const rejection = filterNode(pod, node)
+    if (rejection === undefined) feasible.push(node)
+    else rejections.push(rejection)
+  }
+  const nextStartIndex = (start + processed) % total
+  if (feasible.length === 0) {
+    return { _tag: "Unschedulable", message: fitErrorMessage(total, rejections, pod.preemptionNever), nextStartIndex }
+  }
+  const scores = scoreNodes(pod, feasible)
+  let best = 0
+  for (let i = 1; i < feasible.length; i++) {
+    if (scores[i]! > scores[best]! || (scores[i] === scores[best] && feasible[i]!.name < feasible[best]!.name)) best = i
+  }
+  return { _tag: "Scheduled", node: feasible[best]!, nextStartIndex }
+}
+
+describe("the scheduling cycle's fast paths agree with the plain cycle", () => {
+  const taint = fc.record({
+    key: fc.constantFrom("a", "b"),
+    value: fc.constantFrom("", "x"),
+    effect: fc.constantFrom("NoSchedule", "NoExecute", "PreferNoSchedule")
+  })
+  const nodeInput = fc.record({
+    unschedulable: fc.boolean(),
+    taints: fc.array(taint, { maxLength: 2 }),
+    zone: fc.constantFrom("z1", "z2"),
+    cpu: fc.constantFrom("1", "2", "4"),
+    memory: fc.constantFrom("1Gi", "4Gi"),
+    pods: fc.constantFrom("2", "5", "110")
+  })
+  const podSpec = fc.record({
+    cpu: fc.option(fc.constantFrom("100m", "500m", "1500m"), { nil: undefined }),
+    memory: fc.option(fc.constantFrom("100Mi", "1Gi"), { nil: undefined }),
+    tolerate: fc.option(fc.constantFrom("a", "b"), { nil: undefined }),
+    zone: fc.option(fc.constantFrom("z1", "z2"), { nil: undefined }),
+    prefer: fc.option(fc.constantFrom("z1", "z2"), { nil: undefined }),
+    hostPort: fc.option(fc.constantFrom(80, 81), { nil: undefined })
+  })
+  const toSpec = (p: typeof podSpec extends fc.Arbitrary<infer T> ? T : never): PodSpec => {
+    const requests: Record<string, string> = {}
+    if (p.cpu !== undefined) requests.cpu = p.cpu
+    if (p.memory !== undefined) requests.memory = p.memory
+    return {
+      containers: [
+        app(Object.keys(requests).length > 0 ? requests : undefined, {
+          ...(p.hostPort !== undefined ? { ports: [{ containerPort: 8080, hostPort: p.hostPort }] } : {})
+        })
+      ],
+      ...(p.tolerate !== undefined ? { tolerations: [{ key: p.tolerate, operator: "Exists" as const }] } : {}),
+      ...(p.zone !== undefined ? { nodeSelector: { zone: p.zone } } : {}),
+      ...(p.prefer !== undefined
+        ? {
+            affinity: {
+              nodeAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                  {
+                    weight: 10,
+                    preference: { matchExpressions: [{ key: "zone", operator: "In" as const, values: [p.prefer] }] }
+                  }
+                ]
+              }
+            }
+          }
+        : {})
+    }
+  }
+
+  it("same node, start index and message over a run of pods (scores cached between pods)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(nodeInput, { minLength: 0, maxLength: 130 }),
+        fc.array(podSpec, { minLength: 1, maxLength: 40 }),
+        fc.nat(200),
+        (inputs, pods, start0) => {
+          const make = () =>
+            inputs.map((n, i) =>
+              makeNodeState({
+                name: `n${String(i).padStart(3, "0")}`,
+                labels: { zone: n.zone },
+                unschedulable: n.unschedulable,
+                taints: n.taints,
+                allocatable: { cpu: n.cpu, memory: n.memory, pods: n.pods }
+              })
+            )
+          const fast = make()
+          const plain = make()
+          let startFast = start0
+          let startPlain = start0
+          for (const p of pods) {
+            const spec = toSpec(p)
+            const pod = schedulingPod(spec)
+            const a = scheduleOne(pod, fast, startFast)
+            const b = scheduleOneReference(schedulingPod(spec), plain, startPlain)
+            expect(a._tag === "Scheduled" ? a.node.name : a.message).toBe(
+              b._tag === "Scheduled" ? b.node.name : b.message
+            )
+            expect(a.nextStartIndex).toBe(b.nextStartIndex)
+            startFast = a.nextStartIndex
+            startPlain = b.nextStartIndex
+            if (a._tag === "Scheduled" && b._tag === "Scheduled") {
+              accountPod(a.node, { requests: pod.requests, hostPorts: pod.hostPorts }, 1)
+              accountPod(b.node, { requests: pod.requests, hostPorts: pod.hostPorts }, 1)
+            }
+          }
+        }
+      ),
+      { numRuns: 300 }
+    )
   })
 })
