@@ -17,7 +17,8 @@
  * process's CPU time per pod (what the engine and runtime cost, whatever the machine's load), and
  * ends with `RESULT runtime {json}`. Target (host mode): p50 and p99 within 1.5× plain spawn + 5 ms.
  *
- * Options: `--pods=100` (fewer while iterating), `--rounds=sequential,burst,linux[,engine]`.
+ * Options: `--pods=100` (fewer while iterating), `--rounds=sequential,burst,linux[,engine]`,
+ * `--spawner=helper|direct` (the runtime's spawn helper process, the default, or spawns from this process).
  */
 import { spawn } from "node:child_process"
 import type { Pod } from "@podlet/core/api/Pod"
@@ -80,10 +81,15 @@ const makePlain = () => {
 }
 
 /** Pods on the process runtime: latency from `create` to the watch showing the pod Running. */
-const podsOnProcessRuntime = (count: number, burst: boolean, mode: RuntimeMode | "simulated" = "host") =>
+const podsOnProcessRuntime = (
+  count: number,
+  burst: boolean,
+  mode: RuntimeMode | "simulated" = "host",
+  spawner: "helper" | "direct" = "helper"
+) =>
   Effect.gen(function* () {
     const cluster = yield* makeCluster({
-      ...(mode === "simulated" ? {} : RuntimeProcess.clusterOptions({ mode })),
+      ...(mode === "simulated" ? {} : RuntimeProcess.clusterOptions({ mode, spawner })),
       nodes: [{ ...thisMachine("n1"), images: [image] }],
       kubernetesService: false
     })
@@ -158,11 +164,12 @@ const within = (runtime: Figures, plain: Figures): boolean =>
 export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const pods = Number(option(args, "pods", "100"))
   const rounds = option(args, "rounds", "sequential,burst,linux").split(",")
+  const spawner = option(args, "spawner", "helper") === "direct" ? "direct" : "helper"
   const linux = chooseMode("auto", machineFacts())
   // warm-up: the first spawns and the first cluster pay for module loading and JIT
-  await Effect.runPromise(podsOnProcessRuntime(10, false))
+  await Effect.runPromise(podsOnProcessRuntime(10, false, "host", spawner))
   const lines: Array<string> = []
-  const result: Record<string, unknown> = { pods }
+  const result: Record<string, unknown> = { pods, spawner }
   let ok = true
   for (const round_ of rounds) {
     const burst = round_ === "burst" || round_ === "engine"
@@ -172,8 +179,29 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
       continue
     }
     const measured = await Effect.runPromise(
-      podsOnProcessRuntime(pods, burst, round_ === "linux" ? "linux" : round_ === "engine" ? "simulated" : "host")
+      podsOnProcessRuntime(
+        pods,
+        burst,
+        round_ === "linux" ? "linux" : round_ === "engine" ? "simulated" : "host",
+        spawner
+      )
     )
+    if (process.env["PODLET_BENCH_DEBUG"])
+      console.log(
+        round_,
+        "slowest",
+        measured.latencies
+          .map((l, i) => [Math.round(l * 10) / 10, i])
+          .sort((a, b) => b[0]! - a[0]!)
+          .slice(0, 6)
+          .join(" | "),
+        "plain slowest",
+        [...measured.plain]
+          .sort((a, b) => b - a)
+          .slice(0, 4)
+          .map((x) => x.toFixed(1))
+          .join(" ")
+      )
     const plain = figures(measured.plain)
     const host = figures(measured.latencies)
     const ratio = { p50: round(host.p50 / plain.p50), p99: round(host.p99 / plain.p99) }

@@ -70,6 +70,8 @@ import { defaultLogLimits, LogFile } from "./process/LogFile.js"
 import { grpcProbe, httpProbe, tcpProbe } from "./process/Probes.js"
 import { groupRss } from "./process/ProcessTree.js"
 import { RegistryHost } from "./process/RegistryHost.js"
+import type { Spawned, Spawner, SpawnRequest } from "./process/Spawner.js"
+import { spawnDirect, startSpawnHelper } from "./process/Spawner.js"
 import { makeVolumes, mountDirectories, mountEnvName, translatePath } from "./process/Volumes.js"
 
 export interface RuntimeProcessOptions {
@@ -97,6 +99,11 @@ export interface RuntimeProcessOptions {
   readonly probeTimeoutMillis?: number
   /** host environment variables containers get; default PATH, HOME, LANG, TZ */
   readonly inheritEnv?: ReadonlyArray<string>
+  /**
+   * `helper` (default): containers and execs are spawned by a small helper process
+   * (`process/Spawner.ts`); `direct`: by this process
+   */
+  readonly spawner?: "helper" | "direct"
 }
 
 interface SandboxState {
@@ -401,6 +408,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
           cgroups: linux.layout.all
         }
   )
+  const spawner: Spawner = options.spawner === "direct" ? spawnDirect : yield* startSpawnHelper
   yield* Scope.addFinalizer(
     scope,
     Effect.gen(function* () {
@@ -412,6 +420,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
         concurrency: "unbounded",
         discard: true
       })
+      spawner.close()
       // the supervising fibers are gone with the scope: record what ended
       for (const inst of left) if (Deferred.isDoneUnsafe(inst.exited)) finish(inst)
       for (const inst of instances.values()) inst.log.close()
@@ -484,14 +493,11 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
   }
 
   /** Waits for the main process's end, then for its pipes (bounded), then records the exit. */
-  const supervise = (inst: Instance, child: ChildProcess, closed: Deferred.Deferred<void>) =>
+  const supervise = (inst: Instance, child: Spawned, closed: Deferred.Deferred<void>) =>
     Effect.gen(function* () {
       yield* Deferred.await(inst.exited)
       const drained = yield* Effect.timeoutOption(Deferred.await(closed), pipeCloseMillis)
-      if (drained._tag === "None") {
-        child.stdout?.destroy()
-        child.stderr?.destroy()
-      }
+      if (drained._tag === "None") child.release()
       finish(inst)
     })
 
@@ -509,11 +515,6 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
       Deferred.doneUnsafe(inst.finished, Effect.void)
       publish({ type: "ContainerExited", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.finishedAt })
       return yield* new RuntimeError({ reason: "RunContainerError", message })
-    })
-
-  const spawnError = (child: ChildProcess) =>
-    Effect.callback<NodeJS.ErrnoException>((resume) => {
-      child.once("error", (error) => resume(Effect.succeed(error)))
     })
 
   /** Kills the instance's group with SIGKILL and waits (bounded) until it is recorded as exited. */
@@ -889,43 +890,38 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     if (oci !== undefined && !oci.host.executableIn(oci.container, file, inst.env["PATH"] ?? defaultPath)) {
       return yield* startFailed(inst, execFailure(file, Object.assign(new Error("not found"), { code: "ENOENT" })))
     }
-    const spawned = yield* Effect.try({
-      try: () =>
-        oci === undefined
-          ? spawn(file, inst.argv.slice(1), {
-              cwd: inst.cwd,
-              env: inst.env,
-              detached: true,
-              stdio: ["ignore", "pipe", "pipe"]
-            })
-          : spawn(oci.host.choice.oci, oci.host.runArgs(oci.container), {
-              cwd: inst.sandbox.dir,
-              env: { PATH: hostPath },
-              detached: true,
-              stdio: ["ignore", "pipe", "pipe"]
-            }),
-      catch: (error) => error as NodeJS.ErrnoException
-    }).pipe(Effect.result)
+    const request: SpawnRequest =
+      oci === undefined
+        ? { file, args: inst.argv.slice(1), cwd: inst.cwd, env: inst.env }
+        : {
+            file: oci.host.choice.oci,
+            args: oci.host.runArgs(oci.container),
+            cwd: inst.sandbox.dir,
+            env: { PATH: hostPath }
+          }
+    const closed = Deferred.makeUnsafe<void>()
+    const spawned = yield* spawner
+      .spawn(request, {
+        output: (stream, chunk) => inst.log.write(stream, chunk),
+        exit: (end) => {
+          inst.end = end
+          if (inst.pid !== undefined) signalGroup(inst.pid, "SIGKILL")
+          Deferred.doneUnsafe(inst.exited, Effect.void)
+        },
+        close: () => Deferred.doneUnsafe(closed, Effect.void)
+      })
+      .pipe(Effect.result)
     if (spawned._tag === "Failure") return yield* startFailed(inst, execFailure(file, spawned.failure))
     const child = spawned.success
-    if (child.pid === undefined) return yield* startFailed(inst, execFailure(file, yield* spawnError(child)))
     const pid = child.pid
-    const closed = Deferred.makeUnsafe<void>()
     inst.pid = pid
     inst.state = "running"
     inst.startedAt = now()
     running.add(inst)
     track("+", pid)
     if (inst.linux !== undefined) track("+", `c:${inst.linux.ociId}`)
-    child.stdout?.on("data", (chunk: Buffer) => inst.log.write("stdout", chunk))
-    child.stderr?.on("data", (chunk: Buffer) => inst.log.write("stderr", chunk))
-    child.on("error", () => {})
-    child.once("exit", (code, signal) => {
-      inst.end = { code, signal }
-      signalGroup(pid, "SIGKILL")
-      Deferred.doneUnsafe(inst.exited, Effect.void)
-    })
-    child.once("close", () => Deferred.doneUnsafe(closed, Effect.void))
+    // the helper may have heard the end before this fiber resumed: the rest of the group goes now
+    if (Deferred.isDoneUnsafe(inst.exited)) signalGroup(pid, "SIGKILL")
     if (oci !== undefined) {
       // CRI's StartContainer returns once the task runs: the OCI runtime's init has exec'd the program
       // (its pid file appears after `create`; the exec follows within milliseconds)
@@ -974,43 +970,34 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     if (oci !== undefined && !oci.host.executableIn(oci.container, file, inst.env["PATH"] ?? defaultPath)) {
       return failed(Object.assign(new Error("not found"), { code: "ENOENT" }))
     }
-    const spawned = yield* Effect.try({
-      try: () =>
-        oci === undefined
-          ? spawn(file, argv.slice(1), {
-              cwd: inst.cwd,
-              env: inst.env,
-              detached: true,
-              stdio: ["ignore", "pipe", "pipe"]
-            })
-          : spawn(oci.host.choice.oci, oci.host.execArgs(oci.container, argv), {
-              cwd: inst.sandbox.dir,
-              env: { PATH: hostPath },
-              detached: true,
-              stdio: ["ignore", "pipe", "pipe"]
-            }),
-      catch: (error) => error as NodeJS.ErrnoException
-    }).pipe(Effect.result)
+    const request: SpawnRequest =
+      oci === undefined
+        ? { file, args: argv.slice(1), cwd: inst.cwd, env: inst.env }
+        : {
+            file: oci.host.choice.oci,
+            args: oci.host.execArgs(oci.container, argv),
+            cwd: inst.sandbox.dir,
+            env: { PATH: hostPath }
+          }
+    let output = ""
+    const ended = Deferred.makeUnsafe<ProcessEnd>()
+    const drained = Deferred.makeUnsafe<void>()
+    const spawned = yield* spawner
+      .spawn(request, {
+        output: (_stream, chunk) => {
+          if (output.length < execOutputLimit)
+            output += chunk.toString("utf8").slice(0, execOutputLimit - output.length)
+        },
+        exit: (end) => Deferred.doneUnsafe(ended, Effect.succeed(end)),
+        close: () => Deferred.doneUnsafe(drained, Effect.void)
+      })
+      .pipe(Effect.result)
     if (spawned._tag === "Failure") return failed(spawned.failure)
-    const child = spawned.success
-    if (child.pid === undefined) return failed(yield* spawnError(child))
-    const pid = child.pid
+    const pid = spawned.success.pid
     inst.execs.add(pid)
     track("+", pid)
-    let output = ""
-    const capture = (chunk: Buffer) => {
-      if (output.length < execOutputLimit) output += chunk.toString("utf8").slice(0, execOutputLimit - output.length)
-    }
-    child.stdout?.on("data", capture)
-    child.stderr?.on("data", capture)
-    child.on("error", () => {})
-    const ended = Effect.callback<ProcessEnd>((resume) => {
-      child.once("exit", (code, signal) => resume(Effect.succeed({ code, signal })))
-    })
-    const closed = Effect.callback<void>((resume) => {
-      child.once("close", () => resume(Effect.void))
-    })
-    const result = yield* Effect.timeoutOption(ended, timeoutSeconds * 1000)
+    const closed = Deferred.await(drained)
+    const result = yield* Effect.timeoutOption(Deferred.await(ended), timeoutSeconds * 1000)
     if (result._tag === "None") {
       signalGroup(pid, "SIGKILL")
       inst.execs.delete(pid)
