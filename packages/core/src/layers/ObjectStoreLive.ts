@@ -294,11 +294,13 @@ class ResourceLog {
 }
 
 /**
- * Changes, or milliseconds, after which a scheduled wake runs at once: a writer that does not
- * yield (a busy fast path) still lets its watchers hear every batch within about a millisecond.
+ * Changes, or milliseconds (on the monotonic clock), after which a scheduled wake runs at once: a
+ * writer that does not yield (a busy fast path) still lets its watchers hear every batch within
+ * `wakeAfterMillis`. The clock is read every `wakeCheckEvery` changes.
  */
 const wakeEvery = 1024
-const wakeAfterMillis = 2
+const wakeAfterMillis = 1.5
+const wakeCheckEvery = 8
 
 const wakeAll = (log: ResourceLog, waiters: Array<Waiter>): void => {
   if (log.waking !== waiters) return
@@ -318,7 +320,7 @@ class Hub {
   constructor(
     revision: number,
     readonly window: number,
-    /** the store's Clock, in milliseconds */
+    /** the store's monotonic Clock, in milliseconds */
     readonly now: () => number
   ) {
     this.floor = revision
@@ -407,7 +409,8 @@ class Hub {
       waiters[0]!.dispatcher.scheduleTask(() => wakeAll(log, waiters), 0)
     } else if (
       log.waking !== undefined &&
-      (++log.changesSinceWake >= wakeEvery || this.now() - log.wakeScheduledAt >= wakeAfterMillis)
+      (++log.changesSinceWake >= wakeEvery ||
+        (log.changesSinceWake % wakeCheckEvery === 0 && this.now() - log.wakeScheduledAt >= wakeAfterMillis))
     ) {
       // a writer that does not yield: its watchers still hear every batch
       wakeAll(log, log.waking)
@@ -500,8 +503,10 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
   const whenDurable = sync?.whenDurable
   const hasPending = sync?.pending
   const clock = yield* Clock.Clock
-  const hub = new Hub(yield* backend.revision, Math.max(1, options.historyWindow ?? defaultHistoryWindow), () =>
-    clock.currentTimeMillisUnsafe()
+  const hub = new Hub(
+    yield* backend.revision,
+    Math.max(1, options.historyWindow ?? defaultHistoryWindow),
+    () => Number(clock.monotonicTimeNanosUnsafe()) / 1e6
   )
   const bookmarkInterval = options.bookmarkIntervalMillis ?? 60_000
   /** owner uid -> keys of dependents */
@@ -604,15 +609,31 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     return changes
   }
 
+  /**
+   * Writers to resume once their changes are durable: resumed by one task on the scheduler after
+   * the group commit's callbacks, so every change of the commit reaches the watch hub (and its
+   * watchers' wake is scheduled) before a resumed writer runs its next write.
+   */
+  let acks: Array<(effect: Effect.Effect<void>) => void> = []
+  const resumeAcks = (): void => {
+    const ready = acks
+    acks = []
+    for (const resume of ready) resume(Effect.void)
+  }
+
   /** Waits until every change applied so far is durable (at once without group commit). */
   const durable: Effect.Effect<void> =
     whenDurable === undefined
       ? Effect.void
-      : Effect.suspend(() =>
+      : Effect.withFiber((fiber) =>
           hasPending?.() === false
             ? Effect.void
             : Effect.callback<void>((resume) => {
-                whenDurable((error) => resume(error === undefined ? Effect.void : Effect.die(error)))
+                whenDurable((error) => {
+                  if (error !== undefined) return resume(Effect.die(error))
+                  if (acks.length === 0) fiber.currentDispatcher.scheduleTask(resumeAcks, 0)
+                  acks.push(resume)
+                })
               })
         )
 
