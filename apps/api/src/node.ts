@@ -2,17 +2,24 @@
  * The Node entry (`npm run serve`): parses the flags, starts the server (`Serve.ts`: the cluster,
  * the API, the kubeconfig under `.podlet/`), prints the URL and stops on SIGINT/SIGTERM. Wiring only.
  */
-import { join } from "node:path"
+import { join, resolve } from "node:path"
 import { startServe } from "./Serve.js"
 import { parseServeFlags } from "./ServeFlags.js"
 
-const flags = parseServeFlags(process.argv.slice(2))
-if (typeof flags === "string") {
-  console.error(flags)
+const parsed = parseServeFlags(process.argv.slice(2))
+if (typeof parsed === "string") {
+  console.error(parsed)
   process.exit(2)
 }
 
-const stateDir = join(process.env["PODLET_CWD"] ?? process.env["INIT_CWD"] ?? process.cwd(), ".podlet")
+// relative paths in flags mean the user's directory (npm runs scripts from the repository root)
+const cwd = process.env["PODLET_CWD"] ?? process.env["INIT_CWD"] ?? process.cwd()
+const flags = {
+  ...parsed,
+  tokenFile: parsed.tokenFile === undefined ? undefined : resolve(cwd, parsed.tokenFile),
+  store: parsed.store?.kind === "sqlite" ? { ...parsed.store, path: resolve(cwd, parsed.store.path) } : parsed.store
+}
+const stateDir = join(cwd, ".podlet")
 const served = await startServe(flags, stateDir)
 if ("_tag" in served) {
   console.error(`podlet: ${served.message}`)

@@ -8,7 +8,9 @@ import { fileURLToPath } from "node:url"
 const here = dirname(fileURLToPath(import.meta.url))
 const require = createRequire(import.meta.url)
 const tsx = join(dirname(require.resolve("tsx/package.json")), "dist", "cli.mjs")
-const result = spawnSync(process.execPath, [tsx, join(here, "..", "src", "main.tsx"), ...process.argv.slice(2)], {
+// the package's tsconfig (its JSX settings), not whatever tsconfig the caller's directory has
+const args = [tsx, "--tsconfig", join(here, "..", "tsconfig.json"), join(here, "..", "src", "main.tsx")]
+const result = spawnSync(process.execPath, [...args, ...process.argv.slice(2)], {
   stdio: "inherit",
   env: { ...process.env, PODLET_CWD: process.env.PODLET_CWD ?? process.cwd() }
 })

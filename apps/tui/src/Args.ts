@@ -21,7 +21,15 @@ export type Runtime =
 /** Where the dashboard's cluster is: embedded (default), a podlet API, or a kubeconfig's cluster. */
 export type Target =
   | { readonly _tag: "Embedded"; readonly runtime: Runtime }
-  | { readonly _tag: "Server"; readonly server: string; readonly token?: string }
+  | {
+      readonly _tag: "Server"
+      readonly server: string
+      readonly token?: string
+      /** a PEM file of the CA that signed the server's certificate (kubectl's `--certificate-authority`) */
+      readonly certificateAuthority?: string
+      /** accept any server certificate (kubectl's `--insecure-skip-tls-verify`) */
+      readonly insecureSkipTlsVerify?: true
+    }
   | { readonly _tag: "Kubeconfig"; readonly kubeconfig: string; readonly context?: string }
 
 export type Command =
@@ -40,7 +48,8 @@ export type Command =
 
 export const usage = `Usage:
   podlet [RUNTIME]                           open the dashboard on an embedded cluster
-  podlet --server URL [--token T]            ... on a podlet API
+  podlet --server URL [--token T]            ... on a podlet API; for https with a self-signed certificate
+         [--certificate-authority PEM | --insecure-skip-tls-verify]  (kubectl's flags)
   podlet --kubeconfig PATH [--context NAME]  ... on a kubeconfig's cluster (a podlet API or a real one)
   podlet run FILE... [--for 10m] [--output text|json] [RUNTIME]
                                              apply manifests on a virtual clock, print every status change
@@ -65,6 +74,9 @@ export const parseDuration = (text: string): number | undefined => {
 }
 
 const runtimeFlags = ["--runtime", "--isolation", "--registry"]
+const serverFlags = ["--token", "--certificate-authority", "--insecure-skip-tls-verify"]
+/** flags that take no value (`--flag` or `--flag=true|false`) */
+const booleanFlags = ["--insecure-skip-tls-verify"]
 
 const oneOf = <A extends string>(value: string, choices: ReadonlyArray<A>): A | undefined =>
   (choices as ReadonlyArray<string>).includes(value) ? (value as A) : undefined
@@ -98,8 +110,15 @@ const parseTarget = (argv: ReadonlyArray<string>): Target | string => {
     const eq = arg.indexOf("=")
     const flag = eq > 0 ? arg.slice(0, eq) : arg
     const inline = eq > 0 ? arg.slice(eq + 1) : undefined
-    if (![...runtimeFlags, "--server", "--token", "--kubeconfig", "--context"].includes(flag)) {
+    if (![...runtimeFlags, ...serverFlags, "--server", "--kubeconfig", "--context"].includes(flag)) {
       return `unknown flag ${arg}\n${usage}`
+    }
+    if (booleanFlags.includes(flag)) {
+      if (inline !== undefined && inline !== "true" && inline !== "false") {
+        return `${flag} takes no value (or =true / =false), got ${inline}`
+      }
+      if (inline !== "false") flags.set(flag, "true")
+      continue
     }
     const value = inline ?? argv[++i]
     if (value === undefined || value === "") return `${flag} needs a value`
@@ -115,14 +134,28 @@ const parseTarget = (argv: ReadonlyArray<string>): Target | string => {
   if (server !== undefined) {
     if (flags.has("--context")) return "--context goes with --kubeconfig"
     const token = flags.get("--token")
-    return token === undefined ? { _tag: "Server", server } : { _tag: "Server", server, token }
+    const certificateAuthority = flags.get("--certificate-authority")
+    const insecure = flags.has("--insecure-skip-tls-verify")
+    if (insecure && certificateAuthority !== undefined) {
+      return "--certificate-authority and --insecure-skip-tls-verify cannot be used together"
+    }
+    return {
+      _tag: "Server",
+      server,
+      ...(token === undefined ? {} : { token }),
+      ...(certificateAuthority === undefined ? {} : { certificateAuthority }),
+      ...(insecure ? { insecureSkipTlsVerify: true as const } : {})
+    }
   }
   if (kubeconfig !== undefined) {
-    if (flags.has("--token")) return "--token goes with --server"
+    const serverOnly = serverFlags.find((f) => flags.has(f))
+    if (serverOnly !== undefined) return `${serverOnly} goes with --server`
     const context = flags.get("--context")
     return context === undefined ? { _tag: "Kubeconfig", kubeconfig } : { _tag: "Kubeconfig", kubeconfig, context }
   }
-  if (flags.has("--token") || flags.has("--context")) return "--token and --context need --server or --kubeconfig"
+  if (serverFlags.some((f) => flags.has(f)) || flags.has("--context")) {
+    return `${[...serverFlags, "--context"].find((f) => flags.has(f))} needs --server or --kubeconfig`
+  }
   const runtime = parseRuntime(flags)
   return typeof runtime === "string" ? runtime : { _tag: "Embedded", runtime }
 }

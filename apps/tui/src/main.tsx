@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
+import type { Pod } from "@podlet/core"
 import { render } from "ink"
 import { parseArgs, type Runtime, type Target } from "./Args.js"
 import { runCommand } from "./RunCommand.js"
@@ -48,19 +49,50 @@ const exampleFiles = (): ReadonlyArray<string> => {
 /** The dashboard on a remote cluster, through the SDK's `connect`. */
 const remoteDashboard = async (target: Exclude<Target, { readonly _tag: "Embedded" }>): Promise<number> => {
   const { connect } = await import("@podlet/sdk")
-  const cluster =
+  const cwd = process.env.PODLET_CWD ?? process.cwd()
+  let certificateAuthority: string | undefined
+  if (target._tag === "Server" && target.certificateAuthority !== undefined) {
+    try {
+      certificateAuthority = readFileSync(resolve(cwd, target.certificateAuthority), "utf8")
+    } catch (error) {
+      process.stderr.write(
+        `podlet: --certificate-authority: ${error instanceof Error ? error.message : String(error)}\n`
+      )
+      return 1
+    }
+  }
+  const connecting =
     target._tag === "Server"
-      ? await connect(
-          target.token === undefined ? { server: target.server } : { server: target.server, token: target.token }
-        )
-      : await connect(
+      ? connect({
+          server: target.server,
+          ...(target.token === undefined ? {} : { token: target.token }),
+          ...(certificateAuthority === undefined ? {} : { certificateAuthority }),
+          ...(target.insecureSkipTlsVerify === true ? { insecureSkipTlsVerify: true } : {})
+        })
+      : connect(
           target.context === undefined
-            ? { kubeconfig: resolve(process.env.PODLET_CWD ?? process.cwd(), target.kubeconfig) }
-            : {
-                kubeconfig: resolve(process.env.PODLET_CWD ?? process.cwd(), target.kubeconfig),
-                context: target.context
-              }
+            ? { kubeconfig: resolve(cwd, target.kubeconfig) }
+            : { kubeconfig: resolve(cwd, target.kubeconfig), context: target.context }
         )
+  let cluster: Awaited<typeof connecting>
+  try {
+    cluster = await connecting
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    const hint = /certificate/i.test(message)
+      ? " (a podlet API with --token-file: add --certificate-authority .podlet/tls.crt, or --insecure-skip-tls-verify)"
+      : ""
+    process.stderr.write(`podlet: ${message}${hint}\n`)
+    return 1
+  }
+  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+    // No terminal to draw on: print the pods (all namespaces) once, then exit.
+    const [pods, now] = await Promise.all([cluster.list<Pod>("Pod"), cluster.clock.now()])
+    const table = podTable(pods, now.getTime(), { namespace: true })
+    process.stdout.write(`${tabwrite([table.header, ...table.rows.map((r) => r.cells)]).join("\n")}\n`)
+    await cluster.close()
+    return 0
+  }
   const source = await makeRemoteSource(cluster, {
     description:
       target._tag === "Server" ? target.server : `${target.kubeconfig}${target.context ? ` (${target.context})` : ""}`

@@ -25,6 +25,18 @@ describe("parseArgs", () => {
       _tag: "Dashboard",
       target: { _tag: "Server", server: "http://127.0.0.1:6443", token: "t" }
     })
+    expect(parseArgs(["--server", "https://h:6443", "--certificate-authority", "ca.crt"])).toEqual({
+      _tag: "Dashboard",
+      target: { _tag: "Server", server: "https://h:6443", certificateAuthority: "ca.crt" }
+    })
+    expect(parseArgs(["--insecure-skip-tls-verify", "--server", "https://h:6443", "--token", "t"])).toEqual({
+      _tag: "Dashboard",
+      target: { _tag: "Server", server: "https://h:6443", token: "t", insecureSkipTlsVerify: true }
+    })
+    expect(parseArgs(["--server", "https://h:6443", "--insecure-skip-tls-verify=false"])).toEqual({
+      _tag: "Dashboard",
+      target: { _tag: "Server", server: "https://h:6443" }
+    })
     expect(parseArgs(["--kubeconfig", "kc.yaml", "--context", "kind-kind"])).toEqual({
       _tag: "Dashboard",
       target: { _tag: "Kubeconfig", kubeconfig: "kc.yaml", context: "kind-kind" }
@@ -35,7 +47,10 @@ describe("parseArgs", () => {
     [["--server", "u", "--kubeconfig", "k"], /cannot be used together/],
     [["--server", "u", "--context", "c"], /--context goes with --kubeconfig/],
     [["--kubeconfig", "k", "--token", "t"], /--token goes with --server/],
-    [["--token", "t"], /need --server or --kubeconfig/],
+    [["--token", "t"], /--token needs --server or --kubeconfig/],
+    [["--kubeconfig", "k", "--insecure-skip-tls-verify"], /--insecure-skip-tls-verify goes with --server/],
+    [["--server", "u", "--insecure-skip-tls-verify=yes"], /takes no value/],
+    [["--server", "u", "--insecure-skip-tls-verify", "--certificate-authority", "c"], /cannot be used together/],
     [["--server"], /--server needs a value/],
     [["--bogus"], /unknown flag --bogus/]
   ])("rejects dashboard flags %j", (argv, message) => {
