@@ -52,7 +52,8 @@ export interface SchedulerOptions {
   readonly recorder: EventRecorder["Service"]
 }
 
-interface Pending {
+/** A pod waiting in the active queue. */
+export interface Pending {
   readonly uid: string
   readonly key: string
   readonly priority: number
@@ -60,7 +61,7 @@ interface Pending {
 }
 
 /** A binary min-heap of pending pods by (higher priority first, then arrival). */
-class ActiveQueue {
+export class ActiveQueue {
   private readonly items: Array<Pending> = []
   private readonly members = new Set<string>()
 
@@ -80,14 +81,16 @@ class ActiveQueue {
     if (this.members.has(item.uid)) return
     this.members.add(item.uid)
     const items = this.items
+    let i = items.length
     items.push(item)
-    let i = items.length - 1
     while (i > 0) {
       const parent = (i - 1) >> 1
-      if (!this.less(items[i]!, items[parent]!)) break
-      ;[items[i], items[parent]] = [items[parent]!, items[i]!]
+      const above = items[parent]!
+      if (!this.less(item, above)) break
+      items[i] = above
       i = parent
     }
+    items[i] = item
   }
 
   pop(): Pending | undefined {
@@ -95,19 +98,20 @@ class ActiveQueue {
     const top = items[0]
     if (top === undefined) return undefined
     const last = items.pop()!
-    if (items.length > 0) {
-      items[0] = last
+    const n = items.length
+    if (n > 0) {
       let i = 0
       for (;;) {
         const l = 2 * i + 1
+        if (l >= n) break
         const r = l + 1
-        let m = i
-        if (l < items.length && this.less(items[l]!, items[m]!)) m = l
-        if (r < items.length && this.less(items[r]!, items[m]!)) m = r
-        if (m === i) break
-        ;[items[i], items[m]] = [items[m]!, items[i]!]
-        i = m
+        const child = r < n && this.less(items[r]!, items[l]!) ? r : l
+        const below = items[child]!
+        if (!this.less(below, last)) break
+        items[i] = below
+        i = child
       }
+      items[i] = last
     }
     this.members.delete(top.uid)
     return top
@@ -382,14 +386,9 @@ export const makeScheduler = Effect.fnUntraced(function* (
         continue
       }
       inFlight = true
-      yield* scheduleNext(item).pipe(
-        Effect.catchCause((cause) => Effect.logError("scheduler: scheduling cycle failed", item.key, cause)),
-        Effect.ensuring(
-          Effect.sync(() => {
-            inFlight = false
-          })
-        )
-      )
+      const exit = yield* Effect.exit(scheduleNext(item))
+      inFlight = false
+      if (exit._tag === "Failure") yield* Effect.logError("scheduler: scheduling cycle failed", item.key, exit.cause)
     }
   })
 
