@@ -14,6 +14,8 @@ import type { ObjectStore } from "../services/ObjectStore.js"
 /** One change as the handler sees it; `old` is the cached object before the change. */
 export interface InformerEvent<T extends KubeObject> {
   readonly type: "ADDED" | "MODIFIED" | "DELETED"
+  /** the object's cache key (`keyOf(object)`) */
+  readonly key: string
   readonly object: T
   readonly old: T | undefined
 }
@@ -70,7 +72,9 @@ export const makeSharedInformers = Effect.fnUntraced(function* (
       Effect.suspend(() => {
         const existing = started.get(resource) as Shared<T> | undefined
         if (existing !== undefined) {
-          for (const object of existing.informer.values()) handler({ type: "ADDED", object, old: undefined })
+          for (const object of existing.informer.values()) {
+            handler({ type: "ADDED", key: keyOf(object), object, old: undefined })
+          }
           existing.handlers.push(handler)
           return Effect.succeed(existing.informer)
         }
@@ -112,7 +116,7 @@ const startInformer = Effect.fnUntraced(function* <T extends KubeObject>(
         objects?.delete(key)
         if (objects?.size === 0) byNamespace.delete(namespace)
       }
-      emit({ type, object, old })
+      emit({ type, key, object, old })
       return
     }
     if (old !== undefined && old.metadata.resourceVersion === object.metadata.resourceVersion) return
@@ -122,7 +126,7 @@ const startInformer = Effect.fnUntraced(function* <T extends KubeObject>(
       if (objects === undefined) byNamespace.set(namespace, (objects = new Map()))
       objects.set(key, object)
     }
-    emit({ type: old === undefined ? "ADDED" : "MODIFIED", object, old })
+    emit({ type: old === undefined ? "ADDED" : "MODIFIED", key, object, old })
   }
 
   const watchOnce = Effect.suspend(() => {

@@ -4,7 +4,6 @@
  */
 import type { Pod } from "../api/Pod.js"
 import type { InformerEvent } from "./Informer.js"
-import { keyOf } from "./Informer.js"
 
 export interface NodePodIndex {
   /** feeds one pod informer event; returns the node the pod is now bound to ("" when none or deleted) */
@@ -17,7 +16,7 @@ export const makeNodePodIndex = (): NodePodIndex => {
   const byNode = new Map<string, Set<string>>()
   return {
     observe: (event) => {
-      const key = keyOf(event.object)
+      const key = event.key
       const before = event.old?.spec.nodeName ?? ""
       const after = event.type === "DELETED" ? "" : (event.object.spec.nodeName ?? "")
       if (before !== after) {

@@ -94,7 +94,7 @@ export const makeReplicaSetController = Effect.fnUntraced(function* (
   const onPod = (event: InformerEvent<Pod>): void => {
     const pod = event.object
     const namespace = pod.metadata.namespace ?? "default"
-    const key = keyOf(pod)
+    const key = event.key
     if (event.old !== undefined) {
       const [index, id] = indexOf(event.old)
       const bucket = index.get(id)

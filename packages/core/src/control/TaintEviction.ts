@@ -236,7 +236,7 @@ export const makeTaintEviction = Effect.fnUntraced(function* (
     }
     // what the reconcile would do nothing about: no countdown to cancel, no NoExecute taint on the
     // node (a taint added later reaches the pod through the node's own reconcile)
-    const key = keyOf(event.object)
+    const key = event.key
     const nodeName = event.type === "DELETED" ? "" : (event.object.spec.nodeName ?? "")
     if (!scheduled.has(key) && (nodeName === "" || !hasNoExecuteTaint(informers.nodes?.get(nodeName)))) return
     queue.add(`pod:${key}`)
