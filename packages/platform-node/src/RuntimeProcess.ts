@@ -359,7 +359,14 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
   const running = new Set<Instance>()
 
   const now = (): number => clock.currentTimeMillisUnsafe()
-  const newId = (): string => randomBytes(32).toString("hex")
+  /** random bytes for ids, taken 32 at a time (one `randomBytes` call per 128 ids) */
+  let idPool = Buffer.alloc(0)
+  const newId = (): string => {
+    if (idPool.length < 32) idPool = randomBytes(4096)
+    const id = idPool.toString("hex", 0, 32)
+    idPool = idPool.subarray(32)
+    return id
+  }
   const publish = (event: RuntimeEvent): void => {
     PubSub.publishUnsafe(pubsub, event)
   }
@@ -585,7 +592,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     const dir = join(root, `${config.namespace}_${config.podName}_${id.slice(0, 8)}`)
     const volumes = yield* Effect.try({
       try: () => {
-        mkdirSync(join(dir, "work"), { recursive: true })
+        mkdirSync(dir)
+        mkdirSync(join(dir, "work"))
         return makeVolumes(join(dir, "volumes"), config.volumes)
       },
       catch: (error) =>

@@ -92,7 +92,8 @@ const headerBytes = 9
 
 /**
  * The helper (CommonJS, run by `node -e`): JSON lines in (`{op:"spawn",id,file,args,cwd,env}`,
- * `{op:"release",id}`), frames out. EOF or a broken pipe: kill every group still running, exit.
+ * `{op:"release",id}`), frames out, `ready` once it has warmed up (one spawn of `node --version`).
+ * EOF or a broken pipe: kill every group still running, exit.
  */
 export const helperScript = `"use strict"
 const { spawn } = require("node:child_process")
@@ -158,6 +159,10 @@ process.stdin.on("data", (chunk) => {
     }
   }
 })
+// the first spawn of a Node process is slower (lazy internals, cold code): done here, not by a container
+try {
+  spawn(process.execPath, ["--version"], { detached: true, stdio: ["ignore", "pipe", "pipe"] }).on("error", () => {})
+} catch {}
 send(${frame.ready}, 0, "")`
 
 /** The argv marker that names the helper in `ps` and `/proc/<pid>/cmdline`. */
