@@ -1,7 +1,8 @@
 /**
  * Request bodies: read with the apiserver's 3 MiB limit, then parsed as JSON or YAML according to
  * the Content-Type. Malformed input is a 400 BadRequest, an unknown media type a 415, an oversized
- * body a 413; nothing here can become a 500.
+ * body a 413; nothing here can become a 500. The resource routes read a body before their handler
+ * runs (`prefetchBody`), so the handler's fiber does not suspend on it; the outcome is the same.
  */
 import { ApiFailure, BadRequest } from "@podlet/core/api/Errors"
 import { Effect } from "effect"
@@ -64,22 +65,59 @@ const readLimited = async (request: Request): Promise<Uint8Array | "too-large"> 
   return bytes
 }
 
+/** A body read: its bytes, too large, or the reason it could not be read. */
+type BodyRead = Uint8Array | "too-large" | { readonly failed: unknown }
+
+const unreadable = (e: unknown) => new BadRequest({ message: `unable to read the request body: ${String(e)}` })
+
+const bodyOf = (read: BodyRead): Effect.Effect<Uint8Array, ApiFailure | BadRequest> =>
+  read === "too-large"
+    ? Effect.fail(tooLarge())
+    : read instanceof Uint8Array
+      ? Effect.succeed(read)
+      : Effect.fail(unreadable(read.failed))
+
+/** Reads a body; never rejects. */
+const readBody = (request: Request): Promise<BodyRead> =>
+  readLimited(request).then(
+    (read) => read,
+    (failed: unknown) => ({ failed })
+  )
+
+/** Bodies read before their handler ran, by request (taken once). */
+const prefetched = new WeakMap<Request, BodyRead>()
+
+/**
+ * Reads the body of a request that can carry one (not GET or HEAD) ahead of its handler, which
+ * then takes it without suspending. Never rejects: a failed read is kept and reported where the
+ * handler reads the body, as without the prefetch.
+ */
+export const prefetchBody = async (request: Request): Promise<void> => {
+  if (request.method === "GET" || request.method === "HEAD") return
+  prefetched.set(request, await readBody(request))
+}
+
 /** The body's bytes, at most 3 MiB (413 beyond). */
 export const readBodyBytes = (request: Request): Effect.Effect<Uint8Array, ApiFailure | BadRequest> =>
-  Effect.gen(function* () {
-    const bytes = yield* Effect.tryPromise({
-      try: () => readLimited(request),
-      catch: (e) => new BadRequest({ message: `unable to read the request body: ${String(e)}` })
-    })
-    if (bytes === "too-large") return yield* tooLarge()
-    return bytes
+  Effect.suspend(() => {
+    const read = prefetched.get(request)
+    if (read === undefined)
+      return Effect.flatMap(
+        Effect.promise(() => readBody(request)),
+        bodyOf
+      )
+    prefetched.delete(request)
+    return bodyOf(read)
   })
+
+/** Decodes a whole body (not streaming, so one decoder serves every request). */
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false })
 
 /** The body as text, at most 3 MiB (413 beyond). */
 export const readBodyText = (request: Request): Effect.Effect<string, ApiFailure | BadRequest> =>
   Effect.flatMap(readBodyBytes(request), (bytes) =>
     Effect.try({
-      try: () => new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes),
+      try: () => utf8.decode(bytes),
       catch: () => new BadRequest({ message: "the request body is not valid UTF-8" })
     })
   )
@@ -87,14 +125,19 @@ export const readBodyText = (request: Request): Effect.Effect<string, ApiFailure
 /** Deepest nesting accepted in a body (real objects stay far below; deeper input is a 400, not a stack overflow). */
 export const maxBodyDepth = 256
 
-/** Whether a parsed value nests deeper than `limit` (iterative, so it cannot overflow itself). */
+/**
+ * Whether a parsed value nests deeper than `limit`. Recursive but bounded by `limit` (it stops
+ * descending there), so it cannot overflow the stack for the limits used, and allocates nothing.
+ */
 export const nestedDeeperThan = (value: unknown, limit: number): boolean => {
-  const stack: Array<readonly [unknown, number]> = [[value, 0]]
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!
-    if (typeof v !== "object" || v === null) continue
-    if (depth >= limit) return true
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1])
+  if (typeof value !== "object" || value === null) return false
+  if (limit <= 0) return true
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (nestedDeeperThan(value[i], limit - 1)) return true
+    return false
+  }
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && nestedDeeperThan((value as Record<string, unknown>)[key], limit - 1)) return true
   }
   return false
 }

@@ -11,7 +11,7 @@ import { apiVersionOf } from "@podlet/core/api/Resources"
 import { ObjectStore } from "@podlet/core/services/ObjectStore"
 import { Clock, Effect, Result } from "effect"
 import { Hono } from "hono"
-import { readObjectBody, readPatchBody } from "./Body.js"
+import { prefetchBody, readObjectBody, readPatchBody } from "./Body.js"
 import { apiResourceList } from "./Discovery.js"
 import { type ApiRuntime, respond } from "./Edge.js"
 import { evict } from "./Eviction.js"
@@ -288,10 +288,11 @@ const pathSegments = (path: string, prefix: string): ReadonlyArray<string> | und
 export const groupVersionApp = (gv: GroupVersion, runtime: ApiRuntime): Hono => {
   const app = new Hono()
   app.get("/", (c) => c.json(apiResourceList(gv)))
-  app.all("*", (c) => {
+  app.all("*", async (c) => {
     const segments = pathSegments(c.req.path, gv.prefix)
     const target = segments === undefined ? undefined : resolveTarget(gv, segments)
     if (target === undefined) return statusResponse(notFoundStatus())
+    await prefetchBody(c.req.raw)
     return respond(runtime, handleResource(target, c.req.raw))
   })
   return app
