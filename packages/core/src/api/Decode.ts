@@ -400,6 +400,52 @@ const conforms = (shape: Shape, v: unknown): boolean => {
 }
 
 /**
+ * One walk that answers true only when `unknownFieldsOf` would find nothing, `prune` would return
+ * the value itself (no unknown field, no `null` to drop or replace) and the quick type check
+ * accepts it: the write path then skips those three walks. Anything else, or anything unusual,
+ * answers false, and the three run as they are.
+ */
+export const isClean = (shape: Shape, v: unknown): boolean => {
+  switch (shape._tag) {
+    case "Leaf":
+      return v !== null && leafConforms(shape.go, v)
+    case "Any":
+      return true
+    case "Array": {
+      if (!Array.isArray(v)) return false
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i]
+        if (item === null || !isClean(shape.item, item)) return false
+      }
+      return true
+    }
+    case "Map": {
+      if (!isRecord(v)) return false
+      for (const k in v) {
+        const item = v[k]
+        if (item === null || !isClean(shape.value, item)) return false
+      }
+      return true
+    }
+    case "Object": {
+      if (!isRecord(v)) return false
+      const fields = shape.fields
+      for (const k in v) {
+        if (!Object.hasOwn(fields, k)) return false
+        const f = fields[k]!
+        const item = v[k]
+        if (item === null) {
+          if (f._tag === "Leaf" && f.nullable === true) continue
+          return false
+        }
+        if (!isClean(f, item)) return false
+      }
+      return true
+    }
+  }
+}
+
+/**
  * The type problems of an object of a served kind, one `FieldValueTypeInvalid` cause each, worded
  * as the Go decoder words them. Empty when the object decodes (or its kind is not served).
  */

@@ -8,7 +8,7 @@
  * and bumps generation on spec changes; the strategy does everything kind-specific.
  */
 
-import { pruneUnknown, typeCauses, unknownFields } from "./Decode.js"
+import { isClean, pruneUnknown, typeCauses, unknownFields } from "./Decode.js"
 import { defaultObject } from "./Defaults.js"
 import type { FieldCause } from "./Errors.js"
 import { copyOf, extend } from "./Extend.js"
@@ -17,6 +17,7 @@ import type { Namespace, PodDisruptionBudget, ReplicaSet, Service } from "./Obje
 import type { Pod, PodCondition } from "./Pod.js"
 import { podQOSClass } from "./QOS.js"
 import { resourceFor } from "./Resources.js"
+import { shapeForKind } from "./Shape.js"
 import { validateObject, validateObjectUpdate, validatePodStatusUpdate } from "./Validation.js"
 
 export interface CreateContext {
@@ -24,19 +25,30 @@ export interface CreateContext {
   readonly now: string
   /** a fresh uid for the object */
   readonly uid: string
+  /** the object passed `isClean`: there is nothing to prune */
+  readonly clean?: boolean
 }
 
 export interface Strategy {
   /** defaults (API-server defaulting) and status initialisation (`phase: Pending` for pods) */
   prepareForCreate(object: KubeObject, context: CreateContext): KubeObject
-  /** every problem at once, with Kubernetes' field paths and messages */
-  validate(object: KubeObject): ReadonlyArray<FieldCause>
+  /**
+   * every problem at once, with Kubernetes' field paths and messages; `clean`: the object was
+   * prepared from one that passed `isClean` (its types are checked: defaulting keeps them)
+   */
+  validate(object: KubeObject, clean?: boolean): ReadonlyArray<FieldCause>
   /** defaults on update; carry over what an update may not change (e.g. status on the main resource) */
   prepareForUpdate(object: KubeObject, old: KubeObject): KubeObject
   /** validate plus immutability rules (e.g. pod spec may change only in the allowed fields) */
   validateUpdate(object: KubeObject, old: KubeObject): ReadonlyArray<FieldCause>
   /** unknown or duplicate fields, as `fieldValidation` reports them (`unknown field "spec.foo"`) */
   unknownFields(object: unknown): ReadonlyArray<string>
+  /**
+   * One walk: true only when the object is of this resource's kind, has no unknown field, nothing
+   * to prune, and its types check (then `unknownFields` is empty and the create path skips the
+   * prune and type-check walks).
+   */
+  isClean(object: unknown): boolean
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
@@ -193,6 +205,30 @@ const withGeneration = (object: KubeObject, old: KubeObject): KubeObject => {
   return extend(object, { metadata: extend(object.metadata, { generation }) })
 }
 
+/**
+ * Whether defaulting turned an object whose types were checked into one whose types are checked
+ * (a property test holds this to it). Not for ReplicaSets and Services, whose defaulting writes
+ * `selector: undefined` or `targetPort: undefined` when the member is missing (a type cause), nor
+ * for a pod on the host network (`hostPort` copied from a `containerPort` that may be missing).
+ */
+export const typesKeptByDefaulting = (object: KubeObject): boolean => {
+  switch (object.kind) {
+    case "Pod":
+      return (object as Pod).spec?.hostNetwork !== true
+    case "Node":
+    case "Namespace":
+    case "Event":
+    case "Endpoints":
+    case "ConfigMap":
+    case "Secret":
+    case "PodDisruptionBudget":
+    case "Lease":
+      return true
+    default:
+      return false
+  }
+}
+
 /** What validation reports for an object it could not walk (a shape no decoder produced). */
 const notValidated: ReadonlyArray<FieldCause> = [
   { reason: "FieldValueInvalid", message: "Invalid value: the object could not be validated", field: "" }
@@ -202,7 +238,7 @@ const makeStrategy = (resource: string): Strategy => {
   const rt = resourceFor(resource)
   const strategy: Strategy = {
     prepareForCreate: (object, context) => {
-      const pruned = pruneUnknown(object)
+      const pruned = context.clean === true ? object : pruneUnknown(object)
       const meta = withCreateMeta(pruned, context)
       const defaulted = defaultObject(
         generationKinds.has(meta.kind) && meta.metadata.generation !== 1
@@ -223,6 +259,11 @@ const makeStrategy = (resource: string): Strategy => {
     unknownFields: (object) => {
       const kind = rt?.kind ?? (object as { kind?: unknown } | null)?.kind
       return typeof kind === "string" ? unknownFields(kind, object) : []
+    },
+    isClean: (object) => {
+      if (rt === undefined || (object as { kind?: unknown } | null)?.kind !== rt.kind) return false
+      const shape = shapeForKind(rt.kind)
+      return shape === undefined || isClean(shape, object)
     }
   }
   // Objects normally arrive decoded (`Decode.ts`); one that does not decode is left as it is by the
@@ -235,8 +276,8 @@ const makeStrategy = (resource: string): Strategy => {
         return object
       }
     },
-    validate: (object) => {
-      const types = typeCauses(object)
+    validate: (object, clean) => {
+      const types = clean === true && typesKeptByDefaulting(object) ? [] : typeCauses(object)
       if (types.length > 0) return types
       try {
         return strategy.validate(object)
@@ -265,6 +306,13 @@ const makeStrategy = (resource: string): Strategy => {
         return strategy.unknownFields(object)
       } catch {
         return []
+      }
+    },
+    isClean: (object) => {
+      try {
+        return strategy.isClean(object)
+      } catch {
+        return false
       }
     }
   }

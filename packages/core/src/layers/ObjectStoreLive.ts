@@ -200,6 +200,8 @@ const nameSuffix = (random: Random.Random): string => {
 
 const noPrev: ReadonlyArray<KubeObject | undefined> = [undefined]
 
+const noWarnings: ReadonlyArray<string> = []
+
 interface NamespaceLike extends KubeObject {
   readonly status?: { readonly phase?: string }
 }
@@ -730,7 +732,10 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     random: Random.Random,
     nowMs: number
   ): { readonly key: string; readonly object: KubeObject; readonly warnings: ReadonlyArray<string> } | WriteError => {
-    const warnings = unknownFieldWarnings(rt, input, options)
+    const strategy = strategyFor(rt.resource)
+    // one walk of the input; when it is clean the unknown-field, prune and type-check walks are skipped
+    const clean = strategy.isClean(input)
+    const warnings = clean ? noWarnings : unknownFieldWarnings(rt, input, options)
     if (warnings instanceof BadRequest) return warnings
     const given = input.metadata
     const givenNamespace = given.namespace
@@ -771,9 +776,8 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     meta.uid = uid
     meta.creationTimestamp = now
     meta.generation = 1
-    const strategy = strategyFor(rt.resource)
-    const object = strategy.prepareForCreate(withMeta(input, meta), { now, uid })
-    const causes = strategy.validate(object)
+    const object = strategy.prepareForCreate(withMeta(input, meta), clean ? { now, uid, clean } : { now, uid })
+    const causes = strategy.validate(object, clean)
     if (causes.length > 0) return new Invalid({ ...refOf(rt, name), causes })
     return { key: keyOf(rt, namespace, name), object, warnings }
   }

@@ -1,0 +1,212 @@
+/**
+ * `isClean`, the one walk the create path takes instead of three: when it says yes, the reference
+ * walks (unknown fields, prune, type check) must find nothing, and a create prepared with the
+ * `clean` hint must equal one prepared without it. Values are generated from the field catalogue
+ * itself (every kind, every field), then broken at one random place.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as fc from "fast-check"
+import { isClean, typeCauses } from "../../src/api/Decode.js"
+import type { KubeObject } from "../../src/api/Meta.js"
+import { resourceForKind } from "../../src/api/Resources.js"
+import { type LeafType, prune, type Shape, shapeForKind, unknownFieldsOf } from "../../src/api/Shape.js"
+import { strategyFor, typesKeptByDefaulting } from "../../src/api/Strategy.js"
+
+const kinds = [
+  "Pod",
+  "Node",
+  "Namespace",
+  "Event",
+  "Service",
+  "Endpoints",
+  "ConfigMap",
+  "Secret",
+  "ReplicaSet",
+  "PodDisruptionBudget",
+  "Lease"
+]
+
+const leafValue = (go: LeafType): fc.Arbitrary<unknown> => {
+  switch (go) {
+    case "string":
+      return fc.constantFrom("a", "web", "nginx:1.27", "", "TCP", "Always", "example.com/x")
+    case "int32":
+      return fc.integer({ min: -5, max: 70000 })
+    case "int64":
+      return fc.integer({ min: -5, max: 1_000_000 })
+    case "bool":
+      return fc.boolean()
+    case "float64":
+      return fc.double({ noNaN: true, noDefaultInfinity: true, min: -10, max: 10 })
+    case "resource.Quantity":
+      return fc.constantFrom("100m", "1", "64Mi", "1Gi", 0.5, 2, "1.5", "250m")
+    case "intstr.IntOrString":
+      return fc.oneof(fc.integer({ min: 0, max: 65535 }), fc.constantFrom("http", "8080", "50%"))
+    case "v1.Time":
+      return fc.constant("2026-01-01T00:00:00Z")
+    case "v1.MicroTime":
+      return fc.constant("2026-01-01T00:00:00.000000Z")
+    case "[]uint8":
+      return fc.constantFrom("aGk=", "")
+  }
+}
+
+/** A value of `shape` with a random subset of its fields, bounded in depth. */
+const shapedValue = (shape: Shape, depth: number): fc.Arbitrary<unknown> => {
+  switch (shape._tag) {
+    case "Leaf":
+      return leafValue(shape.go)
+    case "Any":
+      return fc.constantFrom({}, "x", 1, [1])
+    case "Array":
+      return depth > 6 ? fc.constant([]) : fc.array(shapedValue(shape.item, depth + 1), { maxLength: 2 })
+    case "Map":
+      return depth > 6
+        ? fc.constant({})
+        : fc.dictionary(fc.constantFrom("a", "b", "app"), shapedValue(shape.value, depth + 1), { maxKeys: 2 })
+    case "Object": {
+      if (depth > 6) return fc.constant({})
+      const fields: Record<string, fc.Arbitrary<unknown>> = {}
+      for (const [k, f] of Object.entries(shape.fields)) fields[k] = shapedValue(f, depth + 1)
+      return fc.record(fields, { requiredKeys: [] })
+    }
+  }
+}
+
+/** An object of `kind` with a name, built from its catalogue entry. */
+const objectOf = (kind: string): fc.Arbitrary<Record<string, unknown>> =>
+  (shapedValue(shapeForKind(kind)!, 0) as fc.Arbitrary<Record<string, unknown>>).map((o) => ({
+    ...o,
+    apiVersion: resourceForKind(kind)?.group === "" ? "v1" : "x/v1",
+    kind,
+    metadata: { ...(o.metadata as object), name: "obj-1" }
+  }))
+
+type Breakage = "unknown" | "null" | "wrongType"
+
+/** A copy of `value` broken at its `at`-th member (modulo the number of members). */
+const broken = (value: unknown, at: number, how: Breakage): unknown => {
+  const copy = structuredClone(value) as Record<string, unknown>
+  const places: Array<[Record<string, unknown> | Array<unknown>, string | number]> = []
+  const visit = (v: unknown) => {
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => {
+        places.push([v, i])
+        visit(item)
+      })
+    } else if (typeof v === "object" && v !== null) {
+      for (const k of Object.keys(v)) {
+        places.push([v as Record<string, unknown>, k])
+        visit((v as Record<string, unknown>)[k])
+      }
+    }
+  }
+  visit(copy)
+  const [parent, key] = places[at % places.length]!
+  const target = (parent as Record<string | number, unknown>)[key]
+  if (how === "unknown") {
+    const holder = typeof target === "object" && target !== null && !Array.isArray(target) ? target : parent
+    if (!Array.isArray(holder)) (holder as Record<string, unknown>).zzUnknown = "x"
+  } else if (how === "null") (parent as Record<string | number, unknown>)[key] = null
+  else (parent as Record<string | number, unknown>)[key] = typeof target === "string" ? { s: target } : "not-a-number"
+  return copy
+}
+
+const anyKind = fc.constantFrom(...kinds).chain((kind) => fc.tuple(fc.constant(kind), objectOf(kind)))
+
+describe("isClean", () => {
+  it("a clean object from the catalogue is clean (the fast path is taken)", () => {
+    fc.assert(
+      fc.property(anyKind, ([kind, object]) => {
+        expect(isClean(shapeForKind(kind)!, object)).toBe(true)
+      }),
+      { numRuns: 1000 }
+    )
+  })
+
+  it("yes means the reference walks find nothing: no unknown field, prune returns the object, no type cause", () => {
+    fc.assert(
+      fc.property(
+        anyKind,
+        fc.nat(),
+        fc.constantFrom<Breakage>("unknown", "null", "wrongType"),
+        ([kind, object], at, how) => {
+          const shape = shapeForKind(kind)!
+          const value = broken(object, at, how)
+          if (!isClean(shape, value)) return
+          expect(unknownFieldsOf(shape, value)).toEqual([])
+          expect(prune(shape, value)).toBe(value)
+          expect(typeCauses(value)).toEqual([])
+        }
+      ),
+      { numRuns: 1500 }
+    )
+  })
+
+  it("no for each kind of breakage it exists to catch", () => {
+    const shape = shapeForKind("Pod")!
+    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "a" }, spec: { containers: [{ name: "c" }] } }
+    expect(isClean(shape, pod)).toBe(true)
+    expect(isClean(shape, { ...pod, spec: { containers: [{ name: "c", imagee: "x" }] } })).toBe(false)
+    expect(isClean(shape, { ...pod, metadata: { name: "a", labels: { a: null } } })).toBe(false)
+    expect(isClean(shape, { ...pod, metadata: { name: "a", labels: null } })).toBe(false)
+    expect(isClean(shape, { ...pod, spec: { containers: [null] } })).toBe(false)
+    expect(isClean(shape, { ...pod, spec: { containers: [{ name: "c", ports: [{ containerPort: "80" }] }] } })).toBe(
+      false
+    )
+    expect(isClean(shape, { ...pod, metadata: { name: "a", constructor: "x" } })).toBe(false)
+    // a nullable time may be null: prune keeps it and the type check skips it
+    const status = { conditions: [{ type: "Ready", status: "True", lastProbeTime: null }] }
+    expect(isClean(shape, { ...pod, status })).toBe(true)
+  })
+})
+
+describe("create with the clean hint", () => {
+  it("equals create without it, and defaulting keeps a clean object's types", () => {
+    fc.assert(
+      fc.property(anyKind, ([kind, object]) => {
+        const resource = resourceForKind(kind)?.resource
+        if (resource === undefined) return
+        const strategy = strategyFor(resource)
+        const input = object as unknown as KubeObject
+        expect(strategy.isClean(input)).toBe(true)
+        const context = { now: "2026-01-01T00:00:00Z", uid: "u-1" }
+        const hinted = strategy.prepareForCreate(input, { ...context, clean: true })
+        const reference = strategy.prepareForCreate(input, context)
+        expect(hinted).toEqual(reference)
+        // for the other kinds defaulting may write an `undefined` member, a type cause: the hint skips nothing
+        if (typesKeptByDefaulting(reference)) expect(typeCauses(reference)).toEqual([])
+        expect(strategy.validate(hinted, true)).toEqual(strategy.validate(reference))
+        expect(strategy.unknownFields(input)).toEqual([])
+      }),
+      { numRuns: 1000 }
+    )
+  })
+
+  it("a broken object is never clean for the strategy unless the reference finds nothing", () => {
+    fc.assert(
+      fc.property(
+        anyKind,
+        fc.nat(),
+        fc.constantFrom<Breakage>("unknown", "null", "wrongType"),
+        ([kind, object], at, how) => {
+          const resource = resourceForKind(kind)?.resource
+          if (resource === undefined) return
+          const strategy = strategyFor(resource)
+          const input = broken(object, at, how) as KubeObject
+          if (!strategy.isClean(input)) return
+          const context = { now: "2026-01-01T00:00:00Z", uid: "u-1" }
+          expect(strategy.unknownFields(input)).toEqual([])
+          const reference = strategy.prepareForCreate(input, context)
+          expect(strategy.prepareForCreate(input, { ...context, clean: true })).toEqual(reference)
+          expect(strategy.validate(reference, true)).toEqual(strategy.validate(reference))
+        }
+      ),
+      { numRuns: 1000 }
+    )
+  })
+
+  it("an object of another kind than the resource's is not clean for it", () => {
+    expect(strategyFor("pods").isClean({ apiVersion: "v1", kind: "Node", metadata: { name: "a" } })).toBe(false)
+  })
+})
