@@ -56,11 +56,23 @@ const condition = (
 
 const findStatus = (statuses: ReadonlyArray<ContainerStatus>, name: string) => statuses.find((s) => s.name === name)
 
+/** One copy of each message: pods of one template share it (a status is kept for the pod's life). */
+const messages = new Map<string, string>()
+const shared = (message: string): string => {
+  const known = messages.get(message)
+  if (known !== undefined) return known
+  if (messages.size >= 4096) messages.clear()
+  messages.set(message, message)
+  return message
+}
+
 const unreadyMessage = (unknown: ReadonlyArray<string>, unready: ReadonlyArray<string>, word: string): string =>
-  [
-    ...(unknown.length > 0 ? [`containers with unknown status: ${goStringSlice(unknown)}`] : []),
-    ...(unready.length > 0 ? [`containers with ${word} status: ${goStringSlice(unready)}`] : [])
-  ].join(", ")
+  shared(
+    [
+      ...(unknown.length > 0 ? [`containers with unknown status: ${goStringSlice(unknown)}`] : []),
+      ...(unready.length > 0 ? [`containers with ${word} status: ${goStringSlice(unready)}`] : [])
+    ].join(", ")
+  )
 
 /**
  * `ContainersReady`: every sidecar and app container `ready`; `PodCompleted` / `PodFailed` (False) in terminal

@@ -5,7 +5,7 @@
 import { Effect } from "effect"
 import type { ConfigMap, ObjectReference, Secret } from "../api/Objects.js"
 import type { Container, Pod, PodStatus } from "../api/Pod.js"
-import type { BackoffState } from "../domain/Backoff.js"
+import type { BackoffEntry, BackoffState } from "../domain/Backoff.js"
 import type { KubeletEvent } from "../domain/Events.js"
 import type { ContainerProbeResults } from "../domain/Probe.js"
 import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
@@ -76,7 +76,8 @@ export interface KubeletContext {
   readonly memory: Map<string, PodMemory>
   /** probe results by API container id (`containerd://…`) */
   readonly probeResults: Map<string, ContainerProbeResults>
-  crashBackoff: BackoffState
+  /** crash-loop backoff entries by stable key (one node's `flowcontrol.Backoff`, updated in place) */
+  readonly crashBackoff: Map<string, BackoffEntry>
   imageBackoff: BackoffState
   /** wake the pod worker of `uid` */
   readonly wake: (uid: string) => Effect.Effect<void>

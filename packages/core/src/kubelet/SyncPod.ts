@@ -7,7 +7,8 @@
  */
 import { Clock, Effect } from "effect"
 import type { Container, Pod, PodStatus } from "../api/Pod.js"
-import { containerBackoffKey, containerHash, decide } from "../domain/Backoff.js"
+import type { BackoffState, ContainerBackoffKey } from "../domain/Backoff.js"
+import { containerBackoffKey, containerHash, decide, emptyBackoff, stableKey } from "../domain/Backoff.js"
 import type { KubeletEvent } from "../domain/Events.js"
 import { EventReason, normalEvent, warningEvent } from "../domain/Events.js"
 import { isTerminalPhase } from "../domain/Phase.js"
@@ -66,6 +67,13 @@ const failed = (
   return created ? { _tag: "Failed", created } : { _tag: "Failed" }
 }
 
+/** The node's crash-loop backoff as seen by one container: its entry only (the decision reads no other). */
+const backoffOf = (ctx: KubeletContext, key: ContainerBackoffKey): BackoffState => {
+  const id = stableKey(key)
+  const entry = ctx.crashBackoff.get(id)
+  return entry === undefined ? emptyBackoff : new Map([[id, entry]])
+}
+
 /**
  * `startContainer` with `doBackOff` in front (K-mgr): backoff, image, config, create, start,
  * postStart. `snapshot` is the pre-kill snapshot of this sync (the backoff measures from the newest
@@ -85,8 +93,13 @@ const startContainer = Effect.fnUntraced(function* (
   const now = yield* Clock.currentTimeMillis
   // doBackOff
   const exited = latestExitedInstance(snapshot, name)
-  const backoff = decide(ctx.crashBackoff, containerBackoffKey(pod, container), exited?.finishedAt, now)
-  ctx.crashBackoff = backoff.state
+  const key = containerBackoffKey(pod, container)
+  const backoff = decide(backoffOf(ctx, key), key, exited?.finishedAt, now)
+  if (backoff.decision._tag === "Start" && exited !== undefined) {
+    const id = stableKey(key)
+    const entry = backoff.state.get(id)
+    if (entry !== undefined) ctx.crashBackoff.set(id, entry)
+  }
   if (backoff.decision._tag === "BackOff") {
     yield* recordEvents(ctx, pod, container, [backoff.decision.event])
     memoryOf(ctx, uid).reasons.set(name, { reason: "CrashLoopBackOff", message: backoff.decision.message })
@@ -154,7 +167,9 @@ const runningIds = (snapshot: RuntimeSnapshot): ReadonlyArray<string> =>
  * the one before it (the `lastState` and `logs --previous`), removes older exited instances.
  */
 const removeDeadInstances = Effect.fnUntraced(function* (ctx: KubeletContext, uid: string) {
-  const snapshot = yield* snapshotOf(ctx, uid)
+  // the snapshot the status was just published from (older instances only grow older)
+  const snapshot = memoryOf(ctx, uid).snapshot ?? (yield* snapshotOf(ctx, uid))
+  if (snapshot.containers.length <= 2) return
   const names = new Set(snapshot.containers.map((c) => c.name))
   for (const name of names) {
     for (const old of instancesOf(snapshot, name).slice(2)) {
