@@ -446,6 +446,27 @@ export const isClean = (shape: Shape, v: unknown): boolean => {
 }
 
 /**
+ * `isClean` of the members of `object` that are not `old`'s own (by reference, as `changedMembers`
+ * picks them), without building that object: what an update must still check.
+ */
+export const isCleanExcept = (shape: Shape, object: unknown, old: unknown): boolean => {
+  if (shape._tag !== "Object" || !isRecord(object) || !isRecord(old)) return false
+  const fields = shape.fields
+  for (const k in object) {
+    const item = object[k]
+    if (item !== null && typeof item === "object" && item === old[k]) continue
+    if (!Object.hasOwn(fields, k)) return false
+    const f = fields[k]!
+    if (item === null) {
+      if (f._tag === "Leaf" && f.nullable === true) continue
+      return false
+    }
+    if (!isClean(f, item)) return false
+  }
+  return true
+}
+
+/**
  * The type problems of an object of a served kind, one `FieldValueTypeInvalid` cause each, worded
  * as the Go decoder words them. Empty when the object decodes (or its kind is not served).
  */

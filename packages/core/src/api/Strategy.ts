@@ -8,7 +8,7 @@
  * and bumps generation on spec changes; the strategy does everything kind-specific.
  */
 
-import { isClean, pruneUnknown, typeCauses, unknownFields } from "./Decode.js"
+import { isClean, isCleanExcept, pruneUnknown, typeCauses, unknownFields } from "./Decode.js"
 import { defaultObject } from "./Defaults.js"
 import type { FieldCause } from "./Errors.js"
 import { copyOf, extend } from "./Extend.js"
@@ -38,9 +38,9 @@ export interface Strategy {
    */
   validate(object: KubeObject, clean?: boolean): ReadonlyArray<FieldCause>
   /** defaults on update; carry over what an update may not change (e.g. status on the main resource) */
-  prepareForUpdate(object: KubeObject, old: KubeObject): KubeObject
+  prepareForUpdate(object: KubeObject, old: KubeObject, clean?: boolean): KubeObject
   /** validate plus immutability rules (e.g. pod spec may change only in the allowed fields) */
-  validateUpdate(object: KubeObject, old: KubeObject): ReadonlyArray<FieldCause>
+  validateUpdate(object: KubeObject, old: KubeObject, clean?: boolean): ReadonlyArray<FieldCause>
   /** unknown or duplicate fields, as `fieldValidation` reports them (`unknown field "spec.foo"`) */
   unknownFields(object: unknown): ReadonlyArray<string>
   /**
@@ -49,6 +49,12 @@ export interface Strategy {
    * prune and type-check walks).
    */
   isClean(object: unknown): boolean
+  /**
+   * `isClean` of an update's members that are not the stored object's own: then `unknownFields`
+   * of `changedMembers` is empty, and `prepareForUpdate` and `validateUpdate` given `clean` skip
+   * their prune and type-check walks.
+   */
+  isCleanUpdate(object: unknown, old: KubeObject): boolean
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
@@ -161,8 +167,8 @@ const isPodStatusOnly = (object: KubeObject, old: KubeObject): boolean =>
   object.kind === "Pod" && object.metadata === old.metadata && (object as Pod).spec === (old as Pod).spec
 
 /** Update defaults: the same defaulting (idempotent; pods get their default tolerations back). */
-const prepareUpdate = (object: KubeObject, old: KubeObject): KubeObject => {
-  const pruned = pruneChanged(object, old)
+const prepareUpdate = (object: KubeObject, old: KubeObject, clean: boolean): KubeObject => {
+  const pruned = clean ? object : pruneChanged(object, old)
   // a stored pod spec is defaulted already
   const defaulted = pruned.kind === "Pod" && (pruned as Pod).spec === (old as Pod).spec ? pruned : defaultObject(pruned)
   if (defaulted.kind === "Namespace") {
@@ -248,8 +254,8 @@ const makeStrategy = (resource: string): Strategy => {
       return rt?.hasStatus === true ? initialStatus(defaulted) : defaulted
     },
     validate: (object) => validateObject(object),
-    prepareForUpdate: (object, old) => withGeneration(prepareUpdate(object, old), old),
-    validateUpdate: (object, old) =>
+    prepareForUpdate: (object, old, clean) => withGeneration(prepareUpdate(object, old, clean === true), old),
+    validateUpdate: (object, old, _clean) =>
       object.kind !== "Pod"
         ? validateObjectUpdate(object, old)
         : isPodStatusOnly(object, old)
@@ -264,6 +270,11 @@ const makeStrategy = (resource: string): Strategy => {
       if (rt === undefined || (object as { kind?: unknown } | null)?.kind !== rt.kind) return false
       const shape = shapeForKind(rt.kind)
       return shape === undefined || isClean(shape, object)
+    },
+    isCleanUpdate: (object, old) => {
+      if (rt === undefined || (object as { kind?: unknown } | null)?.kind !== rt.kind) return false
+      const shape = shapeForKind(rt.kind)
+      return shape === undefined || isCleanExcept(shape, object, old)
     }
   }
   // Objects normally arrive decoded (`Decode.ts`); one that does not decode is left as it is by the
@@ -285,18 +296,18 @@ const makeStrategy = (resource: string): Strategy => {
         return notValidated
       }
     },
-    prepareForUpdate: (object, old) => {
+    prepareForUpdate: (object, old, clean) => {
       try {
-        return strategy.prepareForUpdate(object, old)
+        return strategy.prepareForUpdate(object, old, clean)
       } catch {
         return object
       }
     },
-    validateUpdate: (object, old) => {
-      const types = typeCauses(changedMembers(object, old))
+    validateUpdate: (object, old, clean) => {
+      const types = clean === true && typesKeptByDefaulting(object) ? [] : typeCauses(changedMembers(object, old))
       if (types.length > 0) return types
       try {
-        return strategy.validateUpdate(object, old)
+        return strategy.validateUpdate(object, old, clean)
       } catch {
         return notValidated
       }
@@ -311,6 +322,13 @@ const makeStrategy = (resource: string): Strategy => {
     isClean: (object) => {
       try {
         return strategy.isClean(object)
+      } catch {
+        return false
+      }
+    },
+    isCleanUpdate: (object, old) => {
+      try {
+        return strategy.isCleanUpdate(object, old)
       } catch {
         return false
       }

@@ -1053,8 +1053,12 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     ) {
       return modifiedConflict(rt, name)
     }
-    // members shared with the stored object (a status write's spec and metadata) have no unknown fields
-    const warnings = unknownFieldWarnings(rt, changedMembers(input, old), options)
+    const strategy = strategyFor(rt.resource)
+    // members shared with the stored object (a status write's spec and metadata) have no unknown fields;
+    // when the others are clean (one walk), the unknown-field walk is skipped
+    const warnings = strategy.isCleanUpdate(input, old)
+      ? noWarnings
+      : unknownFieldWarnings(rt, changedMembers(input, old), options)
     if (warnings instanceof BadRequest) return warnings
     const oldMeta = old.metadata
     let candidate: KubeObject
@@ -1075,12 +1079,13 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       candidate = withMeta(input, sameMembers(meta, oldMeta) ? oldMeta : meta)
       if (rt.hasStatus) candidate = withStatus(candidate, (old as unknown as Json).status)
     }
-    const strategy = strategyFor(rt.resource)
-    candidate = strategy.prepareForUpdate(candidate, old)
+    // the candidate's own members clean: its prune and type-check walks are skipped
+    const clean = strategy.isCleanUpdate(candidate, old)
+    candidate = strategy.prepareForUpdate(candidate, old, clean)
     if (subresource === "main" && specChanged(candidate, old, rt.hasStatus)) {
       candidate = withMeta(candidate, extend(candidate.metadata, { generation: (oldMeta.generation ?? 0) + 1 }))
     }
-    const causes = [...strategy.validateUpdate(candidate, old)]
+    const causes = [...strategy.validateUpdate(candidate, old, clean)]
     if (oldMeta.deletionTimestamp !== undefined) {
       const before = new Set(oldMeta.finalizers ?? [])
       if ((candidate.metadata.finalizers ?? []).some((f) => !before.has(f))) {

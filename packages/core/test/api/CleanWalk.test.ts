@@ -10,7 +10,7 @@ import { isClean, typeCauses } from "../../src/api/Decode.js"
 import type { KubeObject } from "../../src/api/Meta.js"
 import { resourceForKind } from "../../src/api/Resources.js"
 import { type LeafType, prune, type Shape, shapeForKind, unknownFieldsOf } from "../../src/api/Shape.js"
-import { strategyFor, typesKeptByDefaulting } from "../../src/api/Strategy.js"
+import { changedMembers, strategyFor, typesKeptByDefaulting } from "../../src/api/Strategy.js"
 
 const kinds = [
   "Pod",
@@ -208,5 +208,60 @@ describe("create with the clean hint", () => {
 
   it("an object of another kind than the resource's is not clean for it", () => {
     expect(strategyFor("pods").isClean({ apiVersion: "v1", kind: "Node", metadata: { name: "a" } })).toBe(false)
+  })
+})
+
+describe("update with the clean hint", () => {
+  const context = { now: "2026-01-01T00:00:00Z", uid: "u-1" }
+  /** a stored object, and an update of it: one top-level member taken from another object of the kind */
+  const update = anyKind.chain(([kind, first]) =>
+    fc.tuple(
+      fc.constant(kind),
+      fc.constant(first),
+      objectOf(kind),
+      fc.constantFrom("status", "spec", "metadata", "data", "type", "subsets"),
+      fc.nat(),
+      fc.constantFrom<Breakage | "none">("none", "unknown", "null", "wrongType")
+    )
+  )
+
+  it("equals update without it; yes means no unknown field among the changed members", () => {
+    fc.assert(
+      fc.property(update, ([kind, first, second, member, at, how]) => {
+        const resource = resourceForKind(kind)?.resource
+        if (resource === undefined) return
+        const strategy = strategyFor(resource)
+        const old = strategy.prepareForCreate(first as unknown as KubeObject, context)
+        const replaced = (second as Record<string, unknown>)[member]
+        const value = how === "none" || replaced === undefined ? replaced : broken({ v: replaced }, at, how)
+        const changed = (how === "none" || replaced === undefined ? value : (value as { v: unknown }).v) as unknown
+        const candidate = { ...old, ...(changed === undefined ? {} : { [member]: changed }) } as KubeObject
+        const clean = strategy.isCleanUpdate(candidate, old)
+        if (how === "none") expect(clean).toBe(true)
+        if (!clean) return
+        expect(strategy.unknownFields(changedMembers(candidate, old))).toEqual([])
+        const reference = strategy.prepareForUpdate(candidate, old)
+        expect(strategy.prepareForUpdate(candidate, old, true)).toEqual(reference)
+        if (typesKeptByDefaulting(reference)) expect(typeCauses(changedMembers(reference, old))).toEqual([])
+        expect(strategy.validateUpdate(reference, old, true)).toEqual(strategy.validateUpdate(reference, old))
+      }),
+      { numRuns: 1500 }
+    )
+  })
+
+  it("a status write sharing spec and metadata checks only its status", () => {
+    const strategy = strategyFor("pods")
+    const old = strategy.prepareForCreate(
+      { apiVersion: "v1", kind: "Pod", metadata: { name: "a" }, spec: { containers: [{ name: "c" }] } } as KubeObject,
+      context
+    )
+    const write = (status: unknown) => ({ ...old, status }) as KubeObject
+    expect(strategy.isCleanUpdate(write({ phase: "Running", podIP: "10.0.0.1" }), old)).toBe(true)
+    expect(strategy.isCleanUpdate(write({ phase: "Running", podIPP: "10.0.0.1" }), old)).toBe(false)
+    expect(strategy.isCleanUpdate(write({ phase: 1 }), old)).toBe(false)
+    // a spec of its own (not the stored one) is walked too
+    expect(
+      strategy.isCleanUpdate({ ...write({}), spec: { containers: [{ name: "c", bad: 1 }] } } as KubeObject, old)
+    ).toBe(false)
   })
 })
