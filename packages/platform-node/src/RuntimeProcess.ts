@@ -1,9 +1,11 @@
 /**
  * The process runtime, host mode: one node's ContainerRuntime where containers are processes of
  * this machine, for any user on any OS Node runs on.
- * - A container is a process group (`spawn` detached): argv from command/args or the image config
- *   (no registry and no image root filesystem: programs are the host's), env (the host's PATH and
- *   HOME, the image's env, HOSTNAME, what the kubelet resolved, `PODLET_MOUNT_<VOLUME>`), working dir.
+ * - A container is a process group (`spawn` detached, by a small helper process started with the
+ *   runtime, `process/Spawner.ts`, so that no fork copies this big process): argv from command/args
+ *   or the image config (no registry and no image root filesystem: programs are the host's), env
+ *   (the host's PATH and HOME, the image's env, HOSTNAME, what the kubelet resolved,
+ *   `PODLET_MOUNT_<VOLUME>`), working dir.
  * - stdout/stderr go to a CRI-format log file per instance (bounded, rotated), read by `logs`.
  * - The end is a terminated state: 0 Completed, else Error with the exit code or 128 + signal;
  *   a missing executable or working dir is StartError (128). When the main process ends, what is
@@ -16,7 +18,7 @@
  *   Warning event, and that it runs unisolated on the host by a Normal one.
  * Nothing outlives its sandbox or the runtime's scope: finalizers (and process exit) kill every group;
  * if this Node process dies without them (SIGKILL, a crash), a watchdog `sh` it tells of every
- * process group sees its pipe close and kills them.
+ * process group sees its pipe close and kills them (and so does the spawn helper, for its own).
  * A sandbox is the directory `<root>/<namespace>_<pod>_<id>` holding `work/` (the default working
  * dir), `volumes/<name>/` and the logs `<container>_<attempt>.log`; it goes with `removePodSandbox`.
  */
