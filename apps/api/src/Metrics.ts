@@ -8,7 +8,7 @@ import { ObjectStore } from "@podlet/core/services/ObjectStore"
 import { Effect } from "effect"
 import type { MiddlewareHandler } from "hono"
 import { isWatch } from "./Query.js"
-import { GroupVersions, resolveTarget } from "./Target.js"
+import { type GroupVersion, GroupVersions, resolveTarget, segmentsAfter, type Target } from "./Target.js"
 import { type WatchGauge, watchGauges } from "./Watch.js"
 
 /** Histogram buckets of request latency, in seconds (the apiserver's lower buckets). */
@@ -19,41 +19,42 @@ export const requestVerb = (
   method: string,
   url: URL
 ): { readonly verb: string; readonly resource: string } | undefined => {
-  const gv = GroupVersions.find((g) => url.pathname.startsWith(`${g.prefix}/`))
+  const pathname = url.pathname
+  const gv = groupVersionOf(pathname)
   if (gv === undefined) return undefined
-  let segments: Array<string>
-  try {
-    segments = url.pathname
-      .slice(gv.prefix.length + 1)
-      .split("/")
-      .map(decodeURIComponent)
-  } catch {
-    return undefined
-  }
-  const target = resolveTarget(gv, segments)
+  const segments = segmentsAfter(pathname, gv.prefix.length + 1)
+  const target = segments === undefined ? undefined : resolveTarget(gv, segments)
   if (target === undefined) return undefined
   const resource =
     target.subresource === undefined ? target.resource.resource : `${target.resource.resource}/${target.subresource}`
+  return { verb: verbOf(method, target, url), resource }
+}
+
+const groupVersionOf = (pathname: string): GroupVersion | undefined => {
+  for (const g of GroupVersions) {
+    if (pathname.startsWith(g.prefix) && pathname.charCodeAt(g.prefix.length) === 47) return g
+  }
+  return undefined
+}
+
+const verbOf = (method: string, target: Target, url: URL): string => {
   const named = target.name !== undefined
-  const verb = ((): string => {
-    switch (method) {
-      case "GET":
-      case "HEAD":
-        if (target.watchPath || (isWatch(url.searchParams) && target.subresource === undefined)) return "watch"
-        return named ? "get" : "list"
-      case "POST":
-        return "create"
-      case "PUT":
-        return "update"
-      case "PATCH":
-        return "patch"
-      case "DELETE":
-        return named ? "delete" : "deletecollection"
-      default:
-        return method.toLowerCase()
-    }
-  })()
-  return { verb, resource }
+  switch (method) {
+    case "GET":
+    case "HEAD":
+      if (target.watchPath || (isWatch(url.searchParams) && target.subresource === undefined)) return "watch"
+      return named ? "get" : "list"
+    case "POST":
+      return "create"
+    case "PUT":
+      return "update"
+    case "PATCH":
+      return "patch"
+    case "DELETE":
+      return named ? "delete" : "deletecollection"
+    default:
+      return method.toLowerCase()
+  }
 }
 
 const escapeLabel = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")
@@ -88,9 +89,7 @@ export class ApiMetrics {
     const seconds = (performance.now() - started) / 1000
     const hkey = `${info.verb}\u0000${info.resource}`
     const h = this.latency.get(hkey) ?? { counts: latencyBuckets.map(() => 0), sum: 0, count: 0 }
-    latencyBuckets.forEach((le, i) => {
-      if (seconds <= le) h.counts[i]! += 1
-    })
+    for (let i = 0; i < latencyBuckets.length; i++) if (seconds <= latencyBuckets[i]!) h.counts[i]! += 1
     h.sum += seconds
     h.count += 1
     this.latency.set(hkey, h)

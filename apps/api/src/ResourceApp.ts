@@ -21,7 +21,7 @@ import { deleteOptions, includeObject, isWatch, listOptions, watchOptions, write
 import { listResponse, objectResponse, type Rendering, statusResponse } from "./Respond.js"
 import { patchScale, readScale, replaceScale } from "./ScaleApp.js"
 import { methodNotAllowedStatus, notFoundStatus } from "./StatusResponse.js"
-import { type GroupVersion, resolveTarget, type Target } from "./Target.js"
+import { type GroupVersion, resolveTarget, segmentsAfter, type Target } from "./Target.js"
 import { watchGauges, watchResponse } from "./Watch.js"
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
@@ -276,12 +276,9 @@ export const handleResource = (target: Target, request: Request) => {
 }
 
 const pathSegments = (path: string, prefix: string): ReadonlyArray<string> | undefined => {
-  const rest = path.slice(prefix.length).replace(/^\/+/, "")
-  try {
-    return rest.split("/").map(decodeURIComponent)
-  } catch {
-    return undefined
-  }
+  let start = prefix.length
+  while (path.charCodeAt(start) === 47) start++
+  return segmentsAfter(path, start)
 }
 
 /** The sub-app of one group-version, mounted at its prefix. */

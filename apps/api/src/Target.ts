@@ -85,29 +85,50 @@ export interface Target {
 export const resolveTarget = (gv: GroupVersion, segments: ReadonlyArray<string>): Target | undefined => {
   const watchPath = segments[0] === "watch"
   const rest = watchPath ? segments.slice(1) : segments
-  const find = (name: string | undefined) => gv.resources.find((r) => r.resource === name)
-  const withSub = (target: Target, sub: string | undefined): Target | undefined => {
-    if (sub === undefined) return target
-    if (watchPath || !subresourcesOf(target.resource).some((s) => s.name === sub)) return undefined
-    return { ...target, subresource: sub }
-  }
-  if (rest.some((s) => s === "")) return undefined
+  if (rest.includes("")) return undefined
   if (rest[0] === "namespaces" && rest.length >= 3) {
-    const namespaced = find(rest[2])
+    const namespaced = resourceNamed(gv, rest[2])
     if (namespaced?.namespaced) {
       if (rest.length > 5) return undefined
-      const base: Target = {
-        resource: namespaced,
-        namespace: rest[1]!,
-        ...(rest[3] === undefined ? {} : { name: rest[3] }),
-        watchPath
-      }
-      return withSub(base, rest[4])
+      const namespace = rest[1]!
+      const name = rest[3]
+      const base: Target =
+        name === undefined
+          ? { resource: namespaced, namespace, watchPath }
+          : { resource: namespaced, namespace, name, watchPath }
+      return withSubresource(base, rest[4])
     }
   }
-  const resource = find(rest[0])
+  const resource = resourceNamed(gv, rest[0])
   if (resource === undefined || rest.length > 3) return undefined
   if (resource.namespaced) return rest.length === 1 ? { resource, watchPath } : undefined
-  const base: Target = { resource, ...(rest[1] === undefined ? {} : { name: rest[1] }), watchPath }
-  return withSub(base, rest[2])
+  const name = rest[1]
+  const base: Target = name === undefined ? { resource, watchPath } : { resource, name, watchPath }
+  return withSubresource(base, rest[2])
+}
+
+// Module-level helpers, not closures: this runs twice per request (metrics and routing).
+const resourceNamed = (gv: GroupVersion, name: string | undefined): ResourceType | undefined => {
+  for (const r of gv.resources) if (r.resource === name) return r
+  return undefined
+}
+
+const withSubresource = (target: Target, sub: string | undefined): Target | undefined => {
+  if (sub === undefined) return target
+  if (target.watchPath || !subresourcesOf(target.resource).some((s) => s.name === sub)) return undefined
+  return { ...target, subresource: sub }
+}
+
+/**
+ * The path segments after a group-version prefix, percent-decoded; undefined when one does not
+ * decode. `path` must start with the prefix.
+ */
+export const segmentsAfter = (path: string, prefixLength: number): ReadonlyArray<string> | undefined => {
+  const parts = path.slice(prefixLength).split("/")
+  if (!path.includes("%")) return parts
+  try {
+    return parts.map((part) => decodeURIComponent(part))
+  } catch {
+    return undefined
+  }
 }
