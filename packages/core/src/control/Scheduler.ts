@@ -7,7 +7,8 @@
  * ends, the pod itself changes, or 5 minutes pass (`podMaxInUnschedulablePodsDuration`).
  *
  * The node cache is incremental: each node keeps the requests of the non-terminal pods bound to it
- * (assumed at bind time, confirmed by the watch), so a decision never scans pods.
+ * (assumed at bind time, confirmed by the watch), so a decision never scans pods; for plain pods the
+ * `ScoreIndex` answers without a filter pass over the nodes either.
  * Gated pods (`spec.schedulingGates`), pods of another scheduler and bound pods are left alone.
  */
 import type { Scope } from "effect"
@@ -31,6 +32,7 @@ import {
   schedulingPod,
   updateNodeState
 } from "./SchedulingDecision.js"
+import { makeScoreIndex } from "./ScoreIndex.js"
 
 /** The scheduler's name (`spec.schedulerName` default, event source). */
 export const DefaultSchedulerName = "default-scheduler"
@@ -163,6 +165,8 @@ export const makeScheduler = Effect.fnUntraced(function* (
   const nodes = new Map<string, NodeState>()
   /** nodes sorted by name: the order the round robin walks */
   let order: Array<NodeState> = []
+  /** the cycle's answer for plain pods without a filter pass; told of every change to `order` and its nodes */
+  const scores = makeScoreIndex()
   let nextStartIndex = 0
   /** uid → the node a non-terminal bound (or assumed) pod uses, and what it uses */
   const bound = new Map<string, { readonly node: string; readonly usage: PodUsage }>()
@@ -203,14 +207,20 @@ export const makeScheduler = Effect.fnUntraced(function* (
     if (entry === undefined) return false
     bound.delete(uid)
     const node = nodes.get(entry.node)
-    if (node !== undefined) accountPod(node, entry.usage, -1)
+    if (node !== undefined) {
+      accountPod(node, entry.usage, -1)
+      scores.changed(node)
+    }
     return true
   }
 
   const assume = (uid: string, nodeName: string, usage: PodUsage): void => {
     bound.set(uid, { node: nodeName, usage })
     const node = nodes.get(nodeName)
-    if (node !== undefined) accountPod(node, usage, 1)
+    if (node !== undefined) {
+      accountPod(node, usage, 1)
+      scores.changed(node)
+    }
   }
 
   // ---- informers ----------------------------------------------------------------------------
@@ -220,6 +230,7 @@ export const makeScheduler = Effect.fnUntraced(function* (
     if (event.type === "DELETED") {
       nodes.delete(name)
       order = order.filter((n) => n.name !== name)
+      scores.reset(order)
       return
     }
     const input = nodeInput(event.object)
@@ -229,11 +240,13 @@ export const makeScheduler = Effect.fnUntraced(function* (
       for (const entry of bound.values()) if (entry.node === name) accountPod(state, entry.usage, 1)
       nodes.set(name, state)
       order = [...order, state].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      scores.reset(order)
       flushUnschedulable()
       return
     }
     const old = event.old === undefined ? undefined : nodeInput(event.old)
     updateNodeState(existing, input)
+    scores.changed(existing)
     if (old === undefined || !jsonEqual(old, input)) flushUnschedulable()
   }
 
@@ -340,7 +353,7 @@ export const makeScheduler = Effect.fnUntraced(function* (
     if (pod === undefined || pod.metadata.uid !== item.uid || bound.has(item.uid)) return
     if ((pod.spec.nodeName ?? "") !== "" || pod.metadata.deletionTimestamp !== undefined || isGated(pod)) return
     const compiled = schedulingPod(pod.spec)
-    const result = scheduleOne(compiled, order, nextStartIndex)
+    const result = scores.schedule(compiled, nextStartIndex) ?? scheduleOne(compiled, order, nextStartIndex)
     nextStartIndex = result.nextStartIndex
     if (result._tag === "Scheduled") {
       yield* bind(pod, result.node, { requests: compiled.requests, hostPorts: compiled.hostPorts })

@@ -419,6 +419,10 @@ const fitsResources = (pod: SchedulingPod, node: NodeState): boolean => {
   return true
 }
 
+/** `fitsNode` for a pod `isPlainPod` accepts: cordons, NoSchedule/NoExecute taints and resources. */
+export const fitsPlain = (pod: SchedulingPod, node: NodeState): boolean =>
+  !node.unschedulable && node.hardTaints.length === 0 && fitsResources(pod, node)
+
 /** The filters in plugin order as a yes/no: what `filterNode` decides, without the reasons. */
 export const fitsNode = (pod: SchedulingPod, node: NodeState): boolean => {
   if (node.unschedulable && !tolerates(pod.tolerations, unschedulableTaint)) return false
@@ -541,7 +545,7 @@ export type ScheduleResult =
   | { readonly _tag: "Unschedulable"; readonly message: string; readonly nextStartIndex: number }
 
 /** A pod only resources, taints and cordons can keep off a node: no tolerations, selector, required affinity or host ports. */
-const isPlainPod = (pod: SchedulingPod): boolean =>
+export const isPlainPod = (pod: SchedulingPod): boolean =>
   pod.tolerations.length === 0 &&
   pod.nodeSelector.length === 0 &&
   pod.requiredTerms === undefined &&
@@ -565,8 +569,7 @@ export const scheduleOne = (
   const wanted = numFeasibleNodesToFind(total)
   const start = startIndex % total
   const plainPod = isPlainPod(pod)
-  const fits = (node: NodeState): boolean =>
-    plainPod ? !node.unschedulable && node.hardTaints.length === 0 && fitsResources(pod, node) : fitsNode(pod, node)
+  const fits = (node: NodeState): boolean => (plainPod ? fitsPlain(pod, node) : fitsNode(pod, node))
   /** the scores are the resource scores alone (the taint and affinity parts are the same for every node) */
   let resourceOnly = pod.preferredTerms.length === 0
   let found = 0
