@@ -48,9 +48,20 @@ export const parseImageName = (image: string): ImageName | undefined => {
   return { repository: m[1] ?? "", tag, digest }
 }
 
+/** Pull policies by image (bounded): manifests repeat the same few images. */
+const pullPolicies = new Map<string, PullPolicy>()
+
 /** `SetDefaults_Container`: `Always` for tag `latest` (explicit or implied), else `IfNotPresent`. */
-export const defaultPullPolicy = (image: string | undefined): PullPolicy =>
-  parseImageName(image ?? "")?.tag === "latest" ? "Always" : "IfNotPresent"
+export const defaultPullPolicy = (image: string | undefined): PullPolicy => {
+  const key = image ?? ""
+  let policy = pullPolicies.get(key)
+  if (policy === undefined) {
+    policy = parseImageName(key)?.tag === "latest" ? "Always" : "IfNotPresent"
+    if (pullPolicies.size >= 4096) pullPolicies.clear()
+    pullPolicies.set(key, policy)
+  }
+  return policy
+}
 
 // ---------------------------------------------------------------------------------------------
 // Pods
@@ -76,7 +87,9 @@ const defaultedQuantities = new Map<string | number, string | number>()
 /** `SetDefaults_ResourceList`: values rounded up to milli-units and written canonically. */
 export const defaultResourceList = (list: ResourceList): ResourceList => {
   const out: Record<string, string | number> = {}
-  for (const [name, value] of Object.entries(list)) {
+  for (const name in list) {
+    if (!Object.hasOwn(list, name)) continue
+    const value = list[name]!
     let defaulted = defaultedQuantities.get(value)
     if (defaulted === undefined) {
       defaulted = defaultQuantity(value)

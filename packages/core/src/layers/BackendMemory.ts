@@ -1,5 +1,5 @@
 /**
- * The in-memory StorageBackend: objects in a map per resource with a lazily merged sorted key
+ * The in-memory StorageBackend: objects in one map by key, per resource a lazily merged sorted key
  * index (lists in key order), one revision counter, and a bounded change log for watches.
  * Synchronous and allocation-light; runs in workerd.
  */
@@ -17,9 +17,8 @@ export interface BackendMemoryOptions {
 /** The default number of changes the memory backend keeps for watches. */
 export const defaultHistoryWindow = 10_000
 
-/** One resource's objects and its sorted key index. */
+/** One resource's sorted key index. */
 class Partition {
-  readonly objects = new Map<string, StoredObject>()
   private sorted: Array<string> = []
   private added: Array<string> = []
   private removed = new Set<string>()
@@ -86,6 +85,8 @@ const withResourceVersion = (object: KubeObject, resourceVersion: number): KubeO
 export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBackend["Service"] => {
   const window = Math.max(1, options.historyWindow ?? defaultHistoryWindow)
   const partitions = new Map<string, Partition>()
+  /** every object by key (an update touches no partition) */
+  const objects = new Map<string, StoredObject>()
   let revision = 0
   let log: Array<Change> = []
   let logStart = 0
@@ -111,8 +112,7 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
     }
   }
 
-  const get = (key: string): Effect.Effect<StoredObject | undefined> =>
-    Effect.sync(() => partitions.get(partitionOf(key))?.objects.get(key))
+  const get = (key: string): Effect.Effect<StoredObject | undefined> => Effect.sync(() => objects.get(key))
 
   const list = (prefix: string, after?: string, limit?: number): Effect.Effect<ReadonlyArray<StoredObject>> =>
     Effect.sync(() => {
@@ -125,14 +125,14 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
       for (; i < keys.length && out.length < max; i++) {
         const key = keys[i]!
         if (!key.startsWith(prefix)) break
-        out.push(p.objects.get(key)!)
+        out.push(objects.get(key)!)
       }
       return out
     })
 
   const commitSync = (mutations: ReadonlyArray<Mutation>): ReadonlyArray<Change> | CommitConflict => {
     for (const m of mutations) {
-      const current = partitions.get(partitionOf(m.key))?.objects.get(m.key)
+      const current = objects.get(m.key)
       const actual = current?.resourceVersion ?? 0
       if ((m.expect !== undefined && m.expect !== actual) || (m.object === undefined && current === undefined)) {
         const conflict: CommitConflict = { _tag: "CommitConflict", key: m.key, actual }
@@ -141,12 +141,11 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
     }
     const changes: Array<Change> = []
     for (const m of mutations) {
-      const p = partition(m.key)
-      const current = p.objects.get(m.key)
+      const current = objects.get(m.key)
       const resourceVersion = ++revision
       if (m.object === undefined) {
-        p.objects.delete(m.key)
-        p.remove(m.key)
+        objects.delete(m.key)
+        partition(m.key).remove(m.key)
         const change: Change = {
           type: "DELETED",
           key: m.key,
@@ -157,8 +156,8 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
         append(change)
       } else {
         const object = withResourceVersion(m.object, resourceVersion)
-        p.objects.set(m.key, { key: m.key, resourceVersion, object })
-        if (current === undefined) p.insert(m.key)
+        objects.set(m.key, { key: m.key, resourceVersion, object })
+        if (current === undefined) partition(m.key).insert(m.key)
         const change: Change = {
           type: current === undefined ? "ADDED" : "MODIFIED",
           key: m.key,
@@ -194,7 +193,7 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
     commit,
     changesSince,
     sync: {
-      get: (key) => partitions.get(partitionOf(key))?.objects.get(key),
+      get: (key) => objects.get(key),
       commit: commitSync
     }
   })
