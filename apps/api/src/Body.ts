@@ -113,14 +113,20 @@ export const readBodyBytes = (request: Request): Effect.Effect<Uint8Array, ApiFa
 /** Decodes a whole body (not streaming, so one decoder serves every request). */
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false })
 
+// The per-request helpers below are module-level functions rather than `Effect.try({ try, catch })`
+// literals: under tsx (keepNames) every named closure created per call costs a defineProperty.
+
+const decodeUtf8 = (bytes: Uint8Array): Effect.Effect<string, BadRequest> => {
+  try {
+    return Effect.succeed(utf8.decode(bytes))
+  } catch {
+    return Effect.fail(new BadRequest({ message: "the request body is not valid UTF-8" }))
+  }
+}
+
 /** The body as text, at most 3 MiB (413 beyond). */
 export const readBodyText = (request: Request): Effect.Effect<string, ApiFailure | BadRequest> =>
-  Effect.flatMap(readBodyBytes(request), (bytes) =>
-    Effect.try({
-      try: () => utf8.decode(bytes),
-      catch: () => new BadRequest({ message: "the request body is not valid UTF-8" })
-    })
-  )
+  Effect.flatMap(readBodyBytes(request), decodeUtf8)
 
 /** Deepest nesting accepted in a body (real objects stay far below; deeper input is a 400, not a stack overflow). */
 export const maxBodyDepth = 256
@@ -147,12 +153,16 @@ const checkDepth = (value: unknown): Effect.Effect<unknown, BadRequest> =>
     ? Effect.fail(new BadRequest({ message: `the request body nests deeper than ${maxBodyDepth} levels` }))
     : Effect.succeed(value)
 
+const parseJsonNow = (text: string): Effect.Effect<unknown, BadRequest> => {
+  try {
+    return Effect.succeed(JSON.parse(text) as unknown)
+  } catch (e) {
+    return Effect.fail(new BadRequest({ message: `json parse error: ${e instanceof Error ? e.message : String(e)}` }))
+  }
+}
+
 /** Parses JSON text; a syntax error is a 400 with the parser's message. */
-export const parseJson = (text: string): Effect.Effect<unknown, BadRequest> =>
-  Effect.try({
-    try: () => JSON.parse(text) as unknown,
-    catch: (e) => new BadRequest({ message: `json parse error: ${e instanceof Error ? e.message : String(e)}` })
-  })
+export const parseJson = (text: string): Effect.Effect<unknown, BadRequest> => Effect.suspend(() => parseJsonNow(text))
 
 /** Parses one YAML document (JSON is YAML too); several documents or a syntax error are a 400. */
 export const parseYaml = (text: string): Effect.Effect<unknown, BadRequest> =>

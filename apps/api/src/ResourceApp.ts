@@ -26,6 +26,8 @@ import { watchGauges, watchResponse } from "./Watch.js"
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
+const reject = (message: string) => Effect.fail(new BadRequest({ message }))
+
 /**
  * The object a write body describes, checked against the URL: kind and apiVersion default to the
  * endpoint's (as the apiserver's decoder does) and must match it; the namespace comes from the URL;
@@ -39,7 +41,6 @@ export const objectFromBody = (
 ): Effect.Effect<KubeObject, BadRequest> => {
   const r = target.resource
   const expected = apiVersionOf(r)
-  const reject = (message: string) => Effect.fail(new BadRequest({ message }))
   if (!isRecord(body)) {
     return reject(`${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: the body must be an object`)
   }
