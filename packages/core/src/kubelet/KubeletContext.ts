@@ -43,6 +43,8 @@ export interface PodMemory {
   snapshot?: RuntimeSnapshot
   /** what the last generated status was generated from (`publishStatus` reuses it when nothing changed) */
   published?: PublishedFrom
+  /** the API object as the last status publish left it (the written one, or the one found equal) */
+  stored?: Pod | undefined
   /** the last sync, when it only met crash-loop backoffs (`BackoffFastPath`); cleared by every sync */
   backoffOnly?: BackoffOnlySync | undefined
 }

@@ -150,6 +150,30 @@ export const publishStatus = (
       memory.status = status
       memory.published = from
     }
-    yield* ctx.status.setStatus(latest, status)
+    memory.stored = yield* ctx.status.setStatus(latest, status)
     return status
   })
+
+/**
+ * Makes `stored` (the API object a publish left, e.g. with the status just written) the pod of the
+ * cached status' inputs, when generating from it at `now` gives that same status; returns whether
+ * it is now. A write's own echo from the informer then finds the cached status still valid.
+ */
+export const adoptStored = (ctx: KubeletContext, stored: Pod, options: StatusOptions, now: number): boolean => {
+  const memory = memoryOf(ctx, stored.metadata.uid ?? "")
+  const from = memory.published
+  const status = memory.status
+  if (from === undefined || status === undefined) return false
+  if (from.pod === stored && from.previous === status) return true
+  // every other input is the one the cached status was generated from, and it is its own previous
+  const next: PublishedFrom = { ...from, pod: stored, previous: status }
+  if (
+    memory.snapshot !== from.snapshot ||
+    !unchangedSince(ctx, next, stored, from.snapshot, memory, optionsKey(options))
+  ) {
+    return false
+  }
+  if (!jsonEqual(generate(ctx, stored, from.snapshot, options, now), status)) return false
+  memory.published = next
+  return true
+}

@@ -33,7 +33,7 @@ import {
 } from "./KubeletContext.js"
 import { apiContainerId, runtimeId } from "./PodRuntime.js"
 import type { SyncOutcome } from "./PodWorkers.js"
-import { publishStatus } from "./PublishStatus.js"
+import { adoptStored, publishStatus } from "./PublishStatus.js"
 import { activeDeadlineAt, killPodContainers } from "./Terminate.js"
 
 /** Retry after a failed start (K-workers `backOffPeriod`, RTM-3). */
@@ -294,7 +294,7 @@ export const syncPod = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Po
   if (created) yield* removeDeadInstances(ctx, uid)
   const after = yield* Clock.currentTimeMillis
   if (!touched && attempts > 0 && backoffs.length === attempts && after === now && revision !== undefined) {
-    rememberBackoffOnly(ctx, pod, status, revision, backoffs)
+    rememberBackoffOnly(ctx, pod, status, revision, backoffs, after)
   }
   return { done: false, nextSyncAt: retryAt ?? after + resyncPeriodMillis }
 })
@@ -309,31 +309,32 @@ const rememberBackoffOnly = (
   pod: Pod,
   status: PodStatus,
   revision: number,
-  backoffs: ReadonlyArray<readonly [Container, KubeletEvent, number]>
+  backoffs: ReadonlyArray<readonly [Container, KubeletEvent, number]>,
+  now: number
 ): void => {
   const fastPath = ctx.fastPath
   const uid = pod.metadata.uid ?? ""
   const memory = memoryOf(ctx, uid)
-  const published = memory.published
+  // the API object after this sync's publish: the informer's copy, or the status write not yet seen by it
+  const stored = memory.stored
+  const cached = ctx.pods.get(uid)
   if (
     fastPath === undefined ||
     revision < 0 ||
     fastPath.revisions.podRevisionUnsafe(uid) !== revision ||
-    ctx.pods.get(uid) !== pod ||
     memory.status !== status ||
-    published === undefined ||
-    published.pod !== pod ||
-    published.previous !== status ||
-    published.snapshot !== memory.snapshot ||
-    !ctx.status.isConfirmed(pod, status) ||
-    ctx.prober.hasProbes(pod.spec)
+    stored === undefined ||
+    (cached !== stored && cached !== pod) ||
+    !ctx.status.isConfirmed(stored, status) ||
+    ctx.prober.hasProbes(pod.spec) ||
+    !adoptStored(ctx, stored, { podIsTerminal: false }, now)
   ) {
     return
   }
   let expiresAt = Number.POSITIVE_INFINITY
   for (const [, , at] of backoffs) expiresAt = Math.min(expiresAt, at)
   memory.backoffOnly = {
-    pod,
+    pod: stored,
     status,
     revision,
     events: backoffs.map(([container, event]) =>
