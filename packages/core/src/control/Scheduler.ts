@@ -239,7 +239,9 @@ export const makeScheduler = Effect.fnUntraced(function* (
       const state = makeNodeState(input)
       for (const entry of bound.values()) if (entry.node === name) accountPod(state, entry.usage, 1)
       nodes.set(name, state)
-      order = [...order, state].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      let at = order.length
+      while (at > 0 && order[at - 1]!.name > name) at--
+      order.splice(at, 0, state)
       scores.reset(order)
       flushUnschedulable()
       return

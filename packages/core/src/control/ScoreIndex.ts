@@ -49,6 +49,8 @@ const signatureOf = (pod: SchedulingPod): string => {
 /** An empty index; `reset` gives it the nodes. */
 export const makeScoreIndex = (): ScoreIndex => {
   let nodes: ReadonlyArray<NodeState> = []
+  /** the node list changed and the per-node arrays below are not rebuilt yet (a cluster's nodes join one by one) */
+  let stale = false
   let position = new Map<NodeState, number>()
   /** leaves start here (a power of two >= the node count) */
   let size = 1
@@ -144,27 +146,36 @@ export const makeScoreIndex = (): ScoreIndex => {
     return best
   }
 
+  /** rebuilds the per-node arrays after `reset` */
+  const refresh = (): void => {
+    if (!stale) return
+    stale = false
+    const next = nodes
+    position = new Map(next.map((node, i) => [node, i]))
+    size = 1
+    while (size < next.length) size *= 2
+    soft = new Uint8Array(next.length)
+    hard = new Uint8Array(next.length)
+    softTainted = 0
+    restricted = 0
+    next.forEach((node, i) => {
+      soft[i] = node.softTaints.length > 0 ? 1 : 0
+      hard[i] = node.unschedulable || node.hardTaints.length > 0 ? 1 : 0
+      softTainted += soft[i]!
+      restricted += hard[i]!
+    })
+  }
+
   return {
     reset: (next) => {
       nodes = next
-      position = new Map(next.map((node, i) => [node, i]))
-      size = 1
-      while (size < next.length) size *= 2
-      soft = new Uint8Array(next.length)
-      hard = new Uint8Array(next.length)
-      softTainted = 0
-      restricted = 0
-      next.forEach((node, i) => {
-        soft[i] = node.softTaints.length > 0 ? 1 : 0
-        hard[i] = node.unschedulable || node.hardTaints.length > 0 ? 1 : 0
-        softTainted += soft[i]!
-        restricted += hard[i]!
-      })
+      stale = true
       trees.clear()
       lastRequests = undefined
       lastTree = undefined
     },
     changed: (node) => {
+      if (stale) return
       const i = position.get(node)
       if (i === undefined) return
       const tainted = node.softTaints.length > 0 ? 1 : 0
@@ -179,6 +190,7 @@ export const makeScoreIndex = (): ScoreIndex => {
       }
     },
     schedule: (pod, startIndex) => {
+      refresh()
       const total = nodes.length
       if (
         total === 0 ||
