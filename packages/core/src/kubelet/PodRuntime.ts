@@ -15,8 +15,8 @@ export const apiContainerId = (id: string): string => (id.startsWith(scheme) ? i
 /** The CRI id of an API / snapshot container id. */
 export const runtimeId = (id: string): string => (id.startsWith(scheme) ? id.slice(scheme.length) : id)
 
-const toInstance = (info: ContainerInfo): ContainerInstance => ({
-  id: apiContainerId(info.id),
+const toInstance = (info: ContainerInfo, id: string = apiContainerId(info.id)): ContainerInstance => ({
+  id,
   name: info.name,
   sandboxId: info.sandboxId,
   state: info.state,
@@ -95,6 +95,14 @@ export const podSnapshot = (
     ) {
       return previous
     }
-    const instances = containers.map(toInstance)
+    // an instance unchanged since the previous snapshot is that snapshot's object (and its strings),
+    // so statuses generated from either share them
+    const instances = containers.map((info) => {
+      const before = previous?.containers.find(
+        (c) => c.id.length === scheme.length + info.id.length && c.id.endsWith(info.id)
+      )
+      if (before === undefined) return toInstance(info)
+      return sameInstance(info, before) ? before : toInstance(info, before.id)
+    })
     return sandbox !== undefined ? { sandbox, containers: instances } : { containers: instances }
   })

@@ -53,6 +53,8 @@ export const spamRefillMillis = 300_000
 interface Bucket {
   tokens: number
   at: number
+  /** its spam key, when kept by a recorder */
+  readonly key?: string
 }
 
 /** Takes a token at `now` if there is one (`TryAccept`). */
@@ -66,6 +68,8 @@ export const tryAccept = (bucket: Bucket, now: number): boolean => {
 
 /** What the correlator observed of one event key: occurrences and the Event last written, if any. */
 interface Observation {
+  /** its key (what `prepareEventUnsafe` hands out, so the kubelet holds no copy) */
+  readonly key: string
   count: number
   readonly first: number
   written: Event | undefined
@@ -134,7 +138,7 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
       const key = spamKey(event)
       let bucket = buckets.get(key)
       if (bucket === undefined) {
-        bucket = { tokens: spamBurst, at: now }
+        bucket = { tokens: spamBurst, at: now, key }
         touch(buckets, key, bucket)
       }
       return tryAccept(bucket, now)
@@ -145,7 +149,7 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
       const key = eventKey(event)
       let observation = observations.get(key)
       if (observation === undefined) {
-        observation = { count: 1, first: now, written: undefined }
+        observation = { key, count: 1, first: now, written: undefined }
         touch(observations, key, observation)
       } else {
         observation.count++
@@ -188,7 +192,11 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
       record: (event: EventRecord) =>
         record(event).pipe(Effect.catch((error) => Effect.logWarning("event dropped", event.reason, error))),
       /** the kubelet's backoff fast path (`kubelet/BackoffFastPath.ts`): an occurrence's keys */
-      prepareEventUnsafe: (event: EventRecord): PreparedEvent => ({ key: eventKey(event), spamKey: spamKey(event) }),
+      prepareEventUnsafe: (event: EventRecord): PreparedEvent => {
+        const key = eventKey(event)
+        const spam = spamKey(event)
+        return { key: observations.get(key)?.key ?? key, spamKey: buckets.get(spam)?.key ?? spam }
+      },
       /** counts occurrences the spam filter drops at `now`, as `record` would; false (nothing done) when one must be written */
       countFilteredUnsafe
     }

@@ -77,6 +77,8 @@ interface SandboxState {
   readonly volumes: Map<string, FsNode>
   /** `/etc/hostname`, `/etc/hosts`, `/etc/resolv.conf`, built when a container first uses its filesystem */
   etc?: Readonly<Record<string, string>>
+  /** the environment of a container of this image that sets no env of its own (shared by its restarts) */
+  envs?: Map<ImageInfo, Readonly<Record<string, string>>>
   readonly containers: Array<Instance>
 }
 
@@ -229,6 +231,20 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       env = record
       imageEnvs.set(image, env)
     }
+    return env
+  }
+
+  /** The image's ENV, `HOSTNAME`, then the container's env; one shared object when the container sets none. */
+  const containerEnv = (
+    sb: SandboxState,
+    image: ImageInfo,
+    config: ContainerConfig
+  ): Readonly<Record<string, string>> => {
+    const shared = config.env.length === 0 ? sb.envs?.get(image) : undefined
+    if (shared !== undefined) return shared
+    const env: Record<string, string> = { ...imageEnv(image), HOSTNAME: sb.config.hostname }
+    for (const e of config.env) env[e.name] = e.value
+    if (config.env.length === 0) (sb.envs ??= new Map()).set(image, env)
     return env
   }
 
@@ -656,8 +672,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
         message: `failed to generate container "${id}" spec: volume "${missing.volume}" not found in the pod sandbox`
       })
     }
-    const env: Record<string, string> = { ...imageEnv(image), HOSTNAME: sb.config.hostname }
-    for (const e of config.env) env[e.name] = e.value
+    const env = containerEnv(sb, image, config)
     const inst: Instance = {
       id,
       sandbox: sb,
