@@ -180,34 +180,46 @@ class RawConnection {
   private chunks: Array<Buffer> = []
   private size = 0
   private waiting: { resolve: (status: number) => void; reject: (e: Error) => void } | undefined
-  private constructor(private readonly socket: Socket) {
-    socket.setNoDelay(true)
-    socket.on("data", (chunk: Buffer) => {
-      this.chunks.push(chunk)
-      this.size += chunk.length
-      this.parse()
-    })
-    socket.on("error", (e) => this.fail(e))
-    socket.on("close", () => this.fail(new Error("connection closed")))
-  }
+  private socket: Socket | undefined
+  private closing = false
+  constructor(private readonly url: URL) {}
 
-  static open(url: URL): Promise<RawConnection> {
+  /** Connects now (and again after the server closed the idle connection: its keep-alive timeout). */
+  open(): Promise<this> {
     return new Promise((resolve, reject) => {
-      const socket = connect(Number(url.port), url.hostname, () => resolve(new RawConnection(socket)))
+      const socket = connect(Number(this.url.port), this.url.hostname, () => {
+        socket.off("error", reject)
+        resolve(this)
+      })
       socket.once("error", reject)
+      socket.setNoDelay(true)
+      socket.on("data", (chunk: Buffer) => {
+        this.chunks.push(chunk)
+        this.size += chunk.length
+        this.parse()
+      })
+      socket.on("error", (e) => this.fail(e))
+      socket.on("close", () => {
+        if (this.socket === socket) this.socket = undefined
+        this.fail(new Error("connection closed"))
+      })
+      this.socket = socket
     })
   }
 
   /** Sends one request (all its bytes); resolves with the status once the whole answer is read. */
-  send(bytes: Buffer): Promise<number> {
+  async send(bytes: Buffer): Promise<number> {
+    if (this.socket === undefined && !this.closing) await this.open()
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject }
-      this.socket.write(bytes)
+      this.keep(undefined)
+      this.socket!.write(bytes)
     })
   }
 
   close(): void {
-    this.socket.destroy()
+    this.closing = true
+    this.socket?.destroy()
   }
 
   private fail(e: Error): void {
@@ -391,7 +403,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const store = option(args, "store", "sqlite")
   const dir = mkdtempSync(join(tmpdir(), "podlet-bench-api-"))
   const { child, url } = await startServer(args, dir)
-  const connections = await Promise.all(Array.from({ length: clients }, () => RawConnection.open(new URL(url))))
+  const connections = await Promise.all(Array.from({ length: clients }, () => new RawConnection(new URL(url)).open()))
   try {
     process.stdout.write(
       `api bench: ${creates} pod creates from ${clients} clients (${store} store, ${option(args, "nodes", "0")} nodes), ` +
