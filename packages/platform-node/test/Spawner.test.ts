@@ -5,7 +5,7 @@
  * its process groups. Waits are on conditions with a deadline, never fixed sleeps.
  */
 import { spawn } from "node:child_process"
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -15,7 +15,7 @@ import { ContainerRuntime } from "@podlet/core/services/ContainerRuntime"
 import { Context, Deferred, Effect, Layer } from "effect"
 import type { ProcessEnd } from "../src/process/ExitStatus.js"
 import type { Spawner, SpawnRequest } from "../src/process/Spawner.js"
-import { spawnDirect, startSpawnHelper } from "../src/process/Spawner.js"
+import { helperMarker, spawnDirect, startSpawnHelper } from "../src/process/Spawner.js"
 import { RuntimeProcess } from "../src/RuntimeProcess.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -53,6 +53,21 @@ const groupAlive = (pgid: number): boolean => {
   } catch {
     return false
   }
+}
+
+/** Pids of the spawn helpers this process started that still run. */
+const helperPids = (): Set<number> => {
+  const out = new Set<number>()
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8")
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1])
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8")
+      if (ppid === process.pid && cmdline.includes(helperMarker) && alive(Number(entry))) out.add(Number(entry))
+    } catch {}
+  }
+  return out
 }
 
 interface Run {
@@ -205,6 +220,68 @@ describe("Spawner", () => {
       parent.kill("SIGKILL")
       yield* eventually("the helper to die", () => !alive(helperPid!))
       yield* eventually("its child to die", () => !alive(pid!))
+    })
+  )
+
+  it.live("a container whose helper is killed ends as SIGKILLed (137 Error); the next one starts directly", () =>
+    Effect.gen(function* () {
+      const before = helperPids()
+      const context = yield* Layer.build(RuntimeProcess.layer({ nodeName: "test" }))
+      const rt = Context.get(context, ContainerRuntime)
+      const [helperPid, ...others] = [...helperPids()].filter((pid) => !before.has(pid))
+      expect(helperPid).toBeGreaterThan(0)
+      expect(others).toEqual([])
+      const sb = yield* rt.runPodSandbox({
+        podUid: "u",
+        podName: "p",
+        namespace: "default",
+        hostname: "p",
+        volumes: []
+      })
+      const config = (name: string, script: string): ContainerConfig => ({
+        name,
+        image: "busybox:1.36",
+        command: ["sh", "-c", script],
+        args: [],
+        env: [],
+        mounts: [],
+        ports: [],
+        attempt: 0,
+        hash: "h"
+      })
+      const info = (id: string) => Effect.map(rt.listContainers("u"), (list) => list.find((c) => c.id === id))
+      const first = yield* rt.createContainer(sb.id, config("first", "echo $$; sleep 30"))
+      yield* rt.startContainer(first)
+      let pid = 0
+      yield* within(
+        "its pid in the log",
+        Effect.gen(function* () {
+          while (pid === 0) {
+            pid = Number((yield* rt.logs(first))[0]?.line ?? 0)
+            if (pid === 0) yield* Effect.sleep(20)
+          }
+        })
+      )
+      process.kill(helperPid!, "SIGKILL")
+      yield* within(
+        "the container to end",
+        Effect.gen(function* () {
+          while ((yield* info(first))?.state !== "exited") yield* Effect.sleep(20)
+        })
+      )
+      const ended = yield* info(first)
+      expect([ended?.exitCode, ended?.reason]).toEqual([137, "Error"])
+      yield* eventually("its process to die", () => !alive(pid))
+      const second = yield* rt.createContainer(sb.id, config("second", "echo again"))
+      yield* rt.startContainer(second)
+      yield* within(
+        "the second container to end",
+        Effect.gen(function* () {
+          while ((yield* info(second))?.state !== "exited") yield* Effect.sleep(20)
+        })
+      )
+      expect([(yield* info(second))?.exitCode, (yield* info(second))?.reason]).toEqual([0, "Completed"])
+      expect((yield* rt.logs(second)).map((l) => l.line)).toEqual(["again"])
     })
   )
 
