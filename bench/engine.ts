@@ -157,6 +157,7 @@ const run = (
     const cpuMs = (cpu.user + cpu.system) / 1000
     const syncs = cluster.nodes.reduce((n, node) => n + node.kubelet.syncs(), 0)
     const fastSyncs = cluster.nodes.reduce((n, node) => n + node.kubelet.fastSyncs(), 0)
+    const quietSyncs = cluster.nodes.reduce((n, node) => n + node.kubelet.quietSyncs(), 0)
 
     // what the hour produced, checked: every pod Running with the crash container restarting
     const listed = yield* cluster.store.list<Pod>("pods").pipe(Effect.orDie)
@@ -189,6 +190,7 @@ const run = (
       syncs,
       syncsBeforeAdvance: syncs0,
       fastSyncs,
+      quietSyncs,
       syncsPerSec: Math.round(syncs / (wallMs / 1000)),
       syncsPerCpuSec: Math.round(syncs / (cpuMs / 1000)),
       events: occurrences,
@@ -241,7 +243,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     `engine bench (${result.clock} clock): ${result.pods} pods on ${result.nodes} nodes, ${result.virtualSeconds} s virtual in steps of ${result.step} s (load average ${result.loadAverage.join(" ")})`,
     `  setup ${result.setupMs} ms, create + start ${result.createAndStartMs} ms (setup + create + start: cpu ${result.createAndStartCpuMs} ms)`,
     `  wall ${result.wallMs} ms (target < ${target.wallMs}), cpu ${result.cpuMs} ms`,
-    `  syncs ${result.syncs}: ${result.syncsPerSec}/s wall, ${result.syncsPerCpuSec}/CPU-s (${result.cpuMicrosPerSync} µs of CPU per sync, everything included); ${result.fastSyncs} crash-loop retries without a worker turn`,
+    `  syncs ${result.syncs}: ${result.syncsPerSec}/s wall, ${result.syncsPerCpuSec}/CPU-s (${result.cpuMicrosPerSync} µs of CPU per sync, everything included); ${result.fastSyncs} crash-loop retries without a worker turn, ${result.quietSyncs} syncs with nothing to do without SyncPod`,
     `  events ${result.events} (${result.eventObjects} objects): ${result.eventsPerSec}/s wall, ${result.eventsPerCpuSec}/CPU-s`,
     `  pods Running ${result.podsRunning}/${result.pods}, crash restarts ${result.crashRestarts}`,
     `  fibers started ${result.fibersStarted}, scheduler tasks ${result.schedulerTasks} (VirtualClock only)`,

@@ -24,7 +24,7 @@ import { makePodWorkers } from "./PodWorkers.js"
 import type { Prober } from "./Prober.js"
 import { makeProber } from "./Prober.js"
 import { jsonEqual, makeStatusManager } from "./StatusManager.js"
-import { syncPod } from "./SyncPod.js"
+import { quietSync, syncPod } from "./SyncPod.js"
 import type { Eviction } from "./Terminate.js"
 import { activeDeadlineAt, activeDeadlineExceeded, cleanupPod, terminatePod } from "./Terminate.js"
 
@@ -53,6 +53,8 @@ export interface Kubelet {
   readonly syncs: () => number
   /** crash-loop retries done by the fast path (benchmarks) */
   readonly fastSyncs: () => number
+  /** syncs that found nothing to do without running `SyncPod` (benchmarks) */
+  readonly quietSyncs: () => number
 }
 
 const stripVolatile = (meta: Pod["metadata"]) => {
@@ -126,6 +128,7 @@ export const makeKubelet = Effect.fnUntraced(function* (
   }
   prober = yield* makeProber(ctx, latestPod, (uid) => sandboxes.get(uid))
 
+  let quietSyncs = 0
   const sync = (uid: string): Effect.Effect<SyncOutcome> =>
     Effect.gen(function* () {
       const pod = ctx.pods.get(uid)
@@ -141,7 +144,9 @@ export const makeKubelet = Effect.fnUntraced(function* (
       const now = yield* Clock.currentTimeMillis
       const deadline = options.evictionOf?.(pod) ?? activeDeadlineExceeded(ctx, pod, now)
       if (deadline !== undefined) return yield* terminatePod(ctx, pod, deadline)
-      const outcome = yield* syncPod(ctx, pod)
+      const quiet = quietSync(ctx, pod, now)
+      if (quiet !== undefined) quietSyncs++
+      const outcome = quiet ?? (yield* syncPod(ctx, pod))
       const deadlineAt = activeDeadlineAt(ctx, pod)
       if (outcome.done || deadlineAt === undefined) return outcome
       return { done: false, nextSyncAt: Math.min(outcome.nextSyncAt ?? deadlineAt, deadlineAt) }
@@ -263,6 +268,7 @@ export const makeKubelet = Effect.fnUntraced(function* (
     busy,
     sandboxOf: (uid) => sandboxes.get(uid),
     syncs: podWorkers.syncs,
-    fastSyncs: podWorkers.fastSyncs
+    fastSyncs: podWorkers.fastSyncs,
+    quietSyncs: () => quietSyncs
   }
 })

@@ -41,6 +41,8 @@ export interface PodMemory {
   podIP?: string
   /** the last runtime snapshot taken (kept while unchanged, see `snapshotOf`) */
   snapshot?: RuntimeSnapshot
+  /** the runtime revision `snapshot` was taken at (`BackoffFastPath`), when known */
+  snapshotRevision?: number | undefined
   /** what the last generated status was generated from (`publishStatus` reuses it when nothing changed) */
   published?: PublishedFrom
   /** the API object as the last status publish left it (the written one, or the one found equal) */
@@ -94,10 +96,18 @@ export interface KubeletContext {
 
 /** The runtime snapshot of a pod; the previous one (same identity) when nothing changed since. */
 export const snapshotOf = (ctx: KubeletContext, uid: string): Effect.Effect<RuntimeSnapshot> =>
-  Effect.map(podSnapshot(ctx.runtime, uid, ctx.memory.get(uid)?.snapshot), (snapshot) => {
-    const memory = ctx.memory.get(uid)
-    if (memory !== undefined) memory.snapshot = snapshot
-    return snapshot
+  Effect.suspend(() => {
+    const revisions = ctx.fastPath?.revisions
+    const before = revisions?.podRevisionUnsafe(uid)
+    return Effect.map(podSnapshot(ctx.runtime, uid, ctx.memory.get(uid)?.snapshot), (snapshot) => {
+      const memory = ctx.memory.get(uid)
+      if (memory !== undefined) {
+        memory.snapshot = snapshot
+        memory.snapshotRevision =
+          before !== undefined && revisions?.podRevisionUnsafe(uid) === before ? before : undefined
+      }
+      return snapshot
+    })
   })
 
 /** The pod's memory, created on first use. */

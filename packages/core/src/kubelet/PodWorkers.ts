@@ -154,7 +154,9 @@ export const makePodWorkers = Effect.fnUntraced(function* (
   const loop = (uid: string, worker: Worker) =>
     Effect.gen(function* () {
       while (true) {
+        // a wake that came during the last sync: what caused it (an informer update, a status write's echo) lands first
         if (!worker.pending) yield* waitForWake(worker)
+        else yield* Effect.yieldNow
         worker.pending = false
         worker.nextSyncAt = undefined
         worker.syncing = true

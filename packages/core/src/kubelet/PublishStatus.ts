@@ -155,25 +155,49 @@ export const publishStatus = (
   })
 
 /**
- * Makes `stored` (the API object a publish left, e.g. with the status just written) the pod of the
- * cached status' inputs, when generating from it at `now` gives that same status; returns whether
- * it is now. A write's own echo from the informer then finds the cached status still valid.
+ * Whether publishing the status of `pod` now would change nothing: every input of the cached status
+ * is the current one (pod, last snapshot, start failures, probes, IP), it is its own fixed point,
+ * and the store holds it.
+ */
+export const cachedStatusStands = (ctx: KubeletContext, pod: Pod, options: StatusOptions): boolean => {
+  const memory = ctx.memory.get(pod.metadata.uid ?? "")
+  const from = memory?.published
+  const status = memory?.status
+  const snapshot = memory?.snapshot
+  return (
+    memory !== undefined &&
+    from !== undefined &&
+    status !== undefined &&
+    snapshot !== undefined &&
+    from.previous === status &&
+    unchangedSince(ctx, from, pod, snapshot, memory, optionsKey(options)) &&
+    ctx.status.isConfirmed(pod, status)
+  )
+}
+
+/**
+ * Makes `stored` (the API object a publish left, e.g. with the status just written) and the last
+ * snapshot the pod and snapshot of the cached status' inputs, when generating from them at `now`
+ * gives that same status; returns whether they are now. A write's own informer echo (or a snapshot
+ * without the dead instances just removed) then finds the cached status standing.
  */
 export const adoptStored = (ctx: KubeletContext, stored: Pod, options: StatusOptions, now: number): boolean => {
   const memory = memoryOf(ctx, stored.metadata.uid ?? "")
   const from = memory.published
   const status = memory.status
-  if (from === undefined || status === undefined) return false
-  if (from.pod === stored && from.previous === status) return true
+  const snapshot = memory.snapshot
+  if (from === undefined || status === undefined || snapshot === undefined) return false
+  if (from.pod === stored && from.snapshot === snapshot && from.previous === status) return true
   // every other input is the one the cached status was generated from, and it is its own previous
-  const next: PublishedFrom = { ...from, pod: stored, previous: status }
-  if (
-    memory.snapshot !== from.snapshot ||
-    !unchangedSince(ctx, next, stored, from.snapshot, memory, optionsKey(options))
-  ) {
-    return false
+  const next: PublishedFrom = {
+    ...from,
+    pod: stored,
+    snapshot,
+    previous: status,
+    probes: snapshot.containers.map((c) => ctx.probeResults.get(c.id))
   }
-  if (!jsonEqual(generate(ctx, stored, from.snapshot, options, now), status)) return false
+  if (!unchangedSince(ctx, next, stored, snapshot, memory, optionsKey(options))) return false
+  if (!jsonEqual(generate(ctx, stored, snapshot, options, now), status)) return false
   memory.published = next
   return true
 }

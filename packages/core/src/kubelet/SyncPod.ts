@@ -33,7 +33,7 @@ import {
 } from "./KubeletContext.js"
 import { apiContainerId, runtimeId } from "./PodRuntime.js"
 import type { SyncOutcome } from "./PodWorkers.js"
-import { adoptStored, publishStatus } from "./PublishStatus.js"
+import { adoptStored, cachedStatusStands, publishStatus } from "./PublishStatus.js"
 import { activeDeadlineAt, killPodContainers } from "./Terminate.js"
 
 /** Retry after a failed start (K-workers `backOffPeriod`, RTM-3). */
@@ -293,11 +293,54 @@ export const syncPod = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Po
   yield* ctx.prober.sync(pod)
   if (created) yield* removeDeadInstances(ctx, uid)
   const after = yield* Clock.currentTimeMillis
+  // a status just written (or dead instances removed): the next sync finds the cached status standing (`quietSync`)
+  if (ctx.fastPath !== undefined && memory.stored !== undefined && (memory.stored !== pod || created)) {
+    if (created) yield* snapshotOf(ctx, uid)
+    adoptStored(ctx, memory.stored, { podIsTerminal: false }, after)
+  }
   if (!touched && attempts > 0 && backoffs.length === attempts && after === now && revision !== undefined) {
     rememberBackoffOnly(ctx, pod, status, revision, backoffs, after)
   }
   return { done: false, nextSyncAt: retryAt ?? after + resyncPeriodMillis }
 })
+
+/**
+ * The outcome of a sync of `pod` at `now` that would find nothing to do (`BackoffFastPath` on):
+ * the runtime unchanged since the last snapshot, an empty plan for it (no kill, sandbox or start,
+ * the sandbox known), the cached status standing, no probes. Undefined: run `syncPod`.
+ */
+export const quietSync = (ctx: KubeletContext, pod: Pod, now: number): SyncOutcome | undefined => {
+  const fastPath = ctx.fastPath
+  const uid = pod.metadata.uid ?? ""
+  const memory = ctx.memory.get(uid)
+  const snapshot = memory?.snapshot
+  if (
+    fastPath === undefined ||
+    memory === undefined ||
+    snapshot === undefined ||
+    memory.startTime === undefined ||
+    memory.snapshotRevision === undefined ||
+    fastPath.revisions.podRevisionUnsafe(uid) !== memory.snapshotRevision ||
+    ctx.prober.hasProbes(pod.spec)
+  ) {
+    return undefined
+  }
+  const actions = computePodActions(pod, snapshot, ctx.probeResults)
+  if (
+    actions.killPod ||
+    actions.createSandbox ||
+    actions.containersToKill.length > 0 ||
+    actions.initContainersToStart.length > 0 ||
+    actions.containersToStart.length > 0 ||
+    actions.sandboxId === undefined ||
+    ctx.sandboxes.get(uid) !== actions.sandboxId ||
+    !cachedStatusStands(ctx, pod, { podIsTerminal: false })
+  ) {
+    return undefined
+  }
+  memory.stored = pod
+  return { done: false, nextSyncAt: now + resyncPeriodMillis }
+}
 
 /**
  * Remembers a sync that only met crash-loop backoffs (`BackoffFastPath`), when a retry with the

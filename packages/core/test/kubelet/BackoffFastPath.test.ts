@@ -15,6 +15,7 @@ interface Observed {
   readonly versions: ReadonlyArray<{ readonly t: number; readonly type: string; readonly pod: Pod }>
   readonly events: ReadonlyArray<Event>
   readonly fastSyncs: number
+  readonly quietSyncs: number
   readonly syncs: number
 }
 
@@ -77,7 +78,13 @@ const run = (fastPath: boolean) =>
       (a.metadata.name ?? "").localeCompare(b.metadata.name ?? "")
     )
     const kubelet = c.nodes[0]!.kubelet
-    return { versions, events, fastSyncs: kubelet.fastSyncs(), syncs: kubelet.syncs() } satisfies Observed
+    return {
+      versions,
+      events,
+      fastSyncs: kubelet.fastSyncs(),
+      quietSyncs: kubelet.quietSyncs(),
+      syncs: kubelet.syncs()
+    } satisfies Observed
   }).pipe(Effect.scoped, Effect.provide(TestClock.layer()))
 
 describe("crash-loop retries without a worker turn", () => {
@@ -86,6 +93,8 @@ describe("crash-loop retries without a worker turn", () => {
       const fast = yield* run(true)
       const full = yield* run(false)
       expect(full.fastSyncs).toBe(0)
+      expect(full.quietSyncs).toBe(0)
+      expect(fast.quietSyncs).toBeGreaterThan(10)
       // most retries took the fast path, so the comparison below is about it
       expect(fast.fastSyncs).toBeGreaterThan(fast.syncs / 2)
       expect(fast.syncs).toBe(full.syncs)
