@@ -18,8 +18,45 @@ export const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 export const requestVerb = (
   method: string,
   url: URL
+): { readonly verb: string; readonly resource: string } | undefined =>
+  verbAndResource(method, url.pathname, () => url.searchParams)
+
+/**
+ * `requestVerb` over a request's URL string (`Request.url`, a serialized absolute URL), without
+ * building a URL object: the metrics middleware runs it on every request.
+ */
+export const requestVerbOfHref = (
+  method: string,
+  href: string
 ): { readonly verb: string; readonly resource: string } | undefined => {
-  const pathname = url.pathname
+  const parts = hrefParts(href)
+  return verbAndResource(method, parts.pathname, () => new URLSearchParams(parts.search))
+}
+
+/**
+ * The path and the query (with its `?`, for `new URLSearchParams`, which drops one) of a serialized
+ * absolute URL, as `URL` would give them.
+ */
+export const hrefParts = (href: string): { readonly pathname: string; readonly search: string } => {
+  const scheme = href.indexOf("://")
+  const start = scheme < 0 ? -1 : href.indexOf("/", scheme + 3)
+  if (start < 0) {
+    const url = new URL(href)
+    return { pathname: url.pathname, search: url.search }
+  }
+  const hash = href.indexOf("#", start)
+  const end = hash < 0 ? href.length : hash
+  const query = href.indexOf("?", start)
+  return query < 0 || query > end
+    ? { pathname: href.slice(start, end), search: "" }
+    : { pathname: href.slice(start, query), search: href.slice(query, end) }
+}
+
+const verbAndResource = (
+  method: string,
+  pathname: string,
+  query: () => URLSearchParams
+): { readonly verb: string; readonly resource: string } | undefined => {
   const gv = groupVersionOf(pathname)
   if (gv === undefined) return undefined
   const segments = segmentsAfter(pathname, gv.prefix.length + 1)
@@ -27,7 +64,7 @@ export const requestVerb = (
   if (target === undefined) return undefined
   const resource =
     target.subresource === undefined ? target.resource.resource : `${target.resource.resource}/${target.subresource}`
-  return { verb: verbOf(method, target, url), resource }
+  return { verb: verbOf(method, target, query), resource }
 }
 
 const groupVersionOf = (pathname: string): GroupVersion | undefined => {
@@ -37,12 +74,12 @@ const groupVersionOf = (pathname: string): GroupVersion | undefined => {
   return undefined
 }
 
-const verbOf = (method: string, target: Target, url: URL): string => {
+const verbOf = (method: string, target: Target, query: () => URLSearchParams): string => {
   const named = target.name !== undefined
   switch (method) {
     case "GET":
     case "HEAD":
-      if (target.watchPath || (isWatch(url.searchParams) && target.subresource === undefined)) return "watch"
+      if (target.watchPath || (isWatch(query()) && target.subresource === undefined)) return "watch"
       return named ? "get" : "list"
     case "POST":
       return "create"
@@ -78,7 +115,7 @@ export class ApiMetrics {
   /** Counts every resource request; a watch counts as open until its body ends or is cancelled. */
   readonly middleware: MiddlewareHandler = async (c, next) => {
     const started = performance.now()
-    const info = requestVerb(c.req.method, new URL(c.req.url))
+    const info = requestVerbOfHref(c.req.method, c.req.url)
     if (info?.verb === "watch") watchGauges.set(c.req.raw, this.gauge)
     await next()
     if (info === undefined) return

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest"
+import { hrefParts, requestVerb, requestVerbOfHref } from "../src/Metrics.js"
 import { segmentsAfter } from "../src/Target.js"
 import fc from "./fastCheck.js"
 
@@ -29,5 +30,46 @@ describe("segmentsAfter", () => {
   it("decodes escapes and reports a bad one", () => {
     expect(segmentsAfter("/api/v1/namespaces/a%2Fb", 8)).toEqual(["namespaces", "a/b"])
     expect(segmentsAfter("/api/v1/namespaces/%zz", 8)).toBeUndefined()
+  })
+})
+
+describe("hrefParts", () => {
+  it("gives URL's pathname and query for serialized URLs", () => {
+    const piece = fc.oneof(
+      fc.constantFrom("/", "//", "?", "??", "#", "%2F", "%zz", "a=b", "&", "watch=1", "..", ".", " ", "é", "\\"),
+      fc.string({ maxLength: 5 })
+    )
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
+        const href = new URL(`http://127.0.0.1:8080/${pieces.join("")}`).href
+        const url = new URL(href)
+        const parts = hrefParts(href)
+        expect(parts.pathname).toBe(url.pathname)
+        expect([...new URLSearchParams(parts.search)]).toEqual([...url.searchParams])
+      }),
+      { numRuns: 3000 }
+    )
+  })
+
+  it("classifies a request the same from its URL string as from its URL", () => {
+    const paths = fc.constantFrom(
+      "/api/v1/namespaces/default/pods",
+      "/api/v1/namespaces/default/pods?watch=1",
+      "/api/v1/pods?watch=true&labelSelector=a%3Db",
+      "/api/v1/watch/namespaces/default/pods",
+      "/api/v1/namespaces/default/pods/web/status?watch=1",
+      "/apis/apps/v1/namespaces/default/replicasets/r/scale",
+      "/api/v1/namespaces/a%2Fb/pods#frag",
+      "/api/v1/nodes/n1?watch=0",
+      "/metrics",
+      "/api/v1//pods"
+    )
+    const methods = fc.constantFrom("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+    fc.assert(
+      fc.property(methods, paths, (method, path) => {
+        const url = new URL(`http://127.0.0.1:8080${path}`)
+        expect(requestVerbOfHref(method, url.href)).toEqual(requestVerb(method, url))
+      })
+    )
   })
 })
