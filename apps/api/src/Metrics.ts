@@ -8,7 +8,7 @@ import { ObjectStore } from "@podlet/core/services/ObjectStore"
 import { Effect } from "effect"
 import type { MiddlewareHandler } from "hono"
 import { isWatch } from "./Query.js"
-import { type GroupVersion, GroupVersions, resolveTarget, segmentsAfter, type Target } from "./Target.js"
+import { type GroupVersion, GroupVersions, hrefParts, resolveTarget, segmentsAfter, type Target } from "./Target.js"
 import { type WatchGauge, watchGauges } from "./Watch.js"
 
 /** Histogram buckets of request latency, in seconds (the apiserver's lower buckets). */
@@ -31,25 +31,6 @@ export const requestVerbOfHref = (
 ): { readonly verb: string; readonly resource: string } | undefined => {
   const parts = hrefParts(href)
   return verbAndResource(method, parts.pathname, () => new URLSearchParams(parts.search))
-}
-
-/**
- * The path and the query (with its `?`, for `new URLSearchParams`, which drops one) of a serialized
- * absolute URL, as `URL` would give them.
- */
-export const hrefParts = (href: string): { readonly pathname: string; readonly search: string } => {
-  const scheme = href.indexOf("://")
-  const start = scheme < 0 ? -1 : href.indexOf("/", scheme + 3)
-  if (start < 0) {
-    const url = new URL(href)
-    return { pathname: url.pathname, search: url.search }
-  }
-  const hash = href.indexOf("#", start)
-  const end = hash < 0 ? href.length : hash
-  const query = href.indexOf("?", start)
-  return query < 0 || query > end
-    ? { pathname: href.slice(start, end), search: "" }
-    : { pathname: href.slice(start, query), search: href.slice(query, end) }
 }
 
 const verbAndResource = (

@@ -21,7 +21,7 @@ import { deleteOptions, includeObject, isWatch, listOptions, watchOptions, write
 import { listResponse, objectResponse, type Rendering, statusResponse } from "./Respond.js"
 import { patchScale, readScale, replaceScale } from "./ScaleApp.js"
 import { methodNotAllowedStatus, notFoundStatus } from "./StatusResponse.js"
-import { type GroupVersion, resolveTarget, segmentsAfter, type Target } from "./Target.js"
+import { type GroupVersion, hrefParts, resolveTarget, segmentsAfter, type Target } from "./Target.js"
 import { watchGauges, watchResponse } from "./Watch.js"
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
@@ -238,7 +238,7 @@ const removeCollection = (target: Target, request: Request, query: URLSearchPara
 
 /** Dispatches a request on a resolved target by method. */
 export const handleResource = (target: Target, request: Request) => {
-  const query = new URL(request.url).searchParams
+  const query = new URLSearchParams(hrefParts(request.url).search)
   const { name } = target
   const clusterWide = target.resource.namespaced && target.namespace === undefined
   if (target.subresource === "log" && request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed

@@ -132,3 +132,22 @@ export const segmentsAfter = (path: string, prefixLength: number): ReadonlyArray
     return undefined
   }
 }
+
+/**
+ * The path and the query (with its `?`, for `new URLSearchParams`, which drops one) of a serialized
+ * absolute URL, as `URL` would give them.
+ */
+export const hrefParts = (href: string): { readonly pathname: string; readonly search: string } => {
+  const scheme = href.indexOf("://")
+  const start = scheme < 0 ? -1 : href.indexOf("/", scheme + 3)
+  if (start < 0) {
+    const url = new URL(href)
+    return { pathname: url.pathname, search: url.search }
+  }
+  const hash = href.indexOf("#", start)
+  const end = hash < 0 ? href.length : hash
+  const query = href.indexOf("?", start)
+  return query < 0 || query > end
+    ? { pathname: href.slice(start, end), search: "" }
+    : { pathname: href.slice(start, query), search: href.slice(query, end) }
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { hrefParts, requestVerb, requestVerbOfHref } from "../src/Metrics.js"
-import { segmentsAfter } from "../src/Target.js"
+import { requestVerb, requestVerbOfHref } from "../src/Metrics.js"
+import { hrefParts, segmentsAfter } from "../src/Target.js"
 import fc from "./fastCheck.js"
 
 /** What the routes and the metrics did before: split, then decode every segment (undefined when one does not decode). */
