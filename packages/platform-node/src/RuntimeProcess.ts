@@ -72,6 +72,7 @@ import { defaultLogLimits, LogFile } from "./process/LogFile.js"
 import { grpcProbe, httpProbe, tcpProbe } from "./process/Probes.js"
 import { groupRss } from "./process/ProcessTree.js"
 import { RegistryHost } from "./process/RegistryHost.js"
+import { makeSpareDirs } from "./process/SpareDirs.js"
 import type { Spawned, Spawner, SpawnRequest } from "./process/Spawner.js"
 import { spawnDirect, startSpawnHelper } from "./process/Spawner.js"
 import { makeVolumes, mountDirectories, mountEnvName, translatePath } from "./process/Volumes.js"
@@ -163,6 +164,8 @@ const terminationMessageLimit = 4096
 const execOutputLimit = 64 * 1024
 /** How long the log pipes may stay open after the main process ended (a daemon that left the group). */
 const pipeCloseMillis = 1000
+/** Sandbox directories kept made ahead (`process/SpareDirs.ts`). */
+const spareSandboxDirs = 8
 /** Bound on waiting for a SIGKILLed process to be reaped. */
 const killWaitMillis = 5000
 
@@ -353,6 +356,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     return yield* Effect.die(new Error(`Linux isolation mode is not possible on this machine: ${choice.reason}`))
   }
   const runtimeId = randomBytes(4).toString("hex")
+  /** sandbox directories (with `work/`) made ahead, so that a pod's start does not wait for mkdir */
+  const spares = makeSpareDirs(root, runtimeId, ["work"], spareSandboxDirs)
 
   const sandboxes = new Map<string, SandboxState>()
   const byPod = new Map<string, Array<SandboxState>>()
@@ -442,6 +447,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
         )
         yield* linux.shutdown
       }
+      yield* Effect.promise(() => spares.close())
       if (ownRoot) rmSync(root, { recursive: true, force: true })
       yield* PubSub.shutdown(pubsub)
     })
@@ -594,8 +600,10 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     const dir = join(root, `${config.namespace}_${config.podName}_${id.slice(0, 8)}`)
     const volumes = yield* Effect.try({
       try: () => {
-        mkdirSync(dir)
-        mkdirSync(join(dir, "work"))
+        if (!spares.take(dir)) {
+          mkdirSync(dir)
+          mkdirSync(join(dir, "work"))
+        }
         return makeVolumes(join(dir, "volumes"), config.volumes)
       },
       catch: (error) =>
