@@ -3,7 +3,8 @@
  * listens to its runtime's container events (the PLEG), and runs one pod worker per pod UID. Each
  * sync is a transaction script: `SyncPod` for a running pod, `Terminate` for a deleted, completed or
  * deadline-exceeded one. Syncs are triggered by pod updates, container events, probe results,
- * backoff expiry and the resync period (RTM-2, RTM-3).
+ * backoff expiry and the resync period (RTM-2, RTM-3). A crash-loop retry or a sync with nothing
+ * to do, when nothing changed since, skips the transaction script (`BackoffFastPath`, `quietSync`).
  */
 
 import type { Scope } from "effect"

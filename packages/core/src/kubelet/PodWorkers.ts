@@ -2,7 +2,8 @@
  * Pod workers (`pkg/kubelet/pod_workers.go`): one fiber per pod UID, so a pod's syncs never overlap.
  * A worker sleeps until it is woken (pod update, container event, probe result) or until the time
  * its last sync asked for (backoff expiry, retry, resync, active deadline), then runs one sync.
- * Wakes that arrive during a sync coalesce into one more sync.
+ * Wakes that arrive during a sync coalesce into one more sync. A timed sync may be done without a
+ * worker turn when the kubelet says it is only a crash-loop retry (`BackoffFastPath`).
  */
 
 import type { Scope } from "effect"
