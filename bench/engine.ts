@@ -7,10 +7,12 @@
  * `RESULT engine {json}`. As the machine may be shared, CPU time and the load average are printed
  * beside the wall time.
  *
- * Options: `--pods=10000 --nodes=91 --seconds=3600 --step=3600 --clock=virtual|test --profile --ops --heap`
+ * Options: `--pods=10000 --nodes=91 --seconds=3600 --step=3600 --clock=virtual|test --profile --ops --heap
+ * --no-fast-path`
  * (step: seconds per `advance` call; clock: the VirtualClock or Effect's TestClock; profile: a
  * .cpuprofile in bench/profiles; ops: count and time the store's calls by method and resource;
- * heap: a heap snapshot at the end, in bench/profiles).
+ * heap: a heap snapshot at the end, in bench/profiles; no-fast-path: every crash-loop retry and idle
+ * sync as a full sync, for comparison).
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { Session } from "node:inspector/promises"
@@ -22,6 +24,7 @@ import { runInNewContext } from "node:vm"
 import type { Event } from "@podlet/core/api/Objects"
 import type { Pod } from "@podlet/core/api/Pod"
 import { makeCluster } from "@podlet/core/Cluster"
+import { BackoffFastPath } from "@podlet/core/kubelet/BackoffFastPath"
 import { StoreMemory } from "@podlet/core/layers/StoreMemory"
 import { VirtualClock } from "@podlet/core/layers/VirtualClock"
 import { ObjectStore } from "@podlet/core/services/ObjectStore"
@@ -119,7 +122,8 @@ const run = (
   seconds: number,
   step: number,
   ops: OpStats | undefined,
-  heapSnapshot: boolean
+  heapSnapshot: boolean,
+  fastPath: boolean
 ) =>
   Effect.gen(function* () {
     const heap0 = heapUsed()
@@ -137,7 +141,7 @@ const run = (
       })),
       kubernetesService: false,
       ...(ops !== undefined ? { store: countingStore(ops) } : {})
-    })
+    }).pipe(Effect.provideService(BackoffFastPath, fastPath))
     const setupMs = performance.now() - wall0
     for (let i = 0; i < pods; i++) {
       yield* cluster.store.create("pods", podObject(i, nodeName(Math.floor(i / perNode)))).pipe(Effect.orDie)
@@ -228,7 +232,9 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const result = {
     clock,
     ...(await Effect.runPromise(
-      run(pods, nodes, seconds, step, ops, args.includes("--heap")).pipe(Effect.provide(layer))
+      run(pods, nodes, seconds, step, ops, args.includes("--heap"), !args.includes("--no-fast-path")).pipe(
+        Effect.provide(layer)
+      )
     ))
   }
   if (session !== undefined) {
