@@ -4,10 +4,11 @@
  * `status` subresource, cluster-wide lists, and the group-version's APIResourceList. Each handler
  * decodes the request, calls the ObjectStore once, and encodes the answer.
  */
-import { decodeObject } from "@podlet/core/api/Decode"
+import { decodeObject, isClean } from "@podlet/core/api/Decode"
 import { BadRequest, Invalid } from "@podlet/core/api/Errors"
 import type { KubeObject } from "@podlet/core/api/Meta"
-import { apiVersionOf } from "@podlet/core/api/Resources"
+import { apiVersionOf, type ResourceType, resourceForKind } from "@podlet/core/api/Resources"
+import { prune, shapeForKind } from "@podlet/core/api/Shape"
 import { ObjectStore } from "@podlet/core/services/ObjectStore"
 import { Clock, Effect, Result } from "effect"
 import { Hono } from "hono"
@@ -75,11 +76,29 @@ export const objectFromBody = (
     }
     meta["name"] = urlName
   }
-  const decoded = decodeObject(
-    { ...body, apiVersion: expected, kind: r.kind, metadata: meta },
-    { resource: r.resource }
-  )
+  const object = { ...body, apiVersion: expected, kind: r.kind, metadata: meta }
+  const quick = decodedQuickly(r, object)
+  if (quick !== undefined) return Effect.succeed(quick)
+  const decoded = decodeObject(object, { resource: r.resource })
   return Result.isSuccess(decoded) ? Effect.succeed(decoded.success) : Effect.fail(decoded.failure)
+}
+
+/**
+ * What `decodeObject` answers for a typed object that core's `isClean` walk accepts (types that
+ * the Schema accepts, no unknown field, no null), without the Schema pass, which was most of a
+ * create's cost at the edge: the same pruning of the same object. Undefined for anything else;
+ * the caller then runs `decodeObject` (and its 400 wording).
+ */
+export const decodedQuickly = (r: ResourceType, object: Record<string, unknown>): KubeObject | undefined => {
+  const shape = shapeForKind(r.kind)
+  if (shape === undefined || resourceForKind(r.kind) !== r) return undefined
+  try {
+    if (!isClean(shape, object)) return undefined
+    const stripped = prune(shape, object, { keepUnknown: true }) as Record<string, unknown>
+    return (stripped.metadata === undefined ? { ...stripped, metadata: {} } : stripped) as unknown as KubeObject
+  } catch {
+    return undefined
+  }
 }
 
 const renderingOf = (request: Request, query: URLSearchParams) =>
