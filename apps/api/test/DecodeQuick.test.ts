@@ -1,6 +1,6 @@
 /**
  * The edge's quick decode (`decodedQuickly`) against core's `decodeObject` on mutated manifests of
- * four kinds (Pod, ConfigMap, Secret, Namespace, ReplicaSet): when the quick path answers, decodeObject succeeds with the same object; when
+ * five kinds (Pod, ConfigMap, Secret, Namespace, ReplicaSet): when the quick path answers, decodeObject succeeds with the same object; when
  * it does not, objectFromBody's answer is decodeObject's (its 400 wording and causes).
  */
 import { decodeObject } from "@podlet/core/api/Decode"
@@ -109,7 +109,7 @@ const mutate = (value: Json, random: () => number): Json => {
 const resourceOfKind = (kind: string) => Resources.find((r) => r.kind === kind)!
 
 describe("the quick decode at the edge", () => {
-  it("answers as decodeObject does on 4,000 mutated manifests of four kinds", () => {
+  it("answers as decodeObject does on 4,000 mutated manifests of five kinds", () => {
     const random = prng(20261128)
     let quick = 0
     let failures = 0
