@@ -298,11 +298,10 @@ class ResourceLog {
 /**
  * Changes, or milliseconds (on the monotonic clock), after which a scheduled wake runs at once: a
  * writer that does not yield (a busy fast path) still lets its watchers hear every batch within
- * `wakeAfterMillis`. The clock is read every `wakeCheckEvery` changes.
+ * `wakeAfterMillis`.
  */
 const wakeEvery = 1024
 const wakeAfterMillis = 1.5
-const wakeCheckEvery = 8
 
 const wakeAll = (log: ResourceLog, waiters: Array<Waiter>): void => {
   if (log.waking !== waiters) return
@@ -411,8 +410,7 @@ class Hub {
       waiters[0]!.dispatcher.scheduleTask(() => wakeAll(log, waiters), 0)
     } else if (
       log.waking !== undefined &&
-      (++log.changesSinceWake >= wakeEvery ||
-        (log.changesSinceWake % wakeCheckEvery === 0 && this.now() - log.wakeScheduledAt >= wakeAfterMillis))
+      (++log.changesSinceWake >= wakeEvery || this.now() - log.wakeScheduledAt >= wakeAfterMillis)
     ) {
       // a writer that does not yield: its watchers still hear every batch
       wakeAll(log, log.waking)
