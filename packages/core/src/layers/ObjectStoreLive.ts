@@ -394,7 +394,7 @@ class Hub {
     log.entries.push(entry)
     const entries = log.entries
     while (log.head < entries.length && entries[log.head]!.change.resourceVersion <= this.floor) log.head++
-    if (log.head > 1024 && log.head * 2 > entries.length) {
+    if (log.head > 64 && log.head * 2 > entries.length) {
       log.entries = entries.slice(log.head)
       log.dropped += log.head
       log.head = 0
