@@ -62,7 +62,8 @@ export const parseQuantity = (input: QuantityValue): Result.Result<Quantity, str
 }
 
 const parseUncached = (input: QuantityValue): Result.Result<Quantity, string> => {
-  const text = typeof input === "number" ? numberText(input) : input.trim()
+  // anything else (a JSON boolean reaching here from a bad manifest) fails as Go's ParseQuantity does
+  const text = typeof input === "number" ? numberText(input) : typeof input === "string" ? input.trim() : undefined
   if (text === undefined || text.length === 0) return Result.fail(quantityFormatError)
   const m = numberPattern.exec(text)
   if (m === null) return Result.fail(quantityFormatError)

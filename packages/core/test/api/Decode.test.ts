@@ -124,6 +124,13 @@ describe("decodeObject", () => {
       { containers: [{ name: "c", resources: { limits: { cpu: "lots" } } }] },
       "spec.containers[0].resources.limits[cpu]",
       "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+    ],
+    [
+      // Go's Quantity.UnmarshalJSON parses the bare token `true` and fails as for any bad quantity
+      "quantity as a bool",
+      { containers: [{ name: "c", resources: { requests: { memory: true } } }] },
+      "spec.containers[0].resources.requests[memory]",
+      "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
     ]
   ])("%s", (_name, spec, field, message) => {
     const e = failure(decodeObject({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec }))
