@@ -262,7 +262,8 @@ export const defaultService = (service: Service): Service =>
           ports: service.spec.ports.map((p) => ({
             ...p,
             protocol: p.protocol ?? "TCP",
-            targetPort: p.targetPort ?? p.port
+            // Go's zero value when port is missing too: validation then words both as `Invalid value: 0`
+            targetPort: p.targetPort ?? p.port ?? 0
           }))
         }
       }
@@ -274,8 +275,7 @@ export const defaultReplicaSet = (rs: ReplicaSet): ReplicaSet => {
   return {
     ...rs,
     spec: {
-      ...spec,
-      selector: spec.selector as ReplicaSet["spec"]["selector"],
+      ...(spec as ReplicaSet["spec"]),
       replicas: spec.replicas ?? 1,
       template: { ...template, spec: defaultPodSpec(template.spec) }
     }

@@ -933,10 +933,11 @@ const validateTemplate = (
   if (template === undefined) return [required(path)]
   const errs: Causes = []
   const labels = template.metadata?.labels
+  // LabelSelectorAsSelector: no selector selects nothing (so no template matches), an empty one everything
   const empty =
-    selector === undefined ||
+    selector !== undefined &&
     Object.keys(selector.matchLabels ?? {}).length + (selector.matchExpressions ?? []).length === 0
-  if (!empty && selector !== undefined && !matchesLabelSelector(selector, labels)) {
+  if (!empty && (selector === undefined || !matchesLabelSelector(selector, labels))) {
     errs.push(
       invalid(child(path, "metadata", "labels"), goStringMap(labels), "`selector` does not match template `labels`")
     )
@@ -1004,7 +1005,7 @@ export const validateService = (svc: Service): Causes => {
       if (names.has(name)) errs.push(duplicate(child(path, "name"), name))
       else names.add(name)
     }
-    errs.push(...invalidEach(child(path, "port"), p.port, isValidPortNum(p.port ?? 0)))
+    errs.push(...invalidEach(child(path, "port"), p.port ?? 0, isValidPortNum(p.port ?? 0)))
     if ((p.protocol ?? "") === "") errs.push(required(child(path, "protocol")))
     else if (!protocols.includes(p.protocol ?? ""))
       errs.push(notSupported(child(path, "protocol"), p.protocol, protocols))

@@ -292,6 +292,20 @@ describe("other kinds", () => {
     ])
   })
 
+  it("words a missing selector as kube-apiserver does (nil selects nothing; {} selects everything)", () => {
+    const base = rs({ app: "web" }, { app: "web" })
+    const { selector: _, ...withoutSelector } = base.spec
+    expect(
+      texts(validateReplicaSet(defaultReplicaSet({ ...base, spec: withoutSelector as ReplicaSet["spec"] })))
+    ).toEqual([
+      "spec.selector: Required value",
+      'spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`'
+    ])
+    expect(texts(validateReplicaSet({ ...base, spec: { ...base.spec, selector: {} } }))).toEqual([
+      "spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for deployment"
+    ])
+  })
+
   it("requires restartPolicy Always in a ReplicaSet template and keeps the selector immutable", () => {
     const base = rs({ app: "web" }, { app: "web" })
     const never: ReplicaSet = {
@@ -323,6 +337,11 @@ describe("other kinds", () => {
       "spec.ports[0].name: Required value",
       "spec.ports[1].port: Invalid value: 0: must be between 1 and 65535, inclusive",
       "spec.ports[1].targetPort: Invalid value: 0: must be between 1 and 65535, inclusive"
+    ])
+    // no port and no targetPort: Go's zero values, defaulted and then validated
+    expect(texts(validateService(svc([{ protocol: "TCP" }] as NonNullable<Service["spec"]>["ports"])))).toEqual([
+      "spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive",
+      "spec.ports[0].targetPort: Invalid value: 0: must be between 1 and 65535, inclusive"
     ])
     const bad: Service = { ...svc([{ port: 80 }]), metadata: { name: "1svc", namespace: "default" } }
     expect(texts(validateService(bad))[0]).toMatch(/^metadata\.name: Invalid value: "1svc": a DNS-1035 label/)
