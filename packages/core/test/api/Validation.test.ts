@@ -339,7 +339,9 @@ describe("other kinds", () => {
       "spec.ports[1].targetPort: Invalid value: 0: must be between 1 and 65535, inclusive"
     ])
     // no port and no targetPort: Go's zero values, defaulted and then validated
-    expect(texts(validateService(svc([{ protocol: "TCP" }] as NonNullable<Service["spec"]>["ports"])))).toEqual([
+    expect(
+      texts(validateService(svc([{ protocol: "TCP" }] as unknown as NonNullable<Service["spec"]>["ports"])))
+    ).toEqual([
       "spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive",
       "spec.ports[0].targetPort: Invalid value: 0: must be between 1 and 65535, inclusive"
     ])
