@@ -27,7 +27,7 @@ const option = (args: ReadonlyArray<string>, name: string, fallback: string): st
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits
 
 const percentile = (sorted: ReadonlyArray<number>, p: number): number =>
-  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!
+  sorted.length === 0 ? Number.NaN : sorted[Math.max(0, Math.ceil((sorted.length * p) / 100) - 1)]!
 
 const podBody = (namespace: string, name: string): string =>
   JSON.stringify({

@@ -36,9 +36,10 @@ const target = { factor: 1.5, plusMs: 5, linuxP99Ms: 150 }
 const option = (args: ReadonlyArray<string>, name: string, fallback: string): string =>
   args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback
 
+/** Nearest-rank percentile: the ⌈q·n⌉-th smallest (p99 of 100 samples is the 99th, not the maximum). */
 const quantile = (values: ReadonlyArray<number>, q: number): number => {
   const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? Number.NaN
+  return sorted[Math.max(0, Math.ceil(sorted.length * q) - 1)] ?? Number.NaN
 }
 
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits

@@ -48,7 +48,7 @@ const quantile = (values: Float64Array, q: number): number => {
   const sorted = values.slice().sort()
   return sorted.length === 0
     ? Number.NaN
-    : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? Number.NaN)
+    : (sorted[Math.max(0, Math.ceil(sorted.length * q) - 1)] ?? Number.NaN)
 }
 
 const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits

@@ -75,7 +75,7 @@ const option = (args: ReadonlyArray<string>, name: string, fallback: string): st
 const round = (x: number): number => Math.round(x * 1000) / 1000
 
 const quantile = (sorted: Float64Array, q: number): number =>
-  sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? Number.NaN)
+  sorted.length === 0 ? Number.NaN : (sorted[Math.max(0, Math.ceil(sorted.length * q) - 1)] ?? Number.NaN)
 
 const summarize = (durations: Float64Array, totalMs: number, cpu: NodeJS.CpuUsage): Phase => {
   const sorted = durations.slice().sort()

@@ -33,9 +33,9 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
-  statSync,
-  writeFileSync
+  statSync
 } from "node:fs"
+import { mkdir, writeFile } from "node:fs/promises"
 import { cpus, hostname, tmpdir, totalmem } from "node:os"
 import { basename, delimiter, join } from "node:path"
 import type { ClusterOptions, NodeOptions } from "@podlet/core/Cluster"
@@ -598,11 +598,13 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
   const runPodSandbox = Effect.fnUntraced(function* (config: SandboxConfig) {
     const id = newId()
     const dir = join(root, `${config.namespace}_${config.podName}_${id.slice(0, 8)}`)
-    const volumes = yield* Effect.try({
-      try: () => {
+    // without a spare, the directories are made in libuv's thread pool: a burst of pods does not
+    // wait on each other's mkdir (milliseconds each on a busy disk) on the event loop
+    const volumes = yield* Effect.tryPromise({
+      try: async () => {
         if (!spares.take(dir)) {
-          mkdirSync(dir)
-          mkdirSync(join(dir, "work"))
+          await mkdir(dir)
+          await mkdir(join(dir, "work"))
         }
         return makeVolumes(join(dir, "volumes"), config.volumes)
       },
@@ -825,7 +827,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     const termPath = config.terminationMessagePath
     if (termPath !== undefined && termPath !== "" && translatePath(found, termPath) === undefined) {
       const file = join(sb.dir, `${config.name}_${config.attempt}.termination-log`)
-      writeFileSync(file, "")
+      yield* Effect.orDie(Effect.tryPromise(() => writeFile(file, "")))
       binds.push({ source: file, destination: termPath, readOnly: false })
       mounts.push({ mount: { volume: "", mountPath: termPath, readOnly: false }, path: file })
     }
