@@ -46,9 +46,7 @@ const option = (args: ReadonlyArray<string>, name: string, fallback: string): st
 
 const quantile = (values: Float64Array, q: number): number => {
   const sorted = values.slice().sort()
-  return sorted.length === 0
-    ? Number.NaN
-    : (sorted[Math.max(0, Math.ceil(sorted.length * q) - 1)] ?? Number.NaN)
+  return sorted.length === 0 ? Number.NaN : (sorted[Math.max(0, Math.ceil(sorted.length * q) - 1)] ?? Number.NaN)
 }
 
 const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits

@@ -25,16 +25,7 @@
 import type { ChildProcess } from "node:child_process"
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync
-} from "node:fs"
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { mkdir, writeFile } from "node:fs/promises"
 import { cpus, hostname, tmpdir, totalmem } from "node:os"
 import { basename, delimiter, join } from "node:path"

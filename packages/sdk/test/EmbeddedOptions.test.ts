@@ -85,7 +85,13 @@ describe("createCluster options", () => {
       spec: { containers: [{ name: "sh", image: "busybox:1.36", command: ["sh", "-c", "echo pid $$$$; sleep 30"] }] }
     } as Pod)
     await cluster.waitFor("host", { condition: "Ready" }, { timeout: "20s" })
-    const [line] = await cluster.pods.logs("host")
+    // Ready says the process runs, not that its first output reached the log (as on a real node):
+    // read again until the line is there (a real process on the real clock)
+    let [line] = await cluster.pods.logs("host")
+    for (let tries = 0; line === undefined && tries < 200; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 25))
+      ;[line] = await cluster.pods.logs("host")
+    }
     expect(line?.line).toMatch(/^pid \d+$/)
     const pid = Number(line?.line.slice(4))
     expect(() => process.kill(pid, 0)).not.toThrow()
