@@ -6,6 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import type { Pod } from "@podlet/core"
 import { connect } from "@podlet/sdk"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
@@ -51,7 +52,7 @@ beforeAll(async () => {
     kind: "Pod",
     metadata: { name: "web", namespace: "default" },
     spec: { containers: [{ name: "web", image: "nginx" }] }
-  })
+  } as Pod)
   await cluster.close()
 }, 120_000)
 
