@@ -8,7 +8,7 @@
  */
 import { Context } from "effect"
 import type { Pod, PodStatus } from "../api/Pod.js"
-import type { EventRecord } from "../services/EventRecorder.js"
+import type { FilteredEventCounter, PreparedEvent } from "../services/EventRecorder.js"
 
 /**
  * Whether kubelets take the fast path (default true). Provide `false` around `makeCluster` (or pass
@@ -17,36 +17,6 @@ import type { EventRecord } from "../services/EventRecorder.js"
 export const BackoffFastPath = Context.Reference<boolean>("@podlet/core/kubelet/BackoffFastPath", {
   defaultValue: () => true
 })
-
-/** An occurrence's correlation keys, computed once (the recorder's `eventKey` and `spamKey`). */
-export interface PreparedEvent {
-  readonly key: string
-  readonly spamKey: string
-}
-
-/** What a recorder offers the fast path (`EventRecorderLive` with the spam filter). */
-export interface FilteredEventCounter {
-  readonly prepareEventUnsafe: (event: EventRecord) => PreparedEvent
-  /**
-   * When the spam filter drops every one of these occurrences at `now`, counts them exactly as
-   * `record` would and returns true; otherwise changes nothing and returns false (`record` must write).
-   */
-  readonly countFilteredUnsafe: (events: ReadonlyArray<PreparedEvent>, now: number) => boolean
-}
-
-/** What a runtime offers the fast path (`RuntimeSimulated`): a number that changes with the pod's runtime state. */
-export interface PodRevisions {
-  /** changes whenever what `listSandboxes(uid)` / `listContainers(uid)` report changes; -1 when the pod has nothing */
-  readonly podRevisionUnsafe: (podUid: string) => number
-}
-
-export const filteredEventCounter = (recorder: object): FilteredEventCounter | undefined =>
-  typeof (recorder as Partial<FilteredEventCounter>).countFilteredUnsafe === "function"
-    ? (recorder as FilteredEventCounter)
-    : undefined
-
-export const podRevisions = (runtime: object): PodRevisions | undefined =>
-  typeof (runtime as Partial<PodRevisions>).podRevisionUnsafe === "function" ? (runtime as PodRevisions) : undefined
 
 /** A sync that only met crash-loop backoffs, and what the same sync would depend on. */
 export interface BackoffOnlySync {

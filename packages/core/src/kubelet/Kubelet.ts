@@ -17,7 +17,7 @@ import { EventRecorder } from "../services/EventRecorder.js"
 import type { ImageCache } from "../services/ImageService.js"
 import { ImageRegistry } from "../services/ImageService.js"
 import { ObjectStore } from "../services/ObjectStore.js"
-import { BackoffFastPath, filteredEventCounter, podRevisions, retryWithoutSync } from "./BackoffFastPath.js"
+import { BackoffFastPath, retryWithoutSync } from "./BackoffFastPath.js"
 import type { KubeletContext } from "./KubeletContext.js"
 import { findContainer, memoryOf, recordEvents } from "./KubeletContext.js"
 import type { PodWorkers, SyncOutcome } from "./PodWorkers.js"
@@ -85,11 +85,11 @@ export const makeKubelet = Effect.fnUntraced(function* (
   const registry = yield* ImageRegistry
   const recorder = yield* EventRecorder
   const pullSemaphore = yield* Semaphore.make(1)
-  const events = filteredEventCounter(recorder)
-  const revisions = podRevisions(runtime)
+  const events = recorder.filtered
+  const revision = runtime.podRevisionUnsafe
   const fastPath =
-    (options.backoffFastPath ?? (yield* BackoffFastPath)) && events !== undefined && revisions !== undefined
-      ? { events, revisions }
+    (options.backoffFastPath ?? (yield* BackoffFastPath)) && events !== undefined && revision !== undefined
+      ? { events, revisions: { podRevisionUnsafe: revision } }
       : undefined
   const sandboxes = new Map<string, string>()
   let workers: PodWorkers | undefined

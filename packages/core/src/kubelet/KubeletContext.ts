@@ -10,10 +10,10 @@ import type { KubeletEvent } from "../domain/Events.js"
 import type { ContainerProbeResults } from "../domain/Probe.js"
 import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
 import type { ContainerRuntime } from "../services/ContainerRuntime.js"
-import type { EventRecord, EventRecorder, EventSource } from "../services/EventRecorder.js"
+import type { EventRecord, EventRecorder, EventSource, FilteredEventCounter } from "../services/EventRecorder.js"
 import type { ImageCache, ImageRegistry } from "../services/ImageService.js"
 import type { ObjectStore } from "../services/ObjectStore.js"
-import type { BackoffOnlySync, FilteredEventCounter, PodRevisions } from "./BackoffFastPath.js"
+import type { BackoffOnlySync } from "./BackoffFastPath.js"
 import type { PodObjects } from "./ContainerConfig.js"
 import { podSnapshot } from "./PodRuntime.js"
 import type { Prober } from "./Prober.js"
@@ -91,7 +91,10 @@ export interface KubeletContext {
   /** serialises image pulls (kubelet `serializeImagePulls: true`) */
   readonly pullLock: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** the backoff fast path's recorder and runtime capabilities, when it is on and both offer them */
-  readonly fastPath?: { readonly events: FilteredEventCounter; readonly revisions: PodRevisions }
+  readonly fastPath?: {
+    readonly events: FilteredEventCounter
+    readonly revisions: { readonly podRevisionUnsafe: (podUid: string) => number }
+  }
 }
 
 /** The runtime snapshot of a pod; the previous one (same identity) when nothing changed since. */

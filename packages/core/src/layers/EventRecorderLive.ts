@@ -10,8 +10,7 @@
 import { Clock, Effect, Layer } from "effect"
 import type { Event } from "../api/Objects.js"
 import { toRfc3339 } from "../domain/Time.js"
-import type { PreparedEvent } from "../kubelet/BackoffFastPath.js"
-import type { EventRecord } from "../services/EventRecorder.js"
+import type { EventRecord, PreparedEvent } from "../services/EventRecorder.js"
 import { EventRecorder } from "../services/EventRecorder.js"
 import { ObjectStore } from "../services/ObjectStore.js"
 
@@ -191,14 +190,15 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
     const service = {
       record: (event: EventRecord) =>
         record(event).pipe(Effect.catch((error) => Effect.logWarning("event dropped", event.reason, error))),
-      /** the kubelet's backoff fast path (`kubelet/BackoffFastPath.ts`): an occurrence's keys */
-      prepareEventUnsafe: (event: EventRecord): PreparedEvent => {
-        const key = eventKey(event)
-        const spam = spamKey(event)
-        return { key: observations.get(key)?.key ?? key, spamKey: buckets.get(spam)?.key ?? spam }
-      },
-      /** counts occurrences the spam filter drops at `now`, as `record` would; false (nothing done) when one must be written */
-      countFilteredUnsafe
+      filtered: {
+        /** an occurrence's keys (the recorder's own strings, so the kubelet holds no copy) */
+        prepareEventUnsafe: (event: EventRecord): PreparedEvent => {
+          const key = eventKey(event)
+          const spam = spamKey(event)
+          return { key: observations.get(key)?.key ?? key, spamKey: buckets.get(spam)?.key ?? spam }
+        },
+        countFilteredUnsafe
+      }
     }
     return EventRecorder.of(service)
   })

@@ -18,7 +18,6 @@
  * sandbox; a running script adds its fiber and shell); hot paths are `Effect.fnUntraced` or synchronous.
  */
 import { Cause, Clock, Deferred, Effect, Fiber, Layer, PubSub, Scope, Stream } from "effect"
-import type { PodRevisions } from "../kubelet/BackoffFastPath.js"
 import type {
   ContainerConfig,
   ContainerInfo,
@@ -828,7 +827,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
   const logs = (containerId: string) =>
     Effect.sync((): ReadonlyArray<LogLine> => instances.get(containerId)?.logs?.read() ?? [])
 
-  const service: ContainerRuntime["Service"] & PodRevisions = {
+  const service: ContainerRuntime["Service"] = {
     /** changes with whatever `listSandboxes(uid)` / `listContainers(uid)` report (`kubelet/BackoffFastPath.ts`) */
     podRevisionUnsafe: (podUid: string): number => revisions.get(podUid) ?? -1,
     runPodSandbox,

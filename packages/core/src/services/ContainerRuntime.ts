@@ -151,5 +151,10 @@ export class ContainerRuntime extends Context.Service<
     killContainer(containerId: string, exitCode: number, reason: string): Effect.Effect<boolean>
     /** container lifecycle events for every pod on this runtime */
     readonly events: Stream.Stream<RuntimeEvent>
+    /**
+     * optional (the kubelet's crash-loop retry fast path): a number that changes whenever what
+     * `listSandboxes(uid)` / `listContainers(uid)` report changes; -1 when the pod has nothing
+     */
+    readonly podRevisionUnsafe?: (podUid: string) => number
   }
 >()("@podlet/core/services/ContainerRuntime") {}

@@ -24,10 +24,31 @@ export interface EventRecord {
   readonly source: EventSource
 }
 
+/** An occurrence's correlation keys, computed once (client-go's `getEventKey` and `getSpamKey`). */
+export interface PreparedEvent {
+  readonly key: string
+  readonly spamKey: string
+}
+
+/**
+ * Counting occurrences the spam filter drops without a fiber (the kubelet's crash-loop retry fast
+ * path, `kubelet/BackoffFastPath.ts`); offered by `EventRecorderLive`.
+ */
+export interface FilteredEventCounter {
+  readonly prepareEventUnsafe: (event: EventRecord) => PreparedEvent
+  /**
+   * When the spam filter drops every one of these occurrences at `now`, counts them exactly as
+   * `record` would and returns true; otherwise changes nothing and returns false (`record` must write).
+   */
+  readonly countFilteredUnsafe: (events: ReadonlyArray<PreparedEvent>, now: number) => boolean
+}
+
 export class EventRecorder extends Context.Service<
   EventRecorder,
   {
     /** records one occurrence: a new Event, or count+1 and a new lastTimestamp on the matching one */
     record(event: EventRecord): Effect.Effect<void>
+    /** optional: see `FilteredEventCounter` */
+    readonly filtered?: FilteredEventCounter
   }
 >()("@podlet/core/services/EventRecorder") {}
