@@ -86,6 +86,8 @@ const nodeObject = (i: number): Node => ({
 interface Engine {
   readonly store: ObjectStore["Service"]
   readonly startedAt: number
+  /** kubelet pod syncs so far, and of them the quiet ones (full mode) */
+  readonly syncs?: () => { readonly syncs: number; readonly quiet: number }
 }
 
 /** Scheduler mode: the store, Node objects and the scheduler (with the event recorder), no kubelets. */
@@ -106,10 +108,25 @@ const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean)
     const wall0 = performance.now()
     const engine: Engine =
       mode === "full"
-        ? yield* makeCluster({
-            nodes: Array.from({ length: nodeCount }, (_, i) => ({ name: nodeName(i), images: [pauseImage] })),
-            kubernetesService: false
-          })
+        ? yield* Effect.map(
+            makeCluster({
+              nodes: Array.from({ length: nodeCount }, (_, i) => ({ name: nodeName(i), images: [pauseImage] })),
+              kubernetesService: false
+            }),
+            (cluster): Engine => ({
+              store: cluster.store,
+              startedAt: cluster.startedAt,
+              syncs: () => {
+                let syncs = 0
+                let quiet = 0
+                for (const node of cluster.nodes) {
+                  syncs += node.kubelet.syncs()
+                  quiet += node.kubelet.quietSyncs()
+                }
+                return { syncs, quiet }
+              }
+            })
+          )
         : yield* schedulerOnly(nodeCount)
     const clock = yield* Clock.Clock
     const virtual = clock as Virtual
@@ -190,6 +207,7 @@ const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean)
       const file = writeHeapSnapshot(join(here, "profiles", `scheduler-${pods}x${nodeCount}.heapsnapshot`))
       process.stdout.write(`heap snapshot: ${file}\n`)
     }
+    const syncsFirst = engine.syncs?.()
     const writesFirst = Number(yield* engine.store.resourceVersion) - revision0
     const podWritesFirst = podWrites
     const grace = mode === "full" ? {} : { gracePeriodSeconds: 0 }
@@ -198,6 +216,7 @@ const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean)
     const t2 = performance.now()
     const cpu = process.cpuUsage(cpu0)
     const heapAfterDeleteMb = round(process.memoryUsage().heapUsed / 2 ** 20)
+    const syncsAll = engine.syncs?.()
     const cpuFirst = (cpu1.user + cpu1.system) / 1000
     const cpuSecond = (cpu.user + cpu.system) / 1000 - cpuFirst
 
@@ -225,6 +244,17 @@ const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean)
         podScheduleAndRun: round(podWritesFirst / pods),
         podDeleteAll: round((podWrites - podWritesFirst) / pods)
       },
+      /** kubelet pod syncs per pod (quiet: found nothing to do) */
+      ...(syncsFirst !== undefined && syncsAll !== undefined
+        ? {
+            syncsPerPod: {
+              scheduleAndRun: round(syncsFirst.syncs / pods, 2),
+              scheduleAndRunQuiet: round(syncsFirst.quiet / pods, 2),
+              deleteAll: round((syncsAll.syncs - syncsFirst.syncs) / pods, 2),
+              deleteAllQuiet: round((syncsAll.quiet - syncsFirst.quiet) / pods, 2)
+            }
+          }
+        : {}),
       createToRunning: {
         virtualP50Ms: quantile(latencyVirtual, 0.5),
         virtualP99Ms: quantile(latencyVirtual, 0.99),
@@ -282,6 +312,11 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     `  delete all      : ${result.deleteAll.podsPerSec} pods/s wall, ${result.deleteAll.podsPerCpuSec} pods/CPU-s (${result.deleteAll.wallMs} ms)`,
     `  create→Running:   virtual p50 ${result.createToRunning.virtualP50Ms} ms, p99 ${result.createToRunning.virtualP99Ms} ms; wall p50 ${result.createToRunning.wallP50Ms} ms, p99 ${result.createToRunning.wallP99Ms} ms`,
     `  store writes per pod: ${result.storeWritesPerPod.scheduleAndRun} (schedule + start; ${result.storeWritesPerPod.podScheduleAndRun} to the pod), ${result.storeWritesPerPod.deleteAll} (delete; ${result.storeWritesPerPod.podDeleteAll} to the pod)`,
+    ...(result.syncsPerPod !== undefined
+      ? [
+          `  kubelet syncs per pod: ${result.syncsPerPod.scheduleAndRun} (schedule + start; ${result.syncsPerPod.scheduleAndRunQuiet} quiet), ${result.syncsPerPod.deleteAll} (delete; ${result.syncsPerPod.deleteAllQuiet} quiet)`
+        ]
+      : []),
     `  virtual time ${result.virtualSeconds} s, wall ${result.wallMs} ms, cpu ${result.cpuMs} ms, peak RSS ${result.peakRssMb} MB, heap ${result.heapAfterRunningMb} MB (all Running), ${result.heapAfterDeleteMb} MB (all deleted)`
   ]
   process.stdout.write(`${lines.join("\n")}\n`)
