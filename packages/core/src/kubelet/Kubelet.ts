@@ -11,7 +11,7 @@ import type { Scope } from "effect"
 import { Clock, Effect, Semaphore, Stream } from "effect"
 import type { Pod } from "../api/Pod.js"
 import { kubeletConditionTypes } from "../domain/Conditions.js"
-import type { RuntimeNotice } from "../services/ContainerRuntime.js"
+import type { RuntimeEvent, RuntimeNotice } from "../services/ContainerRuntime.js"
 import { ContainerRuntime } from "../services/ContainerRuntime.js"
 import { EventRecorder } from "../services/EventRecorder.js"
 import type { ImageCache } from "../services/ImageService.js"
@@ -177,20 +177,20 @@ export const makeKubelet = Effect.fnUntraced(function* (
   const isMine = (pod: Pod): boolean => pod.spec?.nodeName === options.nodeName
 
   /** One informer change: the cache follows it and the pod's worker is woken when it must sync. */
-  const apply = (type: "ADDED" | "MODIFIED" | "DELETED", pod: Pod): Effect.Effect<void> => {
+  const apply = (type: "ADDED" | "MODIFIED" | "DELETED", pod: Pod): void => {
     const uid = pod.metadata?.uid
-    if (uid === undefined) return Effect.void
+    if (uid === undefined) return
     const cached = ctx.pods.get(uid)
     if (type === "DELETED" || !isMine(pod)) {
-      if (cached === undefined) return Effect.void
+      if (cached === undefined) return
       ctx.pods.delete(uid)
     } else {
-      if (cached !== undefined && cached.metadata.resourceVersion === pod.metadata.resourceVersion) return Effect.void
+      if (cached !== undefined && cached.metadata.resourceVersion === pod.metadata.resourceVersion) return
       ctx.pods.set(uid, pod)
       memoryOf(ctx, uid).pod = pod
-      if (cached !== undefined && !needsSync(cached, pod)) return Effect.void
+      if (cached !== undefined && !needsSync(cached, pod)) return
     }
-    return podWorkers.wake(uid)
+    podWorkers.wakeUnsafe(uid)
   }
 
   // only this node's pods (the API server's `spec.nodeName` field selector, as the kubelet's own watch)
@@ -206,19 +206,21 @@ export const makeKubelet = Effect.fnUntraced(function* (
     const present = new Set<string>()
     for (const pod of listed.items) {
       present.add(pod.metadata.uid ?? "")
-      yield* apply("MODIFIED", pod)
+      apply("MODIFIED", pod)
     }
     const gone = [...ctx.pods.values()].filter((pod) => !present.has(pod.metadata.uid ?? ""))
-    for (const pod of gone) yield* apply("DELETED", pod)
-    yield* store
-      .watch<Pod>("pods", { ...selector, resourceVersion: listed.resourceVersion })
-      .pipe(
-        Stream.runForEach((event) =>
-          event.type === "ADDED" || event.type === "MODIFIED" || event.type === "DELETED"
-            ? apply(event.type, event.object)
-            : Effect.void
-        )
+    for (const pod of gone) apply("DELETED", pod)
+    yield* store.watch<Pod>("pods", { ...selector, resourceVersion: listed.resourceVersion }).pipe(
+      Stream.runForEachArray((events) =>
+        Effect.sync(() => {
+          for (const event of events) {
+            if (event.type === "ADDED" || event.type === "MODIFIED" || event.type === "DELETED") {
+              apply(event.type, event.object)
+            }
+          }
+        })
       )
+    )
   })
 
   yield* listAndWatch.pipe(
@@ -235,10 +237,21 @@ export const makeKubelet = Effect.fnUntraced(function* (
     return recordEvents(ctx, pod, container, [{ type: notice.type, reason: notice.reason, message: notice.message }])
   }
 
+  /** the runtime events from `from` on, in order: a container event wakes the pod's worker, a notice is recorded */
+  const onRuntimeEvents = (events: ReadonlyArray<RuntimeEvent>, from: number): Effect.Effect<void> => {
+    for (let i = from; i < events.length; i++) {
+      const event = events[i]!
+      if (event.notice === undefined) podWorkers.wakeUnsafe(event.podUid)
+      else {
+        const recorded = recordNotice(event.podUid, event.notice)
+        return i + 1 === events.length ? recorded : Effect.andThen(recorded, Effect.suspend(() => onRuntimeEvents(events, i + 1)))
+      }
+    }
+    return Effect.void
+  }
+
   yield* runtime.events.pipe(
-    Stream.runForEach((event) =>
-      event.notice !== undefined ? recordNotice(event.podUid, event.notice) : podWorkers.wake(event.podUid)
-    ),
+    Stream.runForEachArray((events) => Effect.suspend(() => onRuntimeEvents(events, 0))),
     Effect.forkScoped({ startImmediately: true })
   )
 

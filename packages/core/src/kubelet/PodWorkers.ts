@@ -6,8 +6,7 @@
  * worker turn when the kubelet says it is only a crash-loop retry (`BackoffFastPath`).
  */
 
-import type { Scope } from "effect"
-import { Clock, Effect, FiberMap } from "effect"
+import { Clock, Effect, Fiber, Scope } from "effect"
 
 /** What a sync asks of its worker. */
 export interface SyncOutcome {
@@ -20,6 +19,8 @@ export interface SyncOutcome {
 export interface PodWorkers {
   /** wake (or start) the worker of pod `uid` */
   wake(uid: string): Effect.Effect<void>
+  /** `wake` done synchronously (from an informer's or a runtime event's handler) */
+  wakeUnsafe(uid: string): void
   /**
    * a wake not yet picked up by an idle worker: the engine is not quiescent while this is true (a
    * worker inside a sync picks its wake up when the sync ends; a sync blocked on the clock is quiet)
@@ -58,22 +59,31 @@ export const makePodWorkers = Effect.fnUntraced(function* (
 ): Effect.fn.Return<PodWorkers, never, Scope.Scope> {
   const scope = yield* Effect.scope
   const clock = yield* Clock.Clock
-  const fibers = yield* FiberMap.make<string>()
+  /** forks a worker as a root fiber with the kubelet's services (interrupted when the scope closes) */
+  const fork = Effect.runForkWith(yield* Effect.context<never>())
+  /** the live worker fibers */
+  const fibers = new Set<Fiber.Fiber<void>>()
+  let closed = false
+  yield* Scope.addFinalizer(
+    scope,
+    Effect.suspend(() => {
+      closed = true
+      const live = [...fibers]
+      fibers.clear()
+      return Fiber.interruptAll(live)
+    })
+  )
   const workers = new Map<string, Worker>()
   /** due time → the pods whose worker asked for a sync then */
   const due = new Map<number, Array<string>>()
   let syncs = 0
   let fastSyncs = 0
 
-  const safeSync = (uid: string): Effect.Effect<SyncOutcome> =>
-    sync(uid).pipe(
-      Effect.catchCause((cause) =>
-        Effect.gen(function* () {
-          yield* Effect.logError("pod sync failed", uid, cause)
-          const now = yield* Clock.currentTimeMillis
-          return { nextSyncAt: now + retryAfterDefectMillis, done: false }
-        })
-      )
+  /** what a sync that died asks for: a retry after `retryAfterDefectMillis` */
+  const afterDefect = (uid: string, cause: unknown): Effect.Effect<SyncOutcome> =>
+    Effect.as(
+      Effect.logError("pod sync failed", uid, cause),
+      ({ nextSyncAt: clock.currentTimeMillisUnsafe() + retryAfterDefectMillis, done: false }) satisfies SyncOutcome
     )
 
   const signal = (worker: Worker): void => {
@@ -162,47 +172,42 @@ export const makePodWorkers = Effect.fnUntraced(function* (
         worker.nextSyncAt = undefined
         worker.syncing = true
         syncs++
-        const outcome = yield* safeSync(uid).pipe(
-          Effect.ensuring(
-            Effect.sync(() => {
-              worker.syncing = false
-            })
-          )
-        )
+        const exit = yield* Effect.exit(sync(uid))
+        worker.syncing = false
+        const outcome = exit._tag === "Success" ? exit.value : yield* afterDefect(uid, exit.cause)
         if (outcome.done && !worker.pending) {
           workers.delete(uid)
           return
         }
         if (outcome.nextSyncAt !== undefined && !worker.pending) {
-          yield* schedule(uid, worker, outcome.nextSyncAt, yield* Clock.currentTimeMillis)
+          yield* schedule(uid, worker, outcome.nextSyncAt, clock.currentTimeMillisUnsafe())
         }
       }
     })
 
-  const wake = (uid: string): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      const existing = workers.get(uid)
-      if (existing !== undefined) {
-        signal(existing)
-        return Effect.void
-      }
-      const worker: Worker = { pending: true, syncing: false, nextSyncAt: undefined, resume: undefined }
-      workers.set(uid, worker)
-      return FiberMap.run(
-        fibers,
-        uid,
-        loop(uid, worker).pipe(
-          Effect.ensuring(
-            Effect.sync(() => {
-              if (workers.get(uid) === worker) workers.delete(uid)
-            })
-          )
-        )
-      ).pipe(Effect.asVoid)
+  const wakeUnsafe = (uid: string): void => {
+    const existing = workers.get(uid)
+    if (existing !== undefined) {
+      signal(existing)
+      return
+    }
+    if (closed) return
+    const worker: Worker = { pending: true, syncing: false, nextSyncAt: undefined, resume: undefined }
+    workers.set(uid, worker)
+    const fiber = fork(loop(uid, worker))
+    fibers.add(fiber)
+    fiber.addObserver(() => {
+      fibers.delete(fiber)
+      if (workers.get(uid) === worker) workers.delete(uid)
     })
+  }
 
   return {
-    wake,
+    wake: (uid) =>
+      Effect.sync(() => {
+        wakeUnsafe(uid)
+      }),
+    wakeUnsafe,
     busy: () => {
       for (const worker of workers.values()) if (worker.pending && !worker.syncing) return true
       return false
