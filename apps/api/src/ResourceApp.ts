@@ -23,7 +23,14 @@ import { listResponse, objectResponse, type Rendering, statusResponse } from "./
 import { patchScale, readScale, replaceScale } from "./ScaleApp.js"
 import { methodNotAllowedStatus, notFoundStatus } from "./StatusResponse.js"
 import { type GroupVersion, hrefParts, resolveTarget, segmentsAfter, type Target } from "./Target.js"
-import { watchGauges, watchResponse } from "./Watch.js"
+import {
+  type WatchOutlet,
+  type WatchRequest,
+  watchGauges,
+  watchOutletOf,
+  watchResponse,
+  watchToOutlet
+} from "./Watch.js"
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
@@ -125,7 +132,7 @@ const list = (target: Target, request: Request, query: URLSearchParams) =>
     return listResponse(target.resource, result.items, metadata, rendering)
   })
 
-const watch = (target: Target, request: Request, query: URLSearchParams) =>
+const watch = (target: Target, request: Request, query: URLSearchParams, outlet: WatchOutlet | undefined) =>
   Effect.gen(function* () {
     const store = yield* ObjectStore
     const rendering = yield* renderingOf(request, query)
@@ -140,7 +147,7 @@ const watch = (target: Target, request: Request, query: URLSearchParams) =>
       ...(options.fieldSelector === undefined ? {} : { fieldSelector: options.fieldSelector }),
       ...(fromNow ? {} : { limit: 1 })
     })
-    return yield* watchResponse({
+    const watchRequest: WatchRequest = {
       resource: target.resource,
       initial: fromNow ? current.items : [],
       options: fromNow ? { ...options, resourceVersion: current.resourceVersion } : options,
@@ -148,7 +155,10 @@ const watch = (target: Target, request: Request, query: URLSearchParams) =>
       include: rendering.include,
       timeoutSeconds,
       ...(gauge === undefined ? {} : { gauge })
-    })
+    }
+    return yield* outlet === undefined || request.method !== "GET"
+      ? watchResponse(watchRequest)
+      : watchToOutlet(watchRequest, outlet)
   })
 
 const get = (target: Target, name: string, request: Request, query: URLSearchParams) =>
@@ -255,8 +265,11 @@ const removeCollection = (target: Target, request: Request, query: URLSearchPara
     return listResponse(target.resource, deleted, { resourceVersion: rv }, rendering)
   })
 
-/** Dispatches a request on a resolved target by method. */
-export const handleResource = (target: Target, request: Request) => {
+/**
+ * Dispatches a request on a resolved target by method; a watch writes to `outlet` (the Node
+ * response) when there is one.
+ */
+export const handleResource = (target: Target, request: Request, outlet?: WatchOutlet) => {
   const query = new URLSearchParams(hrefParts(request.url).search)
   const { name } = target
   const clusterWide = target.resource.namespaced && target.namespace === undefined
@@ -278,7 +291,8 @@ export const handleResource = (target: Target, request: Request) => {
     case "GET":
     case "HEAD":
       if (target.subresource === "log") return logResponse(target.namespace ?? "default", name ?? "", query)
-      if (target.watchPath || (isWatch(query) && target.subresource === undefined)) return watch(target, request, query)
+      if (target.watchPath || (isWatch(query) && target.subresource === undefined))
+        return watch(target, request, query, outlet)
       return name === undefined ? list(target, request, query) : get(target, name, request, query)
     case "POST":
       return name === undefined && !clusterWide ? create(target, request, query) : methodNotAllowed
@@ -310,7 +324,7 @@ export const groupVersionApp = (gv: GroupVersion, runtime: ApiRuntime): Hono => 
     const target = segments === undefined ? undefined : resolveTarget(gv, segments)
     if (target === undefined) return statusResponse(notFoundStatus())
     await prefetchBody(c.req.raw)
-    return respond(runtime, handleResource(target, c.req.raw))
+    return respond(runtime, handleResource(target, c.req.raw, watchOutletOf(c.env)))
   })
   return app
 }

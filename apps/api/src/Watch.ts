@@ -16,7 +16,7 @@ import { toStatus } from "@podlet/core/api/Status"
 import { printerFor } from "@podlet/core/domain/Printers"
 import { isVirtualClock } from "@podlet/core/layers/VirtualClock"
 import { ObjectStore, type WatchOptions } from "@podlet/core/services/ObjectStore"
-import { Cause, Clock, Duration, Effect, Stream } from "effect"
+import { Cause, Channel, Clock, Duration, Effect, Pull, Stream } from "effect"
 import { contentTypeOf, type Output } from "./Negotiate.js"
 import { withTypeMeta } from "./Respond.js"
 import { internalErrorStatus } from "./StatusResponse.js"
@@ -71,38 +71,53 @@ const jsonLine = (resource: ResourceType, event: WatchEvent<KubeObject>): string
   return text
 }
 
+/** The ERROR line of an API error (410 Expired, 400). */
+const errorLine = (error: ApiError): string => line({ type: "ERROR", object: toStatus(error) })
+
+/** The ERROR line of a defect (a 500 Status), logged. */
+const defectLine = (cause: Cause.Cause<unknown>): string => {
+  console.error(`podlet api: watch failed\n${Cause.pretty(cause)}`)
+  return line({ type: "ERROR", object: internalErrorStatus(String(Cause.squash(cause))) })
+}
+
+/**
+ * The line encoder of one watch, given the cluster's time for Tables: JSON lines are shared by the
+ * watchers of one change; a Table carries its column definitions only in the watch's first event.
+ */
+const eventEncoder = (request: WatchRequest): ((event: WatchEvent<KubeObject>, now: number) => string) => {
+  if (request.output !== "table") return (event) => jsonLine(request.resource, event)
+  const printer = printerFor(request.resource.resource)
+  let headers = true
+  return (event, now) => {
+    if (event.type === "ERROR") return line(event)
+    const object = withTypeMeta(request.resource, event.object)
+    const rv = object.metadata.resourceVersion
+    const metadata = rv === undefined ? {} : { resourceVersion: rv }
+    const rows = event.type === "BOOKMARK" ? [] : [object]
+    const table = toTable(printer, rows, metadata, now, request.include, headers)
+    headers = false
+    return line({ type: event.type, object: table })
+  }
+}
+
+/** The clock of keep-alives and `timeoutSeconds`: the wall clock under a VirtualClock. */
+const timingOf = (clock: Clock.Clock): Clock.Clock => (isVirtualClock(clock) ? wallClock : clock)
+
 /** The watch stream as text lines, ending after an ERROR event or `timeoutSeconds`. */
 export const watchLines = (request: WatchRequest): Stream.Stream<string, never, ObjectStore> =>
   Stream.unwrap(
     Effect.gen(function* () {
       const store = yield* ObjectStore
       const clock = yield* Clock.Clock
-      const timing = isVirtualClock(clock) ? wallClock : clock
-      const printer = printerFor(request.resource.resource)
-      let headers = true
-      const encodeTable = (event: WatchEvent<KubeObject>) =>
-        Effect.map(Clock.currentTimeMillis, (now) => {
-          if (event.type === "ERROR") return line(event)
-          const object = withTypeMeta(request.resource, event.object)
-          const rv = object.metadata.resourceVersion
-          const metadata = rv === undefined ? {} : { resourceVersion: rv }
-          const rows = event.type === "BOOKMARK" ? [] : [object]
-          const table = toTable(printer, rows, metadata, now, request.include, headers)
-          headers = false
-          return line({ type: event.type, object: table })
-        })
+      const timing = timingOf(clock)
+      const encode = eventEncoder(request)
       const initial = Stream.fromIterable(request.initial.map((object): WatchEvent => ({ type: "ADDED", object })))
       const events = Stream.concat(initial, store.watch(request.resource.resource, request.options)).pipe(
-        request.output === "table"
-          ? Stream.mapEffect(encodeTable)
-          : Stream.map((event: WatchEvent<KubeObject>) => jsonLine(request.resource, event)),
-        Stream.catch((error: ApiError) => Stream.succeed(line({ type: "ERROR", object: toStatus(error) }))),
-        Stream.catchCause((cause) => {
-          if (Cause.hasInterruptsOnly(cause)) return Stream.failCause(cause)
-          console.error(`podlet api: watch failed\n${Cause.pretty(cause)}`)
-          const status = internalErrorStatus(String(Cause.squash(cause)))
-          return Stream.succeed(line({ type: "ERROR", object: status }))
-        })
+        Stream.map((event: WatchEvent<KubeObject>) => encode(event, clock.currentTimeMillisUnsafe())),
+        Stream.catch((error: ApiError) => Stream.succeed(errorLine(error))),
+        Stream.catchCause((cause) =>
+          Cause.hasInterruptsOnly(cause) ? Stream.failCause(cause) : Stream.succeed(defectLine(cause))
+        )
       )
       const keepAlive = Stream.tick(keepAliveInterval).pipe(
         Stream.drop(1),
@@ -134,6 +149,12 @@ const encodeLine = (text: string): Uint8Array => {
   return bytes
 }
 
+const headersOf = (output: Output): Record<string, string> => ({
+  "content-type": output === "table" ? contentTypeOf("table") : "application/json",
+  "cache-control": "no-cache, private",
+  "transfer-encoding": "chunked"
+})
+
 /** The streamed 200 response of a watch; the body runs in the caller's Effect context. */
 export const watchResponse = (request: WatchRequest): Effect.Effect<Response, never, ObjectStore> =>
   Effect.map(
@@ -144,11 +165,134 @@ export const watchResponse = (request: WatchRequest): Effect.Effect<Response, ne
         return lines.pipe(Stream.onStart(Effect.sync(gauge.opened)), Stream.ensuring(Effect.sync(gauge.closed)))
       })
     ),
-    (body) => {
-      const contentType = request.output === "table" ? contentTypeOf("table") : "application/json"
-      return new Response(body, {
-        status: 200,
-        headers: { "content-type": contentType, "cache-control": "no-cache, private", "transfer-encoding": "chunked" }
-      })
-    }
+    (body) => new Response(body, { status: 200, headers: headersOf(request.output) })
   )
+
+/**
+ * The Node response a watch writes to directly (the members of `http.ServerResponse` it uses), so
+ * that a change reaches each watcher without a stream, a ReadableStream and a reader in between.
+ */
+export interface WatchOutlet {
+  writeHead(status: number, headers: Record<string, string>): unknown
+  flushHeaders(): void
+  /** false: the socket's buffer is full, wait for "drain" */
+  write(chunk: string | Uint8Array): boolean
+  end(): unknown
+  readonly writableEnded: boolean
+  readonly writableNeedDrain: boolean
+  readonly destroyed: boolean
+  once(event: "drain" | "close", listener: () => void): unknown
+  off(event: "drain" | "close", listener: () => void): unknown
+}
+
+/** The Node response behind a Hono context's `env` (@hono/node-server passes `{ incoming, outgoing }`), if any. */
+export const watchOutletOf = (env: unknown): WatchOutlet | undefined => {
+  const outgoing = (env as { readonly outgoing?: Partial<WatchOutlet> } | undefined)?.outgoing
+  return typeof outgoing?.writeHead === "function" && typeof outgoing.flushHeaders === "function"
+    ? (outgoing as WatchOutlet)
+    : undefined
+}
+
+/**
+ * The Response that tells @hono/node-server the handler answered on the Node response itself
+ * (its `x-hono-already-sent`). Reading `body` drops the server's cached fast-path copy of the
+ * headers, which it would otherwise write a second time.
+ */
+const alreadySent = (): Response => {
+  const response = new Response(null, { headers: { "x-hono-already-sent": "true" } })
+  void response.body
+  return response
+}
+
+/**
+ * The watch written straight to a Node response: the same lines as `watchLines` (initial ADDED,
+ * changes, ERROR on 410 Expired or a defect, BOOKMARKs, a keep-alive newline every 10 s,
+ * `timeoutSeconds`), headers flushed at once. A change is one write of the shared bytes; while the
+ * socket's buffer is full the watch pulls nothing more from the store, as a stream that is not read
+ * would. A closed connection interrupts the watch; the end of the watch ends the response. Runs
+ * detached on the caller's context; answers at once with `alreadySent`.
+ */
+export const watchToOutlet = (
+  request: WatchRequest,
+  outlet: WatchOutlet
+): Effect.Effect<Response, never, ObjectStore> =>
+  Effect.gen(function* () {
+    const store = yield* ObjectStore
+    const clock = yield* Clock.Clock
+    const timing = timingOf(clock)
+    const encode = eventEncoder(request)
+    const drained = Effect.callback<void>((resume) => {
+      const done = () => {
+        outlet.off("drain", done)
+        outlet.off("close", done)
+        resume(Effect.void)
+      }
+      outlet.once("drain", done)
+      outlet.once("close", done)
+      return Effect.sync(() => {
+        outlet.off("drain", done)
+        outlet.off("close", done)
+      })
+    })
+    const send = (text: string): Effect.Effect<void> => (outlet.write(encodeLine(text)) ? Effect.void : drained)
+    const emit = (events: ReadonlyArray<WatchEvent<KubeObject>>): Effect.Effect<void> => {
+      const now = clock.currentTimeMillisUnsafe()
+      if (events.length === 1) return send(encode(events[0]!, now))
+      let text = ""
+      for (const event of events) text += encode(event, now)
+      return send(text)
+    }
+    const changes = Effect.scopedWith((scope) =>
+      Effect.gen(function* () {
+        if (request.initial.length > 0) {
+          yield* emit(request.initial.map((object): WatchEvent<KubeObject> => ({ type: "ADDED", object })))
+        }
+        // the store's own pull (Stream.toPull would add a semaphore and a context per pull)
+        const pull = yield* Channel.toPullScoped(
+          Stream.toChannel(store.watch(request.resource.resource, request.options)),
+          scope
+        )
+        const next = Effect.flatMap(pull, emit)
+        while (true) yield* next
+      })
+    ).pipe(
+      Pull.catchDone(() => Effect.void),
+      Effect.catch((error: ApiError) => send(errorLine(error))),
+      Effect.catchCause((cause) => (Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : send(defectLine(cause))))
+    )
+    const keepAlive = Effect.forever(
+      Effect.andThen(
+        Effect.sleep(keepAliveInterval),
+        Effect.sync(() => {
+          if (!outlet.writableNeedDrain) outlet.write("\n")
+        })
+      )
+    ).pipe(Effect.provideService(Clock.Clock, timing))
+    const alive = Effect.raceFirst(changes, keepAlive)
+    const watch =
+      request.timeoutSeconds === undefined
+        ? alive
+        : Effect.raceFirst(
+            alive,
+            Effect.sleep(Duration.seconds(request.timeoutSeconds)).pipe(Effect.provideService(Clock.Clock, timing))
+          )
+    if (outlet.destroyed) return alreadySent()
+    outlet.writeHead(200, headersOf(request.output))
+    outlet.flushHeaders()
+    request.gauge?.opened()
+    const fiber = yield* Effect.forkDetach(
+      Effect.ensuring(
+        watch,
+        Effect.sync(() => {
+          outlet.off("close", interrupt)
+          request.gauge?.closed()
+          if (!outlet.writableEnded && !outlet.destroyed) outlet.end()
+        })
+      )
+    )
+    function interrupt() {
+      fiber.interruptUnsafe()
+    }
+    outlet.once("close", interrupt)
+    return alreadySent()
+  })
