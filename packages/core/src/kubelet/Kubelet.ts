@@ -58,13 +58,45 @@ export interface Kubelet {
   readonly quietSyncs: () => number
 }
 
-const stripVolatile = (meta: Pod["metadata"]) => {
-  const { resourceVersion: _rv, managedFields: _mf, generation: _g, ...rest } = meta
-  return rest
+/** metadata fields every write moves: not a reason to sync */
+const volatileMetadata: ReadonlySet<string> = new Set(["resourceVersion", "managedFields", "generation"])
+
+/** `jsonEqual` of the two metadata without their volatile fields (no copies made). */
+const sameMetadata = (a: Pod["metadata"], b: Pod["metadata"]): boolean => {
+  if (a === b) return true
+  const x = a as Record<string, unknown>
+  const y = b as Record<string, unknown>
+  let count = 0
+  for (const key in x) {
+    const value = x[key]
+    if (value === undefined || volatileMetadata.has(key)) continue
+    if (!jsonEqual(value, y[key])) return false
+    count++
+  }
+  for (const key in y) if (y[key] !== undefined && !volatileMetadata.has(key)) count--
+  return count === 0
 }
 
-const gateConditions = (pod: Pod) =>
-  (pod.status?.conditions ?? []).filter((c) => !kubeletConditionTypes.has(c.type)).map((c) => [c.type, c.status])
+/** the next condition at or after `i` the kubelet does not own, or the length */
+const nextGate = (conditions: ReadonlyArray<{ readonly type: string }>, i: number): number => {
+  while (i < conditions.length && kubeletConditionTypes.has(conditions[i]!.type)) i++
+  return i
+}
+
+/** the conditions the kubelet does not own are the same (type and status, in order) */
+const sameGates = (before: Pod, after: Pod): boolean => {
+  const a = before.status?.conditions ?? []
+  const b = after.status?.conditions ?? []
+  if (a === b) return true
+  let i = nextGate(a, 0)
+  let j = nextGate(b, 0)
+  while (i < a.length && j < b.length) {
+    if (a[i]!.type !== b[j]!.type || a[i]!.status !== b[j]!.status) return false
+    i = nextGate(a, i + 1)
+    j = nextGate(b, j + 1)
+  }
+  return i === a.length && j === b.length
+}
 
 /**
  * Whether an update must reach the pod worker (`config.go` `checkAndUpdatePod`): a change of spec or
@@ -72,9 +104,7 @@ const gateConditions = (pod: Pod) =>
  * (readiness gates, `NeedToReconcilePodReadiness`).
  */
 export const needsSync = (before: Pod, after: Pod): boolean =>
-  !jsonEqual(before.spec, after.spec) ||
-  !jsonEqual(stripVolatile(before.metadata), stripVolatile(after.metadata)) ||
-  !jsonEqual(gateConditions(before), gateConditions(after))
+  !jsonEqual(before.spec, after.spec) || !sameMetadata(before.metadata, after.metadata) || !sameGates(before, after)
 
 /** Starts a kubelet in the current scope. */
 export const makeKubelet = Effect.fnUntraced(function* (
@@ -244,7 +274,12 @@ export const makeKubelet = Effect.fnUntraced(function* (
       if (event.notice === undefined) podWorkers.wakeUnsafe(event.podUid)
       else {
         const recorded = recordNotice(event.podUid, event.notice)
-        return i + 1 === events.length ? recorded : Effect.andThen(recorded, Effect.suspend(() => onRuntimeEvents(events, i + 1)))
+        return i + 1 === events.length
+          ? recorded
+          : Effect.andThen(
+              recorded,
+              Effect.suspend(() => onRuntimeEvents(events, i + 1))
+            )
       }
     }
     return Effect.void

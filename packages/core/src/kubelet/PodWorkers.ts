@@ -81,10 +81,10 @@ export const makePodWorkers = Effect.fnUntraced(function* (
 
   /** what a sync that died asks for: a retry after `retryAfterDefectMillis` */
   const afterDefect = (uid: string, cause: unknown): Effect.Effect<SyncOutcome> =>
-    Effect.as(
-      Effect.logError("pod sync failed", uid, cause),
-      ({ nextSyncAt: clock.currentTimeMillisUnsafe() + retryAfterDefectMillis, done: false }) satisfies SyncOutcome
-    )
+    Effect.as(Effect.logError("pod sync failed", uid, cause), {
+      nextSyncAt: clock.currentTimeMillisUnsafe() + retryAfterDefectMillis,
+      done: false
+    } satisfies SyncOutcome)
 
   const signal = (worker: Worker): void => {
     worker.pending = true
