@@ -109,10 +109,20 @@ export const podReadyCondition = (
   conditions: ReadonlyArray<{ readonly type: string; readonly status: string }>,
   statuses: ReadonlyArray<ContainerStatus>,
   phase: PodPhase
+): ConditionValue => readyCondition(pod, conditions, containersReadyCondition(pod, statuses, phase))
+
+const ready = condition("Ready", "True")
+
+/** `Ready` from the pod's `ContainersReady` condition value. */
+const readyCondition = (
+  pod: Pod,
+  conditions: ReadonlyArray<{ readonly type: string; readonly status: string }>,
+  containersReady: ConditionValue
 ): ConditionValue => {
-  const containersReady = containersReadyCondition(pod, statuses, phase)
   if (containersReady.status !== "True") return { ...containersReady, type: "Ready" }
-  const messages = (pod.spec.readinessGates ?? []).flatMap((gate) => {
+  const gates = pod.spec.readinessGates
+  if (gates === undefined || gates.length === 0) return ready
+  const messages = gates.flatMap((gate) => {
     const c = conditions.find((x) => x.type === gate.conditionType)
     if (c === undefined)
       return [`corresponding condition of pod readiness gate "${gate.conditionType}" does not exist.`]
@@ -122,7 +132,7 @@ export const podReadyCondition = (
   })
   if (messages.length > 0)
     return condition("Ready", "False", ConditionReason.ReadinessGatesNotReady, messages.join(", "))
-  return condition("Ready", "True")
+  return ready
 }
 
 /**
@@ -172,37 +182,97 @@ export interface ConditionsInput {
   readonly now: number
 }
 
+/** The key orders a stamped condition can have (by whether it has a reason and a message). */
+const stampedKeys: ReadonlyArray<ReadonlyArray<string>> = [
+  ["type", "status", "lastProbeTime", "lastTransitionTime"],
+  ["type", "status", "reason", "lastProbeTime", "lastTransitionTime"],
+  ["type", "status", "message", "lastProbeTime", "lastTransitionTime"],
+  ["type", "status", "reason", "message", "lastProbeTime", "lastTransitionTime"]
+]
+
+/** Whether `old` is exactly what stamping `value` would give, key order included (it can be kept as is). */
+const isStampOf = (old: PodCondition, value: ConditionValue): boolean => {
+  if (
+    old.status !== value.status ||
+    old.reason !== value.reason ||
+    old.message !== value.message ||
+    old.lastProbeTime !== null ||
+    old.lastTransitionTime === undefined
+  ) {
+    return false
+  }
+  const keys = stampedKeys[(value.reason !== undefined ? 1 : 0) + (value.message !== undefined ? 2 : 0)]!
+  let i = 0
+  for (const key in old) if (keys[i++] !== key) return false
+  return i === keys.length
+}
+
+/** `value` with `lastProbeTime: null` and its transition time, one object literal per key order. */
+const stamped = (value: ConditionValue, lastTransitionTime: string): PodCondition => {
+  const { type, status, reason, message } = value
+  if (reason === undefined) {
+    return message === undefined
+      ? { type, status, lastProbeTime: null, lastTransitionTime }
+      : { type, status, message, lastProbeTime: null, lastTransitionTime }
+  }
+  return message === undefined
+    ? { type, status, reason, lastProbeTime: null, lastTransitionTime }
+    : { type, status, reason, message, lastProbeTime: null, lastTransitionTime }
+}
+
+const scheduled = condition("PodScheduled", "True")
+
 /**
  * The pod's full condition list, in `generateAPIPodStatus` order: non-kubelet conditions, DisruptionTarget from the
  * previous status, then PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled=True.
- * Kubelet conditions get `lastProbeTime: null` and keep the previous `lastTransitionTime` while their status holds.
+ * Kubelet conditions get `lastProbeTime: null` and keep the previous `lastTransitionTime` while their status holds;
+ * a previous condition that stamping would give unchanged is returned itself, and so is the previous list when
+ * every condition is.
  */
 export const generateConditions = (input: ConditionsInput): ReadonlyArray<PodCondition> => {
   const previous = input.previous ?? input.pod.status
-  const preserved: Array<PodCondition> = (input.pod.status?.conditions ?? []).filter(
-    (c) => !kubeletConditionTypes.has(c.type)
-  )
-  const disruption = previous?.conditions?.find((c) => c.type === "DisruptionTarget")
+  const previousConditions = previous?.conditions
+  const apiConditions = input.pod.status?.conditions
+  const preserved: Array<PodCondition> = []
+  if (apiConditions !== undefined) {
+    for (const c of apiConditions) if (!kubeletConditionTypes.has(c.type)) preserved.push(c)
+  }
+  const disruption = previousConditions?.find((c) => c.type === "DisruptionTarget")
   if (disruption !== undefined) {
     const at = preserved.findIndex((c) => c.type === "DisruptionTarget")
     if (at === -1) preserved.push(disruption)
     else preserved[at] = disruption
   }
-  const statuses = [...input.initContainerStatuses, ...input.containerStatuses]
+  const statuses =
+    input.initContainerStatuses.length === 0
+      ? input.containerStatuses
+      : [...input.initContainerStatuses, ...input.containerStatuses]
+  const now = input.now
   const stamp = (value: ConditionValue): PodCondition => {
-    const old = previous?.conditions?.find((c) => c.type === value.type)
-    const lastTransitionTime =
-      old !== undefined && old.status === value.status && old.lastTransitionTime !== undefined
-        ? old.lastTransitionTime
-        : toRfc3339(input.now)
-    return { ...value, lastProbeTime: null, lastTransitionTime }
+    let old: PodCondition | undefined
+    if (previousConditions !== undefined) {
+      for (const c of previousConditions) {
+        if (c.type === value.type) {
+          old = c
+          break
+        }
+      }
+    }
+    if (old === undefined || old.status !== value.status || old.lastTransitionTime === undefined) {
+      return stamped(value, toRfc3339(now))
+    }
+    return isStampOf(old, value) ? old : stamped(value, old.lastTransitionTime)
   }
-  return [
+  const containersReady = containersReadyCondition(input.pod, statuses, input.phase)
+  const conditions = [
     ...preserved,
     stamp(podReadyToStartContainersCondition(input.snapshot)),
     stamp(podInitializedCondition(input.pod, statuses, input.phase)),
-    stamp(podReadyCondition(input.pod, preserved, statuses, input.phase)),
-    stamp(containersReadyCondition(input.pod, statuses, input.phase)),
-    stamp(condition("PodScheduled", "True"))
+    stamp(readyCondition(input.pod, preserved, containersReady)),
+    stamp(containersReady),
+    stamp(scheduled)
   ]
+  if (previousConditions === undefined || previousConditions.length !== conditions.length) return conditions
+  for (let i = 0; i < conditions.length; i++) if (conditions[i] !== previousConditions[i]) return conditions
+  return previousConditions
 }

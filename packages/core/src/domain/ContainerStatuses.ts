@@ -10,6 +10,7 @@ import { isSidecar } from "../api/Pod.js"
 import { type ProbeResults, probeResultOf } from "./Probe.js"
 import { shouldContainerBeRestarted } from "./Restart.js"
 import { type ContainerInstance, instancesOf, latestInstance, type RuntimeSnapshot } from "./RuntimeSnapshot.js"
+import { sharedList, sharedWith } from "./SameJson.js"
 import { toRfc3339 } from "./Time.js"
 
 /** `ContainerCreating`: default waiting reason of a pod without init containers. */
@@ -194,7 +195,22 @@ const withProbeState = (status: ContainerStatus, container: Container, isInit: b
   return { ...status, started, ready }
 }
 
-/** The pod's `initContainerStatuses` (spec order) and `containerStatuses` (sorted by name). */
+/** The previous status of the same name when it serialises the same as `status` (shared), else `status`. */
+const shareStatus = (
+  status: ContainerStatus,
+  previous: ReadonlyArray<ContainerStatus> | undefined
+): ContainerStatus => {
+  if (previous === undefined) return status
+  for (const old of previous) if (old.name === status.name) return sharedWith(status, old)
+  return status
+}
+
+const byName = (a: Container, b: Container): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+
+/**
+ * The pod's `initContainerStatuses` (spec order) and `containerStatuses` (sorted by name). A status (or list)
+ * that serialises as the previous one is the previous object itself.
+ */
 export const buildContainerStatuses = (
   input: ContainerStatusesInput
 ): {
@@ -202,12 +218,20 @@ export const buildContainerStatuses = (
   readonly containerStatuses: ReadonlyArray<ContainerStatus>
 } => {
   const initContainers = input.pod.spec.initContainers ?? []
-  const init = convert(input, initContainers, input.previous?.initContainerStatuses ?? [], true)
-  const app = convert(input, input.pod.spec.containers, input.previous?.containerStatuses ?? [], false)
+  const previousInit = input.previous?.initContainerStatuses
+  const previousApp = input.previous?.containerStatuses
+  const init = convert(input, initContainers, previousInit ?? [], true)
+  const app = convert(input, input.pod.spec.containers, previousApp ?? [], false)
+  const sorted =
+    input.pod.spec.containers.length > 1 ? [...input.pod.spec.containers].sort(byName) : input.pod.spec.containers
   return {
-    initContainerStatuses: initContainers.map((c) => withProbeState(init.get(c.name)!, c, true, input.probes)),
-    containerStatuses: [...input.pod.spec.containers]
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      .map((c) => withProbeState(app.get(c.name)!, c, false, input.probes))
+    initContainerStatuses: sharedList(
+      initContainers.map((c) => shareStatus(withProbeState(init.get(c.name)!, c, true, input.probes), previousInit)),
+      previousInit
+    ),
+    containerStatuses: sharedList(
+      sorted.map((c) => shareStatus(withProbeState(app.get(c.name)!, c, false, input.probes), previousApp)),
+      previousApp
+    )
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The whole API status the kubelet writes after a sync (spec pod-lifecycle §2.2, §2.3, §3, §7; K-pods
  * `generateAPIPodStatus`): container statuses, phase with the terminal-phase rules, conditions, pod IP and start
- * time. Composes `ContainerStatuses`, `Phase` and `Conditions`; pure, `now` in epoch ms. The kubelet's
+ * time. Composes `ContainerStatuses`, `Phase` and `Conditions`; pure, `now` in epoch ms. Parts equal to the previous
+ * status's (and the whole status, when it is equal) are the previous objects themselves. The kubelet's
  * `PublishStatus` feeds it from its memory and writes the result.
  */
 import type { Pod, PodCondition, PodStatus } from "../api/Pod.js"
@@ -10,6 +11,7 @@ import { buildContainerStatuses, type ReasonCache } from "./ContainerStatuses.js
 import { getPhase, reconcilePhase } from "./Phase.js"
 import type { ProbeResults } from "./Probe.js"
 import { hasAnyActiveRegularContainerStarted, type RuntimeSnapshot } from "./RuntimeSnapshot.js"
+import { sharedWith } from "./SameJson.js"
 import { toRfc3339 } from "./Time.js"
 
 /** Inputs of `generatePodStatus`. */
@@ -100,11 +102,14 @@ export const generatePodStatus = (input: PodStatusInput): PodStatus => {
       : withDisruptionTarget(generated, disruption, input.evict.message, input.now)
   const sandboxIP = snapshot.sandbox?.state === "ready" ? snapshot.sandbox.ip : undefined
   const podIP = input.podIP ?? (sandboxIP || old.podIP)
-  const podIPs = input.podIP !== undefined || sandboxIP ? [{ ip: podIP ?? "" }] : (old.podIPs ?? [{ ip: podIP ?? "" }])
+  const podIPs =
+    input.podIP !== undefined || sandboxIP
+      ? sharedWith([{ ip: podIP ?? "" }], old.podIPs)
+      : (old.podIPs ?? [{ ip: podIP ?? "" }])
   const hostIP = input.hostIP ?? old.hostIP
-  const hostIPs = input.hostIP !== undefined ? [{ ip: input.hostIP }] : old.hostIPs
+  const hostIPs = input.hostIP !== undefined ? sharedWith([{ ip: input.hostIP }], old.hostIPs) : old.hostIPs
   const qosClass = input.qosClass ?? old.qosClass
-  return {
+  const status: PodStatus = {
     phase: phase.phase,
     ...(phase.reason !== undefined ? { reason: phase.reason } : {}),
     ...(phase.message !== undefined ? { message: phase.message } : {}),
@@ -118,4 +123,6 @@ export const generatePodStatus = (input: PodStatusInput): PodStatus => {
     ...(qosClass !== undefined ? { qosClass } : {}),
     ...(old.nominatedNodeName !== undefined ? { nominatedNodeName: old.nominatedNodeName } : {})
   }
+  // an unchanged status is the previous object itself (and its parts are shared when they are unchanged)
+  return sharedWith(status, old)
 }
