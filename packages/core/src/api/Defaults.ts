@@ -72,6 +72,17 @@ export const DefaultTolerationSeconds = 300
 export const TaintNodeNotReady = "node.kubernetes.io/not-ready"
 export const TaintNodeUnreachable = "node.kubernetes.io/unreachable"
 
+const defaultToleration = (key: string): Toleration =>
+  Object.freeze({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: DefaultTolerationSeconds } as const)
+
+/** The default tolerations, frozen and shared (stored objects are never changed in place). */
+const notReadyToleration = defaultToleration(TaintNodeNotReady)
+const unreachableToleration = defaultToleration(TaintNodeUnreachable)
+const bothDefaultTolerations: ReadonlyArray<Toleration> = Object.freeze([notReadyToleration, unreachableToleration])
+
+/** `securityContext: {}`, frozen and shared. */
+const emptySecurityContext: NonNullable<PodSpec["securityContext"]> = Object.freeze({})
+
 /** One value of a resource list rounded up to milli-units, written canonically (the input if no quantity). */
 const defaultQuantity = (value: string | number): string | number => {
   const q = quantityOrUndefined(value)
@@ -182,7 +193,7 @@ export const defaultPodSpec = (given: PodSpec | undefined): PodSpec => {
   out.restartPolicy = out.restartPolicy ?? "Always"
   out.terminationGracePeriodSeconds = out.terminationGracePeriodSeconds ?? DefaultTerminationGracePeriodSeconds
   out.dnsPolicy = out.dnsPolicy ?? "ClusterFirst"
-  out.securityContext = out.securityContext ?? {}
+  out.securityContext = out.securityContext ?? emptySecurityContext
   out.schedulerName = out.schedulerName ?? DefaultSchedulerName
   return out
 }
@@ -200,15 +211,17 @@ const requestsFromLimits = (c: Container): Container => {
  */
 export const defaultTolerations = (tolerations: ReadonlyArray<Toleration> | undefined): ReadonlyArray<Toleration> => {
   const list = tolerations ?? []
+  // the common case (no tolerations given): one frozen list shared by every pod
+  if (list.length === 0) return bothDefaultTolerations
   const tolerates = (taint: string): boolean =>
     list.some((t) => (t.key === taint || (t.key ?? "") === "") && (t.effect === "NoExecute" || (t.effect ?? "") === ""))
-  const added: Array<Toleration> = []
-  for (const key of [TaintNodeNotReady, TaintNodeUnreachable]) {
-    if (!tolerates(key)) {
-      added.push({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: DefaultTolerationSeconds })
-    }
-  }
-  return added.length === 0 ? list : [...list, ...added]
+  const notReady = !tolerates(TaintNodeNotReady)
+  const unreachable = !tolerates(TaintNodeUnreachable)
+  if (!notReady && !unreachable) return list
+  const added: Array<Toleration> = [...list]
+  if (notReady) added.push(notReadyToleration)
+  if (unreachable) added.push(unreachableToleration)
+  return added
 }
 
 /** Every defaulting a created pod gets: v1 defaults, then the admission defaults. */

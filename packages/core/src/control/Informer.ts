@@ -2,13 +2,15 @@
  * A shared-informer-like cache for the control plane (client-go `SharedIndexInformer`): it lists and
  * watches one resource through the ObjectStore, keeps the objects by `namespace/name`, and calls
  * synchronous handlers with each change (and the previous object). When the watch ends (an
- * `Expired` window) it lists and watches again, reporting what changed meanwhile.
+ * `Expired` window) it lists and watches again, reporting what changed meanwhile. It watches
+ * through the store's `observe` (each batch handled where the store delivers it, no fiber per
+ * informer) when the store has one, else through the `watch` stream; both give the same events.
  * `SharedInformers` (client-go `SharedInformerFactory`) gives every controller of a control plane
  * the same informer per resource: one watch and one cache, each change handed to every handler in
  * the order they were added.
  */
-import { Effect, Scope, Stream } from "effect"
-import type { KubeObject } from "../api/Meta.js"
+import { Deferred, Effect, Scope, Stream } from "effect"
+import type { KubeObject, WatchEvent } from "../api/Meta.js"
 import type { ObjectStore } from "../services/ObjectStore.js"
 
 /** One change as the handler sees it; `old` is the cached object before the change. */
@@ -129,28 +131,48 @@ const startInformer = Effect.fnUntraced(function* <T extends KubeObject>(
     emit({ type: old === undefined ? "ADDED" : "MODIFIED", key, object, old })
   }
 
+  /** one batch of a watch's events into the cache (and to the handlers) */
+  const receive = (events: ReadonlyArray<WatchEvent<T>>, state: { initial: boolean }): void => {
+    for (const event of events) {
+      if (event.type === "BOOKMARK") {
+        if (state.initial && event.object.metadata.annotations?.["k8s.io/initial-events-end"] === "true") {
+          state.initial = false
+          if (seen !== undefined) {
+            for (const [key, object] of cache) if (!seen.has(key)) apply("DELETED", object)
+            seen = undefined
+          }
+        }
+        continue
+      }
+      if (event.type === "ADDED" || event.type === "MODIFIED" || event.type === "DELETED") {
+        apply(event.type, event.object)
+      }
+    }
+  }
+
+  /** One list-and-watch; fails when the watch ends (an `Expired` window, or a handler's defect). */
   const watchOnce = Effect.suspend(() => {
     seen = cache.size === 0 ? undefined : new Set()
-    let initial = true
-    return store.watch<T>(resource, { allowBookmarks: cache.size > 0 }).pipe(
-      Stream.runForEachArray((events) =>
-        Effect.sync(() => {
-          for (const event of events) {
-            if (event.type === "BOOKMARK") {
-              if (initial && event.object.metadata.annotations?.["k8s.io/initial-events-end"] === "true") {
-                initial = false
-                if (seen !== undefined) {
-                  for (const [key, object] of cache) if (!seen.has(key)) apply("DELETED", object)
-                  seen = undefined
-                }
-              }
-              continue
+    const state = { initial: true }
+    const options = { allowBookmarks: cache.size > 0 }
+    const observe = store.observe
+    if (observe === undefined) {
+      return store
+        .watch<T>(resource, options)
+        .pipe(Stream.runForEachArray((events) => Effect.sync(() => receive(events, state))))
+    }
+    // the store's callback face: each batch handled where it is delivered, no fiber per informer
+    return Effect.scoped(
+      Effect.flatMap(Deferred.make<never, unknown>(), (ended) =>
+        Effect.andThen(
+          observe<T>(resource, options, {
+            onEvents: (events) => receive(events, state),
+            onEnd: (error) => {
+              Deferred.doneUnsafe(ended, Effect.fail(error))
             }
-            if (event.type === "ADDED" || event.type === "MODIFIED" || event.type === "DELETED") {
-              apply(event.type, event.object)
-            }
-          }
-        })
+          }),
+          Deferred.await(ended)
+        )
       )
     )
   })

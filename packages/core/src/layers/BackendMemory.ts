@@ -130,7 +130,38 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
       return out
     })
 
+  /** One mutation (every write of the store's fast path): one lookup, one map write. */
+  const commitOne = (m: Mutation): ReadonlyArray<Change> | CommitConflict => {
+    const key = m.key
+    const current = objects.get(key)
+    const actual = current === undefined ? 0 : current.resourceVersion
+    if ((m.expect !== undefined && m.expect !== actual) || (m.object === undefined && current === undefined)) {
+      const conflict: CommitConflict = { _tag: "CommitConflict", key, actual }
+      return conflict
+    }
+    const resourceVersion = ++revision
+    let change: Change
+    if (m.object === undefined) {
+      objects.delete(key)
+      partition(key).remove(key)
+      change = { type: "DELETED", key, resourceVersion, object: withResourceVersion(current!.object, resourceVersion) }
+    } else {
+      change = {
+        type: current === undefined ? "ADDED" : "MODIFIED",
+        key,
+        resourceVersion,
+        object: withResourceVersion(m.object, resourceVersion)
+      }
+      // the change is the stored object too (a Change is a StoredObject): one record per version
+      objects.set(key, change)
+      if (current === undefined) partition(key).insert(key)
+    }
+    append(change)
+    return [change]
+  }
+
   const commitSync = (mutations: ReadonlyArray<Mutation>): ReadonlyArray<Change> | CommitConflict => {
+    if (mutations.length === 1) return commitOne(mutations[0]!)
     for (const m of mutations) {
       const current = objects.get(m.key)
       const actual = current?.resourceVersion ?? 0
@@ -155,15 +186,14 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
         changes.push(change)
         append(change)
       } else {
-        const object = withResourceVersion(m.object, resourceVersion)
-        objects.set(m.key, { key: m.key, resourceVersion, object })
-        if (current === undefined) partition(m.key).insert(m.key)
         const change: Change = {
           type: current === undefined ? "ADDED" : "MODIFIED",
           key: m.key,
           resourceVersion,
-          object
+          object: withResourceVersion(m.object, resourceVersion)
         }
+        objects.set(m.key, change)
+        if (current === undefined) partition(m.key).insert(m.key)
         changes.push(change)
         append(change)
       }

@@ -37,6 +37,7 @@ import type {
   ListOptions,
   ListResult,
   PatchType,
+  WatchObserver,
   WatchOptions,
   WriteError,
   WriteOptions,
@@ -239,6 +240,20 @@ interface HubEntry {
   readonly prev: KubeObject | undefined
   /** the event unfiltered watchers get, shared by all of them */
   readonly event: WatchEvent<KubeObject>
+}
+
+/** What a watch cursor's `next` found: events, nothing yet, a replay from the backend needed, or too old. */
+type WatchRead = Arr.NonEmptyReadonlyArray<WatchEvent<KubeObject>> | undefined | typeof needsReplay | Expired
+
+const needsReplay: unique symbol = Symbol("needsReplay")
+
+/** A watcher's read position (see `openCursor`). */
+interface WatchCursor {
+  readonly log: ResourceLog
+  next(): WatchRead
+  /** reads the backend's change log when the cursor is older than the hub keeps */
+  readonly replay: Effect.Effect<void, Expired>
+  readonly cursor: number
 }
 
 /** A parked watcher: its fiber's dispatcher and how to resume it. */
@@ -1374,12 +1389,16 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     return before ? { type: "DELETED", object: change.object } : undefined
   }
 
-  const makeWatchPull = Effect.fnUntraced(function* (
+  /**
+   * A watcher's position in the hub: the events not read yet, read synchronously in batches by
+   * `next`. Both faces of a watch read through one: the `watch` stream (a fiber per watcher) and
+   * `observe` (a plain callback woken with its log).
+   */
+  const openCursor = Effect.fnUntraced(function* (
     rt: ResourceType,
     filter: Filter,
-    options: WatchOptions | undefined,
-    _scope: Scope.Scope
-  ): Effect.fn.Return<Pull<Arr.NonEmptyReadonlyArray<WatchEvent<KubeObject>>, Expired>, BadRequest | Expired> {
+    options: WatchOptions | undefined
+  ): Effect.fn.Return<WatchCursor, BadRequest> {
     const requested = parseResourceVersion(options?.resourceVersion)
     if (requested === undefined) {
       return yield* new BadRequest({
@@ -1393,7 +1412,6 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       indexed !== undefined && indexed.operator === "="
         ? hub.indexedLog(rt.resource, indexed.field, indexed.value)
         : hub.log(rt.resource)
-    const allowBookmarks = options?.allowBookmarks === true
     /** events waiting to be emitted (the initial snapshot or a replay from the backend) */
     let pending: Array<WatchEvent<KubeObject>> = []
     let pendingIndex = 0
@@ -1410,7 +1428,7 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
         if (matchesFilter(rt, filter, stored.object)) pending.push({ type: "ADDED", object: stored.object })
       }
       cursor = snapshot.rv
-      if (allowBookmarks) {
+      if (options?.allowBookmarks === true) {
         const end = bookmark(rt, cursor)
         pending.push({
           ...end,
@@ -1443,6 +1461,69 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       return Effect.void
     })
 
+    const next = (): WatchRead => {
+      if (pendingIndex < pending.length) {
+        const chunk = pending.slice(pendingIndex, pendingIndex + maxBatch)
+        pendingIndex += chunk.length
+        if (pendingIndex >= pending.length) {
+          pending = []
+          pendingIndex = 0
+        }
+        return chunk as unknown as Arr.NonEmptyReadonlyArray<WatchEvent<KubeObject>>
+      }
+      for (;;) {
+        if (position < 0) return needsReplay
+        if (position < log.absoluteHead) return expired(cursor)
+        const end = log.absoluteEnd
+        if (position >= end) {
+          if (hub.last > cursor) cursor = hub.last
+          return undefined
+        }
+        if (unfiltered && log.entries[position - log.dropped]!.change.resourceVersion > cursor) {
+          // every entry from `position` is newer than the cursor: the shared chunk, as it is
+          const stop = Math.min(end, position + maxBatch)
+          const events = log.events(position, stop)
+          cursor = log.entries[stop - 1 - log.dropped]!.change.resourceVersion
+          position = stop
+          if (position === end && hub.last > cursor) cursor = hub.last
+          return events as unknown as Arr.NonEmptyReadonlyArray<WatchEvent<KubeObject>>
+        }
+        const events: Array<WatchEvent<KubeObject>> = []
+        const stop = Math.min(end, position + maxBatch)
+        for (let i = position; i < stop; i++) {
+          const entry = log.entries[i - log.dropped]!
+          const rv = entry.change.resourceVersion
+          if (rv <= cursor) continue
+          const event = unfiltered ? entry.event : toEvent(rt, filter, entry.change, entry.prev, true)
+          if (event !== undefined) events.push(event)
+          cursor = rv
+        }
+        position = stop
+        if (position === end && hub.last > cursor) cursor = hub.last
+        if (events.length > 0) return events as unknown as Arr.NonEmptyReadonlyArray<WatchEvent<KubeObject>>
+      }
+    }
+
+    return {
+      log,
+      next,
+      replay,
+      get cursor() {
+        return cursor
+      }
+    }
+  })
+
+  const makeWatchPull = Effect.fnUntraced(function* (
+    rt: ResourceType,
+    filter: Filter,
+    options: WatchOptions | undefined,
+    _scope: Scope.Scope
+  ): Effect.fn.Return<Pull<Arr.NonEmptyReadonlyArray<WatchEvent<KubeObject>>, Expired>, BadRequest | Expired> {
+    const watcher = yield* openCursor(rt, filter, options)
+    const log = watcher.log
+    const allowBookmarks = options?.allowBookmarks === true
+
     const wait: Effect.Effect<void> = Effect.withFiber((fiber) =>
       Effect.callback<void>((resume) => {
         const waiter: Waiter = { dispatcher: fiber.currentDispatcher, wake: () => resume(Effect.void) }
@@ -1458,50 +1539,77 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       : Effect.as(wait, true)
 
     const pull: Pull<Arr.NonEmptyReadonlyArray<WatchEvent<KubeObject>>, Expired> = Effect.suspend(() => {
-      if (pendingIndex < pending.length) {
-        const chunk = pending.slice(pendingIndex, pendingIndex + maxBatch)
-        pendingIndex += chunk.length
-        if (pendingIndex >= pending.length) {
-          pending = []
-          pendingIndex = 0
-        }
-        return Effect.succeed(chunk as unknown as Arr.NonEmptyReadonlyArray<WatchEvent<KubeObject>>)
+      const read = watcher.next()
+      if (read === undefined) {
+        return Effect.flatMap(waitOrBookmark, (woken) =>
+          woken ? pull : Effect.succeed([bookmark(rt, Math.max(watcher.cursor, hub.last))] as const)
+        )
       }
-      if (position < 0) return Effect.flatMap(replay, () => pull)
-      if (position < log.absoluteHead) return Effect.fail(expired(cursor))
-      const end = log.absoluteEnd
-      if (unfiltered && position < end && log.entries[position - log.dropped]!.change.resourceVersion > cursor) {
-        // every entry from `position` is newer than the cursor: the shared chunk, as it is
-        const stop = Math.min(end, position + maxBatch)
-        const events = log.events(position, stop)
-        cursor = log.entries[stop - 1 - log.dropped]!.change.resourceVersion
-        position = stop
-        if (position === end && hub.last > cursor) cursor = hub.last
-        return Effect.succeed(events as unknown as Arr.NonEmptyReadonlyArray<WatchEvent<KubeObject>>)
-      }
-      if (position < end) {
-        const events: Array<WatchEvent<KubeObject>> = []
-        const stop = Math.min(end, position + maxBatch)
-        for (let i = position; i < stop; i++) {
-          const entry = log.entries[i - log.dropped]!
-          const rv = entry.change.resourceVersion
-          if (rv <= cursor) continue
-          const event = unfiltered ? entry.event : toEvent(rt, filter, entry.change, entry.prev, true)
-          if (event !== undefined) events.push(event)
-          cursor = rv
-        }
-        position = stop
-        if (position === end && hub.last > cursor) cursor = hub.last
-        if (events.length > 0)
-          return Effect.succeed(events as unknown as Arr.NonEmptyReadonlyArray<WatchEvent<KubeObject>>)
-        return pull
-      }
-      if (hub.last > cursor) cursor = hub.last
-      return Effect.flatMap(waitOrBookmark, (woken) =>
-        woken ? pull : Effect.succeed([bookmark(rt, Math.max(cursor, hub.last))] as const)
-      )
+      if (read === needsReplay) return Effect.flatMap(watcher.replay, () => pull)
+      if (read instanceof Expired) return Effect.fail(read)
+      return Effect.succeed(read)
     })
     return pull
+  })
+
+  /**
+   * `observe`: the watch's events handed to `observer` synchronously, a batch at a time, each time
+   * its log wakes its watchers (as a watch stream's fiber would be resumed); no fiber of its own.
+   */
+  const observe = Effect.fnUntraced(function* (
+    rt: ResourceType,
+    filter: Filter,
+    options: WatchOptions | undefined,
+    observer: WatchObserver<KubeObject>
+  ): Effect.fn.Return<void, BadRequest | Expired, Scope.Scope> {
+    const watcher = yield* openCursor(rt, filter, options)
+    const log = watcher.log
+    let read = watcher.next()
+    while (read === needsReplay) {
+      yield* watcher.replay
+      read = watcher.next()
+    }
+    if (read instanceof Expired) return yield* read
+    let closed = false
+    const end = (error: unknown): void => {
+      closed = true
+      observer.onEnd(error)
+    }
+    /** hands over every event there is, then parks the observer on its log */
+    const drain = (): void => {
+      for (;;) {
+        if (closed) return
+        if (read === undefined) break
+        if (read === needsReplay || read instanceof Expired) {
+          end(read instanceof Expired ? read : new Expired({ message: "too old resource version" }))
+          return
+        }
+        try {
+          observer.onEvents(read)
+        } catch (defect) {
+          end(defect)
+          return
+        }
+        read = watcher.next()
+      }
+      log.waiters.push(waiter)
+    }
+    const waiter: Waiter = {
+      dispatcher: (yield* Effect.fiber).currentDispatcher,
+      wake: () => {
+        if (closed) return
+        read = watcher.next()
+        drain()
+      }
+    }
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        closed = true
+        const i = log.waiters.indexOf(waiter)
+        if (i >= 0) log.waiters.splice(i, 1)
+      })
+    )
+    drain()
   })
 
   // -------------------------------------------------------------------------------------------
@@ -1599,6 +1707,17 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       return Stream.fromChannel(
         Channel.fromTransform((_upstream, scope) => makeWatchPull(rt, filter, options, scope))
       ) as unknown as Stream.Stream<WatchEvent<T>, Expired | BadRequest>
+    },
+    observe: <T extends KubeObject>(
+      resource: string,
+      options: WatchOptions | undefined,
+      observer: WatchObserver<T>
+    ): Effect.Effect<void, BadRequest | Expired, Scope.Scope> => {
+      const rt = resourceFor(resource)
+      if (rt === undefined) return unknownResource(resource)
+      const filter = parseFilter(rt, options ?? {})
+      if (filter instanceof BadRequest) return Effect.fail(filter)
+      return observe(rt, filter, options, observer as unknown as WatchObserver<KubeObject>)
     },
     resourceVersion: Effect.map(backend.revision, String)
   })

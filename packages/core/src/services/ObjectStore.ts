@@ -8,7 +8,7 @@
  * Implementations: `layers/StoreMemory.ts` (in-memory, runs in workerd) and the SQLite backend in
  * `@podlet/platform-node`; both are the same `ObjectStore` over a different `StorageBackend`.
  */
-import type { Effect, Stream } from "effect"
+import type { Effect, Scope, Stream } from "effect"
 import { Context } from "effect"
 import type { AlreadyExists, BadRequest, Conflict, Expired, Forbidden, Invalid, NotFound } from "../api/Errors.js"
 import type { DeleteOptions, KubeObject, WatchEvent } from "../api/Meta.js"
@@ -51,6 +51,17 @@ export interface WatchOptions {
   readonly resourceVersion?: string
   /** emit BOOKMARK events (object carries only kind/apiVersion/metadata.resourceVersion) */
   readonly allowBookmarks?: boolean
+}
+
+/**
+ * A plain-callback watcher (`ObjectStore.observe`): `onEvents` gets the events a `watch` with the
+ * same options would emit, in order, a batch at a time, called synchronously when the store
+ * delivers (it must not block). `onEnd` is called once if the watch ends on its own: `Expired`
+ * when the observer fell behind the history window, or what `onEvents` threw.
+ */
+export interface WatchObserver<T extends KubeObject = KubeObject> {
+  onEvents(events: ReadonlyArray<WatchEvent<T>>): void
+  onEnd(error: unknown): void
 }
 
 export type PatchType = "merge" | "json" | "strategic"
@@ -133,6 +144,17 @@ export class ObjectStore extends Context.Service<
       resource: string,
       options?: WatchOptions
     ): Stream.Stream<WatchEvent<T>, Expired | BadRequest>
+    /**
+     * Optional, in-process only: `watch` without a fiber per watcher. The events go to `observer`
+     * (see `WatchObserver`) until the scope closes; the initial events (resourceVersion omitted or
+     * "0", with the `initial-events-end` BOOKMARK when `allowBookmarks`) before this returns. No
+     * idle-time bookmarks. A wrapper that changes `watch` must drop or change this member too.
+     */
+    readonly observe?: <T extends KubeObject>(
+      resource: string,
+      options: WatchOptions | undefined,
+      observer: WatchObserver<T>
+    ) => Effect.Effect<void, BadRequest | Expired, Scope.Scope>
     /** the current cluster-wide resourceVersion */
     readonly resourceVersion: Effect.Effect<string>
   }
