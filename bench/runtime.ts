@@ -16,13 +16,19 @@
  * Plain spawn: until `spawn` returns in this process (libuv returns once the child has exec'd). A
  * pod is Running once the runtime has the container's pid, which its spawn helper reports after the
  * same `spawn` returns in the helper: both count until the exec. Prints p50/p99, the ratios and this
- * process's CPU time per pod (what the engine and runtime cost, whatever the machine's load), and
- * ends with `RESULT runtime {json}`. Target (host mode): p50 and p99 within 1.5× plain spawn + 5 ms.
+ * process's CPU time per pod (what the engine and runtime cost, whatever the machine's load), all
+ * threads and the main thread alone (the event loop every pod waits on), and ends with `RESULT runtime {json}`. Target (host mode): p50 and p99 within 1.5× plain spawn + 5 ms.
  *
- * Options: `--pods=100` (fewer while iterating), `--rounds=sequential,burst,linux[,engine]`,
- * `--spawner=helper|direct` (the runtime's spawn helper process, the default, or spawns from this process).
+ * Options: `--pods=100` (fewer while iterating), `--rounds=sequential,burst,linux[,engine]` (a round may
+ * repeat), `--spawner=helper|direct` (the runtime's spawn helper process, the default, or spawns from
+ * this process), `--profile=DIR` (a V8 CPU profile of each round's pods only, plain spawns left out,
+ * written to `DIR/<round>-<n>.cpuprofile`), `--marks` (prints `MARK start|end <ns>` on CLOCK_MONOTONIC
+ * around each round's pods, to cut a `perf record -k CLOCK_MONOTONIC` of this process to them).
  */
 import { spawn } from "node:child_process"
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { Session } from "node:inspector/promises"
+import { join } from "node:path"
 import type { Pod } from "@podlet/core/api/Pod"
 import { makeCluster } from "@podlet/core/Cluster"
 import type { RuntimeMode } from "@podlet/platform-node/linux/Detect"
@@ -88,12 +94,50 @@ const makePlain = () => {
   return { one, killAll }
 }
 
+/** Records a CPU profile of what runs between `start` and `stop` (sampled every 100 µs). */
+interface Profiler {
+  readonly start: () => Promise<void>
+  readonly stop: () => Promise<void>
+}
+
+const noProfiler: Profiler = { start: async () => {}, stop: async () => {} }
+
+/** `MARK start|end <CLOCK_MONOTONIC ns>` lines around the measured part (perf's clock with `-k CLOCK_MONOTONIC`). */
+const markingProfiler = (inner: Profiler): Profiler => ({
+  start: async () => {
+    await inner.start()
+    process.stdout.write(`MARK start ${process.hrtime.bigint()}\n`)
+  },
+  stop: async () => {
+    process.stdout.write(`MARK end ${process.hrtime.bigint()}\n`)
+    await inner.stop()
+  }
+})
+
+const makeProfiler = (file: string): Profiler => {
+  const session = new Session()
+  return {
+    start: async () => {
+      session.connect()
+      await session.post("Profiler.enable")
+      await session.post("Profiler.setSamplingInterval", { interval: 100 })
+      await session.post("Profiler.start")
+    },
+    stop: async () => {
+      const { profile } = await session.post("Profiler.stop")
+      writeFileSync(file, JSON.stringify(profile))
+      session.disconnect()
+    }
+  }
+}
+
 /** Pods on the process runtime: latency from `create` to the watch showing the pod Running. */
 const podsOnProcessRuntime = (
   count: number,
   burst: boolean,
   mode: RuntimeMode | "simulated" = "host",
-  spawner: "helper" | "direct" = "helper"
+  spawner: "helper" | "direct" = "helper",
+  profiler: Profiler = noProfiler
 ) =>
   Effect.gen(function* () {
     const cluster = yield* makeCluster({
@@ -127,32 +171,35 @@ const podsOnProcessRuntime = (
     let plainLatencies: ReadonlyArray<number>
     let latencies: ReadonlyArray<number>
     let wall0: number
-    let cpu0: NodeJS.CpuUsage
-    let plainCpuMs = 0
-    let cpuMs: number
+    let plainCpu = zeroCpu
+    let cpu: CpuReading
     if (burst) {
-      const before = process.cpuUsage()
+      const before = readCpu()
       const plain0 = performance.now()
       plainLatencies = yield* Effect.promise(() => Promise.all(indexes.map(() => plain.one(plain0))))
-      plainCpuMs = cpuMillis(process.cpuUsage(before))
+      plainCpu = cpuSince(before)
       plain.killAll()
+      yield* Effect.promise(profiler.start)
       wall0 = performance.now()
-      cpu0 = process.cpuUsage()
+      const cpu0 = readCpu()
       latencies = yield* Effect.forEach(indexes, (i) => one(i, wall0), { concurrency: "unbounded" })
-      cpuMs = cpuMillis(process.cpuUsage(cpu0))
+      cpu = cpuSince(cpu0)
+      yield* Effect.promise(profiler.stop)
     } else {
       const pairs: Array<number> = []
+      yield* Effect.promise(profiler.start)
       wall0 = performance.now()
-      cpu0 = process.cpuUsage()
+      const cpu0 = readCpu()
       latencies = yield* Effect.forEach(indexes, (i) =>
         Effect.gen(function* () {
-          const before = process.cpuUsage()
+          const before = readCpu()
           pairs.push(yield* Effect.promise(() => plain.one()))
-          plainCpuMs += cpuMillis(process.cpuUsage(before))
+          plainCpu = cpuPlus(plainCpu, cpuSince(before))
           return yield* one(i)
         })
       )
-      cpuMs = cpuMillis(process.cpuUsage(cpu0)) - plainCpuMs
+      cpu = cpuMinus(cpuSince(cpu0), plainCpu)
+      yield* Effect.promise(profiler.stop)
       plainLatencies = pairs
       plain.killAll()
     }
@@ -160,12 +207,70 @@ const podsOnProcessRuntime = (
       latencies,
       plain: plainLatencies,
       wallMs: performance.now() - wall0,
-      cpuPerPodMs: cpuMs / count,
-      plainCpuPerSpawnMs: plainCpuMs / count
+      cpuPerPod: cpuPer(cpu, count),
+      plainCpuPerSpawn: cpuPer(plainCpu, count)
     }
   }).pipe(Effect.scoped)
 
-const cpuMillis = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1000
+/**
+ * CPU time in ms: this process's (every thread: libuv's pool, V8's compiler and GC helpers), its main
+ * thread's alone (the event loop every pod waits on) and the process runtime's helper processes'
+ * (the spawn helper and the watchdog, children of this process). Linux: from `schedstat`; elsewhere
+ * the main thread counts as the process and the helpers as 0.
+ */
+interface CpuReading {
+  readonly process: number
+  readonly main: number
+  readonly helpers: number
+}
+
+const zeroCpu: CpuReading = { process: 0, main: 0, helpers: 0 }
+const helperMarkers = ["podlet-spawn-helper", "podlet-watchdog"]
+
+/** On-CPU nanoseconds of task `task` (`/proc/<pid>/task/<tid>`), from its schedstat. */
+const taskNanos = (task: string): number => Number(readFileSync(`${task}/schedstat`, "utf8").split(" ")[0])
+
+const helperMillis = (): number => {
+  let nanos = 0
+  const children = readFileSync(`/proc/self/task/${process.pid}/children`, "utf8").split(" ").filter(Boolean)
+  for (const pid of children) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8")
+      if (!helperMarkers.some((marker) => cmdline.includes(marker))) continue
+      for (const tid of readdirSync(`/proc/${pid}/task`)) nanos += taskNanos(`/proc/${pid}/task/${tid}`)
+    } catch {
+      // the child ended meanwhile
+    }
+  }
+  return nanos / 1e6
+}
+
+const readCpu = (): CpuReading => {
+  const usage = process.cpuUsage()
+  const all = (usage.user + usage.system) / 1000
+  try {
+    return { process: all, main: taskNanos(`/proc/self/task/${process.pid}`) / 1e6, helpers: helperMillis() }
+  } catch {
+    return { process: all, main: all, helpers: 0 }
+  }
+}
+
+const cpuMinus = (a: CpuReading, b: CpuReading): CpuReading => ({
+  process: a.process - b.process,
+  main: a.main - b.main,
+  helpers: a.helpers - b.helpers
+})
+const cpuPlus = (a: CpuReading, b: CpuReading): CpuReading => ({
+  process: a.process + b.process,
+  main: a.main + b.main,
+  helpers: a.helpers + b.helpers
+})
+const cpuSince = (before: CpuReading): CpuReading => cpuMinus(readCpu(), before)
+const cpuPer = (cpu: CpuReading, count: number): CpuReading => ({
+  process: round(cpu.process / count),
+  main: round(cpu.main / count),
+  helpers: round(cpu.helpers / count)
+})
 
 const within = (runtime: Figures, plain: Figures): boolean =>
   runtime.p50 <= plain.p50 * target.factor + target.plusMs && runtime.p99 <= plain.p99 * target.factor + target.plusMs
@@ -174,13 +279,16 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const pods = Number(option(args, "pods", "100"))
   const rounds = option(args, "rounds", "sequential,burst,linux").split(",")
   const spawner = option(args, "spawner", "helper") === "direct" ? "direct" : "helper"
+  const profileDir = option(args, "profile", "")
+  const marks = args.includes("--marks")
+  if (profileDir !== "") mkdirSync(profileDir, { recursive: true })
   const linux = chooseMode("auto", machineFacts())
   // warm-up: the first spawns and the first cluster pay for module loading and JIT
   await Effect.runPromise(podsOnProcessRuntime(10, false, "host", spawner))
   const lines: Array<string> = []
   const result: Record<string, unknown> = { pods, spawner }
   let ok = true
-  for (const round_ of rounds) {
+  for (const [n, round_] of rounds.entries()) {
     const burst = round_ === "burst" || round_ === "engine"
     if (round_ === "linux" && linux.mode !== "linux") {
       lines.push(`linux: skipped (${linux.reason})`)
@@ -192,7 +300,10 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
         pods,
         burst,
         round_ === "linux" ? "linux" : round_ === "engine" ? "simulated" : "host",
-        spawner
+        spawner,
+        (marks ? markingProfiler : (p: Profiler) => p)(
+          profileDir === "" ? noProfiler : makeProfiler(join(profileDir, `${round_}-${n}.cpuprofile`))
+        )
       )
     )
     const plain = figures(measured.plain)
@@ -200,10 +311,17 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     const ratio = { p50: round(host.p50 / plain.p50), p99: round(host.p99 / plain.p99) }
     const pass = round_ === "linux" ? host.p99 < target.linuxP99Ms : round_ === "engine" ? true : within(host, plain)
     ok &&= pass
-    const cpu = { perPodMs: round(measured.cpuPerPodMs), plainPerSpawnMs: round(measured.plainCpuPerSpawnMs) }
+    const cpu = {
+      perPodMs: measured.cpuPerPod.process,
+      mainPerPodMs: measured.cpuPerPod.main,
+      helpersPerPodMs: measured.cpuPerPod.helpers,
+      plainPerSpawnMs: measured.plainCpuPerSpawn.process,
+      plainMainPerSpawnMs: measured.plainCpuPerSpawn.main
+    }
     lines.push(
       `${round_}: ${pods} pods create-to-Running p50 ${host.p50} ms, p99 ${host.p99} ms (wall ${round(measured.wallMs, 0)} ms, ` +
-        `CPU ${cpu.perPodMs} ms/pod); plain spawn p50 ${plain.p50} ms, p99 ${plain.p99} ms (CPU ${cpu.plainPerSpawnMs} ms/spawn); ` +
+        `CPU ${cpu.perPodMs} ms/pod, main thread ${cpu.mainPerPodMs}, helpers ${cpu.helpersPerPodMs}); plain spawn p50 ${plain.p50} ms, p99 ${plain.p99} ms ` +
+        `(CPU ${cpu.plainPerSpawnMs} ms/spawn, main thread ${cpu.plainMainPerSpawnMs}); ` +
         `ratio p50 ${ratio.p50}x, p99 ${ratio.p99}x; ` +
         (round_ === "linux"
           ? `target p99 < ${target.linuxP99Ms} ms: ${pass ? "met" : "missed"}`

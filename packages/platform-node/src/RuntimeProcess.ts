@@ -26,7 +26,7 @@ import type { ChildProcess } from "node:child_process"
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
-import { mkdir, writeFile } from "node:fs/promises"
+import { mkdir, rm, writeFile } from "node:fs/promises"
 import { cpus, hostname, tmpdir, totalmem } from "node:os"
 import { basename, delimiter, join } from "node:path"
 import type { ClusterOptions, NodeOptions } from "@podlet/core/Cluster"
@@ -66,7 +66,14 @@ import { RegistryHost } from "./process/RegistryHost.js"
 import { makeSpareDirs } from "./process/SpareDirs.js"
 import type { Spawned, Spawner, SpawnRequest } from "./process/Spawner.js"
 import { spawnDirect, startSpawnHelper } from "./process/Spawner.js"
-import { makeVolumes, mountDirectories, mountEnvName, translatePath } from "./process/Volumes.js"
+import {
+  makeVolumes,
+  mountDirectories,
+  mountEnvName,
+  translatePath,
+  volumePaths,
+  volumesToMake
+} from "./process/Volumes.js"
 
 export interface RuntimeProcessOptions {
   readonly nodeName: string
@@ -347,6 +354,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     return yield* Effect.die(new Error(`Linux isolation mode is not possible on this machine: ${choice.reason}`))
   }
   const runtimeId = randomBytes(4).toString("hex")
+  const machineName = hostname()
   /** sandbox directories (with `work/`) made ahead, so that a pod's start does not wait for mkdir */
   const spares = makeSpareDirs(root, runtimeId, ["work"], spareSandboxDirs)
 
@@ -394,9 +402,20 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
   }
   process.on("exit", killAll)
   let watchdog: ChildProcess | undefined
-  /** Tells the watchdog a process group (or a Linux-mode resource) started (`+`) or ended (`-`). */
+  /** lines for the watchdog not yet written: one write (and one wake-up of its `sh`) per batch of work */
+  let trackLines = ""
+  const flushTrack = (): void => {
+    const lines = trackLines
+    trackLines = ""
+    if (lines !== "") watchdog?.stdin?.write(lines)
+  }
+  /**
+   * Tells the watchdog a process group (or a Linux-mode resource) started (`+`) or ended (`-`), in
+   * order, once the current synchronous run of work is done (a microtask).
+   */
   const track = (change: "+" | "-", token: number | string): void => {
-    watchdog?.stdin?.write(`${change}${token}\n`)
+    if (trackLines === "") queueMicrotask(flushTrack)
+    trackLines += `${change}${token}\n`
   }
   const linux: LinuxHost | undefined =
     choice.mode === "linux"
@@ -420,6 +439,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
       process.off("exit", killAll)
       const left = [...running]
       killAll()
+      flushTrack()
       watchdog?.stdin?.end("0\n")
       yield* Effect.forEach(left, (inst) => Effect.timeoutOption(Deferred.await(inst.exited), killWaitMillis), {
         concurrency: "unbounded",
@@ -589,22 +609,25 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
   const runPodSandbox = Effect.fnUntraced(function* (config: SandboxConfig) {
     const id = newId()
     const dir = join(root, `${config.namespace}_${config.podName}_${id.slice(0, 8)}`)
-    // without a spare, the directories are made in libuv's thread pool: a burst of pods does not
-    // wait on each other's mkdir (milliseconds each on a busy disk) on the event loop
-    const volumes = yield* Effect.tryPromise({
-      try: async () => {
-        if (!spares.take(dir)) {
-          await mkdir(dir)
-          await mkdir(join(dir, "work"))
-        }
-        return makeVolumes(join(dir, "volumes"), config.volumes)
-      },
-      catch: (error) =>
-        new RuntimeError({
-          reason: "CreatePodSandboxError",
-          message: `rpc error: code = Unknown desc = failed to create the sandbox directory ${dir}: ${String(error)}`
-        })
-    })
+    // a ready spare is renamed; else the directories are made in libuv's thread pool (one job), and
+    // so are volumes: a burst of pods does not wait on each other's mkdir (milliseconds each on a
+    // busy disk) on the event loop
+    const spare = spares.take(dir)
+    const volumeDir = join(dir, "volumes")
+    const volumes =
+      spare && !volumesToMake(config.volumes)
+        ? volumePaths(volumeDir, config.volumes)
+        : yield* Effect.tryPromise({
+            try: async () => {
+              if (!spare) await mkdir(join(dir, "work"), { recursive: true })
+              return makeVolumes(volumeDir, config.volumes)
+            },
+            catch: (error) =>
+              new RuntimeError({
+                reason: "CreatePodSandboxError",
+                message: `rpc error: code = Unknown desc = failed to create the sandbox directory ${dir}: ${String(error)}`
+              })
+          })
     const net =
       linux === undefined
         ? undefined
@@ -645,7 +668,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     notify(config.podUid, {
       type: "Normal",
       reason: "HostMode",
-      message: `containers run as processes of ${hostname()} without isolation: the host's programs (images resolve to the host filesystem, no registry), the host's network (pod IP ${podIP}) and users; sandbox directory ${dir}`
+      message: `containers run as processes of ${machineName} without isolation: the host's programs (images resolve to the host filesystem, no registry), the host's network (pod IP ${podIP}) and users; sandbox directory ${dir}`
     })
     return sandboxInfo(sb)
   })
@@ -684,7 +707,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
         if (rest.length === 0) byPod.delete(sb.podUid)
         else byPod.set(sb.podUid, rest)
       }
-      rmSync(sb.dir, { recursive: true, force: true })
+      // in libuv's thread pool: removing a directory tree takes milliseconds on a busy disk
+      yield* Effect.promise(() => rm(sb.dir, { recursive: true, force: true }))
     })
 
   const createContainer = Effect.fnUntraced(function* (sandboxId: string, config: ContainerConfig) {

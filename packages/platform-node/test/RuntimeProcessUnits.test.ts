@@ -13,7 +13,15 @@ import { terminationOf } from "../src/process/ExitStatus.js"
 import { formatEntry, LogFile, maxEntryLength, parseEntries } from "../src/process/LogFile.js"
 import { isServing } from "../src/process/Probes.js"
 import { psGroupRss, statGroup, statusRss } from "../src/process/ProcessTree.js"
-import { inside, makeVolumes, mountDirectories, mountEnvName, translatePath } from "../src/process/Volumes.js"
+import {
+  inside,
+  makeVolumes,
+  mountDirectories,
+  mountEnvName,
+  translatePath,
+  volumePaths,
+  volumesToMake
+} from "../src/process/Volumes.js"
 import { execFailure, hostArgv } from "../src/RuntimeProcess.js"
 
 const dir = mkdtempSync(join(tmpdir(), "podlet-units-"))
@@ -125,12 +133,16 @@ describe("volumes", () => {
     expect(inside("/v/a", "../b")).toBeUndefined()
     expect(inside("/v/a", "x/../../a2")).toBeUndefined()
   })
-  it("files volumes are written read-only; mounts resolve subPaths; a missing volume is reported", () => {
-    const volumes = makeVolumes(join(dir, "vols"), [
+  it("files volumes are written read-only; mounts resolve subPaths; a missing volume is reported", async () => {
+    const specs = [
       { name: "cfg", type: "files", files: { "a.conf": "a=1", "sub/b.conf": "b=2", "../escape": "no" } },
       { name: "cache", type: "emptyDir" },
       { name: "host", type: "hostPath", path: "/etc" }
-    ])
+    ] as const
+    expect(volumesToMake(specs)).toBe(true)
+    expect(volumesToMake([specs[2]])).toBe(false)
+    const volumes = await makeVolumes(join(dir, "vols"), specs)
+    expect(volumePaths(join(dir, "vols"), specs)).toEqual(volumes)
     expect(readFileSync(join(volumes.get("cfg")!, "sub/b.conf"), "utf8")).toBe("b=2")
     expect(statSync(join(volumes.get("cfg")!, "a.conf")).mode & 0o777).toBe(0o444)
     expect(readdirSync(join(dir, "vols")).sort()).toEqual(["cache", "cfg"])

@@ -26,9 +26,11 @@ export const makeSpareDirs = (root: string, tag: string, subdirs: ReadonlyArray<
   let next = 0
   let closed = false
 
+  /** one thread-pool job for the directory and its first subdirectory, then the others together */
   const make = async (path: string): Promise<void> => {
-    await mkdir(path)
-    for (const sub of subdirs) await mkdir(join(path, sub))
+    const [first, ...rest] = subdirs
+    await mkdir(first === undefined ? path : join(path, first), { recursive: true })
+    await Promise.all(rest.map((sub) => mkdir(join(path, sub))))
   }
 
   const refill = (): void => {

@@ -316,8 +316,17 @@ const makeSpawnHelper = (): { readonly spawner: Spawner; readonly ready: Effect.
     }
   }
 
+  /** requests not yet written: one write (and one wake-up of the helper) per synchronous run of work */
+  let outgoing = ""
+  const flush = (): void => {
+    const text = outgoing
+    outgoing = ""
+    if (text !== "") helper?.stdin?.write(text)
+  }
+  /** Sends a request once the current synchronous run of work is done (a microtask), in order. */
   const send = (message: unknown): void => {
-    helper?.stdin?.write(`${JSON.stringify(message)}\n`)
+    if (outgoing === "") queueMicrotask(flush)
+    outgoing += `${JSON.stringify(message)}\n`
   }
 
   const release = (id: number): void => send({ op: "release", id })
@@ -350,6 +359,7 @@ const makeSpawnHelper = (): { readonly spawner: Spawner; readonly ready: Effect.
     close: () => {
       const running = helper
       if (running === undefined) return
+      flush()
       running.stdin?.end()
     },
     helperPid: () => helper?.pid

@@ -6,7 +6,8 @@
  * environment variable `PODLET_MOUNT_<VOLUME>` (see `mountEnvName`), and paths under a mountPath
  * (workingDir, terminationMessagePath) are translated to the directory.
  */
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync } from "node:fs"
+import { chmod, mkdir, writeFile } from "node:fs/promises"
 import { dirname, join, resolve, sep } from "node:path"
 import type { MountConfig, SandboxVolume } from "@podlet/core/services/ContainerRuntime"
 
@@ -20,26 +21,36 @@ export const inside = (base: string, relative: string): string | undefined => {
   return full === base || full.startsWith(base.endsWith(sep) ? base : base + sep) ? full : undefined
 }
 
-/** Creates the sandbox's volume directories under `dir`; returns each volume's host path. */
-export const makeVolumes = (dir: string, volumes: ReadonlyArray<SandboxVolume>): Map<string, string> => {
+/** Each volume's host path, without touching the disk (`makeVolumes` makes the directories). */
+export const volumePaths = (dir: string, volumes: ReadonlyArray<SandboxVolume>): Map<string, string> => {
   const paths = new Map<string, string>()
+  for (const volume of volumes)
+    paths.set(volume.name, volume.type === "hostPath" ? volume.path : join(dir, volume.name))
+  return paths
+}
+
+/** Whether `makeVolumes` has anything to make (only hostPath volumes: nothing). */
+export const volumesToMake = (volumes: ReadonlyArray<SandboxVolume>): boolean =>
+  volumes.some((volume) => volume.type !== "hostPath")
+
+/**
+ * Creates the sandbox's volume directories under `dir` (in libuv's thread pool, off the event loop);
+ * returns each volume's host path.
+ */
+export const makeVolumes = async (dir: string, volumes: ReadonlyArray<SandboxVolume>): Promise<Map<string, string>> => {
+  const paths = volumePaths(dir, volumes)
   for (const volume of volumes) {
-    if (volume.type === "hostPath") {
-      paths.set(volume.name, volume.path)
-      continue
+    if (volume.type === "hostPath") continue
+    const path = paths.get(volume.name)!
+    await mkdir(path, { recursive: true })
+    if (volume.type !== "files") continue
+    for (const [name, content] of Object.entries(volume.files)) {
+      const file = inside(path, name)
+      if (file === undefined) continue
+      await mkdir(dirname(file), { recursive: true })
+      await writeFile(file, content)
+      await chmod(file, 0o444)
     }
-    const path = join(dir, volume.name)
-    mkdirSync(path, { recursive: true })
-    if (volume.type === "files") {
-      for (const [name, content] of Object.entries(volume.files)) {
-        const file = inside(path, name)
-        if (file === undefined) continue
-        mkdirSync(dirname(file), { recursive: true })
-        writeFileSync(file, content)
-        chmodSync(file, 0o444)
-      }
-    }
-    paths.set(volume.name, path)
   }
   return paths
 }
