@@ -8,8 +8,10 @@
  * request; ends with `RESULT api {json}`. Targets: ratio >= 0.5, create p99 < 20 ms, watch p99 < 20 ms.
  *
  * Options: `--creates=5000 --clients=50 --watchers=100 --watch-events=200 --nodes=0 --store=sqlite|memory`,
- * `--phases=create,watch` (either alone, e.g. to profile one), `--cpu-prof=DIR` (the server writes a
- * .cpuprofile there).
+ * `--phases=bare,create,watch` (any of them, e.g. to profile one), `--watch-path=stream` (watches through
+ * the web-stream path, as on workerd, instead of straight to the Node response: a same-build
+ * comparison), `--cpu-prof=DIR` (the server writes a .cpuprofile there), `--heap-sample=FILE` (the
+ * server samples every allocation, garbage included, into a .heapprofile).
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -63,13 +65,14 @@ const runServer = async (args: ReadonlyArray<string>): Promise<void> => {
   // the bare route: the same JSON body parsed, 201, no cluster
   app.post("/bench/bare", async (c) => c.json(await c.req.json(), 201))
   // the server's CPU so far, and its event-loop delay and GC pauses since the previous call
-  const { monitorEventLoopDelay, PerformanceObserver } = await import("node:perf_hooks")
+  const { constants, monitorEventLoopDelay, PerformanceObserver } = await import("node:perf_hooks")
   const loop = monitorEventLoopDelay({ resolution: 1 })
   loop.enable()
-  const gc = { count: 0, totalMs: 0, maxMs: 0 }
+  const gc = { count: 0, minor: 0, totalMs: 0, maxMs: 0 }
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       gc.count += 1
+      if ((entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) gc.minor += 1
       gc.totalMs += entry.duration
       gc.maxMs = Math.max(gc.maxMs, entry.duration)
     }
@@ -81,18 +84,46 @@ const runServer = async (args: ReadonlyArray<string>): Promise<void> => {
       loopDelayP99Ms: loop.percentile(99) / 1e6,
       loopDelayMaxMs: loop.max / 1e6,
       gcCount: gc.count,
+      gcMinor: gc.minor,
       gcTotalMs: gc.totalMs,
       gcMaxMs: gc.maxMs
     }
     loop.reset()
-    Object.assign(gc, { count: 0, totalMs: 0, maxMs: 0 })
+    Object.assign(gc, { count: 0, minor: 0, totalMs: 0, maxMs: 0 })
     return c.json(stats)
   })
-  const server = await listen(app, "127.0.0.1", 0)
+  // --watch-path=stream: watches through the web-stream path (as on workerd), for a same-build comparison
+  const served =
+    option(args, "watch-path", "node") === "stream"
+      ? Object.assign(Object.create(app) as typeof app, { fetch: (request: Request) => app.fetch(request) })
+      : app
+  // --heap-sample=FILE: every allocation sampled (garbage included) from here to the end, as a .heapprofile
+  const heapSample = option(args, "heap-sample", "")
+  const inspector = heapSample === "" ? undefined : new (await import("node:inspector")).Session()
+  const post = (method: string, params: object = {}) =>
+    new Promise<unknown>((resolve, reject) =>
+      inspector!.post(method, params, (error, result) => (error === null ? resolve(result) : reject(error)))
+    )
+  if (inspector !== undefined) {
+    inspector.connect()
+    await post("HeapProfiler.enable")
+    await post("HeapProfiler.startSampling", {
+      samplingInterval: 1024,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true
+    })
+  }
+  const server = await listen(served, "127.0.0.1", 0)
   process.stdout.write(`${server.url}\n`)
   process.once("SIGTERM", () => {
     void server
       .close()
+      .then(async () => {
+        if (inspector === undefined) return
+        const { profile } = (await post("HeapProfiler.stopSampling")) as { profile: unknown }
+        const { writeFileSync } = await import("node:fs")
+        writeFileSync(heapSample, JSON.stringify(profile))
+      })
       .then(() => runtime.dispose())
       .then(() => process.exit(0))
   })
@@ -113,7 +144,9 @@ const startServer = (args: ReadonlyArray<string>, dir: string): Promise<{ child:
         serverFlag,
         `--dir=${dir}`,
         `--nodes=${option(args, "nodes", "0")}`,
-        `--store=${option(args, "store", "sqlite")}`
+        `--store=${option(args, "store", "sqlite")}`,
+        `--watch-path=${option(args, "watch-path", "node")}`,
+        `--heap-sample=${option(args, "heap-sample", "")}`
       ],
       { stdio: ["ignore", "pipe", "inherit"] }
     )
@@ -155,6 +188,8 @@ interface ServerStats {
   readonly loopDelayMaxMs: number
   /** GC pauses since the previous call */
   readonly gcCount: number
+  /** young-generation collections (scavenges) */
+  readonly gcMinor: number
   readonly gcTotalMs: number
   readonly gcMaxMs: number
 }
@@ -274,6 +309,8 @@ interface Phase {
   readonly loopDelayMaxMs: number
   readonly gcTotalMs: number
   readonly gcMaxMs: number
+  /** requests per young-generation collection (each one pauses every request in flight) */
+  readonly requestsPerScavenge: number
 }
 
 /** `count` POSTs over the `connections` (one closed-loop client each); `path(i)` and `body(i)` name each. */
@@ -317,7 +354,8 @@ const load = async (
     loopDelayP99Ms: round(after.loopDelayP99Ms),
     loopDelayMaxMs: round(after.loopDelayMaxMs),
     gcTotalMs: round(after.gcTotalMs),
-    gcMaxMs: round(after.gcMaxMs)
+    gcMaxMs: round(after.gcMaxMs),
+    requestsPerScavenge: round(count / Math.max(1, after.gcMinor), 0)
   }
 }
 
@@ -411,53 +449,40 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
         `bare route alike; watch delivery to ${watchers} watchers x ${watchEvents} events\n`
     )
     const api = (i: number, prefix: string) => podBody("default", `${prefix}-${i}`)
-    const phases = option(args, "phases", "create,watch").split(",")
-    const creating = phases.includes("create")
+    const phases = option(args, "phases", "bare,create,watch").split(",")
     const watching = phases.includes("watch")
-    const createPhases = async () => {
-      // warm-up (JIT, connections)
-      const warm = Math.min(500, creates)
+    /** warm-up (JIT, connections), then the measured run */
+    const phase = async (name: string, path: string, prefix: string): Promise<Phase | undefined> => {
+      if (!phases.includes(name)) return undefined
       await load(
         url,
-        warm,
+        Math.min(500, creates),
         connections,
-        () => "/bench/bare",
-        (i) => api(i, "warm-bare")
+        () => path,
+        (i) => api(i, `warm-${prefix}`)
       )
-      await load(
-        url,
-        warm,
-        connections,
-        () => "/api/v1/namespaces/default/pods",
-        (i) => api(i, "warm")
-      )
-      const bare = await load(
+      return load(
         url,
         creates,
         connections,
-        () => "/bench/bare",
-        (i) => api(i, "bare")
+        () => path,
+        (i) => api(i, prefix)
       )
-      const create = await load(
-        url,
-        creates,
-        connections,
-        () => "/api/v1/namespaces/default/pods",
-        (i) => api(i, "p")
-      )
-      return { bare, create, ratio: round(create.perSec / bare.perSec) }
     }
-    const created = creating ? await createPhases() : undefined
+    const bare = await phase("bare", "/bench/bare", "bare")
+    const create = await phase("create", "/api/v1/namespaces/default/pods", "p")
+    const created =
+      bare === undefined || create === undefined
+        ? undefined
+        : { bare, create, ratio: round(create.perSec / bare.perSec) }
     const watch = watching ? await watchDelivery(url, watchers, watchEvents) : undefined
     const line = (name: string, p: Phase) =>
       `${name}: ${p.perSec} req/s (${p.wallMs} ms wall), p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms, server CPU ${p.serverCpuUsPerRequest} µs/request ` +
       `(client ${p.clientCpuUsPerRequest} µs); server event-loop delay p99 ${p.loopDelayP99Ms} ms, max ${p.loopDelayMaxMs} ms; ` +
-      `GC ${p.gcTotalMs} ms, longest pause ${p.gcMaxMs} ms\n`
-    if (created !== undefined) {
-      process.stdout.write(line("bare route", created.bare))
-      process.stdout.write(line("pod create", created.create))
-      process.stdout.write(`ratio create/bare: ${created.ratio} (target >= ${target.ratio})\n`)
-    }
+      `GC ${p.gcTotalMs} ms, longest pause ${p.gcMaxMs} ms, a scavenge every ${p.requestsPerScavenge} requests\n`
+    if (bare !== undefined) process.stdout.write(line("bare route", bare))
+    if (create !== undefined) process.stdout.write(line("pod create", create))
+    if (created !== undefined) process.stdout.write(`ratio create/bare: ${created.ratio} (target >= ${target.ratio})\n`)
     if (watch !== undefined) {
       process.stdout.write(
         `watch delivery: p50 ${watch.p50Ms} ms, p99 ${watch.p99Ms} ms, max ${watch.maxMs} ms over ${watch.deliveries} deliveries, server CPU ${watch.serverCpuUsPerDelivery} µs/delivery (target p99 < ${target.watchP99Ms} ms)\n`
