@@ -14,15 +14,16 @@
  * issue to answer; concurrent clients let the SQLite store share group commits. Watch delivery is
  * timed from the moment a write is durable (its group commit done) to each watcher's receipt.
  *
- * `npm run bench -- store [--n=100000] [--watchers=100] [--budget=25] [--concurrency=64] [--stores=memory,sqlite] [--profile]`
- * (`--profile`: a .cpuprofile per store in bench/profiles). Ends with `RESULT store {json}`.
+ * `npm run bench -- store [--n=100000] [--watchers=100] [--budget=25] [--concurrency=64] [--stores=memory,sqlite] [--watch=stream|observe] [--profile]`
+ * (`--profile`: a .cpuprofile per store in bench/profiles; `--watch=observe`: the watchers use the
+ * store's callback face, as informers do, instead of the `watch` stream). Ends with `RESULT store {json}`.
  */
 import { spawn } from "node:child_process"
 import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import type { KubeObject } from "@podlet/core/api/Meta"
+import type { KubeObject, WatchEvent } from "@podlet/core/api/Meta"
 import { BackendMemory } from "@podlet/core/layers/BackendMemory"
 import { ObjectStoreLive } from "@podlet/core/layers/ObjectStoreLive"
 import { ObjectStore } from "@podlet/core/services/ObjectStore"
@@ -45,6 +46,8 @@ interface Phase {
 interface StoreResult {
   readonly store: StoreName
   readonly watchers: number
+  /** the watchers' face of the store: the `watch` stream or `observe` callbacks */
+  readonly watchFace: "stream" | "observe"
   readonly create: Phase
   readonly updateStatus: Phase
   /** the first list (sorts the key index after the writes) and the best of two more */
@@ -191,6 +194,9 @@ const timedPhase = <E>(n: number, budgetMs: number, op: (i: number) => Effect.Ef
     return { durations: durations.subarray(0, next), totalMs: performance.now() - start, cpu: process.cpuUsage(cpu) }
   })
 
+/** how the watchers watch: the `watch` stream (a fiber each) or `observe` (callbacks, as informers do) */
+let watchFace: "stream" | "observe" = "stream"
+
 /** A watcher on pods from `base`: samples receipt times (every 8th version) and counts events. */
 const watcher = (objects: ObjectStore["Service"], base: number, n: number) =>
   Effect.gen(function* () {
@@ -198,27 +204,43 @@ const watcher = (objects: ObjectStore["Service"], base: number, n: number) =>
     const receipts = new Float64Array(Math.floor((2 * n) / sampleEvery) + 1)
     const state = { received: 0, target: Number.POSITIVE_INFINITY }
     const caughtUp = yield* Deferred.make<void>()
+    /** one batch received: the sampled receipt times, and whether the watcher has every event */
+    const receive = (events: ReadonlyArray<WatchEvent<KubeObject>>): boolean => {
+      const now = performance.now()
+      const first = Number(events[0]!.object.metadata.resourceVersion) - base
+      const last = Number(events[events.length - 1]!.object.metadata.resourceVersion) - base
+      if (last - first === events.length - 1) {
+        // consecutive versions (only pods are written): the sampled ones without reading each event
+        for (let i = Math.ceil(first / sampleEvery) * sampleEvery; i <= last; i += sampleEvery) {
+          receipts[i / sampleEvery] = now
+        }
+      } else {
+        for (const event of events) {
+          const i = Number(event.object.metadata.resourceVersion) - base
+          if (i % sampleEvery === 0) receipts[i / sampleEvery] = now
+        }
+      }
+      state.received += events.length
+      return state.received >= state.target
+    }
+    const options = { resourceVersion: String(base) }
+    const observe = objects.observe
     const fiber = yield* Effect.forkChild(
-      Stream.runForEachArray(objects.watch("pods", { resourceVersion: String(base) }), (events) =>
-        Effect.suspend(() => {
-          const now = performance.now()
-          const first = Number(events[0]!.object.metadata.resourceVersion) - base
-          const last = Number(events[events.length - 1]!.object.metadata.resourceVersion) - base
-          if (last - first === events.length - 1) {
-            // consecutive versions (only pods are written): the sampled ones without reading each event
-            for (let i = Math.ceil(first / sampleEvery) * sampleEvery; i <= last; i += sampleEvery) {
-              receipts[i / sampleEvery] = now
-            }
-          } else {
-            for (const event of events) {
-              const i = Number(event.object.metadata.resourceVersion) - base
-              if (i % sampleEvery === 0) receipts[i / sampleEvery] = now
-            }
-          }
-          state.received += events.length
-          return state.received >= state.target ? Deferred.succeed(caughtUp, undefined) : Effect.void
-        })
-      )
+      watchFace === "observe" && observe !== undefined
+        ? Effect.scoped(
+            Effect.andThen(
+              observe("pods", options, {
+                onEvents: (events) => {
+                  if (receive(events)) Deferred.doneUnsafe(caughtUp, Effect.void)
+                },
+                onEnd: (error) => Deferred.doneUnsafe(caughtUp, Effect.die(error))
+              }),
+              Effect.never
+            )
+          )
+        : Stream.runForEachArray(objects.watch("pods", options), (events) =>
+            Effect.suspend(() => (receive(events) ? Deferred.succeed(caughtUp, undefined) : Effect.void))
+          )
     )
     /** waits until `target` events arrived, then stops the watch */
     const finish = (target: number) =>
@@ -312,6 +334,7 @@ const measure = (store: StoreName, n: number, watchers: number, budgetMs: number
     const result: StoreResult = {
       store,
       watchers,
+      watchFace,
       create,
       updateStatus,
       list: { items, firstMs: round(lists[0] ?? Number.NaN), ms: round(Math.min(...lists.slice(1))) },
@@ -334,9 +357,11 @@ const child = async (
   n: number,
   watchers: number,
   budgetMs: number,
-  clients: number
+  clients: number,
+  face: string
 ): Promise<void> => {
   concurrency = clients
+  watchFace = face === "observe" ? "observe" : "stream"
   const dir = store === "sqlite" ? mkdtempSync(join(tmpdir(), "podlet-bench-")) : undefined
   const path = dir === undefined ? "" : join(dir, "store.db")
   commitAt = new Float64Array(2 * n + 1024)
@@ -387,7 +412,7 @@ const phaseLine = (name: string, p: Phase): string =>
 
 const describe = (r: StoreResult): string =>
   [
-    `${r.store}: ${r.watchers} watchers, peak RSS ${r.peakRssMb} MB${r.dbMb === undefined ? "" : `, db ${r.dbMb} MB`}, calibration ${r.calibrationUs} us/JSON.parse`,
+    `${r.store}: ${r.watchers} watchers (${r.watchFace}), peak RSS ${r.peakRssMb} MB${r.dbMb === undefined ? "" : `, db ${r.dbMb} MB`}, calibration ${r.calibrationUs} us/JSON.parse`,
     phaseLine("create", r.create),
     phaseLine("updateStatus", r.updateStatus),
     `  list          ${r.list.items} items: first ${r.list.firstMs} ms, then ${r.list.ms} ms`,
@@ -406,7 +431,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   for (const store of stores) {
     const result = await runChild(
       store,
-      [String(n), String(watchers), String(budgetMs), clients],
+      [String(n), String(watchers), String(budgetMs), clients, option(args, "watch", "stream")],
       args.includes("--profile")
     )
     results[store] = result
@@ -424,6 +449,13 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const [store, n, watchers, budgetMs, clients] = process.argv.slice(2)
-  await child(store as StoreName, Number(n), Number(watchers), Number(budgetMs), Number(clients ?? "64"))
+  const [store, n, watchers, budgetMs, clients, face] = process.argv.slice(2)
+  await child(
+    store as StoreName,
+    Number(n),
+    Number(watchers),
+    Number(budgetMs),
+    Number(clients ?? "64"),
+    face ?? "stream"
+  )
 }

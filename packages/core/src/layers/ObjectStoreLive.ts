@@ -260,6 +260,8 @@ interface WatchCursor {
 interface Waiter {
   readonly dispatcher: Scheduler.SchedulerDispatcher
   readonly wake: () => void
+  /** an `observe` callback (a wake costs a call, not a fiber's resumption) */
+  readonly observer?: boolean
 }
 
 class ResourceLog {
@@ -273,8 +275,9 @@ class ResourceLog {
   /** watchers whose wake is scheduled but not run yet, and the changes since it was scheduled */
   waking: Array<Waiter> | undefined = undefined
   changesSinceWake = 0
-  /** when the scheduled wake was scheduled (the store's Clock, ms) */
+  /** when the scheduled wake was scheduled (the store's Clock, ms), and how long it may wait */
   wakeScheduledAt = 0
+  wakeAfter = wakeAfterMillis
 
   /** the last chunk of unfiltered events built, shared by every watcher that reads the same range */
   private chunk: { from: number; to: number; events: ReadonlyArray<WatchEvent<KubeObject>> } | undefined
@@ -317,6 +320,14 @@ class ResourceLog {
  */
 const wakeEvery = 1024
 const wakeAfterMillis = 1.5
+/** the same when every parked watcher is an `observe` callback: waking them is cheap, so sooner */
+const observerWakeAfterMillis = 0.25
+
+/** How long a scheduled wake of `waiters` may wait behind a writer that does not yield. */
+const wakeDeadline = (waiters: ReadonlyArray<Waiter>): number => {
+  for (const waiter of waiters) if (waiter.observer !== true) return wakeAfterMillis
+  return observerWakeAfterMillis
+}
 
 const wakeAll = (log: ResourceLog, waiters: Array<Waiter>): void => {
   if (log.waking !== waiters) return
@@ -422,10 +433,11 @@ class Hub {
       log.waking = waiters
       log.changesSinceWake = 0
       log.wakeScheduledAt = this.now()
+      log.wakeAfter = wakeDeadline(waiters)
       waiters[0]!.dispatcher.scheduleTask(() => wakeAll(log, waiters), 0)
     } else if (
       log.waking !== undefined &&
-      (++log.changesSinceWake >= wakeEvery || this.now() - log.wakeScheduledAt >= wakeAfterMillis)
+      (++log.changesSinceWake >= wakeEvery || this.now() - log.wakeScheduledAt >= log.wakeAfter)
     ) {
       // a writer that does not yield: its watchers still hear every batch
       wakeAll(log, log.waking)
@@ -1596,6 +1608,7 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     }
     const waiter: Waiter = {
       dispatcher: (yield* Effect.fiber).currentDispatcher,
+      observer: true,
       wake: () => {
         if (closed) return
         read = watcher.next()
