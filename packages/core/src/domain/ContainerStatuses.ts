@@ -10,7 +10,7 @@ import { isSidecar } from "../api/Pod.js"
 import { type ProbeResults, probeResultOf } from "./Probe.js"
 import { shouldContainerBeRestarted } from "./Restart.js"
 import { type ContainerInstance, instancesOf, latestInstance, type RuntimeSnapshot } from "./RuntimeSnapshot.js"
-import { sharedList, sharedWith } from "./SameJson.js"
+import { sameJson, sharedList, sharedWith } from "./SameJson.js"
 import { toRfc3339 } from "./Time.js"
 
 /** `ContainerCreating`: default waiting reason of a pod without init containers. */
@@ -201,7 +201,14 @@ const shareStatus = (
   previous: ReadonlyArray<ContainerStatus> | undefined
 ): ContainerStatus => {
   if (previous === undefined) return status
-  for (const old of previous) if (old.name === status.name) return sharedWith(status, old)
+  for (const old of previous) {
+    if (old.name !== status.name) continue
+    if (sameJson(status, old)) return old
+    // a status that changed often keeps its state or last state (an exited instance stays the last state)
+    const state = sharedWith(status.state, old.state)
+    const lastState = sharedWith(status.lastState, old.lastState)
+    return state === status.state && lastState === status.lastState ? status : { ...status, state, lastState }
+  }
   return status
 }
 

@@ -74,35 +74,57 @@ const sameSandbox = (a: SandboxInstance | undefined, b: SandboxInstance | undefi
     a.ip === b.ip &&
     a.createdAt === b.createdAt)
 
+/** The runtime revision each snapshot was taken at, when the runtime offers revisions. */
+const takenAt = new WeakMap<RuntimeSnapshot, number>()
+
 /**
  * The runtime snapshot of pod `uid`; `previous` itself when nothing changed since it was taken (so
- * an unchanged pod's snapshot keeps its identity, and what is derived from it can be reused).
+ * an unchanged pod's snapshot keeps its identity, and what is derived from it can be reused). With a
+ * runtime that offers revisions, an unchanged revision answers without listing.
  */
 export const podSnapshot = (
   runtime: ContainerRuntime["Service"],
   uid: string,
   previous?: RuntimeSnapshot
-): Effect.Effect<RuntimeSnapshot> =>
-  Effect.gen(function* () {
+): Effect.Effect<RuntimeSnapshot> => {
+  const revisionOf = runtime.podRevisionUnsafe
+  if (previous !== undefined && revisionOf !== undefined) {
+    const revision = takenAt.get(previous)
+    if (revision !== undefined && revision >= 0 && revision === revisionOf(uid)) return Effect.succeed(previous)
+  }
+  return Effect.gen(function* () {
+    const before = revisionOf?.(uid)
     const sandboxes = yield* runtime.listSandboxes(uid)
     const containers = yield* runtime.listContainers(uid)
-    const sandbox = newestSandbox(sandboxes)
-    if (
-      previous !== undefined &&
-      previous.containers.length === containers.length &&
-      sameSandbox(sandbox, previous.sandbox) &&
-      containers.every((info, i) => sameInstance(info, previous.containers[i]))
-    ) {
-      return previous
-    }
-    // an instance unchanged since the previous snapshot is that snapshot's object (and its strings),
-    // so statuses generated from either share them
-    const instances = containers.map((info) => {
-      const before = previous?.containers.find(
-        (c) => c.id.length === scheme.length + info.id.length && c.id.endsWith(info.id)
-      )
-      if (before === undefined) return toInstance(info)
-      return sameInstance(info, before) ? before : toInstance(info, before.id)
-    })
-    return sandbox !== undefined ? { sandbox, containers: instances } : { containers: instances }
+    const snapshot = fromRuntime(sandboxes, containers, previous)
+    if (before !== undefined && before >= 0 && revisionOf?.(uid) === before) takenAt.set(snapshot, before)
+    return snapshot
   })
+}
+
+/** The snapshot of what the runtime listed; `previous` (or its instances) where unchanged. */
+const fromRuntime = (
+  sandboxes: ReadonlyArray<Sandbox>,
+  containers: ReadonlyArray<ContainerInfo>,
+  previous: RuntimeSnapshot | undefined
+): RuntimeSnapshot => {
+  const sandbox = newestSandbox(sandboxes)
+  if (
+    previous !== undefined &&
+    previous.containers.length === containers.length &&
+    sameSandbox(sandbox, previous.sandbox) &&
+    containers.every((info, i) => sameInstance(info, previous.containers[i]))
+  ) {
+    return previous
+  }
+  // an instance unchanged since the previous snapshot is that snapshot's object (and its strings),
+  // so statuses generated from either share them
+  const instances = containers.map((info) => {
+    const before = previous?.containers.find(
+      (c) => c.id.length === scheme.length + info.id.length && c.id.endsWith(info.id)
+    )
+    if (before === undefined) return toInstance(info)
+    return sameInstance(info, before) ? before : toInstance(info, before.id)
+  })
+  return sandbox !== undefined ? { sandbox, containers: instances } : { containers: instances }
+}

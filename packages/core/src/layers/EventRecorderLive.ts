@@ -94,6 +94,7 @@ export interface EventSequence {
 const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
   Effect.gen(function* () {
     const store = yield* ObjectStore
+    const clock = yield* Clock.Clock
     const observations = new Map<string, Observation>()
     const buckets = new Map<string, Bucket>()
 
@@ -143,20 +144,13 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
       return tryAccept(bucket, now)
     }
 
-    const record = Effect.fnUntraced(function* (event: EventRecord) {
-      const now = yield* Clock.currentTimeMillis
-      const key = eventKey(event)
-      let observation = observations.get(key)
-      if (observation === undefined) {
-        observation = { key, count: 1, first: now, written: undefined }
-        touch(observations, key, observation)
-      } else {
-        observation.count++
-      }
-      if (!accepted(event, now)) return
-      const previous = observation.written
-      if (previous === undefined) return yield* create(event, observation, now)
-      // the Event as last written; if it changed or went since, read it again
+    /** the Event as last written, bumped; if it changed or went since, read it again */
+    const update = Effect.fnUntraced(function* (
+      event: EventRecord,
+      observation: Observation,
+      previous: Event,
+      now: number
+    ) {
       const fast = yield* bump(previous, observation, now).pipe(Effect.result)
       if (fast._tag === "Success") return
       if (fast.failure._tag !== "Conflict" && fast.failure._tag !== "NotFound") return yield* fast.failure
@@ -166,6 +160,23 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
       if (existing === undefined) return yield* create(event, observation, now)
       yield* bump(existing, observation, now)
     })
+
+    /** counts the occurrence (synchronously) and writes it unless the spam filter drops it */
+    const record = (event: EventRecord) =>
+      Effect.suspend(() => {
+        const now = clock.currentTimeMillisUnsafe()
+        const key = eventKey(event)
+        let observation = observations.get(key)
+        if (observation === undefined) {
+          observation = { key, count: 1, first: now, written: undefined }
+          touch(observations, key, observation)
+        } else {
+          observation.count++
+        }
+        if (!accepted(event, now)) return Effect.void
+        const previous = observation.written
+        return previous === undefined ? create(event, observation, now) : update(event, observation, previous, now)
+      })
 
     /** whether the spam filter drops an occurrence at `now` (the bucket is not touched) */
     const dropped = (spam: string, now: number): boolean => {

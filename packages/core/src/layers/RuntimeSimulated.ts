@@ -120,6 +120,27 @@ const mix32 = (x: number): number => {
 const protocolTcp = (p: { readonly protocol: string }): boolean =>
   p.protocol === "" || p.protocol.toUpperCase() === "TCP"
 
+/** One copy of each config part (argv, ports, mounts...): instances of one template share them. Bounded. */
+const parts = new Map<string, unknown>()
+const interned = <T>(value: T): T => {
+  const key = JSON.stringify(value)
+  const known = parts.get(key)
+  if (known !== undefined) return known as T
+  if (parts.size >= 4096) parts.clear()
+  parts.set(key, value)
+  return value
+}
+
+/** The config as an instance keeps it: its arrays shared with equal ones of other instances. */
+const compactConfig = (config: ContainerConfig): ContainerConfig => ({
+  ...config,
+  command: interned(config.command),
+  args: interned(config.args),
+  env: interned(config.env),
+  mounts: interned(config.mounts),
+  ports: interned(config.ports)
+})
+
 const terminationMessageLimit = 4096
 const programCacheLimit = 4096
 
@@ -675,9 +696,9 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     const inst: Instance = {
       id,
       sandbox: sb,
-      config,
+      config: compactConfig(config),
       image,
-      argv,
+      argv: interned(argv),
       env,
       cwd: config.workingDir || image.config.workingDir || "/",
       state: "created",

@@ -25,8 +25,14 @@ export class LogBuffer {
   /** Appends one line (without its newline) written at `time` (epoch ms). */
   append(time: number, stream: "stdout" | "stderr", line: string): void {
     if (stream === "stderr") (this.stderr ??= new Set()).add(this.base + this.lines.length)
-    this.times.push(time)
-    this.lines.push(line)
+    if (this.lines.length === 0) {
+      // most instances log a line or two: arrays of one element, not push's first 17
+      this.times = [time]
+      this.lines = [line]
+    } else {
+      this.times.push(time)
+      this.lines.push(line)
+    }
     this.bytes += line.length + 1
     while (this.lines.length - this.head > this.maxLines || (this.bytes > this.maxBytes && this.size > 1)) {
       this.bytes -= this.lines[this.head]!.length + 1
