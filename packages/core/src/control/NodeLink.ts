@@ -3,11 +3,13 @@
  * while the link is up and fails fast while the node is partitioned (a node heartbeat fault).
  * Watches are held, not lost: their events wait behind the link and arrive, in order, once it is
  * back, as a kubelet's re-list would show them. Containers keep running meanwhile; only the node's
- * conversation with the control plane stops.
+ * conversation with the control plane stops. The store's callback face (`observe`) is offered
+ * when the store has one, with the same holding.
  */
 import { Effect, Latch, Stream } from "effect"
 import { BadRequest } from "../api/Errors.js"
-import type { KubeObject } from "../api/Meta.js"
+import type { KubeObject, WatchEvent } from "../api/Meta.js"
+import type { WatchObserver } from "../services/ObjectStore.js"
 import { ObjectStore } from "../services/ObjectStore.js"
 
 export interface NodeLink {
@@ -24,6 +26,8 @@ export interface NodeLink {
 export const makeNodeLink = (store: ObjectStore["Service"], nodeName: string): NodeLink => {
   const latch = Latch.makeUnsafe(true)
   let up = true
+  /** observers' batches held while the link is down, in arrival order */
+  let held: Array<() => void> = []
   const unreachable = () =>
     new BadRequest({
       message: `node ${nodeName} cannot reach the API server: dial tcp: connect: connection refused`
@@ -50,8 +54,50 @@ export const makeNodeLink = (store: ObjectStore["Service"], nodeName: string): N
       store
         .watch<T>(resource, options)
         .pipe(Stream.mapArrayEffect((events) => (up ? Effect.succeed(events) : Effect.as(latch.await, events)))),
+    ...(store.observe !== undefined ? { observe: observeThrough(store.observe) } : {}),
     resourceVersion: store.resourceVersion
   })
+
+  /** `observe` behind the link: a batch that arrives while it is down waits for `connect` */
+  function observeThrough(observe: NonNullable<ObjectStore["Service"]["observe"]>) {
+    return <T extends KubeObject>(
+      resource: string,
+      options: Parameters<typeof observe>[1],
+      observer: WatchObserver<T>
+    ) =>
+      Effect.suspend(() => {
+        let open = true
+        const deliver = (events: ReadonlyArray<WatchEvent<T>>): void => {
+          if (open) observer.onEvents(events)
+        }
+        return Effect.andThen(
+          Effect.addFinalizer(() =>
+            Effect.sync(() => {
+              open = false
+            })
+          ),
+          observe<T>(resource, options, {
+            onEvents: (events) => {
+              if (up && held.length === 0) deliver(events)
+              else held.push(() => deliver(events))
+            },
+            onEnd: (error) => {
+              if (up && held.length === 0) observer.onEnd(error)
+              else held.push(() => observer.onEnd(error))
+            }
+          })
+        )
+      })
+  }
+
+  /** delivers the held batches in order (a batch delivered may not disconnect the link again) */
+  const release = (): void => {
+    while (up && held.length > 0) {
+      const batch = held
+      held = []
+      for (const deliver of batch) deliver()
+    }
+  }
 
   return {
     store: view,
@@ -63,6 +109,7 @@ export const makeNodeLink = (store: ObjectStore["Service"], nodeName: string): N
     connect: Effect.sync(() => {
       up = true
       latch.openUnsafe()
+      release()
     })
   }
 }

@@ -8,7 +8,8 @@
  */
 
 import type { Scope } from "effect"
-import { Clock, Effect, Semaphore, Stream } from "effect"
+import { Clock, Deferred, Effect, Semaphore, Stream } from "effect"
+import type { WatchEvent } from "../api/Meta.js"
 import type { Pod } from "../api/Pod.js"
 import { kubeletConditionTypes } from "../domain/Conditions.js"
 import type { RuntimeEvent, RuntimeNotice } from "../services/ContainerRuntime.js"
@@ -223,6 +224,15 @@ export const makeKubelet = Effect.fnUntraced(function* (
     podWorkers.wakeUnsafe(uid)
   }
 
+  /** one batch of the pod watch */
+  const receive = (events: ReadonlyArray<WatchEvent<Pod>>): void => {
+    for (const event of events) {
+      if (event.type === "ADDED" || event.type === "MODIFIED" || event.type === "DELETED") {
+        apply(event.type, event.object)
+      }
+    }
+  }
+
   // only this node's pods (the API server's `spec.nodeName` field selector, as the kubelet's own watch)
   const selector = { fieldSelector: `spec.nodeName=${options.nodeName}` }
 
@@ -240,15 +250,24 @@ export const makeKubelet = Effect.fnUntraced(function* (
     }
     const gone = [...ctx.pods.values()].filter((pod) => !present.has(pod.metadata.uid ?? ""))
     for (const pod of gone) apply("DELETED", pod)
-    yield* store.watch<Pod>("pods", { ...selector, resourceVersion: listed.resourceVersion }).pipe(
-      Stream.runForEachArray((events) =>
-        Effect.sync(() => {
-          for (const event of events) {
-            if (event.type === "ADDED" || event.type === "MODIFIED" || event.type === "DELETED") {
-              apply(event.type, event.object)
-            }
+    const options = { ...selector, resourceVersion: listed.resourceVersion }
+    const observe = store.observe
+    if (observe === undefined) {
+      return yield* store
+        .watch<Pod>("pods", options)
+        .pipe(Stream.runForEachArray((events) => Effect.sync(() => receive(events))))
+    }
+    // the store's callback face: each batch handled where it is delivered, no fiber for the watch
+    const ended = yield* Deferred.make<never, unknown>()
+    yield* Effect.scoped(
+      Effect.andThen(
+        observe<Pod>("pods", options, {
+          onEvents: receive,
+          onEnd: (error) => {
+            Deferred.doneUnsafe(ended, Effect.fail(error))
           }
-        })
+        }),
+        Deferred.await(ended)
       )
     )
   })
