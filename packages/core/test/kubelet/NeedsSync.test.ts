@@ -3,7 +3,7 @@
 // as [type, status] pairs, each compared with jsonEqual).
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
-import type { Pod, PodCondition, PodPhase } from "../../src/api/Pod.js"
+import type { Pod, PodCondition } from "../../src/api/Pod.js"
 import { kubeletConditionTypes } from "../../src/domain/Conditions.js"
 import { needsSync } from "../../src/kubelet/Kubelet.js"
 import { jsonEqual } from "../../src/kubelet/StatusManager.js"
