@@ -400,45 +400,90 @@ const conforms = (shape: Shape, v: unknown): boolean => {
 }
 
 /**
- * One walk that answers true only when `unknownFieldsOf` would find nothing, `prune` would return
- * the value itself (no unknown field, no `null` to drop or replace) and the quick type check
- * accepts it: the write path then skips those three walks. Anything else, or anything unusual,
- * answers false, and the three run as they are.
+ * A shape compiled for the clean walk: one node class (monomorphic reads) and each object's
+ * fields in a Map (one lookup per member instead of `hasOwn` plus a keyed read on a large record).
  */
-export const isClean = (shape: Shape, v: unknown): boolean => {
+class CleanNode {
+  /** 0 leaf, 1 any, 2 array, 3 map, 4 object */
+  kind = 0
+  go: LeafType = "string"
+  nullable = false
+  /** array item or map value */
+  child: CleanNode | undefined = undefined
+  fields: Map<string, CleanNode> | undefined = undefined
+}
+
+const compiled = new Map<Shape, CleanNode>()
+
+/** The compiled node of `shape` (built once; recursive shapes share their nodes). */
+const cleanNode = (shape: Shape): CleanNode => {
+  let node = compiled.get(shape)
+  if (node !== undefined) return node
+  node = new CleanNode()
+  compiled.set(shape, node)
   switch (shape._tag) {
     case "Leaf":
-      return v !== null && leafConforms(shape.go, v)
+      node.go = shape.go
+      node.nullable = shape.nullable === true
+      break
     case "Any":
-      return true
-    case "Array": {
-      if (!Array.isArray(v)) return false
-      for (let i = 0; i < v.length; i++) {
-        const item: unknown = v[i]
-        if (item === null || !isClean(shape.item, item)) return false
-      }
-      return true
-    }
-    case "Map": {
-      if (!isRecord(v)) return false
-      for (const k in v) {
-        const item = v[k]
-        if (item === null || !isClean(shape.value, item)) return false
-      }
-      return true
-    }
+      node.kind = 1
+      break
+    case "Array":
+      node.kind = 2
+      node.child = cleanNode(shape.item)
+      break
+    case "Map":
+      node.kind = 3
+      node.child = cleanNode(shape.value)
+      break
     case "Object": {
+      node.kind = 4
+      const fields = new Map<string, CleanNode>()
+      for (const key of Object.keys(shape.fields)) fields.set(key, cleanNode(shape.fields[key]!))
+      node.fields = fields
+      break
+    }
+  }
+  return node
+}
+
+const cleanWalk = (node: CleanNode, v: unknown): boolean => {
+  switch (node.kind) {
+    case 0:
+      return v !== null && leafConforms(node.go, v)
+    case 1:
+      return true
+    case 2: {
+      if (!Array.isArray(v)) return false
+      const item = node.child!
+      for (let i = 0; i < v.length; i++) {
+        const value: unknown = v[i]
+        if (value === null || !cleanWalk(item, value)) return false
+      }
+      return true
+    }
+    case 3: {
       if (!isRecord(v)) return false
-      const fields = shape.fields
+      const item = node.child!
       for (const k in v) {
-        if (!Object.hasOwn(fields, k)) return false
-        const f = fields[k]!
-        const item = v[k]
-        if (item === null) {
-          if (f._tag === "Leaf" && f.nullable === true) continue
+        const value = v[k]
+        if (value === null || !cleanWalk(item, value)) return false
+      }
+      return true
+    }
+    default: {
+      if (!isRecord(v)) return false
+      const fields = node.fields!
+      for (const k in v) {
+        const f = fields.get(k)
+        if (f === undefined) return false
+        const value = v[k]
+        if (value === null) {
+          if (f.kind === 0 && f.nullable) continue
           return false
         }
-        if (!isClean(f, item)) return false
+        if (!cleanWalk(f, value)) return false
       }
       return true
     }
@@ -446,22 +491,30 @@ export const isClean = (shape: Shape, v: unknown): boolean => {
 }
 
 /**
+ * One walk that answers true only when `unknownFieldsOf` would find nothing, `prune` would return
+ * the value itself (no unknown field, no `null` to drop or replace) and the quick type check
+ * accepts it: the write path then skips those three walks. Anything else, or anything unusual,
+ * answers false, and the three run as they are.
+ */
+export const isClean = (shape: Shape, v: unknown): boolean => cleanWalk(cleanNode(shape), v)
+
+/**
  * `isClean` of the members of `object` that are not `old`'s own (by reference, as `changedMembers`
  * picks them), without building that object: what an update must still check.
  */
 export const isCleanExcept = (shape: Shape, object: unknown, old: unknown): boolean => {
   if (shape._tag !== "Object" || !isRecord(object) || !isRecord(old)) return false
-  const fields = shape.fields
+  const fields = cleanNode(shape).fields!
   for (const k in object) {
     const item = object[k]
     if (item !== null && typeof item === "object" && item === old[k]) continue
-    if (!Object.hasOwn(fields, k)) return false
-    const f = fields[k]!
+    const f = fields.get(k)
+    if (f === undefined) return false
     if (item === null) {
-      if (f._tag === "Leaf" && f.nullable === true) continue
+      if (f.kind === 0 && f.nullable) continue
       return false
     }
-    if (!isClean(f, item)) return false
+    if (!cleanWalk(f, item)) return false
   }
   return true
 }

@@ -1081,9 +1081,8 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     const strategy = strategyFor(rt.resource)
     // members shared with the stored object (a status write's spec and metadata) have no unknown fields;
     // when the others are clean (one walk), the unknown-field walk is skipped
-    const warnings = strategy.isCleanUpdate(input, old)
-      ? noWarnings
-      : unknownFieldWarnings(rt, changedMembers(input, old), options)
+    const inputClean = strategy.isCleanUpdate(input, old)
+    const warnings = inputClean ? noWarnings : unknownFieldWarnings(rt, changedMembers(input, old), options)
     if (warnings instanceof BadRequest) return warnings
     const oldMeta = old.metadata
     let candidate: KubeObject
@@ -1104,8 +1103,9 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       candidate = withMeta(input, sameMembers(meta, oldMeta) ? oldMeta : meta)
       if (rt.hasStatus) candidate = withStatus(candidate, (old as unknown as Json).status)
     }
-    // the candidate's own members clean: its prune and type-check walks are skipped
-    const clean = strategy.isCleanUpdate(candidate, old)
+    // the candidate's own members clean: its prune and type-check walks are skipped. A status
+    // write's candidate is the stored object with the input's status: clean when the input is
+    const clean = (subresource === "status" && inputClean) || strategy.isCleanUpdate(candidate, old)
     candidate = strategy.prepareForUpdate(candidate, old, clean)
     if (subresource === "main" && specChanged(candidate, old, rt.hasStatus)) {
       candidate = withMeta(candidate, extend(candidate.metadata, { generation: (oldMeta.generation ?? 0) + 1 }))
