@@ -95,26 +95,32 @@ export const makeReplicaSetController = Effect.fnUntraced(function* (
     const pod = event.object
     const namespace = pod.metadata.namespace ?? "default"
     const key = event.key
-    if (event.old !== undefined) {
-      const [index, id] = indexOf(event.old)
-      const bucket = index.get(id)
+    const deleted = event.type === "DELETED"
+    const old = event.old
+    const [index, id] = indexOf(pod)
+    // re-indexed only when its bucket changes (claims order candidates by arrival, not bucket order)
+    const oldBucket = old === undefined ? undefined : indexOf(old)
+    const moved = deleted || oldBucket === undefined || oldBucket[0] !== index || oldBucket[1] !== id
+    if (moved && oldBucket !== undefined) {
+      const bucket = oldBucket[0].get(oldBucket[1])
       bucket?.delete(key)
-      if (bucket?.size === 0) index.delete(id)
+      if (bucket?.size === 0) oldBucket[0].delete(oldBucket[1])
     }
-    if (event.type === "DELETED") arrival.delete(key)
+    if (deleted) arrival.delete(key)
     else {
       if (!arrival.has(key)) arrival.set(key, arrivals++)
-      const [index, id] = indexOf(pod)
-      let bucket = index.get(id)
-      if (bucket === undefined) index.set(id, (bucket = new Set()))
-      bucket.add(key)
+      if (moved) {
+        let bucket = index.get(id)
+        if (bucket === undefined) index.set(id, (bucket = new Set()))
+        bucket.add(key)
+      }
     }
-    observe(pod, event.type === "DELETED")
+    observe(pod, deleted)
     const owner = ownerKey(pod)
-    const oldOwner = event.old === undefined ? undefined : ownerKey(event.old)
+    const oldOwner = old === undefined ? undefined : ownerKey(old)
     if (owner !== undefined) enqueue(owner)
     if (oldOwner !== undefined && oldOwner !== owner) enqueue(oldOwner)
-    if (owner === undefined && event.type !== "DELETED") {
+    if (owner === undefined && !deleted && replicaSets.size() > 0) {
       // an orphan: any ReplicaSet whose selector picks it may adopt it
       for (const rs of replicaSets.values()) {
         if (rs.metadata.namespace === namespace && matchesLabelSelector(rs.spec.selector, pod.metadata.labels)) {
