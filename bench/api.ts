@@ -47,21 +47,22 @@ const runServer = async (args: ReadonlyArray<string>): Promise<void> => {
   const { Layer, ManagedRuntime } = await import("effect")
   const { ObjectStoreLive } = await import("../packages/core/src/layers/ObjectStoreLive.js")
   const { StoreMemory } = await import("../packages/core/src/layers/StoreMemory.js")
-  const { BackendSqlite } = await import("../packages/platform-node/src/BackendSqlite.js")
+  const { BackendSqlite, writtenJson } = await import("../packages/platform-node/src/BackendSqlite.js")
   const { makeApp } = await import("../apps/api/src/app.js")
   const { clusterLayer } = await import("../apps/api/src/ClusterLayer.js")
   const { listen } = await import("../apps/api/src/NodeServer.js")
   const nodes = Number(option(args, "nodes", "0"))
   const dir = option(args, "dir", "")
-  const store =
-    option(args, "store", "sqlite") === "memory"
-      ? StoreMemory.layer
-      : ObjectStoreLive.layer.pipe(Layer.provide(BackendSqlite.layer({ path: join(dir, "cluster.db") })), Layer.orDie)
+  const sqlite = option(args, "store", "sqlite") !== "memory"
+  const store = !sqlite
+    ? StoreMemory.layer
+    : ObjectStoreLive.layer.pipe(Layer.provide(BackendSqlite.layer({ path: join(dir, "cluster.db") })), Layer.orDie)
   const runtime = ManagedRuntime.make(
     clusterLayer({ store, nodes: Array.from({ length: nodes }, (_, i) => `node-${i + 1}`) })
   )
   await runtime.context()
-  const app = makeApp({ runtime })
+  // as `npm run serve` wires it
+  const app = makeApp({ runtime, ...(sqlite ? { objectJson: writtenJson } : {}) })
   // the bare route: the same JSON body parsed, 201, no cluster
   app.post("/bench/bare", async (c) => c.json(await c.req.json(), 201))
   // the server's CPU so far, and its event-loop delay and GC pauses since the previous call

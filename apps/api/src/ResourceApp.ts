@@ -19,7 +19,7 @@ import { evict } from "./Eviction.js"
 import { outputFor } from "./Negotiate.js"
 import { logResponse } from "./PodLogs.js"
 import { deleteOptions, includeObject, isWatch, listOptions, watchOptions, writeOptions } from "./Query.js"
-import { listResponse, objectResponse, type Rendering, statusResponse } from "./Respond.js"
+import { listResponse, type ObjectJson, objectResponse, type Rendering, statusResponse } from "./Respond.js"
 import { patchScale, readScale, replaceScale } from "./ScaleApp.js"
 import { methodNotAllowedStatus, notFoundStatus } from "./StatusResponse.js"
 import { type GroupVersion, hrefParts, resolveTarget, segmentsAfter, type Target } from "./Target.js"
@@ -108,20 +108,23 @@ export const decodedQuickly = (r: ResourceType, object: Record<string, unknown>)
   }
 }
 
-const renderingOf = (request: Request, query: URLSearchParams) =>
+const renderingOf = (request: Request, query: URLSearchParams, edge: EdgeOptions) =>
   Effect.gen(function* () {
     const output = outputFor(request.headers.get("accept"))
     const include = yield* includeObject(query)
     const now = yield* Clock.currentTimeMillis
-    return { output, include, now } satisfies Rendering
+    const { objectJson } = edge
+    return (
+      objectJson === undefined ? { output, include, now } : { output, include, now, objectJson }
+    ) satisfies Rendering
   })
 
 const methodNotAllowed = Effect.sync(() => statusResponse(methodNotAllowedStatus()))
 
-const list = (target: Target, request: Request, query: URLSearchParams) =>
+const list = (target: Target, request: Request, query: URLSearchParams, edge: EdgeOptions) =>
   Effect.gen(function* () {
     const store = yield* ObjectStore
-    const rendering = yield* renderingOf(request, query)
+    const rendering = yield* renderingOf(request, query, edge)
     const options = yield* listOptions(target.namespace, query)
     const result = yield* store.list(target.resource.resource, options)
     const metadata = {
@@ -132,10 +135,16 @@ const list = (target: Target, request: Request, query: URLSearchParams) =>
     return listResponse(target.resource, result.items, metadata, rendering)
   })
 
-const watch = (target: Target, request: Request, query: URLSearchParams, outlet: WatchOutlet | undefined) =>
+const watch = (
+  target: Target,
+  request: Request,
+  query: URLSearchParams,
+  outlet: WatchOutlet | undefined,
+  edge: EdgeOptions
+) =>
   Effect.gen(function* () {
     const store = yield* ObjectStore
-    const rendering = yield* renderingOf(request, query)
+    const rendering = yield* renderingOf(request, query, edge)
     const { options, timeoutSeconds } = yield* watchOptions(target.namespace, target.name, query)
     const gauge = watchGauges.get(request)
     // the start is fixed now (and selectors are checked) before the 200 goes out
@@ -147,6 +156,7 @@ const watch = (target: Target, request: Request, query: URLSearchParams, outlet:
       ...(options.fieldSelector === undefined ? {} : { fieldSelector: options.fieldSelector }),
       ...(fromNow ? {} : { limit: 1 })
     })
+    const { objectJson } = edge
     const watchRequest: WatchRequest = {
       resource: target.resource,
       initial: fromNow ? current.items : [],
@@ -154,25 +164,26 @@ const watch = (target: Target, request: Request, query: URLSearchParams, outlet:
       output: rendering.output,
       include: rendering.include,
       timeoutSeconds,
-      ...(gauge === undefined ? {} : { gauge })
+      ...(gauge === undefined ? {} : { gauge }),
+      ...(objectJson === undefined ? {} : { objectJson })
     }
     return yield* outlet === undefined || request.method !== "GET"
       ? watchResponse(watchRequest)
       : watchToOutlet(watchRequest, outlet)
   })
 
-const get = (target: Target, name: string, request: Request, query: URLSearchParams) =>
+const get = (target: Target, name: string, request: Request, query: URLSearchParams, edge: EdgeOptions) =>
   Effect.gen(function* () {
     const store = yield* ObjectStore
-    const rendering = yield* renderingOf(request, query)
+    const rendering = yield* renderingOf(request, query, edge)
     const object = yield* store.get(target.resource.resource, target.namespace, name)
     return objectResponse(target.resource, object, rendering)
   })
 
-const create = (target: Target, request: Request, query: URLSearchParams) =>
+const create = (target: Target, request: Request, query: URLSearchParams, edge: EdgeOptions) =>
   Effect.gen(function* () {
     const store = yield* ObjectStore
-    const rendering = yield* renderingOf(request, query)
+    const rendering = yield* renderingOf(request, query, edge)
     const options = yield* writeOptions(query, "Create")
     const body = yield* readObjectBody(request)
     const object = yield* objectFromBody(target, body, undefined)
@@ -180,10 +191,10 @@ const create = (target: Target, request: Request, query: URLSearchParams) =>
     return objectResponse(target.resource, result.object, rendering, 201, result.warnings)
   })
 
-const update = (target: Target, name: string, request: Request, query: URLSearchParams) =>
+const update = (target: Target, name: string, request: Request, query: URLSearchParams, edge: EdgeOptions) =>
   Effect.gen(function* () {
     const store = yield* ObjectStore
-    const rendering = yield* renderingOf(request, query)
+    const rendering = yield* renderingOf(request, query, edge)
     const options = yield* writeOptions(query, "Update")
     const body = yield* readObjectBody(request)
     const object = yield* objectFromBody(target, body, name)
@@ -205,10 +216,10 @@ const fieldManagerRequired = () =>
     ]
   })
 
-const patch = (target: Target, name: string, request: Request, query: URLSearchParams) =>
+const patch = (target: Target, name: string, request: Request, query: URLSearchParams, edge: EdgeOptions) =>
   Effect.gen(function* () {
     const store = yield* ObjectStore
-    const rendering = yield* renderingOf(request, query)
+    const rendering = yield* renderingOf(request, query, edge)
     const options = yield* writeOptions(query, "Patch")
     const body = yield* readPatchBody(request)
     const r = target.resource
@@ -235,20 +246,20 @@ const patch = (target: Target, name: string, request: Request, query: URLSearchP
     return objectResponse(r, result.object, rendering, 200, result.warnings)
   })
 
-const remove = (target: Target, name: string, request: Request, query: URLSearchParams) =>
+const remove = (target: Target, name: string, request: Request, query: URLSearchParams, edge: EdgeOptions) =>
   Effect.gen(function* () {
     const store = yield* ObjectStore
-    const rendering = yield* renderingOf(request, query)
+    const rendering = yield* renderingOf(request, query, edge)
     const body = yield* readObjectBody(request)
     const options = yield* deleteOptions(body, query)
     const result = yield* store.delete(target.resource.resource, target.namespace, name, options as never)
     return objectResponse(target.resource, result.object, rendering, 200)
   })
 
-const removeCollection = (target: Target, request: Request, query: URLSearchParams) =>
+const removeCollection = (target: Target, request: Request, query: URLSearchParams, edge: EdgeOptions) =>
   Effect.gen(function* () {
     const store = yield* ObjectStore
-    const rendering = yield* renderingOf(request, query)
+    const rendering = yield* renderingOf(request, query, edge)
     const body = yield* readObjectBody(request)
     const options = yield* deleteOptions(body, query)
     const selection = yield* listOptions(target.namespace, query)
@@ -265,11 +276,17 @@ const removeCollection = (target: Target, request: Request, query: URLSearchPara
     return listResponse(target.resource, deleted, { resourceVersion: rv }, rendering)
   })
 
+/** What the app around the handlers offers them. */
+export interface EdgeOptions {
+  /** the JSON the store's backend already wrote for an object (see `Rendering.objectJson`) */
+  readonly objectJson?: ObjectJson
+}
+
 /**
  * Dispatches a request on a resolved target by method; a watch writes to `outlet` (the Node
  * response) when there is one.
  */
-export const handleResource = (target: Target, request: Request, outlet?: WatchOutlet) => {
+export const handleResource = (target: Target, request: Request, outlet?: WatchOutlet, edge: EdgeOptions = {}) => {
   const query = new URLSearchParams(hrefParts(request.url).search)
   const { name } = target
   const clusterWide = target.resource.namespaced && target.namespace === undefined
@@ -292,18 +309,18 @@ export const handleResource = (target: Target, request: Request, outlet?: WatchO
     case "HEAD":
       if (target.subresource === "log") return logResponse(target.namespace ?? "default", name ?? "", query)
       if (target.watchPath || (isWatch(query) && target.subresource === undefined))
-        return watch(target, request, query, outlet)
-      return name === undefined ? list(target, request, query) : get(target, name, request, query)
+        return watch(target, request, query, outlet, edge)
+      return name === undefined ? list(target, request, query, edge) : get(target, name, request, query, edge)
     case "POST":
-      return name === undefined && !clusterWide ? create(target, request, query) : methodNotAllowed
+      return name === undefined && !clusterWide ? create(target, request, query, edge) : methodNotAllowed
     case "PUT":
-      return name === undefined ? methodNotAllowed : update(target, name, request, query)
+      return name === undefined ? methodNotAllowed : update(target, name, request, query, edge)
     case "PATCH":
-      return name === undefined ? methodNotAllowed : patch(target, name, request, query)
+      return name === undefined ? methodNotAllowed : patch(target, name, request, query, edge)
     case "DELETE":
       if (name !== undefined)
-        return target.subresource === undefined ? remove(target, name, request, query) : methodNotAllowed
-      return clusterWide ? methodNotAllowed : removeCollection(target, request, query)
+        return target.subresource === undefined ? remove(target, name, request, query, edge) : methodNotAllowed
+      return clusterWide ? methodNotAllowed : removeCollection(target, request, query, edge)
     default:
       return methodNotAllowed
   }
@@ -316,7 +333,7 @@ const pathSegments = (path: string, prefix: string): ReadonlyArray<string> | und
 }
 
 /** The sub-app of one group-version, mounted at its prefix. */
-export const groupVersionApp = (gv: GroupVersion, runtime: ApiRuntime): Hono => {
+export const groupVersionApp = (gv: GroupVersion, runtime: ApiRuntime, edge: EdgeOptions = {}): Hono => {
   const app = new Hono()
   app.get("/", (c) => c.json(apiResourceList(gv)))
   app.all("*", async (c) => {
@@ -324,7 +341,7 @@ export const groupVersionApp = (gv: GroupVersion, runtime: ApiRuntime): Hono => 
     const target = segments === undefined ? undefined : resolveTarget(gv, segments)
     if (target === undefined) return statusResponse(notFoundStatus())
     await prefetchBody(c.req.raw)
-    return respond(runtime, handleResource(target, c.req.raw, watchOutletOf(c.env)))
+    return respond(runtime, handleResource(target, c.req.raw, watchOutletOf(c.env), edge))
   })
   return app
 }

@@ -42,11 +42,40 @@ export const jsonResponse = (body: unknown, status = 200, headers?: Readonly<Rec
 /** A Status body with its code. */
 export const statusResponse = (status: Status): Response => jsonResponse(status, status.code)
 
+/**
+ * The JSON a store backend already wrote for an object (the very object a write returned), if it
+ * still has it: answers reuse it instead of serialising the object again.
+ */
+export type ObjectJson = (object: KubeObject) => string | undefined
+
 export interface Rendering {
   readonly output: Output
   readonly include: IncludeObject
   /** epoch ms, for the ages in Tables */
   readonly now: number
+  readonly objectJson?: ObjectJson
+}
+
+/**
+ * Whether an object's own JSON is its typed JSON (`withTypeMeta`): `apiVersion` and `kind` are
+ * its first two keys, with its resource's values.
+ */
+export const typedAlready = (resource: ResourceType, object: KubeObject): boolean => {
+  let index = 0
+  for (const key in object) {
+    if (index === 0 && (key !== "apiVersion" || object.apiVersion !== apiVersionOf(resource))) return false
+    if (index === 1) return key === "kind" && object.kind === resource.kind
+    index++
+  }
+  return false
+}
+
+/** The typed JSON of an object: the backend's own when it has it and the key order allows. */
+export const typedJson = (resource: ResourceType, object: KubeObject, objectJson: ObjectJson | undefined): string => {
+  const written = objectJson?.(object)
+  return written !== undefined && typedAlready(resource, object)
+    ? written
+    : JSON.stringify(withTypeMeta(resource, object))
 }
 
 /** One object (GET, and the results of writes). */
@@ -57,8 +86,11 @@ export const objectResponse = (
   status = 200,
   warnings: ReadonlyArray<string> = []
 ): Response => {
-  const typed = withTypeMeta(resource, object)
   const headers = headersFor(rendering.output, warnings)
+  if (rendering.output === "json") {
+    return new Response(typedJson(resource, object, rendering.objectJson), { status, headers })
+  }
+  const typed = withTypeMeta(resource, object)
   switch (rendering.output) {
     case "table": {
       const table = toTable(

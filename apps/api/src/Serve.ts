@@ -13,7 +13,7 @@ import { ObjectStoreLive } from "@podlet/core/layers/ObjectStoreLive"
 import { StoreMemory } from "@podlet/core/layers/StoreMemory"
 import { VirtualClock } from "@podlet/core/layers/VirtualClock"
 import type { ObjectStore } from "@podlet/core/services/ObjectStore"
-import { BackendSqlite } from "@podlet/platform-node/BackendSqlite"
+import { BackendSqlite, writtenJson } from "@podlet/platform-node/BackendSqlite"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { kubeconfigToken, parseTokenFile, type TokenUsers } from "./Auth.js"
 import { makeApp } from "./app.js"
@@ -165,7 +165,12 @@ export const startServe = async (flags: ServeFlags, stateDir: string): Promise<S
         }
   if (clockFile !== undefined) await runtime.runPromise(saveClock)
 
-  const app = makeApp({ runtime, podlet: served, ...(users === undefined ? {} : { auth: users }) })
+  const app = makeApp({
+    runtime,
+    podlet: served,
+    ...(users === undefined ? {} : { auth: users }),
+    ...(store.kind === "sqlite" ? { objectJson: writtenJson } : {})
+  })
   // kubectl sends a bearer token only over https: with a token file the server serves TLS
   const tls = users === undefined ? undefined : servingCertificate(stateDir, flags.host)
   let server: Awaited<ReturnType<typeof listen>>

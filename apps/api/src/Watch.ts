@@ -18,7 +18,7 @@ import { isVirtualClock } from "@podlet/core/layers/VirtualClock"
 import { ObjectStore, type WatchOptions } from "@podlet/core/services/ObjectStore"
 import { Cause, Channel, Clock, Duration, Effect, Pull, Stream } from "effect"
 import { contentTypeOf, type Output } from "./Negotiate.js"
-import { withTypeMeta } from "./Respond.js"
+import { type ObjectJson, typedJson, withTypeMeta } from "./Respond.js"
 import { internalErrorStatus } from "./StatusResponse.js"
 import { type IncludeObject, toTable } from "./Table.js"
 
@@ -38,6 +38,8 @@ export interface WatchRequest {
   readonly timeoutSeconds: number | undefined
   /** told when the stream starts and when it ends (the open-watch gauge of `/metrics`) */
   readonly gauge?: WatchGauge
+  /** the JSON the store's backend already wrote for an object: its lines reuse it */
+  readonly objectJson?: ObjectJson
 }
 
 /** An open-watch gauge. */
@@ -57,12 +59,17 @@ const line = (event: unknown) => `${JSON.stringify(event)}\n`
 /** JSON lines by event object and type: the watchers of one change share one serialisation. */
 const jsonLines = new WeakMap<object, Partial<Record<string, string>>>()
 
-const jsonLine = (resource: ResourceType, event: WatchEvent<KubeObject>): string => {
+const jsonLine = (
+  resource: ResourceType,
+  event: WatchEvent<KubeObject>,
+  objectJson: ObjectJson | undefined
+): string => {
   if (event.type === "ERROR") return line(event)
   let byType = jsonLines.get(event.object)
   const cached = byType?.[event.type]
   if (cached !== undefined) return cached
-  const text = line({ type: event.type, object: withTypeMeta(resource, event.object) })
+  // JSON.stringify({ type, object }) with the object's typed JSON as it is
+  const text = `{"type":${JSON.stringify(event.type)},"object":${typedJson(resource, event.object, objectJson)}}\n`
   if (byType === undefined) {
     byType = {}
     jsonLines.set(event.object, byType)
@@ -85,7 +92,7 @@ const defectLine = (cause: Cause.Cause<unknown>): string => {
  * watchers of one change; a Table carries its column definitions only in the watch's first event.
  */
 const eventEncoder = (request: WatchRequest): ((event: WatchEvent<KubeObject>, now: number) => string) => {
-  if (request.output !== "table") return (event) => jsonLine(request.resource, event)
+  if (request.output !== "table") return (event) => jsonLine(request.resource, event, request.objectJson)
   const printer = printerFor(request.resource.resource)
   let headers = true
   return (event, now) => {

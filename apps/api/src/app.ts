@@ -12,7 +12,7 @@ import { ApiMetrics, podMetricsText } from "./Metrics.js"
 import { openApiApp } from "./OpenApi.js"
 import { type PodletCluster, podletApp } from "./PodletApp.js"
 import { groupVersionApp } from "./ResourceApp.js"
-import { jsonResponse, statusResponse } from "./Respond.js"
+import { jsonResponse, type ObjectJson, statusResponse } from "./Respond.js"
 import { internalErrorStatus, notFoundStatus } from "./StatusResponse.js"
 import { GroupVersions } from "./Target.js"
 
@@ -23,6 +23,8 @@ export interface AppDeps {
   readonly podlet?: PodletCluster["Service"]
   /** bearer tokens (`--token-file`): requests without a valid one get 401, refused ones 403 */
   readonly auth?: TokenUsers
+  /** the JSON the store's backend already wrote for an object (SQLite's `writtenJson`): answers reuse it */
+  readonly objectJson?: ObjectJson
 }
 
 const healthApp = (): Hono => {
@@ -65,7 +67,8 @@ export const makeApp = (deps: AppDeps): Hono => {
       podletApp(deps.podlet, (effect) => deps.runtime.runPromiseExit(effect) as Promise<never>)
     )
   }
-  for (const gv of GroupVersions) app.route(gv.prefix, groupVersionApp(gv, deps.runtime))
+  const edge = deps.objectJson === undefined ? {} : { objectJson: deps.objectJson }
+  for (const gv of GroupVersions) app.route(gv.prefix, groupVersionApp(gv, deps.runtime, edge))
   app.notFound(() => statusResponse(notFoundStatus()))
   app.onError((error) => {
     console.error("podlet api: unhandled error", error)

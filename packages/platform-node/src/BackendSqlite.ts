@@ -162,6 +162,22 @@ type Row = [key: string, rv: number, json: string]
 type LogRow = [rv: number, key: string]
 type ChangeRow = [rv: number, type: Change["type"], key: string, json: string]
 
+/** The JSON last written for each of the most recently written objects (by identity), oldest first. */
+const recentJson = new Map<KubeObject, string>()
+const recentJsonLimit = 256
+
+/**
+ * The JSON this backend wrote for `object` (the very object a write returned), while it is among
+ * the last 256 written: an answer or a watch line that would serialise the same object again can
+ * reuse it. Objects are never mutated once written, so the JSON stays theirs.
+ */
+export const writtenJson = (object: KubeObject): string | undefined => recentJson.get(object)
+
+const rememberJson = (object: KubeObject, json: string): void => {
+  recentJson.set(object, json)
+  if (recentJson.size > recentJsonLimit) recentJson.delete(recentJson.keys().next().value!)
+}
+
 const withVersion = (object: KubeObject, rv: number): KubeObject =>
   extend(object, { metadata: extend(object.metadata, { resourceVersion: String(rv) }) })
 
@@ -310,6 +326,7 @@ export const makeBackendSqlite = (
       rv += 1
       const object = withVersion(mutation.object ?? (current_ as StoredObject).object, rv)
       const json = JSON.stringify(object)
+      rememberJson(object, json)
       const type = mutation.object === undefined ? "DELETED" : current_ === undefined ? "ADDED" : "MODIFIED"
       planned.push({ key, rv, type, object, json })
       within?.set(key, type === "DELETED" ? undefined : { key, resourceVersion: rv, object })
