@@ -25,6 +25,7 @@ import { loadavg } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { getHeapStatistics, writeHeapSnapshot } from "node:v8"
+import type { WatchEvent } from "@podlet/core/api/Meta"
 import type { Node } from "@podlet/core/api/Objects"
 import type { Pod } from "@podlet/core/api/Pod"
 import { makeCluster } from "@podlet/core/Cluster"
@@ -153,25 +154,38 @@ const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean)
     /** full: Running; scheduler: bound */
     const reached = (pod: Pod): boolean =>
       mode === "full" ? pod.status?.phase === "Running" : (pod.spec.nodeName ?? "") !== ""
-    yield* engine.store.watch<Pod>("pods").pipe(
-      Stream.runForEachArray((events) =>
-        Effect.sync(() => {
-          for (const event of events) {
-            const i = index.get(event.object.metadata.name ?? "")
-            if (i === undefined) continue
-            podWrites++
-            if (event.type === "DELETED") {
-              if (++deleted % tenth === 0) progress("deleted", deleted)
-            } else if (Number.isNaN(runningWall[i]!) && reached(event.object)) {
-              runningWall[i] = performance.now()
-              runningVirtual[i] = clock.currentTimeMillisUnsafe()
-              if (++running % tenth === 0) progress(mode === "full" ? "Running" : "bound", running)
-            }
-          }
-        })
-      ),
-      Effect.forkScoped({ startImmediately: true })
-    )
+    /** one batch of the bench's pod watch */
+    const receive = (events: ReadonlyArray<WatchEvent<Pod>>): void => {
+      for (const event of events) {
+        const i = index.get(event.object.metadata.name ?? "")
+        if (i === undefined) continue
+        podWrites++
+        if (event.type === "DELETED") {
+          if (++deleted % tenth === 0) progress("deleted", deleted)
+        } else if (Number.isNaN(runningWall[i]!) && reached(event.object)) {
+          runningWall[i] = performance.now()
+          runningVirtual[i] = clock.currentTimeMillisUnsafe()
+          if (++running % tenth === 0) progress(mode === "full" ? "Running" : "bound", running)
+        }
+      }
+    }
+    /** why the bench's watch ended, if it did (the run then stops) */
+    let watchEnded: unknown
+    // the bench's own watch (a `kubectl get pods -w`) costs as little as the store lets it: its callback face if it has one
+    const observe = engine.store.observe
+    if (observe !== undefined) {
+      yield* observe<Pod>("pods", undefined, {
+        onEvents: receive,
+        onEnd: (error) => {
+          watchEnded = error
+        }
+      })
+    } else {
+      yield* engine.store.watch<Pod>("pods").pipe(
+        Stream.runForEachArray((events) => Effect.sync(() => receive(events))),
+        Effect.forkScoped({ startImmediately: true })
+      )
+    }
 
     /** Runs the engine until `done`, moving the virtual clock 1 s whenever no task is left to run. */
     const until = (done: () => boolean) =>
@@ -179,6 +193,9 @@ const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean)
         yield* virtual.settle
         const limit = virtual.currentTimeMillisUnsafe() + 3_600_000
         while (!done()) {
+          if (watchEnded !== undefined) {
+            return yield* Effect.die(new Error(`the bench's pod watch ended: ${String(watchEnded)}`))
+          }
           if (virtual.currentTimeMillisUnsafe() >= limit) {
             return yield* Effect.die(
               new Error(`not done after an hour of virtual time: ${running} Running, ${deleted} deleted`)
