@@ -329,40 +329,44 @@ export const makeScheduler = Effect.fnUntraced(function* (
       .pipe(Effect.catch((error) => Effect.logDebug("scheduler: condition not written", pod.metadata.name, error)))
   })
 
-  const bind = Effect.fnUntraced(function* (pod: Pod, node: NodeState, usage: PodUsage) {
+  const bind = (pod: Pod, node: NodeState, usage: PodUsage): Effect.Effect<void> => {
     const uid = pod.metadata.uid ?? ""
     const namespace = pod.metadata.namespace ?? "default"
     const name = pod.metadata.name ?? ""
     assume(uid, node.name, usage)
     // recorded first so the event precedes the kubelet's (same instant; upstream records right after binding)
-    yield* recorder.record({
+    const scheduled = recorder.record({
       involvedObject: podRef(pod),
       type: "Normal",
       reason: "Scheduled",
       message: `Successfully assigned ${namespace}/${name} to ${node.name}`,
       source: { component: DefaultSchedulerName }
     })
-    const result = yield* Effect.result(store.bind(namespace, name, node.name, { uid }))
-    if (result._tag === "Failure") {
-      if (bound.get(uid)?.node === node.name) release(uid)
-      const current = pods.get(keyOf(pod))
-      if (current?.metadata.uid === uid && (current.spec.nodeName ?? "") === "") enqueue(current)
-    }
-  })
+    return Effect.andThen(
+      scheduled,
+      Effect.catch(Effect.asVoid(store.bind(namespace, name, node.name, { uid })), () =>
+        Effect.sync(() => {
+          if (bound.get(uid)?.node === node.name) release(uid)
+          const current = pods.get(keyOf(pod))
+          if (current?.metadata.uid === uid && (current.spec.nodeName ?? "") === "") enqueue(current)
+        })
+      )
+    )
+  }
 
-  const scheduleNext = Effect.fnUntraced(function* (item: Pending) {
+  const scheduleNext = (item: Pending): Effect.Effect<void> => {
     const pod = pods.get(item.key)
-    if (pod === undefined || pod.metadata.uid !== item.uid || bound.has(item.uid)) return
-    if ((pod.spec.nodeName ?? "") !== "" || pod.metadata.deletionTimestamp !== undefined || isGated(pod)) return
+    if (pod === undefined || pod.metadata.uid !== item.uid || bound.has(item.uid)) return Effect.void
+    if ((pod.spec.nodeName ?? "") !== "" || pod.metadata.deletionTimestamp !== undefined || isGated(pod)) {
+      return Effect.void
+    }
     const compiled = schedulingPod(pod.spec)
     const result = scores.schedule(compiled, nextStartIndex) ?? scheduleOne(compiled, order, nextStartIndex)
     nextStartIndex = result.nextStartIndex
-    if (result._tag === "Scheduled") {
-      yield* bind(pod, result.node, { requests: compiled.requests, hostPorts: compiled.hostPorts })
-    } else {
-      yield* markUnschedulable(pod, result.message)
-    }
-  })
+    return result._tag === "Scheduled"
+      ? bind(pod, result.node, { requests: compiled.requests, hostPorts: compiled.hostPorts })
+      : markUnschedulable(pod, result.message)
+  }
 
   /** The earliest time an unschedulable pod is due for its periodic retry. */
   const nextPeriodicRetry = (): number | undefined => {
@@ -401,7 +405,7 @@ export const makeScheduler = Effect.fnUntraced(function* (
         continue
       }
       inFlight = true
-      const exit = yield* Effect.exit(scheduleNext(item))
+      const exit = yield* Effect.exit(Effect.suspend(() => scheduleNext(item)))
       inFlight = false
       if (exit._tag === "Failure") yield* Effect.logError("scheduler: scheduling cycle failed", item.key, exit.cause)
     }

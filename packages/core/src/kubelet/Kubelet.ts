@@ -112,6 +112,7 @@ export const makeKubelet = Effect.fnUntraced(function* (
   options: KubeletOptions
 ): Effect.fn.Return<Kubelet, never, Scope.Scope | ObjectStore | ContainerRuntime | ImageRegistry | EventRecorder> {
   const store = yield* ObjectStore
+  const clock = yield* Clock.Clock
   const runtime = yield* ContainerRuntime
   const registry = yield* ImageRegistry
   const recorder = yield* EventRecorder
@@ -161,27 +162,35 @@ export const makeKubelet = Effect.fnUntraced(function* (
   prober = yield* makeProber(ctx, latestPod, (uid) => sandboxes.get(uid))
 
   let quietSyncs = 0
+  const done: SyncOutcome = { done: true }
+  /** the outcome with the active deadline as the latest next sync */
+  const withDeadline = (pod: Pod, outcome: SyncOutcome): SyncOutcome => {
+    const deadlineAt = activeDeadlineAt(ctx, pod)
+    if (outcome.done || deadlineAt === undefined) return outcome
+    return { done: false, nextSyncAt: Math.min(outcome.nextSyncAt ?? deadlineAt, deadlineAt) }
+  }
   const sync = (uid: string): Effect.Effect<SyncOutcome> =>
-    Effect.gen(function* () {
+    Effect.suspend(() => {
       const pod = ctx.pods.get(uid)
       const remembered = ctx.memory.get(uid)
       if (remembered !== undefined) remembered.backoffOnly = undefined
-      if (pod === undefined) return yield* cleanupPod(ctx, uid)
+      if (pod === undefined) return cleanupPod(ctx, uid)
       const memory = memoryOf(ctx, uid)
       if (memory.terminated) {
-        if (pod.metadata.deletionTimestamp !== undefined) yield* ctx.status.confirmDeletion(pod)
-        return { done: true }
+        return pod.metadata.deletionTimestamp !== undefined
+          ? Effect.as(ctx.status.confirmDeletion(pod), done)
+          : Effect.succeed(done)
       }
-      if (pod.metadata.deletionTimestamp !== undefined) return yield* terminatePod(ctx, pod, undefined)
-      const now = yield* Clock.currentTimeMillis
+      if (pod.metadata.deletionTimestamp !== undefined) return terminatePod(ctx, pod, undefined)
+      const now = clock.currentTimeMillisUnsafe()
       const deadline = options.evictionOf?.(pod) ?? activeDeadlineExceeded(ctx, pod, now)
-      if (deadline !== undefined) return yield* terminatePod(ctx, pod, deadline)
+      if (deadline !== undefined) return terminatePod(ctx, pod, deadline)
       const quiet = quietSync(ctx, pod, now)
-      if (quiet !== undefined) quietSyncs++
-      const outcome = quiet ?? (yield* syncPod(ctx, pod))
-      const deadlineAt = activeDeadlineAt(ctx, pod)
-      if (outcome.done || deadlineAt === undefined) return outcome
-      return { done: false, nextSyncAt: Math.min(outcome.nextSyncAt ?? deadlineAt, deadlineAt) }
+      if (quiet !== undefined) {
+        quietSyncs++
+        return Effect.succeed(withDeadline(pod, quiet))
+      }
+      return Effect.map(syncPod(ctx, pod), (outcome) => withDeadline(pod, outcome))
     })
 
   /** a timed sync without a worker turn: the next sync time when the last one only met backoffs and nothing changed */
