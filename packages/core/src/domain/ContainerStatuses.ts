@@ -10,7 +10,7 @@ import { isSidecar } from "../api/Pod.js"
 import { type ProbeResults, probeResultOf } from "./Probe.js"
 import { shouldContainerBeRestarted } from "./Restart.js"
 import { type ContainerInstance, instancesOf, latestInstance, type RuntimeSnapshot } from "./RuntimeSnapshot.js"
-import { sameJson, sharedList, sharedWith } from "./SameJson.js"
+import { canonical, sameJson, sharedList, sharedWith } from "./SameJson.js"
 import { toRfc3339 } from "./Time.js"
 
 /** `ContainerCreating`: default waiting reason of a pod without init containers. */
@@ -195,43 +195,124 @@ const withProbeState = (status: ContainerStatus, container: Container, isInit: b
   return { ...status, started, ready }
 }
 
-/** The previous status of the same name when it serialises the same as `status` (shared), else `status`. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+/**
+ * The previous status of the same name when it serialises the same as `status` (shared); else `status`
+ * rebuilt (`canonical`), keeping the previous state or last state when unchanged.
+ */
 const shareStatus = (
   status: ContainerStatus,
   previous: ReadonlyArray<ContainerStatus> | undefined
 ): ContainerStatus => {
-  if (previous === undefined) return status
-  for (const old of previous) {
-    if (old.name !== status.name) continue
-    if (sameJson(status, old)) return old
-    // a status that changed often keeps its state or last state (an exited instance stays the last state)
-    const state = sharedWith(status.state, old.state)
-    const lastState = sharedWith(status.lastState, old.lastState)
-    return state === status.state && lastState === status.lastState ? status : { ...status, state, lastState }
-  }
-  return status
+  const old = previous?.find((s) => s.name === status.name)
+  if (old !== undefined && sameJson(status, old)) return old
+  const fresh: Mutable<ContainerStatus> = canonical(status)
+  if (old === undefined) return fresh
+  // a status that changed often keeps its state or last state (an exited instance stays the last state)
+  fresh.state = sharedWith(fresh.state, old.state)
+  fresh.lastState = sharedWith(fresh.lastState, old.lastState)
+  return fresh
 }
 
 const byName = (a: Container, b: Container): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
 
-/**
- * The pod's `initContainerStatuses` (spec order) and `containerStatuses` (sorted by name). A status (or list)
- * that serialises as the previous one is the previous object itself.
- */
-export const buildContainerStatuses = (
-  input: ContainerStatusesInput
-): {
+/** Container statuses built for a pod spec, with every other input they were built from. */
+interface Built {
+  readonly deleting: boolean
+  /** the newest and the one-before instance of each container (init containers, then app containers) */
+  readonly instances: ReadonlyArray<ContainerInstance | undefined>
+  /** the reason cache as `[name, reason, message]` */
+  readonly reasons: ReadonlyArray<readonly [string, string, string]>
+  /** the probe results of each container's newest instance */
+  readonly probes: ReadonlyArray<unknown>
+  /** the previous lists, when a container's status depended on them (no instance, or an unknown one) */
+  readonly previous: readonly [unknown, unknown] | undefined
+  readonly statuses: ContainerStatuses
+}
+
+interface ContainerStatuses {
   readonly initContainerStatuses: ReadonlyArray<ContainerStatus>
   readonly containerStatuses: ReadonlyArray<ContainerStatus>
-} => {
-  const initContainers = input.pod.spec.initContainers ?? []
+}
+
+/**
+ * The last statuses built for each pod spec: a status is generated again to confirm it, often from a
+ * snapshot that only lost instances older than these (dead-instance removal).
+ */
+const built = new WeakMap<Pod["spec"], Built>()
+
+/** Appends the newest and one-before instance of every container. */
+const instancePairs = (
+  containers: ReadonlyArray<Container>,
+  snapshot: RuntimeSnapshot,
+  out: Array<ContainerInstance | undefined>
+): void => {
+  for (const c of containers) {
+    const [newest, before] = instancesOf(snapshot, c.name)
+    out.push(newest, before)
+  }
+}
+
+/** Whether a container's status reads the previous one: it has no instance, or an instance in state unknown. */
+const readsPrevious = (instances: ReadonlyArray<ContainerInstance | undefined>): boolean => {
+  for (let i = 0; i < instances.length; i += 2) {
+    const newest = instances[i]
+    if (newest === undefined || newest.state === "unknown" || instances[i + 1]?.state === "unknown") return true
+  }
+  return false
+}
+
+const sameBuild = (
+  b: Built,
+  input: ContainerStatusesInput,
+  instances: ReadonlyArray<ContainerInstance | undefined>
+): boolean => {
+  if (
+    b.deleting !== (input.pod.metadata.deletionTimestamp !== undefined) ||
+    b.reasons.length !== input.reasons.size ||
+    b.instances.length !== instances.length
+  ) {
+    return false
+  }
+  if (
+    b.previous !== undefined &&
+    (b.previous[0] !== input.previous?.initContainerStatuses || b.previous[1] !== input.previous?.containerStatuses)
+  ) {
+    return false
+  }
+  for (let i = 0; i < instances.length; i++) if (b.instances[i] !== instances[i]) return false
+  let i = 0
+  for (const [name, r] of input.reasons) {
+    const x = b.reasons[i++]!
+    if (x[0] !== name || x[1] !== r.reason || x[2] !== r.message) return false
+  }
+  for (let j = 0; j < instances.length; j += 2) {
+    const newest = instances[j]
+    if (newest !== undefined && b.probes[j / 2] !== input.probes.get(newest.id)) return false
+  }
+  return true
+}
+
+/**
+ * The pod's `initContainerStatuses` (spec order) and `containerStatuses` (sorted by name). A status (or list)
+ * that serialises as the previous one is the previous object itself; built again from the same inputs, the
+ * statuses are the ones built before.
+ */
+export const buildContainerStatuses = (input: ContainerStatusesInput): ContainerStatuses => {
+  const { pod, snapshot } = input
+  const initContainers = pod.spec.initContainers ?? []
+  const instances: Array<ContainerInstance | undefined> = []
+  instancePairs(initContainers, snapshot, instances)
+  instancePairs(pod.spec.containers, snapshot, instances)
+  const before = built.get(pod.spec)
+  if (before !== undefined && sameBuild(before, input, instances)) return before.statuses
   const previousInit = input.previous?.initContainerStatuses
   const previousApp = input.previous?.containerStatuses
   const init = convert(input, initContainers, previousInit ?? [], true)
-  const app = convert(input, input.pod.spec.containers, previousApp ?? [], false)
-  const sorted =
-    input.pod.spec.containers.length > 1 ? [...input.pod.spec.containers].sort(byName) : input.pod.spec.containers
-  return {
+  const app = convert(input, pod.spec.containers, previousApp ?? [], false)
+  const sorted = pod.spec.containers.length > 1 ? [...pod.spec.containers].sort(byName) : pod.spec.containers
+  const statuses: ContainerStatuses = {
     initContainerStatuses: sharedList(
       initContainers.map((c) => shareStatus(withProbeState(init.get(c.name)!, c, true, input.probes), previousInit)),
       previousInit
@@ -241,4 +322,18 @@ export const buildContainerStatuses = (
       previousApp
     )
   }
+  const probes: Array<unknown> = []
+  for (let j = 0; j < instances.length; j += 2) {
+    const newest = instances[j]
+    probes.push(newest === undefined ? undefined : input.probes.get(newest.id))
+  }
+  built.set(pod.spec, {
+    deleting: pod.metadata.deletionTimestamp !== undefined,
+    instances,
+    reasons: Array.from(input.reasons, ([name, r]) => [name, r.reason, r.message] as const),
+    probes,
+    previous: readsPrevious(instances) ? [previousInit, previousApp] : undefined,
+    statuses
+  })
+  return statuses
 }

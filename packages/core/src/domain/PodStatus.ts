@@ -11,7 +11,7 @@ import { buildContainerStatuses, type ReasonCache } from "./ContainerStatuses.js
 import { getPhase, reconcilePhase } from "./Phase.js"
 import type { ProbeResults } from "./Probe.js"
 import { hasAnyActiveRegularContainerStarted, type RuntimeSnapshot } from "./RuntimeSnapshot.js"
-import { sharedWith } from "./SameJson.js"
+import { canonicalTop, sharedWith } from "./SameJson.js"
 import { toRfc3339 } from "./Time.js"
 
 /** Inputs of `generatePodStatus`. */
@@ -124,5 +124,6 @@ export const generatePodStatus = (input: PodStatusInput): PodStatus => {
     ...(old.nominatedNodeName !== undefined ? { nominatedNodeName: old.nominatedNodeName } : {})
   }
   // an unchanged status is the previous object itself (and its parts are shared when they are unchanged)
-  return sharedWith(status, old)
+  const shared = sharedWith(status, old)
+  return shared === status ? canonicalTop(status) : shared
 }

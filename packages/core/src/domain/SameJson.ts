@@ -40,3 +40,23 @@ export const sharedList = <T>(list: ReadonlyArray<T>, previous: ReadonlyArray<T>
   for (let i = 0; i < list.length; i++) if (list[i] !== previous[i]) return list
   return previous
 }
+
+/**
+ * A copy built member by member from `{}`, in the same key order (arrays element by element).
+ * Generated objects are assembled by spreads, which can give every object a hidden class of its own;
+ * statuses are kept for a pod's life, so new ones are rebuilt with classes shared by all their kind.
+ */
+export const canonical = <T>(value: T): T => {
+  if (value === null || typeof value !== "object") return value
+  if (Array.isArray(value)) return value.map(canonical) as T
+  const out: Record<string, unknown> = {}
+  for (const key in value) out[key] = canonical((value as Record<string, unknown>)[key])
+  return out as T
+}
+
+/** `canonical` for the object's own level only (its members are already canonical or shared). */
+export const canonicalTop = <T extends object>(value: T): T => {
+  const out: Record<string, unknown> = {}
+  for (const key in value) out[key] = (value as Record<string, unknown>)[key]
+  return out as T
+}

@@ -19,24 +19,6 @@ export interface StatusOptions {
   readonly evict?: { readonly reason: string; readonly message: string; readonly disruptionReason?: string }
 }
 
-/**
- * A copy built member by member from `{}`, in the same key order. Statuses are assembled by object
- * spreads, which can give every object a hidden class of its own; a status is kept (by the kubelet
- * and the store) for the pod's life, so it is rebuilt once with classes shared by all its kind.
- * Parts that are `previous`'s own (shared by the generator) are kept as they are.
- */
-const reshape = <T>(value: T, previous: unknown): T => {
-  if (value === previous || value === null || typeof value !== "object") return value
-  const before = previous !== null && typeof previous === "object" ? (previous as Record<string, unknown>) : undefined
-  if (Array.isArray(value)) {
-    const list = Array.isArray(before) ? (before as ReadonlyArray<unknown>) : undefined
-    return value.map((item, i) => reshape(item, list?.[i])) as T
-  }
-  const out: Record<string, unknown> = {}
-  for (const key in value) out[key] = reshape((value as Record<string, unknown>)[key], before?.[key])
-  return out as T
-}
-
 /** The API status of `pod` for `snapshot`, at `now` (`domain/PodStatus`), from the kubelet's memory. */
 const generate = (
   ctx: KubeletContext,
@@ -151,7 +133,7 @@ export const publishStatus = (
       }
       const generated = generate(ctx, latest, snapshot, options, now)
       // an unchanged status keeps its identity: the next publish can then reuse it
-      status = status !== undefined && jsonEqual(generated, status) ? status : reshape(generated, status)
+      status = status !== undefined && jsonEqual(generated, status) ? status : generated
       memory.status = status
       memory.published = from
     }

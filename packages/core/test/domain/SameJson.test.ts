@@ -2,6 +2,7 @@
 // included), and a status generated again from unchanged inputs is the previous object itself.
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
+import { buildContainerStatuses } from "../../src/domain/ContainerStatuses.js"
 import { generatePodStatus } from "../../src/domain/PodStatus.js"
 import type { RuntimeSnapshot } from "../../src/domain/RuntimeSnapshot.js"
 import { sameJson, sharedList, sharedWith } from "../../src/domain/SameJson.js"
@@ -96,5 +97,81 @@ describe("generatePodStatus sharing", () => {
       startTime: at(0)
     })
     expect(JSON.stringify(after)).toBe(JSON.stringify(fresh))
+  })
+})
+
+describe("buildContainerStatuses again from the same inputs", () => {
+  const pod = makePod({ initContainers: [c("init")], containers: [c("web"), c("crash")] })
+  const sandbox = { id: "s1", state: "ready", attempt: 0, ip: "10.0.0.5", createdAt: at(0) } as const
+  const exited = (name: string, restartCount: number, t: number, state: "exited" | "unknown" = "exited") => ({
+    id: `containerd://${name}-${restartCount}`,
+    name,
+    sandboxId: "s1",
+    state,
+    hash: "h",
+    restartCount,
+    image: "busybox:1.36",
+    imageID: "sha256:x",
+    createdAt: at(t),
+    startedAt: at(t),
+    finishedAt: at(t + 5),
+    exitCode: 1,
+    reason: "Error"
+  })
+  const init = exited("init", 0, 0)
+  const web = { ...exited("web", 0, 1), state: "running" as const }
+  const crash = [exited("crash", 0, 1), exited("crash", 1, 20), exited("crash", 2, 45)]
+  const full: RuntimeSnapshot = { sandbox, containers: [init, web, ...crash] }
+  const collected: RuntimeSnapshot = { sandbox, containers: [init, web, crash[1]!, crash[2]!] }
+  const reasons = new Map([["crash", { reason: "CrashLoopBackOff", message: "back-off 20s" }]])
+  const input = (
+    p: typeof pod,
+    snapshot: RuntimeSnapshot,
+    extra: Partial<Parameters<typeof buildContainerStatuses>[0]> = {}
+  ) => ({
+    pod: p,
+    snapshot,
+    reasons,
+    probes: new Map(),
+    ...extra
+  })
+  /** the same build with a spec of its own (nothing built for it before) */
+  const fresh = (i: ReturnType<typeof input>) =>
+    buildContainerStatuses({ ...i, pod: { ...i.pod, spec: { ...i.pod.spec } } })
+
+  it("gives the statuses built before when only older instances went", () => {
+    const first = buildContainerStatuses(input(pod, full))
+    expect(buildContainerStatuses(input(pod, collected))).toBe(first)
+  })
+
+  it("builds again when an input they read changed", () => {
+    const unknown: RuntimeSnapshot = { sandbox, containers: [init, web, crash[1]!, exited("crash", 2, 45, "unknown")] }
+    const previous = (restartCount: number) => ({
+      containerStatuses: [
+        { name: "crash", state: { running: {} }, lastState: {}, ready: true, restartCount, image: "x", imageID: "" }
+      ]
+    })
+    const pairs = [
+      [input(pod, full), input(pod, { sandbox, containers: [init, web, crash[1]!] })],
+      [
+        input(pod, full),
+        input(pod, full, { reasons: new Map([["crash", { reason: "CrashLoopBackOff", message: "back-off 40s" }]]) })
+      ],
+      [
+        input(pod, full),
+        input(pod, full, {
+          probes: new Map([[web.id, { readiness: "Success", liveness: "Success", startup: "Failure" }]])
+        })
+      ],
+      [
+        input(pod, full),
+        input({ ...pod, metadata: { ...pod.metadata, deletionTimestamp: "2025-01-01T00:01:00Z" } }, full)
+      ],
+      [input(pod, unknown, { previous: previous(7) }), input(pod, unknown, { previous: previous(3) })]
+    ] as const
+    for (const [base, variant] of pairs) {
+      buildContainerStatuses(base)
+      expect(JSON.stringify(buildContainerStatuses(variant))).toBe(JSON.stringify(fresh(variant)))
+    }
   })
 })
