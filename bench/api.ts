@@ -10,7 +10,8 @@
  * Options: `--creates=5000 --clients=50 --watchers=100 --watch-events=200 --nodes=0 --store=sqlite|memory`,
  * `--phases=bare,create,watch` (any of them, e.g. to profile one), `--watch-path=stream` (watches through
  * the web-stream path, as on workerd, instead of straight to the Node response: a same-build
- * comparison), `--cpu-prof=DIR` (the server writes a .cpuprofile there), `--heap-sample=FILE` (the
+ * comparison), `--json-reuse=off` (answers serialise objects again instead of reusing the JSON the
+ * SQLite backend wrote: a same-build comparison), `--cpu-prof=DIR` (the server writes a .cpuprofile there), `--heap-sample=FILE` (the
  * server samples every allocation, garbage included, into a .heapprofile).
  */
 import { type ChildProcess, spawn } from "node:child_process"
@@ -62,7 +63,10 @@ const runServer = async (args: ReadonlyArray<string>): Promise<void> => {
   )
   await runtime.context()
   // as `npm run serve` wires it
-  const app = makeApp({ runtime, ...(sqlite ? { objectJson: writtenJson } : {}) })
+  const app = makeApp({
+    runtime,
+    ...(sqlite && option(args, "json-reuse", "on") === "on" ? { objectJson: writtenJson } : {})
+  })
   // the bare route: the same JSON body parsed, 201, no cluster
   app.post("/bench/bare", async (c) => c.json(await c.req.json(), 201))
   // the server's CPU so far, and its event-loop delay and GC pauses since the previous call
@@ -147,7 +151,8 @@ const startServer = (args: ReadonlyArray<string>, dir: string): Promise<{ child:
         `--nodes=${option(args, "nodes", "0")}`,
         `--store=${option(args, "store", "sqlite")}`,
         `--watch-path=${option(args, "watch-path", "node")}`,
-        `--heap-sample=${option(args, "heap-sample", "")}`
+        `--heap-sample=${option(args, "heap-sample", "")}`,
+        `--json-reuse=${option(args, "json-reuse", "on")}`
       ],
       { stdio: ["ignore", "pipe", "inherit"] }
     )

@@ -259,8 +259,8 @@ export const watchToOutlet = (
           Stream.toChannel(store.watch(request.resource.resource, request.options)),
           scope
         )
-        const next = Effect.flatMap(pull, emit)
-        while (true) yield* next
+        // each chunk is written before the next pull: a full socket buffer holds the pulls back
+        return yield* Effect.forever(Effect.flatMap(pull, emit), { disableYield: true })
       })
     ).pipe(
       Pull.catchDone(() => Effect.void),
