@@ -265,6 +265,29 @@ interface Waiter {
   readonly observer?: boolean
 }
 
+/** A watch stream's parking slot: the wait it is parked in now, and how to resume it. */
+interface Parking {
+  current: Parked | undefined
+  resume: ((effect: Effect.Effect<void>) => void) | undefined
+}
+
+/** One wait of a watch stream on its log; waking a wait that is no longer current does nothing. */
+class Parked implements Waiter {
+  constructor(
+    readonly dispatcher: Scheduler.SchedulerDispatcher,
+    private readonly parking: Parking
+  ) {}
+
+  wake(): void {
+    const parking = this.parking
+    if (parking.current !== this) return
+    const resume = parking.resume
+    parking.current = undefined
+    parking.resume = undefined
+    resume?.(Effect.void)
+  }
+}
+
 class ResourceLog {
   entries: Array<HubEntry> = []
   /** first live index in `entries` */
@@ -1537,27 +1560,32 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     const log = watcher.log
     const allowBookmarks = options?.allowBookmarks === true
 
-    const wait: Effect.Effect<void> = Effect.withFiber((fiber) =>
-      Effect.callback<void>((resume) => {
-        const waiter: Waiter = { dispatcher: fiber.currentDispatcher, wake: () => resume(Effect.void) }
-        log.waiters.push(waiter)
-        return Effect.sync(() => {
-          const i = log.waiters.indexOf(waiter)
-          if (i >= 0) log.waiters.splice(i, 1)
-        })
-      })
-    )
-    const waitOrBookmark: Effect.Effect<boolean> = allowBookmarks
-      ? Effect.map(Effect.timeoutOption(wait, bookmarkInterval), (o) => o._tag === "Some")
-      : Effect.as(wait, true)
+    // a wait parks one small Parked entry; a stale entry (from a wait since interrupted) wakes nothing
+    const parking: Parking = { current: undefined, resume: undefined }
+    const dispatcher = (yield* Effect.fiber).currentDispatcher
+    const unpark = Effect.sync(() => {
+      const parked = parking.current
+      parking.current = undefined
+      parking.resume = undefined
+      const i = parked === undefined ? -1 : log.waiters.indexOf(parked)
+      if (i >= 0) log.waiters.splice(i, 1)
+    })
+    const wait: Effect.Effect<void> = Effect.callback<void>((resume) => {
+      const parked = new Parked(dispatcher, parking)
+      parking.current = parked
+      parking.resume = resume
+      log.waiters.push(parked)
+      return unpark
+    })
+    const waitThenPull: Pull<Arr.NonEmptyReadonlyArray<WatchEvent<KubeObject>>, Expired> = allowBookmarks
+      ? Effect.flatMap(Effect.timeoutOption(wait, bookmarkInterval), (woken) =>
+          woken._tag === "Some" ? pull : Effect.succeed([bookmark(rt, Math.max(watcher.cursor, hub.last))] as const)
+        )
+      : Effect.flatMap(wait, () => pull)
 
     const pull: Pull<Arr.NonEmptyReadonlyArray<WatchEvent<KubeObject>>, Expired> = Effect.suspend(() => {
       const read = watcher.next()
-      if (read === undefined) {
-        return Effect.flatMap(waitOrBookmark, (woken) =>
-          woken ? pull : Effect.succeed([bookmark(rt, Math.max(watcher.cursor, hub.last))] as const)
-        )
-      }
+      if (read === undefined) return waitThenPull
       if (read === needsReplay) return Effect.flatMap(watcher.replay, () => pull)
       if (read instanceof Expired) return Effect.fail(read)
       return Effect.succeed(read)
