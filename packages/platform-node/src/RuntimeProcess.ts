@@ -46,7 +46,7 @@ import type {
 } from "@podlet/core/services/ContainerRuntime"
 import { ContainerRuntime, RuntimeError } from "@podlet/core/services/ContainerRuntime"
 import type { ImageCache, ImageInfo } from "@podlet/core/services/ImageService"
-import { Clock, Deferred, Effect, Layer, PubSub, Scope, Stream } from "effect"
+import { Clock, Deferred, Effect, FiberSet, Layer, PubSub, Scope, Stream } from "effect"
 import type { BindMount } from "./linux/Bundle.js"
 import type { ModeChoice, RuntimeMode } from "./linux/Detect.js"
 import { detectMode, processNodeInfo } from "./linux/Detect.js"
@@ -402,7 +402,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
   }
   process.on("exit", killAll)
   let watchdog: ChildProcess | undefined
-  /** lines for the watchdog not yet written: one write (and one wake-up of its `sh`) per batch of work */
+  /** lines for the watchdog not yet written: one write (and one wake-up of its `sh`) per turn of the event loop */
   let trackLines = ""
   const flushTrack = (): void => {
     const lines = trackLines
@@ -411,10 +411,10 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
   }
   /**
    * Tells the watchdog a process group (or a Linux-mode resource) started (`+`) or ended (`-`), in
-   * order, once the current synchronous run of work is done (a microtask).
+   * order, at the end of this turn of the event loop (`setImmediate`).
    */
   const track = (change: "+" | "-", token: number | string): void => {
-    if (trackLines === "") queueMicrotask(flushTrack)
+    if (trackLines === "") setImmediate(flushTrack)
     trackLines += `${change}${token}\n`
   }
   const linux: LinuxHost | undefined =
@@ -446,7 +446,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
         discard: true
       })
       spawner.close()
-      // the supervising fibers are gone with the scope: record what ended
+      // the fibers recording ends are gone with the scope: record what ended
       for (const inst of left) if (Deferred.isDoneUnsafe(inst.exited)) finish(inst)
       for (const inst of instances.values()) inst.log.close()
       if (linux !== undefined) {
@@ -463,6 +463,9 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
       yield* PubSub.shutdown(pubsub)
     })
   )
+
+  /** Forks what records a container's end; interrupted when the scope closes, before the finalizer above. */
+  const runFork = yield* FiberSet.makeRuntime<never, void, never>()
 
   // ---- process lifecycle -----------------------------------------------------------------------
 
@@ -518,10 +521,9 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     publish({ type: "ContainerExited", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.finishedAt })
   }
 
-  /** Waits for the main process's end, then for its pipes (bounded), then records the exit. */
-  const supervise = (inst: Instance, child: Spawned, closed: Deferred.Deferred<void>) =>
+  /** The main process ended: waits for its pipes (bounded), then records the exit. */
+  const recordEnd = (inst: Instance, child: Spawned, closed: Deferred.Deferred<void>) =>
     Effect.gen(function* () {
-      yield* Deferred.await(inst.exited)
       const drained = yield* Effect.timeoutOption(Deferred.await(closed), pipeCloseMillis)
       if (drained._tag === "None") child.release()
       finish(inst)
@@ -935,6 +937,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
             env: { PATH: hostPath }
           }
     const closed = Deferred.makeUnsafe<void>()
+    /** set once the start is published: from then on the `exit` listener records the end */
+    let started: Spawned | undefined
     const spawned = yield* spawner
       .spawn(request, {
         output: (stream, chunk) => inst.log.write(stream, chunk),
@@ -942,6 +946,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
           inst.end = end
           if (inst.pid !== undefined) signalGroup(inst.pid, "SIGKILL")
           Deferred.doneUnsafe(inst.exited, Effect.void)
+          if (started !== undefined) runFork(recordEnd(inst, started, closed))
         },
         close: () => Deferred.doneUnsafe(closed, Effect.void)
       })
@@ -969,7 +974,9 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
       }
     }
     publish({ type: "ContainerStarted", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.startedAt })
-    yield* Effect.forkIn(supervise(inst, child, closed), scope)
+    // no fiber waits while the process runs: its end is recorded from the `exit` listener (or now)
+    started = child
+    if (Deferred.isDoneUnsafe(inst.exited)) runFork(recordEnd(inst, child, closed))
   })
 
   const stopContainer = Effect.fnUntraced(function* (containerId: string, gracePeriodSeconds: number) {

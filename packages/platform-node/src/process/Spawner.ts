@@ -316,16 +316,16 @@ const makeSpawnHelper = (): { readonly spawner: Spawner; readonly ready: Effect.
     }
   }
 
-  /** requests not yet written: one write (and one wake-up of the helper) per synchronous run of work */
+  /** requests not yet written: one write (and one wake-up of the helper) per turn of the event loop */
   let outgoing = ""
   const flush = (): void => {
     const text = outgoing
     outgoing = ""
     if (text !== "") helper?.stdin?.write(text)
   }
-  /** Sends a request once the current synchronous run of work is done (a microtask), in order. */
+  /** Sends a request at the end of this turn of the event loop (`setImmediate`), in order. */
   const send = (message: unknown): void => {
-    if (outgoing === "") queueMicrotask(flush)
+    if (outgoing === "") setImmediate(flush)
     outgoing += `${JSON.stringify(message)}\n`
   }
 
