@@ -8,6 +8,7 @@ import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import type { KubeObject, WatchEvent } from "../../src/api/Meta.js"
 import type { Pod } from "../../src/api/Pod.js"
+import { wakeDeadline } from "../../src/layers/ObjectStoreLive.js"
 import { StoreMemory } from "../../src/layers/StoreMemory.js"
 import type { WatchOptions } from "../../src/services/ObjectStore.js"
 import { ObjectStore } from "../../src/services/ObjectStore.js"
@@ -195,4 +196,21 @@ describe("observe", () => {
       expect(calls).toBe(1)
     }).pipe(Effect.scoped, Effect.provide(StoreMemory.layer))
   )
+
+  it("a wake behind a busy writer waits longer the more stream fibers it resumes (ms)", () => {
+    const waiters = (streams: number, observers: number) => [
+      ...Array.from({ length: streams }, () => ({})),
+      ...Array.from({ length: observers }, () => ({ observer: true }))
+    ]
+    const table: ReadonlyArray<readonly [number, number, number]> = [
+      [0, 1, 0.25],
+      [0, 100, 0.25],
+      [1, 0, 0.25],
+      [10, 100, 0.25],
+      [50, 0, 0.75],
+      [100, 0, 1.5],
+      [400, 3, 1.5]
+    ]
+    for (const [streams, observers, ms] of table) expect(wakeDeadline(waiters(streams, observers))).toBeCloseTo(ms, 9)
+  })
 })
