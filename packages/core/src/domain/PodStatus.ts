@@ -11,7 +11,7 @@ import { buildContainerStatuses, type ReasonCache } from "./ContainerStatuses.js
 import { getPhase, reconcilePhase } from "./Phase.js"
 import type { ProbeResults } from "./Probe.js"
 import { hasAnyActiveRegularContainerStarted, type RuntimeSnapshot } from "./RuntimeSnapshot.js"
-import { canonicalTop, sharedWith } from "./SameJson.js"
+import { sharedWith } from "./SameJson.js"
 import { toRfc3339 } from "./Time.js"
 
 /** Inputs of `generatePodStatus`. */
@@ -20,22 +20,22 @@ export interface PodStatusInput {
   readonly pod: Pod
   readonly snapshot: RuntimeSnapshot
   /** The kubelet's last generated status (status-manager cache); absent ⇒ `pod.status`. */
-  readonly previous?: PodStatus
+  readonly previous?: PodStatus | undefined
   readonly reasons: ReasonCache
   readonly probes: ProbeResults
   /** The kubelet will never run this pod's containers again (deleted, evicted, finished). */
   readonly podIsTerminal: boolean
   /** Eviction requested by a pod sync handler (active deadline, node pressure); with a `DisruptionTarget` reason */
-  readonly evict?: { readonly reason: string; readonly message: string; readonly disruptionReason?: string }
+  readonly evict?: { readonly reason: string; readonly message: string; readonly disruptionReason?: string } | undefined
   readonly now: number
   /** The node's IP (`hostIP`, `hostIPs`); absent ⇒ carried over. */
-  readonly hostIP?: string
+  readonly hostIP?: string | undefined
   /** The pod's IP as the kubelet knows it; absent ⇒ the ready sandbox's, else carried over. */
-  readonly podIP?: string
+  readonly podIP?: string | undefined
   /** When the kubelet first saw the pod (epoch ms); absent ⇒ carried over, else now. */
-  readonly startTime?: number
+  readonly startTime?: number | undefined
   /** The pod's QoS class; absent ⇒ carried over. */
-  readonly qosClass?: PodStatus["qosClass"]
+  readonly qosClass?: PodStatus["qosClass"] | undefined
 }
 
 /** `UpdatePodCondition` with `DisruptionTarget=True` (the eviction manager's condition), kept before the kubelet's own. */
@@ -109,21 +109,26 @@ export const generatePodStatus = (input: PodStatusInput): PodStatus => {
   const hostIP = input.hostIP ?? old.hostIP
   const hostIPs = input.hostIP !== undefined ? sharedWith([{ ip: input.hostIP }], old.hostIPs) : old.hostIPs
   const qosClass = input.qosClass ?? old.qosClass
-  const status: PodStatus = {
-    phase: phase.phase,
-    ...(phase.reason !== undefined ? { reason: phase.reason } : {}),
-    ...(phase.message !== undefined ? { message: phase.message } : {}),
-    conditions,
-    ...(hostIP !== undefined ? { hostIP } : {}),
-    ...(hostIPs !== undefined ? { hostIPs } : {}),
-    ...(podIP ? { podIP, podIPs } : {}),
-    startTime: input.startTime !== undefined ? toRfc3339(input.startTime) : (old.startTime ?? toRfc3339(input.now)),
-    ...(pod.spec.initContainers !== undefined && pod.spec.initContainers.length > 0 ? { initContainerStatuses } : {}),
-    containerStatuses,
-    ...(qosClass !== undefined ? { qosClass } : {}),
-    ...(old.nominatedNodeName !== undefined ? { nominatedNodeName: old.nominatedNodeName } : {})
+  // built member by member from {}: one hidden class per key order, shared by every status of that order
+  const status: Record<string, unknown> = {}
+  status.phase = phase.phase
+  if (phase.reason !== undefined) status.reason = phase.reason
+  if (phase.message !== undefined) status.message = phase.message
+  status.conditions = conditions
+  if (hostIP !== undefined) status.hostIP = hostIP
+  if (hostIPs !== undefined) status.hostIPs = hostIPs
+  if (podIP) {
+    status.podIP = podIP
+    status.podIPs = podIPs
   }
+  status.startTime =
+    input.startTime !== undefined ? toRfc3339(input.startTime) : (old.startTime ?? toRfc3339(input.now))
+  if (pod.spec.initContainers !== undefined && pod.spec.initContainers.length > 0) {
+    status.initContainerStatuses = initContainerStatuses
+  }
+  status.containerStatuses = containerStatuses
+  if (qosClass !== undefined) status.qosClass = qosClass
+  if (old.nominatedNodeName !== undefined) status.nominatedNodeName = old.nominatedNodeName
   // an unchanged status is the previous object itself (and its parts are shared when they are unchanged)
-  const shared = sharedWith(status, old)
-  return shared === status ? canonicalTop(status) : shared
+  return sharedWith(status as PodStatus, old)
 }

@@ -33,15 +33,15 @@ const generate = (
   return generatePodStatus({
     pod,
     snapshot,
-    ...(memory.status !== undefined ? { previous: memory.status } : {}),
+    previous: memory.status,
     reasons: memory.reasons,
     probes: ctx.probeResults,
     podIsTerminal: options.podIsTerminal,
-    ...(options.evict !== undefined ? { evict: options.evict } : {}),
+    evict: options.evict,
     now,
     hostIP: ctx.nodeIP,
-    ...(podIP !== undefined ? { podIP } : {}),
-    ...(memory.startTime !== undefined ? { startTime: memory.startTime } : {}),
+    podIP,
+    startTime: memory.startTime,
     qosClass: podQOSClass(pod.spec)
   })
 }

@@ -18,6 +18,7 @@
  * sandbox; a running script adds its fiber and shell); hot paths are `Effect.fnUntraced` or synchronous.
  */
 import { Cause, Clock, Deferred, Effect, Fiber, Layer, PubSub, Scope, Stream } from "effect"
+import { sameJson } from "../domain/SameJson.js"
 import type {
   ContainerConfig,
   ContainerInfo,
@@ -120,26 +121,22 @@ const mix32 = (x: number): number => {
 const protocolTcp = (p: { readonly protocol: string }): boolean =>
   p.protocol === "" || p.protocol.toUpperCase() === "TCP"
 
-/** One copy of each config part (argv, ports, mounts...): instances of one template share them. Bounded. */
-const parts = new Map<string, unknown>()
-const interned = <T>(value: T): T => {
-  const key = JSON.stringify(value)
-  const known = parts.get(key)
-  if (known !== undefined) return known as T
-  if (parts.size >= 4096) parts.clear()
-  parts.set(key, value)
-  return value
+/**
+ * The config as an instance keeps it: arrays equal to the previous instance's (a restart of the same
+ * container) are that instance's, so an instance and the one before it share them.
+ */
+const compactConfig = (config: ContainerConfig, before: Instance | undefined): ContainerConfig => {
+  if (before === undefined) return config
+  const old = before.config
+  return {
+    ...config,
+    command: sameJson(config.command, old.command) ? old.command : config.command,
+    args: sameJson(config.args, old.args) ? old.args : config.args,
+    env: sameJson(config.env, old.env) ? old.env : config.env,
+    mounts: sameJson(config.mounts, old.mounts) ? old.mounts : config.mounts,
+    ports: sameJson(config.ports, old.ports) ? old.ports : config.ports
+  }
 }
-
-/** The config as an instance keeps it: its arrays shared with equal ones of other instances. */
-const compactConfig = (config: ContainerConfig): ContainerConfig => ({
-  ...config,
-  command: interned(config.command),
-  args: interned(config.args),
-  env: interned(config.env),
-  mounts: interned(config.mounts),
-  ports: interned(config.ports)
-})
 
 const terminationMessageLimit = 4096
 const programCacheLimit = 4096
@@ -693,12 +690,13 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       })
     }
     const env = containerEnv(sb, image, config)
+    const before = sb.containers.findLast((c) => c.config.name === config.name)
     const inst: Instance = {
       id,
       sandbox: sb,
-      config: compactConfig(config),
+      config: compactConfig(config, before),
       image,
-      argv: interned(argv),
+      argv: before !== undefined && sameJson(argv, before.argv) ? before.argv : argv,
       env,
       cwd: config.workingDir || image.config.workingDir || "/",
       state: "created",
