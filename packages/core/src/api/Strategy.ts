@@ -235,6 +235,8 @@ export const typesKeptByDefaulting = (object: KubeObject): boolean => {
   }
 }
 
+const noCauses: ReadonlyArray<FieldCause> = Object.freeze([])
+
 /** What validation reports for an object it could not walk (a shape no decoder produced). */
 const notValidated: ReadonlyArray<FieldCause> = [
   { reason: "FieldValueInvalid", message: "Invalid value: the object could not be validated", field: "" }
@@ -288,7 +290,7 @@ const makeStrategy = (resource: string): Strategy => {
       }
     },
     validate: (object, clean) => {
-      const types = clean === true && typesKeptByDefaulting(object) ? [] : typeCauses(object)
+      const types = clean === true && typesKeptByDefaulting(object) ? noCauses : typeCauses(object)
       if (types.length > 0) return types
       try {
         return strategy.validate(object)
@@ -304,7 +306,7 @@ const makeStrategy = (resource: string): Strategy => {
       }
     },
     validateUpdate: (object, old, clean) => {
-      const types = clean === true && typesKeptByDefaulting(object) ? [] : typeCauses(changedMembers(object, old))
+      const types = clean === true && typesKeptByDefaulting(object) ? noCauses : typeCauses(changedMembers(object, old))
       if (types.length > 0) return types
       try {
         return strategy.validateUpdate(object, old, clean)
@@ -337,8 +339,10 @@ const makeStrategy = (resource: string): Strategy => {
 }
 
 /** Status rules that apply whichever way the status changed (qosClass fixed, terminated stays terminated). */
-const podStatusRules = (pod: Pod, old: Pod): ReadonlyArray<FieldCause> =>
-  validatePodStatusUpdate(pod, old).filter((c) => c.field.startsWith("status."))
+const podStatusRules = (pod: Pod, old: Pod): ReadonlyArray<FieldCause> => {
+  const causes = validatePodStatusUpdate(pod, old)
+  return causes.length === 0 ? causes : causes.filter((c) => c.field.startsWith("status."))
+}
 
 const strategies = new Map<string, Strategy>()
 

@@ -884,14 +884,16 @@ export const validatePodStatusUpdate = (pod: Pod, old: Pod): Causes => {
   if ((pod.spec?.nodeName ?? "") !== (old.spec?.nodeName ?? "")) {
     errs.push(forbidden("status.nodeName", "may not be changed directly"))
   }
-  errs.push(
-    ...containerStateTransitions(
+  const restartPolicy = old.spec?.restartPolicy ?? "Always"
+  if (restartPolicy !== "Always") {
+    const transitions = containerStateTransitions(
       pod.status?.containerStatuses ?? [],
       old.status?.containerStatuses ?? [],
       "status.containerStatuses",
-      old.spec?.restartPolicy ?? "Always"
+      restartPolicy
     )
-  )
+    for (const cause of transitions) errs.push(cause)
+  }
   if ((pod.spec?.nodeName ?? "") !== "" && pod.status?.nominatedNodeName !== undefined) {
     errs.push(
       ...invalidEach(

@@ -1140,15 +1140,18 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     if (subresource === "main" && specChanged(candidate, old, rt.hasStatus)) {
       candidate = withMeta(candidate, extend(candidate.metadata, { generation: (oldMeta.generation ?? 0) + 1 }))
     }
-    const causes = [...strategy.validateUpdate(candidate, old, clean)]
+    let causes = strategy.validateUpdate(candidate, old, clean)
     if (oldMeta.deletionTimestamp !== undefined) {
       const before = new Set(oldMeta.finalizers ?? [])
       if ((candidate.metadata.finalizers ?? []).some((f) => !before.has(f))) {
-        causes.push({
-          reason: "FieldValueForbidden",
-          message: "Forbidden: no new finalizers can be added if the object is being deleted",
-          field: "metadata.finalizers"
-        })
+        causes = [
+          ...causes,
+          {
+            reason: "FieldValueForbidden",
+            message: "Forbidden: no new finalizers can be added if the object is being deleted",
+            field: "metadata.finalizers"
+          }
+        ]
       }
     }
     if (causes.length > 0) return new Invalid({ ...refOf(rt, name), causes })
