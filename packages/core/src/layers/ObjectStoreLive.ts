@@ -235,14 +235,6 @@ const parseResourceVersion = (text: string | undefined): number | "snapshot" | u
 // ---------------------------------------------------------------------------------------------
 // the watch hub: one append-only log per resource, read through per-watcher cursors
 
-interface HubEntry {
-  readonly change: Change
-  /** the object before this change (undefined for ADDED, or unknown) */
-  readonly prev: KubeObject | undefined
-  /** the event unfiltered watchers get, shared by all of them */
-  readonly event: WatchEvent<KubeObject>
-}
-
 /** What a watch cursor's `next` found: events, nothing yet, a replay from the backend needed, or too old. */
 type WatchRead = Arr.NonEmptyReadonlyArray<WatchEvent<KubeObject>> | undefined | typeof needsReplay | Expired
 
@@ -288,11 +280,18 @@ class Parked implements Waiter {
   }
 }
 
+/**
+ * One log of changes, an entry per index of three parallel arrays (no object per entry): the
+ * change, the object before it (undefined for ADDED, or unknown) and the event unfiltered
+ * watchers get, shared by all of them.
+ */
 class ResourceLog {
-  entries: Array<HubEntry> = []
-  /** first live index in `entries` */
+  changes: Array<Change> = []
+  prevs: Array<KubeObject | undefined> = []
+  events: Array<WatchEvent<KubeObject>> = []
+  /** first live index in the arrays */
   head = 0
-  /** entries dropped from the front of the array by compaction (absolute index offset) */
+  /** entries dropped from the front of the arrays by compaction (absolute index offset) */
   dropped = 0
   /** parked watchers, woken (once, by one scheduled task) by the next change */
   waiters: Array<Waiter> = []
@@ -311,26 +310,31 @@ class ResourceLog {
   }
 
   /** The events of the entries at absolute positions [from, to), built once for all watchers. */
-  events(from: number, to: number): ReadonlyArray<WatchEvent<KubeObject>> {
+  eventsIn(from: number, to: number): ReadonlyArray<WatchEvent<KubeObject>> {
     const cached = this.chunk
     if (cached !== undefined && cached.from === from && cached.to === to) return cached.events
-    const events: Array<WatchEvent<KubeObject>> = new Array(to - from)
-    for (let i = from; i < to; i++) events[i - from] = this.entries[i - this.dropped]!.event
+    const events = this.events.slice(from - this.dropped, to - this.dropped)
     this.chunk = { from, to, events }
     return events
   }
 
+  push(change: Change, prev: KubeObject | undefined, event: WatchEvent<KubeObject>): void {
+    this.changes.push(change)
+    this.prevs.push(prev)
+    this.events.push(event)
+  }
+
   get absoluteEnd(): number {
-    return this.dropped + this.entries.length
+    return this.dropped + this.changes.length
   }
 
   /** absolute index of the first entry with resourceVersion > rv */
   positionAfter(rv: number): number {
     let lo = this.head
-    let hi = this.entries.length
+    let hi = this.changes.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (this.entries[mid]!.change.resourceVersion <= rv) lo = mid + 1
+      if (this.changes[mid]!.resourceVersion <= rv) lo = mid + 1
       else hi = mid
     }
     return this.dropped + lo
@@ -413,13 +417,14 @@ class Hub {
     if (log === undefined) {
       log = new ResourceLog()
       const all = this.log(resource)
-      for (let i = all.head; i < all.entries.length; i++) {
-        const entry = all.entries[i]!
+      for (let i = all.head; i < all.changes.length; i++) {
+        const change = all.changes[i]!
+        const prev = all.prevs[i]
         if (
-          fieldValue(resource, entry.change.object, field) === value ||
-          (entry.prev !== undefined && fieldValue(resource, entry.prev, field) === value)
+          fieldValue(resource, change.object, field) === value ||
+          (prev !== undefined && fieldValue(resource, prev, field) === value)
         ) {
-          log.entries.push(entry)
+          log.push(change, prev, all.events[i]!)
         }
       }
       values.set(value, log)
@@ -429,29 +434,35 @@ class Hub {
 
   publish(change: Change, prev: KubeObject | undefined): void {
     const resource = resourceOfKey(change.key)
-    const entry: HubEntry = { change, prev, event: { type: change.type, object: change.object } }
+    const event: WatchEvent<KubeObject> = { type: change.type, object: change.object }
     this.last = change.resourceVersion
     if (this.last - this.window > this.floor) this.floor = this.last - this.window
-    this.append(this.log(resource), entry)
+    this.append(this.log(resource), change, prev, event)
     const fields = this.indexes.get(resource)
     if (fields === undefined) return
     for (const [field, values] of fields) {
       const now = fieldValue(resource, change.object, field)
       const log = values.get(now)
-      if (log !== undefined) this.append(log, entry)
+      if (log !== undefined) this.append(log, change, prev, event)
       if (prev === undefined) continue
       const before = fieldValue(resource, prev, field)
       const previous = before === now ? undefined : values.get(before)
-      if (previous !== undefined) this.append(previous, entry)
+      if (previous !== undefined) this.append(previous, change, prev, event)
     }
   }
 
-  private append(log: ResourceLog, entry: HubEntry): void {
-    log.entries.push(entry)
-    const entries = log.entries
-    while (log.head < entries.length && entries[log.head]!.change.resourceVersion <= this.floor) log.head++
-    if (log.head > 64 && log.head * 2 > entries.length) {
-      log.entries = entries.slice(log.head)
+  private append(log: ResourceLog, change: Change, prev: KubeObject | undefined, event: WatchEvent<KubeObject>): void {
+    log.push(change, prev, event)
+    const changes = log.changes
+    while (log.head < changes.length && changes[log.head]!.resourceVersion <= this.floor) {
+      // what the window dropped is not kept alive by the log until compaction
+      log.prevs[log.head] = undefined
+      log.head++
+    }
+    if (log.head > 64 && log.head * 2 > changes.length) {
+      log.changes = changes.slice(log.head)
+      log.prevs = log.prevs.slice(log.head)
+      log.events = log.events.slice(log.head)
       log.dropped += log.head
       log.head = 0
     }
@@ -1524,11 +1535,11 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
           if (hub.last > cursor) cursor = hub.last
           return undefined
         }
-        if (unfiltered && log.entries[position - log.dropped]!.change.resourceVersion > cursor) {
+        if (unfiltered && log.changes[position - log.dropped]!.resourceVersion > cursor) {
           // every entry from `position` is newer than the cursor: the shared chunk, as it is
           const stop = Math.min(end, position + maxBatch)
-          const events = log.events(position, stop)
-          cursor = log.entries[stop - 1 - log.dropped]!.change.resourceVersion
+          const events = log.eventsIn(position, stop)
+          cursor = log.changes[stop - 1 - log.dropped]!.resourceVersion
           position = stop
           if (position === end && hub.last > cursor) cursor = hub.last
           return events as unknown as Arr.NonEmptyReadonlyArray<WatchEvent<KubeObject>>
@@ -1536,10 +1547,11 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
         const events: Array<WatchEvent<KubeObject>> = []
         const stop = Math.min(end, position + maxBatch)
         for (let i = position; i < stop; i++) {
-          const entry = log.entries[i - log.dropped]!
-          const rv = entry.change.resourceVersion
+          const at = i - log.dropped
+          const change = log.changes[at]!
+          const rv = change.resourceVersion
           if (rv <= cursor) continue
-          const event = unfiltered ? entry.event : toEvent(rt, filter, entry.change, entry.prev, true)
+          const event = unfiltered ? log.events[at]! : toEvent(rt, filter, change, log.prevs[at], true)
           if (event !== undefined) events.push(event)
           cursor = rv
         }
