@@ -361,6 +361,15 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
   const sandboxes = new Map<string, SandboxState>()
   const byPod = new Map<string, Array<SandboxState>>()
   const instances = new Map<string, Instance>()
+  /**
+   * pod UID → the revision of its last change in what `listSandboxes` / `listContainers` report
+   * (`podRevisionUnsafe`, the kubelet's fast path); absent when the pod has nothing
+   */
+  const revisions = new Map<string, number>()
+  let revision = 0
+  const changed = (podUid: string): void => {
+    revisions.set(podUid, ++revision)
+  }
   /** instances whose process runs */
   const running = new Set<Instance>()
 
@@ -500,6 +509,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
         ? { exitCode: 128, reason: "StartError" }
         : terminationOf(end, inst.cause)
     inst.state = "exited"
+    changed(inst.sandbox.podUid)
     inst.finishedAt = now()
     inst.exitCode = termination.exitCode
     inst.reason = termination.reason
@@ -534,6 +544,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     Effect.gen(function* () {
       const message = startErrorMessage(detail)
       inst.state = "exited"
+      changed(inst.sandbox.podUid)
       inst.startedAt = now()
       inst.finishedAt = inst.startedAt
       inst.exitCode = 128
@@ -656,6 +667,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
       ...(net === undefined ? {} : { linux: net })
     }
     sandboxes.set(id, sb)
+    changed(config.podUid)
     const list = byPod.get(config.podUid)
     if (list === undefined) byPod.set(config.podUid, [sb])
     else list.push(sb)
@@ -681,6 +693,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
       if (sb === undefined || sb.state === "notready") return
       yield* Effect.forEach(sb.containers, killNow, { concurrency: "unbounded", discard: true })
       sb.state = "notready"
+      changed(sb.podUid)
       if (sb.linux !== undefined && linux !== undefined) yield* linux.destroySandbox(sb.linux)
       publish({ type: "SandboxChanged", podUid: sb.podUid, at: now() })
     })
@@ -694,6 +707,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
       const list = inst.sandbox.containers
       const i = list.indexOf(inst)
       if (i >= 0) list.splice(i, 1)
+      changed(inst.sandbox.podUid)
     })
 
   const removePodSandbox = (sandboxId: string) =>
@@ -709,6 +723,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
         if (rest.length === 0) byPod.delete(sb.podUid)
         else byPod.set(sb.podUid, rest)
       }
+      if (byPod.has(sb.podUid)) changed(sb.podUid)
+      else revisions.delete(sb.podUid)
       // in libuv's thread pool: removing a directory tree takes milliseconds on a busy disk
       yield* Effect.promise(() => rm(sb.dir, { recursive: true, force: true }))
     })
@@ -784,6 +800,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     }
     instances.set(id, inst)
     sb.containers.push(inst)
+    changed(sb.podUid)
     if (mounts.length > 0 && !sb.told.has(config.name)) {
       sb.told.add(config.name)
       notify(sb.podUid, {
@@ -899,6 +916,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     }
     instances.set(id, inst)
     sb.containers.push(inst)
+    changed(sb.podUid)
     return id
   })
 
@@ -956,6 +974,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     const pid = child.pid
     inst.pid = pid
     inst.state = "running"
+    changed(inst.sandbox.podUid)
     inst.startedAt = now()
     running.add(inst)
     track("+", pid)
@@ -1096,6 +1115,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     probePort,
     logs,
     killContainer,
-    events: Stream.fromPubSub(pubsub)
+    events: Stream.fromPubSub(pubsub),
+    podRevisionUnsafe: (podUid) => revisions.get(podUid) ?? -1
   })
 })
