@@ -9,14 +9,14 @@
  * lists, sends those objects as synthetic ADDED events, then watches from the list's
  * resourceVersion, so nothing depends on when the client starts reading the body.
  */
-import type { ApiError } from "@podlet/core/api/Errors"
+import { type ApiError, Expired } from "@podlet/core/api/Errors"
 import type { KubeObject, WatchEvent } from "@podlet/core/api/Meta"
 import type { ResourceType } from "@podlet/core/api/Resources"
 import { toStatus } from "@podlet/core/api/Status"
 import { printerFor } from "@podlet/core/domain/Printers"
 import { isVirtualClock } from "@podlet/core/layers/VirtualClock"
 import { ObjectStore, type WatchOptions } from "@podlet/core/services/ObjectStore"
-import { Cause, Channel, Clock, Duration, Effect, Pull, Stream } from "effect"
+import { Cause, Channel, Clock, Duration, Effect, Pull, Scope, Stream } from "effect"
 import { contentTypeOf, type Output } from "./Negotiate.js"
 import { type ObjectJson, typedJson, withTypeMeta } from "./Respond.js"
 import { internalErrorStatus } from "./StatusResponse.js"
@@ -214,10 +214,12 @@ const alreadySent = (): Response => {
 /**
  * The watch written straight to a Node response: the same lines as `watchLines` (initial ADDED,
  * changes, ERROR on 410 Expired or a defect, BOOKMARKs, a keep-alive newline every 10 s,
- * `timeoutSeconds`), headers flushed at once. A change is one write of the shared bytes; while the
- * socket's buffer is full the watch pulls nothing more from the store, as a stream that is not read
- * would. A closed connection interrupts the watch; the end of the watch ends the response. Runs
- * detached on the caller's context; answers at once with `alreadySent`.
+ * `timeoutSeconds`), headers flushed at once. A change is one write of the shared bytes, made in
+ * the store's `observe` callback when it has one (no fiber per watcher; watches with BOOKMARKs and
+ * stores without it pull the watch stream). While the socket's buffer is full the watch reads
+ * nothing more from the store, as a stream that is not read would. A closed connection interrupts
+ * the watch; the end of the watch ends the response. Runs detached on the caller's context;
+ * answers at once with `alreadySent`.
  */
 export const watchToOutlet = (
   request: WatchRequest,
@@ -249,20 +251,19 @@ export const watchToOutlet = (
       for (const event of events) text += encode(event, now)
       return send(text)
     }
-    const changes = Effect.scopedWith((scope) =>
-      Effect.gen(function* () {
-        if (request.initial.length > 0) {
-          yield* emit(request.initial.map((object): WatchEvent<KubeObject> => ({ type: "ADDED", object })))
-        }
-        // the store's own pull (Stream.toPull would add a semaphore and a context per pull)
-        const pull = yield* Channel.toPullScoped(
-          Stream.toChannel(store.watch(request.resource.resource, request.options)),
-          scope
-        )
-        // each chunk is written before the next pull: a full socket buffer holds the pulls back
-        return yield* Effect.forever(Effect.flatMap(pull, emit), { disableYield: true })
-      })
-    ).pipe(
+    const initial =
+      request.initial.length === 0
+        ? Effect.void
+        : Effect.suspend(() =>
+            emit(request.initial.map((object): WatchEvent<KubeObject> => ({ type: "ADDED", object })))
+          )
+    const observe = store.observe
+    // idle-time BOOKMARKs come only from the stream
+    const delivered =
+      observe === undefined || request.options.allowBookmarks === true
+        ? pulled(store, request, emit)
+        : observed(observe, request, outlet, encode, clock, drained)
+    const changes = Effect.andThen(initial, delivered).pipe(
       Pull.catchDone(() => Effect.void),
       Effect.catch((error: ApiError) => send(errorLine(error))),
       Effect.catchCause((cause) => (Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : send(defectLine(cause))))
@@ -303,3 +304,76 @@ export const watchToOutlet = (
     outlet.once("close", interrupt)
     return alreadySent()
   })
+
+/** The changes through the store's watch stream, pulled one chunk after the last one was written. */
+const pulled = (
+  store: ObjectStore["Service"],
+  request: WatchRequest,
+  emit: (events: ReadonlyArray<WatchEvent<KubeObject>>) => Effect.Effect<void>
+): Effect.Effect<never, ApiError | Cause.Done> =>
+  Effect.scopedWith((scope) =>
+    Effect.flatMap(
+      // the store's own pull (Stream.toPull would add a semaphore and a context per pull)
+      Channel.toPullScoped(Stream.toChannel(store.watch(request.resource.resource, request.options)), scope),
+      // each chunk is written before the next pull: a full socket buffer holds the pulls back
+      (pull) => Effect.forever(Effect.flatMap(pull, emit), { disableYield: true })
+    )
+  )
+
+/** Why one observation stopped: the socket's buffer filled up, or the store ended it. */
+type Stop = { readonly _tag: "Full" } | { readonly _tag: "Ended"; readonly error: unknown }
+
+/**
+ * The changes through the store's `observe` (no fiber per watcher: the store calls back and the
+ * events are written there and then). When the socket's buffer fills up the observation stops
+ * after that write; once the socket drains the watch goes on from the last resourceVersion it
+ * wrote, through the same store cursor a lagging stream would have read (the history window, a
+ * replay, or 410 Expired).
+ */
+const observed = (
+  observe: NonNullable<ObjectStore["Service"]["observe"]>,
+  request: WatchRequest,
+  outlet: WatchOutlet,
+  encode: (event: WatchEvent<KubeObject>, now: number) => string,
+  clock: Clock.Clock,
+  drained: Effect.Effect<void>
+): Effect.Effect<never, ApiError> => {
+  /** the resourceVersion of the last event written (the watch goes on after it) */
+  let written: string | undefined
+  const once = Effect.scopedWith((scope) =>
+    Effect.gen(function* () {
+      let stop: Stop | undefined
+      let stopped: (() => void) | undefined
+      const halt = (reason: Stop) => {
+        stop = reason
+        stopped?.()
+      }
+      const from = written === undefined ? request.options : { ...request.options, resourceVersion: written }
+      yield* observe(request.resource.resource, from, {
+        onEvents(events) {
+          if (stop !== undefined) return
+          const now = clock.currentTimeMillisUnsafe()
+          let text = ""
+          for (const event of events) text += encode(event, now)
+          written = events[events.length - 1]!.object.metadata.resourceVersion ?? written
+          if (!outlet.write(encodeLine(text))) halt({ _tag: "Full" })
+        },
+        onEnd(error) {
+          if (stop === undefined) halt({ _tag: "Ended", error })
+        }
+      }).pipe(Effect.provideService(Scope.Scope, scope))
+      if (stop === undefined) {
+        yield* Effect.callback<void>((resume) => {
+          stopped = () => resume(Effect.void)
+        })
+      }
+      return stop!
+    })
+  )
+  const loop: Effect.Effect<never, ApiError> = Effect.flatMap(once, (stop) => {
+    if (stop._tag === "Full") return Effect.andThen(drained, loop)
+    if (stop.error instanceof Expired) return Effect.fail(stop.error)
+    return Effect.die(stop.error)
+  })
+  return loop
+}

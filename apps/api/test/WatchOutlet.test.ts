@@ -279,7 +279,22 @@ const names = (text: string) =>
     .filter((l) => l !== "")
     .map((l) => (JSON.parse(l) as { object: { metadata: { name: string } } }).object.metadata.name)
 
-describe("watch straight to a Node response: timing, backpressure, close", () => {
+/** The same store without `observe`: its watches go through the stream's pull. */
+const withoutObserve = (store: Layer.Layer<ObjectStore>): Layer.Layer<ObjectStore> =>
+  Layer.effect(
+    ObjectStore,
+    Effect.gen(function* () {
+      const { observe: _observe, ...service } = yield* ObjectStore
+      return ObjectStore.of(service)
+    })
+  ).pipe(Layer.provide(store))
+
+describe.each([
+  ["observed (store.observe)", (store: Layer.Layer<ObjectStore>) => store],
+  ["pulled (the watch stream)", withoutObserve]
+])("watch straight to a Node response, %s: timing, backpressure, close", (_, storeOf) => {
+  const stores = storeOf(StoreMemory.layer)
+
   it.effect("flushes the headers at once and writes a keep-alive newline every 10 s on an idle stream", () =>
     Effect.gen(function* () {
       const outlet = new FakeOutlet()
@@ -299,7 +314,7 @@ describe("watch straight to a Node response: timing, backpressure, close", () =>
       yield* advance(11)
       expect(outlet.writes).toEqual(["\n", "\n"])
       outlet.disconnect()
-    }).pipe(Effect.provide(StoreMemory.layer))
+    }).pipe(Effect.provide(stores))
   )
 
   it.effect("ends the response after timeoutSeconds and tells the gauge", () =>
@@ -316,7 +331,7 @@ describe("watch straight to a Node response: timing, backpressure, close", () =>
       expect(outlet.writableEnded).toBe(true)
       expect(gauge.open).toBe(0)
       expect(outlet.writes).toEqual(["\n", "\n"])
-    }).pipe(Effect.provide(StoreMemory.layer))
+    }).pipe(Effect.provide(stores))
   )
 
   it.effect("emits BOOKMARK events when the client allows them", () =>
@@ -341,7 +356,7 @@ describe("watch straight to a Node response: timing, backpressure, close", () =>
       expect(added!.type).toBe("ADDED")
       expect(bookmark).toMatchObject({ type: "BOOKMARK", object: { kind: "Pod", apiVersion: "v1" } })
       outlet.disconnect()
-    }).pipe(Effect.provide(StoreMemory.layer))
+    }).pipe(Effect.provide(stores))
   )
 
   it.effect("pulls nothing more while the socket's buffer is full; after drain the rest comes in one write", () =>
@@ -365,7 +380,7 @@ describe("watch straight to a Node response: timing, backpressure, close", () =>
       yield* settle(() => outlet.writes.length >= 2)
       expect(outlet.writes.map(names)).toEqual([["a"], ["b", "c"]])
       outlet.disconnect()
-    }).pipe(Effect.provide(StoreMemory.layer))
+    }).pipe(Effect.provide(stores))
   )
 
   it.effect("a closed connection ends the watch: the gauge hears it, nothing more is written", () =>
@@ -384,6 +399,30 @@ describe("watch straight to a Node response: timing, backpressure, close", () =>
       yield* settle(() => false)
       expect(outlet.writes.map(names)).toEqual([["a"]])
       expect(outlet.writableEnded).toBe(false)
-    }).pipe(Effect.provide(StoreMemory.layer))
+    }).pipe(Effect.provide(stores))
+  )
+
+  it.effect("a watch paused past the history window ends with 410 Expired once the socket drains", () =>
+    Effect.gen(function* () {
+      const store = yield* ObjectStore
+      const outlet = new FakeOutlet()
+      const rv = yield* store.resourceVersion
+      yield* watchToOutlet(watchRequest({ options: { namespace: "default", resourceVersion: rv } }), outlet)
+      outlet.accepting = false
+      yield* store.create("pods", pod("a") as KubeObject)
+      yield* settle(() => outlet.writes.length >= 1)
+      // one at a time, each with time to be delivered: only the pause holds them back
+      for (const name of ["b", "c", "d", "e", "f"]) {
+        yield* store.create("pods", pod(name) as KubeObject)
+        yield* settle(() => false)
+      }
+      expect(outlet.writes).toHaveLength(1)
+      outlet.accepting = true
+      outlet.drain()
+      yield* settle(() => outlet.writableEnded)
+      expect(outlet.writes).toHaveLength(2)
+      expect(JSON.parse(outlet.writes[1]!)).toMatchObject({ type: "ERROR", object: { code: 410, reason: "Expired" } })
+      expect(outlet.writableEnded).toBe(true)
+    }).pipe(Effect.provide(storeOf(StoreMemory.layerWith({ historyWindow: 2 }))))
   )
 })
