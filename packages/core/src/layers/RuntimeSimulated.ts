@@ -77,8 +77,8 @@ interface SandboxState {
   readonly volumes: Map<string, FsNode>
   /** `/etc/hostname`, `/etc/hosts`, `/etc/resolv.conf`, built when a container first uses its filesystem */
   etc?: Readonly<Record<string, string>>
-  /** the environment of a container of this image that sets no env of its own (shared by its restarts) */
-  envs?: Map<ImageInfo, Readonly<Record<string, string>>>
+  /** the last environment made for a container of this image, and the container env it was made from */
+  envs?: Map<ImageInfo, { readonly from: ContainerConfig["env"]; readonly env: Readonly<Record<string, string>> }>
   readonly containers: Array<Instance>
 }
 
@@ -251,17 +251,20 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     return env
   }
 
-  /** The image's ENV, `HOSTNAME`, then the container's env; one shared object when the container sets none. */
+  /**
+   * The image's ENV, `HOSTNAME`, then the container's env; one object per sandbox and image for equal
+   * container envs (a restarted container, or two containers of one image with the same env).
+   */
   const containerEnv = (
     sb: SandboxState,
     image: ImageInfo,
     config: ContainerConfig
   ): Readonly<Record<string, string>> => {
-    const shared = config.env.length === 0 ? sb.envs?.get(image) : undefined
-    if (shared !== undefined) return shared
+    const known = sb.envs?.get(image)
+    if (known !== undefined && sameJson(known.from, config.env)) return known.env
     const env: Record<string, string> = { ...imageEnv(image), HOSTNAME: sb.config.hostname }
     for (const e of config.env) env[e.name] = e.value
-    if (config.env.length === 0) (sb.envs ??= new Map()).set(image, env)
+    ;(sb.envs ??= new Map()).set(image, { from: config.env, env })
     return env
   }
 
