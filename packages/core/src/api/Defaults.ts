@@ -130,8 +130,11 @@ export const defaultProbe = (p: Probe): Probe =>
 const defaultPort = (p: NonNullable<Container["ports"]>[number]): NonNullable<Container["ports"]>[number] =>
   p.protocol === undefined ? extend(p, { protocol: "TCP" as const }) : p
 
-/** `SetDefaults_Container` plus its ports, probes, hooks and resources. */
-export const defaultContainer = (c: Container): Container => {
+/**
+ * `SetDefaults_Container` plus its ports, probes, hooks and resources; `requestsFromLimits` (a pod's
+ * containers, not a template's): `SetDefaults_Pod`'s requests defaulted from the limits as well.
+ */
+export const defaultContainer = (c: Container, requestsFromLimits = false): Container => {
   const out = copyOf(c)
   out.imagePullPolicy = c.imagePullPolicy ?? defaultPullPolicy(c.image)
   out.terminationMessagePath = c.terminationMessagePath ?? "/dev/termination-log"
@@ -150,6 +153,10 @@ export const defaultContainer = (c: Container): Container => {
   const resources = copyOf(c.resources ?? {})
   if (resources.requests !== undefined) resources.requests = defaultResourceList(resources.requests)
   if (resources.limits !== undefined) resources.limits = defaultResourceList(resources.limits)
+  // requests default to the limits (limits first, then the requests given: `extend(limits, requests)`)
+  if (requestsFromLimits && resources.limits !== undefined) {
+    resources.requests = extend(resources.limits, resources.requests ?? {})
+  }
   out.resources = resources
   if (c.env !== undefined) {
     out.env = c.env.map((e) =>
@@ -177,15 +184,16 @@ export const defaultVolume = (v: Volume): Volume => {
   }
 }
 
-/** `SetDefaults_PodSpec` (used for pods and pod templates). */
-export const defaultPodSpec = (given: PodSpec | undefined): PodSpec => {
+/** `SetDefaults_PodSpec` (used for pods and pod templates; `forPod`: with `SetDefaults_Pod`'s requests). */
+export const defaultPodSpec = (given: PodSpec | undefined, forPod = false): PodSpec => {
   const out = copyOf(given ?? ({} as PodSpec))
   const hostNetwork = out.hostNetwork === true
   const container = (c: Container): Container =>
     defaultContainer(
       hostNetwork && c.ports !== undefined
         ? extend(c, { ports: c.ports.map((p) => extend(p, { hostPort: p.hostPort ?? p.containerPort })) })
-        : c
+        : c,
+      forPod
     )
   out.containers = (given?.containers ?? []).map(container)
   if (out.initContainers !== undefined) out.initContainers = out.initContainers.map(container)
@@ -196,13 +204,6 @@ export const defaultPodSpec = (given: PodSpec | undefined): PodSpec => {
   out.securityContext = out.securityContext ?? emptySecurityContext
   out.schedulerName = out.schedulerName ?? DefaultSchedulerName
   return out
-}
-
-/** `SetDefaults_Pod`: requests default to limits, `enableServiceLinks: true`. */
-const requestsFromLimits = (c: Container): Container => {
-  const limits = c.resources?.limits
-  if (limits === undefined) return c
-  return extend(c, { resources: extend(c.resources ?? {}, { requests: extend(limits, c.resources?.requests ?? {}) }) })
 }
 
 /**
@@ -226,10 +227,8 @@ export const defaultTolerations = (tolerations: ReadonlyArray<Toleration> | unde
 
 /** Every defaulting a created pod gets: v1 defaults, then the admission defaults. */
 export const defaultPod = (pod: Pod): Pod => {
-  // a fresh copy already: set in place
-  const spec = defaultPodSpec(pod.spec as PodSpec | undefined) as { -readonly [K in keyof PodSpec]: PodSpec[K] }
-  spec.containers = spec.containers.map(requestsFromLimits)
-  if (spec.initContainers !== undefined) spec.initContainers = spec.initContainers.map(requestsFromLimits)
+  // a fresh copy already, its containers' requests defaulted from their limits (`SetDefaults_Pod`): set in place
+  const spec = defaultPodSpec(pod.spec as PodSpec | undefined, true) as { -readonly [K in keyof PodSpec]: PodSpec[K] }
   const serviceAccount = spec.serviceAccountName ?? spec.serviceAccount ?? "default"
   spec.enableServiceLinks = spec.enableServiceLinks ?? true
   spec.tolerations = defaultTolerations(spec.tolerations)

@@ -4,7 +4,7 @@
  * Synchronous and allocation-light; runs in workerd.
  */
 import { Effect, Layer } from "effect"
-import { extend } from "../api/Extend.js"
+import { copyOf } from "../api/Extend.js"
 import type { KubeObject } from "../api/Meta.js"
 import type { Change, CommitConflict, Mutation, StoredObject } from "../services/StorageBackend.js"
 import { StorageBackend } from "../services/StorageBackend.js"
@@ -78,8 +78,14 @@ const lowerBound = (keys: ReadonlyArray<string>, bound: string, strict: boolean)
   return lo
 }
 
-const withResourceVersion = (object: KubeObject, resourceVersion: number): KubeObject =>
-  extend(object, { metadata: extend(object.metadata, { resourceVersion: String(resourceVersion) }) })
+/** `extend(object, { metadata: extend(metadata, { resourceVersion }) })`, with one copy per level. */
+const withResourceVersion = (object: KubeObject, resourceVersion: number): KubeObject => {
+  const metadata = copyOf(object.metadata)
+  metadata.resourceVersion = String(resourceVersion)
+  const out = copyOf(object)
+  out.metadata = metadata
+  return out
+}
 
 /** Builds the in-memory backend's service value (exposed for tests and benchmarks). */
 export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBackend["Service"] => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as fc from "fast-check"
 import {
   base64Encode,
   defaultPod,
+  defaultPodSpec,
   defaultProbe,
   defaultPullPolicy,
   defaultReplicaSet,
@@ -251,5 +253,44 @@ describe("other kinds", () => {
     expect(d.spec.template.spec.restartPolicy).toBe("Always")
     expect(d.spec.template.spec.containers[0]?.imagePullPolicy).toBe("Always")
     expect(d.spec.template.spec.tolerations).toBeUndefined()
+  })
+})
+
+describe("a pod's requests defaulted from its limits within container defaulting", () => {
+  /** the reference: SetDefaults_PodSpec, then each container's requests from its limits (a pass each) */
+  const fromLimits = (c: Container): Container => {
+    const limits = c.resources?.limits
+    if (limits === undefined) return c
+    return { ...c, resources: { ...c.resources, requests: { ...limits, ...c.resources?.requests } } }
+  }
+  const quantity = fc.constantFrom("100m", "1", "64Mi", "1.5Gi", 2, "250m")
+  const list = fc.dictionary(fc.constantFrom("cpu", "memory", "ephemeral-storage"), quantity, { maxKeys: 3 })
+  const resources = fc.record(
+    { requests: list, limits: list, claims: fc.constant([{ name: "gpu" }]) },
+    { requiredKeys: [] }
+  )
+  const container = (name: string) =>
+    fc.record({ name: fc.constant(name), image: fc.constant("nginx:1.27"), resources }, { requiredKeys: ["name"] })
+
+  it("equals defaulting the spec, then the requests (key order included)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(container("app"), { minLength: 1, maxLength: 3 }),
+        fc.option(fc.array(container("init"), { maxLength: 2 }), { nil: undefined }),
+        (containers, initContainers) => {
+          const pod = {
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name: "p" },
+            spec: { containers, ...(initContainers === undefined ? {} : { initContainers }) }
+          } as unknown as Pod
+          const spec = defaultPod(pod).spec
+          const template = defaultPodSpec(pod.spec)
+          expect(JSON.stringify(spec.containers)).toBe(JSON.stringify(template.containers.map(fromLimits)))
+          expect(JSON.stringify(spec.initContainers)).toBe(JSON.stringify(template.initContainers?.map(fromLimits)))
+        }
+      ),
+      { numRuns: 500 }
+    )
   })
 })
