@@ -236,7 +236,10 @@ export const defaultPod = (pod: Pod): Pod => {
   spec.serviceAccount = serviceAccount
   spec.priority = spec.priority ?? 0
   spec.preemptionPolicy = spec.preemptionPolicy ?? "PreemptLowerPriority"
-  return extend(pod, { spec })
+  // `extend(pod, { spec })` with one copy
+  const out = copyOf(pod)
+  out.spec = spec
+  return out
 }
 
 // ---------------------------------------------------------------------------------------------

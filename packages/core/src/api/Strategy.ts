@@ -72,11 +72,12 @@ export const schedulingGatedCondition: PodCondition = {
 const preparePodCreate = (pod: Pod): Pod => {
   const gated = (pod.spec?.schedulingGates ?? []).length > 0
   const qosClass = podQOSClass(pod.spec)
-  return extend(pod, {
-    status: gated
-      ? { phase: "Pending", qosClass, conditions: [schedulingGatedCondition] }
-      : { phase: "Pending", qosClass }
-  })
+  // `extend(pod, { status })` with one copy
+  const out = copyOf(pod) as Mutable<Pod>
+  out.status = gated
+    ? { phase: "Pending", qosClass, conditions: [schedulingGatedCondition] }
+    : { phase: "Pending", qosClass }
+  return out
 }
 
 /** The initial status of each kind with a status (anything the client sent is dropped). */

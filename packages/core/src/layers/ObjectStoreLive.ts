@@ -23,7 +23,7 @@ import type { Pull } from "effect/Pull"
 import type * as Scheduler from "effect/Scheduler"
 import type * as Scope from "effect/Scope"
 import { AlreadyExists, BadRequest, Conflict, Expired, Forbidden, Invalid, NotFound } from "../api/Errors.js"
-import { extend } from "../api/Extend.js"
+import { copyOf, extend } from "../api/Extend.js"
 import type { FieldRequirement } from "../api/FieldSelector.js"
 import { fieldValue, matchesFields, parseFieldSelector } from "../api/FieldSelector.js"
 import type { LabelRequirement } from "../api/LabelSelector.js"
@@ -98,11 +98,20 @@ const namespaceType = resourceFor("namespaces")!
 
 const notFoundNamespace = (name: string): NotFound => new NotFound(refOf(namespaceType, name))
 
-const withMeta = (object: KubeObject, meta: ObjectMeta): KubeObject => extend(object, { metadata: meta })
+/** `extend(object, { metadata: meta })` with one copy */
+const withMeta = (object: KubeObject, meta: ObjectMeta): KubeObject => {
+  const out = copyOf(object)
+  out.metadata = meta
+  return out
+}
 
 /** The object with `status` replaced (or removed when undefined). */
 const withStatus = (object: KubeObject, status: unknown): KubeObject => {
-  if (status !== undefined) return extend(object, { status }) as KubeObject
+  if (status !== undefined) {
+    const out = copyOf(object) as KubeObject & { status?: unknown }
+    out.status = status
+    return out
+  }
   const { status: _status, ...rest } = object as KubeObject & { readonly status?: unknown }
   return rest
 }
