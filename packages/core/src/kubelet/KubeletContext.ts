@@ -187,20 +187,23 @@ export const allContainers = (pod: Pod): ReadonlyArray<Container> => [
 export const findContainer = (pod: Pod, name: string): Container | undefined =>
   allContainers(pod).find((c) => c.name === name)
 
+const containerReferencesConfig = (c: Container): boolean =>
+  (c.envFrom ?? []).length > 0 ||
+  (c.env ?? []).some((e) => e.valueFrom?.configMapKeyRef !== undefined || e.valueFrom?.secretKeyRef !== undefined)
+
 const referencesConfig = (pod: Pod): boolean =>
   (pod.spec.volumes ?? []).some((v) => v.configMap !== undefined || v.secret !== undefined) ||
-  allContainers(pod).some(
-    (c) =>
-      (c.envFrom ?? []).length > 0 ||
-      (c.env ?? []).some((e) => e.valueFrom?.configMapKeyRef !== undefined || e.valueFrom?.secretKeyRef !== undefined)
-  )
+  (pod.spec.initContainers ?? []).some(containerReferencesConfig) ||
+  pod.spec.containers.some(containerReferencesConfig)
 
 const noObjects: PodObjects = { configMaps: new Map(), secrets: new Map() }
 
 /** The ConfigMaps and Secrets of the pod's namespace (none read when the pod references none). */
 export const podObjects = (ctx: KubeletContext, pod: Pod): Effect.Effect<PodObjects> =>
+  referencesConfig(pod) ? readPodObjects(ctx, pod) : Effect.succeed(noObjects)
+
+const readPodObjects = (ctx: KubeletContext, pod: Pod): Effect.Effect<PodObjects> =>
   Effect.gen(function* () {
-    if (!referencesConfig(pod)) return noObjects
     const namespace = pod.metadata.namespace ?? "default"
     const configMaps = yield* ctx.store.list<ConfigMap>("configmaps", { namespace }).pipe(
       Effect.map((r) => r.items),
