@@ -47,6 +47,11 @@ export interface SandboxInstance {
 export interface RuntimeSnapshot {
   readonly sandbox?: SandboxInstance
   readonly containers: ReadonlyArray<ContainerInstance>
+  /**
+   * the runtime's revision of the pod at which this listing was last seen (`podRevisionUnsafe`), when the
+   * runtime offers revisions: a cache kept by the kubelet's `PodRuntime`, which moves it forward
+   */
+  revision?: number | undefined
 }
 
 /** A snapshot of a pod the runtime has never seen. */

@@ -74,13 +74,11 @@ const sameSandbox = (a: SandboxInstance | undefined, b: SandboxInstance | undefi
     a.ip === b.ip &&
     a.createdAt === b.createdAt)
 
-/** The runtime revision each snapshot was taken at, when the runtime offers revisions. */
-const takenAt = new WeakMap<RuntimeSnapshot, number>()
-
 /**
  * The runtime snapshot of pod `uid`; `previous` itself when nothing changed since it was taken (so
  * an unchanged pod's snapshot keeps its identity, and what is derived from it can be reused). With a
- * runtime that offers revisions, an unchanged revision answers without listing.
+ * runtime that offers revisions, a snapshot carries the one it was taken at, and an unchanged
+ * revision answers without listing.
  */
 export const podSnapshot = (
   runtime: ContainerRuntime["Service"],
@@ -88,17 +86,15 @@ export const podSnapshot = (
   previous?: RuntimeSnapshot
 ): Effect.Effect<RuntimeSnapshot> => {
   const revisionOf = runtime.podRevisionUnsafe
-  if (previous !== undefined && revisionOf !== undefined) {
-    const revision = takenAt.get(previous)
-    if (revision !== undefined && revision >= 0 && revision === revisionOf(uid)) return Effect.succeed(previous)
+  if (previous?.revision !== undefined && revisionOf !== undefined && previous.revision === revisionOf(uid)) {
+    return Effect.succeed(previous)
   }
   return Effect.gen(function* () {
     const before = revisionOf?.(uid)
     const sandboxes = yield* runtime.listSandboxes(uid)
     const containers = yield* runtime.listContainers(uid)
-    const snapshot = fromRuntime(sandboxes, containers, previous)
-    if (before !== undefined && before >= 0 && revisionOf?.(uid) === before) takenAt.set(snapshot, before)
-    return snapshot
+    const revision = before !== undefined && before >= 0 && revisionOf?.(uid) === before ? before : undefined
+    return fromRuntime(sandboxes, containers, previous, revision)
   })
 }
 
@@ -106,7 +102,8 @@ export const podSnapshot = (
 const fromRuntime = (
   sandboxes: ReadonlyArray<Sandbox>,
   containers: ReadonlyArray<ContainerInfo>,
-  previous: RuntimeSnapshot | undefined
+  previous: RuntimeSnapshot | undefined,
+  revision: number | undefined
 ): RuntimeSnapshot => {
   const sandbox = newestSandbox(sandboxes)
   if (
@@ -115,6 +112,7 @@ const fromRuntime = (
     sameSandbox(sandbox, previous.sandbox) &&
     containers.every((info, i) => sameInstance(info, previous.containers[i]))
   ) {
+    previous.revision = revision
     return previous
   }
   // an instance unchanged since the previous snapshot is that snapshot's object (and its strings),
@@ -126,5 +124,7 @@ const fromRuntime = (
     if (before === undefined) return toInstance(info)
     return sameInstance(info, before) ? before : toInstance(info, before.id)
   })
-  return sandbox !== undefined ? { sandbox, containers: instances } : { containers: instances }
+  if (revision === undefined)
+    return sandbox !== undefined ? { sandbox, containers: instances } : { containers: instances }
+  return sandbox !== undefined ? { sandbox, containers: instances, revision } : { containers: instances, revision }
 }

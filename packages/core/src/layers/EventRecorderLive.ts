@@ -48,12 +48,24 @@ const maxCached = 4096
 export const spamBurst = 25
 export const spamRefillMillis = 300_000
 
+/**
+ * One involved object (source and object: the spam key) as a recorder knows it: a short id that
+ * stands for it in the keys of its observations and its bucket, so the long key is held once.
+ * Kept while an observation or bucket uses it; ids are never reused.
+ */
+interface Involved {
+  readonly spamKey: string
+  readonly id: string
+  uses: number
+}
+
 /** A token bucket (`rate.Limiter` with burst 25): tokens at `at`. */
 interface Bucket {
   tokens: number
   at: number
-  /** its spam key, when kept by a recorder */
+  /** its key in the recorder (its involved object's id), when kept by a recorder */
   readonly key?: string
+  readonly involved?: Involved
 }
 
 /** Takes a token at `now` if there is one (`TryAccept`). */
@@ -69,16 +81,26 @@ export const tryAccept = (bucket: Bucket, now: number): boolean => {
 interface Observation {
   /** its key (what `prepareEventUnsafe` hands out, so the kubelet holds no copy) */
   readonly key: string
+  readonly involved: Involved
   count: number
   readonly first: number
   written: Event | undefined
 }
 
-/** An LRU of `maxCached` entries over a Map (insertion order; a use moves the key last). */
-const touch = <V>(cache: Map<string, V>, key: string, value: V): void => {
+/**
+ * An LRU of `maxCached` entries over a Map (insertion order; a use moves the key last); returns the
+ * entry it dropped to make room, if any.
+ */
+const touch = <V>(cache: Map<string, V>, key: string, value: V): V | undefined => {
   cache.delete(key)
-  if (cache.size >= maxCached) cache.delete(cache.keys().next().value!)
+  let dropped: V | undefined
+  if (cache.size >= maxCached) {
+    const [oldest, entry] = cache.entries().next().value!
+    cache.delete(oldest)
+    dropped = entry
+  }
   cache.set(key, value)
+  return dropped
 }
 
 export interface EventRecorderOptions {
@@ -97,6 +119,23 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
     const clock = yield* Clock.Clock
     const observations = new Map<string, Observation>()
     const buckets = new Map<string, Bucket>()
+    const involvedObjects = new Map<string, Involved>()
+    let involvedIds = 0
+
+    const involvedOf = (spam: string): Involved => {
+      let involved = involvedObjects.get(spam)
+      if (involved === undefined) {
+        involved = { spamKey: spam, id: (involvedIds++).toString(36), uses: 0 }
+        involvedObjects.set(spam, involved)
+      }
+      return involved
+    }
+    const release = (involved: Involved | undefined): void => {
+      if (involved !== undefined && --involved.uses === 0) involvedObjects.delete(involved.spamKey)
+    }
+    /** `eventKey` with the involved object's id for its source and object fields (same equality, shorter) */
+    const observationKey = (involved: Involved, event: EventRecord): string =>
+      `${involved.id}\u0000${event.involvedObject.fieldPath ?? ""}\u0000${event.type}\u0000${event.reason}\u0000${event.message}`
 
     const create = Effect.fnUntraced(function* (event: EventRecord, observation: Observation, now: number) {
       const namespace = event.involvedObject.namespace ?? "default"
@@ -133,13 +172,13 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
       )
 
     /** the spam filter: whether this occurrence may be written */
-    const accepted = (event: EventRecord, now: number): boolean => {
+    const accepted = (involved: Involved, now: number): boolean => {
       if (options.spamFilter !== true) return true
-      const key = spamKey(event)
-      let bucket = buckets.get(key)
+      let bucket = buckets.get(involved.id)
       if (bucket === undefined) {
-        bucket = { tokens: spamBurst, at: now, key }
-        touch(buckets, key, bucket)
+        bucket = { tokens: spamBurst, at: now, key: involved.id, involved }
+        involved.uses++
+        release(touch(buckets, involved.id, bucket)?.involved)
       }
       return tryAccept(bucket, now)
     }
@@ -165,15 +204,17 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
     const record = (event: EventRecord) =>
       Effect.suspend(() => {
         const now = clock.currentTimeMillisUnsafe()
-        const key = eventKey(event)
+        const involved = involvedOf(spamKey(event))
+        const key = observationKey(involved, event)
         let observation = observations.get(key)
         if (observation === undefined) {
-          observation = { key, count: 1, first: now, written: undefined }
-          touch(observations, key, observation)
+          observation = { key, involved, count: 1, first: now, written: undefined }
+          involved.uses++
+          release(touch(observations, key, observation)?.involved)
         } else {
           observation.count++
         }
-        if (!accepted(event, now)) return Effect.void
+        if (!accepted(involved, now)) return Effect.void
         const previous = observation.written
         return previous === undefined ? create(event, observation, now) : update(event, observation, previous, now)
       })
@@ -204,9 +245,11 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
       filtered: {
         /** an occurrence's keys (the recorder's own strings, so the kubelet holds no copy) */
         prepareEventUnsafe: (event: EventRecord): PreparedEvent => {
-          const key = eventKey(event)
-          const spam = spamKey(event)
-          return { key: observations.get(key)?.key ?? key, spamKey: buckets.get(spam)?.key ?? spam }
+          const involved = involvedObjects.get(spamKey(event))
+          // an object the recorder does not know: keys that match nothing it holds (ids are never reused)
+          if (involved === undefined) return { key: "", spamKey: "" }
+          const key = observationKey(involved, event)
+          return { key: observations.get(key)?.key ?? key, spamKey: buckets.get(involved.id)?.key ?? involved.id }
         },
         countFilteredUnsafe
       }

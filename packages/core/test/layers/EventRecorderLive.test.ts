@@ -75,4 +75,50 @@ describe("EventRecorderLive", () => {
         expect(yield* countsOf).toEqual({ BackOff: 31, Started: 1 })
       }).pipe(Effect.provide(recorder(true)))
   )
+
+  it.effect("keeps apart occurrences that differ in any field of client-go's event key", () =>
+    Effect.gen(function* () {
+      const events = yield* EventRecorder
+      const base = record("BackOff")
+      const variants: ReadonlyArray<EventRecord> = [
+        base,
+        { ...base, source: { component: "kubelet", host: "n2" } },
+        { ...base, source: { component: "scheduler", host: "n1" } },
+        // (namespace too, but an Event is written to its object's namespace, and only default exists here)
+        ...(["kind", "name", "uid", "apiVersion", "fieldPath"] as const).map((field) => ({
+          ...base,
+          involvedObject: { ...base.involvedObject, [field]: `other-${field}` }
+        })),
+        { ...base, type: "Normal" as const },
+        { ...base, reason: "Other" },
+        { ...base, message: "other message" }
+      ]
+      for (let round = 0; round < 3; round++) for (const v of variants) yield* events.record(v)
+      const store = yield* ObjectStore
+      const list = yield* store.list<Event>("events")
+      expect(list.items.length).toBe(variants.length)
+      expect(list.items.every((e) => e.count === 3)).toBe(true)
+    }).pipe(Effect.provide(recorder(false)))
+  )
+
+  it.effect("forgets the least recently created of 4,096 events: its next occurrence starts a new Event", () =>
+    Effect.gen(function* () {
+      const events = yield* EventRecorder
+      const nth = (i: number): EventRecord => ({
+        ...record("Started"),
+        involvedObject: { ...record("x").involvedObject, name: `p${i % 100}`, uid: `u${i % 100}` },
+        message: `occurrence ${i}`
+      })
+      for (let i = 0; i <= 4096; i++) yield* events.record(nth(i))
+      // the first was dropped to make room for the 4,097th; the second is still counted on its Event
+      yield* events.record(nth(1))
+      yield* events.record(nth(0))
+      const store = yield* ObjectStore
+      const list = yield* store.list<Event>("events")
+      const first = list.items.filter((e) => e.message === "occurrence 0").map((e) => e.count)
+      const second = list.items.filter((e) => e.message === "occurrence 1").map((e) => e.count)
+      expect(first).toEqual([1, 1])
+      expect(second).toEqual([2])
+    }).pipe(Effect.provide(recorder(false)))
+  )
 })
