@@ -879,7 +879,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
                 })
             )
           )
-    const container = yield* Effect.try({
+    const container = yield* Effect.tryPromise({
       try: () =>
         host.prepareContainer(id, sb.dir, net, {
           args: argv,

@@ -3,7 +3,7 @@
  * `ip` batches, the OCI config, cgroup paths and OOM records, whiteouts, image configs, auth
  * challenges, the runtime's start-failure log, paths inside a root filesystem.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
@@ -81,6 +81,12 @@ describe("pod network", () => {
     expect(leased).toEqual(["10.9.0.2", "10.9.0.3", "10.9.0.4", "10.9.0.5", "10.9.0.6", undefined])
     rmSync(join(dir, "10.9.0.3"))
     expect(leaseAddress(cidr, "rt", dir)).toBe("10.9.0.3")
+    // another runtime's lease is skipped, whatever this one leased before
+    rmSync(join(dir, "10.9.0.2"))
+    rmSync(join(dir, "10.9.0.5"))
+    writeFileSync(join(dir, "10.9.0.2"), "other")
+    expect(leaseAddress(cidr, "rt", dir)).toBe("10.9.0.5")
+    expect(readFileSync(join(dir, "10.9.0.2"), "utf8")).toBe("other")
     rmSync(dir, { recursive: true })
   })
 

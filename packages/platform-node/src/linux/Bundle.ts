@@ -5,7 +5,7 @@
  * their mountPath, the default capability set, and a cgroup path (relative: under the runtime's own
  * cgroup). A pure function of its input (`ociConfig`), written by `writeBundle`.
  */
-import { mkdirSync, writeFileSync } from "node:fs"
+import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 
 /** A bind mount into the container. */
@@ -130,9 +130,9 @@ export const ociConfig = (input: BundleInput) => {
   }
 }
 
-/** Writes `<dir>/config.json`; returns the bundle directory. */
-export const writeBundle = (dir: string, input: BundleInput): string => {
-  mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, "config.json"), JSON.stringify(ociConfig(input)))
+/** Writes `<dir>/config.json` (in libuv's thread pool); returns the bundle directory. */
+export const writeBundle = async (dir: string, input: BundleInput): Promise<string> => {
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, "config.json"), JSON.stringify(ociConfig(input)))
   return dir
 }

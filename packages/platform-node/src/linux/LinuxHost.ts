@@ -11,17 +11,8 @@
  */
 import type { ChildProcess } from "node:child_process"
 import { spawn } from "node:child_process"
-import {
-  chmodSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readFileSync,
-  readlinkSync,
-  statSync,
-  watch,
-  writeFileSync
-} from "node:fs"
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, watch, writeFileSync } from "node:fs"
+import { chmod, mkdir } from "node:fs/promises"
 import { join } from "node:path"
 import { hostsFile, resolvConf } from "@podlet/core/layers/runtime/EtcFiles"
 import type { SandboxConfig } from "@podlet/core/services/ContainerRuntime"
@@ -224,8 +215,11 @@ exec "$5" --uts -- sh -c 'hostname "$0" && echo ok && exec sleep infinity' "$6"`
       options.track("-", `f:/run/podlet/ipam/${sb.ip}`)
     })
 
-  /** Writes an instance's bundle (host-filesystem root unless `rootfs` is given) and makes its cgroup. */
-  const prepareContainer = (
+  /**
+   * Writes an instance's bundle (host-filesystem root unless `rootfs` is given) and makes its cgroup;
+   * the directories and files in libuv's thread pool, off the event loop.
+   */
+  const prepareContainer = async (
     instanceId: string,
     dir: string,
     sb: LinuxSandbox,
@@ -237,15 +231,15 @@ exec "$5" --uts -- sh -c 'hostname "$0" && echo ok && exec sleep infinity' "$6"`
       readonly memoryLimit: number | undefined
       readonly rootfs?: string
     }
-  ): LinuxContainer => {
+  ): Promise<LinuxContainer> => {
     const ociId = `podlet-${instanceId.slice(0, 24)}`
     const bundle = join(dir, `${instanceId.slice(0, 12)}.bundle`)
     const rootfs = spec.rootfs ?? join(bundle, "rootfs")
-    mkdirSync(rootfs, { recursive: true })
-    const hostBinds = spec.rootfs === undefined ? prepareHostRootfs(rootfs) : []
-    if (spec.rootfs === undefined) chmodSync(join(rootfs, "tmp"), 0o1777)
+    await mkdir(rootfs, { recursive: true })
+    const hostBinds = spec.rootfs === undefined ? await prepareHostRootfs(rootfs) : []
+    if (spec.rootfs === undefined) await chmod(join(rootfs, "tmp"), 0o1777)
     const cgroup = makeInstanceCgroup(layout, ociId, spec.memoryLimit)
-    writeBundle(bundle, {
+    await writeBundle(bundle, {
       args: spec.args,
       env: spec.env,
       cwd: spec.cwd,

@@ -55,10 +55,16 @@ export const podAddresses = function* (cidr: Cidr): Generator<string> {
   for (let i = 2; i < size - 1; i++) yield intToIp(cidr.base + i)
 }
 
-/** Leases the first free address of `cidr` for `owner`; undefined when the range is exhausted. */
+/**
+ * Leases the first free address of `cidr` for `owner`; undefined when the range is exhausted. The
+ * leases held are read once (a directory listing), so the n-th pod does not try n taken addresses
+ * (each a failed `open` and a thrown error); an address taken meanwhile by another runtime is skipped.
+ */
 export const leaseAddress = (cidr: Cidr, owner: string, dir: string = leaseDir): string | undefined => {
   mkdirSync(dir, { recursive: true })
+  const taken = new Set(readdirSync(dir))
   for (const ip of podAddresses(cidr)) {
+    if (taken.has(ip)) continue
     try {
       writeFileSync(join(dir, ip), owner, { flag: "wx" })
       return ip

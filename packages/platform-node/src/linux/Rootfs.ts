@@ -5,7 +5,8 @@
  * container's own writable root, `/tmp` and everything else. With an image, the root is an
  * overlay: the image's unpacked layers below, the instance's own writable layer above.
  */
-import { lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from "node:fs"
+import { lstatSync, readdirSync, readlinkSync } from "node:fs"
+import { mkdir, symlink } from "node:fs/promises"
 import { join } from "node:path"
 import type { BindMount } from "./Bundle.js"
 
@@ -57,11 +58,14 @@ const readHostEntries = (): ReadonlyArray<HostEntry> => {
   return hostEntries
 }
 
-/** Makes `dir` a host-filesystem root (links, mount points, `/tmp`); returns the binds to add. */
-export const prepareHostRootfs = (dir: string): ReadonlyArray<BindMount> => {
+/** Makes `dir` a host-filesystem root (links, mount points, `/tmp`), off the event loop; returns the binds to add. */
+export const prepareHostRootfs = async (dir: string): Promise<ReadonlyArray<BindMount>> => {
   const plan = hostRootPlan(readHostEntries())
-  mkdirSync(join(dir, "tmp"), { recursive: true, mode: 0o1777 })
-  for (const { name, target } of plan.links) symlinkSync(target, join(dir, name))
-  for (const bind of plan.binds) mkdirSync(join(dir, bind.destination), { recursive: true })
+  // independent entries, made together in libuv's thread pool (milliseconds each on a busy disk)
+  await Promise.all([
+    mkdir(join(dir, "tmp"), { recursive: true, mode: 0o1777 }),
+    ...plan.links.map(({ name, target }) => symlink(target, join(dir, name))),
+    ...plan.binds.map((bind) => mkdir(join(dir, bind.destination), { recursive: true }))
+  ])
   return plan.binds
 }
