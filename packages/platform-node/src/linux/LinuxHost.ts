@@ -11,8 +11,8 @@
  */
 import type { ChildProcess } from "node:child_process"
 import { spawn } from "node:child_process"
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, watch, writeFileSync } from "node:fs"
-import { chmod, mkdir } from "node:fs/promises"
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, watch } from "node:fs"
+import { chmod, mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { hostsFile, resolvConf } from "@podlet/core/layers/runtime/EtcFiles"
 import type { SandboxConfig } from "@podlet/core/services/ContainerRuntime"
@@ -190,10 +190,15 @@ exec "$5" --uts -- sh -c 'hostname "$0" && echo ok && exec sleep infinity' "$6"`
     )
     options.track("+", pause.pid!)
     const etcDir = join(dir, "etc")
-    mkdirSync(etcDir, { recursive: true })
-    writeFileSync(join(etcDir, "hosts"), hostsFile(config, ip))
-    writeFileSync(join(etcDir, "hostname"), `${config.hostname}\n`)
-    writeFileSync(join(etcDir, "resolv.conf"), resolvConf(config.namespace))
+    // in libuv's thread pool, the three files together
+    yield* Effect.promise(async () => {
+      await mkdir(etcDir, { recursive: true })
+      await Promise.all([
+        writeFile(join(etcDir, "hosts"), hostsFile(config, ip)),
+        writeFile(join(etcDir, "hostname"), `${config.hostname}\n`),
+        writeFile(join(etcDir, "resolv.conf"), resolvConf(config.namespace))
+      ])
+    })
     const etc: Array<BindMount> = ["hosts", "hostname", "resolv.conf"].map((name) => ({
       source: join(etcDir, name),
       destination: `/etc/${name}`,
@@ -298,8 +303,9 @@ exec "$5" --uts -- sh -c 'hostname "$0" && echo ok && exec sleep infinity' "$6"`
   const pidFileWritten = (c: LinuxContainer) =>
     Effect.callback<void>((resume) => {
       if (existsSync(c.pidFile)) return resume(Effect.void)
-      const watcher = watch(c.bundle, () => {
-        if (!existsSync(c.pidFile)) return
+      // the bundle's other files (the runtime's log) change too: only the pid file's name is looked at
+      const watcher = watch(c.bundle, (_event, name) => {
+        if ((name !== null && name !== "pid") || !existsSync(c.pidFile)) return
         watcher.close()
         resume(Effect.void)
       })
