@@ -67,8 +67,20 @@ const validateDigest = (digest: string): string | undefined => {
   return undefined
 }
 
+/** Parse results by text (pods of one template name the same images on every sync). Bounded. */
+const parsedNames = new Map<string, ImageParseResult>()
+
 /** `reference.ParseNormalizedNamed`: parses and normalises an image reference (docker.io defaults). */
 export const parseNormalizedNamed = (image: string): ImageParseResult => {
+  const known = parsedNames.get(image)
+  if (known !== undefined) return known
+  const result = parseName(image)
+  if (parsedNames.size >= 4096) parsedNames.clear()
+  parsedNames.set(image, result)
+  return result
+}
+
+const parseName = (image: string): ImageParseResult => {
   if (hex64RegExp.test(image)) {
     return parseError(`invalid repository name (${image}), cannot specify 64-byte hexadecimal strings`)
   }

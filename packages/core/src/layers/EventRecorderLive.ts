@@ -31,16 +31,10 @@ export const eventKey = (event: EventRecord): string =>
   ].join("\u0000")
 
 /** client-go `getSpamKey`: the source and the involved object (not its fieldPath). */
-export const spamKey = (event: EventRecord): string =>
-  [
-    event.source.component,
-    event.source.host ?? "",
-    event.involvedObject.kind ?? "",
-    event.involvedObject.namespace ?? "",
-    event.involvedObject.name ?? "",
-    event.involvedObject.uid ?? "",
-    event.involvedObject.apiVersion ?? ""
-  ].join("\u0000")
+export const spamKey = (event: EventRecord): string => {
+  const o = event.involvedObject
+  return `${event.source.component}\u0000${event.source.host ?? ""}\u0000${o.kind ?? ""}\u0000${o.namespace ?? ""}\u0000${o.name ?? ""}\u0000${o.uid ?? ""}\u0000${o.apiVersion ?? ""}`
+}
 
 /** Events remembered for correlation (client-go's LRU size). */
 const maxCached = 4096

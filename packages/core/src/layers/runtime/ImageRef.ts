@@ -26,8 +26,19 @@ const digestRe = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}$/
 const domainRe =
   /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?$/
 
+/** Parsed references by text (a simulation parses the same few images again and again). Bounded. */
+const parsed = new Map<string, ImageRef | undefined>()
+
 /** Parse and normalise an image reference; `undefined` when it is not a valid reference (InvalidImageName). */
 export const parseImageRef = (image: string): ImageRef | undefined => {
+  if (parsed.has(image)) return parsed.get(image)
+  const ref = parse(image)
+  if (parsed.size >= 4096) parsed.clear()
+  parsed.set(image, ref)
+  return ref
+}
+
+const parse = (image: string): ImageRef | undefined => {
   if (image.length === 0 || image.length > 255 + 128 + 80 || image.trim() !== image) return undefined
   let rest = image
   let digest: string | undefined
