@@ -217,18 +217,19 @@ const shareStatus = (
 
 const byName = (a: Container, b: Container): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
 
-/** Container statuses built for a pod spec, with every other input they were built from. */
-interface Built {
+/** One container's status as last built for a pod spec, with every input it was built from. */
+interface BuiltStatus {
+  readonly newest: ContainerInstance | undefined
+  readonly before: ContainerInstance | undefined
   readonly deleting: boolean
-  /** the newest and the one-before instance of each container (init containers, then app containers) */
-  readonly instances: ReadonlyArray<ContainerInstance | undefined>
-  /** the reason cache as `[name, reason, message]` */
-  readonly reasons: ReadonlyArray<readonly [string, string, string]>
-  /** the probe results of each container's newest instance */
-  readonly probes: ReadonlyArray<unknown>
-  /** the previous lists, when a container's status depended on them (no instance, or an unknown one) */
-  readonly previous: readonly [unknown, unknown] | undefined
-  readonly statuses: ContainerStatuses
+  readonly reason: string | undefined
+  readonly message: string | undefined
+  /** the probe results of the newest instance */
+  readonly probe: unknown
+  /** whether it read the previous status (no instance, or one in state unknown), and which one */
+  readonly readsPrevious: boolean
+  readonly previous: ContainerStatus | undefined
+  readonly status: ContainerStatus
 }
 
 interface ContainerStatuses {
@@ -237,103 +238,99 @@ interface ContainerStatuses {
 }
 
 /**
- * The last statuses built for each pod spec: a status is generated again to confirm it, often from a
- * snapshot that only lost instances older than these (dead-instance removal).
+ * The last status built for each container of each pod spec (init containers, then app containers, by
+ * position): a status generated again (to confirm a write, or after another container changed) reuses the
+ * statuses whose inputs did not change.
  */
-const built = new WeakMap<Pod["spec"], Built>()
+const built = new WeakMap<Pod["spec"], Array<BuiltStatus | undefined>>()
 
-/** Appends the newest and one-before instance of every container. */
-const instancePairs = (
-  containers: ReadonlyArray<Container>,
-  snapshot: RuntimeSnapshot,
-  out: Array<ContainerInstance | undefined>
-): void => {
-  for (const c of containers) {
-    const [newest, before] = instancesOf(snapshot, c.name)
-    out.push(newest, before)
-  }
-}
-
-/** Whether a container's status reads the previous one: it has no instance, or an instance in state unknown. */
-const readsPrevious = (instances: ReadonlyArray<ContainerInstance | undefined>): boolean => {
-  for (let i = 0; i < instances.length; i += 2) {
-    const newest = instances[i]
-    if (newest === undefined || newest.state === "unknown" || instances[i + 1]?.state === "unknown") return true
-  }
-  return false
-}
-
-const sameBuild = (
-  b: Built,
+/** Builds the statuses of `containers` (init or app, in spec order) into `out`, reusing `cache` where it stands. */
+const buildKind = (
   input: ContainerStatusesInput,
-  instances: ReadonlyArray<ContainerInstance | undefined>
-): boolean => {
-  if (
-    b.deleting !== (input.pod.metadata.deletionTimestamp !== undefined) ||
-    b.reasons.length !== input.reasons.size ||
-    b.instances.length !== instances.length
-  ) {
-    return false
+  containers: ReadonlyArray<Container>,
+  previous: ReadonlyArray<ContainerStatus> | undefined,
+  isInit: boolean,
+  cache: Array<BuiltStatus | undefined>,
+  offset: number,
+  out: Map<string, ContainerStatus>
+): void => {
+  const deleting = input.pod.metadata.deletionTimestamp !== undefined
+  let missing: Array<Container> | undefined
+  const inputs: Array<Omit<BuiltStatus, "status">> = []
+  for (let k = 0; k < containers.length; k++) {
+    const container = containers[k]!
+    const [newest, before] = instancesOf(input.snapshot, container.name)
+    const reason = input.reasons.get(container.name)
+    const readsPrevious = newest === undefined || newest.state === "unknown" || before?.state === "unknown"
+    const key: Omit<BuiltStatus, "status"> = {
+      newest,
+      before,
+      deleting,
+      reason: reason?.reason,
+      message: reason?.message,
+      probe: newest === undefined ? undefined : input.probes.get(newest.id),
+      readsPrevious,
+      previous: readsPrevious ? previous?.find((s) => s.name === container.name) : undefined
+    }
+    inputs.push(key)
+    const hit = cache[offset + k]
+    if (
+      hit !== undefined &&
+      hit.newest === key.newest &&
+      hit.before === key.before &&
+      hit.deleting === key.deleting &&
+      hit.reason === key.reason &&
+      hit.message === key.message &&
+      hit.probe === key.probe &&
+      hit.readsPrevious === key.readsPrevious &&
+      hit.previous === key.previous
+    ) {
+      out.set(container.name, hit.status)
+    } else {
+      ;(missing ??= []).push(container)
+    }
   }
-  if (
-    b.previous !== undefined &&
-    (b.previous[0] !== input.previous?.initContainerStatuses || b.previous[1] !== input.previous?.containerStatuses)
-  ) {
-    return false
+  if (missing === undefined) return
+  const converted = convert(input, missing, previous ?? [], isInit)
+  for (const container of missing) {
+    const status = shareStatus(
+      withProbeState(converted.get(container.name)!, container, isInit, input.probes),
+      previous
+    )
+    out.set(container.name, status)
+    const k = containers.indexOf(container)
+    cache[offset + k] = { ...inputs[k]!, status }
   }
-  for (let i = 0; i < instances.length; i++) if (b.instances[i] !== instances[i]) return false
-  let i = 0
-  for (const [name, r] of input.reasons) {
-    const x = b.reasons[i++]!
-    if (x[0] !== name || x[1] !== r.reason || x[2] !== r.message) return false
-  }
-  for (let j = 0; j < instances.length; j += 2) {
-    const newest = instances[j]
-    if (newest !== undefined && b.probes[j / 2] !== input.probes.get(newest.id)) return false
-  }
-  return true
 }
 
 /**
  * The pod's `initContainerStatuses` (spec order) and `containerStatuses` (sorted by name). A status (or list)
- * that serialises as the previous one is the previous object itself; built again from the same inputs, the
- * statuses are the ones built before.
+ * that serialises as the previous one is the previous object itself; a container whose inputs did not change
+ * since its status was last built for this spec gets that status.
  */
 export const buildContainerStatuses = (input: ContainerStatusesInput): ContainerStatuses => {
-  const { pod, snapshot } = input
+  const { pod } = input
   const initContainers = pod.spec.initContainers ?? []
-  const instances: Array<ContainerInstance | undefined> = []
-  instancePairs(initContainers, snapshot, instances)
-  instancePairs(pod.spec.containers, snapshot, instances)
-  const before = built.get(pod.spec)
-  if (before !== undefined && sameBuild(before, input, instances)) return before.statuses
   const previousInit = input.previous?.initContainerStatuses
   const previousApp = input.previous?.containerStatuses
-  const init = convert(input, initContainers, previousInit ?? [], true)
-  const app = convert(input, pod.spec.containers, previousApp ?? [], false)
+  let cache = built.get(pod.spec)
+  if (cache === undefined) {
+    cache = []
+    built.set(pod.spec, cache)
+  }
+  const init = new Map<string, ContainerStatus>()
+  const app = new Map<string, ContainerStatus>()
+  buildKind(input, initContainers, previousInit, true, cache, 0, init)
+  buildKind(input, pod.spec.containers, previousApp, false, cache, initContainers.length, app)
   const sorted = pod.spec.containers.length > 1 ? [...pod.spec.containers].sort(byName) : pod.spec.containers
-  const statuses: ContainerStatuses = {
+  return {
     initContainerStatuses: sharedList(
-      initContainers.map((c) => shareStatus(withProbeState(init.get(c.name)!, c, true, input.probes), previousInit)),
+      initContainers.map((c) => init.get(c.name)!),
       previousInit
     ),
     containerStatuses: sharedList(
-      sorted.map((c) => shareStatus(withProbeState(app.get(c.name)!, c, false, input.probes), previousApp)),
+      sorted.map((c) => app.get(c.name)!),
       previousApp
     )
   }
-  const probes: Array<unknown> = []
-  for (let j = 0; j < instances.length; j += 2) {
-    const newest = instances[j]
-    probes.push(newest === undefined ? undefined : input.probes.get(newest.id))
-  }
-  built.set(pod.spec, {
-    deleting: pod.metadata.deletionTimestamp !== undefined,
-    instances,
-    reasons: Array.from(input.reasons, ([name, r]) => [name, r.reason, r.message] as const),
-    probes,
-    previous: readsPrevious(instances) ? [previousInit, previousApp] : undefined,
-    statuses
-  })
-  return statuses
 }

@@ -141,7 +141,18 @@ describe("buildContainerStatuses again from the same inputs", () => {
 
   it("gives the statuses built before when only older instances went", () => {
     const first = buildContainerStatuses(input(pod, full))
-    expect(buildContainerStatuses(input(pod, collected))).toBe(first)
+    const again = buildContainerStatuses(input(pod, collected))
+    expect(again.initContainerStatuses[0]).toBe(first.initContainerStatuses[0])
+    expect(again.containerStatuses.length).toBe(2)
+    again.containerStatuses.forEach((status, i) => expect(status).toBe(first.containerStatuses[i]))
+    // a change to one container rebuilds that one only
+    const crashed = buildContainerStatuses(input(pod, full, { reasons: new Map() }))
+    expect(crashed.containerStatuses.find((s) => s.name === "web")).toBe(
+      first.containerStatuses.find((s) => s.name === "web")
+    )
+    expect(crashed.containerStatuses.find((s) => s.name === "crash")).not.toBe(
+      first.containerStatuses.find((s) => s.name === "crash")
+    )
   })
 
   it("builds again when an input they read changed", () => {
@@ -153,6 +164,15 @@ describe("buildContainerStatuses again from the same inputs", () => {
     })
     const pairs = [
       [input(pod, full), input(pod, { sandbox, containers: [init, web, crash[1]!] })],
+      // the same newest instance, another one before it (the last state)
+      [
+        input(pod, full, { reasons: new Map() }),
+        input(pod, { sandbox, containers: [init, web, crash[0]!, crash[2]!] }, { reasons: new Map() })
+      ],
+      [
+        input(pod, full),
+        input(pod, full, { reasons: new Map([["crash", { reason: "RunContainerError", message: "back-off 20s" }]]) })
+      ],
       [
         input(pod, full),
         input(pod, full, { reasons: new Map([["crash", { reason: "CrashLoopBackOff", message: "back-off 40s" }]]) })
