@@ -144,7 +144,7 @@ describe("buildContainerStatuses again from the same inputs", () => {
     const again = buildContainerStatuses(input(pod, collected))
     expect(again.initContainerStatuses[0]).toBe(first.initContainerStatuses[0])
     expect(again.containerStatuses.length).toBe(2)
-    again.containerStatuses.forEach((status, i) => expect(status).toBe(first.containerStatuses[i]))
+    for (const [i, status] of again.containerStatuses.entries()) expect(status).toBe(first.containerStatuses[i])
     // a change to one container rebuilds that one only
     const crashed = buildContainerStatuses(input(pod, full, { reasons: new Map() }))
     expect(crashed.containerStatuses.find((s) => s.name === "web")).toBe(
