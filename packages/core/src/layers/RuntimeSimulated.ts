@@ -34,7 +34,7 @@ import type { ImageCache, ImageInfo } from "../services/ImageService.js"
 import type { MemoryFacade, NetworkFacade, ProcessContext, SignalName } from "../sim/Process.js"
 import { Signals, signalNumbers } from "../sim/Process.js"
 import type { FsDir, FsNode } from "../sim/VirtualFs.js"
-import { makeDir, VirtualFs } from "../sim/VirtualFs.js"
+import { FsShapes, makeDir, VirtualFs } from "../sim/VirtualFs.js"
 import { catalogueImageInfo } from "./RegistrySimulated.js"
 import { hostsFile, resolvConf } from "./runtime/EtcFiles.js"
 import { fakeDigest, parseImageRef } from "./runtime/ImageRef.js"
@@ -65,6 +65,11 @@ export interface RuntimeSimulatedOptions {
   readonly logLimits?: { readonly maxLines: number; readonly maxBytes: number }
   /** cluster DNS domain for `/etc/resolv.conf`; default `cluster.local` */
   readonly clusterDomain?: string
+  /**
+   * build a container's filesystem whenever classification looks at its files (the reference the
+   * default, lazy path is tested against); default false
+   */
+  readonly eagerFilesystem?: boolean
 }
 
 interface SandboxState {
@@ -106,6 +111,11 @@ interface Instance {
   signals: Signals | undefined
   exited: Deferred.Deferred<void> | undefined
   fs: VirtualFs | undefined
+  /**
+   * set when classification looked at files before the filesystem was built: the program whose
+   * image files it starts with then (the filesystem is built on first real use, as it was then)
+   */
+  fsFixed: { readonly program: Program | undefined } | undefined
   net: NetworkFacade | undefined
   mem: MemoryFacade | undefined
   logs: LogBuffer | undefined
@@ -304,16 +314,20 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     return node
   }
 
-  const fsOf = (inst: Instance): VirtualFs => {
-    if (inst.fs !== undefined) return inst.fs
-    const sb = inst.sandbox
-    const program = inst.program
+  /** The files a new filesystem of a container of `sb` running `program` starts with. */
+  const filesOf = (sb: SandboxState, program: Program | undefined): Readonly<Record<string, string>> => {
     sb.etc ??= {
       "/etc/hostname": `${sb.config.hostname}\n`,
       "/etc/hosts": hostsFile(sb.config, sb.ip),
       "/etc/resolv.conf": resolvConf(sb.config.namespace, clusterDomain)
     }
-    const files = program?._tag === "Server" ? { ...sb.etc, ...serverImageFiles[program.server] } : sb.etc
+    return program?._tag === "Server" ? { ...sb.etc, ...serverImageFiles[program.server] } : sb.etc
+  }
+
+  const fsOf = (inst: Instance): VirtualFs => {
+    if (inst.fs !== undefined) return inst.fs
+    const sb = inst.sandbox
+    const files = filesOf(sb, inst.fsFixed !== undefined ? inst.fsFixed.program : inst.program)
     const mounts = []
     for (const m of inst.config.mounts) {
       const node = volumeNode(sb, m.volume, m.subPath)
@@ -327,6 +341,19 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     return fs
   }
 
+  const shapes = new FsShapes(programCacheLimit)
+  const eagerFilesystem = options.eagerFilesystem === true
+
+  /**
+   * The instance's filesystem for reading, as built now, without building it when it has no
+   * mounts: the template of its shape (the files are fixed as of this first look).
+   */
+  const fsView = (inst: Instance): VirtualFs => {
+    if (inst.fs !== undefined || inst.config.mounts.length > 0 || eagerFilesystem) return fsOf(inst)
+    inst.fsFixed ??= { program: inst.program }
+    return shapes.of(filesOf(inst.sandbox, inst.fsFixed.program), inst.cwd)
+  }
+
   // ---- process lifecycle -----------------------------------------------------------------------
 
   /** The process ended: record it, free its ports and memory, tell the PLEG. Idempotent. */
@@ -338,8 +365,9 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     inst.reason = reason
     changed(inst.sandbox.podUid)
     const path = inst.config.terminationMessagePath
-    if (path !== undefined && path !== "" && inst.fs?.isFile(path)) {
-      const text = inst.fs.readFile(path)
+    const fs = inst.fs ?? (inst.fsFixed !== undefined ? fsView(inst) : undefined)
+    if (path !== undefined && path !== "" && fs?.isFile(path)) {
+      const text = fsOf(inst).readFile(path)
       if (text !== "") inst.message = text.slice(0, terminationMessageLimit)
     }
     network.unlistenOwner(inst.sandbox.id, inst.id)
@@ -468,7 +496,11 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       const server = program.server
       // the image's files answer until something mounts over them or writes to the container
       const http = (path: string) =>
-        serverHttp(server, inst.fs ?? (inst.config.mounts.length > 0 ? fsOf(inst) : undefined), path)
+        serverHttp(
+          server,
+          inst.fs ?? (inst.config.mounts.length > 0 || inst.fsFixed !== undefined ? fsOf(inst) : undefined),
+          path
+        )
       for (const port of serverPorts(inst, program)) {
         if (!network.listen(inst.sandbox.id, { port, owner: inst.id, server: program.server, http })) {
           appendLog(inst, "stderr", bindFailure(program, port))
@@ -527,7 +559,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       lacks: imageLacks(parseImageRef(inst.image.ref)?.repository ?? ""),
       exists: (path) => {
         readFiles = true
-        return fsOf(inst).exists(path)
+        return fsView(inst).exists(path)
       },
       workingDir: inst.cwd
     })
@@ -716,6 +748,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       signals: undefined,
       exited: undefined,
       fs: undefined,
+      fsFixed: undefined,
       net: undefined,
       mem: undefined,
       logs: undefined,

@@ -287,6 +287,34 @@ export class VirtualFs {
   }
 }
 
+/**
+ * Templates of fresh mount-free filesystems (`VirtualFs.make({ files })` plus `mkdir -p cwd`) by
+ * shape: which paths exist and which are files depends only on the file paths and the working
+ * directory, never on contents, so one template answers `exists`/`isFile` for every filesystem of
+ * that shape without building it. Templates are shared: only read them.
+ */
+export class FsShapes {
+  private readonly templates = new Map<string, VirtualFs>()
+
+  constructor(private readonly limit: number) {}
+
+  /** The read-only template of `VirtualFs.make({ files })` after `mkdir -p cwd` (unless `/`). */
+  of(files: Readonly<Record<string, string>>, cwd: string): VirtualFs {
+    const names = Object.keys(files)
+    const key = `${cwd}\u0000${names.join("\u0000")}`
+    let template = this.templates.get(key)
+    if (template === undefined) {
+      const shape: Record<string, string> = {}
+      for (const name of names) shape[name] = ""
+      template = VirtualFs.make({ files: shape })
+      if (cwd !== "/") template.mkdir(cwd, true)
+      if (this.templates.size >= this.limit) this.templates.clear()
+      this.templates.set(key, template)
+    }
+    return template
+  }
+}
+
 const notFound = (readOnly: boolean, error: FsError): Located => ({
   node: undefined,
   parent: undefined,
