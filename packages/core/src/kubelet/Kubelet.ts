@@ -8,7 +8,7 @@
  */
 
 import type { Scope } from "effect"
-import { Clock, Deferred, Effect, Semaphore, Stream } from "effect"
+import { Clock, Deferred, Effect, Queue, Semaphore, Stream } from "effect"
 import type { WatchEvent } from "../api/Meta.js"
 import type { Pod } from "../api/Pod.js"
 import { kubeletConditionTypes } from "../domain/Conditions.js"
@@ -313,10 +313,27 @@ export const makeKubelet = Effect.fnUntraced(function* (
     return Effect.void
   }
 
-  yield* runtime.events.pipe(
-    Stream.runForEachArray((events) => Effect.suspend(() => onRuntimeEvents(events, 0))),
-    Effect.forkScoped({ startImmediately: true })
-  )
+  const observeEvents = runtime.observeEvents
+  if (observeEvents === undefined) {
+    yield* runtime.events.pipe(
+      Stream.runForEachArray((events) => Effect.suspend(() => onRuntimeEvents(events, 0))),
+      Effect.forkScoped({ startImmediately: true })
+    )
+  } else {
+    // the runtime's callback face: a container event wakes its pod's worker where it is published;
+    // notices (which record Events) go, in order, to one fiber
+    const notices = yield* Queue.unbounded<RuntimeEvent>()
+    yield* Stream.fromQueue(notices).pipe(
+      Stream.runForEachArray((events) => Effect.suspend(() => onRuntimeEvents(events, 0))),
+      Effect.forkScoped({ startImmediately: true })
+    )
+    yield* observeEvents((events) => {
+      for (const event of events) {
+        if (event.notice === undefined) podWorkers.wakeUnsafe(event.podUid)
+        else Queue.offerUnsafe(notices, event)
+      }
+    })
+  }
 
   /** the store's resourceVersion at which the informer was last found in sync with it */
   let syncedAt: string | undefined

@@ -241,9 +241,37 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       idSuffix
     )
   }
+  /** the `observeEvents` callbacks (one entry per registration) */
+  const observers = new Set<{ readonly onEvents: (events: ReadonlyArray<RuntimeEvent>) => void }>()
+  /** events not yet given to the observers; `delivering` while an observer runs (it may publish more) */
+  let undelivered: Array<RuntimeEvent> = []
+  let delivering = false
+  /** to the stream, then to every observer in order: one an observer causes waits until it returns */
   const publish = (event: RuntimeEvent): void => {
     PubSub.publishUnsafe(pubsub, event)
+    if (observers.size === 0) return
+    undelivered.push(event)
+    if (delivering) return
+    delivering = true
+    try {
+      while (undelivered.length > 0) {
+        const batch = undelivered
+        undelivered = []
+        for (const observer of observers) observer.onEvents(batch)
+      }
+    } finally {
+      delivering = false
+    }
   }
+  const observeEvents = (onEvents: (events: ReadonlyArray<RuntimeEvent>) => void) =>
+    Effect.acquireRelease(
+      Effect.sync(() => {
+        const observer = { onEvents }
+        observers.add(observer)
+        return observer
+      }),
+      (observer) => Effect.sync(() => observers.delete(observer))
+    ).pipe(Effect.asVoid)
 
   const imageEnvs = new WeakMap<ImageInfo, Readonly<Record<string, string>>>()
   /** The image's ENV as a record (with `HOME=/root` unless set), computed once per image. */
@@ -907,7 +935,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
         kill(inst, exitCode, reason)
         return true
       }),
-    events: Stream.fromPubSub(pubsub)
+    events: Stream.fromPubSub(pubsub),
+    observeEvents
   }
   return ContainerRuntime.of(service)
 })

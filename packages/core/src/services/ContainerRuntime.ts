@@ -6,7 +6,7 @@
  * Implementations: `layers/RuntimeSimulated.ts` (containers behave as their YAML says, on the
  * Clock) and the process runtime in `@podlet/platform-node`.
  */
-import type { Effect, Stream } from "effect"
+import type { Effect, Scope, Stream } from "effect"
 import { Context, Schema } from "effect"
 
 /** A volume as the runtime mounts it: emptyDir (shared, survives restarts), files (configMap/secret), hostPath. */
@@ -151,6 +151,15 @@ export class ContainerRuntime extends Context.Service<
     killContainer(containerId: string, exitCode: number, reason: string): Effect.Effect<boolean>
     /** container lifecycle events for every pod on this runtime */
     readonly events: Stream.Stream<RuntimeEvent>
+    /**
+     * Optional, in-process only: `events` without a fiber per consumer. Every event `events`
+     * delivers also goes to `onEvents`, in order, synchronously where the runtime publishes it,
+     * until the scope closes. `onEvents` must not throw; it may call the runtime (events that
+     * causes follow once it returns). A wrapper that changes `events` must drop or change this too.
+     */
+    readonly observeEvents?: (
+      onEvents: (events: ReadonlyArray<RuntimeEvent>) => void
+    ) => Effect.Effect<void, never, Scope.Scope>
     /**
      * optional (the kubelet's crash-loop retry fast path): a number that changes whenever what
      * `listSandboxes(uid)` / `listContainers(uid)` report changes; -1 when the pod has nothing
