@@ -372,15 +372,17 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
   const shapes = new FsShapes(programCacheLimit)
   const eagerFilesystem = options.eagerFilesystem === true
 
-  /**
-   * The instance's filesystem for reading, as built now, without building it when it has no
-   * mounts: the template of its shape (the files are fixed as of this first look).
-   */
-  const fsView = (inst: Instance): VirtualFs => {
-    if (inst.fs !== undefined || inst.config.mounts.length > 0 || eagerFilesystem) return fsOf(inst)
+  /** The files the instance's filesystem starts with, fixed as of this first look (it is built later). */
+  const fixedFiles = (inst: Instance): Readonly<Record<string, string>> => {
     inst.fsFixed ??= { program: inst.program }
-    return shapes.of(filesOf(inst.sandbox, inst.fsFixed.program), inst.cwd)
+    return filesOf(inst.sandbox, inst.fsFixed.program)
   }
+
+  /** Does `path` exist in the instance's filesystem, without building it when it has no mounts. */
+  const fsExists = (inst: Instance, path: string): boolean =>
+    inst.fs !== undefined || inst.config.mounts.length > 0 || eagerFilesystem
+      ? fsOf(inst).exists(path)
+      : shapes.exists(fixedFiles(inst), inst.cwd, path)
 
   // ---- process lifecycle -----------------------------------------------------------------------
 
@@ -393,7 +395,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     inst.reason = reason
     changed(inst.sandbox.podUid)
     const path = inst.config.terminationMessagePath
-    const fs = inst.fs ?? (inst.fsFixed !== undefined ? fsView(inst) : undefined)
+    const fs = inst.fs ?? (inst.fsFixed !== undefined ? shapes.of(fixedFiles(inst), inst.cwd) : undefined)
     if (path !== undefined && path !== "" && fs?.isFile(path)) {
       const text = fsOf(inst).readFile(path)
       if (text !== "") inst.message = text.slice(0, terminationMessageLimit)
@@ -587,7 +589,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       lacks: imageLacks(parseImageRef(inst.image.ref)?.repository ?? ""),
       exists: (path) => {
         readFiles = true
-        return fsView(inst).exists(path)
+        return fsExists(inst, path)
       },
       workingDir: inst.cwd
     })

@@ -294,24 +294,41 @@ export class VirtualFs {
  * that shape without building it. Templates are shared: only read them.
  */
 export class FsShapes {
-  private readonly templates = new Map<string, VirtualFs>()
+  private readonly templates = new Map<string, { readonly fs: VirtualFs; readonly exists: Map<string, boolean> }>()
 
   constructor(private readonly limit: number) {}
 
   /** The read-only template of `VirtualFs.make({ files })` after `mkdir -p cwd` (unless `/`). */
   of(files: Readonly<Record<string, string>>, cwd: string): VirtualFs {
+    return this.shape(files, cwd).fs
+  }
+
+  /** `of(files, cwd).exists(path)`, remembered per shape. */
+  exists(files: Readonly<Record<string, string>>, cwd: string, path: string): boolean {
+    const shape = this.shape(files, cwd)
+    let found = shape.exists.get(path)
+    if (found === undefined) {
+      found = shape.fs.exists(path)
+      if (shape.exists.size >= this.limit) shape.exists.clear()
+      shape.exists.set(path, found)
+    }
+    return found
+  }
+
+  private shape(files: Readonly<Record<string, string>>, cwd: string) {
     const names = Object.keys(files)
     const key = `${cwd}\u0000${names.join("\u0000")}`
-    let template = this.templates.get(key)
-    if (template === undefined) {
-      const shape: Record<string, string> = {}
-      for (const name of names) shape[name] = ""
-      template = VirtualFs.make({ files: shape })
-      if (cwd !== "/") template.mkdir(cwd, true)
+    let shape = this.templates.get(key)
+    if (shape === undefined) {
+      const contents: Record<string, string> = {}
+      for (const name of names) contents[name] = ""
+      const fs = VirtualFs.make({ files: contents })
+      if (cwd !== "/") fs.mkdir(cwd, true)
+      shape = { fs, exists: new Map() }
       if (this.templates.size >= this.limit) this.templates.clear()
-      this.templates.set(key, template)
+      this.templates.set(key, shape)
     }
-    return template
+    return shape
   }
 }
 

@@ -27,10 +27,14 @@ describe("FsShapes", () => {
           if (cwd !== "/") fs.mkdir(cwd, true)
           const template = shapes.of(files, cwd)
           for (const path of [...paths, ...Object.keys(files), cwd]) {
-            expect([path, template.exists(path), template.isFile(path)]).toEqual([
+            // the remembered answer is asked for twice
+            const remembered = [shapes.exists(files, cwd, path), shapes.exists(files, cwd, path)]
+            expect([path, template.exists(path), template.isFile(path), ...remembered]).toEqual([
               path,
               fs.exists(path),
-              fs.isFile(path)
+              fs.isFile(path),
+              fs.exists(path),
+              fs.exists(path)
             ])
           }
         }
