@@ -34,7 +34,7 @@ import type { ImageCache, ImageInfo } from "../services/ImageService.js"
 import type { MemoryFacade, NetworkFacade, ProcessContext, SignalName } from "../sim/Process.js"
 import { Signals, signalNumbers } from "../sim/Process.js"
 import type { FsDir, FsNode } from "../sim/VirtualFs.js"
-import { FsShapes, makeDir, VirtualFs } from "../sim/VirtualFs.js"
+import { FsShapes, makeDir, parentOf, VirtualFs } from "../sim/VirtualFs.js"
 import { catalogueImageInfo } from "./RegistrySimulated.js"
 import { hostsFile, resolvConf } from "./runtime/EtcFiles.js"
 import { fakeDigest, parseImageRef } from "./runtime/ImageRef.js"
@@ -376,6 +376,29 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
   const fixedFiles = (inst: Instance): Readonly<Record<string, string>> => {
     inst.fsFixed ??= { program: inst.program }
     return filesOf(inst.sandbox, inst.fsFixed.program)
+  }
+
+  /**
+   * The main program is known only after its argv was checked against the files (`/usr/sbin/nginx`):
+   * a server's image files then join the filesystem fixed or built during that check, except where a
+   * volume is mounted (the volume's content wins, as over the image's files).
+   */
+  const withImageFiles = (inst: Instance, program: Program): void => {
+    if (program._tag !== "Server") return
+    const files = serverImageFiles[program.server]
+    if (files === undefined) return
+    if (inst.fsFixed !== undefined && inst.fsFixed.program === undefined) inst.fsFixed = { program }
+    const fs = inst.fs
+    if (fs === undefined) return
+    for (const [path, content] of Object.entries(files)) {
+      const mounted = inst.config.mounts.some((m) => {
+        const at = m.mountPath.replace(/\/+$/, "")
+        return path === at || path.startsWith(`${at}/`)
+      })
+      if (mounted || fs.exists(path)) continue
+      fs.mkdir(parentOf(path), true)
+      fs.writeFile(path, content, false)
+    }
   }
 
   /** Does `path` exist in the instance's filesystem, without building it when it has no mounts. */
@@ -812,6 +835,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     }
     const program = classify(inst, inst.argv)
     inst.program = program
+    withImageFiles(inst, program)
     if (program._tag === "StartError") {
       inst.state = "exited"
       inst.startedAt = now()

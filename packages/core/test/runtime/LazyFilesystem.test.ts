@@ -147,4 +147,45 @@ describe("lazy container filesystem", () => {
       expect(lazy).toContainEqual(expect.objectContaining({ name: "refused", message: "p-u7\n" }))
     })
   )
+
+  it.effect("a server started by its absolute path serves its image's files; a volume at the docroot wins", () =>
+    Effect.gen(function* () {
+      const serve = (eagerFilesystem: boolean, mounts: ContainerConfig["mounts"]) =>
+        Effect.gen(function* () {
+          const runtime = yield* ContainerRuntime
+          const sb = yield* runtime.runPodSandbox(pod("web"))
+          const id = yield* runtime.createContainer(
+            sb.id,
+            container("web", "nginx", ["/usr/sbin/nginx", "-g", "daemon off;"], {
+              ports: [{ containerPort: 80, protocol: "TCP" }],
+              mounts
+            })
+          )
+          yield* runtime.startContainer(id)
+          const page = yield* runtime.exec(id, ["sh", "-c", "head -n 1 /usr/share/nginx/html/index.html"], 5)
+          return { root: yield* runtime.probePort(sb.id, 80, "http", "/"), page }
+        }).pipe(
+          Effect.provide(
+            RuntimeSimulated.layer({
+              nodeName: "n1",
+              podCIDR: "10.244.1.0/24",
+              network: SimNetwork.make(),
+              eagerFilesystem
+            })
+          )
+        )
+      const elsewhere = [{ volume: "data", mountPath: "/data", readOnly: false }]
+      const docroot = [{ volume: "data", mountPath: "/usr/share/nginx/html/", readOnly: false }]
+      for (const eager of [false, true]) {
+        const plain = yield* serve(eager, [])
+        expect(plain.root).toBe(true)
+        expect(plain.page.output).toBe("<!DOCTYPE html>\n")
+        // a mount elsewhere builds the filesystem during the argv check: the image's files still join it
+        expect(yield* serve(eager, elsewhere)).toEqual(plain)
+        const shadowed = yield* serve(eager, docroot)
+        expect(shadowed.root).toBe(false)
+        expect(shadowed.page.exitCode).not.toBe(0)
+      }
+    })
+  )
 })
