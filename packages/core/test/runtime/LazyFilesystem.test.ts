@@ -10,6 +10,7 @@ import { SimNetwork } from "../../src/layers/SimNetwork.js"
 import type { ContainerConfig, SandboxConfig } from "../../src/services/ContainerRuntime.js"
 import { ContainerRuntime } from "../../src/services/ContainerRuntime.js"
 import { FsShapes, VirtualFs } from "../../src/sim/VirtualFs.js"
+import { container } from "./containerConfig.js"
 
 const segment = fc.constantFrom("etc", "bin", "a", "b", "hostname", ".", "..", "")
 const absolute = fc.array(segment, { minLength: 0, maxLength: 4 }).map((s) => `/${s.join("/")}`)
@@ -53,24 +54,6 @@ const pod = (uid: string): SandboxConfig => ({
     { name: "data", type: "emptyDir" },
     { name: "conf", type: "files", files: { "run.sh": "echo from-conf; cat /etc/hostname" } }
   ]
-})
-
-const container = (
-  name: string,
-  image: string,
-  command: ReadonlyArray<string>,
-  extra: Partial<ContainerConfig> = {}
-): ContainerConfig => ({
-  name,
-  image,
-  command,
-  args: [],
-  env: [],
-  mounts: [],
-  ports: [],
-  attempt: 0,
-  hash: "h1",
-  ...extra
 })
 
 /** Containers whose start (or exec) looks at the filesystem before anything builds it. */

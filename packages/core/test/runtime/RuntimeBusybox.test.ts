@@ -6,6 +6,7 @@ import { RuntimeSimulated } from "../../src/layers/RuntimeSimulated.js"
 import { SimNetwork } from "../../src/layers/SimNetwork.js"
 import type { ContainerConfig, SandboxConfig } from "../../src/services/ContainerRuntime.js"
 import { ContainerRuntime } from "../../src/services/ContainerRuntime.js"
+import { container } from "./containerConfig.js"
 
 const layer = (network = SimNetwork.make()) =>
   RuntimeSimulated.layer({ nodeName: "n1", podCIDR: "10.244.1.0/24", network })
@@ -16,24 +17,6 @@ const pod = (uid = "U", extra: Partial<SandboxConfig> = {}): SandboxConfig => ({
   namespace: "default",
   hostname: `p-${uid.toLowerCase()}`,
   volumes: [],
-  ...extra
-})
-
-const container = (
-  name: string,
-  image: string,
-  command: ReadonlyArray<string>,
-  extra: Partial<ContainerConfig> = {}
-): ContainerConfig => ({
-  name,
-  image,
-  command,
-  args: [],
-  env: [],
-  mounts: [],
-  ports: [],
-  attempt: 0,
-  hash: "h1",
   ...extra
 })
 

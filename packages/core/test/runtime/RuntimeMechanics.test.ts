@@ -8,6 +8,7 @@ import { RuntimeSimulated } from "../../src/layers/RuntimeSimulated.js"
 import { SimNetwork } from "../../src/layers/SimNetwork.js"
 import type { ContainerConfig, SandboxConfig } from "../../src/services/ContainerRuntime.js"
 import { ContainerRuntime } from "../../src/services/ContainerRuntime.js"
+import { container } from "./containerConfig.js"
 import { fakeRunner } from "./fakeRunner.js"
 
 /** the node's images: the default catalogue, plus an image with neither entrypoint nor cmd */
@@ -29,24 +30,6 @@ const pod = (uid = "U", extra: Partial<SandboxConfig> = {}): SandboxConfig => ({
   namespace: "default",
   hostname: `p-${uid}`,
   volumes: [],
-  ...extra
-})
-
-const container = (
-  name: string,
-  image: string,
-  command: ReadonlyArray<string>,
-  extra: Partial<ContainerConfig> = {}
-): ContainerConfig => ({
-  name,
-  image,
-  command,
-  args: [],
-  env: [],
-  mounts: [],
-  ports: [],
-  attempt: 0,
-  hash: "h1",
   ...extra
 })
 
