@@ -41,7 +41,7 @@ interface Worker {
   /** the time of the sync its last sync asked for, while that timer is armed */
   nextSyncAt: number | undefined
   /** resumes the worker while it waits for a wake */
-  resume: (() => void) | undefined
+  resume: ((effect: Effect.Effect<void>) => void) | undefined
 }
 
 /** Retry delay after a sync that died (K-workers `backOffPeriod`). */
@@ -91,7 +91,7 @@ export const makePodWorkers = Effect.fnUntraced(function* (
     const resume = worker.resume
     if (resume !== undefined) {
       worker.resume = undefined
-      resume()
+      resume(Effect.void)
     }
   }
 
@@ -154,12 +154,10 @@ export const makePodWorkers = Effect.fnUntraced(function* (
     return arm(at, now)
   }
 
+  // no finalizer: an interrupted wait ignores a late resume, and an interrupted worker is forgotten
   const waitForWake = (worker: Worker): Effect.Effect<void> =>
     Effect.callback<void>((resume) => {
-      worker.resume = () => resume(Effect.void)
-      return Effect.sync(() => {
-        worker.resume = undefined
-      })
+      worker.resume = resume
     })
 
   const loop = (uid: string, worker: Worker) =>

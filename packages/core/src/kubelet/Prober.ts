@@ -128,6 +128,13 @@ export const makeProber = Effect.fnUntraced(function* (
 ): Effect.fn.Return<Prober, never, Scope.Scope> {
   const fibers = yield* FiberMap.make<string>()
   const workers = new Map<string, Worker>()
+  /** pod UID → the keys of its probe workers (`remove` touches only those) */
+  const byPod = new Map<string, Set<string>>()
+  const forget = (uid: string, k: string): void => {
+    const keys = byPod.get(uid)
+    keys?.delete(k)
+    if (keys?.size === 0) byPod.delete(uid)
+  }
 
   const runWorker = (uid: string, name: string, type: ProbeType, worker: Worker) =>
     Effect.gen(function* () {
@@ -195,9 +202,8 @@ export const makeProber = Effect.fnUntraced(function* (
   const hasProbes = (spec: Pod["spec"]): boolean => {
     let known = probed.get(spec)
     if (known === undefined) {
-      known = [...(spec.initContainers ?? []), ...spec.containers].some((c) =>
-        probeTypes.some((type) => probeOf(c, type) !== undefined)
-      )
+      const probedContainer = (c: Container): boolean => probeTypes.some((type) => probeOf(c, type) !== undefined)
+      known = (spec.initContainers ?? []).some(probedContainer) || spec.containers.some(probedContainer)
       probed.set(spec, known)
     }
     return known
@@ -216,6 +222,9 @@ export const makeProber = Effect.fnUntraced(function* (
           if (worker === undefined) {
             worker = { signal: yield* Queue.sliding<void>(1) }
             workers.set(k, worker)
+            let keys = byPod.get(uid)
+            if (keys === undefined) byPod.set(uid, (keys = new Set()))
+            keys.add(k)
             const w = worker
             yield* FiberMap.run(
               fibers,
@@ -223,7 +232,9 @@ export const makeProber = Effect.fnUntraced(function* (
               runWorker(uid, container.name, type, w).pipe(
                 Effect.ensuring(
                   Effect.sync(() => {
-                    if (workers.get(k) === w) workers.delete(k)
+                    if (workers.get(k) !== w) return
+                    workers.delete(k)
+                    forget(uid, k)
                   })
                 )
               )
@@ -234,14 +245,20 @@ export const makeProber = Effect.fnUntraced(function* (
       }
     })
 
-  const remove = (uid: string): Effect.Effect<void> =>
-    Effect.gen(function* () {
-      for (const k of [...workers.keys()]) {
-        if (!k.startsWith(`${uid}/`)) continue
-        workers.delete(k)
-        yield* FiberMap.remove(fibers, k)
-      }
-    })
+  const remove = (uid: string): Effect.Effect<void> => {
+    const keys = byPod.get(uid)
+    if (keys === undefined) return Effect.void
+    byPod.delete(uid)
+    return Effect.forEach(
+      [...keys],
+      (k) =>
+        Effect.suspend(() => {
+          workers.delete(k)
+          return FiberMap.remove(fibers, k)
+        }),
+      { discard: true }
+    )
+  }
 
   return { sync, remove, hasProbes }
 })

@@ -43,12 +43,42 @@ export const activeDeadlineAt = (ctx: KubeletContext, pod: Pod): number | undefi
   return deadline === undefined || start === undefined ? undefined : start + deadline * 1000
 }
 
+type Instance = RuntimeSnapshot["containers"][number]
+
+/** the position of `name` among the pod's init containers when it is a sidecar, else -1 */
+const sidecarIndexOf = (pod: Pod, name: string): number => {
+  const initContainers = pod.spec.initContainers ?? []
+  const i = initContainers.findIndex((c) => c.name === name)
+  return i >= 0 && isSidecar(initContainers[i]!) ? i : -1
+}
+
 /**
  * `killPodWithSyncResult` with the termination ordering of K-term: every running container gets its
  * `Killing` event and preStop at once; app (and regular init) containers are stopped in parallel;
- * each sidecar waits until every app container and every later sidecar has exited.
+ * each sidecar waits until every app container and every later sidecar has exited. Without a
+ * running sidecar nothing waits for a turn: the containers are killed at once (one: inline), as
+ * `killPodContainersInTurn` would.
  */
-export const killPodContainers = Effect.fnUntraced(function* (
+export const killPodContainers = (
+  ctx: KubeletContext,
+  pod: Pod,
+  snapshot: RuntimeSnapshot,
+  gracePeriodSeconds: number
+): Effect.Effect<void> => {
+  const running = snapshot.containers.filter((c) => c.state === "running")
+  if (running.length === 0) return Effect.void
+  if (running.some((instance) => sidecarIndexOf(pod, instance.name) >= 0)) {
+    return killPodContainersInTurn(ctx, pod, snapshot, gracePeriodSeconds)
+  }
+  const kill = (instance: Instance) =>
+    killContainer(ctx, pod, findContainer(pod, instance.name), instance.id, gracePeriodSeconds)
+  return running.length === 1
+    ? kill(running[0]!)
+    : Effect.forEach(running, kill, { concurrency: "unbounded", discard: true })
+}
+
+/** `killPodContainers` with every container's turn made explicit (each sidecar waits on a Deferred per container). */
+export const killPodContainersInTurn = Effect.fnUntraced(function* (
   ctx: KubeletContext,
   pod: Pod,
   snapshot: RuntimeSnapshot,
@@ -56,11 +86,6 @@ export const killPodContainers = Effect.fnUntraced(function* (
 ) {
   const running = snapshot.containers.filter((c) => c.state === "running")
   if (running.length === 0) return
-  const initContainers = pod.spec.initContainers ?? []
-  const sidecarIndex = (name: string): number => {
-    const i = initContainers.findIndex((c) => c.name === name)
-    return i >= 0 && isSidecar(initContainers[i]!) ? i : -1
-  }
   const done = new Map<string, Deferred.Deferred<void>>()
   for (const instance of running) done.set(instance.id, yield* Deferred.make<void>())
   const awaitAll = (ids: ReadonlyArray<string>) =>
@@ -69,13 +94,13 @@ export const killPodContainers = Effect.fnUntraced(function* (
     running,
     (instance) => {
       const container = findContainer(pod, instance.name)
-      const index = sidecarIndex(instance.name)
+      const index = sidecarIndexOf(pod, instance.name)
       const waitFor =
         index < 0
           ? undefined
           : running
               .filter((other) => {
-                const j = sidecarIndex(other.name)
+                const j = sidecarIndexOf(pod, other.name)
                 return other.id !== instance.id && (j < 0 || j > index)
               })
               .map((other) => other.id)

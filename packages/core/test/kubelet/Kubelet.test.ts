@@ -1,8 +1,12 @@
 // The kubelet beyond the scenario catalogue: active deadline, registry outage, logs, hooks, config sources,
 // event counting, several nodes.
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
+import { TestClock } from "effect/testing"
 import type { ConfigMap, Secret } from "../../src/api/Objects.js"
+import type { Container } from "../../src/api/Pod.js"
+import { snapshotOf } from "../../src/kubelet/KubeletContext.js"
+import { killPodContainers, killPodContainersInTurn } from "../../src/kubelet/Terminate.js"
 import {
   at,
   cluster,
@@ -32,7 +36,50 @@ const secret = (name: string, data: Record<string, string>): Secret => ({
   data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, btoa(v)]))
 })
 
+/**
+ * Kills the running containers of pod `p` (started at t=0, killed at t=5 with a 10 s grace) with
+ * `kill`, and returns what a user sees by t=30: the pod's events with their times and fieldPaths,
+ * and each container's final state in the runtime.
+ */
+const killWith = (kill: typeof killPodContainers, containers: ReadonlyArray<Container>) =>
+  Effect.gen(function* () {
+    const c = yield* cluster()
+    yield* c.apply(pod("p", { restartPolicy: "Never", terminationGracePeriodSeconds: 10, containers }))
+    yield* at(c, 5)
+    const p = yield* getPod(c)
+    const ctx = c.nodes[0]!.kubelet.context
+    const snapshot = yield* snapshotOf(ctx, p.metadata.uid ?? "")
+    const fiber = yield* Effect.forkChild(kill(ctx, p, snapshot, 10))
+    yield* at(c, 30)
+    yield* Fiber.join(fiber)
+    const after = yield* snapshotOf(ctx, p.metadata.uid ?? "")
+    return {
+      events: (yield* c.events("p")).map(
+        (e) => `${e.lastTimestamp} ${e.type} ${e.reason} ${e.involvedObject.fieldPath ?? ""} ${e.message} x${e.count}`
+      ),
+      states: after.containers.map((x) => `${x.name} ${x.state} ${x.exitCode ?? ""} ${x.finishedAt ?? ""}`),
+      status: (yield* getPod(c)).status
+    }
+  }).pipe(Effect.scoped, Effect.provide(TestClock.layer()))
+
 describe("kubelet", () => {
+  it.effect("killing without a sidecar (at once, one inline) agrees with the kill in turn", () =>
+    Effect.gen(function* () {
+      const slow = sh("slow", "trap 'sleep 2; exit 143' TERM; sleep 3600 & wait", {
+        lifecycle: { preStop: { exec: { command: ["sh", "-c", "sleep 3"] } } }
+      })
+      const stubborn = sh("stubborn", "sleep 3600")
+      const quick = sh("quick", "trap 'exit 0' TERM; sleep 3600 & wait")
+      for (const containers of [[quick], [slow], [stubborn], [slow, stubborn, quick]]) {
+        const fast = yield* killWith(killPodContainers, containers)
+        const inTurn = yield* killWith(killPodContainersInTurn, containers)
+        expect(fast.events.some((line) => line.includes(" Killing "))).toBe(true)
+        expect(fast.states.every((line) => line.includes(" exited "))).toBe(true)
+        expect(fast).toEqual(inTurn)
+      }
+    })
+  )
+
   it.effect("activeDeadlineSeconds: Failed / DeadlineExceeded at the deadline, containers killed", () =>
     Effect.gen(function* () {
       const c = yield* cluster()
