@@ -11,18 +11,23 @@
  * `--phases=bare,create,watch` (any of them, e.g. to profile one), `--watch-path=stream` (watches through
  * the web-stream path, as on workerd, instead of straight to the Node response: a same-build
  * comparison), `--json-reuse=off` (answers serialise objects again instead of reusing the JSON the
- * SQLite backend wrote: a same-build comparison), `--cpu-prof=DIR` (the server writes a .cpuprofile there), `--heap-sample=FILE` (the
+ * SQLite backend wrote: a same-build comparison), `--cpu-prof=DIR` (the server writes
+ * DIR/<phase>.cpuprofile for each measured load phase, warm-up excluded; `--cpu-prof-interval=µs`, 1000),
+ * `--timeline=on` (where the median and the slowest 1% of requests spent their time: sent to parsed,
+ * parsed to answered, answered to read, and GC pauses during them), `--heap-sample=FILE` (the
  * server samples every allocation, garbage included, into a .heapprofile).
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
-import { Agent, request } from "node:http"
+import { Agent, type IncomingMessage, request, type ServerResponse } from "node:http"
 import { connect, type Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const target = { ratio: 0.5, createP99Ms: 20, watchP99Ms: 20 }
+/** performance.now() + this = the monotonic clock in ms, which client and server processes share */
+const clockOffset = Number(process.hrtime.bigint()) / 1e6 - performance.now()
 const serverFlag = "--api-bench-server"
 
 const option = (args: ReadonlyArray<string>, name: string, fallback: string): string =>
@@ -74,11 +79,17 @@ const runServer = async (args: ReadonlyArray<string>): Promise<void> => {
   const loop = monitorEventLoopDelay({ resolution: 1 })
   loop.enable()
   const gc = { count: 0, minor: 0, totalMs: 0, maxMs: 0 }
+  // --timeline: each request's arrival (its head parsed) and finish (answer handed to the socket), by client port
+  const timeline =
+    option(args, "timeline", "off") === "on"
+      ? { requests: [] as Array<[port: number, arrived: number, finished: number]>, gc: [] as Array<[number, number]> }
+      : undefined
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       gc.count += 1
       if ((entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) gc.minor += 1
       gc.totalMs += entry.duration
+      if (timeline !== undefined) timeline.gc.push([clockOffset + entry.startTime, entry.duration])
       gc.maxMs = Math.max(gc.maxMs, entry.duration)
     }
   }).observe({ entryTypes: ["gc"] })
@@ -98,19 +109,63 @@ const runServer = async (args: ReadonlyArray<string>): Promise<void> => {
     return c.json(stats)
   })
   // --watch-path=stream: watches through the web-stream path (as on workerd), for a same-build comparison
-  const served =
+  const streamed =
     option(args, "watch-path", "node") === "stream"
       ? Object.assign(Object.create(app) as typeof app, { fetch: (request: Request) => app.fetch(request) })
       : app
+  app.get("/bench/timeline", (c) => {
+    const since = Number(c.req.query("since") ?? "0")
+    const taken = timeline ?? { requests: [], gc: [] }
+    const answer = c.json({
+      requests: taken.requests.filter((r) => r[1] >= since),
+      gc: taken.gc.filter((g) => g[0] + g[1] >= since)
+    })
+    taken.requests = []
+    taken.gc = []
+    return answer
+  })
+  const served =
+    timeline === undefined
+      ? streamed
+      : Object.assign(Object.create(streamed) as typeof streamed, {
+          fetch: (request: Request, env: { incoming: IncomingMessage; outgoing: ServerResponse }) => {
+            const record: [number, number, number] = [
+              env.incoming.socket.remotePort ?? 0,
+              clockOffset + performance.now(),
+              0
+            ]
+            timeline.requests.push(record)
+            env.outgoing.once("finish", () => {
+              record[2] = clockOffset + performance.now()
+            })
+            return streamed.fetch(request, env)
+          }
+        })
   // --heap-sample=FILE: every allocation sampled (garbage included) from here to the end, as a .heapprofile
   const heapSample = option(args, "heap-sample", "")
-  const inspector = heapSample === "" ? undefined : new (await import("node:inspector")).Session()
+  // --cpu-prof=DIR: the CPU profile of each measured phase (warm-up excluded), as DIR/<phase>.cpuprofile
+  const cpuProf = option(args, "cpu-prof", "")
+  const inspector = heapSample === "" && cpuProf === "" ? undefined : new (await import("node:inspector")).Session()
   const post = (method: string, params: object = {}) =>
     new Promise<unknown>((resolve, reject) =>
       inspector!.post(method, params, (error, result) => (error === null ? resolve(result) : reject(error)))
     )
-  if (inspector !== undefined) {
-    inspector.connect()
+  if (inspector !== undefined) inspector.connect()
+  if (cpuProf !== "") {
+    await post("Profiler.enable")
+    await post("Profiler.setSamplingInterval", { interval: Number(option(args, "cpu-prof-interval", "1000")) })
+    app.post("/bench/profile/start", async (c) => {
+      await post("Profiler.start")
+      return c.body(null, 204)
+    })
+    app.post("/bench/profile/stop", async (c) => {
+      const { profile } = (await post("Profiler.stop")) as { profile: unknown }
+      const { writeFileSync } = await import("node:fs")
+      writeFileSync(join(cpuProf, `${c.req.query("phase") ?? "phase"}.cpuprofile`), JSON.stringify(profile))
+      return c.body(null, 204)
+    })
+  }
+  if (heapSample !== "") {
     await post("HeapProfiler.enable")
     await post("HeapProfiler.startSampling", {
       samplingInterval: 1024,
@@ -124,7 +179,7 @@ const runServer = async (args: ReadonlyArray<string>): Promise<void> => {
     void server
       .close()
       .then(async () => {
-        if (inspector === undefined) return
+        if (heapSample === "") return
         const { profile } = (await post("HeapProfiler.stopSampling")) as { profile: unknown }
         const { writeFileSync } = await import("node:fs")
         writeFileSync(heapSample, JSON.stringify(profile))
@@ -144,7 +199,6 @@ const startServer = (args: ReadonlyArray<string>, dir: string): Promise<{ child:
       process.execPath,
       [
         ...process.execArgv,
-        ...(prof === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${prof}`]),
         fileURLToPath(import.meta.url),
         serverFlag,
         `--dir=${dir}`,
@@ -152,7 +206,10 @@ const startServer = (args: ReadonlyArray<string>, dir: string): Promise<{ child:
         `--store=${option(args, "store", "sqlite")}`,
         `--watch-path=${option(args, "watch-path", "node")}`,
         `--heap-sample=${option(args, "heap-sample", "")}`,
-        `--json-reuse=${option(args, "json-reuse", "on")}`
+        `--json-reuse=${option(args, "json-reuse", "on")}`,
+        `--cpu-prof=${prof}`,
+        `--timeline=${option(args, "timeline", "off")}`,
+        `--cpu-prof-interval=${option(args, "cpu-prof-interval", "1000")}`
       ],
       { stdio: ["ignore", "pipe", "inherit"] }
     )
@@ -259,6 +316,11 @@ class RawConnection {
     })
   }
 
+  /** the local port (the server sees it as the remote port) */
+  get port(): number {
+    return this.socket?.localPort ?? 0
+  }
+
   close(): void {
     this.closing = true
     this.socket?.destroy()
@@ -317,6 +379,85 @@ interface Phase {
   readonly gcMaxMs: number
   /** requests per young-generation collection (each one pauses every request in flight) */
   readonly requestsPerScavenge: number
+  /** with `--timeline=on`: where the time of the median and of the slowest 1% of requests went */
+  readonly timeline?: { readonly median: Breakdown; readonly slowest: Breakdown }
+}
+
+/** Mean milliseconds of a band of requests: sent to parsed, parsed to answered, answered to read; GC overlapping. */
+interface Breakdown {
+  readonly inboundMs: number
+  readonly serverMs: number
+  readonly outboundMs: number
+  readonly gcMs: number
+}
+
+const fetchJson = <A>(url: URL): Promise<A> =>
+  new Promise((resolve, reject) => {
+    request(url, { agent }, (res) => {
+      let text = ""
+      res.on("data", (c: Buffer) => {
+        text += c.toString()
+      })
+      res.on("end", () => resolve(JSON.parse(text) as A))
+    })
+      .on("error", reject)
+      .end()
+  })
+
+/**
+ * Pairs the client's requests with the server's records of them (by connection, in order) and
+ * splits the latency of the median band (45th-55th percentile) and of the slowest 1%.
+ */
+const timelineOf = async (
+  base: string,
+  since: number,
+  sent: ReadonlyArray<readonly [port: number, sent: number, received: number]>
+): Promise<{ readonly median: Breakdown; readonly slowest: Breakdown }> => {
+  const server = await fetchJson<{
+    requests: ReadonlyArray<readonly [number, number, number]>
+    gc: ReadonlyArray<readonly [number, number]>
+  }>(new URL(`/bench/timeline?since=${since}`, base))
+  const byPort = new Map<number, Array<readonly [number, number, number]>>()
+  for (const r of server.requests) {
+    const list = byPort.get(r[0]) ?? []
+    list.push(r)
+    byPort.set(r[0], list)
+  }
+  const rows = sent.map(([port, sentAt, receivedAt]) => {
+    // requests on one connection are sequential: the server's record of this one arrived in between
+    const [, arrived, finished] = byPort.get(port)?.find((r) => r[1] >= sentAt && r[1] <= receivedAt) ?? [
+      port,
+      Number.NaN,
+      Number.NaN
+    ]
+    let gcMs = 0
+    for (const [start, duration] of server.gc) {
+      gcMs += Math.max(0, Math.min(receivedAt, start + duration) - Math.max(sentAt, start))
+    }
+    return {
+      latency: receivedAt - sentAt,
+      inbound: arrived - sentAt,
+      server: finished - arrived,
+      outbound: receivedAt - finished,
+      gcMs
+    }
+  })
+  rows.sort((a, b) => a.latency - b.latency)
+  const band = (from: number, to: number): Breakdown => {
+    const picked = rows.slice(
+      Math.floor(rows.length * from),
+      Math.max(Math.floor(rows.length * from) + 1, Math.floor(rows.length * to))
+    )
+    const mean = (f: (r: (typeof rows)[number]) => number) =>
+      round(picked.reduce((sum, r) => sum + f(r), 0) / picked.length)
+    return {
+      inboundMs: mean((r) => r.inbound),
+      serverMs: mean((r) => r.server),
+      outboundMs: mean((r) => r.outbound),
+      gcMs: mean((r) => r.gcMs)
+    }
+  }
+  return { median: band(0.45, 0.55), slowest: band(0.99, 1) }
 }
 
 /** `count` POSTs over the `connections` (one closed-loop client each); `path(i)` and `body(i)` name each. */
@@ -325,11 +466,13 @@ const load = async (
   count: number,
   connections: ReadonlyArray<RawConnection>,
   path: (i: number) => string,
-  body: (i: number) => string
+  body: (i: number) => string,
+  timeline = false
 ): Promise<Phase> => {
   const url = new URL(base)
   const requests = Array.from({ length: count }, (_, i) => postBytes(url, path(i), body(i)))
   const latencies: Array<number> = []
+  const sent: Array<readonly [number, number, number]> = []
   let next = 0
   const before = await serverStats(base)
   const clientBefore = process.cpuUsage()
@@ -339,7 +482,9 @@ const load = async (
       const i = next++
       const t0 = performance.now()
       const status = await connection.send(requests[i]!)
-      latencies.push(performance.now() - t0)
+      const t1 = performance.now()
+      latencies.push(t1 - t0)
+      if (timeline) sent.push([connection.port, clockOffset + t0, clockOffset + t1])
       if (status !== 201) throw new Error(`POST ${path(i)}: ${status}`)
     }
   }
@@ -349,7 +494,9 @@ const load = async (
   const after = await serverStats(base)
   const cpuUs = after.cpuUs - before.cpuUs
   latencies.sort((a, b) => a - b)
+  const split = timeline ? await timelineOf(base, clockOffset + start, sent) : undefined
   return {
+    ...(split === undefined ? {} : { timeline: split }),
     requests: count,
     wallMs: round(wallMs, 0),
     perSec: round((count * 1000) / wallMs, 0),
@@ -467,13 +614,18 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
         () => path,
         (i) => api(i, `warm-${prefix}`)
       )
-      return load(
+      const profiling = option(args, "cpu-prof", "") !== ""
+      if (profiling) await send(new URL("/bench/profile/start", url), "POST")
+      const measured = await load(
         url,
         creates,
         connections,
         () => path,
-        (i) => api(i, prefix)
+        (i) => api(i, prefix),
+        option(args, "timeline", "off") === "on"
       )
+      if (profiling) await send(new URL(`/bench/profile/stop?phase=${name}`, url), "POST")
+      return measured
     }
     const bare = await phase("bare", "/bench/bare", "bare")
     const create = await phase("create", "/api/v1/namespaces/default/pods", "p")
@@ -486,8 +638,18 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
       `${name}: ${p.perSec} req/s (${p.wallMs} ms wall), p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms, server CPU ${p.serverCpuUsPerRequest} µs/request ` +
       `(client ${p.clientCpuUsPerRequest} µs); server event-loop delay p99 ${p.loopDelayP99Ms} ms, max ${p.loopDelayMaxMs} ms; ` +
       `GC ${p.gcTotalMs} ms, longest pause ${p.gcMaxMs} ms, a scavenge every ${p.requestsPerScavenge} requests\n`
+    const split = (name: string, p: Phase) => {
+      if (p.timeline === undefined) return
+      const text = (b: Breakdown) =>
+        `sent->parsed ${b.inboundMs} ms, parsed->answered ${b.serverMs} ms, answered->read ${b.outboundMs} ms, GC during ${b.gcMs} ms`
+      process.stdout.write(
+        `${name} timeline: median band: ${text(p.timeline.median)}; slowest 1%: ${text(p.timeline.slowest)}\n`
+      )
+    }
     if (bare !== undefined) process.stdout.write(line("bare route", bare))
     if (create !== undefined) process.stdout.write(line("pod create", create))
+    if (bare !== undefined) split("bare route", bare)
+    if (create !== undefined) split("pod create", create)
     if (created !== undefined) process.stdout.write(`ratio create/bare: ${created.ratio} (target >= ${target.ratio})\n`)
     if (watch !== undefined) {
       process.stdout.write(
