@@ -79,7 +79,7 @@ const runServer = async (args: ReadonlyArray<string>): Promise<void> => {
   const loop = monitorEventLoopDelay({ resolution: 1 })
   loop.enable()
   const gc = { count: 0, minor: 0, totalMs: 0, maxMs: 0 }
-  // --timeline: each request's arrival (its head parsed) and finish (answer handed to the socket), by client port
+  // --timeline: each request's arrival (its head parsed) and answer (about to be written), by client port
   const timeline =
     option(args, "timeline", "off") === "on"
       ? { requests: [] as Array<[port: number, arrived: number, finished: number]>, gc: [] as Array<[number, number]> }
@@ -135,10 +135,11 @@ const runServer = async (args: ReadonlyArray<string>): Promise<void> => {
               0
             ]
             timeline.requests.push(record)
-            env.outgoing.once("finish", () => {
+            // settled just before @hono/node-server writes the answer
+            return Promise.resolve(streamed.fetch(request, env)).then((response) => {
               record[2] = clockOffset + performance.now()
+              return response
             })
-            return streamed.fetch(request, env)
           }
         })
   // --heap-sample=FILE: every allocation sampled (garbage included) from here to the end, as a .heapprofile
@@ -416,7 +417,7 @@ const timelineOf = async (
   const server = await fetchJson<{
     requests: ReadonlyArray<readonly [number, number, number]>
     gc: ReadonlyArray<readonly [number, number]>
-  }>(new URL(`/bench/timeline?since=${since}`, base))
+  }>(new URL(`/bench/timeline?since=${since - 1000}`, base))
   const byPort = new Map<number, Array<readonly [number, number, number]>>()
   for (const r of server.requests) {
     const list = byPort.get(r[0]) ?? []
