@@ -114,6 +114,8 @@ interface SandboxState {
   readonly dir: string
   readonly ip: string
   state: "ready" | "notready"
+  /** `stopPodSandbox` ran: its containers killed, Linux mode's namespaces and address released */
+  stopped: boolean
   readonly createdAt: number
   /** volume name → host path */
   readonly volumes: Map<string, string>
@@ -426,9 +428,17 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     if (trackLines === "") setImmediate(flushTrack)
     trackLines += `${change}${token}\n`
   }
+  const spawner: Spawner = options.spawner === "direct" ? spawnDirect : yield* startSpawnHelper
   const linux: LinuxHost | undefined =
     choice.mode === "linux"
-      ? makeLinuxHost(choice, { runtimeId, podCIDR: options.podCIDR ?? "10.244.0.0/24", root, track })
+      ? makeLinuxHost(choice, {
+          runtimeId,
+          podCIDR: options.podCIDR ?? "10.244.0.0/24",
+          root,
+          track,
+          spawner,
+          path: hostPath
+        })
       : undefined
   watchdog = startWatchdog(
     ownRoot ? root : undefined,
@@ -441,7 +451,6 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
           cgroups: linux.layout.all
         }
   )
-  const spawner: Spawner = options.spawner === "direct" ? spawnDirect : yield* startSpawnHelper
   yield* Scope.addFinalizer(
     scope,
     Effect.gen(function* () {
@@ -641,18 +650,25 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
                 message: `rpc error: code = Unknown desc = failed to create the sandbox directory ${dir}: ${String(error)}`
               })
           })
+    /** the pause process died before the sandbox was recorded */
+    let pauseDied = false
     const net =
       linux === undefined
         ? undefined
-        : yield* linux.createSandbox(id, dir, config).pipe(
-            Effect.mapError(
-              (failure) =>
-                new RuntimeError({
-                  reason: "CreatePodSandboxError",
-                  message: `rpc error: code = Unknown desc = failed to setup network for sandbox "${id}": ${failure.command}: ${failure.stderr}`
-                })
+        : yield* linux
+            .createSandbox(id, dir, config, () => {
+              pauseDied = true
+              sandboxLost(id)
+            })
+            .pipe(
+              Effect.mapError(
+                (failure) =>
+                  new RuntimeError({
+                    reason: "CreatePodSandboxError",
+                    message: `rpc error: code = Unknown desc = failed to setup network for sandbox "${id}": ${failure.command}: ${failure.stderr}`
+                  })
+              )
             )
-          )
     const sb: SandboxState = {
       id,
       podUid: config.podUid,
@@ -660,6 +676,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
       dir,
       ip: net?.ip ?? podIP,
       state: "ready",
+      stopped: false,
       createdAt: now(),
       volumes,
       containers: [],
@@ -672,6 +689,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     if (list === undefined) byPod.set(config.podUid, [sb])
     else list.push(sb)
     if (net !== undefined && linux !== undefined) {
+      if (pauseDied) sandboxLost(id)
       notify(config.podUid, {
         type: "Normal",
         reason: "LinuxMode",
@@ -687,15 +705,29 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     return sandboxInfo(sb)
   })
 
+  /**
+   * Linux mode: the sandbox's pause process died (killed from outside, or with the spawn helper):
+   * the sandbox is not ready, as the PLEG sees a dead sandbox, and the kubelet re-creates it.
+   */
+  const sandboxLost = (sandboxId: string): void => {
+    const sb = sandboxes.get(sandboxId)
+    if (sb === undefined || sb.state !== "ready") return
+    sb.state = "notready"
+    changed(sb.podUid)
+    publish({ type: "SandboxChanged", podUid: sb.podUid, at: now() })
+  }
+
   const stopPodSandbox = (sandboxId: string) =>
     Effect.gen(function* () {
       const sb = sandboxes.get(sandboxId)
-      if (sb === undefined || sb.state === "notready") return
+      if (sb === undefined || sb.stopped) return
       yield* Effect.forEach(sb.containers, killNow, { concurrency: "unbounded", discard: true })
+      const wasReady = sb.state === "ready"
       sb.state = "notready"
-      changed(sb.podUid)
+      sb.stopped = true
+      if (wasReady) changed(sb.podUid)
       if (sb.linux !== undefined && linux !== undefined) yield* linux.destroySandbox(sb.linux)
-      publish({ type: "SandboxChanged", podUid: sb.podUid, at: now() })
+      if (wasReady) publish({ type: "SandboxChanged", podUid: sb.podUid, at: now() })
     })
 
   const removeInstance = (inst: Instance) =>

@@ -5,7 +5,7 @@
  * left behind (namespaces, cgroups, addresses) when a cluster goes away.
  */
 import { spawn } from "node:child_process"
-import { existsSync, readdirSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
@@ -133,6 +133,31 @@ const eventually = (what: string, check: () => boolean) =>
     }
     return yield* Effect.die(new Error(`${what} never happened`))
   })
+
+/** The parent pid of process `pid` (`/proc/<pid>/stat`'s fourth field); undefined when it is gone. */
+const parentOf = (pid: number): number | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1])
+  } catch {
+    return undefined
+  }
+}
+
+/** This test process's pause processes: `sleep infinity` children of its spawn helper. */
+const pauseProcesses = (): Array<number> =>
+  readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        if (readFileSync(`/proc/${pid}/cmdline`, "utf8") !== "sleep\0infinity\0") return false
+      } catch {
+        return false
+      }
+      const helper = parentOf(pid)
+      return helper !== undefined && parentOf(helper) === process.pid
+    })
 
 describe("Linux isolation mode", () => {
   linuxIt("I1 the pod's hostname and /etc/hosts; its own IP from the podCIDR", () =>
@@ -299,6 +324,31 @@ describe("Linux isolation mode", () => {
       const missing = yield* c.exec("default", "p", "app", ["no-such-program"])
       expect(missing.exitCode).toBe(126)
       expect((yield* c.exec("default", "p", "app", ["sh", "-c", "exit 3"])).exitCode).toBe(3)
+    }).pipe(Effect.scoped)
+  )
+
+  linuxIt("a killed pause process: the sandbox is re-created and the container restarted in it (its hostname)", () =>
+    Effect.gen(function* () {
+      const c = yield* linuxCluster
+      const w = yield* follow(c, "p")
+      yield* c.apply(pod({ terminationGracePeriodSeconds: 0, containers: [sh("app", "hostname; sleep 3600")] }))
+      yield* w.until("running", (p) => state(p, "app") === "R")
+      const [pause, ...others] = pauseProcesses()
+      expect(others).toEqual([])
+      process.kill(pause!, "SIGKILL")
+      const again = yield* w.until("the restart", (p) => state(p, "app") === "R" && status(p, "app")!.restartCount > 0)
+      expect(again?.status?.phase).toBe("Running")
+      expect(pauseProcesses()).toHaveLength(1)
+      expect(pauseProcesses()).not.toContain(pause)
+      // the output comes through the spawn helper, independently of the start
+      let out = ""
+      for (let i = 0; i < 100 && out === ""; i++) {
+        out = yield* logText(c, "p", "app")
+        if (out === "") yield* Effect.sleep(50)
+      }
+      expect(out).toBe("p")
+      const netns = readdirSync("/run/netns").filter((n) => n.startsWith("podlet-"))
+      expect(netns).toHaveLength(1)
     }).pipe(Effect.scoped)
   )
 

@@ -1,22 +1,23 @@
 /**
  * What Linux mode does on the machine for the process runtime, the way a CRI runtime does:
  * - a pod sandbox is a network namespace with an address of the node's podCIDR (`Network.ts`), a
- *   pause process holding a UTS namespace with the pod's hostname, and the kubelet-managed
- *   `/etc/hosts`, `/etc/hostname`, `/etc/resolv.conf`;
+ *   pause process holding a UTS namespace with the pod's hostname (started by the runtime's spawner;
+ *   when it dies the sandbox is no longer ready), and the kubelet-managed `/etc/hosts`,
+ *   `/etc/hostname`, `/etc/resolv.conf`;
  * - a container instance is an OCI bundle (`Bundle.ts`) run in the foreground by runc/crun as a
  *   child of this process (its exit status is the container's), in a memory cgroup with the
  *   limit (`Cgroup.ts`); stop signals go to the container's init process.
  * Every resource is told to the runtime's watchdog (`+<token>`) so that it is reclaimed even when
  * this process dies without its finalizers.
  */
-import type { ChildProcess } from "node:child_process"
-import { spawn } from "node:child_process"
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, watch } from "node:fs"
 import { chmod, mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { hostsFile, resolvConf } from "@podlet/core/layers/runtime/EtcFiles"
 import type { SandboxConfig } from "@podlet/core/services/ContainerRuntime"
-import { Effect } from "effect"
+import { Deferred, Effect } from "effect"
+import type { ProcessEnd } from "../process/ExitStatus.js"
+import type { Spawner } from "../process/Spawner.js"
 import type { BindMount } from "./Bundle.js"
 import { writeBundle } from "./Bundle.js"
 import type { CgroupLayout } from "./Cgroup.js"
@@ -43,7 +44,7 @@ type Linux = Extract<ModeChoice, { mode: "linux" }>
 export interface LinuxSandbox {
   readonly netns: string
   readonly ip: string
-  readonly pause: ChildProcess
+  /** the pause process (its own process group), holding the UTS namespace */
   readonly pausePid: number
   /** `/etc/hosts`, `/etc/hostname`, `/etc/resolv.conf` */
   readonly etc: ReadonlyArray<BindMount>
@@ -123,7 +124,16 @@ export type Track = (change: "+" | "-", token: string | number) => void
 /** The machine side of Linux mode for one runtime. */
 export const makeLinuxHost = (
   choice: Linux,
-  options: { readonly runtimeId: string; readonly podCIDR: string; readonly root: string; readonly track: Track }
+  options: {
+    readonly runtimeId: string
+    readonly podCIDR: string
+    readonly root: string
+    readonly track: Track
+    /** starts the pause processes (and so owns them: they die with a spawn helper) */
+    readonly spawner: Spawner
+    /** the PATH the pause process's `sh` searches */
+    readonly path: string
+  }
 ) => {
   const cidr: Cidr = parseCidr(options.podCIDR) ?? { base: (10 << 24) | (244 << 16), prefix: 24 }
   const layout: CgroupLayout = cgroupLayout(options.runtimeId)
@@ -132,44 +142,71 @@ export const makeLinuxHost = (
   const fail = (command: string, stderr: string) => new CommandFailed({ command, stderr })
 
   /**
-   * One `sh` (one fork of this big process) builds the pod's network and becomes the pause process:
-   * the bridge (kept when it exists: another runtime may have made it, or removed it meanwhile),
-   * `ip netns add`, the veth batch, the batch inside the namespace, then `unshare --uts` with the
-   * pod's hostname and `sleep infinity`. Resolves once the hostname is set.
+   * One `sh`, started by the runtime's spawner (the spawn helper: no fork of this big process),
+   * builds the pod's network and becomes the pause process: the bridge (kept when it exists: another
+   * runtime may have made it, or removed it meanwhile), `ip netns add`, the veth batch, the batch
+   * inside the namespace, then `unshare --uts` with the pod's hostname and `sleep infinity`.
+   * Resolves with its pid once the hostname is set; `onExit` is called if it ends after that.
    */
-  const startSandbox = (netns: string, hostEnd: string, ip: string, hostname: string) =>
-    Effect.callback<ChildProcess, CommandFailed>((resume) => {
+  const startSandbox = (netns: string, hostEnd: string, ip: string, hostname: string, onExit: () => void) =>
+    Effect.gen(function* () {
       const script = `set -e
 [ -d /sys/class/net/podlet0 ] || printf '%s' "$7" | "$1" -force -batch - >/dev/null 2>&1 || true
 printf 'netns add %s\n%s' "$2" "$3" | "$1" -batch -
 printf '%s' "$4" | "$1" -n "$2" -batch -
 exec "$5" --uts -- sh -c 'hostname "$0" && echo ok && exec sleep infinity' "$6"`
-      const child = spawn(
-        "sh",
-        [
-          "-c",
-          script,
-          "podlet-sandbox",
-          choice.ip,
-          netns,
-          hostVethCommands(netns, hostEnd),
-          podNetCommands(ip, cidr),
-          choice.unshare,
-          hostname,
-          bridgeCommands(cidr)
-        ],
-        { detached: true, stdio: ["ignore", "pipe", "pipe"] }
-      )
+      const up = Deferred.makeUnsafe<void, CommandFailed>()
       let err = ""
-      child.stderr?.on("data", (chunk: Buffer) => {
-        err += chunk.toString()
-      })
-      child.stdout?.once("data", () => resume(Effect.succeed(child)))
-      child.once("error", (error) => resume(Effect.fail(fail("sh (pod sandbox)", error.message))))
-      child.once("exit", (code) => resume(Effect.fail(fail("ip (pod network)", err.trim() || `exit ${code}`))))
+      let exited: ProcessEnd | undefined
+      const spawned = yield* options.spawner
+        .spawn(
+          {
+            file: "sh",
+            args: [
+              "-c",
+              script,
+              "podlet-sandbox",
+              choice.ip,
+              netns,
+              hostVethCommands(netns, hostEnd),
+              podNetCommands(ip, cidr),
+              choice.unshare,
+              hostname,
+              bridgeCommands(cidr)
+            ],
+            cwd: "/",
+            env: { PATH: options.path }
+          },
+          {
+            output: (stream, chunk) => {
+              if (stream === "stdout") Deferred.doneUnsafe(up, Effect.void)
+              else if (err.length < 4096) err += chunk.toString()
+            },
+            exit: (end) => {
+              exited = end
+              if (Deferred.isDoneUnsafe(up)) onExit()
+            },
+            // a failure is told once stderr is read to its end
+            close: () => {
+              const end = exited
+              if (end === undefined || Deferred.isDoneUnsafe(up)) return
+              const detail = err.trim() || `exit ${end.code ?? end.signal}`
+              Deferred.doneUnsafe(up, Effect.fail(fail("ip (pod network)", detail)))
+            }
+          }
+        )
+        .pipe(Effect.mapError((error) => fail("sh (pod sandbox)", error.message)))
+      yield* Deferred.await(up)
+      return spawned.pid
     })
 
-  const createSandbox = Effect.fnUntraced(function* (id: string, dir: string, config: SandboxConfig) {
+  /** A pod sandbox's network, pause process and `/etc` files; `onPauseExit` is called if the pause process dies. */
+  const createSandbox = Effect.fnUntraced(function* (
+    id: string,
+    dir: string,
+    config: SandboxConfig,
+    onPauseExit: () => void
+  ) {
     const short = id.slice(0, 12)
     const netns = `podlet-${short}`
     const ip = leaseAddress(cidr, options.runtimeId)
@@ -185,10 +222,10 @@ exec "$5" --uts -- sh -c 'hostname "$0" && echo ok && exec sleep infinity' "$6"`
       options.track("-", `f:/run/podlet/ipam/${ip}`)
     })
     options.track("+", `n:${netns}`)
-    const pause = yield* startSandbox(netns, `vp${short.slice(0, 10)}`, ip, config.hostname).pipe(
+    const pausePid = yield* startSandbox(netns, `vp${short.slice(0, 10)}`, ip, config.hostname, onPauseExit).pipe(
       Effect.tapError(() => Effect.andThen(tearDownPodNetwork(choice.ip, netns), undo))
     )
-    options.track("+", pause.pid!)
+    options.track("+", pausePid)
     const etcDir = join(dir, "etc")
     // in libuv's thread pool, the three files together
     yield* Effect.promise(async () => {
@@ -204,7 +241,7 @@ exec "$5" --uts -- sh -c 'hostname "$0" && echo ok && exec sleep infinity' "$6"`
       destination: `/etc/${name}`,
       readOnly: false
     }))
-    return { netns, ip, pause, pausePid: pause.pid!, etc } satisfies LinuxSandbox
+    return { netns, ip, pausePid, etc } satisfies LinuxSandbox
   })
 
   /** Kills the pause process, deletes the namespace and releases the address. */
