@@ -206,6 +206,7 @@ const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean)
       })
 
     const revision0 = Number(yield* engine.store.resourceVersion)
+    const tasks0 = virtual.tasksRun()
     const cpu0 = process.cpuUsage()
     const t0 = performance.now()
     for (let i = 0; i < pods; i++) {
@@ -225,6 +226,7 @@ const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean)
       process.stdout.write(`heap snapshot: ${file}\n`)
     }
     const syncsFirst = engine.syncs?.()
+    const tasksFirst = virtual.tasksRun() - tasks0
     const writesFirst = Number(yield* engine.store.resourceVersion) - revision0
     const podWritesFirst = podWrites
     const grace = mode === "full" ? {} : { gracePeriodSeconds: 0 }
@@ -260,6 +262,11 @@ const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean)
         /** of which writes to the pod itself (the rest: Events, Leases, Nodes) */
         podScheduleAndRun: round(podWritesFirst / pods),
         podDeleteAll: round((podWrites - podWritesFirst) / pods)
+      },
+      /** fiber resumptions through the scheduler per pod (a measure of the engine's work) */
+      tasksPerPod: {
+        scheduleAndRun: round(tasksFirst / pods),
+        deleteAll: round((virtual.tasksRun() - tasks0 - tasksFirst) / pods)
       },
       /** kubelet pod syncs per pod (quiet: found nothing to do) */
       ...(syncsFirst !== undefined && syncsAll !== undefined
@@ -329,6 +336,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     `  delete all      : ${result.deleteAll.podsPerSec} pods/s wall, ${result.deleteAll.podsPerCpuSec} pods/CPU-s (${result.deleteAll.wallMs} ms)`,
     `  create→Running:   virtual p50 ${result.createToRunning.virtualP50Ms} ms, p99 ${result.createToRunning.virtualP99Ms} ms; wall p50 ${result.createToRunning.wallP50Ms} ms, p99 ${result.createToRunning.wallP99Ms} ms`,
     `  store writes per pod: ${result.storeWritesPerPod.scheduleAndRun} (schedule + start; ${result.storeWritesPerPod.podScheduleAndRun} to the pod), ${result.storeWritesPerPod.deleteAll} (delete; ${result.storeWritesPerPod.podDeleteAll} to the pod)`,
+    `  scheduler tasks per pod: ${result.tasksPerPod.scheduleAndRun} (schedule + start), ${result.tasksPerPod.deleteAll} (delete)`,
     ...(result.syncsPerPod !== undefined
       ? [
           `  kubelet syncs per pod: ${result.syncsPerPod.scheduleAndRun} (schedule + start; ${result.syncsPerPod.scheduleAndRunQuiet} quiet), ${result.syncsPerPod.deleteAll} (delete; ${result.syncsPerPod.deleteAllQuiet} quiet)`

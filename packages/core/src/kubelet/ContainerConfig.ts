@@ -135,10 +135,12 @@ export const sandboxConfig = (pod: Pod, volumes: ReadonlyArray<SandboxVolume>): 
 
 /** `expansion.MappingFuncFor`: `$(VAR)` from earlier variables, `$$` escapes, unknown references kept. */
 export const expandEnv = (input: string, vars: ReadonlyMap<string, string>): string =>
-  input.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (match, name: string | undefined) => {
-    if (match === "$$") return "$"
-    return name !== undefined && vars.has(name) ? vars.get(name)! : match
-  })
+  !input.includes("$")
+    ? input
+    : input.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (match, name: string | undefined) => {
+        if (match === "$$") return "$"
+        return name !== undefined && vars.has(name) ? vars.get(name)! : match
+      })
 
 /** `podutil` field paths the downward API supports for env. */
 const fieldRefValue = (pod: Pod, fieldPath: string): string | ConfigError => {
@@ -224,8 +226,10 @@ export const containerEnv = (
   container: Container,
   objects: PodObjects
 ): ReadonlyArray<{ readonly name: string; readonly value: string }> | ConfigError => {
+  const hostname = podHostnameAndDomain(pod).hostname
+  if (container.envFrom === undefined && container.env === undefined) return [{ name: "HOSTNAME", value: hostname }]
   const vars = new Map<string, string>()
-  vars.set("HOSTNAME", podHostnameAndDomain(pod).hostname)
+  vars.set("HOSTNAME", hostname)
   for (const source of container.envFrom ?? []) {
     const prefix = source.prefix ?? ""
     if (source.configMapRef !== undefined) {
@@ -263,6 +267,9 @@ export const memoryLimit = (container: Container): number | undefined => {
   return q === undefined ? undefined : unitValue(q)
 }
 
+/** the variables of a container whose command and args reference none (`expandEnv` reads no variable then) */
+const noVars: ReadonlyMap<string, string> = new Map()
+
 /** The runtime config of one container instance (`generateContainerConfig`), or a ConfigError. */
 export const containerConfig = (
   pod: Pod,
@@ -282,13 +289,17 @@ export const containerConfig = (
     ...(m.subPath !== undefined && m.subPath !== "" ? { subPath: m.subPath } : {}),
     readOnly: m.readOnly === true || readOnlyVolumes.has(m.name)
   }))
-  const vars = new Map(env.map((e) => [e.name, e.value]))
+  const command = container.command ?? []
+  const args = container.args ?? []
+  const hasReference = (text: string): boolean => text.includes("$")
+  const vars =
+    command.some(hasReference) || args.some(hasReference) ? new Map(env.map((e) => [e.name, e.value])) : noVars
   const limit = memoryLimit(container)
   return {
     name: container.name,
     image: container.image ?? "",
-    command: (container.command ?? []).map((c) => expandEnv(c, vars)),
-    args: (container.args ?? []).map((a) => expandEnv(a, vars)),
+    command: command.map((c) => expandEnv(c, vars)),
+    args: args.map((a) => expandEnv(a, vars)),
     ...(container.workingDir !== undefined ? { workingDir: container.workingDir } : {}),
     env,
     mounts,

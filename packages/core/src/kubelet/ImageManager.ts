@@ -19,33 +19,47 @@ export type ImageResult =
  * `EnsureImageExists` for one container start. `beforePull` runs right before a pull starts (the
  * sync publishes the pod status there, so a slow pull shows `ContainerCreating`).
  */
-export const ensureImageExists = Effect.fnUntraced(function* (
+export const ensureImageExists = (
   ctx: KubeletContext,
   pod: Pod,
   container: Container,
   beforePull: Effect.Effect<void>
+): Effect.Effect<ImageResult> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const step = ensureImage(ctx.imageBackoff, {
+      podUID: pod.metadata.uid ?? "",
+      container,
+      isPresent: (image) => ctx.images.get(image) !== undefined,
+      now
+    })
+    const recorded = step.events.length === 0 ? Effect.void : recordEvents(ctx, pod, container, step.events)
+    if (step._tag === "Failed") {
+      return Effect.as(recorded, {
+        _tag: "Failed",
+        failure: { reason: step.reason, message: step.message }
+      } satisfies ImageResult)
+    }
+    const info = step._tag === "Present" ? ctx.images.get(step.image) : undefined
+    if (info !== undefined) return Effect.as(recorded, { _tag: "Ready", info } satisfies ImageResult)
+    return Effect.andThen(recorded, pullImage(ctx, pod, container, step.image, beforePull))
+  })
+
+/** The pull of `image` (not on the node) for one container start, with its events and the pull backoff. */
+const pullImage = Effect.fnUntraced(function* (
+  ctx: KubeletContext,
+  pod: Pod,
+  container: Container,
+  image: string,
+  beforePull: Effect.Effect<void>
 ): Effect.fn.Return<ImageResult> {
   const podUID = pod.metadata.uid ?? ""
   const written = container.image ?? ""
-  const now = yield* Clock.currentTimeMillis
-  const step = ensureImage(ctx.imageBackoff, {
-    podUID,
-    container,
-    isPresent: (image) => ctx.images.get(image) !== undefined,
-    now
-  })
-  yield* recordEvents(ctx, pod, container, step.events)
-  if (step._tag === "Failed") return { _tag: "Failed", failure: { reason: step.reason, message: step.message } }
-  if (step._tag === "Present") {
-    const info = ctx.images.get(step.image)
-    if (info !== undefined) return { _tag: "Ready", info }
-  }
   yield* beforePull
   const requested = yield* Clock.currentTimeMillis
   const pulled = yield* ctx.pullLock(
     Effect.gen(function* () {
       const started = yield* Clock.currentTimeMillis
-      const result = yield* ctx.registry.pull(step.image).pipe(Effect.result)
+      const result = yield* ctx.registry.pull(image).pipe(Effect.result)
       return { started, result }
     })
   )

@@ -50,6 +50,8 @@ export interface AttachOptions {
 interface SandboxNet {
   readonly id: string
   readonly ip: string
+  /** `ip` as a number (its slot in the range) */
+  readonly ipInt: number
   readonly cidr: string
   readonly namespace: string
   /** the `/etc/hosts` view: the pod's hostname and FQDN (lower case), and hostAliases */
@@ -152,6 +154,7 @@ export class SimNetwork {
     const net: SandboxNet = {
       id: options.sandboxId,
       ip,
+      ipInt,
       cidr: options.podCIDR,
       namespace: options.namespace,
       hostname: options.hostname.toLowerCase(),
@@ -170,8 +173,7 @@ export class SimNetwork {
     if (net === undefined) return
     this.byId.delete(sandboxId)
     this.byIp.delete(net.ip)
-    const ipInt = ipToInt(net.ip)
-    if (ipInt !== undefined) this.ranges.get(net.cidr)?.used.delete(ipInt)
+    this.ranges.get(net.cidr)?.used.delete(net.ipInt)
   }
 
   /** The sandbox's IP, if attached. */
