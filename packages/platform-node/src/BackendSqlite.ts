@@ -178,8 +178,12 @@ const rememberJson = (object: KubeObject, json: string): void => {
   if (recentJson.size > recentJsonLimit) recentJson.delete(recentJson.keys().next().value!)
 }
 
-const withVersion = (object: KubeObject, rv: number): KubeObject =>
-  extend(object, { metadata: extend(object.metadata, { resourceVersion: String(rv) }) })
+/** The object at version `rv`: a copy, or an `owned` object (`Mutation.owned`) stamped in place. */
+const withVersion = (object: KubeObject, rv: number, owned: boolean): KubeObject => {
+  if (!owned) return extend(object, { metadata: extend(object.metadata, { resourceVersion: String(rv) }) })
+  ;(object.metadata as { resourceVersion?: string }).resourceVersion = String(rv)
+  return object
+}
 
 const toStored = ([key, rv, json]: Row): StoredObject => ({
   key,
@@ -324,7 +328,10 @@ export const makeBackendSqlite = (
         return { _tag: "CommitConflict", key, actual }
       }
       rv += 1
-      const object = withVersion(mutation.object ?? (current_ as StoredObject).object, rv)
+      const object =
+        mutation.object === undefined
+          ? withVersion((current_ as StoredObject).object, rv, false)
+          : withVersion(mutation.object, rv, mutation.owned === true)
       const json = JSON.stringify(object)
       rememberJson(object, json)
       const type = mutation.object === undefined ? "DELETED" : current_ === undefined ? "ADDED" : "MODIFIED"

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import type { KubeObject } from "@podlet/core/api/Meta"
-import { StorageBackend } from "@podlet/core/services/StorageBackend"
+import { type Mutation, StorageBackend } from "@podlet/core/services/StorageBackend"
 import Database from "better-sqlite3"
 import { Effect, Exit } from "effect"
 import { BackendSqlite, type BackendSqliteOptions } from "../src/BackendSqlite.js"
@@ -385,6 +385,53 @@ describe("BackendSqlite group commit", () => {
           db.close()
         }
       })
+  )
+
+  it.effect("an owned object is stamped in place; the result, the file and a reopen equal the copying path's", () =>
+    Effect.gen(function* () {
+      const run = (owned: boolean) =>
+        Effect.gen(function* () {
+          const path = tempPath()
+          const written: Array<unknown> = []
+          const inputs: Array<string> = []
+          yield* withBackend(path, {}, (backend) =>
+            Effect.gen(function* () {
+              const writes: ReadonlyArray<Mutation> = [
+                { key: key("a"), object: pod("a"), expect: 0, owned },
+                { key: key("b"), object: pod("b"), owned },
+                {
+                  key: key("a"),
+                  object: { ...pod("a", "default", "Running"), metadata: { name: "a", resourceVersion: "1" } },
+                  expect: 1,
+                  owned
+                },
+                { key: key("b"), object: undefined, expect: 2, owned }
+              ]
+              for (const write of writes) {
+                const [change] = yield* backend.commit([write])
+                if (owned && write.object !== undefined) expect(change?.object).toBe(write.object)
+                written.push(change)
+                inputs.push(JSON.stringify(write.object))
+              }
+            })
+          )
+          const reopened = yield* withBackend(path, {}, (backend) =>
+            Effect.all([backend.list("pods/"), backend.changesSince(0)])
+          )
+          return { written: JSON.stringify(written), inputs, reopened: JSON.stringify(reopened) }
+        })
+      const copying = yield* run(false)
+      const owning = yield* run(true)
+      expect(owning.written).toBe(copying.written)
+      expect(owning.reopened).toBe(copying.reopened)
+      // the copying path leaves its inputs as they were
+      expect(copying.inputs).toEqual([
+        JSON.stringify(pod("a")),
+        JSON.stringify(pod("b")),
+        JSON.stringify({ ...pod("a", "default", "Running"), metadata: { name: "a", resourceVersion: "1" } }),
+        undefined
+      ])
+    })
   )
 
   it.effect("what is queued when the layer closes is written before the database closes", () =>

@@ -78,8 +78,15 @@ const lowerBound = (keys: ReadonlyArray<string>, bound: string, strict: boolean)
   return lo
 }
 
-/** `extend(object, { metadata: extend(metadata, { resourceVersion }) })`, with one copy per level. */
-const withResourceVersion = (object: KubeObject, resourceVersion: number): KubeObject => {
+/**
+ * `extend(object, { metadata: extend(metadata, { resourceVersion }) })`, with one copy per level;
+ * an `owned` object (see `Mutation.owned`) is stamped in place instead: same members, same order.
+ */
+const withResourceVersion = (object: KubeObject, resourceVersion: number, owned?: boolean): KubeObject => {
+  if (owned === true) {
+    ;(object.metadata as { resourceVersion?: string }).resourceVersion = String(resourceVersion)
+    return object
+  }
   const metadata = copyOf(object.metadata)
   metadata.resourceVersion = String(resourceVersion)
   const out = copyOf(object)
@@ -156,7 +163,7 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
         type: current === undefined ? "ADDED" : "MODIFIED",
         key,
         resourceVersion,
-        object: withResourceVersion(m.object, resourceVersion)
+        object: withResourceVersion(m.object, resourceVersion, m.owned)
       }
       // the change is the stored object too (a Change is a StoredObject): one record per version
       objects.set(key, change)
@@ -196,7 +203,7 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
           type: current === undefined ? "ADDED" : "MODIFIED",
           key: m.key,
           resourceVersion,
-          object: withResourceVersion(m.object, resourceVersion)
+          object: withResourceVersion(m.object, resourceVersion, m.owned)
         }
         objects.set(m.key, change)
         if (current === undefined) partition(m.key).insert(m.key)

@@ -118,6 +118,19 @@ const withStatus = (object: KubeObject, status: unknown): KubeObject => {
 
 type MutableMeta = { -readonly [K in keyof ObjectMeta]: ObjectMeta[K] }
 
+/**
+ * An update's object as the backend may stamp it in place (`Mutation.owned`): the prepare step's
+ * fresh copy, with metadata of its own (copied when it is the stored object's or the input's).
+ */
+const ownedUpdate = (object: KubeObject, old: KubeObject, input: KubeObject): KubeObject => {
+  const out =
+    object === old || object === input
+      ? copyOf(object)
+      : (object as { -readonly [K in keyof KubeObject]: KubeObject[K] })
+  if (out.metadata === old.metadata || out.metadata === input.metadata) out.metadata = copyOf(out.metadata)
+  return out
+}
+
 /** The members a create takes from the client's metadata: all but these (set by the server). */
 const createExcluded: ReadonlySet<string> = new Set([
   "namespace",
@@ -879,7 +892,8 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
         ? Effect.succeed({ object, warnings })
         : Effect.fail(new AlreadyExists(refOf(rt, object.metadata.name!)))
     }
-    const result = apply(sync, [{ key, object, expect: 0 }], noPrev)
+    // the prepared object and its metadata are this create's own copies
+    const result = apply(sync, [{ key, object, expect: 0, owned: true }], noPrev)
     if (!Array.isArray(result)) return Effect.fail(conflictError(result as CommitConflict))
     return Effect.succeed({ object: (result as ReadonlyArray<Change>)[0]!.object, warnings })
   }
@@ -906,7 +920,7 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
             : Effect.fail(new AlreadyExists(refOf(rt, object.metadata.name!)))
         )
       }
-      return Effect.map(commit([{ key, object, expect: 0 }], noPrev), (changes) => ({
+      return Effect.map(commit([{ key, object, expect: 0, owned: true }], noPrev), (changes) => ({
         object: changes[0]!.object,
         warnings
       }))
@@ -1216,7 +1230,8 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     const { object, warnings } = prepared
     if (prepared.unchanged || isDryRun(options)) return Effect.succeed({ object, warnings })
     if (isRemovable(rt, object)) return locked(updateLocked(rt, input, options, subresource))
-    const result = apply(sync, [{ key, object, expect: stored.resourceVersion }], [stored.object])
+    const owned = ownedUpdate(object, stored.object, input)
+    const result = apply(sync, [{ key, object: owned, expect: stored.resourceVersion, owned: true }], [stored.object])
     if (!Array.isArray(result)) return Effect.fail(conflictError(result as CommitConflict))
     return Effect.succeed({ object: (result as ReadonlyArray<Change>)[0]!.object, warnings })
   }
@@ -1235,7 +1250,8 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       if (!("unchanged" in prepared)) return Effect.fail(prepared)
       const { object, warnings } = prepared
       if (prepared.unchanged || isDryRun(options)) return Effect.succeed({ object, warnings })
-      const write = commit([{ key, object, expect: stored.resourceVersion }], [stored.object])
+      const owned = ownedUpdate(object, stored.object, input)
+      const write = commit([{ key, object: owned, expect: stored.resourceVersion, owned: true }], [stored.object])
       if (!isRemovable(rt, object)) return Effect.map(write, (changes) => ({ object: changes[0]!.object, warnings }))
       // the update is the object's last state; then it is removed
       return Effect.flatMap(write, ([change]) =>

@@ -32,6 +32,12 @@ export interface Mutation {
   readonly key: string
   readonly object: KubeObject | undefined
   readonly expect?: number
+  /**
+   * `object` and its `metadata` were made for this write and nothing else refers to them yet (the
+   * store's own fresh copies): the backend may set `metadata.resourceVersion` on them in place
+   * (whether or not the commit succeeds) instead of copying both. Absent: `object` is not modified.
+   */
+  readonly owned?: boolean
 }
 
 /** A commit whose `expect` did not hold: nothing was written. */
