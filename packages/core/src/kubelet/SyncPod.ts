@@ -16,12 +16,13 @@ import type { PodActions } from "../domain/PodActions.js"
 import { computePodActions } from "../domain/PodActions.js"
 import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
 import { instancesOf, latestExitedInstance, latestInstance } from "../domain/RuntimeSnapshot.js"
+import type { BackoffOnlySync } from "./BackoffFastPath.js"
 import type { PodObjects } from "./ContainerConfig.js"
 import { containerConfig, isConfigError, sandboxConfig, sandboxVolumes } from "./ContainerConfig.js"
 import { runHook } from "./Hooks.js"
 import { ensureImageExists } from "./ImageManager.js"
 import { killContainer } from "./KillContainer.js"
-import type { KubeletContext, StartFailure } from "./KubeletContext.js"
+import type { KubeletContext, PodMemory, StartFailure } from "./KubeletContext.js"
 import {
   allContainers,
   eventRecord,
@@ -181,7 +182,16 @@ const removeDeadInstances = Effect.fnUntraced(function* (ctx: KubeletContext, ui
 })
 
 /** One sync of a pod that should run. */
-export const syncPod = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Pod): Effect.fn.Return<SyncOutcome> {
+export const syncPod = (ctx: KubeletContext, pod: Pod): Effect.Effect<SyncOutcome> =>
+  Effect.suspend(() => {
+    const memory = memoryOf(ctx, pod.metadata.uid ?? "")
+    const last = lastBackoffOnly.get(memory)
+    if (last !== undefined) lastBackoffOnly.delete(memory)
+    const repeated = last === undefined ? undefined : repeatBackoffOnly(ctx, pod, memory, last)
+    return repeated ?? fullSync(ctx, pod)
+  })
+
+const fullSync = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Pod): Effect.fn.Return<SyncOutcome> {
   const uid = pod.metadata.uid ?? ""
   const memory = memoryOf(ctx, uid)
   const now = yield* Clock.currentTimeMillis
@@ -376,14 +386,78 @@ const rememberBackoffOnly = (
   }
   let expiresAt = Number.POSITIVE_INFINITY
   for (const [, , at] of backoffs) expiresAt = Math.min(expiresAt, at)
-  memory.backoffOnly = {
+  const refused = backoffs.map(([container, event]) => [container, event] as const)
+  const sync: BackoffOnlySync = {
     pod: stored,
     status,
     revision,
-    events: backoffs.map(([container, event]) =>
+    events: refused.map(([container, event]) =>
       fastPath.events.prepareEventUnsafe(eventRecord(ctx, pod, container, event))
     ),
     expiresAt,
     deadlineAt: activeDeadlineAt(ctx, pod)
   }
+  memory.backoffOnly = sync
+  lastBackoffOnly.set(memory, { sync, refused })
+}
+
+/** The last sync that only met crash-loop backoffs, and the containers it refused with their `BackOff` events. */
+interface LastBackoffOnly {
+  readonly sync: BackoffOnlySync
+  readonly refused: ReadonlyArray<readonly [Container, KubeletEvent]>
+}
+
+/**
+ * The last backoff-only sync of each pod (by its memory), kept for the next `syncPod` only: the worker
+ * clears `PodMemory.backoffOnly` before every sync, this entry is dropped by every `syncPod`.
+ */
+const lastBackoffOnly = new WeakMap<PodMemory, LastBackoffOnly>()
+
+/**
+ * A sync that would repeat the last backoff-only one (`BackoffFastPath` on): the same inputs as
+ * `retryWithoutSync` checks (informer copy, generated status, runtime revision, backoff window,
+ * active deadline), but with a `BackOff` occurrence the spam filter lets through. It records the
+ * occurrences through the recorder (the Event write), as the full sync would, and asks for the
+ * same next sync; the full sync would find the same plan, refusals, status and store. Undefined:
+ * run the full sync.
+ */
+const repeatBackoffOnly = (
+  ctx: KubeletContext,
+  pod: Pod,
+  memory: PodMemory,
+  last: LastBackoffOnly
+): Effect.Effect<SyncOutcome> | undefined => {
+  const fastPath = ctx.fastPath
+  const uid = pod.metadata.uid ?? ""
+  const sync = last.sync
+  if (
+    fastPath === undefined ||
+    pod !== sync.pod ||
+    ctx.pods.get(uid) !== pod ||
+    memory.status !== sync.status ||
+    memory.startTime === undefined ||
+    fastPath.revisions.podRevisionUnsafe(uid) !== sync.revision ||
+    !ctx.status.isConfirmed(pod, sync.status) ||
+    ctx.prober.hasProbes(pod.spec)
+  ) {
+    return undefined
+  }
+  return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    if (now >= sync.expiresAt || (sync.deadlineAt !== undefined && now >= sync.deadlineAt)) return fullSync(ctx, pod)
+    const record = Effect.forEach(last.refused, ([container, event]) => recordEvents(ctx, pod, container, [event]), {
+      discard: true
+    })
+    return Effect.map(record, (): SyncOutcome => {
+      memory.stored = pod
+      const again: BackoffOnlySync = {
+        ...sync,
+        events: last.refused.map(([container, event]) =>
+          fastPath.events.prepareEventUnsafe(eventRecord(ctx, pod, container, event))
+        )
+      }
+      memory.backoffOnly = again
+      lastBackoffOnly.set(memory, { sync: again, refused: last.refused })
+      return { done: false, nextSyncAt: Math.min(now + retryPeriodMillis, sync.expiresAt) }
+    })
+  })
 }
