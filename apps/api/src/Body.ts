@@ -5,7 +5,7 @@
  * runs (`prefetchBody`), so the handler's fiber does not suspend on it; the outcome is the same.
  */
 import { ApiFailure, BadRequest } from "@podlet/core/api/Errors"
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import { parseAllDocuments } from "yaml"
 import { decodeProtobuf, protobufMediaType } from "./Protobuf.js"
 
@@ -116,17 +116,19 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false })
 // The per-request helpers below are module-level functions rather than `Effect.try({ try, catch })`
 // literals: under tsx (keepNames) every named closure created per call costs a defineProperty.
 
-const decodeUtf8 = (bytes: Uint8Array): Effect.Effect<string, BadRequest> => {
+const decodeUtf8 = (bytes: Uint8Array): Result.Result<string, BadRequest> => {
   try {
-    return Effect.succeed(utf8.decode(bytes))
+    return Result.succeed(utf8.decode(bytes))
   } catch {
-    return Effect.fail(new BadRequest({ message: "the request body is not valid UTF-8" }))
+    return Result.fail(new BadRequest({ message: "the request body is not valid UTF-8" }))
   }
 }
 
+const decodeUtf8Effect = (bytes: Uint8Array): Effect.Effect<string, BadRequest> => Effect.fromResult(decodeUtf8(bytes))
+
 /** The body as text, at most 3 MiB (413 beyond). */
 export const readBodyText = (request: Request): Effect.Effect<string, ApiFailure | BadRequest> =>
-  Effect.flatMap(readBodyBytes(request), decodeUtf8)
+  Effect.flatMap(readBodyBytes(request), decodeUtf8Effect)
 
 /** Deepest nesting accepted in a body (real objects stay far below; deeper input is a 400, not a stack overflow). */
 export const maxBodyDepth = 256
@@ -148,36 +150,65 @@ export const nestedDeeperThan = (value: unknown, limit: number): boolean => {
   return false
 }
 
-const checkDepth = (value: unknown): Effect.Effect<unknown, BadRequest> =>
+const checkDepth = (value: unknown): Result.Result<unknown, BadRequest> =>
   nestedDeeperThan(value, maxBodyDepth)
-    ? Effect.fail(new BadRequest({ message: `the request body nests deeper than ${maxBodyDepth} levels` }))
-    : Effect.succeed(value)
+    ? Result.fail(new BadRequest({ message: `the request body nests deeper than ${maxBodyDepth} levels` }))
+    : Result.succeed(value)
 
-const parseJsonNow = (text: string): Effect.Effect<unknown, BadRequest> => {
+const parseJsonNow = (text: string): Result.Result<unknown, BadRequest> => {
   try {
-    return Effect.succeed(JSON.parse(text) as unknown)
+    return Result.succeed(JSON.parse(text) as unknown)
   } catch (e) {
-    return Effect.fail(new BadRequest({ message: `json parse error: ${e instanceof Error ? e.message : String(e)}` }))
+    return Result.fail(new BadRequest({ message: `json parse error: ${e instanceof Error ? e.message : String(e)}` }))
   }
 }
 
 /** Parses JSON text; a syntax error is a 400 with the parser's message. */
-export const parseJson = (text: string): Effect.Effect<unknown, BadRequest> => Effect.suspend(() => parseJsonNow(text))
+export const parseJson = (text: string): Effect.Effect<unknown, BadRequest> =>
+  Effect.suspend(() => Effect.fromResult(parseJsonNow(text)))
+
+const parseYamlNow = (text: string): Result.Result<unknown, BadRequest> => {
+  try {
+    const docs = parseAllDocuments(text)
+    if (!Array.isArray(docs) || docs.length === 0) return Result.succeed(null)
+    if (docs.length > 1) throw new Error("expected a single document")
+    const doc = docs[0]!
+    const error = doc.errors[0]
+    if (error !== undefined) throw new Error(error.message)
+    return Result.succeed(doc.toJS({ maxAliasCount: 100 }) as unknown)
+  } catch (e) {
+    return Result.fail(new BadRequest({ message: `yaml: ${e instanceof Error ? e.message : String(e)}` }))
+  }
+}
 
 /** Parses one YAML document (JSON is YAML too); several documents or a syntax error are a 400. */
 export const parseYaml = (text: string): Effect.Effect<unknown, BadRequest> =>
-  Effect.try({
-    try: () => {
-      const docs = parseAllDocuments(text)
-      if (!Array.isArray(docs) || docs.length === 0) return null
-      if (docs.length > 1) throw new Error("expected a single document")
-      const doc = docs[0]!
-      const error = doc.errors[0]
-      if (error !== undefined) throw new Error(error.message)
-      return doc.toJS({ maxAliasCount: 100 }) as unknown
-    },
-    catch: (e) => new BadRequest({ message: `yaml: ${e instanceof Error ? e.message : String(e)}` })
-  })
+  Effect.suspend(() => Effect.fromResult(parseYamlNow(text)))
+
+/** A whole-object body's media type that cannot be read (415), before its bytes are read. */
+const refusedObjectType = (type: string): ApiFailure | undefined =>
+  type === protobufMediaType ||
+  type === "" ||
+  type === "application/json" ||
+  type === "application/yaml" ||
+  type === "*/*"
+    ? undefined
+    : unsupported(type, objectMediaTypes)
+
+/** A whole-object body from its bytes, by media type (an accepted one). */
+const objectFromBytes = (type: string, bytes: Uint8Array): Result.Result<unknown, ApiFailure | BadRequest> => {
+  if (type === protobufMediaType) {
+    const decoded = decodeProtobuf(bytes)
+    if (decoded === "unsupported") return Result.fail(unsupported(type, objectMediaTypes))
+    if (decoded instanceof BadRequest) return Result.fail(decoded)
+    return Result.succeed(decoded)
+  }
+  const text = decodeUtf8(bytes)
+  if (Result.isFailure(text)) return text
+  if (text.success.trim() === "") return Result.succeed(undefined)
+  const parsed = type === "application/yaml" ? parseYamlNow(text.success) : parseJsonNow(text.success)
+  return Result.isFailure(parsed) ? parsed : checkDepth(parsed.success)
+}
 
 /**
  * Reads and parses a whole-object body (create, update, DeleteOptions). JSON unless the
@@ -185,21 +216,28 @@ export const parseYaml = (text: string): Effect.Effect<unknown, BadRequest> =>
  * Content-Type is read as JSON.
  */
 export const readObjectBody = (request: Request): Effect.Effect<unknown, ApiFailure | BadRequest> =>
-  Effect.gen(function* () {
+  Effect.suspend(() => {
     const type = mediaType(request.headers.get("content-type"))
-    if (type === protobufMediaType) {
-      const decoded = decodeProtobuf(yield* readBodyBytes(request))
-      if (decoded === "unsupported") return yield* unsupported(type, objectMediaTypes)
-      if (decoded instanceof BadRequest) return yield* decoded
-      return decoded
-    }
-    if (type !== "" && type !== "application/json" && type !== "application/yaml" && type !== "*/*") {
-      return yield* unsupported(type, objectMediaTypes)
-    }
-    const text = yield* readBodyText(request)
-    if (text.trim() === "") return undefined
-    return yield* checkDepth(yield* type === "application/yaml" ? parseYaml(text) : parseJson(text))
+    const refused = refusedObjectType(type)
+    if (refused !== undefined) return Effect.fail(refused)
+    return Effect.flatMap(readBodyBytes(request), (bytes) => Effect.fromResult(objectFromBytes(type, bytes)))
   })
+
+/**
+ * `readObjectBody` without suspending, for a request whose body was read ahead (`prefetchBody`):
+ * the same answer as a plain value; undefined when the body was not read ahead (nothing taken).
+ */
+export const takeObjectBody = (request: Request): Result.Result<unknown, ApiFailure | BadRequest> | undefined => {
+  const read = prefetched.get(request)
+  if (read === undefined) return undefined
+  const type = mediaType(request.headers.get("content-type"))
+  const refused = refusedObjectType(type)
+  if (refused !== undefined) return Result.fail(refused)
+  prefetched.delete(request)
+  if (read === "too-large") return Result.fail(tooLarge())
+  if (!(read instanceof Uint8Array)) return Result.fail(unreadable(read.failed))
+  return objectFromBytes(type, read)
+}
 
 /** How a PATCH body is applied, from its Content-Type. */
 export type PatchKind = "merge" | "json" | "strategic" | "apply"
@@ -229,6 +267,7 @@ export const readPatchBody = (
     if (kind === undefined) return yield* unsupported(type, patchMediaTypes)
     const text = yield* readBodyText(request)
     if (text.trim() === "") return yield* new BadRequest({ message: "the patch body is empty" })
-    const patch = yield* checkDepth(yield* kind === "apply" ? parseYaml(text) : parseJson(text))
+    const parsed = yield* kind === "apply" ? parseYaml(text) : parseJson(text)
+    const patch = yield* Effect.fromResult(checkDepth(parsed))
     return { kind, patch }
   })

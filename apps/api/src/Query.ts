@@ -7,7 +7,7 @@
 import { BadRequest, Invalid } from "@podlet/core/api/Errors"
 import type { DeleteOptions, PropagationPolicy } from "@podlet/core/api/Meta"
 import type { FieldValidation, ListOptions, WatchOptions, WriteOptions } from "@podlet/core/services/ObjectStore"
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import type { IncludeObject } from "./Table.js"
 
 const param = (query: URLSearchParams, name: string): string | undefined => query.get(name) ?? undefined
@@ -67,12 +67,18 @@ export const watchOptions = (
   })
 
 /** `includeObject` of Table requests (default Metadata). */
-export const includeObject = (query: URLSearchParams): Effect.Effect<IncludeObject, BadRequest> => {
+export const includeObject = (query: URLSearchParams): Effect.Effect<IncludeObject, BadRequest> =>
+  Effect.fromResult(includeObjectResult(query))
+
+const metadataOnly: Result.Result<IncludeObject, BadRequest> = Result.succeed("Metadata")
+
+/** `includeObject` as a plain value. */
+export const includeObjectResult = (query: URLSearchParams): Result.Result<IncludeObject, BadRequest> => {
   const raw = param(query, "includeObject")
-  if (raw === undefined || raw === "") return Effect.succeed("Metadata")
+  if (raw === undefined || raw === "") return metadataOnly
   return raw === "None" || raw === "Metadata" || raw === "Object"
-    ? Effect.succeed(raw)
-    : Effect.fail(new BadRequest({ message: `includeObject: unsupported value "${raw}"` }))
+    ? Result.succeed(raw)
+    : Result.fail(new BadRequest({ message: `includeObject: unsupported value "${raw}"` }))
 }
 
 /** Which write a set of options belongs to, for the error wording (`CreateOptions.meta.k8s.io`). */
@@ -88,11 +94,15 @@ const optionsInvalid = (verb: WriteVerb, field: string, reason: string, message:
   })
 
 /** `dryRun` (only `All`) and `fieldValidation` (Strict/Warn/Ignore, default Warn as upstream). */
-export const writeOptions = (query: URLSearchParams, verb: WriteVerb): Effect.Effect<WriteOptions, Invalid> => {
+export const writeOptions = (query: URLSearchParams, verb: WriteVerb): Effect.Effect<WriteOptions, Invalid> =>
+  Effect.fromResult(writeOptionsResult(query, verb))
+
+/** `writeOptions` as a plain value, for handlers that decide before entering Effect. */
+export const writeOptionsResult = (query: URLSearchParams, verb: WriteVerb): Result.Result<WriteOptions, Invalid> => {
   const dryRun = query.getAll("dryRun")
   const badDryRun = dryRun.find((d) => d !== "All")
   if (badDryRun !== undefined) {
-    return Effect.fail(
+    return Result.fail(
       optionsInvalid(
         verb,
         "dryRun",
@@ -109,7 +119,7 @@ export const writeOptions = (query: URLSearchParams, verb: WriteVerb): Effect.Ef
         ? validation
         : undefined
   if (fieldValidation === undefined) {
-    return Effect.fail(
+    return Result.fail(
       optionsInvalid(
         verb,
         "fieldValidation",
@@ -118,7 +128,7 @@ export const writeOptions = (query: URLSearchParams, verb: WriteVerb): Effect.Ef
       )
     )
   }
-  return Effect.succeed({ ...(dryRun.length > 0 ? { dryRun: true } : {}), fieldValidation })
+  return Result.succeed(dryRun.length > 0 ? { dryRun: true, fieldValidation } : { fieldValidation })
 }
 
 const propagationPolicies: ReadonlyArray<string> = ["Orphan", "Background", "Foreground"]

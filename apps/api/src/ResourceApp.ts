@@ -5,20 +5,28 @@
  * decodes the request, calls the ObjectStore once, and encodes the answer.
  */
 import { decodeObject, isClean } from "@podlet/core/api/Decode"
-import { BadRequest, Invalid } from "@podlet/core/api/Errors"
+import { type ApiError, BadRequest, Invalid } from "@podlet/core/api/Errors"
 import type { KubeObject } from "@podlet/core/api/Meta"
 import { apiVersionOf, type ResourceType, resourceForKind } from "@podlet/core/api/Resources"
 import { prune, shapeForKind } from "@podlet/core/api/Shape"
 import { ObjectStore } from "@podlet/core/services/ObjectStore"
-import { Clock, Effect, Result } from "effect"
+import { Clock, Context, Effect, type Fiber, Result } from "effect"
 import { Hono } from "hono"
-import { prefetchBody, readObjectBody, readPatchBody } from "./Body.js"
+import { prefetchBody, readObjectBody, readPatchBody, takeObjectBody } from "./Body.js"
 import { apiResourceList } from "./Discovery.js"
 import { type ApiRuntime, respond } from "./Edge.js"
 import { evict } from "./Eviction.js"
 import { outputFor } from "./Negotiate.js"
 import { logResponse } from "./PodLogs.js"
-import { deleteOptions, includeObject, isWatch, listOptions, watchOptions, writeOptions } from "./Query.js"
+import {
+  deleteOptions,
+  includeObjectResult,
+  isWatch,
+  listOptions,
+  watchOptions,
+  writeOptions,
+  writeOptionsResult
+} from "./Query.js"
 import { listResponse, type ObjectJson, objectResponse, type Rendering, statusResponse } from "./Respond.js"
 import { patchScale, readScale, replaceScale } from "./ScaleApp.js"
 import { methodNotAllowedStatus, notFoundStatus } from "./StatusResponse.js"
@@ -34,7 +42,7 @@ import {
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
-const reject = (message: string) => Effect.fail(new BadRequest({ message }))
+const reject = (message: string) => Result.fail(new BadRequest({ message }))
 
 /**
  * The object a write body describes, checked against the URL: kind and apiVersion default to the
@@ -46,7 +54,14 @@ export const objectFromBody = (
   target: Target,
   body: unknown,
   urlName: string | undefined
-): Effect.Effect<KubeObject, BadRequest> => {
+): Effect.Effect<KubeObject, BadRequest> => Effect.fromResult(objectFromBodyResult(target, body, urlName))
+
+/** `objectFromBody` as a plain value. */
+export const objectFromBodyResult = (
+  target: Target,
+  body: unknown,
+  urlName: string | undefined
+): Result.Result<KubeObject, BadRequest> => {
   const r = target.resource
   const expected = apiVersionOf(r)
   if (!isRecord(body)) {
@@ -85,9 +100,8 @@ export const objectFromBody = (
   }
   const object = { ...body, apiVersion: expected, kind: r.kind, metadata: meta }
   const quick = decodedQuickly(r, object)
-  if (quick !== undefined) return Effect.succeed(quick)
-  const decoded = decodeObject(object, { resource: r.resource })
-  return Result.isSuccess(decoded) ? Effect.succeed(decoded.success) : Effect.fail(decoded.failure)
+  if (quick !== undefined) return Result.succeed(quick)
+  return decodeObject(object, { resource: r.resource })
 }
 
 /**
@@ -108,16 +122,27 @@ export const decodedQuickly = (r: ResourceType, object: Record<string, unknown>)
   }
 }
 
+/** How to encode the answer (Accept, `includeObject`), with `now` from the fiber's clock. */
+const renderingNow = (
+  request: Request,
+  query: URLSearchParams,
+  edge: EdgeOptions,
+  fiber: Fiber.Fiber<unknown, unknown>
+): Result.Result<Rendering, BadRequest> => {
+  const output = outputFor(request.headers.get("accept"))
+  const include = includeObjectResult(query)
+  if (Result.isFailure(include)) return Result.fail(include.failure)
+  const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+  const { objectJson } = edge
+  return Result.succeed(
+    objectJson === undefined
+      ? { output, include: include.success, now }
+      : { output, include: include.success, now, objectJson }
+  )
+}
+
 const renderingOf = (request: Request, query: URLSearchParams, edge: EdgeOptions) =>
-  Effect.gen(function* () {
-    const output = outputFor(request.headers.get("accept"))
-    const include = yield* includeObject(query)
-    const now = yield* Clock.currentTimeMillis
-    const { objectJson } = edge
-    return (
-      objectJson === undefined ? { output, include, now } : { output, include, now, objectJson }
-    ) satisfies Rendering
-  })
+  Effect.withFiber((fiber) => Effect.fromResult(renderingNow(request, query, edge, fiber)))
 
 const methodNotAllowed = Effect.sync(() => statusResponse(methodNotAllowedStatus()))
 
@@ -180,15 +205,34 @@ const get = (target: Target, name: string, request: Request, query: URLSearchPar
     return objectResponse(target.resource, object, rendering)
   })
 
-const create = (target: Target, request: Request, query: URLSearchParams, edge: EdgeOptions) =>
-  Effect.gen(function* () {
-    const store = yield* ObjectStore
-    const rendering = yield* renderingOf(request, query, edge)
-    const options = yield* writeOptions(query, "Create")
-    const body = yield* readObjectBody(request)
-    const object = yield* objectFromBody(target, body, undefined)
-    const result = yield* store.create(target.resource.resource, object, options)
-    return objectResponse(target.resource, result.object, rendering, 201, result.warnings)
+/**
+ * POST: everything before the store's create is decided as plain values (the body read ahead),
+ * in the order the apiserver checks it (query, body, object); one Effect step for the store.
+ */
+const create = (
+  target: Target,
+  request: Request,
+  query: URLSearchParams,
+  edge: EdgeOptions
+): Effect.Effect<Response, ApiError, ObjectStore> =>
+  Effect.withFiber((fiber) => {
+    const rendering = renderingNow(request, query, edge, fiber)
+    if (Result.isFailure(rendering)) return Effect.fail(rendering.failure)
+    const options = writeOptionsResult(query, "Create")
+    if (Result.isFailure(options)) return Effect.fail(options.failure)
+    const write = (body: unknown): Effect.Effect<Response, ApiError, ObjectStore> => {
+      const object = objectFromBodyResult(target, body, undefined)
+      if (Result.isFailure(object)) return Effect.fail(object.failure)
+      const created = (store: ObjectStore["Service"]) =>
+        Effect.map(store.create(target.resource.resource, object.success, options.success), (result) =>
+          objectResponse(target.resource, result.object, rendering.success, 201, result.warnings)
+        )
+      const store = Context.getOrUndefined(fiber.context, ObjectStore)
+      return store === undefined ? Effect.flatMap(Effect.service(ObjectStore), created) : created(store)
+    }
+    const body = takeObjectBody(request)
+    if (body === undefined) return Effect.flatMap(readObjectBody(request), write)
+    return Result.isFailure(body) ? Effect.fail(body.failure) : write(body.success)
   })
 
 const update = (target: Target, name: string, request: Request, query: URLSearchParams, edge: EdgeOptions) =>

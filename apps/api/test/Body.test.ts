@@ -6,7 +6,8 @@ import {
   nestedDeeperThan,
   prefetchBody,
   readObjectBody,
-  readPatchBody
+  readPatchBody,
+  takeObjectBody
 } from "../src/Body.js"
 import fc from "./fastCheck.js"
 
@@ -94,6 +95,24 @@ describe("a body read ahead of the handler (prefetchBody)", () => {
     await prefetchBody(ahead)
     expect(ahead.bodyUsed).toBe(true)
     expect(await Effect.runPromise(readObjectBody(ahead))).toEqual({ a: 1 })
+  })
+
+  it("takeObjectBody answers as readObjectBody does, without suspending, for every case", async () => {
+    for (const [name, make] of cases()) {
+      const direct = await Effect.runPromiseExit(readObjectBody(make()))
+      const ahead = make()
+      await prefetchBody(ahead)
+      const taken = takeObjectBody(ahead)
+      expect(taken, name).toBeDefined()
+      expect(Effect.runSyncExit(Effect.fromResult(taken!)), name).toEqual(direct)
+    }
+  })
+
+  it("takeObjectBody takes nothing from a request that was not read ahead", async () => {
+    const request = plain('{"a":1}', { "content-type": "application/json" })
+    expect(takeObjectBody(request)).toBeUndefined()
+    expect(request.bodyUsed).toBe(false)
+    expect(await Effect.runPromise(readObjectBody(request))).toEqual({ a: 1 })
   })
 
   it("leaves GET requests alone", async () => {
