@@ -1,13 +1,12 @@
 /**
  * The StorageBackend on SQLite (better-sqlite3), log-structured, each object's JSON written once:
- * a commit appends its changes to the change log in one small transaction, and the log row of an
- * object's latest change is also its stored state. The `heads` table (key -> resourceVersion of
- * that row) is brought up to date in batches of `materializeEvery` changes, and on open the log
- * tail past the last batch is replayed into it. Every live object is also held parsed in memory
+ * a commit appends its changes to the change log in one small transaction (one row per change,
+ * nothing else), and the log row of an object's latest change is also its stored state. On open
+ * one scan of the log finds each key's latest row. Every live object is also held parsed in memory
  * (as the memory store holds them; an API server's watch cache does the same), so gets, lists and
  * the `expect` checks never touch the database. `changesSince` serves exactly the last
  * `historyWindow` changes from the log; older rows that are no object's latest state (superseded
- * or deleted) are deleted in batches.
+ * or deleted) are deleted in batches, a run of consecutive versions by one statement.
  *
  * Durability: WAL with `synchronous=NORMAL` by default. A commit returns once its frames are in the
  * WAL file (written, not fsynced), so an acknowledged write survives a crash or `kill -9` of the
@@ -42,28 +41,38 @@ export interface BackendSqliteOptions {
   readonly historyWindow?: number
   /** "normal" (default) survives a process crash; "full" also survives power loss */
   readonly synchronous?: "normal" | "full"
-  /** changes between two batch writes of the objects table; default 1024 */
-  readonly materializeEvery?: number
 }
 
 /** The default number of changes kept in the log. */
 export const defaultHistoryWindow = 10_000
 
-const defaultMaterializeEvery = 1024
+/** at most this many superseded rows wait past the history window before a prune */
+const maxPruneStep = 1024
 
 const schema = `
-CREATE TABLE IF NOT EXISTS heads (key TEXT PRIMARY KEY, rv INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS changes (rv INTEGER PRIMARY KEY, type TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 `
 
 /**
- * A file written before `heads` kept its objects as JSON in an `objects` table: the log tail is
- * replayed into it, then each object becomes a log row (unless the log holds it) and a head.
+ * Earlier layouts. A file that kept its objects as JSON in an `objects` table gets the log tail
+ * replayed into it, then each object becomes a log row (unless the log holds it). A file with a
+ * `heads` table (key -> version of its latest log row, written in batches) only loses it: the
+ * log alone says the same.
  */
+const migrate = (db: Database.Database): void => {
+  const hasTable = (name: string): boolean =>
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined
+  if (hasTable("objects")) migrateObjectsTable(db)
+  if (hasTable("heads")) {
+    db.transaction(() => {
+      db.exec("DROP TABLE heads")
+      db.exec("DELETE FROM meta WHERE name = 'materialized'")
+    })()
+  }
+}
+
 const migrateObjectsTable = (db: Database.Database): void => {
-  const legacy = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'objects'").get()
-  if (legacy === undefined) return
   const materialized =
     db.prepare<[string], [number]>("SELECT value FROM meta WHERE name = ?").raw().get("materialized")?.[0] ?? 0
   const tail = db
@@ -82,8 +91,7 @@ const migrateObjectsTable = (db: Database.Database): void => {
     }
     db.exec(`
       INSERT OR IGNORE INTO changes (rv, type, key, json) SELECT rv, 'MODIFIED', key, json FROM objects;
-      INSERT OR REPLACE INTO heads (key, rv) SELECT key, rv FROM objects;
-      INSERT OR REPLACE INTO meta (name, value) SELECT 'materialized', coalesce(max(rv), 0) FROM changes;
+      DELETE FROM meta WHERE name = 'materialized';
       DROP TABLE objects;
     `)
   })()
@@ -158,8 +166,7 @@ interface Planned {
   readonly json: string
 }
 
-type Row = [key: string, rv: number, json: string]
-type LogRow = [rv: number, key: string]
+type LogRow = [rv: number, type: Change["type"], key: string]
 type ChangeRow = [rv: number, type: Change["type"], key: string, json: string]
 
 /** The JSON last written for each of the most recently written objects (by identity), oldest first. */
@@ -185,11 +192,20 @@ const withVersion = (object: KubeObject, rv: number, owned: boolean): KubeObject
   return object
 }
 
-const toStored = ([key, rv, json]: Row): StoredObject => ({
-  key,
-  resourceVersion: rv,
-  object: JSON.parse(json) as KubeObject
-})
+/** The runs of consecutive numbers in `values` (sorted here), as [first, last] pairs. */
+export const runs = (values: Array<number>): ReadonlyArray<readonly [number, number]> => {
+  values.sort((a, b) => a - b)
+  const out: Array<readonly [number, number]> = []
+  let i = 0
+  while (i < values.length) {
+    const first = values[i]!
+    let last = first
+    while (i + 1 < values.length && values[i + 1]! <= last + 1) last = values[++i]!
+    out.push([first, last])
+    i++
+  }
+  return out
+}
 
 const toChange = ([rv, type, key, json]: ChangeRow): Change => ({
   type,
@@ -210,7 +226,7 @@ const open = (options: BackendSqliteOptions): Effect.Effect<Database.Database, S
         db.pragma("journal_size_limit = 67108864")
         db.pragma("cache_size = -65536")
         db.exec(schema)
-        migrateObjectsTable(db)
+        migrate(db)
         // take the exclusive lock now, so a second opener fails here rather than on its first write
         db.exec("BEGIN EXCLUSIVE; COMMIT")
         return db
@@ -231,21 +247,14 @@ export const makeBackendSqlite = (
   options: Omit<BackendSqliteOptions, "path" | "synchronous"> = {}
 ): BackendSqliteService => {
   const historyWindow = Math.max(1, options.historyWindow ?? defaultHistoryWindow)
-  const materializeEvery = Math.max(1, options.materializeEvery ?? defaultMaterializeEvery)
-  const pruneStep = Math.min(materializeEvery, Math.ceil(historyWindow / 10))
+  const pruneStep = Math.min(maxPruneStep, Math.ceil(historyWindow / 10))
 
-  const upsert = db.prepare<[string, number]>(
-    "INSERT INTO heads (key, rv) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET rv = excluded.rv"
-  )
-  const remove = db.prepare<[string]>("DELETE FROM heads WHERE key = ?")
-  const allObjects = db
-    .prepare<[], Row>("SELECT heads.key, heads.rv, changes.json FROM heads JOIN changes ON changes.rv = heads.rv")
-    .raw()
-  const allLogRows = db.prepare<[], LogRow>("SELECT rv, key FROM changes").raw()
+  const allLogRows = db.prepare<[], LogRow>("SELECT rv, type, key FROM changes ORDER BY rv").raw()
+  const allJson = db.prepare<[], [rv: number, json: string]>("SELECT rv, json FROM changes ORDER BY rv").raw()
   const appendChange = db.prepare<[number, string, string, string]>(
     "INSERT INTO changes (rv, type, key, json) VALUES (?, ?, ?, ?)"
   )
-  const deleteChange = db.prepare<[number]>("DELETE FROM changes WHERE rv = ?")
+  const deleteChanges = db.prepare<[number, number]>("DELETE FROM changes WHERE rv BETWEEN ? AND ?")
   const setMeta = db.prepare<[string, number]>("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)")
   const getMeta = db.prepare<[string], [number]>("SELECT value FROM meta WHERE name = ?").raw()
   const lastChange = db.prepare<[], [number | null]>("SELECT max(rv) FROM changes").raw()
@@ -253,23 +262,14 @@ export const makeBackendSqlite = (
     .prepare<[number], ChangeRow>("SELECT rv, type, key, json FROM changes WHERE rv > ? ORDER BY rv")
     .raw()
 
-  /** the objects table reflects every change up to this version */
-  let materialized = getMeta.get("materialized")?.[0] ?? 0
   /** changes at or below this version were deleted from the log (at most `revision - historyWindow`) */
   let compacted = getMeta.get("compacted")?.[0] ?? 0
-  let revision = Math.max(lastChange.get()?.[0] ?? 0, compacted, materialized)
+  let revision = Math.max(lastChange.get()?.[0] ?? 0, compacted)
   /** every live object, and per resource its keys in order */
   const objects = new Map<string, StoredObject>()
   const indexes = new Map<string, KeyIndex>()
-  /** heads for the next batch, by key: the version of its latest change, or undefined when deleted */
-  const pending = new Map<string, number | undefined>()
   /** log rows that are no object's latest state, deleted once older than the history window */
   let superseded: Array<number> = []
-
-  const writeHead = (key: string, rv: number | undefined): void => {
-    if (rv === undefined) remove.run(key)
-    else upsert.run(key, rv)
-  }
 
   const indexOf = (key: string): KeyIndex => {
     const resource = resourceOf(key)
@@ -290,14 +290,24 @@ export const makeBackendSqlite = (
     if (objects.delete(key)) indexOf(key).delete(key)
   }
 
-  // recovery: apply the log tail the last batch did not reach, then load the table
-  db.transaction(() => {
-    for (const [rv, type, key] of changesAfter.all(materialized)) writeHead(key, type === "DELETED" ? undefined : rv)
-    if (revision > materialized) setMeta.run("materialized", revision)
-  })()
-  materialized = revision
-  for (const row of allObjects.iterate()) put(toStored(row))
-  for (const [rv, key] of allLogRows.iterate()) if (objects.get(key)?.resourceVersion !== rv) superseded.push(rv)
+  // recovery: each key's latest log row is its state (none when that row is a delete); the others are superseded
+  const latest = new Map<string, number>()
+  const deleted = new Set<number>()
+  for (const [rv, type, key] of allLogRows.iterate()) {
+    const before = latest.get(key)
+    if (before !== undefined) superseded.push(before)
+    latest.set(key, rv)
+    if (type === "DELETED") deleted.add(rv)
+  }
+  const live = new Map<number, string>()
+  for (const [key, rv] of latest) {
+    if (deleted.has(rv)) superseded.push(rv)
+    else live.set(rv, key)
+  }
+  for (const [rv, json] of allJson.iterate()) {
+    const key = live.get(rv)
+    if (key !== undefined) put({ key, resourceVersion: rv, object: JSON.parse(json) as KubeObject })
+  }
 
   // group commit: changes applied but not yet durable, in order, and what reads of them see
   /** the planned writes of the next transaction */
@@ -342,27 +352,23 @@ export const makeBackendSqlite = (
   }
 
   /**
-   * One transaction: the changes, and when due a batch of heads and a prune of the log (the
-   * superseded rows up to `floor`; `kept` gets the newer ones).
+   * One transaction: the changes, and when due a prune of the log (the superseded rows up to
+   * `floor`; `kept` gets the newer ones).
    */
   const write = db.transaction((planned: ReadonlyArray<Planned>, last: number, kept: Array<number>) => {
     for (const { key, rv, type, json } of planned) appendChange.run(rv, type, key, json)
-    const batch = last - materialized >= materializeEvery
-    if (batch) {
-      for (const [key, rv] of pending) writeHead(key, rv)
-      for (const { key, rv, type } of planned) writeHead(key, type === "DELETED" ? undefined : rv)
-      setMeta.run("materialized", last)
-    }
-    const floor = Math.min(last - historyWindow, batch ? last : materialized)
+    const floor = last - historyWindow
     const pruned = floor - compacted >= pruneStep
     if (pruned) {
+      const due: Array<number> = []
       for (const rv of superseded) {
-        if (rv <= floor) deleteChange.run(rv)
+        if (rv <= floor) due.push(rv)
         else kept.push(rv)
       }
+      for (const [from, to] of runs(due)) deleteChanges.run(from, to)
       setMeta.run("compacted", floor)
     }
-    return { batch, pruned, floor }
+    return { pruned, floor }
   })
 
   /** Writes every queued change in one transaction, then tells the waiting callbacks (in order). */
@@ -378,10 +384,6 @@ export const makeBackendSqlite = (
       const kept: Array<number> = []
       try {
         const done = write(planned, last, kept)
-        if (done.batch) {
-          pending.clear()
-          materialized = last
-        }
         if (done.pruned) {
           compacted = done.floor
           superseded = kept
@@ -394,7 +396,6 @@ export const makeBackendSqlite = (
             drop(key)
             superseded.push(rv)
           } else put({ key, resourceVersion: rv, object })
-          if (!done.batch) pending.set(key, type === "DELETED" ? undefined : rv)
         }
       } catch (error) {
         // nothing of the transaction was written: the queued changes are dropped

@@ -3,10 +3,11 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import type { KubeObject } from "@podlet/core/api/Meta"
-import { type Mutation, StorageBackend } from "@podlet/core/services/StorageBackend"
+import { makeBackendMemory } from "@podlet/core/layers/BackendMemory"
+import { type Mutation, StorageBackend, type StoredObject } from "@podlet/core/services/StorageBackend"
 import Database from "better-sqlite3"
 import { Effect, Exit } from "effect"
-import { BackendSqlite, type BackendSqliteOptions } from "../src/BackendSqlite.js"
+import { BackendSqlite, type BackendSqliteOptions, runs } from "../src/BackendSqlite.js"
 
 const dir = mkdtempSync(join(tmpdir(), "podlet-sqlite-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -29,10 +30,19 @@ const withBackend = <A, E>(
   program: (backend: StorageBackend["Service"]) => Effect.Effect<A, E>
 ) => StorageBackend.use(program).pipe(Effect.provide(BackendSqlite.layer({ path, ...options })))
 
-// every test runs with the objects table written on each commit, every 4 commits, and never (all in the overlay)
-describe.each([1, 4, 1024])("BackendSqlite, objects table written every %i changes", (materializeEvery) => {
+/** How many superseded rows may wait past the history window before a prune deletes them. */
+const pruneStep = (historyWindow: number) => Math.min(1024, Math.ceil(historyWindow / 10))
+
+/** Each key's latest log row that is not a delete: the rows that hold the live objects. */
+const liveRows = (rows: ReadonlyArray<readonly [number, string, string]>): ReadonlySet<number> => {
+  const latest = new Map<string, readonly [number, string]>()
+  for (const [rv, type, k] of rows) latest.set(k, [rv, type])
+  return new Set([...latest.values()].filter(([, type]) => type !== "DELETED").map(([rv]) => rv))
+}
+
+describe("BackendSqlite", () => {
   const fresh = <A, E>(program: (backend: StorageBackend["Service"]) => Effect.Effect<A, E>) =>
-    withBackend(tempPath(), { materializeEvery }, program)
+    withBackend(tempPath(), {}, program)
 
   it.effect("commits each mutation under the next resourceVersion and stores it on the object", () =>
     fresh((backend) =>
@@ -177,7 +187,7 @@ describe.each([1, 4, 1024])("BackendSqlite, objects table written every %i chang
   )
 
   it.effect("keeps a bounded change history; an older `since` is undefined", () =>
-    withBackend(tempPath(), { historyWindow: 10, materializeEvery }, (backend) =>
+    withBackend(tempPath(), { historyWindow: 10 }, (backend) =>
       Effect.gen(function* () {
         for (let i = 1; i <= 30; i++) yield* backend.commit([{ key: key(`p${i}`), object: pod(`p${i}`) }])
         const tail = yield* backend.changesSince(25)
@@ -191,11 +201,11 @@ describe.each([1, 4, 1024])("BackendSqlite, objects table written every %i chang
     )
   )
 
-  it.effect("deletes old change rows in batches: the file holds at most window + batch + prune step", () =>
+  it.effect("deletes old change rows in batches: the file holds at most window + prune step", () =>
     Effect.gen(function* () {
       const path = tempPath()
       const historyWindow = 100
-      yield* withBackend(path, { historyWindow, materializeEvery }, (backend) =>
+      yield* withBackend(path, { historyWindow }, (backend) =>
         Effect.gen(function* () {
           for (let i = 1; i <= 3000; i++) yield* backend.commit([{ key: key(`p${i % 50}`), object: pod(`p${i}`) }])
         })
@@ -203,7 +213,8 @@ describe.each([1, 4, 1024])("BackendSqlite, objects table written every %i chang
       const db = new Database(path, { readonly: true })
       const [rows, oldest] = db.prepare("SELECT count(*), min(rv) FROM changes").raw().get() as [number, number]
       db.close()
-      expect(rows).toBeLessThanOrEqual(historyWindow + materializeEvery + 10)
+      // the 50 objects' latest rows, the window and at most a prune step of superseded rows
+      expect(rows).toBeLessThanOrEqual(historyWindow + pruneStep(historyWindow) + 50)
       expect(rows).toBe(3000 - oldest + 1)
       expect(oldest).toBeLessThanOrEqual(3000 - historyWindow + 1)
     })
@@ -213,7 +224,7 @@ describe.each([1, 4, 1024])("BackendSqlite, objects table written every %i chang
     Effect.gen(function* () {
       const path = tempPath()
       const historyWindow = 10
-      yield* withBackend(path, { historyWindow, materializeEvery }, (backend) =>
+      yield* withBackend(path, { historyWindow }, (backend) =>
         Effect.gen(function* () {
           for (let i = 0; i < 40; i++) yield* backend.commit([{ key: key(`p${i}`), object: pod(`p${i}`) }])
           // p0 and p1 rewritten many times, p2 deleted: every other object's only row is older than the window
@@ -226,21 +237,23 @@ describe.each([1, 4, 1024])("BackendSqlite, objects table written every %i chang
         })
       )
       const db = new Database(path, { readonly: true })
-      const rows = db.prepare("SELECT rv, key FROM changes ORDER BY rv").raw().all() as Array<[number, string]>
+      const rows = db.prepare("SELECT rv, type, key FROM changes ORDER BY rv").raw().all() as Array<
+        [number, string, string]
+      >
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").raw().all()
-      const heads = db.prepare("SELECT rv FROM heads").raw().all() as Array<[number]>
       const [compacted] = (db.prepare("SELECT value FROM meta WHERE name = 'compacted'").raw().get() as
         | [number]
         | undefined) ?? [0]
       db.close()
-      expect(tables).toEqual([["changes"], ["heads"], ["meta"]])
-      // the 37 untouched objects, p1's last row, and the window with at most a batch and a prune step
-      expect(rows.length).toBeLessThanOrEqual(38 + historyWindow + materializeEvery + 10)
+      expect(tables).toEqual([["changes"], ["meta"]])
+      // the 37 untouched objects, p1's last row, and the window with at most a prune step
+      expect(rows.length).toBeLessThanOrEqual(38 + historyWindow + pruneStep(historyWindow))
       // at or below the compaction floor only objects' latest rows are left (p2's are gone)
-      const live = new Set(heads.map(([rv]) => rv))
+      const live = liveRows(rows)
       expect(rows.filter(([rv]) => rv <= compacted && !live.has(rv))).toEqual([])
-      if (compacted > 40) expect(rows.filter(([, k]) => k === key("p2"))).toEqual([])
-      yield* withBackend(path, { historyWindow, materializeEvery }, (backend) =>
+      expect(compacted).toBeGreaterThan(40)
+      expect(rows.filter(([, , k]) => k === key("p2"))).toEqual([])
+      yield* withBackend(path, { historyWindow }, (backend) =>
         Effect.gen(function* () {
           const listed = yield* backend.list("pods/")
           expect(listed.length).toBe(39)
@@ -257,14 +270,14 @@ describe.each([1, 4, 1024])("BackendSqlite, objects table written every %i chang
       const after = new Database(path, { readonly: true })
       const count = (after.prepare("SELECT count(*) FROM changes").raw().get() as [number])[0]
       after.close()
-      expect(count).toBeLessThanOrEqual(38 + historyWindow + materializeEvery + 10)
+      expect(count).toBeLessThanOrEqual(38 + historyWindow + pruneStep(historyWindow))
     })
   )
 
   it.effect("reopening continues the revision, the objects and the history", () =>
     Effect.gen(function* () {
       const path = tempPath()
-      const options = { historyWindow: 10, materializeEvery }
+      const options = { historyWindow: 10 }
       yield* withBackend(path, options, (backend) =>
         Effect.gen(function* () {
           for (let i = 1; i <= 25; i++) yield* backend.commit([{ key: key(`p${i}`), object: pod(`p${i}`) }])
@@ -444,6 +457,139 @@ describe("BackendSqlite group commit", () => {
       )
       const stored = yield* withBackend(path, {}, (backend) => backend.get(key("late")))
       expect(stored?.resourceVersion).toBe(1)
+    })
+  )
+})
+
+describe("BackendSqlite recovery", () => {
+  it("runs: consecutive versions collapse into ranges", () => {
+    expect(runs([])).toEqual([])
+    expect(runs([7])).toEqual([[7, 7]])
+    expect(runs([5, 3, 4, 9, 1, 10, 11])).toEqual([
+      [1, 1],
+      [3, 5],
+      [9, 11]
+    ])
+    expect(runs([2, 2, 3])).toEqual([[2, 3]])
+  })
+
+  it.effect("after random writes and a reopen, objects and history equal the memory backend's", () =>
+    Effect.gen(function* () {
+      let seed = 12345
+      const random = (n: number) => {
+        seed = (seed * 1103515245 + 12345) % 2147483648
+        return seed % n
+      }
+      for (let round = 0; round < 4; round++) {
+        const historyWindow = [5, 20, 60, 1000][round]!
+        const path = tempPath()
+        const memory = makeBackendMemory({ historyWindow })
+        const mutations: Array<Mutation> = []
+        const alive = new Set<string>()
+        for (let i = 0; i < 400; i++) {
+          const name = `p${random(30)}`
+          const exists = alive.has(key(name))
+          const remove = exists && random(4) === 0
+          mutations.push({ key: key(name), object: remove ? undefined : pod(name, "default", `Phase${i}`) })
+          if (remove) alive.delete(key(name))
+          else alive.add(key(name))
+        }
+        // commits of one to three mutations of distinct keys, the file reopened twice in between
+        const batches: Array<Array<Mutation>> = []
+        let size = 0
+        for (const mutation of mutations) {
+          const last = batches.at(-1)
+          if (last === undefined || last.length >= size || last.some((m) => m.key === mutation.key)) {
+            batches.push([mutation])
+            size = 1 + random(3)
+          } else last.push(mutation)
+        }
+        const third = Math.floor(batches.length / 3)
+        for (const part of [batches.slice(0, third), batches.slice(third, 2 * third), batches.slice(2 * third)]) {
+          yield* withBackend(path, { historyWindow }, (backend) =>
+            Effect.gen(function* () {
+              for (const batch of part) {
+                const a = yield* Effect.exit(backend.commit(batch))
+                const b = yield* Effect.exit(memory.commit(batch))
+                expect(Exit.isSuccess(a)).toBe(Exit.isSuccess(b))
+              }
+            })
+          )
+        }
+        const revision = yield* memory.revision
+        yield* withBackend(path, { historyWindow }, (backend) =>
+          Effect.gen(function* () {
+            expect(yield* backend.revision).toBe(revision)
+            const listed = (items: ReadonlyArray<StoredObject>) =>
+              JSON.stringify(items.map((s) => [s.key, s.resourceVersion, s.object]))
+            expect(listed(yield* backend.list("pods/"))).toBe(listed(yield* memory.list("pods/")))
+            const since = revision - Math.min(historyWindow, 5)
+            expect(JSON.stringify(yield* backend.changesSince(since))).toBe(
+              JSON.stringify(yield* memory.changesSince(since))
+            )
+          })
+        )
+        // at or below the compaction floor, the file holds only the live objects' rows
+        const db = new Database(path, { readonly: true })
+        const rows = db.prepare("SELECT rv, type, key FROM changes ORDER BY rv").raw().all() as Array<
+          [number, string, string]
+        >
+        const [compacted] = (db.prepare("SELECT value FROM meta WHERE name = 'compacted'").raw().get() as
+          | [number]
+          | undefined) ?? [0]
+        db.close()
+        const live = liveRows(rows)
+        expect(rows.filter(([rv]) => rv <= compacted && !live.has(rv))).toEqual([])
+        expect(live.size).toBe(alive.size)
+      }
+    })
+  )
+
+  it.effect("a file with a heads table (the batched key index) opens from its log and loses the table", () =>
+    Effect.gen(function* () {
+      const path = tempPath()
+      const db = new Database(path)
+      db.exec(`
+        CREATE TABLE heads (key TEXT PRIMARY KEY, rv INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE changes (rv INTEGER PRIMARY KEY, type TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL);
+        CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+      `)
+      const json = (name: string, rv: number, phase = "Pending") =>
+        JSON.stringify({
+          ...pod(name, "default", phase),
+          metadata: { name, namespace: "default", resourceVersion: String(rv) }
+        })
+      const insertChange = db.prepare("INSERT INTO changes VALUES (?, ?, ?, ?)")
+      insertChange.run(1, "ADDED", key("a"), json("a", 1))
+      insertChange.run(4, "ADDED", key("c"), json("c", 4))
+      insertChange.run(5, "MODIFIED", key("a"), json("a", 5, "Running"))
+      insertChange.run(6, "DELETED", key("b"), json("b", 6))
+      insertChange.run(7, "MODIFIED", key("c"), json("c", 7, "Running"))
+      // heads written up to rv 5 (the batch); 6 and 7 only in the log
+      const insertHead = db.prepare("INSERT INTO heads VALUES (?, ?)")
+      insertHead.run(key("a"), 5)
+      insertHead.run(key("b"), 2)
+      insertHead.run(key("c"), 4)
+      db.prepare("INSERT INTO meta VALUES (?, ?)").run("materialized", 5)
+      db.prepare("INSERT INTO meta VALUES (?, ?)").run("compacted", 3)
+      db.close()
+      yield* withBackend(path, {}, (backend) =>
+        Effect.gen(function* () {
+          expect(yield* backend.revision).toBe(7)
+          expect((yield* backend.list("pods/")).map((s) => [s.key, s.resourceVersion])).toEqual([
+            [key("a"), 5],
+            [key("c"), 7]
+          ])
+          expect((yield* backend.changesSince(3))?.map((c) => c.resourceVersion)).toEqual([4, 5, 6, 7])
+          expect(yield* backend.changesSince(2)).toBeUndefined()
+        })
+      )
+      const after = new Database(path, { readonly: true })
+      const tables = after.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").raw().all()
+      const meta = after.prepare("SELECT name FROM meta ORDER BY name").raw().all()
+      after.close()
+      expect(tables).toEqual([["changes"], ["meta"]])
+      expect(meta).toEqual([["compacted"]])
     })
   )
 })

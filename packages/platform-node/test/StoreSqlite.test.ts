@@ -21,5 +21,4 @@ const freshStore = (options: Omit<BackendSqliteOptions, "path"> = {}) =>
   )
 
 storeContract("StoreSqlite", freshStore())
-storeContract("StoreSqlite, objects table written every 3 changes", freshStore({ materializeEvery: 3 }))
 storeContract("StoreSqlite, 200-change window", freshStore({ historyWindow: 200 }), { historyWindow: 200 })
