@@ -97,6 +97,16 @@ export const makeReplicaSetController = Effect.fnUntraced(function* (
     const key = event.key
     const deleted = event.type === "DELETED"
     const old = event.old
+    // an orphan that stays one while no ReplicaSet exists: its bucket, arrival and owners are unchanged
+    if (
+      !deleted &&
+      old !== undefined &&
+      pod.metadata.ownerReferences === undefined &&
+      old.metadata.ownerReferences === undefined &&
+      replicaSets.size() === 0
+    ) {
+      return
+    }
     const [index, id] = indexOf(pod)
     // re-indexed only when its bucket changes (claims order candidates by arrival, not bucket order)
     const oldBucket = old === undefined ? undefined : indexOf(old)

@@ -199,13 +199,19 @@ export const makeProber = Effect.fnUntraced(function* (
 
   /** whether any container of the spec has a probe (remembered per spec object) */
   const probed = new WeakMap<Pod["spec"], boolean>()
+  /** the spec last asked about (a sync asks several times about the same one) */
+  let lastSpec: Pod["spec"] | undefined
+  let lastProbed = false
   const hasProbes = (spec: Pod["spec"]): boolean => {
+    if (spec === lastSpec) return lastProbed
     let known = probed.get(spec)
     if (known === undefined) {
       const probedContainer = (c: Container): boolean => probeTypes.some((type) => probeOf(c, type) !== undefined)
       known = (spec.initContainers ?? []).some(probedContainer) || spec.containers.some(probedContainer)
       probed.set(spec, known)
     }
+    lastSpec = spec
+    lastProbed = known
     return known
   }
 
