@@ -14,9 +14,14 @@
  * issue to answer; concurrent clients let the SQLite store share group commits. Watch delivery is
  * timed from the moment a write is durable (its group commit done) to each watcher's receipt.
  *
- * `npm run bench -- store [--n=100000] [--watchers=100] [--budget=25] [--concurrency=64] [--stores=memory,sqlite] [--watch=stream|observe] [--profile]`
- * (`--profile`: a .cpuprofile per store in bench/profiles; `--watch=observe`: the watchers use the
- * store's callback face, as informers do, instead of the `watch` stream). Ends with `RESULT store {json}`.
+ * The watchers use the store's `observe` face by default: it is how podlet's own watchers watch
+ * (informers, the kubelet's pod watch, NodeLink, and the API's watches on Node). `--watch=stream`
+ * gives each watcher the Effect `watch` stream instead (a fiber per watcher, as an SDK user's
+ * `Stream` consumer would). A last line per store gives the CPU time of the pod strategy alone
+ * (the create's defaulting and validation, no store), the part of a create the store does not own.
+ *
+ * `npm run bench -- store [--n=100000] [--watchers=100] [--budget=25] [--concurrency=64] [--stores=memory,sqlite] [--watch=observe|stream] [--profile]`
+ * (`--profile`: a .cpuprofile per store in bench/profiles). Ends with `RESULT store {json}`.
  */
 import { spawn } from "node:child_process"
 import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs"
@@ -24,6 +29,7 @@ import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import type { KubeObject, WatchEvent } from "@podlet/core/api/Meta"
+import { strategyFor } from "@podlet/core/api/Strategy"
 import { BackendMemory } from "@podlet/core/layers/BackendMemory"
 import { ObjectStoreLive } from "@podlet/core/layers/ObjectStoreLive"
 import { ObjectStore } from "@podlet/core/services/ObjectStore"
@@ -62,6 +68,8 @@ interface StoreResult {
   }
   /** the bare StorageBackend (fresh instance, no ObjectStore, no watchers): N creates then N updates, budget / 5 */
   readonly backend?: Phase
+  /** CPU microseconds per create of the pod strategy alone (`isClean`, `prepareForCreate`, `validate`), no store */
+  readonly strategyCpuUsPerCreate?: number
   readonly peakRssMb: number
   readonly dbMb?: number
   /** CPU microseconds per JSON.parse of a ~450-byte pod: how fast this machine is right now */
@@ -195,7 +203,7 @@ const timedPhase = <E>(n: number, budgetMs: number, op: (i: number) => Effect.Ef
   })
 
 /** how the watchers watch: the `watch` stream (a fiber each) or `observe` (callbacks, as informers do) */
-let watchFace: "stream" | "observe" = "stream"
+let watchFace: "stream" | "observe" = "observe"
 
 /** A watcher on pods from `base`: samples receipt times (every 8th version) and counts events. */
 const watcher = (objects: ObjectStore["Service"], base: number, n: number) =>
@@ -288,6 +296,25 @@ const backendPhase = (n: number, budgetMs: number) =>
     })
   })
 
+/**
+ * The pod strategy's share of a create, measured alone: the clean check, defaulting and
+ * validation the store runs for each pod, on the same pods, with nothing kept.
+ */
+const strategyCpu = (n: number): number => {
+  const strategy = strategyFor("pods")
+  const count = Math.min(n, 20_000)
+  let sink = 0
+  const before = process.cpuUsage()
+  for (let i = 0; i < count; i++) {
+    const input = pod(i)
+    const clean = strategy.isClean(input)
+    const object = strategy.prepareForCreate(input, { now: "2026-01-01T00:00:00Z", uid: `uid-${i}`, clean })
+    sink += strategy.validate(object, clean).length + 1
+  }
+  const cpu = process.cpuUsage(before)
+  return sink > 0 ? round((cpu.user + cpu.system) / count) : Number.NaN
+}
+
 /** One store's run, in this process. */
 const measure = (store: StoreName, n: number, watchers: number, budgetMs: number) =>
   Effect.gen(function* () {
@@ -361,7 +388,7 @@ const child = async (
   face: string
 ): Promise<void> => {
   concurrency = clients
-  watchFace = face === "observe" ? "observe" : "stream"
+  watchFace = face === "stream" ? "stream" : "observe"
   const dir = store === "sqlite" ? mkdtempSync(join(tmpdir(), "podlet-bench-")) : undefined
   const path = dir === undefined ? "" : join(dir, "store.db")
   commitAt = new Float64Array(2 * n + 1024)
@@ -374,7 +401,12 @@ const child = async (
     const bare: Layer.Layer<StorageBackend, unknown> =
       store === "memory" ? BackendMemory.layer : BackendSqlite.layer({ path: join(dir ?? "", "backend.db") })
     const backend = await Effect.runPromise(Effect.provide(backendPhase(n, budgetMs / 5), bare))
-    const result: StoreResult = { ...measured, backend, ...(dbMb === undefined ? {} : { dbMb }) }
+    const result: StoreResult = {
+      ...measured,
+      backend,
+      strategyCpuUsPerCreate: strategyCpu(n),
+      ...(dbMb === undefined ? {} : { dbMb })
+    }
     process.stdout.write(`CHILD ${JSON.stringify(result)}\n`)
   } finally {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
@@ -417,7 +449,10 @@ const describe = (r: StoreResult): string =>
     phaseLine("updateStatus", r.updateStatus),
     `  list          ${r.list.items} items: first ${r.list.firstMs} ms, then ${r.list.ms} ms`,
     `  watch         ${r.watch.deliveries} deliveries  p50 ${r.watch.p50Ms} ms  p99 ${r.watch.p99Ms} ms  max ${r.watch.maxMs} ms  drain ${r.watch.drainMs} ms`,
-    ...(r.backend === undefined ? [] : [phaseLine("bare backend", r.backend)])
+    ...(r.backend === undefined ? [] : [phaseLine("bare backend", r.backend)]),
+    ...(r.strategyCpuUsPerCreate === undefined
+      ? []
+      : [`  pod strategy  cpu ${r.strategyCpuUsPerCreate} us per create (defaulting and validation alone)`])
   ].join("\n")
 
 /** Runs each store in a child process and prints the figures, then `RESULT store {json}`. */
@@ -431,7 +466,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   for (const store of stores) {
     const result = await runChild(
       store,
-      [String(n), String(watchers), String(budgetMs), clients, option(args, "watch", "stream")],
+      [String(n), String(watchers), String(budgetMs), clients, option(args, "watch", "observe")],
       args.includes("--profile")
     )
     results[store] = result
@@ -456,6 +491,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     Number(watchers),
     Number(budgetMs),
     Number(clients ?? "64"),
-    face ?? "stream"
+    face ?? "observe"
   )
 }
