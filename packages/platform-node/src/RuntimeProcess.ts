@@ -63,7 +63,6 @@ import { defaultLogLimits, LogFile } from "./process/LogFile.js"
 import { grpcProbe, httpProbe, tcpProbe } from "./process/Probes.js"
 import { groupRss } from "./process/ProcessTree.js"
 import { RegistryHost } from "./process/RegistryHost.js"
-import { makeSpareDirs } from "./process/SpareDirs.js"
 import type { Spawned, Spawner, SpawnRequest } from "./process/Spawner.js"
 import { spawnDirect, startSpawnHelper } from "./process/Spawner.js"
 import {
@@ -122,6 +121,8 @@ interface SandboxState {
   readonly containers: Array<Instance>
   /** container names already told that their mounts are directories */
   readonly told: Set<string>
+  /** host mode: `dir/work` exists (made by the first container's spawn) */
+  workMade: boolean
   /** Linux mode: the sandbox's namespaces */
   readonly linux?: LinuxSandbox
 }
@@ -164,8 +165,6 @@ const terminationMessageLimit = 4096
 const execOutputLimit = 64 * 1024
 /** How long the log pipes may stay open after the main process ended (a daemon that left the group). */
 const pipeCloseMillis = 1000
-/** Sandbox directories kept made ahead (`process/SpareDirs.ts`). */
-const spareSandboxDirs = 8
 /** Bound on waiting for a SIGKILLed process to be reaped. */
 const killWaitMillis = 5000
 
@@ -357,8 +356,6 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
   }
   const runtimeId = randomBytes(4).toString("hex")
   const machineName = hostname()
-  /** sandbox directories (with `work/`) made ahead, so that a pod's start does not wait for mkdir */
-  const spares = makeSpareDirs(root, runtimeId, ["work"], spareSandboxDirs)
 
   const sandboxes = new Map<string, SandboxState>()
   const byPod = new Map<string, Array<SandboxState>>()
@@ -476,7 +473,6 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
         )
         yield* linux.shutdown
       }
-      yield* Effect.promise(() => spares.close())
       if (ownRoot) rmSync(root, { recursive: true, force: true })
       yield* PubSub.shutdown(pubsub)
     })
@@ -631,25 +627,20 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
   const runPodSandbox = Effect.fnUntraced(function* (config: SandboxConfig) {
     const id = newId()
     const dir = join(root, `${config.namespace}_${config.podName}_${id.slice(0, 8)}`)
-    // a ready spare is renamed; else the directories are made in libuv's thread pool (one job), and
-    // so are volumes: a burst of pods does not wait on each other's mkdir (milliseconds each on a
-    // busy disk) on the event loop
-    const spare = spares.take(dir)
+    // volumes are made here, in libuv's thread pool; the directory itself and `work/` come with the
+    // first container's spawn (host mode; the spawn helper makes them, off this event loop, and no
+    // pod of a burst waits on a directory) or with Linux mode's `/etc` files
     const volumeDir = join(dir, "volumes")
-    const volumes =
-      spare && !volumesToMake(config.volumes)
-        ? volumePaths(volumeDir, config.volumes)
-        : yield* Effect.tryPromise({
-            try: async () => {
-              if (!spare) await mkdir(join(dir, "work"), { recursive: true })
-              return makeVolumes(volumeDir, config.volumes)
-            },
-            catch: (error) =>
-              new RuntimeError({
-                reason: "CreatePodSandboxError",
-                message: `rpc error: code = Unknown desc = failed to create the sandbox directory ${dir}: ${String(error)}`
-              })
-          })
+    const volumes = !volumesToMake(config.volumes)
+      ? volumePaths(volumeDir, config.volumes)
+      : yield* Effect.tryPromise({
+          try: () => makeVolumes(volumeDir, config.volumes),
+          catch: (error) =>
+            new RuntimeError({
+              reason: "CreatePodSandboxError",
+              message: `rpc error: code = Unknown desc = failed to create the sandbox directory ${dir}: ${String(error)}`
+            })
+        })
     /** the pause process died before the sandbox was recorded */
     let pauseDied = false
     const net =
@@ -681,6 +672,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
       volumes,
       containers: [],
       told: new Set(),
+      workMade: false,
       ...(net === undefined ? {} : { linux: net })
     }
     sandboxes.set(id, sb)
@@ -977,9 +969,16 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     if (oci !== undefined && !oci.host.executableIn(oci.container, file, inst.env["PATH"] ?? defaultPath)) {
       return yield* startFailed(inst, execFailure(file, Object.assign(new Error("not found"), { code: "ENOENT" })))
     }
+    const sb = inst.sandbox
     const request: SpawnRequest =
       oci === undefined
-        ? { file, args: inst.argv.slice(1), cwd: inst.cwd, env: inst.env }
+        ? {
+            file,
+            args: inst.argv.slice(1),
+            cwd: inst.cwd,
+            env: inst.env,
+            ...(sb.workMade ? {} : { mkdir: join(sb.dir, "work") })
+          }
         : {
             file: oci.host.choice.oci,
             args: oci.host.runArgs(oci.container),
@@ -1001,7 +1000,16 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
         close: () => Deferred.doneUnsafe(closed, Effect.void)
       })
       .pipe(Effect.result)
-    if (spawned._tag === "Failure") return yield* startFailed(inst, execFailure(file, spawned.failure))
+    if (spawned._tag === "Failure") {
+      const error = spawned.failure
+      return yield* startFailed(
+        inst,
+        error.syscall === "mkdir"
+          ? `chdir to cwd ("${inst.cwd}") set in config.json failed: ${error.message}`
+          : execFailure(file, error)
+      )
+    }
+    sb.workMade = true
     const child = spawned.success
     const pid = child.pid
     inst.pid = pid

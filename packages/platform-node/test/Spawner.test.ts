@@ -116,6 +116,9 @@ const outcome = (spawner: Spawner, request: SpawnRequest) =>
     return { stdout: run.stdout, stderr: run.stderr, end: { code: end.code, signal: end.signal } }
   })
 
+/** Listeners for a spawn whose output and end do not matter. */
+const quiet = { output: () => {}, exit: () => {}, close: () => {} }
+
 const helper = Effect.acquireRelease(startSpawnHelper, (spawner) => Effect.sync(() => spawner.close()))
 
 const sh = (script: string, env: Record<string, string> = {}): SpawnRequest => ({
@@ -160,6 +163,30 @@ describe("Spawner", () => {
         expect(direct).toMatchObject(expected)
       }
     })
+  )
+
+  it.live(
+    "a request's mkdir is made (with its parents) before the spawn, there; one that cannot be made fails the spawn",
+    () =>
+      Effect.gen(function* () {
+        const dir = mkdtempSync(join(tmpdir(), "podlet-spawner-"))
+        yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+        writeFileSync(join(dir, "file"), "")
+        const spawner = yield* helper
+        for (const [name, via] of [
+          ["direct", spawnDirect],
+          ["helper", spawner]
+        ] as const) {
+          const made = join(dir, name, "sandbox", "work")
+          expect(yield* outcome(via, { ...sh('echo "$PWD"'), cwd: made, mkdir: made })).toEqual({
+            stdout: `${made}\n`,
+            stderr: "",
+            end: { code: 0, signal: null }
+          })
+          const failed = yield* Effect.flip(via.spawn({ ...sh("true"), mkdir: join(dir, "file", "work") }, quiet))
+          expect([failed.code, failed.syscall]).toEqual(["ENOTDIR", "mkdir"])
+        }
+      })
   )
 
   it.live("a killed helper: what ran through it is killed and ends by SIGKILL; later spawns are direct", () =>

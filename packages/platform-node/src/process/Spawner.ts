@@ -12,6 +12,7 @@
  */
 import type { ChildProcess, SpawnOptions } from "node:child_process"
 import { spawn } from "node:child_process"
+import { mkdirSync } from "node:fs"
 import { Deferred, Effect } from "effect"
 import type { ProcessEnd } from "./ExitStatus.js"
 
@@ -20,6 +21,11 @@ export interface SpawnRequest {
   readonly args: ReadonlyArray<string>
   readonly cwd: string
   readonly env: Readonly<Record<string, string>>
+  /**
+   * a directory made (with its parents) right before the spawn, where the spawn happens (the spawn
+   * helper: off this event loop); the spawn fails with the `mkdir` error when it cannot be made
+   */
+  readonly mkdir?: string
 }
 
 /** What the caller hears of a started process; called from the moment it has a pid. */
@@ -58,6 +64,7 @@ const startDirect = (request: SpawnRequest, listeners: SpawnListeners) =>
   Effect.callback<Spawned, NodeJS.ErrnoException>((resume) => {
     let child: ChildProcess
     try {
+      if (request.mkdir !== undefined) mkdirSync(request.mkdir, { recursive: true })
       child = spawn(request.file, [...request.args], spawnOptions(request))
     } catch (error) {
       resume(Effect.fail(error as NodeJS.ErrnoException))
@@ -91,12 +98,13 @@ const frame = { ready: 0, spawned: 1, failed: 2, stdout: 3, stderr: 4, exit: 5, 
 const headerBytes = 9
 
 /**
- * The helper (CommonJS, run by `node -e`): JSON lines in (`{op:"spawn",id,file,args,cwd,env}`,
+ * The helper (CommonJS, run by `node -e`): JSON lines in (`{op:"spawn",id,file,args,cwd,env,mkdir?}`,
  * `{op:"release",id}`), frames out, `ready` once it has warmed up (one spawn of `node --version`).
  * EOF or a broken pipe: kill every group still running, exit.
  */
 export const helperScript = `"use strict"
 const { spawn } = require("node:child_process")
+const { mkdirSync } = require("node:fs")
 const children = new Map()
 const live = new Set()
 const send = (type, id, payload) => {
@@ -120,6 +128,7 @@ const failed = (id, e) => send(${frame.failed}, id, JSON.stringify({ code: e.cod
 const start = (m) => {
   let child
   try {
+    if (m.mkdir !== undefined) mkdirSync(m.mkdir, { recursive: true })
     child = spawn(m.file, m.args, { cwd: m.cwd, env: m.env, detached: true, stdio: ["ignore", "pipe", "pipe"] })
   } catch (e) {
     failed(m.id, e)
@@ -200,6 +209,9 @@ const errnoOf = (json: string): NodeJS.ErrnoException => {
   if (fields.path !== undefined) error.path = fields.path
   return error
 }
+
+/** Requests closer together than this are written together (end of the event loop's turn). */
+const coalesceMillis = 1
 
 /** How long the helper may take to start before spawns are direct. */
 const readyMillis = 10_000
@@ -316,17 +328,26 @@ const makeSpawnHelper = (): { readonly spawner: Spawner; readonly ready: Effect.
     }
   }
 
-  /** requests not yet written: one write (and one wake-up of the helper) per turn of the event loop */
+  /** requests not yet written */
   let outgoing = ""
+  /** when requests were last written (`performance.now()`) */
+  let flushedAt = Number.NEGATIVE_INFINITY
   const flush = (): void => {
     const text = outgoing
     outgoing = ""
+    flushedAt = performance.now()
     if (text !== "") helper?.stdin?.write(text)
   }
-  /** Sends a request at the end of this turn of the event loop (`setImmediate`), in order. */
+  /**
+   * Sends a request, in order: at once when nothing was written for `coalesceMillis` (the helper
+   * starts on it while this process goes on, however long its turn of the event loop), else with
+   * the others of this turn (`setImmediate`): one write, one wake-up of the helper.
+   */
   const send = (message: unknown): void => {
-    if (outgoing === "") setImmediate(flush)
+    const first = outgoing === ""
     outgoing += `${JSON.stringify(message)}\n`
+    if (performance.now() - flushedAt >= coalesceMillis) flush()
+    else if (first) setImmediate(flush)
   }
 
   const release = (id: number): void => send({ op: "release", id })
@@ -349,7 +370,7 @@ const makeSpawnHelper = (): { readonly spawner: Spawner; readonly ready: Effect.
           const entry: Entry = { request, listeners, resume, pid: undefined, exited: false, abandoned: false }
           entries.set(id, entry)
           reference()
-          send({ op: "spawn", id, file: request.file, args: request.args, cwd: request.cwd, env: request.env })
+          send({ op: "spawn", id, ...request })
           return Effect.sync(() => {
             entry.abandoned = true
             entry.resume = undefined
