@@ -319,10 +319,21 @@ export const makeBackendSqlite = (
   let callbacks: Array<(error?: unknown) => void> = []
   let flushScheduled = false
 
+  /**
+   * The last key `current` read, and its state, until the next change to either map: an update
+   * reads its key and then commits it, and the commit finds it here instead of in the maps again.
+   */
+  let lastKey: string | undefined
+  let lastCurrent: StoredObject | undefined
+
   /** The current state of a key, queued changes included. */
   const current = (key: string): StoredObject | undefined => {
+    if (key === lastKey) return lastCurrent
     const queuedState = overlay.get(key)
-    return queuedState === undefined ? objects.get(key) : (queuedState ?? undefined)
+    const state = queuedState === undefined ? objects.get(key) : (queuedState ?? undefined)
+    lastKey = key
+    lastCurrent = state
+    return state
   }
 
   /** Checks every `expect` and assigns versions; reads only. */
@@ -374,6 +385,8 @@ export const makeBackendSqlite = (
   /** Writes every queued change in one transaction, then tells the waiting callbacks (in order). */
   const flush = (): void => {
     flushScheduled = false
+    lastKey = undefined
+    lastCurrent = undefined
     const planned = queued
     const waiting = callbacks
     queued = []
@@ -393,9 +406,12 @@ export const makeBackendSqlite = (
           const previous = objects.get(key)
           if (previous !== undefined) superseded.push(previous.resourceVersion)
           if (type === "DELETED") {
-            drop(key)
+            if (previous !== undefined) drop(key)
             superseded.push(rv)
-          } else put({ key, resourceVersion: rv, object })
+          } else {
+            if (previous === undefined) indexOf(key).add(key)
+            objects.set(key, { key, resourceVersion: rv, object })
+          }
         }
       } catch (error) {
         // nothing of the transaction was written: the queued changes are dropped
@@ -419,6 +435,8 @@ export const makeBackendSqlite = (
   const commitSync = (mutations: ReadonlyArray<Mutation>): ReadonlyArray<Change> | CommitConflict => {
     const planned = plan(mutations)
     if (!Array.isArray(planned)) return planned
+    lastKey = undefined
+    lastCurrent = undefined
     const changes: Array<Change> = []
     for (const item of planned) {
       queued.push(item)

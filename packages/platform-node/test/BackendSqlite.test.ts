@@ -447,6 +447,67 @@ describe("BackendSqlite group commit", () => {
     })
   )
 
+  it.effect("the synchronous face reads what was last written, for any mix of reads, writes, deletes and flushes", () =>
+    withBackend(tempPath(), {}, (backend) =>
+      Effect.gen(function* () {
+        const sync = backend.sync!
+        /** the model: key -> [resourceVersion, phase] */
+        const model = new Map<string, readonly [number, string]>()
+        let revision = 0
+        let seed = 11
+        const random = (n: number) => {
+          seed = (seed * 1103515245 + 12345) % 2147483648
+          return seed % n
+        }
+        const names = ["a", "b", "c"]
+        // keys built afresh each time (equal strings, other objects), as the store builds them
+        const fresh = (name: string) => ["pods", "default", name].join("/")
+        for (let step = 0; step < 600; step++) {
+          const name = names[random(names.length)]!
+          const k = key(name)
+          const op = random(6)
+          if (op === 0) sync.get(fresh(name))
+          else if (op === 1 || op === 2) {
+            const expected = random(4) === 0 ? 99 : (model.get(k)?.[0] ?? 0)
+            const result = sync.commit([
+              {
+                key: fresh(name),
+                object: pod(name, "default", `v${step}`),
+                expect: expected,
+                owned: random(2) === 0
+              }
+            ])
+            if (expected === (model.get(k)?.[0] ?? 0)) model.set(k, [++revision, `v${step}`])
+            else expect(Array.isArray(result)).toBe(false)
+          } else if (op === 3) {
+            const result = sync.commit([{ key: fresh(name), object: undefined }])
+            if (model.delete(k)) ++revision
+            else expect(Array.isArray(result)).toBe(false)
+          } else if (op === 4) {
+            const other = names[(names.indexOf(name) + 1) % names.length]!
+            sync.commit([
+              { key: k, object: pod(name, "default", `m${step}`) },
+              { key: key(other), object: pod(other, "default", `n${step}`) }
+            ])
+            model.set(k, [++revision, `m${step}`])
+            model.set(key(other), [++revision, `n${step}`])
+          } else yield* Effect.callback<void>((resume) => sync.whenDurable!(() => resume(Effect.void)))
+          // read back starting at any key (the last one read or written among them)
+          const first = random(names.length)
+          for (let i = 0; i < names.length; i++) {
+            const other = names[(first + i) % names.length]!
+            const stored = sync.get(fresh(other))
+            expect(
+              stored === undefined
+                ? undefined
+                : [stored.resourceVersion, (stored.object as ReturnType<typeof pod>).status.phase]
+            ).toEqual(model.get(key(other)))
+          }
+        }
+      })
+    )
+  )
+
   it.effect("what is queued when the layer closes is written before the database closes", () =>
     Effect.gen(function* () {
       const path = tempPath()

@@ -125,6 +125,22 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
     }
   }
 
+  /**
+   * The last key read through the synchronous face or written, and its record: an update reads
+   * its key and then commits it, and the commit finds it here instead of in the map again.
+   */
+  let lastKey: string | undefined
+  let lastStored: StoredObject | undefined
+
+  /** `objects.get`, remembered (see `lastKey`) */
+  const lookup = (key: string): StoredObject | undefined => {
+    if (key === lastKey) return lastStored
+    const stored = objects.get(key)
+    lastKey = key
+    lastStored = stored
+    return stored
+  }
+
   const get = (key: string): Effect.Effect<StoredObject | undefined> => Effect.sync(() => objects.get(key))
 
   const list = (prefix: string, after?: string, limit?: number): Effect.Effect<ReadonlyArray<StoredObject>> =>
@@ -146,7 +162,7 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
   /** One mutation (every write of the store's fast path): one lookup, one map write. */
   const commitOne = (m: Mutation): ReadonlyArray<Change> | CommitConflict => {
     const key = m.key
-    const current = objects.get(key)
+    const current = lookup(key)
     const actual = current === undefined ? 0 : current.resourceVersion
     if ((m.expect !== undefined && m.expect !== actual) || (m.object === undefined && current === undefined)) {
       const conflict: CommitConflict = { _tag: "CommitConflict", key, actual }
@@ -154,7 +170,9 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
     }
     const resourceVersion = ++revision
     let change: Change
+    lastKey = key
     if (m.object === undefined) {
+      lastStored = undefined
       objects.delete(key)
       partition(key).remove(key)
       change = { type: "DELETED", key, resourceVersion, object: withResourceVersion(current!.object, resourceVersion) }
@@ -166,6 +184,7 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
         object: withResourceVersion(m.object, resourceVersion, m.owned)
       }
       // the change is the stored object too (a Change is a StoredObject): one record per version
+      lastStored = change
       objects.set(key, change)
       if (current === undefined) partition(key).insert(key)
     }
@@ -184,6 +203,8 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
       }
     }
     const changes: Array<Change> = []
+    lastKey = undefined
+    lastStored = undefined
     for (const m of mutations) {
       const current = objects.get(m.key)
       const resourceVersion = ++revision
@@ -236,7 +257,7 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
     commit,
     changesSince,
     sync: {
-      get: (key) => objects.get(key),
+      get: lookup,
       commit: commitSync
     }
   })

@@ -86,4 +86,55 @@ describe("BackendMemory", () => {
       assert.deepStrictEqual(yield* backend.changesSince(8), [])
     })
   )
+
+  it("the synchronous face reads what was last written, for any mix of reads, writes and deletes", () => {
+    const backend = makeBackendMemory()
+    const sync = backend.sync!
+    /** the model: key -> [resourceVersion, name] */
+    const model = new Map<string, readonly [number, string]>()
+    let revision = 0
+    let seed = 7
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
+    const keys = ["k/ns/a", "k/ns/b", "k/ns/c"]
+    // keys built afresh each time (equal strings, other objects), as the store builds them
+    const fresh = (key: string) => ["k", "ns", key.slice(5)].join("/")
+    for (let step = 0; step < 2000; step++) {
+      const key = keys[random(keys.length)]!
+      const op = random(5)
+      if (op === 0) sync.get(fresh(key))
+      else if (op === 1 || op === 2) {
+        const name = `v${step}`
+        const expect = random(4) === 0 ? 99 : (model.get(key)?.[0] ?? 0)
+        const result = sync.commit([{ key: fresh(key), object: obj(name), expect, owned: random(2) === 0 }])
+        if (expect === (model.get(key)?.[0] ?? 0)) model.set(key, [++revision, name])
+        else assert.isFalse(Array.isArray(result))
+      } else if (op === 3) {
+        const result = sync.commit([{ key: fresh(key), object: undefined }])
+        if (model.delete(key)) ++revision
+        else assert.isFalse(Array.isArray(result))
+      } else {
+        // two keys in one commit
+        const other = keys[(keys.indexOf(key) + 1) % keys.length]!
+        sync.commit([
+          { key, object: obj(`m${step}`) },
+          { key: other, object: obj(`n${step}`) }
+        ])
+        model.set(key, [++revision, `m${step}`])
+        model.set(other, [++revision, `n${step}`])
+      }
+      // read back starting at any key (the last one read or written among them)
+      const first = random(keys.length)
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[(first + i) % keys.length]!
+        const stored = sync.get(fresh(k))
+        const expected: ReadonlyArray<unknown> | undefined = model.get(k)
+        const actual: ReadonlyArray<unknown> | undefined =
+          stored === undefined ? undefined : [stored.resourceVersion, stored.object.metadata.name]
+        assert.deepStrictEqual(actual, expected)
+      }
+    }
+  })
 })
