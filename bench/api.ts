@@ -12,13 +12,14 @@
  * the web-stream path, as on workerd, instead of straight to the Node response: a same-build
  * comparison), `--json-reuse=off` (answers serialise objects again instead of reusing the JSON the
  * SQLite backend wrote: a same-build comparison), `--cpu-prof=DIR` (the server writes
- * DIR/<phase>.cpuprofile for each measured load phase, warm-up excluded; `--cpu-prof-interval=µs`, 1000),
+ * DIR/<phase>.cpuprofile for each measured load phase, warm-up excluded, and the client prints the
+ * longest stretches of GC, SQLite (better-sqlite3: commits) and controllers in it; `--cpu-prof-interval=µs`, 1000),
  * `--timeline=on` (where the median and the slowest 1% of requests spent their time: sent to parsed,
  * parsed to answered, answered to read, and GC pauses during them), `--heap-sample=FILE` (the
  * server samples every allocation, garbage included, into a .heapprofile).
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { Agent, type IncomingMessage, request, type ServerResponse } from "node:http"
 import { connect, type Socket } from "node:net"
 import { tmpdir } from "node:os"
@@ -513,6 +514,63 @@ const load = async (
   }
 }
 
+interface ProfileNode {
+  readonly id: number
+  readonly callFrame: { readonly functionName: string; readonly url: string }
+  readonly children?: ReadonlyArray<number>
+}
+
+/** What a stretch of the server's main thread did, from the frames of a CPU profile sample (first match). */
+const stallCauses: ReadonlyArray<readonly [string, (frames: ReadonlyArray<ProfileNode["callFrame"]>) => boolean]> = [
+  ["GC", (frames) => frames[0]?.functionName === "(garbage collector)"],
+  ["SQLite", (frames) => frames.some((f) => f.url.includes("better-sqlite3"))],
+  ["controllers", (frames) => frames.some((f) => f.url.includes("/core/src/control/"))]
+]
+
+/**
+ * The longest uninterrupted stretches of each cause in a phase's CPU profile (`--cpu-prof`):
+ * each one stalls every request in flight. A summary line.
+ */
+const stallsOf = (path: string): string => {
+  const profile = JSON.parse(readFileSync(path, "utf8")) as {
+    nodes: ReadonlyArray<ProfileNode>
+    samples: ReadonlyArray<number>
+    timeDeltas: ReadonlyArray<number>
+  }
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const parent = new Map<number, number>()
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  const spans = stallCauses.map(() => [] as Array<number>)
+  const open = stallCauses.map(() => 0)
+  for (let i = 0; i < profile.samples.length; i++) {
+    const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000
+    const frames: Array<ProfileNode["callFrame"]> = []
+    for (let id: number | undefined = profile.samples[i]; id !== undefined; id = parent.get(id)) {
+      frames.push(byId.get(id)!.callFrame)
+    }
+    stallCauses.forEach(([, matches], c) => {
+      if (matches(frames)) open[c]! += ms
+      else if (open[c]! > 0) {
+        spans[c]!.push(open[c]!)
+        open[c] = 0
+      }
+    })
+  }
+  return stallCauses
+    .map(([cause], c) => {
+      const sorted = [...spans[c]!, open[c]!].filter((ms) => ms > 0).sort((a, b) => b - a)
+      const over = sorted.filter((ms) => ms > 5)
+      return `${cause}: ${over.length} stretches > 5 ms (${round(
+        over.reduce((a, b) => a + b, 0),
+        0
+      )} ms), longest ${sorted
+        .slice(0, 3)
+        .map((ms) => round(ms, 1))
+        .join(", ")} ms`
+    })
+    .join("; ")
+}
+
 /** `watchers` watches on one namespace; `events` creates one at a time; latency from send to each ADDED. */
 const watchDelivery = async (base: string, watchers: number, events: number) => {
   const namespace = "bench-watch"
@@ -625,7 +683,10 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
         (i) => api(i, prefix),
         option(args, "timeline", "off") === "on"
       )
-      if (profiling) await send(new URL(`/bench/profile/stop?phase=${name}`, url), "POST")
+      if (profiling) {
+        await send(new URL(`/bench/profile/stop?phase=${name}`, url), "POST")
+        process.stdout.write(`${name}: ${stallsOf(join(option(args, "cpu-prof", ""), `${name}.cpuprofile`))}\n`)
+      }
       return measured
     }
     const bare = await phase("bare", "/bench/bare", "bare")
