@@ -42,19 +42,20 @@ export interface ConditionValue {
 /** Go's `%s` of a string slice: `[a b]`. */
 export const goStringSlice = (names: ReadonlyArray<string>): string => `[${names.join(" ")}]`
 
-const condition = (
-  type: string,
-  status: PodCondition["status"],
-  reason?: string,
-  message?: string
-): ConditionValue => ({
-  type,
-  status,
-  ...(reason ? { reason } : {}),
-  ...(message ? { message } : {})
-})
+const condition = (type: string, status: PodCondition["status"], reason?: string, message?: string): ConditionValue => {
+  if (!reason) return message ? { type, status, message } : { type, status }
+  return message ? { type, status, reason, message } : { type, status, reason }
+}
 
-const findStatus = (statuses: ReadonlyArray<ContainerStatus>, name: string) => statuses.find((s) => s.name === name)
+const findStatus = (statuses: ReadonlyArray<ContainerStatus>, name: string): ContainerStatus | undefined => {
+  for (const s of statuses) if (s.name === name) return s
+  return undefined
+}
+
+const isAppContainer = (pod: Pod, name: string): boolean => {
+  for (const c of pod.spec.containers) if (c.name === name) return true
+  return false
+}
 
 /** One copy of each message: pods of one template share it (a status is kept for the pod's life). */
 const messages = new Map<string, string>()
@@ -85,8 +86,13 @@ export const containersReadyCondition = (
 ): ConditionValue => {
   const unknown: Array<string> = []
   const unready: Array<string> = []
-  const containers = [...(pod.spec.initContainers ?? []).filter(isSidecar), ...pod.spec.containers]
-  for (const c of containers) {
+  for (const c of pod.spec.initContainers ?? []) {
+    if (!isSidecar(c)) continue
+    const s = findStatus(statuses, c.name)
+    if (s === undefined) unknown.push(c.name)
+    else if (!s.ready) unready.push(c.name)
+  }
+  for (const c of pod.spec.containers) {
     const s = findStatus(statuses, c.name)
     if (s === undefined) unknown.push(c.name)
     else if (!s.ready) unready.push(c.name)
@@ -154,11 +160,10 @@ export const podInitializedCondition = (
   if (phase === "Succeeded" && unknown.length === 0) {
     return condition("Initialized", "True", ConditionReason.PodCompleted)
   }
-  const appNames = new Set(pod.spec.containers.map((c) => c.name))
-  if (
-    statuses.some((s) => appNames.has(s.name) && (s.state.running !== undefined || s.state.terminated !== undefined))
-  ) {
-    return condition("Initialized", "True")
+  for (const s of statuses) {
+    if ((s.state.running !== undefined || s.state.terminated !== undefined) && isAppContainer(pod, s.name)) {
+      return condition("Initialized", "True")
+    }
   }
   const message = unreadyMessage(unknown, incomplete, "incomplete")
   if (message !== "") return condition("Initialized", "False", ConditionReason.ContainersNotInitialized, message)
@@ -222,6 +227,27 @@ const stamped = (value: ConditionValue, lastTransitionTime: string): PodConditio
 
 const scheduled = condition("PodScheduled", "True")
 
+/** `value` stamped: the previous condition of its type kept (or its transition time) while its status holds. */
+const stamp = (
+  value: ConditionValue,
+  previousConditions: ReadonlyArray<PodCondition> | undefined,
+  now: number
+): PodCondition => {
+  let old: PodCondition | undefined
+  if (previousConditions !== undefined) {
+    for (const c of previousConditions) {
+      if (c.type === value.type) {
+        old = c
+        break
+      }
+    }
+  }
+  if (old === undefined || old.status !== value.status || old.lastTransitionTime === undefined) {
+    return stamped(value, toRfc3339(now))
+  }
+  return isStampOf(old, value) ? old : stamped(value, old.lastTransitionTime)
+}
+
 /**
  * The pod's full condition list, in `generateAPIPodStatus` order: non-kubelet conditions, DisruptionTarget from the
  * previous status, then PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled=True.
@@ -248,29 +274,14 @@ export const generateConditions = (input: ConditionsInput): ReadonlyArray<PodCon
       ? input.containerStatuses
       : [...input.initContainerStatuses, ...input.containerStatuses]
   const now = input.now
-  const stamp = (value: ConditionValue): PodCondition => {
-    let old: PodCondition | undefined
-    if (previousConditions !== undefined) {
-      for (const c of previousConditions) {
-        if (c.type === value.type) {
-          old = c
-          break
-        }
-      }
-    }
-    if (old === undefined || old.status !== value.status || old.lastTransitionTime === undefined) {
-      return stamped(value, toRfc3339(now))
-    }
-    return isStampOf(old, value) ? old : stamped(value, old.lastTransitionTime)
-  }
   const containersReady = containersReadyCondition(input.pod, statuses, input.phase)
   const conditions = [
     ...preserved,
-    stamp(podReadyToStartContainersCondition(input.snapshot)),
-    stamp(podInitializedCondition(input.pod, statuses, input.phase)),
-    stamp(readyCondition(input.pod, preserved, containersReady)),
-    stamp(containersReady),
-    stamp(scheduled)
+    stamp(podReadyToStartContainersCondition(input.snapshot), previousConditions, now),
+    stamp(podInitializedCondition(input.pod, statuses, input.phase), previousConditions, now),
+    stamp(readyCondition(input.pod, preserved, containersReady), previousConditions, now),
+    stamp(containersReady, previousConditions, now),
+    stamp(scheduled, previousConditions, now)
   ]
   if (previousConditions === undefined || previousConditions.length !== conditions.length) return conditions
   for (let i = 0; i < conditions.length; i++) if (conditions[i] !== previousConditions[i]) return conditions

@@ -9,8 +9,8 @@ import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from 
 import { isSidecar } from "../api/Pod.js"
 import { type ProbeResults, probeResultOf } from "./Probe.js"
 import { shouldContainerBeRestarted } from "./Restart.js"
-import { type ContainerInstance, instancesOf, latestInstance, type RuntimeSnapshot } from "./RuntimeSnapshot.js"
-import { canonical, sameJson, sharedList, sharedWith } from "./SameJson.js"
+import { type ContainerInstance, instancesOf, type RuntimeSnapshot } from "./RuntimeSnapshot.js"
+import { canonical, sameJson, sharedList } from "./SameJson.js"
 import { toRfc3339 } from "./Time.js"
 
 /** `ContainerCreating`: default waiting reason of a pod without init containers. */
@@ -41,178 +41,180 @@ export interface ContainerStatusesInput {
   readonly probes: ProbeResults
 }
 
-const convertInstance = (instance: ContainerInstance, old: ContainerStatus | undefined): ContainerStatus => {
-  const base = {
-    name: instance.name,
-    restartCount: instance.restartCount,
-    image: instance.image,
-    imageID: instance.imageID,
-    containerID: instance.id,
-    lastState: {},
-    ready: false
+/** A container's state, built with one object literal per key order (shared hidden classes, no spare slots). */
+const runningState = (startedAt: string): ContainerState => ({ running: { startedAt } })
+
+/** Waiting with a reason (a default reason, or a start error from the reason cache) and its message, if any. */
+const waitingState = (reason: string, message: string | undefined): ContainerState =>
+  message ? { waiting: { reason, message } } : { waiting: { reason } }
+
+/** The terminated state of an exited instance (containerd's fields; a missing time is the zero Unix time). */
+const exitedState = (instance: ContainerInstance): ContainerState => {
+  const exitCode = instance.exitCode ?? 0
+  const startedAt = toRfc3339(instance.startedAt ?? 0)
+  const finishedAt = toRfc3339(instance.finishedAt ?? 0)
+  const containerID = instance.id
+  const { reason, message } = instance
+  if (!reason) {
+    return message
+      ? { terminated: { exitCode, message, startedAt, finishedAt, containerID } }
+      : { terminated: { exitCode, startedAt, finishedAt, containerID } }
   }
-  switch (instance.state) {
-    case "running":
-      return { ...base, state: { running: { startedAt: toRfc3339(instance.startedAt ?? 0) } } }
-    case "exited":
-      return {
-        ...base,
-        state: {
-          terminated: {
-            exitCode: instance.exitCode ?? 0,
-            ...(instance.reason ? { reason: instance.reason } : {}),
-            ...(instance.message ? { message: instance.message } : {}),
-            startedAt: toRfc3339(instance.startedAt ?? 0),
-            finishedAt: toRfc3339(instance.finishedAt ?? 0),
-            containerID: instance.id
-          }
-        }
-      }
-    case "unknown":
-      if (old?.state.running !== undefined) {
-        return {
-          ...base,
-          restartCount: old.restartCount + 1,
-          state: {
-            terminated: {
-              exitCode: 137,
-              reason: ContainerStatusUnknown,
-              message: "The container could not be located when the pod was terminated"
-            }
-          }
-        }
-      }
-      return { ...base, state: { waiting: {} } }
-    case "created":
-      return { ...base, state: { waiting: {} } }
+  return message
+    ? { terminated: { exitCode, reason, message, startedAt, finishedAt, containerID } }
+    : { terminated: { exitCode, reason, startedAt, finishedAt, containerID } }
+}
+
+const unknownAtTermination: ContainerState = {
+  terminated: {
+    exitCode: 137,
+    reason: ContainerStatusUnknown,
+    message: "The container could not be located when the pod was terminated"
   }
 }
 
-const convert = (
-  input: ContainerStatusesInput,
-  containers: ReadonlyArray<Container>,
-  previous: ReadonlyArray<ContainerStatus>,
-  isInit: boolean
-): Map<string, ContainerStatus> => {
-  const { pod, snapshot } = input
-  const hasInitContainers = (pod.spec.initContainers ?? []).length > 0
-  const defaultReason = hasInitContainers ? PodInitializing : ContainerCreating
-  const oldStatuses = new Map(previous.map((s) => [s.name, s]))
-  const statuses = new Map<string, ContainerStatus>()
-
-  for (const container of containers) {
-    const old = oldStatuses.get(container.name)
-    const fresh: ContainerStatus = {
-      name: container.name,
-      image: container.image ?? "",
-      imageID: "",
-      state: { waiting: { reason: defaultReason } },
-      lastState: {},
-      ready: false,
-      restartCount: 0
-    }
-    statuses.set(
-      container.name,
-      old === undefined
-        ? fresh
-        : old.state.terminated !== undefined
-          ? old
-          : { ...fresh, restartCount: old.restartCount, lastState: old.lastState }
-    )
+const unknownAtDeletion: ContainerState = {
+  terminated: {
+    exitCode: 137,
+    reason: ContainerStatusUnknown,
+    message: "The container could not be located when the pod was deleted.  The container used to be Running"
   }
-
-  // A container that was running and vanished from the runtime: show it stopped, not waiting.
-  for (const container of containers) {
-    if (instancesOf(snapshot, container.name).length > 0) continue
-    const old = oldStatuses.get(container.name)
-    if (old === undefined || old.state.terminated !== undefined || old.state.running === undefined) continue
-    const status = statuses.get(container.name)!
-    if (status.state.waiting?.reason !== defaultReason || status.lastState.terminated !== undefined) continue
-    statuses.set(container.name, {
-      ...status,
-      lastState: {
-        terminated: {
-          exitCode: 137,
-          reason: ContainerStatusUnknown,
-          message: "The container could not be located when the pod was deleted.  The container used to be Running"
-        }
-      },
-      restartCount: status.restartCount + (pod.metadata.deletionTimestamp === undefined ? 1 : 0)
-    })
-  }
-
-  // The newest instance is the state, the one before it the last state.
-  for (const container of containers) {
-    const [newest, previousInstance] = instancesOf(snapshot, container.name)
-    if (newest === undefined) continue
-    const old = oldStatuses.get(container.name)
-    const status = convertInstance(newest, old)
-    statuses.set(
-      container.name,
-      previousInstance === undefined ? status : { ...status, lastState: convertInstance(previousInstance, old).state }
-    )
-  }
-
-  // Containers to be restarted show the last start error.
-  for (const container of containers) {
-    if (isInit) {
-      const latest = latestInstance(snapshot, container.name)
-      if (latest?.state === "exited" && latest.exitCode === 0) continue
-    }
-    if (!shouldContainerBeRestarted(container, pod, snapshot)) continue
-    const reason = input.reasons.get(container.name)
-    if (reason === undefined) continue
-    const status = statuses.get(container.name)!
-    const waiting: ContainerState = {
-      waiting: { reason: reason.reason, ...(reason.message ? { message: reason.message } : {}) }
-    }
-    statuses.set(container.name, {
-      ...status,
-      ...(status.state.terminated !== undefined ? { lastState: status.state } : {}),
-      state: waiting
-    })
-  }
-  return statuses
 }
 
-/**
- * `isContainerStarted`: running, and its startup probe (if any) published Success.
- * `ready`: regular init container ⇒ terminated with exit 0; others ⇒ started, running, and readiness Success (or no
- * readiness probe).
- */
-const withProbeState = (status: ContainerStatus, container: Container, isInit: boolean, probes: ProbeResults) => {
-  const running = status.state.running !== undefined
-  const startup = probeResultOf(probes, status.containerID, "startup")
-  const started = running && (startup !== undefined ? startup === "Success" : container.startupProbe === undefined)
-  if (isInit && !isSidecar(container)) {
-    const ready = status.state.terminated !== undefined && status.state.terminated.exitCode === 0
-    return { ...status, started, ready: ready || status.ready }
-  }
-  if (!started) return { ...status, started }
-  const ready =
-    running &&
-    (probeResultOf(probes, status.containerID, "readiness") === "Success" || container.readinessProbe === undefined)
-  return { ...status, started, ready }
-}
+const noState: ContainerState = {}
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
+/** The state an instance shows (`convertToAPIContainerStatuses`), and its restart count. */
+const instanceState = (
+  instance: ContainerInstance,
+  old: ContainerStatus | undefined
+): { readonly state: ContainerState; readonly restartCount: number } => {
+  switch (instance.state) {
+    case "running":
+      return { state: runningState(toRfc3339(instance.startedAt ?? 0)), restartCount: instance.restartCount }
+    case "exited":
+      return { state: exitedState(instance), restartCount: instance.restartCount }
+    case "unknown":
+      return old?.state.running !== undefined
+        ? { state: unknownAtTermination, restartCount: old.restartCount + 1 }
+        : { state: { waiting: {} }, restartCount: instance.restartCount }
+    case "created":
+      return { state: { waiting: {} }, restartCount: instance.restartCount }
+  }
+}
+
+/** `state` itself, or `old` when it serialises the same (the previous object is shared). */
+const keep = (state: ContainerState, old: ContainerState | undefined): ContainerState =>
+  old !== undefined && sameJson(state, old) ? old : state
+
 /**
- * The previous status of the same name when it serialises the same as `status` (shared); else `status`
- * rebuilt (`canonical`), keeping the previous state or last state when unchanged.
+ * One container's API status (spec §3.1, §3.2, §4.4; K-pods `convertToAPIContainerStatuses`, K-probe
+ * `UpdatePodStatus`): the newest instance is the state, the one before it the last state; without an
+ * instance the default waiting reason (or the previous status); the last start error for a container
+ * that will be restarted; `started` / `ready` by the probe rules. Key orders are the API's: a status
+ * from an instance lists name, restartCount, image, imageID, containerID, lastState, ready, state,
+ * started; one without, name, image, imageID, state, lastState, ready, restartCount, started. The
+ * previous status itself when it serialises the same, else its state and last state where unchanged.
  */
-const shareStatus = (
-  status: ContainerStatus,
-  previous: ReadonlyArray<ContainerStatus> | undefined
+const buildStatus = (
+  input: ContainerStatusesInput,
+  container: Container,
+  previous: ReadonlyArray<ContainerStatus> | undefined,
+  isInit: boolean,
+  defaultReason: string
 ): ContainerStatus => {
-  const old = previous?.find((s) => s.name === status.name)
-  if (old !== undefined && sameJson(status, old)) return old
-  const fresh: Mutable<ContainerStatus> = canonical(status)
-  if (old === undefined) return fresh
-  // a status that changed often keeps its state or last state (an exited instance stays the last state)
-  fresh.state = sharedWith(fresh.state, old.state)
-  fresh.lastState = sharedWith(fresh.lastState, old.lastState)
-  return fresh
+  const { pod, snapshot } = input
+  const name = container.name
+  const old = findByName(previous, name)
+  const instances = instancesOf(snapshot, name)
+  const newest = instances[0]
+  const before = instances[1]
+
+  let fromInstance = false
+  let reused: ContainerStatus | undefined
+  let restartCount = 0
+  let image = container.image ?? ""
+  let imageID = ""
+  let containerID: string | undefined
+  let state: ContainerState = noState
+  let lastState: ContainerState = noState
+  let ready = false
+  if (newest !== undefined) {
+    fromInstance = true
+    const converted = instanceState(newest, old)
+    restartCount = converted.restartCount
+    image = newest.image
+    imageID = newest.imageID
+    containerID = newest.id
+    state = converted.state
+    lastState = before === undefined ? noState : instanceState(before, old).state
+  } else if (old !== undefined && old.state.terminated !== undefined) {
+    reused = old
+  } else {
+    state = waitingState(defaultReason, undefined)
+    if (old !== undefined) {
+      restartCount = old.restartCount
+      lastState = old.lastState
+      // a container that was running and vanished from the runtime: shown stopped, not waiting
+      if (old.state.running !== undefined && lastState.terminated === undefined) {
+        lastState = unknownAtDeletion
+        restartCount += pod.metadata.deletionTimestamp === undefined ? 1 : 0
+      }
+    }
+  }
+
+  // containers to be restarted show the last start error
+  const reason = input.reasons.get(name)
+  if (
+    reason !== undefined &&
+    !(isInit && newest?.state === "exited" && newest.exitCode === 0) &&
+    shouldContainerBeRestarted(container, pod, snapshot)
+  ) {
+    const current = reused ?? { state, lastState }
+    if (reused !== undefined) {
+      reused = {
+        ...reused,
+        ...(current.state.terminated !== undefined ? { lastState: current.state } : {}),
+        state: waitingState(reason.reason, reason.message)
+      }
+    } else {
+      if (state.terminated !== undefined) lastState = state
+      state = waitingState(reason.reason, reason.message)
+    }
+  }
+
+  // probes: started and ready
+  const current = reused ?? { state, ready, containerID }
+  const running = current.state.running !== undefined
+  const startup = probeResultOf(input.probes, current.containerID, "startup")
+  const started = running && (startup !== undefined ? startup === "Success" : container.startupProbe === undefined)
+  if (isInit && !isSidecar(container)) {
+    const terminated = current.state.terminated
+    ready = (terminated !== undefined && terminated.exitCode === 0) || current.ready
+  } else if (started) {
+    ready =
+      probeResultOf(input.probes, current.containerID, "readiness") === "Success" ||
+      container.readinessProbe === undefined
+  } else {
+    ready = current.ready
+  }
+
+  if (reused !== undefined) {
+    const status: ContainerStatus = { ...reused, started, ready }
+    if (old !== undefined && sameJson(status, old)) return old
+    const fresh: Mutable<ContainerStatus> = canonical(status)
+    if (old === undefined) return fresh
+    fresh.state = keep(fresh.state, old.state)
+    fresh.lastState = keep(fresh.lastState, old.lastState)
+    return fresh
+  }
+  state = keep(state, old?.state)
+  lastState = keep(lastState, old?.lastState)
+  const status: ContainerStatus = fromInstance
+    ? { name, restartCount, image, imageID, containerID: containerID!, lastState, ready, state, started }
+    : { name, image, imageID, state, lastState, ready, restartCount, started }
+  return old !== undefined && sameJson(status, old) ? old : status
 }
 
 const byName = (a: Container, b: Container): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
@@ -244,7 +246,21 @@ interface ContainerStatuses {
  */
 const built = new WeakMap<Pod["spec"], Array<BuiltStatus | undefined>>()
 
-/** Builds the statuses of `containers` (init or app, in spec order) into `out`, reusing `cache` where it stands. */
+/** The status of container `name` in `statuses`, if any. */
+const findByName = (
+  statuses: ReadonlyArray<ContainerStatus> | undefined,
+  name: string
+): ContainerStatus | undefined => {
+  if (statuses === undefined) return undefined
+  for (const status of statuses) if (status.name === name) return status
+  return undefined
+}
+
+/**
+ * Builds the statuses of `containers` (init or app, in spec order) into `out` (by position), reusing
+ * `cache` where every input is the one the cached status was built from (compared in place: a hit
+ * allocates nothing).
+ */
 const buildKind = (
   input: ContainerStatusesInput,
   containers: ReadonlyArray<Container>,
@@ -252,17 +268,44 @@ const buildKind = (
   isInit: boolean,
   cache: Array<BuiltStatus | undefined>,
   offset: number,
-  out: Map<string, ContainerStatus>
+  out: Array<ContainerStatus>
 ): void => {
   const deleting = input.pod.metadata.deletionTimestamp !== undefined
   let missing: Array<Container> | undefined
-  const inputs: Array<Omit<BuiltStatus, "status">> = []
   for (let k = 0; k < containers.length; k++) {
     const container = containers[k]!
+    const instances = instancesOf(input.snapshot, container.name)
+    const newest = instances[0]
+    const before = instances[1]
+    const reason = input.reasons.get(container.name)
+    const readsPrevious = newest === undefined || newest.state === "unknown" || before?.state === "unknown"
+    const hit = cache[offset + k]
+    if (
+      hit !== undefined &&
+      hit.newest === newest &&
+      hit.before === before &&
+      hit.deleting === deleting &&
+      hit.reason === reason?.reason &&
+      hit.message === reason?.message &&
+      hit.probe === (newest === undefined ? undefined : input.probes.get(newest.id)) &&
+      hit.readsPrevious === readsPrevious &&
+      hit.previous === (readsPrevious ? findByName(previous, container.name) : undefined)
+    ) {
+      out[k] = hit.status
+    } else {
+      ;(missing ??= []).push(container)
+    }
+  }
+  if (missing === undefined) return
+  const defaultReason = (input.pod.spec.initContainers ?? []).length > 0 ? PodInitializing : ContainerCreating
+  for (const container of missing) {
+    const status = buildStatus(input, container, previous, isInit, defaultReason)
+    const k = containers.indexOf(container)
+    out[k] = status
     const [newest, before] = instancesOf(input.snapshot, container.name)
     const reason = input.reasons.get(container.name)
     const readsPrevious = newest === undefined || newest.state === "unknown" || before?.state === "unknown"
-    const key: Omit<BuiltStatus, "status"> = {
+    cache[offset + k] = {
       newest,
       before,
       deleting,
@@ -270,36 +313,9 @@ const buildKind = (
       message: reason?.message,
       probe: newest === undefined ? undefined : input.probes.get(newest.id),
       readsPrevious,
-      previous: readsPrevious ? previous?.find((s) => s.name === container.name) : undefined
+      previous: readsPrevious ? findByName(previous, container.name) : undefined,
+      status
     }
-    inputs.push(key)
-    const hit = cache[offset + k]
-    if (
-      hit !== undefined &&
-      hit.newest === key.newest &&
-      hit.before === key.before &&
-      hit.deleting === key.deleting &&
-      hit.reason === key.reason &&
-      hit.message === key.message &&
-      hit.probe === key.probe &&
-      hit.readsPrevious === key.readsPrevious &&
-      hit.previous === key.previous
-    ) {
-      out.set(container.name, hit.status)
-    } else {
-      ;(missing ??= []).push(container)
-    }
-  }
-  if (missing === undefined) return
-  const converted = convert(input, missing, previous ?? [], isInit)
-  for (const container of missing) {
-    const status = shareStatus(
-      withProbeState(converted.get(container.name)!, container, isInit, input.probes),
-      previous
-    )
-    out.set(container.name, status)
-    const k = containers.indexOf(container)
-    cache[offset + k] = { ...inputs[k]!, status }
   }
 }
 
@@ -318,19 +334,30 @@ export const buildContainerStatuses = (input: ContainerStatusesInput): Container
     cache = []
     built.set(pod.spec, cache)
   }
-  const init = new Map<string, ContainerStatus>()
-  const app = new Map<string, ContainerStatus>()
+  const init: Array<ContainerStatus> = new Array(initContainers.length)
+  const app: Array<ContainerStatus> = new Array(pod.spec.containers.length)
   buildKind(input, initContainers, previousInit, true, cache, 0, init)
   buildKind(input, pod.spec.containers, previousApp, false, cache, initContainers.length, app)
-  const sorted = pod.spec.containers.length > 1 ? [...pod.spec.containers].sort(byName) : pod.spec.containers
   return {
-    initContainerStatuses: sharedList(
-      initContainers.map((c) => init.get(c.name)!),
-      previousInit
-    ),
-    containerStatuses: sharedList(
-      sorted.map((c) => app.get(c.name)!),
-      previousApp
-    )
+    initContainerStatuses: sharedList(init, previousInit),
+    containerStatuses: sharedList(byNameOrder(pod.spec.containers, app), previousApp)
   }
+}
+
+/** Spec positions of app containers sorted by name, per containers list (specs are immutable values). */
+const nameOrders = new WeakMap<ReadonlyArray<Container>, ReadonlyArray<number> | undefined>()
+
+/** `statuses` (by spec position) in container-name order. */
+const byNameOrder = (
+  containers: ReadonlyArray<Container>,
+  statuses: Array<ContainerStatus>
+): ReadonlyArray<ContainerStatus> => {
+  if (containers.length <= 1) return statuses
+  let order = nameOrders.get(containers)
+  if (!nameOrders.has(containers)) {
+    const positions = containers.map((_, i) => i).sort((a, b) => byName(containers[a]!, containers[b]!))
+    order = positions.every((p, i) => p === i) ? undefined : positions
+    nameOrders.set(containers, order)
+  }
+  return order === undefined ? statuses : order.map((i) => statuses[i]!)
 }

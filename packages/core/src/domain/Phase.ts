@@ -16,6 +16,12 @@ export const isStaticPod = (pod: Pod): boolean => {
 export const isTerminalPhase = (phase: PodPhase | undefined): phase is "Succeeded" | "Failed" =>
   phase === "Succeeded" || phase === "Failed"
 
+/** The status of container `name` in `statuses`, if any. */
+const findStatus = (statuses: ReadonlyArray<ContainerStatus>, name: string): ContainerStatus | undefined => {
+  for (const s of statuses) if (s.name === name) return s
+  return undefined
+}
+
 /**
  * §2.2 exactly. `statuses` = container statuses ++ init container statuses; `podIsTerminal`: the kubelet will never
  * run containers again; `podHasInitialized`: `hasAnyActiveRegularContainerStarted`. Never returns `Unknown`.
@@ -26,13 +32,13 @@ export const getPhase = (
   podIsTerminal: boolean,
   podHasInitialized: boolean
 ): PodPhase => {
-  const find = (name: string) => statuses.find((s) => s.name === name)
   const initContainers = pod.spec.initContainers ?? []
   let pendingRestartableInit = 0
   let pendingRegularInit = 0
   let failedInitialization = 0
-  for (const c of initContainers.filter((c) => !isSidecar(c))) {
-    const s = find(c.name)
+  for (const c of initContainers) {
+    if (isSidecar(c)) continue
+    const s = findStatus(statuses, c.name)
     if (s === undefined) pendingRegularInit++
     else if (s.state.running) pendingRegularInit++
     else if (s.state.terminated) {
@@ -48,8 +54,9 @@ export const getPhase = (
   let waiting = 0
   let stopped = 0
   let succeeded = 0
-  for (const c of initContainers.filter(isSidecar)) {
-    const s = find(c.name)
+  for (const c of initContainers) {
+    if (!isSidecar(c)) continue
+    const s = findStatus(statuses, c.name)
     if (s === undefined) unknown++
     else if (s.state.running) {
       if (s.started !== true) pendingRestartableInit++
@@ -67,7 +74,7 @@ export const getPhase = (
     }
   }
   for (const c of pod.spec.containers) {
-    const s = find(c.name)
+    const s = findStatus(statuses, c.name)
     if (s === undefined) unknown++
     else if (s.state.running) running++
     else if (s.state.terminated) {

@@ -86,6 +86,24 @@ interface Plan {
   containersToKill: Array<ContainerToKill>
 }
 
+/** Adds the kill of an init container instance to the plan. */
+const killInit = (
+  plan: Plan,
+  pod: Pod,
+  instance: ContainerInstance,
+  container: Container,
+  message: string,
+  reason: KillReason
+): void => {
+  plan.containersToKill.push({
+    containerId: instance.id,
+    name: container.name,
+    message,
+    reason,
+    gracePeriodSeconds: killGracePeriodSeconds(pod, container, reason)
+  })
+}
+
 /**
  * `computeInitContainerActions`: walks init containers from the last one back, so that the newest progress decides
  * the next entry; a running started sidecar lets the next entry start; a regular init container must exit 0;
@@ -107,14 +125,6 @@ const computeInitContainerActions = (
   let isPreviouslyInitialized = podHasInitialized
   const restartOnFailure = shouldRestartOnFailure(pod)
   const toStart: Array<number> = []
-  const kill = (instance: ContainerInstance, container: Container, message: string, reason: KillReason) =>
-    plan.containersToKill.push({
-      containerId: instance.id,
-      name: container.name,
-      message,
-      reason,
-      gracePeriodSeconds: killGracePeriodSeconds(pod, container, reason)
-    })
 
   for (let i = initContainers.length - 1; i >= 0; i--) {
     const container = initContainers[i]!
@@ -136,7 +146,14 @@ const computeInitContainerActions = (
           const startup = probeResultOf(probes, status.id, "startup")
           if (startup !== "Success") {
             if (startup === "Failure") {
-              kill(status, container, `Init container ${container.name} failed startup probe`, "StartupProbe")
+              killInit(
+                plan,
+                pod,
+                status,
+                container,
+                `Init container ${container.name} failed startup probe`,
+                "StartupProbe"
+              )
               toStart.push(i)
             }
             break
@@ -145,12 +162,19 @@ const computeInitContainerActions = (
         if (i === initContainers.length - 1) podHasInitialized = true
         else if (!isPreviouslyInitialized) toStart.push(i + 1)
         if (containerChanged(container, status)) {
-          kill(status, container, `Init container ${container.name} definition changed`, "")
+          killInit(plan, pod, status, container, `Init container ${container.name} definition changed`, "")
           toStart.push(i)
           break
         }
         if (container.livenessProbe !== undefined && probeResultOf(probes, status.id, "liveness") === "Failure") {
-          kill(status, container, `Init container ${container.name} failed liveness probe`, "LivenessProbe")
+          killInit(
+            plan,
+            pod,
+            status,
+            container,
+            `Init container ${container.name} failed liveness probe`,
+            "LivenessProbe"
+          )
           toStart.push(i)
         }
         break
@@ -177,7 +201,14 @@ const computeInitContainerActions = (
           plan.initContainersToStart = []
           return false
         }
-        kill(status, container, `Init container is in "unknown" state, try killing it before restart`, "Unknown")
+        killInit(
+          plan,
+          pod,
+          status,
+          container,
+          `Init container is in "unknown" state, try killing it before restart`,
+          "Unknown"
+        )
         toStart.push(i)
         break
     }
@@ -187,6 +218,20 @@ const computeInitContainerActions = (
   plan.initContainersToStart = toStart.reverse()
   return podHasInitialized
 }
+
+/** The actions of a plan made on the current sandbox. */
+const planned = (
+  plan: Plan,
+  base: { readonly sandboxId?: string; readonly attempt: number },
+  containersToStart: ReadonlyArray<number>
+): PodActions => ({
+  killPod: plan.killPod,
+  createSandbox: false,
+  ...base,
+  initContainersToStart: plan.initContainersToStart,
+  containersToStart,
+  containersToKill: plan.containersToKill
+})
 
 /**
  * `computePodActions`: a missing or not-ready sandbox ⇒ kill everything and re-create it (init containers from
@@ -223,15 +268,7 @@ export const computePodActions = (pod: Pod, snapshot: RuntimeSnapshot, probes: P
 
   const plan: Plan = { killPod: false, initContainersToStart: [], containersToKill: [] }
   const initialized = computeInitContainerActions(pod, snapshot, probes, plan)
-  const result = (containersToStart: ReadonlyArray<number>): PodActions => ({
-    killPod: plan.killPod,
-    createSandbox: false,
-    ...base,
-    initContainersToStart: plan.initContainersToStart,
-    containersToStart,
-    containersToKill: plan.containersToKill
-  })
-  if (plan.killPod || !initialized) return result([])
+  if (plan.killPod || !initialized) return planned(plan, base, [])
 
   let keepCount = 0
   const containersToStart: Array<number> = []
@@ -285,5 +322,5 @@ export const computePodActions = (pod: Pod, snapshot: RuntimeSnapshot, probes: P
     plan.killPod = true
     plan.initContainersToStart = []
   }
-  return result(containersToStart)
+  return planned(plan, base, containersToStart)
 }

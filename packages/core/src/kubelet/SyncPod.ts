@@ -263,39 +263,27 @@ const fullSync = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Pod): Ef
   let created = false
   /** something was done to the runtime (or an image pulled) since the step-1 snapshot */
   let touched = actions.containersToKill.length > 0 || actions.createSandbox
-  const start = (container: Container) =>
-    Effect.gen(function* () {
-      if (sandboxId === undefined) return
-      const result = yield* startContainer(
-        ctx,
-        pod,
-        container,
-        snapshot,
-        sandboxId,
-        objects,
-        publish.pipe(Effect.asVoid)
-      )
-      attempts++
-      if (result._tag === "Failed" && result.backoff !== undefined && result.retryAt !== undefined) {
-        backoffs.push([container, result.backoff, result.retryAt])
-      }
-      if (result._tag === "Started" || result.created === true) created = true
-      // only a start refused by the crash-loop backoff leaves the runtime as the snapshot saw it
-      if (result._tag === "Started" || result.retryAt === undefined || result.created === true) touched = true
-      if (result._tag === "Failed") {
-        const at = yield* Clock.currentTimeMillis
-        const next = Math.min(at + retryPeriodMillis, result.retryAt ?? Number.POSITIVE_INFINITY)
-        retryAt = retryAt === undefined ? next : Math.min(retryAt, next)
-      }
-    })
   const initContainers = pod.spec.initContainers ?? []
-  for (const index of actions.initContainersToStart) {
-    const container = initContainers[index]
-    if (container !== undefined) yield* start(container)
-  }
-  for (const index of actions.containersToStart) {
-    const container = pod.spec.containers[index]
-    if (container !== undefined) yield* start(container)
+  const starts = actions.initContainersToStart.length + actions.containersToStart.length
+  for (let i = 0; i < starts && sandboxId !== undefined; i++) {
+    const container =
+      i < actions.initContainersToStart.length
+        ? initContainers[actions.initContainersToStart[i]!]
+        : pod.spec.containers[actions.containersToStart[i - actions.initContainersToStart.length]!]
+    if (container === undefined) continue
+    const result = yield* startContainer(ctx, pod, container, snapshot, sandboxId, objects, Effect.asVoid(publish))
+    attempts++
+    if (result._tag === "Failed" && result.backoff !== undefined && result.retryAt !== undefined) {
+      backoffs.push([container, result.backoff, result.retryAt])
+    }
+    if (result._tag === "Started" || result.created === true) created = true
+    // only a start refused by the crash-loop backoff leaves the runtime as the snapshot saw it
+    if (result._tag === "Started" || result.retryAt === undefined || result.created === true) touched = true
+    if (result._tag === "Failed") {
+      const at = yield* Clock.currentTimeMillis
+      const next = Math.min(at + retryPeriodMillis, result.retryAt ?? Number.POSITIVE_INFINITY)
+      retryAt = retryAt === undefined ? next : Math.min(retryAt, next)
+    }
   }
 
   // Step 8: publish the status with this sync's results; drop dead instances beyond the previous one.
