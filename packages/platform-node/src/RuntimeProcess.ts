@@ -434,7 +434,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
           root,
           track,
           spawner,
-          path: hostPath
+          path: hostPath,
+          hostRoots: options.imageStore === undefined
         })
       : undefined
   watchdog = startWatchdog(

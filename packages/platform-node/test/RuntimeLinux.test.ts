@@ -352,6 +352,26 @@ describe("Linux isolation mode", () => {
     }).pipe(Effect.scoped)
   )
 
+  linuxIt("the host root made with the sandbox (first container) and one made at create (second) look the same", () =>
+    Effect.gen(function* () {
+      const c = yield* linuxCluster
+      const w = yield* follow(c, "p")
+      const look = "ls -A /; stat -c %a /tmp; ls -A /tmp; touch /tmp/mine; readlink /bin"
+      yield* c.apply(pod({ restartPolicy: "Never", containers: [sh("a", look), sh("b", look)] }))
+      yield* w.until("completed", (p) => p?.status?.phase === "Succeeded")
+      const a = yield* logText(c, "p", "a")
+      expect(a).toMatch(/\nusr\n/)
+      expect(a).toContain("\n1777\n")
+      expect(a).not.toContain("mine")
+      expect(yield* logText(c, "p", "b")).toBe(a)
+      // the first container took the sandbox's root
+      const notice = (yield* c.events("p")).find((e) => e.reason === "LinuxMode")?.message ?? ""
+      const dir = /sandbox directory (\S+)$/.exec(notice)?.[1] ?? ""
+      expect(existsSync(join(dir, "etc"))).toBe(true)
+      expect(existsSync(join(dir, "spare.rootfs"))).toBe(false)
+    }).pipe(Effect.scoped)
+  )
+
   linuxIt("nothing is left when a pod is deleted, nor when the cluster goes away", () =>
     Effect.gen(function* () {
       const left = yield* Effect.gen(function* () {

@@ -11,7 +11,7 @@
  * this process dies without its finalizers.
  */
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, watch } from "node:fs"
-import { chmod, mkdir, writeFile } from "node:fs/promises"
+import { mkdir, rename, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { hostsFile, resolvConf } from "@podlet/core/layers/runtime/EtcFiles"
 import type { SandboxConfig } from "@podlet/core/services/ContainerRuntime"
@@ -36,7 +36,7 @@ import {
   run,
   tearDownPodNetwork
 } from "./Network.js"
-import { prepareHostRootfs } from "./Rootfs.js"
+import { hostRootBinds, prepareHostRootfs } from "./Rootfs.js"
 
 type Linux = Extract<ModeChoice, { mode: "linux" }>
 
@@ -48,6 +48,8 @@ export interface LinuxSandbox {
   readonly pausePid: number
   /** `/etc/hosts`, `/etc/hostname`, `/etc/resolv.conf` */
   readonly etc: ReadonlyArray<BindMount>
+  /** a host-filesystem root made with the sandbox, until a container takes it */
+  spareRoot: string | undefined
 }
 
 /** What a container instance runs from. */
@@ -133,6 +135,8 @@ export const makeLinuxHost = (
     readonly spawner: Spawner
     /** the PATH the pause process's `sh` searches */
     readonly path: string
+    /** containers may run on the host's filesystem (no image store): a sandbox makes one such root ahead */
+    readonly hostRoots: boolean
   }
 ) => {
   const cidr: Cidr = parseCidr(options.podCIDR) ?? { base: (10 << 24) | (244 << 16), prefix: 24 }
@@ -222,27 +226,45 @@ exec "$5" --uts -- sh -c 'hostname "$0" && echo ok && exec sleep infinity' "$6"`
       options.track("-", `f:/run/podlet/ipam/${ip}`)
     })
     options.track("+", `n:${netns}`)
-    const pausePid = yield* startSandbox(netns, `vp${short.slice(0, 10)}`, ip, config.hostname, onPauseExit).pipe(
-      Effect.tapError(() => Effect.andThen(tearDownPodNetwork(choice.ip, netns), undo))
-    )
-    options.track("+", pausePid)
     const etcDir = join(dir, "etc")
-    // in libuv's thread pool, the three files together
-    yield* Effect.promise(async () => {
+    const spareRoot = options.hostRoots ? join(dir, "spare.rootfs") : undefined
+    // while the network and the pause process come up: the `/etc` files and a host root for the
+    // first container (libuv's thread pool; it holds what the OCI runtime then needs at once)
+    const files = Effect.promise(async () => {
       await mkdir(etcDir, { recursive: true })
       await Promise.all([
         writeFile(join(etcDir, "hosts"), hostsFile(config, ip)),
         writeFile(join(etcDir, "hostname"), `${config.hostname}\n`),
-        writeFile(join(etcDir, "resolv.conf"), resolvConf(config.namespace))
+        writeFile(join(etcDir, "resolv.conf"), resolvConf(config.namespace)),
+        ...(spareRoot === undefined ? [] : [prepareHostRootfs(spareRoot)])
       ])
     })
+    const [pausePid] = yield* Effect.all(
+      [
+        startSandbox(netns, `vp${short.slice(0, 10)}`, ip, config.hostname, onPauseExit).pipe(
+          Effect.tapError(() => Effect.andThen(tearDownPodNetwork(choice.ip, netns), undo))
+        ),
+        files
+      ],
+      { concurrency: 2 }
+    )
+    options.track("+", pausePid)
     const etc: Array<BindMount> = ["hosts", "hostname", "resolv.conf"].map((name) => ({
       source: join(etcDir, name),
       destination: `/etc/${name}`,
       readOnly: false
     }))
-    return { netns, ip, pausePid, etc } satisfies LinuxSandbox
+    return { netns, ip, pausePid, etc, spareRoot } satisfies LinuxSandbox
   })
+
+  /** Moves a sandbox's spare host root to `rootfs` in a new `bundle`; false when it cannot. */
+  const takeSpareRoot = (spare: string, bundle: string, rootfs: string): Promise<boolean> =>
+    mkdir(bundle, { recursive: true })
+      .then(() => rename(spare, rootfs))
+      .then(
+        () => true,
+        () => false
+      )
 
   /** Kills the pause process, deletes the namespace and releases the address. */
   const destroySandbox = (sb: LinuxSandbox) =>
@@ -277,9 +299,14 @@ exec "$5" --uts -- sh -c 'hostname "$0" && echo ok && exec sleep infinity' "$6"`
     const ociId = `podlet-${instanceId.slice(0, 24)}`
     const bundle = join(dir, `${instanceId.slice(0, 12)}.bundle`)
     const rootfs = spec.rootfs ?? join(bundle, "rootfs")
-    await mkdir(rootfs, { recursive: true })
-    const hostBinds = spec.rootfs === undefined ? await prepareHostRootfs(rootfs) : []
-    if (spec.rootfs === undefined) await chmod(join(rootfs, "tmp"), 0o1777)
+    const spare = spec.rootfs === undefined ? sb.spareRoot : undefined
+    sb.spareRoot = undefined
+    const hostBinds =
+      spec.rootfs !== undefined
+        ? await mkdir(rootfs, { recursive: true }).then(() => [])
+        : spare !== undefined && (await takeSpareRoot(spare, bundle, rootfs))
+          ? hostRootBinds()
+          : await prepareHostRootfs(rootfs)
     const cgroup = makeInstanceCgroup(layout, ociId, spec.memoryLimit)
     await writeBundle(bundle, {
       args: spec.args,

@@ -6,7 +6,7 @@
  * overlay: the image's unpacked layers below, the instance's own writable layer above.
  */
 import { lstatSync, readdirSync, readlinkSync } from "node:fs"
-import { mkdir, symlink } from "node:fs/promises"
+import { chmod, mkdir, symlink } from "node:fs/promises"
 import { join } from "node:path"
 import type { BindMount } from "./Bundle.js"
 
@@ -58,12 +58,19 @@ const readHostEntries = (): ReadonlyArray<HostEntry> => {
   return hostEntries
 }
 
-/** Makes `dir` a host-filesystem root (links, mount points, `/tmp`), off the event loop; returns the binds to add. */
+/** The binds a host-filesystem root made by `prepareHostRootfs` gets. */
+export const hostRootBinds = (): ReadonlyArray<BindMount> => hostRootPlan(readHostEntries()).binds
+
+/**
+ * Makes `dir` (absent or empty) a host-filesystem root (links, mount points, a world-writable
+ * sticky `/tmp`), off the event loop; returns the binds to add.
+ */
 export const prepareHostRootfs = async (dir: string): Promise<ReadonlyArray<BindMount>> => {
   const plan = hostRootPlan(readHostEntries())
+  await mkdir(dir, { recursive: true })
   // independent entries, made together in libuv's thread pool (milliseconds each on a busy disk)
   await Promise.all([
-    mkdir(join(dir, "tmp"), { recursive: true, mode: 0o1777 }),
+    mkdir(join(dir, "tmp"), { mode: 0o1777 }).then(() => chmod(join(dir, "tmp"), 0o1777)),
     ...plan.links.map(({ name, target }) => symlink(target, join(dir, name))),
     ...plan.binds.map((bind) => mkdir(join(dir, bind.destination), { recursive: true }))
   ])
