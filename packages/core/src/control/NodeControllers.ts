@@ -14,6 +14,7 @@ import { makeSharedInformers } from "./Informer.js"
 import type { NodeLifecycleMode } from "./NodeHealth.js"
 import type { NodeLifecycle } from "./NodeLifecycle.js"
 import { makeNodeLifecycle } from "./NodeLifecycle.js"
+import { makeNodePodIndex } from "./NodePodIndex.js"
 import type { PodGC } from "./PodGC.js"
 import { makePodGC } from "./PodGC.js"
 import type { TaintEviction } from "./TaintEviction.js"
@@ -45,9 +46,12 @@ export const makeNodeControllers = Effect.fnUntraced(function* (
   const mode = options.nodeLifecycle ?? "modern"
   const { store, recorder } = options
   const informers = options.informers ?? (yield* makeSharedInformers(store))
-  const lifecycle = yield* makeNodeLifecycle({ store, recorder, informers, mode })
-  const taintEviction = mode === "modern" ? yield* makeTaintEviction({ store, recorder, informers }) : undefined
-  const podGC = yield* makePodGC({ store, informers })
+  // one pods-by-node index for the three controllers that keep one
+  const podsByNode = makeNodePodIndex()
+  const lifecycle = yield* makeNodeLifecycle({ store, recorder, informers, mode, podsByNode })
+  const taintEviction =
+    mode === "modern" ? yield* makeTaintEviction({ store, recorder, informers, podsByNode }) : undefined
+  const podGC = yield* makePodGC({ store, informers, podsByNode })
   const disruption = yield* makeDisruptionController({ store, recorder, informers })
   return {
     mode,

@@ -36,6 +36,7 @@ import {
   reconcileTaints
 } from "./NodeHealth.js"
 import { NodeLeaseNamespace } from "./NodeHeartbeat.js"
+import type { NodePodIndex } from "./NodePodIndex.js"
 import { makeNodePodIndex } from "./NodePodIndex.js"
 import { makeWorkQueue } from "./WorkQueue.js"
 
@@ -50,6 +51,8 @@ export interface NodeLifecycleOptions {
   readonly gracePeriodMillis?: number
   /** legacy mode: default 5 minutes */
   readonly podEvictionTimeoutMillis?: number
+  /** the pods-by-node index, when shared with the other node controllers (default: its own) */
+  readonly podsByNode?: NodePodIndex
 }
 
 export interface NodeLifecycle {
@@ -88,7 +91,7 @@ export const makeNodeLifecycle = Effect.fnUntraced(function* (
   const grace = options.gracePeriodMillis ?? NodeMonitorGracePeriodMillis
   const evictionTimeout = options.podEvictionTimeoutMillis ?? PodEvictionTimeoutMillis
   const health = new Map<string, Health>()
-  const podsByNode = makeNodePodIndex()
+  const podsByNode = options.podsByNode ?? makeNodePodIndex()
   const lock = yield* Semaphore.make(1)
   /** the informers, once started (their handlers run while they start) */
   const informers: { leases?: Informer<Lease>; pods?: Informer<Pod> } = {}

@@ -12,10 +12,17 @@ export interface NodePodIndex {
   keys(node: string): ReadonlyArray<string>
 }
 
+/** An index; one may be shared by the controllers of one pod informer (each event is applied once). */
 export const makeNodePodIndex = (): NodePodIndex => {
   const byNode = new Map<string, Set<string>>()
+  /** the event applied last and its answer: the informer hands one event object to every handler */
+  let lastEvent: InformerEvent<Pod> | undefined
+  let lastNode = ""
   return {
     observe: (event) => {
+      if (event === lastEvent) return lastNode
+      lastEvent = event
+      lastNode = event.type === "DELETED" ? "" : (event.object.spec.nodeName ?? "")
       const key = event.key
       const before = event.old?.spec.nodeName ?? ""
       const after = event.type === "DELETED" ? "" : (event.object.spec.nodeName ?? "")

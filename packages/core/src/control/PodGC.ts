@@ -14,6 +14,7 @@ import type { ObjectStore } from "../services/ObjectStore.js"
 import type { Informer, SharedInformers } from "./Informer.js"
 import { makeSharedInformers } from "./Informer.js"
 import { readyStatus, TaintNodeOutOfService } from "./NodeHealth.js"
+import type { NodePodIndex } from "./NodePodIndex.js"
 import { makeNodePodIndex } from "./NodePodIndex.js"
 import { withPodCondition } from "./TaintEviction.js"
 import { makeWorkQueue } from "./WorkQueue.js"
@@ -54,6 +55,8 @@ export interface PodGCOptions {
   readonly store: ObjectStore["Service"]
   /** the control plane's shared informers (default: this controller's own) */
   readonly informers?: SharedInformers
+  /** the pods-by-node index, when shared with the other node controllers (default: its own) */
+  readonly podsByNode?: NodePodIndex
 }
 
 export interface PodGC {
@@ -66,7 +69,7 @@ export const makePodGC = Effect.fnUntraced(function* (
 ): Effect.fn.Return<PodGC, never, Scope.Scope> {
   const { store } = options
   const shared = options.informers ?? (yield* makeSharedInformers(store))
-  const podsByNode = makeNodePodIndex()
+  const podsByNode = options.podsByNode ?? makeNodePodIndex()
   const informers: { nodes?: Informer<Node>; pods?: Informer<Pod> } = {}
   /** node name → when it was first seen missing (epoch ms) */
   const missingSince = new Map<string, number>()

@@ -17,6 +17,7 @@ import type { EventRecorder } from "../services/EventRecorder.js"
 import type { ObjectStore } from "../services/ObjectStore.js"
 import type { Informer, SharedInformers } from "./Informer.js"
 import { keyOf, makeSharedInformers } from "./Informer.js"
+import type { NodePodIndex } from "./NodePodIndex.js"
 import { makeNodePodIndex } from "./NodePodIndex.js"
 import { makeWorkQueue } from "./WorkQueue.js"
 
@@ -109,6 +110,8 @@ export interface TaintEvictionOptions {
   /** the control plane's shared informers (default: this controller's own) */
   readonly informers?: SharedInformers
   readonly recorder: EventRecorder["Service"]
+  /** the pods-by-node index, when shared with the other node controllers (default: its own) */
+  readonly podsByNode?: NodePodIndex
 }
 
 export interface TaintEviction {
@@ -125,7 +128,7 @@ export const makeTaintEviction = Effect.fnUntraced(function* (
   const shared = options.informers ?? (yield* makeSharedInformers(store))
   /** pod key → when its countdown started and when it fires (epoch ms) */
   const scheduled = new Map<string, { readonly createdAt: number; readonly fireAt: number }>()
-  const podsByNode = makeNodePodIndex()
+  const podsByNode = options.podsByNode ?? makeNodePodIndex()
   const informers: { nodes?: Informer<Node>; pods?: Informer<Pod> } = {}
   const lock = yield* Semaphore.make(1)
 

@@ -42,6 +42,8 @@ interface Worker {
   nextSyncAt: number | undefined
   /** resumes the worker while it waits for a wake */
   resume: ((effect: Effect.Effect<void>) => void) | undefined
+  /** the worker's fiber (interrupted when the workers' scope closes) */
+  fiber: Fiber.Fiber<void> | undefined
 }
 
 /** Retry delay after a sync that died (K-workers `backOffPeriod`). */
@@ -61,19 +63,17 @@ export const makePodWorkers = Effect.fnUntraced(function* (
   const clock = yield* Clock.Clock
   /** forks a worker as a root fiber with the kubelet's services (interrupted when the scope closes) */
   const fork = Effect.runForkWith(yield* Effect.context<never>())
-  /** the live worker fibers */
-  const fibers = new Set<Fiber.Fiber<void>>()
   let closed = false
+  const workers = new Map<string, Worker>()
   yield* Scope.addFinalizer(
     scope,
     Effect.suspend(() => {
       closed = true
-      const live = [...fibers]
-      fibers.clear()
+      const live: Array<Fiber.Fiber<void>> = []
+      for (const worker of workers.values()) if (worker.fiber !== undefined) live.push(worker.fiber)
       return Fiber.interruptAll(live)
     })
   )
-  const workers = new Map<string, Worker>()
   /** due time → the pods whose worker asked for a sync then */
   const due = new Map<number, Array<string>>()
   let syncs = 0
@@ -190,12 +190,11 @@ export const makePodWorkers = Effect.fnUntraced(function* (
       return
     }
     if (closed) return
-    const worker: Worker = { pending: true, syncing: false, nextSyncAt: undefined, resume: undefined }
+    const worker: Worker = { pending: true, syncing: false, nextSyncAt: undefined, resume: undefined, fiber: undefined }
     workers.set(uid, worker)
     const fiber = fork(loop(uid, worker))
-    fibers.add(fiber)
+    worker.fiber = fiber
     fiber.addObserver(() => {
-      fibers.delete(fiber)
       if (workers.get(uid) === worker) workers.delete(uid)
     })
   }

@@ -211,6 +211,19 @@ const millisToNanos = (millis: number): bigint => {
   return BigInt(whole) * 1_000_000n + BigInt(Math.floor((millis - whole) * 1_000_000))
 }
 
+/** `millisToNanos` remembering its last answer (virtual time stands still while the engine works) */
+const makeNanos = (): ((millis: number) => bigint) => {
+  let lastMillis = Number.NaN
+  let lastNanos = 0n
+  return (millis) => {
+    if (millis !== lastMillis) {
+      lastNanos = millisToNanos(millis)
+      lastMillis = millis
+    }
+    return lastNanos
+  }
+}
+
 /** Builds a virtual clock and its scheduler over `host` (the scheduler in place). */
 const make = (host: Scheduler.Scheduler, options: VirtualClockOptions = {}) => {
   const heap = new TimerHeap()
@@ -280,13 +293,14 @@ const make = (host: Scheduler.Scheduler, options: VirtualClockOptions = {}) => {
       }
     })
 
+  const nanos = makeNanos()
   const clock: VirtualClock = {
     currentTimeMillisUnsafe: () => now,
     currentTimeMillis: Effect.sync(() => now),
-    currentTimeNanosUnsafe: () => millisToNanos(now),
-    currentTimeNanos: Effect.sync(() => millisToNanos(now)),
-    monotonicTimeNanosUnsafe: () => millisToNanos(now),
-    monotonicTimeNanos: Effect.sync(() => millisToNanos(now)),
+    currentTimeNanosUnsafe: () => nanos(now),
+    currentTimeNanos: Effect.sync(() => nanos(now)),
+    monotonicTimeNanosUnsafe: () => nanos(now),
+    monotonicTimeNanos: Effect.sync(() => nanos(now)),
     sleep,
     advance: (duration) =>
       Effect.suspend(() => {

@@ -18,6 +18,38 @@ const clockOf = Effect.gen(function* () {
 })
 
 describe("VirtualClock", () => {
+  it.effect(
+    "nanosecond times follow the millisecond time across advances (the last answer is reused only while it stands)",
+    () =>
+      virtual(
+        Effect.gen(function* () {
+          const clock = yield* clockOf
+          const seen: Array<readonly [number, bigint, bigint, bigint]> = []
+          const look = Effect.gen(function* () {
+            seen.push([
+              clock.currentTimeMillisUnsafe(),
+              clock.currentTimeNanosUnsafe(),
+              yield* clock.currentTimeNanos,
+              clock.monotonicTimeNanosUnsafe()
+            ])
+          })
+          yield* look
+          yield* look
+          yield* clock.advance(1)
+          yield* look
+          yield* clock.advance(0.5)
+          yield* look
+          yield* clock.setTime(1_000_000)
+          yield* look
+          for (const [millis, nanos, viaEffect, monotonic] of seen) {
+            const expected = BigInt(Math.floor(millis)) * 1_000_000n + BigInt(Math.round((millis % 1) * 1_000_000))
+            expect([nanos, viaEffect, monotonic]).toEqual([expected, expected, expected])
+          }
+          expect(seen.map(([millis]) => millis)).toEqual([1_000, 1_000, 1_001, 1_001.5, 1_000_000])
+        })
+      )
+  )
+
   it.effect("advance fires due timers in time order, registration order within an instant", () =>
     virtual(
       Effect.gen(function* () {
