@@ -12,7 +12,7 @@
  * the web-stream path, as on workerd, instead of straight to the Node response: a same-build
  * comparison), `--json-reuse=off` (answers serialise objects again instead of reusing the JSON the
  * SQLite backend wrote: a same-build comparison), `--cpu-prof=DIR` (the server writes
- * DIR/<phase>.cpuprofile for each measured load phase, warm-up excluded, and the client prints the
+ * DIR/<phase>.cpuprofile for each measured phase (bare, create: warm-up excluded; watch), and the client prints the
  * longest stretches of GC, SQLite (better-sqlite3: commits) and controllers in it; `--cpu-prof-interval=µs`, 1000),
  * `--timeline=on` (where the median and the slowest 1% of requests spent their time: sent to parsed,
  * parsed to answered, answered to read, and GC pauses during them), `--heap-sample=FILE` (the
@@ -695,7 +695,13 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
       bare === undefined || create === undefined
         ? undefined
         : { bare, create, ratio: round(create.perSec / bare.perSec) }
+    const profiling = option(args, "cpu-prof", "") !== ""
+    if (watching && profiling) await send(new URL("/bench/profile/start", url), "POST")
     const watch = watching ? await watchDelivery(url, watchers, watchEvents) : undefined
+    if (watching && profiling) {
+      await send(new URL("/bench/profile/stop?phase=watch", url), "POST")
+      process.stdout.write(`watch: ${stallsOf(join(option(args, "cpu-prof", ""), "watch.cpuprofile"))}\n`)
+    }
     const line = (name: string, p: Phase) =>
       `${name}: ${p.perSec} req/s (${p.wallMs} ms wall), p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms, server CPU ${p.serverCpuUsPerRequest} µs/request ` +
       `(client ${p.clientCpuUsPerRequest} µs); server event-loop delay p99 ${p.loopDelayP99Ms} ms, max ${p.loopDelayMaxMs} ms; ` +
