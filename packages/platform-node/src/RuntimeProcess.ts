@@ -165,6 +165,8 @@ const terminationMessageLimit = 4096
 const execOutputLimit = 64 * 1024
 /** How long the log pipes may stay open after the main process ended (a daemon that left the group). */
 const pipeCloseMillis = 1000
+/** How long the watchdog may be left behind on what runs (`track`). */
+const trackMillis = 20
 /** Bound on waiting for a SIGKILLed process to be reaped. */
 const killWaitMillis = 5000
 
@@ -410,20 +412,31 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
   }
   process.on("exit", killAll)
   let watchdog: ChildProcess | undefined
-  /** lines for the watchdog not yet written: one write (and one wake-up of its `sh`) per turn of the event loop */
+  /** lines for the watchdog not yet written */
   let trackLines = ""
+  let flushArmed: "turn" | "timer" | undefined
   const flushTrack = (): void => {
     const lines = trackLines
     trackLines = ""
+    flushArmed = undefined
     if (lines !== "") watchdog?.stdin?.write(lines)
   }
   /**
    * Tells the watchdog a process group (or a Linux-mode resource) started (`+`) or ended (`-`), in
-   * order, at the end of this turn of the event loop (`setImmediate`).
+   * order: at the end of this turn of the event loop (`setImmediate`), or within `trackMillis`
+   * when only process groups of the spawn helper changed (the helper kills those if this process
+   * dies): then a burst makes one write, and one wake-up of the watchdog's `sh`, instead of one per
+   * turn (each costs this process its CPU for a while on a busy machine).
    */
   const track = (change: "+" | "-", token: number | string): void => {
-    if (trackLines === "") setImmediate(flushTrack)
     trackLines += `${change}${token}\n`
+    if (typeof token === "string" || spawner.helperPid() === undefined) {
+      if (flushArmed !== "turn") setImmediate(flushTrack)
+      flushArmed = "turn"
+    } else if (flushArmed === undefined) {
+      setTimeout(flushTrack, trackMillis).unref()
+      flushArmed = "timer"
+    }
   }
   const spawner: Spawner = options.spawner === "direct" ? spawnDirect : yield* startSpawnHelper
   const linux: LinuxHost | undefined =

@@ -347,13 +347,13 @@ describe("RuntimeProcess (host mode)", () => {
     })
   )
 
-  it.live(
-    "a SIGKILLed host process leaves nothing behind: the watchdog kills its containers, removes its directory",
-    () =>
+  it.live.each(["helper", "direct"])(
+    "a SIGKILLed host process leaves nothing behind: its containers are killed, its directory removed (%s spawns)",
+    (spawner) =>
       Effect.gen(function* () {
         const host = yield* Effect.acquireRelease(
           Effect.sync(() =>
-            spawn(process.execPath, ["--import", "tsx", join(here, "RuntimeProcessOrphanHost.ts")], {
+            spawn(process.execPath, ["--import", "tsx", join(here, "RuntimeProcessOrphanHost.ts"), spawner], {
               stdio: ["ignore", "pipe", "inherit"]
             })
           ),

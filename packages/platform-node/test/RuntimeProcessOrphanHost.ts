@@ -1,14 +1,17 @@
 /**
  * A Node process for `RuntimeProcess.test.ts`: runs a process runtime with one container
  * (`sh -c 'echo "$$ $PWD"; sleep 60 & wait'`), prints that line (the container's pid and working
- * dir), then waits until it is killed.
+ * dir), then waits until it is killed. With the argument `direct`, the runtime spawns from this
+ * process (no spawn helper: only the watchdog kills the container when this process is SIGKILLed).
  */
 import { ContainerRuntime } from "@podlet/core/services/ContainerRuntime"
 import { Context, Effect, Layer } from "effect"
 import { RuntimeProcess } from "../src/RuntimeProcess.js"
 
 const program = Effect.gen(function* () {
-  const context = yield* Layer.build(RuntimeProcess.layer({ nodeName: "orphan" }))
+  const context = yield* Layer.build(
+    RuntimeProcess.layer({ nodeName: "orphan", spawner: process.argv[2] === "direct" ? "direct" : "helper" })
+  )
   const rt = Context.get(context, ContainerRuntime)
   const sb = yield* rt.runPodSandbox({ podUid: "u", podName: "p", namespace: "default", hostname: "p", volumes: [] })
   const id = yield* rt.createContainer(sb.id, {
