@@ -22,7 +22,26 @@ export interface KillOptions {
 }
 
 /** Stops one running container instance; returns once it exited. */
-export const killContainer = Effect.fnUntraced(function* (
+export const killContainer = (
+  ctx: KubeletContext,
+  pod: Pod,
+  container: Container | undefined,
+  containerId: string,
+  gracePeriodSeconds: number,
+  options: KillOptions = {}
+): Effect.Effect<void> =>
+  container?.lifecycle?.preStop === undefined && options.waitForTurn === undefined
+    ? // nothing to wait for before the stop: the event, then the runtime's stop within the grace period
+      Effect.andThen(
+        recordEvents(ctx, pod, container, [
+          normalEvent(EventReason.Killing, options.message ?? `Stopping container ${container?.name ?? ""}`)
+        ]),
+        ctx.runtime.stopContainer(runtimeId(containerId), Math.max(gracePeriodSeconds, minimumGracePeriodSeconds))
+      )
+    : killContainerInTurn(ctx, pod, container, containerId, gracePeriodSeconds, options)
+
+/** `killContainer` step by step: the event, preStop, the wait for its turn, then the stop. */
+export const killContainerInTurn = Effect.fnUntraced(function* (
   ctx: KubeletContext,
   pod: Pod,
   container: Container | undefined,

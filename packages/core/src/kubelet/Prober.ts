@@ -120,6 +120,9 @@ const nextTickAfter = (start: number, probe: Probe, now: number): number => {
   return candidate === now ? candidate + period : candidate
 }
 
+const isProbed = (c: Container): boolean =>
+  c.livenessProbe !== undefined || c.readinessProbe !== undefined || c.startupProbe !== undefined
+
 /** The prober of one kubelet. `statusOf` is the kubelet's latest generated status of a pod. */
 export const makeProber = Effect.fnUntraced(function* (
   ctx: KubeletContext,
@@ -197,22 +200,15 @@ export const makeProber = Effect.fnUntraced(function* (
 
   const key = (uid: string, name: string, type: ProbeType) => `${uid}/${name}/${type}`
 
-  /** whether any container of the spec has a probe (remembered per spec object) */
-  const probed = new WeakMap<Pod["spec"], boolean>()
   /** the spec last asked about (a sync asks several times about the same one) */
   let lastSpec: Pod["spec"] | undefined
   let lastProbed = false
+  /** whether any container of the spec has a probe (a few reads: cheaper than remembering it per spec) */
   const hasProbes = (spec: Pod["spec"]): boolean => {
     if (spec === lastSpec) return lastProbed
-    let known = probed.get(spec)
-    if (known === undefined) {
-      const probedContainer = (c: Container): boolean => probeTypes.some((type) => probeOf(c, type) !== undefined)
-      known = (spec.initContainers ?? []).some(probedContainer) || spec.containers.some(probedContainer)
-      probed.set(spec, known)
-    }
+    lastProbed = (spec.initContainers ?? []).some(isProbed) || spec.containers.some(isProbed)
     lastSpec = spec
-    lastProbed = known
-    return known
+    return lastProbed
   }
 
   const sync = (pod: Pod): Effect.Effect<void> => (hasProbes(pod.spec) ? syncProbed(pod) : Effect.void)

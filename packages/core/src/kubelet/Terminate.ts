@@ -10,7 +10,7 @@ import { Deferred, Effect } from "effect"
 import type { Pod } from "../api/Pod.js"
 import { isSidecar } from "../api/Pod.js"
 import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
-import { killContainer } from "./KillContainer.js"
+import { killContainer, killContainerInTurn } from "./KillContainer.js"
 import type { KubeletContext } from "./KubeletContext.js"
 import { findContainer, memoryOf, snapshotOf } from "./KubeletContext.js"
 import { runtimeId } from "./PodRuntime.js"
@@ -77,7 +77,10 @@ export const killPodContainers = (
     : Effect.forEach(running, kill, { concurrency: "unbounded", discard: true })
 }
 
-/** `killPodContainers` with every container's turn made explicit (each sidecar waits on a Deferred per container). */
+/**
+ * `killPodContainers` with every container's turn made explicit (each sidecar waits on a Deferred
+ * per container) and each kill step by step (`killContainerInTurn`): the reference of the fast paths.
+ */
 export const killPodContainersInTurn = Effect.fnUntraced(function* (
   ctx: KubeletContext,
   pod: Pod,
@@ -104,7 +107,7 @@ export const killPodContainersInTurn = Effect.fnUntraced(function* (
                 return other.id !== instance.id && (j < 0 || j > index)
               })
               .map((other) => other.id)
-      return killContainer(ctx, pod, container, instance.id, gracePeriodSeconds, {
+      return killContainerInTurn(ctx, pod, container, instance.id, gracePeriodSeconds, {
         ...(waitFor !== undefined && waitFor.length > 0 ? { waitForTurn: awaitAll(waitFor) } : {})
       }).pipe(Effect.ensuring(Deferred.succeed(done.get(instance.id)!, undefined)))
     },
