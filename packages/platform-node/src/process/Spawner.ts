@@ -22,8 +22,9 @@ export interface SpawnRequest {
   readonly cwd: string
   readonly env: Readonly<Record<string, string>>
   /**
-   * a directory made (with its parents) right before the spawn, where the spawn happens (the spawn
-   * helper: off this event loop); the spawn fails with the `mkdir` error when it cannot be made
+   * a directory made (with its parents) before the spawn, where the spawn happens (the spawn
+   * helper makes it in its thread pool, its other spawns going on meanwhile); the spawn fails with
+   * the `mkdir` error when it cannot be made
    */
   readonly mkdir?: string
 }
@@ -104,7 +105,7 @@ const headerBytes = 9
  */
 export const helperScript = `"use strict"
 const { spawn } = require("node:child_process")
-const { mkdirSync } = require("node:fs")
+const { mkdir } = require("node:fs")
 const children = new Map()
 const live = new Set()
 const send = (type, id, payload) => {
@@ -126,9 +127,13 @@ process.stdin.on("error", end)
 process.stdin.on("end", end)
 const failed = (id, e) => send(${frame.failed}, id, JSON.stringify({ code: e.code, errno: e.errno, syscall: e.syscall, path: e.path, message: e.message }))
 const start = (m) => {
+  if (m.mkdir !== undefined) {
+    // in the thread pool: the spawns of other requests go on meanwhile
+    mkdir(m.mkdir, { recursive: true }, (e) => (e ? failed(m.id, e) : start({ ...m, mkdir: undefined })))
+    return
+  }
   let child
   try {
-    if (m.mkdir !== undefined) mkdirSync(m.mkdir, { recursive: true })
     child = spawn(m.file, m.args, { cwd: m.cwd, env: m.env, detached: true, stdio: ["ignore", "pipe", "pipe"] })
   } catch (e) {
     failed(m.id, e)
