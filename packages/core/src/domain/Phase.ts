@@ -111,18 +111,17 @@ export interface PhaseStatus {
 export interface ReconcilePhaseInput {
   readonly computed: PodPhase
   /** Last status the kubelet generated for this pod (status-manager cache); absent ⇒ the API status is used. */
-  readonly cached?: Partial<PhaseStatus>
+  readonly cached?: Partial<PhaseStatus> | undefined
   /** `pod.status` as stored in the API. */
-  readonly api?: Partial<PhaseStatus>
+  readonly api?: Partial<PhaseStatus> | undefined
   /** A pod sync handler's eviction (active deadline, node-pressure eviction): forces `Failed`. */
-  readonly evict?: { readonly reason: string; readonly message: string }
+  readonly evict?: { readonly reason: string; readonly message: string } | undefined
 }
 
-const withText = (phase: PodPhase, reason: string | undefined, message: string | undefined): PhaseStatus => ({
-  phase,
-  ...(reason ? { reason } : {}),
-  ...(message ? { message } : {})
-})
+const withText = (phase: PodPhase, reason: string | undefined, message: string | undefined): PhaseStatus => {
+  if (!reason) return message ? { phase, message } : { phase }
+  return message ? { phase, reason, message } : { phase, reason }
+}
 
 /**
  * §2.3 steps 1–3: a non-terminal result never replaces a terminal cached/API phase; an unchanged phase keeps the

@@ -76,16 +76,11 @@ export const generatePodStatus = (input: PodStatusInput): PodStatus => {
   })
   const computed = getPhase(
     pod,
-    [...containerStatuses, ...initContainerStatuses],
+    initContainerStatuses.length === 0 ? containerStatuses : [...containerStatuses, ...initContainerStatuses],
     input.podIsTerminal,
     hasAnyActiveRegularContainerStarted(pod, snapshot)
   )
-  const phase = reconcilePhase({
-    computed,
-    ...(input.previous !== undefined ? { cached: input.previous } : {}),
-    ...(pod.status !== undefined ? { api: pod.status } : {}),
-    ...(input.evict !== undefined ? { evict: input.evict } : {})
-  })
+  const phase = reconcilePhase({ computed, cached: input.previous, api: pod.status, evict: input.evict })
   const generated = generateConditions({
     pod,
     previous: old,
@@ -109,6 +104,34 @@ export const generatePodStatus = (input: PodStatusInput): PodStatus => {
   const hostIP = input.hostIP ?? old.hostIP
   const hostIPs = input.hostIP !== undefined ? sharedWith([{ ip: input.hostIP }], old.hostIPs) : old.hostIPs
   const qosClass = input.qosClass ?? old.qosClass
+  const startTime = input.startTime !== undefined ? toRfc3339(input.startTime) : (old.startTime ?? toRfc3339(input.now))
+  const hasInit = pod.spec.initContainers !== undefined && pod.spec.initContainers.length > 0
+  // the usual shape as one literal (its properties in the object, no separate property store)
+  if (
+    phase.reason === undefined &&
+    phase.message === undefined &&
+    hostIP !== undefined &&
+    hostIPs !== undefined &&
+    podIP &&
+    qosClass !== undefined &&
+    old.nominatedNodeName === undefined
+  ) {
+    const usual: PodStatus = hasInit
+      ? {
+          phase: phase.phase,
+          conditions,
+          hostIP,
+          hostIPs,
+          podIP,
+          podIPs,
+          startTime,
+          initContainerStatuses,
+          containerStatuses,
+          qosClass
+        }
+      : { phase: phase.phase, conditions, hostIP, hostIPs, podIP, podIPs, startTime, containerStatuses, qosClass }
+    return sharedWith(usual, old)
+  }
   // built member by member from {}: one hidden class per key order, shared by every status of that order
   const status: Record<string, unknown> = {}
   status.phase = phase.phase
@@ -121,11 +144,8 @@ export const generatePodStatus = (input: PodStatusInput): PodStatus => {
     status.podIP = podIP
     status.podIPs = podIPs
   }
-  status.startTime =
-    input.startTime !== undefined ? toRfc3339(input.startTime) : (old.startTime ?? toRfc3339(input.now))
-  if (pod.spec.initContainers !== undefined && pod.spec.initContainers.length > 0) {
-    status.initContainerStatuses = initContainerStatuses
-  }
+  status.startTime = startTime
+  if (hasInit) status.initContainerStatuses = initContainerStatuses
   status.containerStatuses = containerStatuses
   if (qosClass !== undefined) status.qosClass = qosClass
   if (old.nominatedNodeName !== undefined) status.nominatedNodeName = old.nominatedNodeName

@@ -4,7 +4,7 @@
  * domain decisions (`PodActions`, `ContainerStatuses`, `Phase`, `Conditions`) read it. It mirrors
  * `kubecontainer.PodStatus` (K-mgr, K-helpers; spec pod-lifecycle §3, §4.2). Times are epoch ms.
  */
-import type { Container, Pod } from "../api/Pod.js"
+import type { Pod } from "../api/Pod.js"
 
 /** CRI container states (`kubecontainer.State`). */
 export type ContainerRuntimeState = "created" | "running" | "exited" | "unknown"
@@ -110,6 +110,13 @@ export const podSandboxChanged = (
 export const hasAnyActiveRegularContainerStarted = (pod: Pod, snapshot: RuntimeSnapshot): boolean => {
   if (snapshot.sandbox?.state !== "ready") return false
   const sandboxId = snapshot.sandbox.id
-  const names = new Set(pod.spec.containers.map((c: Container) => c.name))
-  return snapshot.containers.some((c) => c.sandboxId === sandboxId && names.has(c.name) && c.state !== "unknown")
+  for (const c of snapshot.containers) {
+    if (c.sandboxId === sandboxId && c.state !== "unknown" && isAppContainer(pod, c.name)) return true
+  }
+  return false
+}
+
+const isAppContainer = (pod: Pod, name: string): boolean => {
+  for (const c of pod.spec.containers) if (c.name === name) return true
+  return false
 }
