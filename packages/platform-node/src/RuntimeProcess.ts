@@ -897,9 +897,14 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     }))
     const mounts = [...found]
     const termPath = config.terminationMessagePath
+    /** the termination-message file, written with the bundle (an error, or undefined once written) */
+    let termWritten: Promise<unknown> = Promise.resolve(undefined)
     if (termPath !== undefined && termPath !== "" && translatePath(found, termPath) === undefined) {
       const file = join(sb.dir, `${config.name}_${config.attempt}.termination-log`)
-      yield* Effect.orDie(Effect.tryPromise(() => writeFile(file, "")))
+      termWritten = writeFile(file, "").then(
+        () => undefined,
+        (error: unknown) => error ?? new Error("termination-log")
+      )
       binds.push({ source: file, destination: termPath, readOnly: false })
       mounts.push({ mount: { volume: "", mountPath: termPath, readOnly: false }, path: file })
     }
@@ -918,15 +923,21 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
             )
           )
     const container = yield* Effect.tryPromise({
-      try: () =>
-        host.prepareContainer(id, sb.dir, net, {
-          args: argv,
-          env,
-          cwd,
-          mounts: binds,
-          memoryLimit: config.memoryLimit,
-          ...(rootfs === undefined ? {} : { rootfs })
-        }),
+      try: async () => {
+        const [prepared, termError] = await Promise.all([
+          host.prepareContainer(id, sb.dir, net, {
+            args: argv,
+            env,
+            cwd,
+            mounts: binds,
+            memoryLimit: config.memoryLimit,
+            ...(rootfs === undefined ? {} : { rootfs })
+          }),
+          termWritten
+        ])
+        if (termError !== undefined) throw termError
+        return prepared
+      },
       catch: (error) =>
         new RuntimeError({
           reason: "CreateContainerError",
