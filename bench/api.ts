@@ -19,12 +19,16 @@
  * server samples every allocation, garbage included, into a .heapprofile).
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { Agent, type IncomingMessage, request, type ServerResponse } from "node:http"
 import { connect, type Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import type { ServeOptions } from "../apps/api/src/Serve.js"
+
+/** the API's Hono app (bench/ does not depend on hono itself) */
+type Hono = Parameters<NonNullable<ServeOptions["extend"]>>[0]
 
 const target = { ratio: 0.5, createP99Ms: 20, watchP99Ms: 20 }
 /** the monotonic clock in ms, which the client and server processes share (for `--timeline`) */
@@ -54,30 +58,15 @@ const podBody = (namespace: string, name: string): string =>
 // the server (child process)
 
 const runServer = async (args: ReadonlyArray<string>): Promise<void> => {
-  const { Layer, ManagedRuntime } = await import("effect")
-  const { ObjectStoreLive } = await import("../packages/core/src/layers/ObjectStoreLive.js")
-  const { StoreMemory } = await import("../packages/core/src/layers/StoreMemory.js")
-  const { BackendSqlite, writtenJson } = await import("../packages/platform-node/src/BackendSqlite.js")
-  const { makeApp } = await import("../apps/api/src/app.js")
-  const { clusterLayer } = await import("../apps/api/src/ClusterLayer.js")
-  const { listen } = await import("../apps/api/src/NodeServer.js")
-  const nodes = Number(option(args, "nodes", "0"))
+  const { startServe } = await import("../apps/api/src/Serve.js")
+  const { parseServeFlags } = await import("../apps/api/src/ServeFlags.js")
   const dir = option(args, "dir", "")
-  const sqlite = option(args, "store", "sqlite") !== "memory"
-  const store = !sqlite
-    ? StoreMemory.layer
-    : ObjectStoreLive.layer.pipe(Layer.provide(BackendSqlite.layer({ path: join(dir, "cluster.db") })), Layer.orDie)
-  const runtime = ManagedRuntime.make(
-    clusterLayer({ store, nodes: Array.from({ length: nodes }, (_, i) => `node-${i + 1}`) })
-  )
-  await runtime.context()
-  // as `npm run serve` wires it
-  const app = makeApp({
-    runtime,
-    ...(sqlite && option(args, "json-reuse", "on") === "on" ? { objectJson: writtenJson } : {})
-  })
-  // the bare route: the same JSON body parsed, 201, no cluster
-  app.post("/bench/bare", async (c) => c.json(await c.req.json(), 201))
+  // as `npm run serve -- --host 127.0.0.1 --port 0 --nodes N --store sqlite:PATH|memory` starts it (real clock, simulated runtime)
+  const flags = parseServeFlags([
+    ...["--host", "127.0.0.1", "--port", "0", "--nodes", option(args, "nodes", "0")],
+    ...["--store", option(args, "store", "sqlite") === "memory" ? "memory" : `sqlite:${join(dir, "cluster.db")}`]
+  ])
+  if (typeof flags === "string") throw new Error(flags)
   // the server's CPU so far, and its event-loop delay and GC pauses since the previous call
   const { constants, monitorEventLoopDelay, PerformanceObserver } = await import("node:perf_hooks")
   const loop = monitorEventLoopDelay({ resolution: 1 })
@@ -97,52 +86,7 @@ const runServer = async (args: ReadonlyArray<string>): Promise<void> => {
       gc.maxMs = Math.max(gc.maxMs, entry.duration)
     }
   }).observe({ entryTypes: ["gc"] })
-  app.get("/bench/cpu", (c) => {
-    const used = process.cpuUsage()
-    const stats: ServerStats = {
-      cpuUs: used.user + used.system,
-      loopDelayP99Ms: loop.percentile(99) / 1e6,
-      loopDelayMaxMs: loop.max / 1e6,
-      gcCount: gc.count,
-      gcMinor: gc.minor,
-      gcTotalMs: gc.totalMs,
-      gcMaxMs: gc.maxMs
-    }
-    loop.reset()
-    Object.assign(gc, { count: 0, minor: 0, totalMs: 0, maxMs: 0 })
-    return c.json(stats)
-  })
-  // --watch-path=stream: watches through the web-stream path (as on workerd), for a same-build comparison
-  const streamed =
-    option(args, "watch-path", "node") === "stream"
-      ? Object.assign(Object.create(app) as typeof app, { fetch: (request: Request) => app.fetch(request) })
-      : app
-  app.get("/bench/timeline", (c) => {
-    const since = Number(c.req.query("since") ?? "0")
-    const taken = timeline ?? { requests: [], gc: [] }
-    const answer = c.json({
-      requests: taken.requests.filter((r) => r[1] >= since),
-      gc: taken.gc.filter((g) => g[0] + g[1] >= since)
-    })
-    taken.requests = []
-    taken.gc = []
-    return answer
-  })
-  const served =
-    timeline === undefined
-      ? streamed
-      : Object.assign(Object.create(streamed) as typeof streamed, {
-          fetch: (request: Request, env: { incoming: IncomingMessage; outgoing: ServerResponse }) => {
-            const record: [number, number, number] = [env.incoming.socket.remotePort ?? 0, monotonic(), 0]
-            timeline.requests.push(record)
-            // settled just before @hono/node-server writes the answer
-            return Promise.resolve(streamed.fetch(request, env)).then((response) => {
-              record[2] = monotonic()
-              return response
-            })
-          }
-        })
-  // --heap-sample=FILE: every allocation sampled (garbage included) from here to the end, as a .heapprofile
+  // --heap-sample=FILE: every allocation sampled (garbage included) from listening to the end, as a .heapprofile
   const heapSample = option(args, "heap-sample", "")
   // --cpu-prof=DIR: the CPU profile of each measured phase (warm-up excluded), as DIR/<phase>.cpuprofile
   const cpuProf = option(args, "cpu-prof", "")
@@ -155,17 +99,73 @@ const runServer = async (args: ReadonlyArray<string>): Promise<void> => {
   if (cpuProf !== "") {
     await post("Profiler.enable")
     await post("Profiler.setSamplingInterval", { interval: Number(option(args, "cpu-prof-interval", "1000")) })
-    app.post("/bench/profile/start", async (c) => {
-      await post("Profiler.start")
-      return c.body(null, 204)
+  }
+
+  /** The bench's routes beside the API's, on the same app, middleware and adapter; the app to serve. */
+  const extend = (app: Hono): Hono => {
+    // the bare route: the same JSON body parsed, 201, no cluster
+    app.post("/bench/bare", async (c) => c.json(await c.req.json(), 201))
+    app.get("/bench/cpu", (c) => {
+      const used = process.cpuUsage()
+      const stats: ServerStats = {
+        cpuUs: used.user + used.system,
+        loopDelayP99Ms: loop.percentile(99) / 1e6,
+        loopDelayMaxMs: loop.max / 1e6,
+        gcCount: gc.count,
+        gcMinor: gc.minor,
+        gcTotalMs: gc.totalMs,
+        gcMaxMs: gc.maxMs
+      }
+      loop.reset()
+      Object.assign(gc, { count: 0, minor: 0, totalMs: 0, maxMs: 0 })
+      return c.json(stats)
     })
-    app.post("/bench/profile/stop", async (c) => {
-      const { profile } = (await post("Profiler.stop")) as { profile: unknown }
-      const { writeFileSync } = await import("node:fs")
-      writeFileSync(join(cpuProf, `${c.req.query("phase") ?? "phase"}.cpuprofile`), JSON.stringify(profile))
-      return c.body(null, 204)
+    app.get("/bench/timeline", (c) => {
+      const since = Number(c.req.query("since") ?? "0")
+      const taken = timeline ?? { requests: [], gc: [] }
+      const answer = c.json({
+        requests: taken.requests.filter((r) => r[1] >= since),
+        gc: taken.gc.filter((g) => g[0] + g[1] >= since)
+      })
+      taken.requests = []
+      taken.gc = []
+      return answer
+    })
+    if (cpuProf !== "") {
+      app.post("/bench/profile/start", async (c) => {
+        await post("Profiler.start")
+        return c.body(null, 204)
+      })
+      app.post("/bench/profile/stop", async (c) => {
+        const { profile } = (await post("Profiler.stop")) as { profile: unknown }
+        writeFileSync(join(cpuProf, `${c.req.query("phase") ?? "phase"}.cpuprofile`), JSON.stringify(profile))
+        return c.body(null, 204)
+      })
+    }
+    // --watch-path=stream: watches through the web-stream path (as on workerd), for a same-build comparison
+    const streamed =
+      option(args, "watch-path", "node") === "stream"
+        ? Object.assign(Object.create(app) as Hono, { fetch: (request: Request) => app.fetch(request) })
+        : app
+    if (timeline === undefined) return streamed
+    return Object.assign(Object.create(streamed) as Hono, {
+      fetch: (request: Request, env: { incoming: IncomingMessage; outgoing: ServerResponse }) => {
+        const record: [number, number, number] = [env.incoming.socket.remotePort ?? 0, monotonic(), 0]
+        timeline.requests.push(record)
+        // settled just before @hono/node-server writes the answer
+        return Promise.resolve(streamed.fetch(request, env)).then((response) => {
+          record[2] = monotonic()
+          return response
+        })
+      }
     })
   }
+
+  const served = await startServe(flags, dir, {
+    extend,
+    reuseWrittenJson: option(args, "json-reuse", "on") === "on"
+  })
+  if ("_tag" in served) throw new Error(served.message)
   if (heapSample !== "") {
     await post("HeapProfiler.enable")
     await post("HeapProfiler.startSampling", {
@@ -174,19 +174,15 @@ const runServer = async (args: ReadonlyArray<string>): Promise<void> => {
       includeObjectsCollectedByMinorGC: true
     })
   }
-  const server = await listen(served, "127.0.0.1", 0)
-  process.stdout.write(`${server.url}\n`)
+  process.stdout.write(`${served.url}\n`)
   process.once("SIGTERM", () => {
-    void server
-      .close()
-      .then(async () => {
-        if (heapSample === "") return
-        const { profile } = (await post("HeapProfiler.stopSampling")) as { profile: unknown }
-        const { writeFileSync } = await import("node:fs")
-        writeFileSync(heapSample, JSON.stringify(profile))
-      })
-      .then(() => runtime.dispose())
-      .then(() => process.exit(0))
+    const heap =
+      heapSample === ""
+        ? Promise.resolve()
+        : post("HeapProfiler.stopSampling").then((result) =>
+            writeFileSync(heapSample, JSON.stringify((result as { profile: unknown }).profile))
+          )
+    void heap.then(() => served.close()).then(() => process.exit(0))
   })
 }
 

@@ -15,6 +15,7 @@ import { VirtualClock } from "@podlet/core/layers/VirtualClock"
 import type { ObjectStore } from "@podlet/core/services/ObjectStore"
 import { BackendSqlite, writtenJson } from "@podlet/platform-node/BackendSqlite"
 import { Effect, Layer, ManagedRuntime } from "effect"
+import type { Hono } from "hono"
 import { kubeconfigToken, parseTokenFile, type TokenUsers } from "./Auth.js"
 import { makeApp } from "./app.js"
 import { clusterLayer } from "./ClusterLayer.js"
@@ -31,6 +32,14 @@ export interface Served {
   /** what `npm run serve` prints */
   readonly banner: ReadonlyArray<string>
   readonly close: () => Promise<void>
+}
+
+/** What a caller other than `node.ts` may add (the API benchmark serves its own routes beside the API's). */
+export interface ServeOptions {
+  /** given the API app before it listens: adds routes, and answers the app to serve (itself or a wrapper) */
+  readonly extend?: (app: Hono) => Hono
+  /** false: answers serialise objects again instead of reusing the JSON SQLite wrote (a same-build comparison) */
+  readonly reuseWrittenJson?: boolean
 }
 
 /** Why the server did not start, and the exit code (2: usage, 1: runtime). */
@@ -103,7 +112,11 @@ const servingCertificate = (stateDir: string, host: string): ServingCertificate 
 }
 
 /** Starts the cluster and the server the flags describe; `stateDir` holds the default SQLite file and the kubeconfig. */
-export const startServe = async (flags: ServeFlags, stateDir: string): Promise<Served | ServeFailure> => {
+export const startServe = async (
+  flags: ServeFlags,
+  stateDir: string,
+  serving: ServeOptions = {}
+): Promise<Served | ServeFailure> => {
   const users = flags.tokenFile === undefined ? undefined : readTokens(flags.tokenFile)
   if (users !== undefined && "_tag" in users) return users as ServeFailure
   if (users === undefined && !isLoopback(flags.host)) {
@@ -169,13 +182,14 @@ export const startServe = async (flags: ServeFlags, stateDir: string): Promise<S
     runtime,
     podlet: served,
     ...(users === undefined ? {} : { auth: users }),
-    ...(store.kind === "sqlite" ? { objectJson: writtenJson } : {})
+    ...(store.kind === "sqlite" && serving.reuseWrittenJson !== false ? { objectJson: writtenJson } : {})
   })
+  const servedApp = serving.extend?.(app) ?? app
   // kubectl sends a bearer token only over https: with a token file the server serves TLS
   const tls = users === undefined ? undefined : servingCertificate(stateDir, flags.host)
   let server: Awaited<ReturnType<typeof listen>>
   try {
-    server = await listen(app, flags.host, flags.port, tls)
+    server = await listen(servedApp, flags.host, flags.port, tls)
   } catch (error) {
     await runtime.dispose().catch(() => undefined)
     const code = (error as NodeJS.ErrnoException).code

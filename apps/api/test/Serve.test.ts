@@ -36,6 +36,54 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}) 
 
 const PODS = "/api/v1/namespaces/default/pods"
 
+describe("startServe's options (the API benchmark's wiring)", () => {
+  it("extend: routes beside the API's on the same server, behind its middleware; the app it answers is served", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "podlet-serve-"))
+    let wrapped = 0
+    const served = await startServe(flags("--store", `sqlite:${join(dir, "cluster.db")}`, "--nodes", "0"), dir, {
+      extend: (app) => {
+        app.post("/extra", async (c) => c.json(await c.req.json(), 201))
+        return Object.assign(Object.create(app) as typeof app, {
+          fetch: (request: Request, env: unknown) => {
+            wrapped += 1
+            return app.fetch(request, env)
+          }
+        })
+      }
+    })
+    if ("_tag" in served) throw new Error(served.message)
+    try {
+      const extra = await post(`${served.url}/extra`, { a: 1 })
+      expect(extra.status).toBe(201)
+      expect(await extra.json()).toEqual({ a: 1 })
+      expect((await post(`${served.url}${PODS}`, pod("e"))).status).toBe(201)
+      const metrics = await (await fetch(`${served.url}/metrics`)).text()
+      expect(metrics).toContain('podlet_api_requests_total{verb="create",resource="pods",code="201"} 1')
+      expect(wrapped).toBe(3)
+    } finally {
+      await served.close()
+    }
+  })
+
+  it("reuseWrittenJson: false answers the same bytes as reusing SQLite's JSON", async () => {
+    const answers: Array<string> = []
+    for (const reuseWrittenJson of [true, false]) {
+      const dir = mkdtempSync(join(tmpdir(), "podlet-serve-"))
+      const served = await startServe(flags("--store", `sqlite:${join(dir, "cluster.db")}`, "--nodes", "0"), dir, {
+        reuseWrittenJson
+      })
+      if ("_tag" in served) throw new Error(served.message)
+      try {
+        const text = await (await post(`${served.url}${PODS}`, pod("j"))).text()
+        answers.push(text.replace(/"(uid|creationTimestamp)":"[^"]*"/g, '"$1":"-"'))
+      } finally {
+        await served.close()
+      }
+    }
+    expect(answers[1]).toEqual(answers[0])
+  })
+})
+
 describe("serve flags, wired", () => {
   it("--clock virtual: the clock moves only when advanced", async () => {
     const s = await started(flags("--store", "memory", "--clock", "virtual", "--nodes", "1"))
