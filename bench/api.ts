@@ -1,7 +1,8 @@
 /**
  * The API benchmark: pod creates over HTTP from 50 concurrent keep-alive clients against the Node
  * server (`apps/api`, SQLite store, in a child process so clients and server do not share a CPU
- * thread), compared in the same run with a bare route on the same server that parses the same JSON
+ * thread; started by `startServe` from serve's own flags, with the Node flags and NODE_OPTIONS this
+ * process has, as `npm run serve` starts it), compared in the same run with a bare route on the same server that parses the same JSON
  * body and answers 201; then watch delivery latency: 100 watchers on one namespace, creates one at a
  * time, the time from sending each create to each watcher reading its ADDED event. Prints creates/s,
  * p50/p99 create latency, the ratio to the bare route, watch p50/p99 and the server's CPU per
