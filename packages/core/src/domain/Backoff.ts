@@ -163,6 +163,91 @@ export type BackoffDecision =
       readonly remainingMs: number
     }
 
+/** One container's crash-loop key with its stable key and the texts of its `BackOff` decisions. */
+export interface ContainerBackoff {
+  readonly key: ContainerBackoffKey
+  /** `stableKey(key)` */
+  readonly id: string
+  /** the `BackOff` event (the same for every refusal) */
+  readonly event: KubeletEvent
+  /** waiting messages by backoff (a few values: 10 s doubling to 300 s) */
+  readonly messages: Map<number, string>
+}
+
+/** Per container spec object (immutable), for the pod it was last asked for. */
+const containerBackoffs = new WeakMap<Container, ContainerBackoff>()
+
+/** The crash-loop key of `container` in `pod` with its stable key and texts (built once per container and pod). */
+export const containerBackoffOf = (pod: Pod, container: Container): ContainerBackoff => {
+  const known = containerBackoffs.get(container)
+  if (
+    known !== undefined &&
+    known.key.podName === (pod.metadata.name ?? "") &&
+    known.key.namespace === (pod.metadata.namespace ?? "") &&
+    known.key.podUID === (pod.metadata.uid ?? "")
+  ) {
+    return known
+  }
+  const made = backoffOfKey(containerBackoffKey(pod, container))
+  containerBackoffs.set(container, made)
+  return made
+}
+
+const backoffOfKey = (key: ContainerBackoffKey): ContainerBackoff => ({
+  key,
+  id: stableKey(key),
+  event: warningEvent(
+    EventReason.BackOff,
+    `Back-off restarting failed container ${key.containerName} in pod ${podDescription(key)}`
+  ),
+  messages: new Map()
+})
+
+const waitingMessage = (backoff: ContainerBackoff, backoffMs: number): string => {
+  let message = backoff.messages.get(backoffMs)
+  if (message === undefined) {
+    message = `back-off ${goDuration(backoffMs)} restarting failed container=${backoff.key.containerName} pod=${podDescription(backoff.key)}`
+    backoff.messages.set(backoffMs, message)
+  }
+  return message
+}
+
+/**
+ * `decide` for one container's entry (`entry`: its current one, if any): the decision and the entry
+ * after it (a new object when the start advanced it, else `entry`).
+ */
+export const decideEntry = (
+  backoff: ContainerBackoff,
+  entry: BackoffEntry | undefined,
+  exitedFinishedAt: number | undefined,
+  now: number
+): { readonly decision: BackoffDecision; readonly entry: BackoffEntry | undefined } => {
+  if (exitedFinishedAt === undefined) return { decision: start, entry }
+  if (
+    entry !== undefined &&
+    !crashLoopBackOffPolicy.hasExpired(exitedFinishedAt, entry.lastUpdateMs) &&
+    now - exitedFinishedAt < entry.backoffMs
+  ) {
+    return {
+      decision: {
+        _tag: "BackOff",
+        message: waitingMessage(backoff, entry.backoffMs),
+        event: backoff.event,
+        backoffMs: entry.backoffMs,
+        remainingMs: exitedFinishedAt + entry.backoffMs - now
+      },
+      entry
+    }
+  }
+  const backoffMs =
+    entry === undefined || crashLoopBackOffPolicy.hasExpired(exitedFinishedAt, entry.lastUpdateMs)
+      ? crashLoopBackOffPolicy.initialMs
+      : Math.min(entry.backoffMs * 2, crashLoopBackOffPolicy.maxMs)
+  return { decision: start, entry: { backoffMs, lastUpdateMs: now } }
+}
+
+const start: BackoffDecision = { _tag: "Start" }
+
 /**
  * `doBackOff` at a start attempt of a container whose newest exited instance finished at `exitedFinishedAt`
  * (`undefined` when no instance exited: start, no entry touched). Inside the window ⇒ BackOff; otherwise the entry
@@ -174,24 +259,12 @@ export const decide = (
   exitedFinishedAt: number | undefined,
   now: number
 ): { readonly decision: BackoffDecision; readonly state: BackoffState } => {
-  if (exitedFinishedAt === undefined) return { decision: { _tag: "Start" }, state }
-  const id = stableKey(key)
-  const entry = state.get(id)
-  if (entry !== undefined && isInBackOffSince(crashLoopBackOffPolicy, state, id, exitedFinishedAt, now)) {
-    const pod = podDescription(key)
-    return {
-      decision: {
-        _tag: "BackOff",
-        message: `back-off ${goDuration(entry.backoffMs)} restarting failed container=${key.containerName} pod=${pod}`,
-        event: warningEvent(
-          EventReason.BackOff,
-          `Back-off restarting failed container ${key.containerName} in pod ${pod}`
-        ),
-        backoffMs: entry.backoffMs,
-        remainingMs: exitedFinishedAt + entry.backoffMs - now
-      },
-      state
-    }
+  if (exitedFinishedAt === undefined) return { decision: start, state }
+  const backoff = backoffOfKey(key)
+  const entry = state.get(backoff.id)
+  const result = decideEntry(backoff, entry, exitedFinishedAt, now)
+  return {
+    decision: result.decision,
+    state: result.entry === entry || result.entry === undefined ? state : new Map(state).set(backoff.id, result.entry)
   }
-  return { decision: { _tag: "Start" }, state: next(crashLoopBackOffPolicy, state, id, exitedFinishedAt, now) }
 }

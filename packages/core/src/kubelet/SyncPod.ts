@@ -7,8 +7,7 @@
  */
 import { Clock, Effect } from "effect"
 import type { Container, Pod, PodStatus } from "../api/Pod.js"
-import type { BackoffState, ContainerBackoffKey } from "../domain/Backoff.js"
-import { containerBackoffKey, containerHash, decide, emptyBackoff, stableKey } from "../domain/Backoff.js"
+import { containerBackoffOf, containerHash, decideEntry } from "../domain/Backoff.js"
 import type { KubeletEvent } from "../domain/Events.js"
 import { EventReason, normalEvent, warningEvent } from "../domain/Events.js"
 import { isTerminalPhase } from "../domain/Phase.js"
@@ -68,13 +67,6 @@ const failed = (
   return created ? { _tag: "Failed", created } : { _tag: "Failed" }
 }
 
-/** The node's crash-loop backoff as seen by one container: its entry only (the decision reads no other). */
-const backoffOf = (ctx: KubeletContext, key: ContainerBackoffKey): BackoffState => {
-  const id = stableKey(key)
-  const entry = ctx.crashBackoff.get(id)
-  return entry === undefined ? emptyBackoff : new Map([[id, entry]])
-}
-
 /**
  * `startContainer` with `doBackOff` in front (K-mgr): backoff, image, config, create, start,
  * postStart. `snapshot` is the pre-kill snapshot of this sync (the backoff measures from the newest
@@ -94,12 +86,12 @@ const startContainer = Effect.fnUntraced(function* (
   const now = yield* Clock.currentTimeMillis
   // doBackOff
   const exited = latestExitedInstance(snapshot, name)
-  const key = containerBackoffKey(pod, container)
-  const backoff = decide(backoffOf(ctx, key), key, exited?.finishedAt, now)
-  if (backoff.decision._tag === "Start" && exited !== undefined) {
-    const id = stableKey(key)
-    const entry = backoff.state.get(id)
-    if (entry !== undefined) ctx.crashBackoff.set(id, entry)
+  // the node's crash-loop backoff as seen by this container: its entry only (the decision reads no other)
+  const keyed = containerBackoffOf(pod, container)
+  const entry = ctx.crashBackoff.get(keyed.id)
+  const backoff = decideEntry(keyed, entry, exited?.finishedAt, now)
+  if (backoff.decision._tag === "Start" && exited !== undefined && backoff.entry !== undefined) {
+    ctx.crashBackoff.set(keyed.id, backoff.entry)
   }
   if (backoff.decision._tag === "BackOff") {
     yield* recordEvents(ctx, pod, container, [backoff.decision.event])

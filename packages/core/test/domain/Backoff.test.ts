@@ -3,9 +3,11 @@ import type { Container, Pod } from "../../src/api/Pod.js"
 import {
   type BackoffState,
   containerBackoffKey,
+  containerBackoffOf,
   containerHash,
   crashLoopBackOffPolicy,
   decide,
+  decideEntry,
   emptyBackoff,
   gc,
   imagePullBackOffPolicy,
@@ -153,5 +155,29 @@ describe("next / isInBackOffSinceUpdate / gc", () => {
     const state = next(crashLoopBackOffPolicy, emptyBackoff, "k", 0, 0)
     expect(gc(crashLoopBackOffPolicy, state, 600 * s).size).toBe(1)
     expect(gc(crashLoopBackOffPolicy, state, 600 * s + 1).size).toBe(0)
+  })
+})
+
+describe("containerBackoffOf", () => {
+  it("is the key of the pod asked for, also when another pod shares the container object", () => {
+    const other: Pod = { ...pod, metadata: { name: "q", namespace: "ns", uid: "V" } }
+    const first = containerBackoffOf(pod, app)
+    expect(first.id).toBe(stableKey(key))
+    expect(containerBackoffOf(pod, app)).toBe(first)
+    const second = containerBackoffOf(other, app)
+    expect(second.id).toBe(stableKey(containerBackoffKey(other, app)))
+    expect(second.event.message).toBe("Back-off restarting failed container app in pod q_ns(V)")
+    expect(containerBackoffOf(pod, app).id).toBe(stableKey(key))
+  })
+
+  it("decides as decide does: entry advanced on start, the same texts in the window", () => {
+    const keyed = containerBackoffOf(pod, app)
+    const started = decideEntry(keyed, undefined, 5 * s, 5 * s)
+    expect(started.decision._tag).toBe("Start")
+    expect(started.entry).toEqual(decide(emptyBackoff, key, 5 * s, 5 * s).state.get(keyed.id))
+    const state: BackoffState = new Map([[keyed.id, started.entry!]])
+    for (const now of [6 * s, 14 * s, 15 * s, 16 * s]) {
+      expect(decideEntry(keyed, started.entry, 5 * s, now).decision).toEqual(decide(state, key, 5 * s, now).decision)
+    }
   })
 })
