@@ -175,7 +175,7 @@ export const makeKubelet = Effect.fnUntraced(function* (
       const remembered = ctx.memory.get(uid)
       if (remembered !== undefined) remembered.backoffOnly = undefined
       if (pod === undefined) return cleanupPod(ctx, uid)
-      const memory = memoryOf(ctx, uid)
+      const memory = remembered ?? memoryOf(ctx, uid)
       if (memory.terminated) {
         return pod.metadata.deletionTimestamp !== undefined
           ? Effect.as(ctx.status.confirmDeletion(pod), done)

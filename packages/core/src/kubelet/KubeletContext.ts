@@ -125,31 +125,39 @@ export const memoryOf = (ctx: KubeletContext, uid: string): PodMemory => {
 
 /** `spec.containers{app}` / `spec.initContainers{init}`: the event fieldPath of a container. */
 export const containerFieldPath = (pod: Pod, container: Container): string =>
-  (pod.spec.initContainers ?? []).some((c) => c.name === container.name)
+  pod.spec.initContainers?.some((c) => c.name === container.name) === true
     ? `spec.initContainers{${container.name}}`
     : `spec.containers{${container.name}}`
 
 /** The ObjectReference of a pod (optionally a container of it) for events. */
-export const podReference = (pod: Pod, fieldPath?: string): ObjectReference => ({
-  kind: "Pod",
-  namespace: pod.metadata.namespace ?? "default",
-  name: pod.metadata.name ?? "",
-  uid: pod.metadata.uid ?? "",
-  apiVersion: "v1",
-  ...(pod.metadata.resourceVersion !== undefined ? { resourceVersion: pod.metadata.resourceVersion } : {}),
-  ...(fieldPath !== undefined ? { fieldPath } : {})
-})
+export const podReference = (pod: Pod, fieldPath?: string): ObjectReference => {
+  const reference: { -readonly [K in keyof ObjectReference]: ObjectReference[K] } = {
+    kind: "Pod",
+    namespace: pod.metadata.namespace ?? "default",
+    name: pod.metadata.name ?? "",
+    uid: pod.metadata.uid ?? "",
+    apiVersion: "v1"
+  }
+  if (pod.metadata.resourceVersion !== undefined) reference.resourceVersion = pod.metadata.resourceVersion
+  if (fieldPath !== undefined) reference.fieldPath = fieldPath
+  return reference
+}
 
 /** The kubelet's event source of each node (one object shared by its events). */
 const sources = new Map<string, EventSource>()
 
+/** the source asked for last (one kubelet records many events in a row) */
+let lastSource: EventSource | undefined
+
 const sourceOf = (nodeName: string): EventSource => {
+  if (lastSource?.host === nodeName) return lastSource
   let source = sources.get(nodeName)
   if (source === undefined) {
     source = { component: "kubelet", host: nodeName }
     if (sources.size >= 4096) sources.clear()
     sources.set(nodeName, source)
   }
+  lastSource = source
   return source
 }
 
@@ -185,7 +193,7 @@ export const allContainers = (pod: Pod): ReadonlyArray<Container> => [
 ]
 
 export const findContainer = (pod: Pod, name: string): Container | undefined =>
-  allContainers(pod).find((c) => c.name === name)
+  pod.spec.initContainers?.find((c) => c.name === name) ?? pod.spec.containers.find((c) => c.name === name)
 
 const containerReferencesConfig = (c: Container): boolean =>
   (c.envFrom ?? []).length > 0 ||

@@ -30,8 +30,9 @@ export interface Eviction {
 /** `activeDeadlineHandler.ShouldEvict` (K-deadline): the pod ran longer than `activeDeadlineSeconds`. */
 export const activeDeadlineExceeded = (ctx: KubeletContext, pod: Pod, now: number): Eviction | undefined => {
   const deadline = pod.spec.activeDeadlineSeconds
+  if (deadline === undefined) return undefined
   const start = memoryOf(ctx, pod.metadata.uid ?? "").startTime
-  if (deadline === undefined || start === undefined) return undefined
+  if (start === undefined) return undefined
   if (now - start < deadline * 1000) return undefined
   return { reason: "DeadlineExceeded", message: "Pod was active on the node longer than the specified deadline" }
 }
@@ -39,8 +40,9 @@ export const activeDeadlineExceeded = (ctx: KubeletContext, pod: Pod, now: numbe
 /** When the active deadline of `pod` expires, if it has one (epoch ms). */
 export const activeDeadlineAt = (ctx: KubeletContext, pod: Pod): number | undefined => {
   const deadline = pod.spec.activeDeadlineSeconds
+  if (deadline === undefined) return undefined
   const start = memoryOf(ctx, pod.metadata.uid ?? "").startTime
-  return deadline === undefined || start === undefined ? undefined : start + deadline * 1000
+  return start === undefined ? undefined : start + deadline * 1000
 }
 
 type Instance = RuntimeSnapshot["containers"][number]
