@@ -164,6 +164,8 @@ interface Planned {
   readonly type: Change["type"]
   readonly object: KubeObject
   readonly json: string
+  /** the key's state before this write: the durable one, or the batch's earlier write of the key */
+  readonly previous: StoredObject | undefined
 }
 
 type LogRow = [rv: number, type: Change["type"], key: string]
@@ -356,7 +358,7 @@ export const makeBackendSqlite = (
       const json = JSON.stringify(object)
       rememberJson(object, json)
       const type = mutation.object === undefined ? "DELETED" : current_ === undefined ? "ADDED" : "MODIFIED"
-      planned.push({ key, rv, type, object, json })
+      planned.push({ key, rv, type, object, json, previous: current_ })
       within?.set(key, type === "DELETED" ? undefined : { key, resourceVersion: rv, object })
     }
     return planned
@@ -402,8 +404,9 @@ export const makeBackendSqlite = (
           superseded = kept
         }
         revision = last
-        for (const { key, rv, type, object } of planned) {
-          const previous = objects.get(key)
+        // a key's `previous` is what `objects` holds for it here: its durable state, or what the
+        // batch's earlier write of it (just set below) put there
+        for (const { key, rv, type, object, previous } of planned) {
           if (previous !== undefined) superseded.push(previous.resourceVersion)
           if (type === "DELETED") {
             if (previous !== undefined) drop(key)
