@@ -188,12 +188,13 @@ class InstanceContext implements ProcessContext {
     this.inst.mem ??= this.hooks.memoryFacade(this.inst)
     return this.inst.mem
   }
-  readonly signalProcess = (target: number, sig: SignalName): Effect.Effect<boolean> =>
-    Effect.sync(() => {
+  signalProcess(target: number, sig: SignalName): Effect.Effect<boolean> {
+    return Effect.sync(() => {
       if (target !== 1 || this.inst.state !== "running") return false
       this.hooks.signal(this.inst, sig)
       return true
     })
+  }
 }
 
 /** The simulated `ContainerRuntime` of one node. */

@@ -58,7 +58,7 @@ export const nullSink: OutputSink = { write: () => {}, flush: Effect.void, dirty
 /** Collects output in memory (command substitution, pipelines). */
 export class CaptureSink implements OutputSink {
   text = ""
-  readonly write = (text: string): void => {
+  write(text: string): void {
     this.text += text
   }
   readonly flush: Effect.Effect<void> = Effect.void
@@ -76,7 +76,7 @@ export class LineSink implements OutputSink {
     return this.pending.length > 0
   }
 
-  readonly write = (text: string): void => {
+  write(text: string): void {
     const nl = text.indexOf("\n")
     if (nl < 0) {
       this.partial += text

@@ -98,9 +98,11 @@ class Shell implements BuiltinHost {
     this.random = pid
   }
 
-  readonly getVar = (name: string): string | undefined => this.vars.get(name)
+  getVar(name: string): string | undefined {
+    return this.vars.get(name)
+  }
 
-  readonly environment = (): ReadonlyArray<readonly [string, string]> => {
+  environment(): ReadonlyArray<readonly [string, string]> {
     const out: Array<readonly [string, string]> = []
     for (const name of this.exported) {
       const v = this.vars.get(name)
@@ -109,12 +111,17 @@ class Shell implements BuiltinHost {
     return out
   }
 
-  readonly exec = (argv: ReadonlyArray<string>, io: CommandIO, env: ReadonlyArray<readonly [string, string]>) =>
-    withTempEnv(
+  exec(
+    argv: ReadonlyArray<string>,
+    io: CommandIO,
+    env: ReadonlyArray<readonly [string, string]>
+  ): Effect.Effect<number> {
+    return withTempEnv(
       this,
       env,
       Effect.suspend(() => runUtility(argv, this, io))
     )
+  }
 
   setVar(name: string, value: string): void {
     this.vars.set(name, value)
