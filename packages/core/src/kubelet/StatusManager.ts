@@ -78,7 +78,12 @@ export const makeStatusManager = (
   })
 
   return {
-    setStatus: (pod, status) => write(pod, status, 0),
+    setStatus(pod, status) {
+      // already confirmed against the informer's copy: the answer without a generator
+      const known = cached(pod.metadata.uid ?? "")
+      if (known?.status !== undefined && confirmed.get(status) === known.status) return Effect.succeed(known)
+      return write(pod, status, 0)
+    },
     isConfirmed: (pod, status) => pod.status !== undefined && confirmed.get(status) === pod.status,
     confirmDeletion: (pod) =>
       store
