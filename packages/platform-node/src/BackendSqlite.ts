@@ -20,6 +20,11 @@
  *
  * The database is opened in EXCLUSIVE locking mode: one process owns it (the counter and the
  * cache live in memory), and a second opener fails instead of forking history.
+ *
+ * Writer: with `writer: "thread"` the file is opened, migrated and read on this thread, then handed
+ * to a writer thread (`sqlite/WriterThread.ts`) that runs the transactions, prunes and checkpoints;
+ * one batch is with it at a time, what is committed meanwhile waits for the next. `"inline"` runs
+ * them here (`sqlite/LogWriter.ts`); the default is `PODLET_SQLITE_WRITER` when set, else inline.
  */
 import { extend } from "@podlet/core/api/Extend"
 import type { KubeObject } from "@podlet/core/api/Meta"
@@ -33,6 +38,8 @@ import {
 import Database from "better-sqlite3"
 import { Effect, Layer } from "effect"
 import { StorageOpenError } from "./Errors.js"
+import { type LogPrune, type LogWriter, makeInlineLogWriter } from "./sqlite/LogWriter.js"
+import { startWriterThread } from "./sqlite/WriterThread.js"
 
 export interface BackendSqliteOptions {
   /** database file; `:memory:` for a throwaway store */
@@ -41,7 +48,17 @@ export interface BackendSqliteOptions {
   readonly historyWindow?: number
   /** "normal" (default) survives a process crash; "full" also survives power loss */
   readonly synchronous?: "normal" | "full"
+  /** where transactions run: on this thread, or on a writer thread; `:memory:` is always inline */
+  readonly writer?: "inline" | "thread"
+  /** with the writer thread: WAL bytes after which it checkpoints (default 16 MiB) */
+  readonly checkpointBytes?: number
 }
+
+/** The writer a layer uses: the option, else `PODLET_SQLITE_WRITER`, else inline. */
+export const writerOf = (options: BackendSqliteOptions): "inline" | "thread" =>
+  options.path === ":memory:"
+    ? "inline"
+    : (options.writer ?? (process.env["PODLET_SQLITE_WRITER"] === "thread" ? "thread" : "inline"))
 
 /** The default number of changes kept in the log. */
 export const defaultHistoryWindow = 10_000
@@ -240,29 +257,31 @@ const open = (options: BackendSqliteOptions): Effect.Effect<Database.Database, S
     catch: (error) => new StorageOpenError({ path: options.path, message: String(error) })
   })
 
-/** The SQLite backend's service value, and `flush` to write what is queued now (before closing). */
-export type BackendSqliteService = StorageBackend["Service"] & { readonly flush: () => void }
+/**
+ * The SQLite backend's service value; `flush` sends what is queued now to the writer, `drain`
+ * calls back once everything applied is durable.
+ */
+export type BackendSqliteService = StorageBackend["Service"] & {
+  readonly flush: () => void
+  readonly drain: (callback: (error?: unknown) => void) => void
+}
 
-/** Builds the backend over an open database (recovering the log tail); the caller owns closing it. */
+/**
+ * Builds the backend over an open database (recovering the log tail); the caller owns closing it.
+ * `writer` writes the log (default: inline on `db`); when given, `db` is only read here.
+ */
 export const makeBackendSqlite = (
   db: Database.Database,
-  options: Omit<BackendSqliteOptions, "path" | "synchronous"> = {}
+  options: Omit<BackendSqliteOptions, "path" | "synchronous" | "writer" | "checkpointBytes"> = {},
+  writer: LogWriter = makeInlineLogWriter(db)
 ): BackendSqliteService => {
   const historyWindow = Math.max(1, options.historyWindow ?? defaultHistoryWindow)
   const pruneStep = Math.min(maxPruneStep, Math.ceil(historyWindow / 10))
 
   const allLogRows = db.prepare<[], LogRow>("SELECT rv, type, key FROM changes ORDER BY rv").raw()
   const allJson = db.prepare<[], [rv: number, json: string]>("SELECT rv, json FROM changes ORDER BY rv").raw()
-  const appendChange = db.prepare<[number, string, string, string]>(
-    "INSERT INTO changes (rv, type, key, json) VALUES (?, ?, ?, ?)"
-  )
-  const deleteChanges = db.prepare<[number, number]>("DELETE FROM changes WHERE rv BETWEEN ? AND ?")
-  const setMeta = db.prepare<[string, number]>("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)")
   const getMeta = db.prepare<[string], [number]>("SELECT value FROM meta WHERE name = ?").raw()
   const lastChange = db.prepare<[], [number | null]>("SELECT max(rv) FROM changes").raw()
-  const changesAfter = db
-    .prepare<[number], ChangeRow>("SELECT rv, type, key, json FROM changes WHERE rv > ? ORDER BY rv")
-    .raw()
 
   /** changes at or below this version were deleted from the log (at most `revision - historyWindow`) */
   let compacted = getMeta.get("compacted")?.[0] ?? 0
@@ -320,6 +339,8 @@ export const makeBackendSqlite = (
   let applied = revision
   let callbacks: Array<(error?: unknown) => void> = []
   let flushScheduled = false
+  /** a batch is with the writer: the next waits for its answer */
+  let writing = false
 
   /**
    * The last key `current` read, and its state, until the next change to either map: an update
@@ -364,70 +385,89 @@ export const makeBackendSqlite = (
     return planned
   }
 
-  /**
-   * One transaction: the changes, and when due a prune of the log (the superseded rows up to
-   * `floor`; `kept` gets the newer ones).
-   */
-  const write = db.transaction((planned: ReadonlyArray<Planned>, last: number, kept: Array<number>) => {
-    for (const { key, rv, type, json } of planned) appendChange.run(rv, type, key, json)
+  /** Sends every queued change to the writer as one transaction; its answer settles them. */
+  const flush = (): void => {
+    flushScheduled = false
+    if (writing) return
+    const planned = queued
+    const waiting = callbacks
+    queued = []
+    callbacks = []
+    if (planned.length === 0) {
+      for (const callback of waiting) callback()
+      return
+    }
+    const last = planned.at(-1)!.rv
+    // when due, a prune of the log: the superseded rows up to `floor`; `kept` gets the newer ones
     const floor = last - historyWindow
-    const pruned = floor - compacted >= pruneStep
-    if (pruned) {
+    let prune: LogPrune | undefined
+    const kept: Array<number> = []
+    if (floor - compacted >= pruneStep) {
       const due: Array<number> = []
       for (const rv of superseded) {
         if (rv <= floor) due.push(rv)
         else kept.push(rv)
       }
-      for (const [from, to] of runs(due)) deleteChanges.run(from, to)
-      setMeta.run("compacted", floor)
+      prune = { ranges: runs(due).flat(), floor }
     }
-    return { pruned, floor }
-  })
+    writing = true
+    writer.write(planned, prune, (error) => settle(planned, waiting, prune, kept, error))
+  }
 
-  /** Writes every queued change in one transaction, then tells the waiting callbacks (in order). */
-  const flush = (): void => {
-    flushScheduled = false
+  /** The writer's answer: the batch is durable (or failed), its callbacks run in order. */
+  const settle = (
+    planned: ReadonlyArray<Planned>,
+    waiting: Array<(error?: unknown) => void>,
+    prune: LogPrune | undefined,
+    kept: Array<number>,
+    failure: unknown
+  ): void => {
+    writing = false
     lastKey = undefined
     lastCurrent = undefined
-    const planned = queued
-    const waiting = callbacks
-    queued = []
-    callbacks = []
-    let failure: unknown
-    if (planned.length > 0) {
-      const last = planned.at(-1)!.rv
-      const kept: Array<number> = []
-      try {
-        const done = write(planned, last, kept)
-        if (done.pruned) {
-          compacted = done.floor
-          superseded = kept
+    if (failure === undefined) {
+      if (prune !== undefined) {
+        compacted = prune.floor
+        superseded = kept
+      }
+      revision = planned.at(-1)!.rv
+      // a key's `previous` is what `objects` holds for it here: its durable state, or what the
+      // batch's earlier write of it (just set below) put there
+      for (const { key, rv, type, object, previous } of planned) {
+        if (previous !== undefined) superseded.push(previous.resourceVersion)
+        if (type === "DELETED") {
+          if (previous !== undefined) drop(key)
+          superseded.push(rv)
+        } else {
+          if (previous === undefined) indexOf(key).add(key)
+          objects.set(key, { key, resourceVersion: rv, object })
         }
-        revision = last
-        // a key's `previous` is what `objects` holds for it here: its durable state, or what the
-        // batch's earlier write of it (just set below) put there
-        for (const { key, rv, type, object, previous } of planned) {
-          if (previous !== undefined) superseded.push(previous.resourceVersion)
-          if (type === "DELETED") {
-            if (previous !== undefined) drop(key)
-            superseded.push(rv)
-          } else {
-            if (previous === undefined) indexOf(key).add(key)
-            objects.set(key, { key, resourceVersion: rv, object })
-          }
-        }
-      } catch (error) {
-        // nothing of the transaction was written: the queued changes are dropped
-        failure = error
-        applied = revision
       }
       overlay.clear()
+      // what was committed while the batch was written stays queued, over the new durable state
+      for (const item of queued) {
+        overlay.set(
+          item.key,
+          item.type === "DELETED" ? null : { key: item.key, resourceVersion: item.rv, object: item.object }
+        )
+      }
+      if (queued.length === 0) waiting.push(...callbacks.splice(0))
+    } else {
+      // nothing of the transaction was written: it and what was queued on top of it are dropped
+      queued = []
+      waiting.push(...callbacks.splice(0))
+      overlay.clear()
+      applied = revision
     }
     for (const callback of waiting) callback(failure)
+    if (queued.length > 0 && !flushScheduled) {
+      flushScheduled = true
+      setImmediate(flush)
+    }
   }
 
   const whenDurable = (callback: (error?: unknown) => void): void => {
-    if (queued.length === 0 && !flushScheduled) {
+    if (queued.length === 0 && !flushScheduled && !writing) {
       callback()
       return
     }
@@ -487,12 +527,24 @@ export const makeBackendSqlite = (
       return out
     })
 
+  /** Read from the writer after every write sent before; decided on the durable state its answer comes with. */
   const changesSince = (since: number): Effect.Effect<ReadonlyArray<Change> | undefined> =>
-    Effect.sync(() => {
-      if (since < Math.max(compacted, revision - historyWindow)) return undefined
-      if (since >= revision) return []
-      return changesAfter.all(since).map(toChange)
+    Effect.suspend(() => {
+      if (since < Math.max(compacted, revision - historyWindow)) return Effect.succeed(undefined)
+      if (since >= revision) return Effect.succeed([])
+      return Effect.callback<ReadonlyArray<Change> | undefined>((resume) =>
+        writer.changesAfter(since, (rows) => {
+          if (rows instanceof Error) resume(Effect.die(rows))
+          else if (since < Math.max(compacted, revision - historyWindow)) resume(Effect.succeed(undefined))
+          else resume(Effect.succeed(rows.map(toChange)))
+        })
+      )
     })
+
+  const drain = (callback: (error?: unknown) => void): void => {
+    flush()
+    whenDurable(callback)
+  }
 
   return Object.assign(
     StorageBackend.of({
@@ -505,12 +557,42 @@ export const makeBackendSqlite = (
         get: current,
         commit: commitSync,
         whenDurable,
-        pending: () => queued.length > 0 || flushScheduled
+        pending: () => queued.length > 0 || flushScheduled || writing
       }
     }),
-    { flush }
+    { flush, drain }
   )
 }
+
+/** Opens the backend with its writer; releasing it writes what is queued, then closes the database. */
+const acquire = (options: BackendSqliteOptions) =>
+  Effect.gen(function* () {
+    const db = yield* open(options)
+    if (writerOf(options) === "inline") {
+      const backend = makeBackendSqlite(db, options)
+      return {
+        backend,
+        close: Effect.sync(() => {
+          backend.flush()
+          db.close()
+        })
+      }
+    }
+    // read here, then handed over: the thread opens the file once this thread has closed it
+    let writer: LogWriter | undefined
+    const backend = makeBackendSqlite(db, options, {
+      write: (rows, prune, done) => writer!.write(rows, prune, done),
+      changesAfter: (since, done) => writer!.changesAfter(since, done),
+      close: (done) => writer!.close(done)
+    })
+    db.close()
+    writer = yield* startWriterThread(options)
+    const started = writer
+    return {
+      backend,
+      close: Effect.callback<void>((resume) => backend.drain(() => started.close(() => resume(Effect.void))))
+    }
+  })
 
 /** `StorageBackend` on a SQLite file. */
 export const BackendSqlite = {
@@ -519,15 +601,8 @@ export const BackendSqlite = {
     Layer.effect(
       StorageBackend,
       Effect.map(
-        Effect.acquireRelease(
-          Effect.map(open(options), (db) => ({ db, backend: makeBackendSqlite(db, options) })),
-          // what is queued is written before the database closes
-          ({ db, backend }) =>
-            Effect.sync(() => {
-              backend.flush()
-              db.close()
-            })
-        ),
+        // what is queued is written before the database closes
+        Effect.acquireRelease(acquire(options), ({ close }) => close),
         ({ backend }) => backend
       )
     )

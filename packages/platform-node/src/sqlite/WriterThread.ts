@@ -1,0 +1,229 @@
+/**
+ * The SQLite backend's writer thread: a `node:worker_threads` Worker that owns the database file
+ * (EXCLUSIVE locking) and runs its transactions, prunes and WAL checkpoints, so none of them holds
+ * the main thread. `startWriterThread` opens it and gives the `LogWriter` that talks to it.
+ *
+ * Protocol (one port, answered in order): `write` (flat rows, optional prune) is answered `done`
+ * once its transaction committed, or `failed` with the SQLite error's message and code (nothing of
+ * it was written); `changes` answers the log rows above `since`; `close` closes the database and
+ * ends the thread. After a write is answered the thread checkpoints (PASSIVE) when the WAL it wrote
+ * since the last checkpoint passes `checkpointBytes` (SQLite's autocheckpoint is off).
+ *
+ * The thread's code is plain JavaScript run with `eval` (as the spawn helper's `node -e`), so it
+ * starts the same under tsx, vitest and the built package; it loads better-sqlite3 from the path
+ * this module resolves.
+ */
+import { createRequire } from "node:module"
+import { Worker } from "node:worker_threads"
+import Database from "better-sqlite3"
+import { Effect } from "effect"
+import { StorageOpenError } from "../Errors.js"
+import { type ChangeRow, type LogWriter, writerSql } from "./LogWriter.js"
+
+export interface WriterThreadOptions {
+  readonly path: string
+  readonly synchronous?: "normal" | "full"
+  /** WAL bytes written (estimated) after which the thread checkpoints; default 16 MiB */
+  readonly checkpointBytes?: number
+}
+
+/** The default WAL size after which the writer thread checkpoints (SQLite's default is 4 MiB). */
+export const defaultCheckpointBytes = 16 * 1024 * 1024
+
+/** What the thread answers. */
+type Reply =
+  | { readonly op: "open" }
+  | { readonly op: "openFailed"; readonly message: string }
+  | { readonly op: "done" }
+  | { readonly op: "failed"; readonly message: string; readonly code: string | undefined }
+  | { readonly op: "changes"; readonly rows: ReadonlyArray<ChangeRow> }
+
+const script = `
+"use strict"
+const { parentPort, workerData } = require("node:worker_threads")
+const Database = require(workerData.driver)
+const sql = workerData.sql
+let db
+try {
+  db = new Database(workerData.path, { timeout: 0 })
+  db.pragma("locking_mode = EXCLUSIVE")
+  db.pragma("journal_mode = WAL")
+  db.pragma("synchronous = " + (workerData.synchronous === "full" ? "FULL" : "NORMAL"))
+  db.pragma("wal_autocheckpoint = 0")
+  db.pragma("journal_size_limit = 67108864")
+  db.pragma("cache_size = -65536")
+  db.exec("BEGIN EXCLUSIVE; COMMIT")
+} catch (error) {
+  try { if (db) db.close() } catch {}
+  parentPort.postMessage({ op: "openFailed", message: String(error) })
+  process.exit(0)
+}
+const pageSize = db.pragma("page_size", { simple: true })
+const append = db.prepare(sql.append)
+const prune = db.prepare(sql.prune)
+const compacted = db.prepare(sql.compacted)
+const changesAfter = db.prepare(sql.changesAfter).raw()
+const transaction = db.transaction((rows, due) => {
+  for (let i = 0; i < rows.length; i += 4) append.run(rows[i], rows[i + 1], rows[i + 2], rows[i + 3])
+  if (due === undefined) return
+  for (let i = 0; i < due.ranges.length; i += 2) prune.run(due.ranges[i], due.ranges[i + 1])
+  compacted.run(due.floor)
+})
+let walBytes = 0
+let checkpointScheduled = false
+const checkpoint = () => {
+  checkpointScheduled = false
+  if (walBytes < workerData.checkpointBytes) return
+  walBytes = 0
+  db.pragma("wal_checkpoint(PASSIVE)")
+}
+parentPort.on("message", (message) => {
+  switch (message.op) {
+    case "write": {
+      try {
+        transaction(message.rows, message.prune)
+      } catch (error) {
+        parentPort.postMessage({ op: "failed", message: String(error && error.message), code: error && error.code })
+        return
+      }
+      parentPort.postMessage({ op: "done" })
+      // a transaction writes its dirty pages: about its JSON, an index page or two, the meta row
+      let bytes = 2 * pageSize
+      for (let i = 3; i < message.rows.length; i += 4) bytes += message.rows[i].length + 32
+      walBytes += bytes
+      if (walBytes >= workerData.checkpointBytes && !checkpointScheduled) {
+        checkpointScheduled = true
+        setImmediate(checkpoint)
+      }
+      return
+    }
+    case "changes": {
+      parentPort.postMessage({ op: "changes", rows: changesAfter.all(message.since) })
+      return
+    }
+    case "close": {
+      db.close()
+      process.exit(0)
+    }
+  }
+})
+parentPort.postMessage({ op: "open" })
+`
+
+const driver = createRequire(import.meta.url).resolve("better-sqlite3")
+
+const errorOf = (reply: { readonly message: string; readonly code: string | undefined }): Error =>
+  reply.code === undefined ? new Error(reply.message) : new Database.SqliteError(reply.message, reply.code)
+
+/**
+ * Starts the writer thread on `options.path` and waits until it holds the file: a StorageOpenError
+ * when it cannot open it (held by another owner, not a database). The file's schema must exist.
+ */
+export const startWriterThread = (options: WriterThreadOptions): Effect.Effect<LogWriter, StorageOpenError> =>
+  Effect.callback<LogWriter, StorageOpenError>((resume) => {
+    const worker = new Worker(script, {
+      eval: true,
+      workerData: {
+        driver,
+        sql: writerSql,
+        path: options.path,
+        synchronous: options.synchronous ?? "normal",
+        checkpointBytes: options.checkpointBytes ?? defaultCheckpointBytes
+      }
+    })
+    /** the answer handlers of the requests sent, oldest first */
+    const waiting: Array<(reply: Reply | Error) => void> = []
+    let opened = false
+    let exited = false
+    let onExit: (() => void) | undefined
+    let referenced = true
+
+    /** The thread keeps this process alive only while something waits for it (as a queued flush does). */
+    const reference = (): void => {
+      const wanted = waiting.length > 0
+      if (wanted === referenced) return
+      referenced = wanted
+      if (wanted) worker.ref()
+      else worker.unref()
+    }
+
+    const request = (message: unknown, answer: (reply: Reply | Error) => void): void => {
+      if (exited) {
+        answer(new Error("the SQLite writer thread has ended"))
+        return
+      }
+      waiting.push(answer)
+      reference()
+      worker.postMessage(message)
+    }
+
+    const writer: LogWriter = {
+      write: (rows, prune, done) => {
+        const flat: Array<number | string> = new Array(rows.length * 4)
+        let i = 0
+        for (const row of rows) {
+          flat[i++] = row.rv
+          flat[i++] = row.type
+          flat[i++] = row.key
+          flat[i++] = row.json
+        }
+        request({ op: "write", rows: flat, prune }, (reply) => {
+          if (reply instanceof Error) done(reply)
+          else if (reply.op === "failed") done(errorOf(reply))
+          else done()
+        })
+      },
+      changesAfter: (since, done) =>
+        request({ op: "changes", since }, (reply) => {
+          if (reply instanceof Error) done(reply)
+          else if (reply.op === "changes") done(reply.rows)
+          else done(new Error(`unexpected answer ${reply.op} from the SQLite writer thread`))
+        }),
+      close: (done) => {
+        if (exited) {
+          done()
+          return
+        }
+        onExit = done
+        worker.ref()
+        worker.postMessage({ op: "close" })
+      }
+    }
+
+    worker.on("message", (reply: Reply) => {
+      if (!opened) {
+        opened = true
+        if (reply.op === "open") {
+          reference()
+          resume(Effect.succeed(writer))
+        } else {
+          resume(
+            Effect.fail(
+              new StorageOpenError({
+                path: options.path,
+                message: reply.op === "openFailed" ? reply.message : `unexpected answer ${reply.op}`
+              })
+            )
+          )
+        }
+        return
+      }
+      waiting.shift()?.(reply)
+      reference()
+    })
+    const end = (error: Error): void => {
+      if (exited) return
+      exited = true
+      if (!opened) {
+        opened = true
+        resume(Effect.fail(new StorageOpenError({ path: options.path, message: String(error) })))
+      }
+      for (const answer of waiting.splice(0)) answer(error)
+      onExit?.()
+    }
+    worker.on("error", end)
+    worker.on("exit", (code) => end(new Error(`the SQLite writer thread exited (code ${code})`)))
+    return Effect.sync(() => {
+      if (!opened) void worker.terminate()
+    })
+  })
