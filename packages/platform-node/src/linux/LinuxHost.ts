@@ -149,7 +149,8 @@ export const makeLinuxHost = (
    * One `sh`, started by the runtime's spawner (the spawn helper: no fork of this big process),
    * builds the pod's network and becomes the pause process: the bridge (kept when it exists: another
    * runtime may have made it, or removed it meanwhile), `ip netns add`, the veth batch, the batch
-   * inside the namespace, then `unshare --uts` with the pod's hostname and `sleep infinity`.
+   * inside the namespace, then `unshare --uts` with the pod's hostname (written to
+   * `/proc/sys/kernel/hostname`: no `hostname` process) and `sleep infinity`.
    * Resolves with its pid once the hostname is set; `onExit` is called if it ends after that.
    */
   const startSandbox = (netns: string, hostEnd: string, ip: string, hostname: string, onExit: () => void) =>
@@ -158,7 +159,7 @@ export const makeLinuxHost = (
 [ -d /sys/class/net/podlet0 ] || printf '%s' "$7" | "$1" -force -batch - >/dev/null 2>&1 || true
 printf 'netns add %s\n%s' "$2" "$3" | "$1" -batch -
 printf '%s' "$4" | "$1" -n "$2" -batch -
-exec "$5" --uts -- sh -c 'hostname "$0" && echo ok && exec sleep infinity' "$6"`
+exec "$5" --uts -- sh -c 'printf %s "$0" >/proc/sys/kernel/hostname && echo ok && exec sleep infinity' "$6"`
       const up = Deferred.makeUnsafe<void, CommandFailed>()
       let err = ""
       let exited: ProcessEnd | undefined
