@@ -123,6 +123,8 @@ export const startWriterThread = (options: WriterThreadOptions): Effect.Effect<L
   Effect.callback<LogWriter, StorageOpenError>((resume) => {
     const worker = new Worker(script, {
       eval: true,
+      // plain JavaScript: no loader (tsx) needed in the thread
+      execArgv: [],
       workerData: {
         driver,
         sql: writerSql,
@@ -135,12 +137,13 @@ export const startWriterThread = (options: WriterThreadOptions): Effect.Effect<L
     const waiting: Array<(reply: Reply | Error) => void> = []
     let opened = false
     let exited = false
+    /** set once closing: called when the thread has ended */
     let onExit: (() => void) | undefined
     let referenced = true
 
     /** The thread keeps this process alive only while something waits for it (as a queued flush does). */
     const reference = (): void => {
-      const wanted = waiting.length > 0
+      const wanted = waiting.length > 0 || onExit !== undefined
       if (wanted === referenced) return
       referenced = wanted
       if (wanted) worker.ref()
@@ -185,7 +188,7 @@ export const startWriterThread = (options: WriterThreadOptions): Effect.Effect<L
           return
         }
         onExit = done
-        worker.ref()
+        reference()
         worker.postMessage({ op: "close" })
       }
     }

@@ -1,0 +1,271 @@
+/**
+ * The SQLite backend's side of the writer protocol: with a writer that answers only when told
+ * (batching while a batch is with the writer, order of callbacks, a failed batch, `changesSince`
+ * decided on the state its answer comes with, drain), and with both real writers (a commit that
+ * fails in SQLite, the same history read back across the thread boundary).
+ */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import type { KubeObject } from "@podlet/core/api/Meta"
+import { StorageBackend } from "@podlet/core/services/StorageBackend"
+import Database from "better-sqlite3"
+import { Cause, Effect, Exit, Fiber } from "effect"
+import { BackendSqlite, makeBackendSqlite } from "../../src/BackendSqlite.js"
+import type { ChangeRow, LogPrune, LogRow, LogWriter } from "../../src/sqlite/LogWriter.js"
+
+const dir = mkdtempSync(join(tmpdir(), "podlet-backend-writer-"))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+let files = 0
+
+const schema = `
+CREATE TABLE changes (rv INTEGER PRIMARY KEY, type TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL);
+CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+`
+
+const pod = (name: string, phase = "Pending"): KubeObject & { readonly status: { readonly phase: string } } => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name, namespace: "default" },
+  status: { phase }
+})
+const key = (name: string) => `pods/default/${name}`
+
+interface HeldWrite {
+  readonly rows: ReadonlyArray<LogRow>
+  readonly prune: LogPrune | undefined
+  readonly done: (error?: unknown) => void
+}
+
+/** A writer that holds every call until the test answers it; reads answer from `log`. */
+const heldWriter = () => {
+  const writes: Array<HeldWrite> = []
+  const reads: Array<{ readonly since: number; readonly done: (rows: ReadonlyArray<ChangeRow> | Error) => void }> = []
+  const writer: LogWriter = {
+    write: (rows, prune, done) => writes.push({ rows, prune, done }),
+    changesAfter: (since, done) => reads.push({ since, done }),
+    close: (done) => done()
+  }
+  return { writer, writes, reads }
+}
+
+const backendOn = (writer: LogWriter, historyWindow?: number) => {
+  const db = new Database(":memory:")
+  db.exec(schema)
+  return makeBackendSqlite(db, historyWindow === undefined ? {} : { historyWindow }, writer)
+}
+
+describe("BackendSqlite with a writer that answers later", () => {
+  it.effect("writes committed while a batch is with the writer wait, then go as one batch; callbacks in order", () =>
+    Effect.gen(function* () {
+      const { writer, writes } = heldWriter()
+      const backend = backendOn(writer)
+      const sync = backend.sync!
+      const heard: Array<string> = []
+      sync.commit([{ key: key("a"), object: pod("a") }])
+      sync.whenDurable!((error) => heard.push(`a ${String(error)}`))
+      backend.flush()
+      expect(writes.map((w) => w.rows.map((r) => r.rv))).toEqual([[1]])
+      // the batch is with the writer: these are applied, and wait
+      sync.commit([{ key: key("b"), object: pod("b") }])
+      sync.commit([{ key: key("a"), object: pod("a", "Running"), expect: 1 }])
+      sync.whenDurable!((error) => heard.push(`b ${String(error)}`))
+      backend.flush()
+      expect(writes).toHaveLength(1)
+      expect(sync.get(key("a"))?.resourceVersion).toBe(3)
+      expect(yield* backend.revision).toBe(0)
+
+      writes[0]!.done()
+      expect(heard).toEqual(["a undefined"])
+      expect(yield* backend.revision).toBe(1)
+      expect((yield* backend.get(key("a")))?.resourceVersion).toBe(1)
+      // what waits is still what the synchronous face reads
+      expect(sync.get(key("a"))?.resourceVersion).toBe(3)
+      expect(sync.get(key("b"))?.resourceVersion).toBe(2)
+      expect(sync.pending!()).toBe(true)
+
+      backend.flush()
+      expect(writes.map((w) => w.rows.map((r) => [r.rv, r.type]))).toEqual([
+        [[1, "ADDED"]],
+        [
+          [2, "ADDED"],
+          [3, "MODIFIED"]
+        ]
+      ])
+      writes[1]!.done()
+      expect(heard).toEqual(["a undefined", "b undefined"])
+      expect(sync.pending!()).toBe(false)
+      expect(yield* backend.revision).toBe(3)
+      expect((yield* backend.get(key("a")))?.object).toMatchObject({ status: { phase: "Running" } })
+    })
+  )
+
+  it.effect("a callback registered while a batch is with the writer and nothing waits runs with that batch", () =>
+    Effect.gen(function* () {
+      const { writer, writes } = heldWriter()
+      const backend = backendOn(writer)
+      const heard: Array<string> = []
+      backend.sync!.commit([{ key: key("a"), object: pod("a") }])
+      backend.flush()
+      backend.sync!.whenDurable!(() => heard.push("later"))
+      expect(heard).toEqual([])
+      writes[0]!.done()
+      expect(heard).toEqual(["later"])
+    })
+  )
+
+  it.effect("a failed batch fails its commits and those applied on top of it; the durable state stays", () =>
+    Effect.gen(function* () {
+      const { writer, writes } = heldWriter()
+      const backend = backendOn(writer)
+      const sync = backend.sync!
+      sync.commit([{ key: key("a"), object: pod("a") }])
+      backend.flush()
+      writes[0]!.done()
+
+      const failing = yield* Effect.forkChild(backend.commit([{ key: key("a"), object: pod("a", "Running") }]))
+      yield* Effect.yieldNow
+      backend.flush()
+      const onTop = yield* Effect.forkChild(backend.commit([{ key: key("b"), object: pod("b") }]))
+      yield* Effect.yieldNow
+      expect(sync.get(key("b"))?.resourceVersion).toBe(3)
+      const disk = new Error("disk I/O error")
+      writes[1]!.done(disk)
+      for (const exit of [yield* Fiber.await(failing), yield* Fiber.await(onTop)]) {
+        expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toBe(disk)
+      }
+      expect(sync.get(key("a"))?.resourceVersion).toBe(1)
+      expect(sync.get(key("b"))).toBeUndefined()
+      // nothing of the dropped writes is sent; the next write takes the next durable version
+      const [next] = yield* Effect.sync(() => {
+        const result = sync.commit([{ key: key("c"), object: pod("c") }])
+        backend.flush()
+        return Array.isArray(result) ? result : []
+      })
+      expect(next?.resourceVersion).toBe(2)
+      expect(writes.map((w) => w.rows.map((r) => r.rv))).toEqual([[1], [2], [2]])
+    })
+  )
+
+  it.effect("changesSince reads through the writer and is decided on the state its answer comes with", () =>
+    Effect.gen(function* () {
+      const { writer, writes, reads } = heldWriter()
+      // window 2: a prune is due once the floor moves by 1
+      const backend = backendOn(writer, 2)
+      const logged: Array<ChangeRow> = []
+      for (const name of ["a", "b", "c"]) {
+        const [change] = backend.sync!.commit([{ key: key(name), object: pod(name) }]) as ReadonlyArray<{
+          readonly resourceVersion: number
+          readonly object: KubeObject
+        }>
+        logged.push([change!.resourceVersion, "ADDED", key(name), JSON.stringify(change!.object)])
+        backend.flush()
+        writes.at(-1)!.done()
+      }
+      expect(writes.at(-1)!.prune).toEqual({ ranges: [], floor: 1 })
+      // answered before anything moves: the rows, as changes
+      const read = yield* Effect.forkChild(backend.changesSince(1))
+      yield* Effect.yieldNow
+      expect(reads.map((r) => r.since)).toEqual([1])
+      reads[0]!.done(logged.slice(1))
+      expect(((yield* Fiber.join(read)) ?? []).map((c) => [c.resourceVersion, c.key])).toEqual([
+        [2, key("b")],
+        [3, key("c")]
+      ])
+      // a write with the writer moves the floor past `since` before the read's answer: too old
+      backend.sync!.commit([{ key: key("d"), object: pod("d") }])
+      backend.flush()
+      const late = yield* Effect.forkChild(backend.changesSince(1))
+      yield* Effect.yieldNow
+      writes.at(-1)!.done()
+      reads[1]!.done(logged.slice(1))
+      expect(yield* Fiber.join(late)).toBeUndefined()
+      // a read the writer fails is a defect, as a failed SQLite read is inline
+      const failed = yield* Effect.forkChild(backend.changesSince(3))
+      yield* Effect.yieldNow
+      reads[2]!.done(new Error("gone"))
+      expect(Exit.isFailure(yield* Fiber.await(failed))).toBe(true)
+    })
+  )
+
+  it.effect("drain calls back once the batch with the writer and what waits behind it are durable", () =>
+    Effect.gen(function* () {
+      const { writer, writes } = heldWriter()
+      const backend = backendOn(writer)
+      backend.sync!.commit([{ key: key("a"), object: pod("a") }])
+      backend.flush()
+      backend.sync!.commit([{ key: key("b"), object: pod("b") }])
+      let drained = false
+      backend.drain(() => {
+        drained = true
+      })
+      writes[0]!.done()
+      expect(drained).toBe(false)
+      backend.flush()
+      writes[1]!.done()
+      expect(drained).toBe(true)
+    })
+  )
+})
+
+describe("BackendSqlite on both writers", () => {
+  const writers = ["inline", "thread"] as const
+
+  it.effect("a commit that fails in SQLite is a defect with SQLite's error; nothing of it is kept", () =>
+    Effect.gen(function* () {
+      for (const writerKind of writers) {
+        const path = join(dir, `trigger-${++files}.db`)
+        const db = new Database(path)
+        db.exec(schema)
+        db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON changes WHEN NEW.key = '${key("boom")}'
+          BEGIN SELECT RAISE(ABORT, 'refused by trigger'); END`)
+        db.close()
+        yield* Effect.gen(function* () {
+          const backend = yield* StorageBackend
+          const exit = yield* Effect.exit(backend.commit([{ key: key("boom"), object: pod("boom") }]))
+          const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+          expect(error, writerKind).toBeInstanceOf(Database.SqliteError)
+          expect((error as Error).message).toBe("refused by trigger")
+          expect(Exit.isFailure(exit) && Cause.hasDies(exit.cause)).toBe(true)
+          expect(yield* backend.get(key("boom"))).toBeUndefined()
+          const [next] = yield* backend.commit([{ key: key("ok"), object: pod("ok") }])
+          expect(next?.resourceVersion).toBe(1)
+          expect((yield* backend.changesSince(0))?.map((c) => c.key)).toEqual([key("ok")])
+        }).pipe(Effect.provide(BackendSqlite.layer({ path, writer: writerKind })))
+      }
+    })
+  )
+
+  it.effect("the same writes read back the same history from either writer, every since, small window", () =>
+    Effect.gen(function* () {
+      const histories: Array<string> = []
+      for (const writerKind of writers) {
+        const path = join(dir, `history-${++files}.db`)
+        const history = yield* Effect.gen(function* () {
+          const backend = yield* StorageBackend
+          let seed = 7
+          const random = (n: number) => {
+            seed = (seed * 1103515245 + 12345) % 2147483648
+            return seed % n
+          }
+          for (let i = 0; i < 300; i++) {
+            const name = `p${random(12)}`
+            const exists = (yield* backend.get(key(name))) !== undefined
+            const mutation = { key: key(name), object: exists && random(3) === 0 ? undefined : pod(name, `v${i}`) }
+            // some commits in one tick (one batch), some awaited one by one
+            if (random(2) === 0) yield* backend.commit([mutation])
+            else backend.sync!.commit([mutation])
+          }
+          yield* Effect.callback<void>((resume) => backend.sync!.whenDurable!(() => resume(Effect.void)))
+          const revision = yield* backend.revision
+          const out: Array<unknown> = [revision]
+          for (let since = 0; since <= revision; since++) out.push(yield* backend.changesSince(since))
+          return JSON.stringify(out)
+        }).pipe(Effect.provide(BackendSqlite.layer({ path, writer: writerKind, historyWindow: 40 })))
+        histories.push(history)
+      }
+      expect(histories[1]).toBe(histories[0])
+    })
+  )
+})
