@@ -185,6 +185,20 @@ describe("Spawner", () => {
           })
           const failed = yield* Effect.flip(via.spawn({ ...sh("true"), mkdir: join(dir, "file", "work") }, quiet))
           expect([failed.code, failed.syscall]).toEqual(["ENOTDIR", "mkdir"])
+          // several at once (the helper makes them together, in its thread pool), one of them impossible
+          const many = [0, 1, 2, 3, 4, 5].map((i) =>
+            i === 3 ? join(dir, "file", "x") : join(dir, name, `many-${i}`, "w")
+          )
+          const outcomes = yield* Effect.forEach(
+            many,
+            (made) => outcome(via, { ...sh('echo "$PWD"'), cwd: made, mkdir: made }),
+            { concurrency: "unbounded" }
+          )
+          expect(outcomes).toEqual(
+            many.map((made, i) =>
+              i === 3 ? { error: "ENOTDIR" } : { stdout: `${made}\n`, stderr: "", end: { code: 0, signal: null } }
+            )
+          )
         }
       })
   )

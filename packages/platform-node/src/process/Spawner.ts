@@ -23,8 +23,8 @@ export interface SpawnRequest {
   readonly env: Readonly<Record<string, string>>
   /**
    * a directory made (with its parents) before the spawn, where the spawn happens (the spawn
-   * helper makes it in its thread pool, its other spawns going on meanwhile); the spawn fails with
-   * the `mkdir` error when it cannot be made
+   * helper makes it at once for a request that came alone, else in its thread pool, its other
+   * spawns going on meanwhile); the spawn fails with the `mkdir` error when it cannot be made
    */
   readonly mkdir?: string
 }
@@ -105,7 +105,7 @@ const headerBytes = 9
  */
 export const helperScript = `"use strict"
 const { spawn } = require("node:child_process")
-const { mkdir } = require("node:fs")
+const { mkdir, mkdirSync } = require("node:fs")
 const children = new Map()
 const live = new Set()
 const send = (type, id, payload) => {
@@ -126,10 +126,23 @@ process.stdout.on("error", end)
 process.stdin.on("error", end)
 process.stdin.on("end", end)
 const failed = (id, e) => send(${frame.failed}, id, JSON.stringify({ code: e.code, errno: e.errno, syscall: e.syscall, path: e.path, message: e.message }))
-const start = (m) => {
-  if (m.mkdir !== undefined) {
-    // in the thread pool: the spawns of other requests go on meanwhile
-    mkdir(m.mkdir, { recursive: true }, (e) => (e ? failed(m.id, e) : start({ ...m, mkdir: undefined })))
+let making = 0
+const start = (m, alone) => {
+  if (m.mkdir !== undefined && alone && making === 0) {
+    try {
+      mkdirSync(m.mkdir, { recursive: true })
+    } catch (e) {
+      failed(m.id, e)
+      return
+    }
+  } else if (m.mkdir !== undefined) {
+    // several requests: in the thread pool, the spawns of the others going on meanwhile
+    making++
+    mkdir(m.mkdir, { recursive: true }, (e) => {
+      making--
+      if (e) failed(m.id, e)
+      else start({ ...m, mkdir: undefined }, false)
+    })
     return
   }
   let child
@@ -163,10 +176,14 @@ let text = ""
 process.stdin.setEncoding("utf8")
 process.stdin.on("data", (chunk) => {
   text += chunk
+  const messages = []
   for (let nl = text.indexOf("\\n"); nl >= 0; nl = text.indexOf("\\n")) {
-    const m = JSON.parse(text.slice(0, nl))
+    messages.push(JSON.parse(text.slice(0, nl)))
     text = text.slice(nl + 1)
-    if (m.op === "spawn") start(m)
+  }
+  const alone = messages.filter((m) => m.op === "spawn").length === 1
+  for (const m of messages) {
+    if (m.op === "spawn") start(m, alone)
     else if (m.op === "release") {
       const child = children.get(m.id)
       if (child !== undefined) { child.stdout.destroy(); child.stderr.destroy() }
