@@ -184,19 +184,37 @@ export const defaultVolume = (v: Volume): Volume => {
   }
 }
 
+/** A pod spec's containers defaulted (on the host network, `hostPort` defaults to `containerPort` first). */
+const defaultSpecContainers = (
+  containers: ReadonlyArray<Container>,
+  hostNetwork: boolean,
+  forPod: boolean
+): Array<Container> => {
+  // a loop, not `map` with a closure: tsx's keepNames would name the closure on every call
+  // what `map` would do with a value no decoder produced (the strategy then leaves the object as it is)
+  if (!Array.isArray(containers as unknown)) throw new TypeError("containers is not an array")
+  const out: Array<Container> = []
+  for (let i = 0; i < containers.length; i++) {
+    const c = containers[i]!
+    out.push(
+      defaultContainer(
+        hostNetwork && c.ports !== undefined
+          ? extend(c, { ports: c.ports.map((p) => extend(p, { hostPort: p.hostPort ?? p.containerPort })) })
+          : c,
+        forPod
+      )
+    )
+  }
+  return out
+}
+
 /** `SetDefaults_PodSpec` (used for pods and pod templates; `forPod`: with `SetDefaults_Pod`'s requests). */
 export const defaultPodSpec = (given: PodSpec | undefined, forPod = false): PodSpec => {
   const out = copyOf(given ?? ({} as PodSpec))
   const hostNetwork = out.hostNetwork === true
-  const container = (c: Container): Container =>
-    defaultContainer(
-      hostNetwork && c.ports !== undefined
-        ? extend(c, { ports: c.ports.map((p) => extend(p, { hostPort: p.hostPort ?? p.containerPort })) })
-        : c,
-      forPod
-    )
-  out.containers = (given?.containers ?? []).map(container)
-  if (out.initContainers !== undefined) out.initContainers = out.initContainers.map(container)
+  out.containers = defaultSpecContainers(given?.containers ?? [], hostNetwork, forPod)
+  if (out.initContainers !== undefined)
+    out.initContainers = defaultSpecContainers(out.initContainers, hostNetwork, forPod)
   if (out.volumes !== undefined) out.volumes = out.volumes.map(defaultVolume)
   out.restartPolicy = out.restartPolicy ?? "Always"
   out.terminationGracePeriodSeconds = out.terminationGracePeriodSeconds ?? DefaultTerminationGracePeriodSeconds
@@ -206,6 +224,10 @@ export const defaultPodSpec = (given: PodSpec | undefined, forPod = false): PodS
   return out
 }
 
+/** Whether a toleration in `list` tolerates the NoExecute `taint` (its key, or any key). */
+const tolerates = (list: ReadonlyArray<Toleration>, taint: string): boolean =>
+  list.some((t) => (t.key === taint || (t.key ?? "") === "") && (t.effect === "NoExecute" || (t.effect ?? "") === ""))
+
 /**
  * The `DefaultTolerationSeconds` admission plugin (spec §10.2): add the not-ready and unreachable
  * NoExecute tolerations of 300 s unless the pod already tolerates those taints.
@@ -214,10 +236,8 @@ export const defaultTolerations = (tolerations: ReadonlyArray<Toleration> | unde
   const list = tolerations ?? []
   // the common case (no tolerations given): one frozen list shared by every pod
   if (list.length === 0) return bothDefaultTolerations
-  const tolerates = (taint: string): boolean =>
-    list.some((t) => (t.key === taint || (t.key ?? "") === "") && (t.effect === "NoExecute" || (t.effect ?? "") === ""))
-  const notReady = !tolerates(TaintNodeNotReady)
-  const unreachable = !tolerates(TaintNodeUnreachable)
+  const notReady = !tolerates(list, TaintNodeNotReady)
+  const unreachable = !tolerates(list, TaintNodeUnreachable)
   if (!notReady && !unreachable) return list
   const added: Array<Toleration> = [...list]
   if (notReady) added.push(notReadyToleration)

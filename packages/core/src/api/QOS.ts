@@ -25,28 +25,32 @@ const add = (sum: bigint, q: Quantity | undefined): bigint =>
 
 const present = (sum: bigint): number => (sum < 0n ? 0 : 1)
 
+/** Adds the containers' cpu and memory to the sums; false when one of them misses a cpu or memory limit. */
+const visit = (containers: PodSpec["containers"] | undefined, requests: Sums, limits: Sums): boolean => {
+  let guaranteed = true
+  if (containers === undefined) return guaranteed
+  for (const c of containers) {
+    const resources = c.resources
+    const req = resources?.requests as ResourceList | undefined
+    const lim = resources?.limits as ResourceList | undefined
+    requests.cpu = add(requests.cpu, positive(req?.cpu))
+    requests.memory = add(requests.memory, positive(req?.memory))
+    const cpu = positive(lim?.cpu)
+    const memory = positive(lim?.memory)
+    limits.cpu = add(limits.cpu, cpu)
+    limits.memory = add(limits.memory, memory)
+    if (cpu === undefined || memory === undefined) guaranteed = false
+  }
+  return guaranteed
+}
+
 /** `GetPodQOS` over init and app containers (cpu and memory only; no maps or copies). */
 export const podQOSClass = (spec: PodSpec): QOSClass => {
   const requests: Sums = { cpu: -1n, memory: -1n }
   const limits: Sums = { cpu: -1n, memory: -1n }
-  let guaranteed = true
-  const visit = (containers: PodSpec["containers"] | undefined): void => {
-    if (containers === undefined) return
-    for (const c of containers) {
-      const resources = c.resources
-      const req = resources?.requests as ResourceList | undefined
-      const lim = resources?.limits as ResourceList | undefined
-      requests.cpu = add(requests.cpu, positive(req?.cpu))
-      requests.memory = add(requests.memory, positive(req?.memory))
-      const cpu = positive(lim?.cpu)
-      const memory = positive(lim?.memory)
-      limits.cpu = add(limits.cpu, cpu)
-      limits.memory = add(limits.memory, memory)
-      if (cpu === undefined || memory === undefined) guaranteed = false
-    }
-  }
-  visit(spec.initContainers)
-  visit(spec.containers)
+  // no closure per call: tsx's keepNames would name each one (a defineProperty per pod)
+  const initGuaranteed = visit(spec.initContainers, requests, limits)
+  let guaranteed = visit(spec.containers, requests, limits) && initGuaranteed
   const requested = present(requests.cpu) + present(requests.memory)
   const limited = present(limits.cpu) + present(limits.memory)
   if (requested === 0 && limited === 0) return "BestEffort"

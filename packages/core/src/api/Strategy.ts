@@ -205,9 +205,8 @@ const sameSpec = (a: unknown, b: unknown): boolean => {
 /** `generation` is the old one, plus one when the spec changed (clients cannot set it). */
 const withGeneration = (object: KubeObject, old: KubeObject): KubeObject => {
   if (!generationKinds.has(object.kind)) return object
-  const spec = (o: KubeObject): unknown => (o as { spec?: unknown }).spec
   const base = old.metadata.generation ?? 1
-  const generation = sameSpec(spec(object), spec(old)) ? base : base + 1
+  const generation = sameSpec((object as { spec?: unknown }).spec, (old as { spec?: unknown }).spec) ? base : base + 1
   if (object.metadata.generation === generation) return object
   return extend(object, { metadata: extend(object.metadata, { generation }) })
 }
