@@ -3,10 +3,11 @@
  * (EXCLUSIVE locking) and runs its transactions, prunes and WAL checkpoints, so none of them holds
  * the main thread. `startWriterThread` opens it and gives the `LogWriter` that talks to it.
  *
- * Protocol (one port, answered in order): `write` (flat rows, optional prune) is answered `done`
- * once its transaction committed, or `failed` with the SQLite error's message and code (nothing of
- * it was written); `changes` answers the log rows above `since`; `close` closes the database and
- * ends the thread. After a write is answered the thread checkpoints (PASSIVE) when the WAL it wrote
+ * Protocol (one port, answered in order; a request is one string, as strings cost the least to
+ * post): a write (`W`, the prune, then each row's rv, type, key and JSON, all NUL-separated: JSON
+ * and keys hold no NUL) is answered `0` once its transaction committed, or `failed` with the SQLite
+ * error's message and code (nothing of it was written); `C<since>` answers the log rows above
+ * `since`; `X` closes the database and ends the thread. After a write is answered the thread checkpoints (PASSIVE) when the WAL it wrote
  * since the last checkpoint passes `checkpointBytes` (SQLite's autocheckpoint is off).
  *
  * The thread's code is plain JavaScript run with `eval` (as the spawn helper's `node -e`), so it
@@ -34,7 +35,7 @@ export const defaultCheckpointBytes = 16 * 1024 * 1024
 type Reply =
   | { readonly op: "open" }
   | { readonly op: "openFailed"; readonly message: string }
-  | { readonly op: "done" }
+  | 0
   | { readonly op: "failed"; readonly message: string; readonly code: string | undefined }
   | { readonly op: "changes"; readonly rows: ReadonlyArray<ChangeRow> }
 
@@ -77,19 +78,38 @@ const checkpoint = () => {
   walBytes = 0
   db.pragma("wal_checkpoint(PASSIVE)")
 }
+/** "W" + prune ("" or "floor,first,last,...") + NUL + rv NUL type NUL key NUL json ... */
+const parseWrite = (message) => {
+  const parts = message.split("\0")
+  const head = parts[0]
+  let prune
+  if (head.length > 1) {
+    const numbers = head.slice(1).split(",").map(Number)
+    prune = { floor: numbers[0], ranges: numbers.slice(1) }
+  }
+  const rows = new Array(parts.length - 1)
+  for (let i = 1; i < parts.length; i += 4) {
+    rows[i - 1] = Number(parts[i])
+    rows[i] = parts[i + 1]
+    rows[i + 1] = parts[i + 2]
+    rows[i + 2] = parts[i + 3]
+  }
+  return { rows, prune }
+}
 parentPort.on("message", (message) => {
-  switch (message.op) {
-    case "write": {
+  switch (message[0]) {
+    case "W": {
+      const { rows, prune } = parseWrite(message)
       try {
-        transaction(message.rows, message.prune)
+        transaction(rows, prune)
       } catch (error) {
         parentPort.postMessage({ op: "failed", message: String(error && error.message), code: error && error.code })
         return
       }
-      parentPort.postMessage({ op: "done" })
+      parentPort.postMessage(0)
       // a transaction writes its dirty pages: about its JSON, an index page or two, the meta row
       let bytes = 2 * pageSize
-      for (let i = 3; i < message.rows.length; i += 4) bytes += message.rows[i].length + 32
+      for (let i = 3; i < rows.length; i += 4) bytes += rows[i].length + 32
       walBytes += bytes
       if (walBytes >= workerData.checkpointBytes && !checkpointScheduled) {
         checkpointScheduled = true
@@ -97,11 +117,11 @@ parentPort.on("message", (message) => {
       }
       return
     }
-    case "changes": {
-      parentPort.postMessage({ op: "changes", rows: changesAfter.all(message.since) })
+    case "C": {
+      parentPort.postMessage({ op: "changes", rows: changesAfter.all(Number(message.slice(1))) })
       return
     }
-    case "close": {
+    case "X": {
       db.close()
       process.exit(0)
     }
@@ -109,6 +129,9 @@ parentPort.on("message", (message) => {
 })
 parentPort.postMessage({ op: "open" })
 `
+
+/** the separator of a write request's fields */
+const nul = "\u0000"
 
 const driver = createRequire(import.meta.url).resolve("better-sqlite3")
 
@@ -150,7 +173,7 @@ export const startWriterThread = (options: WriterThreadOptions): Effect.Effect<L
       else worker.unref()
     }
 
-    const request = (message: unknown, answer: (reply: Reply | Error) => void): void => {
+    const request = (message: string, answer: (reply: Reply | Error) => void): void => {
       if (exited) {
         answer(new Error("the SQLite writer thread has ended"))
         return
@@ -162,25 +185,21 @@ export const startWriterThread = (options: WriterThreadOptions): Effect.Effect<L
 
     const writer: LogWriter = {
       write: (rows, prune, done) => {
-        const flat: Array<number | string> = new Array(rows.length * 4)
-        let i = 0
-        for (const row of rows) {
-          flat[i++] = row.rv
-          flat[i++] = row.type
-          flat[i++] = row.key
-          flat[i++] = row.json
-        }
-        request({ op: "write", rows: flat, prune }, (reply) => {
-          if (reply instanceof Error) done(reply)
+        let message =
+          prune === undefined ? "W" : `W${prune.floor}${prune.ranges.length > 0 ? "," : ""}${prune.ranges.join(",")}`
+        for (const row of rows) message += `${nul}${row.rv}${nul}${row.type}${nul}${row.key}${nul}${row.json}`
+        request(message, (reply) => {
+          if (reply === 0) done()
+          else if (reply instanceof Error) done(reply)
           else if (reply.op === "failed") done(errorOf(reply))
-          else done()
+          else done(new Error(`unexpected answer ${reply.op} from the SQLite writer thread`))
         })
       },
       changesAfter: (since, done) =>
-        request({ op: "changes", since }, (reply) => {
+        request(`C${since}`, (reply) => {
           if (reply instanceof Error) done(reply)
-          else if (reply.op === "changes") done(reply.rows)
-          else done(new Error(`unexpected answer ${reply.op} from the SQLite writer thread`))
+          else if (reply !== 0 && reply.op === "changes") done(reply.rows)
+          else done(new Error("unexpected answer from the SQLite writer thread"))
         }),
       close: (done) => {
         if (exited) {
@@ -189,14 +208,14 @@ export const startWriterThread = (options: WriterThreadOptions): Effect.Effect<L
         }
         onExit = done
         reference()
-        worker.postMessage({ op: "close" })
+        worker.postMessage("X")
       }
     }
 
     worker.on("message", (reply: Reply) => {
       if (!opened) {
         opened = true
-        if (reply.op === "open") {
+        if (reply !== 0 && reply.op === "open") {
           reference()
           resume(Effect.succeed(writer))
         } else {
@@ -204,7 +223,7 @@ export const startWriterThread = (options: WriterThreadOptions): Effect.Effect<L
             Effect.fail(
               new StorageOpenError({
                 path: options.path,
-                message: reply.op === "openFailed" ? reply.message : `unexpected answer ${reply.op}`
+                message: reply !== 0 && reply.op === "openFailed" ? reply.message : "unexpected answer"
               })
             )
           )
