@@ -163,53 +163,19 @@ export type BackoffDecision =
       readonly remainingMs: number
     }
 
-/** One container's crash-loop key with its stable key and the texts of its `BackOff` decisions. */
+/** One container's crash-loop key with its stable key (`stableKey(key)`). */
 export interface ContainerBackoff {
   readonly key: ContainerBackoffKey
-  /** `stableKey(key)` */
   readonly id: string
-  /** the `BackOff` event (the same for every refusal) */
-  readonly event: KubeletEvent
-  /** waiting messages by backoff (a few values: 10 s doubling to 300 s) */
-  readonly messages: Map<number, string>
 }
 
-/** Per container spec object (immutable), for the pod it was last asked for. */
-const containerBackoffs = new WeakMap<Container, ContainerBackoff>()
-
-/** The crash-loop key of `container` in `pod` with its stable key and texts (built once per container and pod). */
+/**
+ * The crash-loop key of `container` in `pod` with its stable key. Built per call: a cache per
+ * container would keep these strings for every container of every pod (about 2 KB per pod).
+ */
 export const containerBackoffOf = (pod: Pod, container: Container): ContainerBackoff => {
-  const known = containerBackoffs.get(container)
-  if (
-    known !== undefined &&
-    known.key.podName === (pod.metadata.name ?? "") &&
-    known.key.namespace === (pod.metadata.namespace ?? "") &&
-    known.key.podUID === (pod.metadata.uid ?? "")
-  ) {
-    return known
-  }
-  const made = backoffOfKey(containerBackoffKey(pod, container))
-  containerBackoffs.set(container, made)
-  return made
-}
-
-const backoffOfKey = (key: ContainerBackoffKey): ContainerBackoff => ({
-  key,
-  id: stableKey(key),
-  event: warningEvent(
-    EventReason.BackOff,
-    `Back-off restarting failed container ${key.containerName} in pod ${podDescription(key)}`
-  ),
-  messages: new Map()
-})
-
-const waitingMessage = (backoff: ContainerBackoff, backoffMs: number): string => {
-  let message = backoff.messages.get(backoffMs)
-  if (message === undefined) {
-    message = `back-off ${goDuration(backoffMs)} restarting failed container=${backoff.key.containerName} pod=${podDescription(backoff.key)}`
-    backoff.messages.set(backoffMs, message)
-  }
-  return message
+  const key = containerBackoffKey(pod, container)
+  return { key, id: stableKey(key) }
 }
 
 /**
@@ -228,11 +194,16 @@ export const decideEntry = (
     !crashLoopBackOffPolicy.hasExpired(exitedFinishedAt, entry.lastUpdateMs) &&
     now - exitedFinishedAt < entry.backoffMs
   ) {
+    const key = backoff.key
+    const pod = podDescription(key)
     return {
       decision: {
         _tag: "BackOff",
-        message: waitingMessage(backoff, entry.backoffMs),
-        event: backoff.event,
+        message: `back-off ${goDuration(entry.backoffMs)} restarting failed container=${key.containerName} pod=${pod}`,
+        event: warningEvent(
+          EventReason.BackOff,
+          `Back-off restarting failed container ${key.containerName} in pod ${pod}`
+        ),
         backoffMs: entry.backoffMs,
         remainingMs: exitedFinishedAt + entry.backoffMs - now
       },
@@ -260,7 +231,7 @@ export const decide = (
   now: number
 ): { readonly decision: BackoffDecision; readonly state: BackoffState } => {
   if (exitedFinishedAt === undefined) return { decision: start, state }
-  const backoff = backoffOfKey(key)
+  const backoff: ContainerBackoff = { key, id: stableKey(key) }
   const entry = state.get(backoff.id)
   const result = decideEntry(backoff, entry, exitedFinishedAt, now)
   return {

@@ -344,20 +344,14 @@ export const buildContainerStatuses = (input: ContainerStatusesInput): Container
   }
 }
 
-/** Spec positions of app containers sorted by name, per containers list (specs are immutable values). */
-const nameOrders = new WeakMap<ReadonlyArray<Container>, ReadonlyArray<number> | undefined>()
-
-/** `statuses` (by spec position) in container-name order. */
+/** `statuses` (by spec position) in container-name order (no index kept per pod: it would cost memory per pod). */
 const byNameOrder = (
   containers: ReadonlyArray<Container>,
   statuses: Array<ContainerStatus>
 ): ReadonlyArray<ContainerStatus> => {
-  if (containers.length <= 1) return statuses
-  let order = nameOrders.get(containers)
-  if (!nameOrders.has(containers)) {
-    const positions = containers.map((_, i) => i).sort((a, b) => byName(containers[a]!, containers[b]!))
-    order = positions.every((p, i) => p === i) ? undefined : positions
-    nameOrders.set(containers, order)
-  }
-  return order === undefined ? statuses : order.map((i) => statuses[i]!)
+  let sorted = true
+  for (let i = 1; i < containers.length && sorted; i++) sorted = byName(containers[i - 1]!, containers[i]!) <= 0
+  if (sorted) return statuses
+  const positions = containers.map((_, i) => i).sort((a, b) => byName(containers[a]!, containers[b]!))
+  return positions.map((i) => statuses[i]!)
 }
