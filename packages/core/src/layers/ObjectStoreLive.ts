@@ -794,6 +794,49 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
             : locked(updateLocked(rt, input, options, subresource))
         )
 
+  const deleteWrite = (
+    rt: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    options: (DeleteOptions & WriteOptions) | undefined
+  ): Effect.Effect<DeleteResult<KubeObject>, NotFound | Conflict | BadRequest> =>
+    sync === undefined
+      ? locked(deleteLocked(rt, namespace, name, options))
+      : Effect.withFiber((fiber) => {
+          const fast = lock.free ? deleteFast(rt, namespace, name, options, sync, fiber) : undefined
+          return fast === undefined ? locked(deleteLocked(rt, namespace, name, options)) : acknowledged(fast)
+        })
+
+  const bind = (
+    namespace: string,
+    name: string,
+    nodeName: string,
+    uid: string | undefined
+  ): Effect.Effect<WriteResult<KubeObject>, NotFound | Conflict> =>
+    sync === undefined
+      ? locked(bindLocked(namespace, name, nodeName, uid))
+      : Effect.withFiber((fiber) =>
+          lock.free
+            ? acknowledged(bindFast(namespace, name, nodeName, uid, sync, fiber))
+            : locked(bindLocked(namespace, name, nodeName, uid))
+        )
+
+  const patchWrite = (
+    rt: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    options: (WriteOptions & { readonly subresource?: "status" }) | undefined
+  ): Effect.Effect<WriteResult<KubeObject>, WriteError> =>
+    sync === undefined
+      ? locked(patchLocked(rt, namespace, name, type, patch, options))
+      : Effect.suspend(() =>
+          lock.free
+            ? patchFast(rt, namespace, name, type, patch, options, sync)
+            : locked(patchLocked(rt, namespace, name, type, patch, options))
+        )
+
   /** unknown fields as warnings, or the strict-decoding BadRequest */
   const unknownFieldWarnings = (
     rt: ResourceType,
@@ -870,7 +913,7 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     return { key: keyOf(rt, namespace, name), object, warnings }
   }
 
-  /** create in one synchronous step (see `writeFast`) */
+  /** create in one synchronous step (see `create`) */
   const createFast = (
     rt: ResourceType,
     input: KubeObject,
@@ -998,6 +1041,142 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     return grace
   }
 
+  /** The delete's preconditions (uid, resourceVersion) against the stored metadata: the Conflict, if any. */
+  const preconditionFailure = (
+    rt: ResourceType,
+    name: string,
+    meta: ObjectMeta,
+    options: DeleteOptions | undefined
+  ): Conflict | undefined => {
+    const pre = options?.preconditions
+    if (pre === undefined) return undefined
+    if (pre.uid !== undefined && pre.uid !== meta.uid) {
+      return conflict(
+        rt,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid ?? ""}`
+      )
+    }
+    if (pre.resourceVersion !== undefined && pre.resourceVersion !== meta.resourceVersion) {
+      return conflict(
+        rt,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ""}`
+      )
+    }
+    return undefined
+  }
+
+  const propagationOf = (options: DeleteOptions | undefined): PropagationPolicy =>
+    options?.propagationPolicy ?? (options?.orphanDependents === true ? "Orphan" : "Background")
+
+  /** An object already being deleted, with its grace period shortened to `grace` (from when it started). */
+  const shortenedDeletion = (object: KubeObject, grace: number): KubeObject => {
+    const meta = object.metadata
+    const started = Date.parse(meta.deletionTimestamp!) - (meta.deletionGracePeriodSeconds ?? 0) * 1000
+    return withMeta(object, {
+      ...meta,
+      deletionTimestamp: formatTimestamp(started + grace * 1000),
+      deletionGracePeriodSeconds: grace
+    })
+  }
+
+  /** An object marked for graceful deletion: deletionTimestamp `grace` seconds from now, generation + 1. */
+  const markedDeletion = (object: KubeObject, grace: number, now: number): KubeObject => {
+    const meta = object.metadata
+    return withMeta(object, {
+      ...meta,
+      deletionTimestamp: formatTimestamp(now + grace * 1000),
+      deletionGracePeriodSeconds: grace,
+      generation: (meta.generation ?? 0) + 1
+    })
+  }
+
+  /**
+   * A removal the synchronous step can make alone: no dependents to orphan or delete, and no
+   * terminating namespace it could empty (those take the locked path).
+   */
+  const removableAlone = (rt: ResourceType, object: KubeObject): boolean => {
+    if (dependentsOf(object).length > 0) return false
+    const namespace = object.metadata.namespace
+    return !(
+      rt.namespaced &&
+      namespace !== undefined &&
+      (namespaceCounts.get(namespace) ?? 0) <= 1 &&
+      namespacePhases.get(namespace) === "Terminating"
+    )
+  }
+
+  /**
+   * delete in one synchronous step (as `createFast`), deciding as `deleteLocked`; undefined when
+   * it would orphan or delete dependents, empty a terminating namespace or delete a namespace.
+   */
+  const deleteFast = (
+    rt: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    options: (DeleteOptions & WriteOptions) | undefined,
+    sync: SyncBackend,
+    fiber: Fiber.Fiber<unknown, unknown>
+  ): Effect.Effect<DeleteResult<KubeObject>, NotFound | Conflict> | undefined => {
+    if (rt.resource === "namespaces") return undefined
+    const key = keyOf(rt, namespace, name)
+    const stored = sync.get(key)
+    if (stored === undefined) return Effect.fail(new NotFound(refOf(rt, name)))
+    const object = stored.object
+    const meta = object.metadata
+    const failed = preconditionFailure(rt, name, meta, options)
+    if (failed !== undefined) return Effect.fail(failed)
+    const dryRun = isDryRun(options)
+    const finalizers = meta.finalizers ?? []
+    /** the removal of `from` (nothing written since it was read) */
+    const remove = (from: StoredObject): Effect.Effect<DeleteResult<KubeObject>, Conflict> => {
+      const result = apply(sync, [{ key, object: undefined, expect: from.resourceVersion }], [from.object])
+      if (!Array.isArray(result)) return Effect.fail(modifiedConflict(rt, name))
+      return Effect.succeed({ object: (result as ReadonlyArray<Change>)[0]!.object, deleted: true })
+    }
+    /** writes `next` over the stored object */
+    const write = (next: KubeObject): Change | Conflict => {
+      const result = apply(sync, [{ key, object: next, expect: stored.resourceVersion, owned: true }], [object])
+      return Array.isArray(result) ? (result as ReadonlyArray<Change>)[0]! : modifiedConflict(rt, name)
+    }
+    if (meta.deletionTimestamp !== undefined) {
+      // already being deleted: only a shorter grace period changes anything
+      const current = meta.deletionGracePeriodSeconds ?? 0
+      const requested = options?.gracePeriodSeconds
+      if (requested === undefined || requested >= current) {
+        if (current === 0 && finalizers.length === 0) {
+          if (dryRun) return Effect.succeed({ object, deleted: true })
+          return removableAlone(rt, object) ? remove(stored) : undefined
+        }
+        return Effect.succeed({ object, deleted: false })
+      }
+      const grace = Math.max(0, requested)
+      const shortened = shortenedDeletion(object, grace)
+      const removes = grace === 0 && finalizers.length === 0
+      if (dryRun) return Effect.succeed({ object: shortened, deleted: removes })
+      if (removes && !removableAlone(rt, object)) return undefined
+      // the shortened deletion is written first (as the API server does), then a grace of 0 removes it
+      const change = write(shortened)
+      if (change instanceof Conflict) return Effect.fail(change)
+      if (removes) {
+        const latest = sync.get(key)
+        if (latest !== undefined) return remove(latest)
+      }
+      return Effect.succeed({ object: change.object, deleted: false })
+    }
+    const grace = rt.resource === "pods" ? podGracePeriod(object, options) : 0
+    if (grace === 0 && finalizers.length === 0) {
+      if (dryRun) return Effect.succeed({ object, deleted: true })
+      return removableAlone(rt, object) ? remove(stored) : undefined
+    }
+    const marked = markedDeletion(object, grace, fiber.getRef(Clock.Clock).currentTimeMillisUnsafe())
+    if (dryRun) return Effect.succeed({ object: marked, deleted: false })
+    if (propagationOf(options) !== "Background" && dependentsOf(object).length > 0) return undefined
+    const change = write(marked)
+    return change instanceof Conflict ? Effect.fail(change) : Effect.succeed({ object: change.object, deleted: false })
+  }
+
   const deleteNamespaceLocked = Effect.fnUntraced(function* (
     stored: StoredObject,
     dryRun: boolean
@@ -1038,24 +1217,10 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       if (stored === undefined) return yield* new NotFound(refOf(rt, name))
       const object = stored.object
       const meta = object.metadata
-      const pre = options?.preconditions
-      if (pre?.uid !== undefined && pre.uid !== meta.uid) {
-        return yield* conflict(
-          rt,
-          name,
-          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid ?? ""}`
-        )
-      }
-      if (pre?.resourceVersion !== undefined && pre.resourceVersion !== meta.resourceVersion) {
-        return yield* conflict(
-          rt,
-          name,
-          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ""}`
-        )
-      }
+      const failed = preconditionFailure(rt, name, meta, options)
+      if (failed !== undefined) return yield* failed
       const dryRun = isDryRun(options)
-      const policy: PropagationPolicy =
-        options?.propagationPolicy ?? (options?.orphanDependents === true ? "Orphan" : "Background")
+      const policy = propagationOf(options)
       const result = yield* Effect.catchTag(
         Effect.gen(function* () {
           if (rt.resource === "namespaces") return yield* deleteNamespaceLocked(stored, dryRun)
@@ -1074,12 +1239,7 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
               return { object, deleted: false }
             }
             const grace = Math.max(0, requested)
-            const started = Date.parse(meta.deletionTimestamp) - current * 1000
-            const shortened = withMeta(object, {
-              ...meta,
-              deletionTimestamp: formatTimestamp(started + grace * 1000),
-              deletionGracePeriodSeconds: grace
-            })
+            const shortened = shortenedDeletion(object, grace)
             if (dryRun) return { object: shortened, deleted: grace === 0 && finalizers.length === 0 }
             // the shortened deletion is written first (as the API server does), then a grace of 0 removes it
             const [change] = yield* commit([{ key, object: shortened, expect: stored.resourceVersion }], [object])
@@ -1095,12 +1255,7 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
               ? { object, deleted: true }
               : { object: yield* removeLocked(rt, stored, policy), deleted: true }
           }
-          const marked = withMeta(object, {
-            ...meta,
-            deletionTimestamp: formatTimestamp(now + grace * 1000),
-            deletionGracePeriodSeconds: grace,
-            generation: (meta.generation ?? 0) + 1
-          })
+          const marked = markedDeletion(object, grace, now)
           if (dryRun) return { object: marked, deleted: false }
           if (policy === "Orphan") yield* orphanDependents(object)
           else if (policy === "Foreground") yield* deleteDependents(object, "Foreground")
@@ -1213,13 +1368,15 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     return keyOf(rt, input.metadata.namespace, name)
   }
 
-  /** update and updateStatus in one synchronous step (see `writeFast`); a removal takes the locked path */
+  /** update and updateStatus in one synchronous step (see `create`); a removal takes the locked path (`removal`) */
   const updateFast = (
     rt: ResourceType,
     input: KubeObject,
     options: WriteOptions | undefined,
     subresource: "main" | "status",
-    sync: SyncBackend
+    sync: SyncBackend,
+    removal: () => Effect.Effect<WriteResult<KubeObject>, WriteError> = () =>
+      locked(updateLocked(rt, input, options, subresource))
   ): Effect.Effect<WriteResult<KubeObject>, WriteError> => {
     const key = updateKey(rt, input, subresource)
     if (typeof key !== "string") return Effect.fail(key)
@@ -1229,7 +1386,7 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     if (!("unchanged" in prepared)) return Effect.fail(prepared)
     const { object, warnings } = prepared
     if (prepared.unchanged || isDryRun(options)) return Effect.succeed({ object, warnings })
-    if (isRemovable(rt, object)) return locked(updateLocked(rt, input, options, subresource))
+    if (isRemovable(rt, object)) return removal()
     const owned = ownedUpdate(object, stored.object, input)
     const result = apply(sync, [{ key, object: owned, expect: stored.resourceVersion, owned: true }], [stored.object])
     if (!Array.isArray(result)) return Effect.fail(conflictError(result as CommitConflict))
@@ -1270,7 +1427,84 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
 
   const podType = resourceFor("pods")!
 
-  /** `BindingREST.setPodNodeAndMetadata`: nodeName and `PodScheduled=True` (transition time kept if already True). */
+  type BindablePod = KubeObject & {
+    readonly spec?: { readonly nodeName?: string }
+    readonly status?: { readonly conditions?: ReadonlyArray<Json> }
+  }
+
+  /**
+   * `BindingREST.setPodNodeAndMetadata`: the bound pod (nodeName and `PodScheduled=True`, its
+   * transition time kept if already True), or why not.
+   */
+  const prepareBind = (
+    stored: StoredObject | undefined,
+    name: string,
+    nodeName: string,
+    uid: string | undefined,
+    now: number
+  ): KubeObject | NotFound | Conflict => {
+    if (stored === undefined) return new NotFound(refOf(podType, name))
+    const pod = stored.object as BindablePod
+    const bindingConflict = (reason: string) =>
+      new Conflict({
+        ...refOf(podType, name),
+        message: `Operation cannot be fulfilled on pods/binding "${name}": ${reason}`
+      })
+    if (uid !== undefined && uid !== pod.metadata.uid) {
+      return bindingConflict(
+        `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata.uid ?? ""}`
+      )
+    }
+    if (pod.metadata.deletionTimestamp !== undefined) {
+      return bindingConflict(`pod ${name} is being deleted, cannot be assigned to a host`)
+    }
+    if ((pod.spec?.nodeName ?? "") !== "") {
+      return bindingConflict(`pod ${name} is already assigned to node "${pod.spec?.nodeName}"`)
+    }
+    const conditions = pod.status?.conditions ?? []
+    const previous = conditions.find((c) => c.type === "PodScheduled")
+    const scheduled: Json = {
+      type: "PodScheduled",
+      status: "True",
+      lastProbeTime: null,
+      lastTransitionTime:
+        previous?.status === "True" && previous.lastTransitionTime !== undefined
+          ? previous.lastTransitionTime
+          : formatTimestamp(now)
+    }
+    return {
+      ...pod,
+      spec: { ...pod.spec, nodeName },
+      status: {
+        ...pod.status,
+        conditions:
+          previous === undefined
+            ? [...conditions, scheduled]
+            : conditions.map((c) => (c.type === "PodScheduled" ? scheduled : c))
+      }
+    } as KubeObject
+  }
+
+  const bound = (object: KubeObject): WriteResult<KubeObject> => ({ object, warnings: noWarnings })
+
+  /** bind in one synchronous step (as `createFast`), deciding as `bindLocked` */
+  const bindFast = (
+    namespace: string,
+    name: string,
+    nodeName: string,
+    uid: string | undefined,
+    sync: SyncBackend,
+    fiber: Fiber.Fiber<unknown, unknown>
+  ): Effect.Effect<WriteResult<KubeObject>, NotFound | Conflict> => {
+    const key = keyOf(podType, namespace, name)
+    const stored = sync.get(key)
+    const next = prepareBind(stored, name, nodeName, uid, fiber.getRef(Clock.Clock).currentTimeMillisUnsafe())
+    if (next instanceof NotFound || next instanceof Conflict) return Effect.fail(next)
+    const result = apply(sync, [{ key, object: next, expect: stored!.resourceVersion }], [stored!.object])
+    if (!Array.isArray(result)) return Effect.fail(modifiedConflict(podType, name))
+    return Effect.succeed(bound((result as ReadonlyArray<Change>)[0]!.object))
+  }
+
   const bindLocked = (
     namespace: string,
     name: string,
@@ -1278,80 +1512,35 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     uid: string | undefined
   ): Effect.Effect<WriteResult<KubeObject>, NotFound | Conflict> => {
     const key = keyOf(podType, namespace, name)
-    return Effect.flatMap(backend.get(key), (stored): Effect.Effect<WriteResult<KubeObject>, NotFound | Conflict> => {
-      if (stored === undefined) return Effect.fail(new NotFound(refOf(podType, name)))
-      const pod = stored.object as KubeObject & {
-        readonly spec?: { readonly nodeName?: string }
-        readonly status?: { readonly conditions?: ReadonlyArray<Json> }
-      }
-      const bindingConflict = (reason: string) =>
-        new Conflict({
-          ...refOf(podType, name),
-          message: `Operation cannot be fulfilled on pods/binding "${name}": ${reason}`
-        })
-      if (uid !== undefined && uid !== pod.metadata.uid) {
-        return Effect.fail(
-          bindingConflict(
-            `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata.uid ?? ""}`
-          )
-        )
-      }
-      if (pod.metadata.deletionTimestamp !== undefined) {
-        return Effect.fail(bindingConflict(`pod ${name} is being deleted, cannot be assigned to a host`))
-      }
-      if ((pod.spec?.nodeName ?? "") !== "") {
-        return Effect.fail(bindingConflict(`pod ${name} is already assigned to node "${pod.spec?.nodeName}"`))
-      }
-      return Effect.flatMap(nowMillis, (now) => {
-        const conditions = pod.status?.conditions ?? []
-        const previous = conditions.find((c) => c.type === "PodScheduled")
-        const scheduled: Json = {
-          type: "PodScheduled",
-          status: "True",
-          lastProbeTime: null,
-          lastTransitionTime:
-            previous?.status === "True" && previous.lastTransitionTime !== undefined
-              ? previous.lastTransitionTime
-              : formatTimestamp(now)
-        }
-        const bound = {
-          ...pod,
-          spec: { ...pod.spec, nodeName },
-          status: {
-            ...pod.status,
-            conditions:
-              previous === undefined
-                ? [...conditions, scheduled]
-                : conditions.map((c) => (c.type === "PodScheduled" ? scheduled : c))
-          }
-        } as KubeObject
+    return Effect.flatMap(backend.get(key), (stored) =>
+      Effect.flatMap(nowMillis, (now): Effect.Effect<WriteResult<KubeObject>, NotFound | Conflict> => {
+        const next = prepareBind(stored, name, nodeName, uid, now)
+        if (next instanceof NotFound || next instanceof Conflict) return Effect.fail(next)
         return Effect.mapError(
-          Effect.map(commit([{ key, object: bound, expect: stored.resourceVersion }], [pod]), (changes) => ({
-            object: changes[0]!.object,
-            warnings: [] as ReadonlyArray<string>
-          })),
+          Effect.map(commit([{ key, object: next, expect: stored!.resourceVersion }], [stored!.object]), (changes) =>
+            bound(changes[0]!.object)
+          ),
           () => modifiedConflict(podType, name)
         )
       })
-    })
+    )
   }
 
   // -------------------------------------------------------------------------------------------
   // patch
 
-  const patchLocked = Effect.fnUntraced(function* (
+  /** The patched object, as an update's input (the stored resourceVersion unless the patch names one), or why not. */
+  const preparePatch = (
     rt: ResourceType,
-    namespace: string | undefined,
+    stored: StoredObject | undefined,
     name: string,
     type: PatchType,
-    patch: unknown,
-    options: (WriteOptions & { readonly subresource?: "status" }) | undefined
-  ): Effect.fn.Return<WriteResult<KubeObject>, WriteError> {
-    const stored = yield* backend.get(keyOf(rt, namespace, name))
-    if (stored === undefined) return yield* new NotFound(refOf(rt, name))
+    patch: unknown
+  ): KubeObject | WriteError => {
+    if (stored === undefined) return new NotFound(refOf(rt, name))
     const apply = type === "merge" ? mergePatch : type === "json" ? jsonPatch : strategicMergePatch
     const result = apply(stored.object, patch)
-    if (result._tag === "Error") return yield* new BadRequest({ message: result.message })
+    if (result._tag === "Error") return new BadRequest({ message: result.message })
     const patched = result.value as KubeObject
     if (
       typeof patched !== "object" ||
@@ -1359,23 +1548,59 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       Array.isArray(patched) ||
       typeof patched.metadata !== "object"
     ) {
-      return yield* new BadRequest({ message: "the patched object is not a valid object" })
+      return new BadRequest({ message: "the patched object is not a valid object" })
     }
     if (patched.metadata.name !== name) {
-      return yield* new BadRequest({
+      return new BadRequest({
         message: `the name of the object (${String(patched.metadata.name)}) does not match the name on the URL (${name})`
       })
     }
     const requested = patched.metadata.resourceVersion
-    if (requested !== undefined && requested !== String(stored.resourceVersion))
-      return yield* modifiedConflict(rt, name)
-    const object = withMeta(patched, {
+    if (requested !== undefined && requested !== String(stored.resourceVersion)) return modifiedConflict(rt, name)
+    return withMeta(patched, {
       ...patched.metadata,
       ...(rt.namespaced ? { namespace: stored.object.metadata.namespace! } : {}),
       resourceVersion: String(stored.resourceVersion)
     })
-    return yield* updateLocked(rt, object, options, options?.subresource === "status" ? "status" : "main")
-  })
+  }
+
+  const isPatched = (prepared: KubeObject | WriteError): prepared is KubeObject => "metadata" in prepared
+
+  const patchLocked = (
+    rt: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    options: (WriteOptions & { readonly subresource?: "status" }) | undefined
+  ): Effect.Effect<WriteResult<KubeObject>, WriteError> =>
+    Effect.flatMap(backend.get(keyOf(rt, namespace, name)), (stored) => {
+      const object = preparePatch(rt, stored, name, type, patch)
+      if (!isPatched(object)) return Effect.fail(object)
+      return updateLocked(rt, object, options, options?.subresource === "status" ? "status" : "main")
+    })
+
+  /**
+   * patch in one synchronous step (as `updateFast`, deciding as `patchLocked`); a patch that
+   * removes the object takes the locked path from the start.
+   */
+  const patchFast = (
+    rt: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    options: (WriteOptions & { readonly subresource?: "status" }) | undefined,
+    sync: SyncBackend
+  ): Effect.Effect<WriteResult<KubeObject>, WriteError> => {
+    const object = preparePatch(rt, sync.get(keyOf(rt, namespace, name)), name, type, patch)
+    if (!isPatched(object)) return acknowledged(Effect.fail(object))
+    return acknowledged(
+      updateFast(rt, object, options, options?.subresource === "status" ? "status" : "main", sync, () =>
+        locked(patchLocked(rt, namespace, name, type, patch, options))
+      )
+    )
+  }
 
   // -------------------------------------------------------------------------------------------
   // list
@@ -1766,7 +1991,7 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       patch: unknown,
       options?: WriteOptions & { readonly subresource?: "status" }
     ) =>
-      withResource(resource, (rt) => locked(patchLocked(rt, namespace, name, type, patch, options))) as Effect.Effect<
+      withResource(resource, (rt) => patchWrite(rt, namespace, name, type, patch, options)) as Effect.Effect<
         WriteResult<T>,
         WriteError
       >,
@@ -1776,7 +2001,7 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       name: string,
       options?: DeleteOptions & WriteOptions
     ) =>
-      withResource(resource, (rt) => locked(deleteLocked(rt, namespace, name, options))) as Effect.Effect<
+      withResource(resource, (rt) => deleteWrite(rt, namespace, name, options)) as Effect.Effect<
         DeleteResult<T>,
         NotFound | Conflict | BadRequest
       >,
@@ -1785,8 +2010,7 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       name: string,
       nodeName: string,
       options?: { readonly uid?: string }
-    ) =>
-      locked(bindLocked(namespace, name, nodeName, options?.uid)) as Effect.Effect<WriteResult<T>, NotFound | Conflict>,
+    ) => bind(namespace, name, nodeName, options?.uid) as Effect.Effect<WriteResult<T>, NotFound | Conflict>,
     watch: <T extends KubeObject>(resource: string, options?: WatchOptions) => {
       const rt = resourceFor(resource)
       if (rt === undefined) return Stream.fromEffect(unknownResource(resource))
