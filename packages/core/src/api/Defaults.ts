@@ -247,8 +247,17 @@ export const defaultTolerations = (tolerations: ReadonlyArray<Toleration> | unde
 
 /** Every defaulting a created pod gets: v1 defaults, then the admission defaults. */
 export const defaultPod = (pod: Pod): Pod => {
+  const spec = defaultPodSpecOfPod(pod.spec)
+  // `extend(pod, { spec })` with one copy
+  const out = copyOf(pod)
+  out.spec = spec
+  return out
+}
+
+/** The spec `defaultPod` gives a pod whose spec is `given` (for a caller that copies the pod itself). */
+export const defaultPodSpecOfPod = (given: PodSpec | undefined): PodSpec => {
   // a fresh copy already, its containers' requests defaulted from their limits (`SetDefaults_Pod`): set in place
-  const spec = defaultPodSpec(pod.spec as PodSpec | undefined, true) as { -readonly [K in keyof PodSpec]: PodSpec[K] }
+  const spec = defaultPodSpec(given, true) as { -readonly [K in keyof PodSpec]: PodSpec[K] }
   const serviceAccount = spec.serviceAccountName ?? spec.serviceAccount ?? "default"
   spec.enableServiceLinks = spec.enableServiceLinks ?? true
   spec.tolerations = defaultTolerations(spec.tolerations)
@@ -256,10 +265,7 @@ export const defaultPod = (pod: Pod): Pod => {
   spec.serviceAccount = serviceAccount
   spec.priority = spec.priority ?? 0
   spec.preemptionPolicy = spec.preemptionPolicy ?? "PreemptLowerPriority"
-  // `extend(pod, { spec })` with one copy
-  const out = copyOf(pod)
-  out.spec = spec
-  return out
+  return spec
 }
 
 // ---------------------------------------------------------------------------------------------

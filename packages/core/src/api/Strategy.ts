@@ -9,7 +9,7 @@
  */
 
 import { isClean, isCleanExcept, pruneUnknown, typeCauses, unknownFields } from "./Decode.js"
-import { defaultObject } from "./Defaults.js"
+import { defaultObject, defaultPodSpecOfPod } from "./Defaults.js"
 import type { FieldCause } from "./Errors.js"
 import { copyOf, extend } from "./Extend.js"
 import type { KubeObject } from "./Meta.js"
@@ -74,6 +74,49 @@ const preparePodCreate = (pod: Pod): Pod => {
   const qosClass = podQOSClass(pod.spec)
   // `extend(pod, { status })` with one copy
   const out = copyOf(pod) as Mutable<Pod>
+  out.status = gated
+    ? { phase: "Pending", qosClass, conditions: [schedulingGatedCondition] }
+    : { phase: "Pending", qosClass }
+  return out
+}
+
+/**
+ * The metadata `withCreateMeta` and then the generation step give `given` (`generation`: a kind
+ * that counts generations), in one copy, or `given` itself when there is nothing to set.
+ */
+const createMetadata = (
+  given: KubeObject["metadata"],
+  context: CreateContext,
+  generation: boolean
+): KubeObject["metadata"] => {
+  const hasUid = given.uid !== undefined && given.uid !== ""
+  const hasTimestamp = given.creationTimestamp !== undefined && given.creationTimestamp !== ""
+  const deletion = "deletionTimestamp" in given
+  const grace = "deletionGracePeriodSeconds" in given
+  const setGeneration = generation && given.generation !== 1
+  if (hasUid && hasTimestamp && !deletion && !grace && !setGeneration) return given
+  const meta: Mutable<KubeObject["metadata"]> = copyOf(given)
+  if (!hasUid) meta.uid = context.uid
+  if (!hasTimestamp) meta.creationTimestamp = context.now
+  // `delete` only when present: deleting turns the object into a slow dictionary
+  if (deletion) delete meta.deletionTimestamp
+  if (grace) delete meta.deletionGracePeriodSeconds
+  if (setGeneration) meta.generation = 1
+  return meta
+}
+
+/**
+ * Pod create in one copy of the pod: what `withCreateMeta`, the generation step, `defaultPod` and
+ * `preparePodCreate` give one after the other (same members, same order; each of those copied it).
+ */
+const preparePodCreateOnce = (pod: Pod, context: CreateContext): Pod => {
+  const metadata = createMetadata(pod.metadata, context, true)
+  const spec = defaultPodSpecOfPod(pod.spec)
+  const gated = (spec.schedulingGates ?? []).length > 0
+  const qosClass = podQOSClass(spec)
+  const out = copyOf(pod) as Mutable<Pod>
+  out.metadata = metadata
+  out.spec = spec
   out.status = gated
     ? { phase: "Pending", qosClass, conditions: [schedulingGatedCondition] }
     : { phase: "Pending", qosClass }
@@ -247,6 +290,7 @@ const makeStrategy = (resource: string): Strategy => {
   const strategy: Strategy = {
     prepareForCreate: (object, context) => {
       const pruned = context.clean === true ? object : pruneUnknown(object)
+      if (pruned.kind === "Pod" && rt?.hasStatus === true) return preparePodCreateOnce(pruned as Pod, context)
       const meta = withCreateMeta(pruned, context)
       const defaulted = defaultObject(
         generationKinds.has(meta.kind) && meta.metadata.generation !== 1
