@@ -24,7 +24,7 @@
  * Writer: with `writer: "thread"` the file is opened, migrated and read on this thread, then handed
  * to a writer thread (`sqlite/WriterThread.ts`) that runs the transactions, prunes and checkpoints;
  * one batch is with it at a time, what is committed meanwhile waits for the next. `"inline"` runs
- * them here (`sqlite/LogWriter.ts`); the default is `PODLET_SQLITE_WRITER` when set, else inline.
+ * them here (`sqlite/LogWriter.ts`); the default is `PODLET_SQLITE_WRITER` when set, else the thread.
  */
 import { extend } from "@podlet/core/api/Extend"
 import type { KubeObject } from "@podlet/core/api/Meta"
@@ -54,11 +54,11 @@ export interface BackendSqliteOptions {
   readonly checkpointBytes?: number
 }
 
-/** The writer a layer uses: the option, else `PODLET_SQLITE_WRITER`, else inline. */
+/** The writer a layer uses: the option, else `PODLET_SQLITE_WRITER`, else the thread (`:memory:`: inline). */
 export const writerOf = (options: BackendSqliteOptions): "inline" | "thread" =>
   options.path === ":memory:"
     ? "inline"
-    : (options.writer ?? (process.env["PODLET_SQLITE_WRITER"] === "thread" ? "thread" : "inline"))
+    : (options.writer ?? (process.env["PODLET_SQLITE_WRITER"] === "inline" ? "inline" : "thread"))
 
 /** The default number of changes kept in the log. */
 export const defaultHistoryWindow = 10_000
