@@ -91,16 +91,23 @@ const createMetadata = (
 ): KubeObject["metadata"] => {
   const hasUid = given.uid !== undefined && given.uid !== ""
   const hasTimestamp = given.creationTimestamp !== undefined && given.creationTimestamp !== ""
-  const deletion = "deletionTimestamp" in given
-  const grace = "deletionGracePeriodSeconds" in given
   const setGeneration = generation && given.generation !== 1
-  if (hasUid && hasTimestamp && !deletion && !grace && !setGeneration) return given
+  // `in` only on what `withCreateMeta` asked it of (it throws on a string no decoder produced)
+  if (
+    hasUid &&
+    hasTimestamp &&
+    !setGeneration &&
+    !("deletionTimestamp" in given) &&
+    !("deletionGracePeriodSeconds" in given)
+  ) {
+    return given
+  }
   const meta: Mutable<KubeObject["metadata"]> = copyOf(given)
   if (!hasUid) meta.uid = context.uid
   if (!hasTimestamp) meta.creationTimestamp = context.now
   // `delete` only when present: deleting turns the object into a slow dictionary
-  if (deletion) delete meta.deletionTimestamp
-  if (grace) delete meta.deletionGracePeriodSeconds
+  if ("deletionTimestamp" in meta) delete meta.deletionTimestamp
+  if ("deletionGracePeriodSeconds" in meta) delete meta.deletionGracePeriodSeconds
   if (setGeneration) meta.generation = 1
   return meta
 }

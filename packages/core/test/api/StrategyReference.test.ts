@@ -121,12 +121,14 @@ describe("pod create in one copy", () => {
       kind: "Pod",
       spec: { containers: [{ name: "c", image: "nginx", resources: { limits: { cpu: "1", memory: "1Gi" } } }] }
     }
-    const metas = [
+    const metas: ReadonlyArray<unknown> = [
       { name: "a", namespace: "default", uid: "x", creationTimestamp: "2026-01-01T00:00:00Z", generation: 1 },
       { name: "a", uid: "x", creationTimestamp: "2026-01-01T00:00:00Z" },
       { name: "a", uid: "", creationTimestamp: "", generation: 3 },
       { name: "a", deletionTimestamp: "2026-01-01T00:00:00Z", deletionGracePeriodSeconds: 30, labels: { a: "b" } },
-      { name: "a", uid: "x", creationTimestamp: "t", deletionGracePeriodSeconds: 0, generation: 1 }
+      { name: "a", uid: "x", creationTimestamp: "t", deletionGracePeriodSeconds: 0, generation: 1 },
+      // metadata no decoder produced: copied member by member as the steps did (validation then rejects it)
+      "not-a-number"
     ]
     for (const metadata of metas) {
       const input = { ...base, metadata } as KubeObject
