@@ -3,9 +3,11 @@
  * strategies, optimistic concurrency, graceful deletion and finalizers, owner propagation,
  * namespace lifecycle, selectors, pagination, patches) and so does the watch fan-out.
  *
- * Writes are serialised: create, update and updateStatus run as one synchronous step on the
- * backend's synchronous face when no multi-step operation holds or awaits the store's lock (nothing
- * can interleave with a step that does not yield); every other operation takes the lock. With a
+ * Writes are serialised: create, update, updateStatus, patch, bind and delete run as one
+ * synchronous step on the backend's synchronous face when no multi-step operation holds or awaits
+ * the store's lock (nothing can interleave with a step that does not yield); the rest takes the
+ * lock: list, a delete that orphans or deletes dependents, empties a terminating namespace or
+ * deletes a namespace, and a write that removes an object (its last finalizer gone). With a
  * group-committing backend (SQLite) a write is acknowledged, and published to watchers, only once
  * its transaction is durable; publication follows commit order, so watchers see changes in
  * resourceVersion order. Watchers read a shared in-memory log per resource through their own
