@@ -16,6 +16,63 @@ const qualifiedNameRe = anchored(qualifiedNameFmt)
 const labelValueRe = anchored(labelValueFmt)
 const configMapKeyRe = anchored(configMapKeyFmt)
 
+// Scanners equal to the anchored regexes above on strings (a property test holds them to it), for
+// the valid case every object takes; the regexes stay the reference, word the errors and take
+// whatever is not a string (as `test` coerces it).
+
+/** a-z or 0-9 */
+const isLowerAlnum = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57)
+
+/** A-Z, a-z or 0-9 */
+const isAlnum = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90)
+
+/** `dns1123LabelRe.test(value)` */
+export const matchesDNS1123Label = (value: string): boolean => {
+  const n = value.length
+  if (n === 0 || !isLowerAlnum(value.charCodeAt(0)) || !isLowerAlnum(value.charCodeAt(n - 1))) return false
+  for (let i = 1; i < n - 1; i++) {
+    const c = value.charCodeAt(i)
+    if (c !== 45 && !isLowerAlnum(c)) return false
+  }
+  return true
+}
+
+/** `dns1123SubdomainRe.test(value)`: labels joined by dots (each dot between two alphanumerics). */
+export const matchesDNS1123Subdomain = (value: string): boolean => {
+  const n = value.length
+  if (n === 0 || !isLowerAlnum(value.charCodeAt(0)) || !isLowerAlnum(value.charCodeAt(n - 1))) return false
+  for (let i = 1; i < n - 1; i++) {
+    const c = value.charCodeAt(i)
+    if (c === 46) {
+      if (!isLowerAlnum(value.charCodeAt(i - 1)) || !isLowerAlnum(value.charCodeAt(i + 1))) return false
+    } else if (c !== 45 && !isLowerAlnum(c)) return false
+  }
+  return true
+}
+
+/** `qualifiedNameRe.test(value)` */
+export const matchesQualifiedName = (value: string): boolean => {
+  const n = value.length
+  if (n === 0 || !isAlnum(value.charCodeAt(0)) || !isAlnum(value.charCodeAt(n - 1))) return false
+  for (let i = 1; i < n - 1; i++) {
+    const c = value.charCodeAt(i)
+    // '-' '_' '.'
+    if (c !== 45 && c !== 95 && c !== 46 && !isAlnum(c)) return false
+  }
+  return true
+}
+
+/** `labelValueRe.test(value)` */
+export const matchesLabelValue = (value: string): boolean => value.length === 0 || matchesQualifiedName(value)
+
+/** The regexes the scanners stand for (for their property test). */
+export const nameRegexes = {
+  dns1123Label: dns1123LabelRe,
+  dns1123Subdomain: dns1123SubdomainRe,
+  qualifiedName: qualifiedNameRe,
+  labelValue: labelValueRe
+} as const
+
 /** Upstream `RegexError`: `<msg> (e.g. 'a',  or 'b', regex used for validation is '<fmt>')`. */
 const regexError = (msg: string, fmt: string, ...examples: ReadonlyArray<string>): string => {
   if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`
@@ -52,7 +109,10 @@ export const dns1123SubdomainErrorMsg =
 
 /** `IsDNS1123Label`: container, port-less names, namespaces. */
 export const isDNS1123Label = (value: string): ReadonlyArray<string> =>
-  value.length <= DNS1123LabelMaxLength && dns1123LabelRe.test(value) ? noErrors : checkDNS1123Label(value)
+  value.length <= DNS1123LabelMaxLength &&
+  (typeof value === "string" ? matchesDNS1123Label(value) : dns1123LabelRe.test(value))
+    ? noErrors
+    : checkDNS1123Label(value)
 
 const checkDNS1123Label = (value: string): ReadonlyArray<string> => {
   const errs: Array<string> = []
@@ -63,7 +123,10 @@ const checkDNS1123Label = (value: string): ReadonlyArray<string> => {
 
 /** `IsDNS1123Subdomain`: most object names. */
 export const isDNS1123Subdomain = (value: string): ReadonlyArray<string> =>
-  value.length <= DNS1123SubdomainMaxLength && dns1123SubdomainRe.test(value) ? noErrors : checkDNS1123Subdomain(value)
+  value.length <= DNS1123SubdomainMaxLength &&
+  (typeof value === "string" ? matchesDNS1123Subdomain(value) : dns1123SubdomainRe.test(value))
+    ? noErrors
+    : checkDNS1123Subdomain(value)
 
 const checkDNS1123Subdomain = (value: string): ReadonlyArray<string> => {
   const errs: Array<string> = []
@@ -81,7 +144,9 @@ const validQualifiedName = new Set<string>()
 
 /** `IsQualifiedName`: label and annotation keys, `[prefix/]name` (a plain name is checked at once). */
 export const isQualifiedName = (value: string): ReadonlyArray<string> =>
-  value.indexOf("/") < 0 && value.length <= qualifiedNameMaxLength && qualifiedNameRe.test(value)
+  value.indexOf("/") < 0 &&
+  value.length <= qualifiedNameMaxLength &&
+  (typeof value === "string" ? matchesQualifiedName(value) : qualifiedNameRe.test(value))
     ? noErrors
     : validOrCheck(validQualifiedName, value, checkQualifiedName)
 
@@ -114,7 +179,9 @@ const labelValueErrMsg =
 
 /** `IsValidLabelValue`. */
 export const isValidLabelValue = (value: string): ReadonlyArray<string> =>
-  value.length <= 63 && labelValueRe.test(value) ? noErrors : checkValidLabelValue(value)
+  value.length <= 63 && (typeof value === "string" ? matchesLabelValue(value) : labelValueRe.test(value))
+    ? noErrors
+    : checkValidLabelValue(value)
 
 const checkValidLabelValue = (value: string): ReadonlyArray<string> => {
   const errs: Array<string> = []
