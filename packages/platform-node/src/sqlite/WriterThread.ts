@@ -7,7 +7,9 @@
  * post): a write (`W`, the prune, then each row's rv, type, key and JSON, all NUL-separated: JSON
  * and keys hold no NUL) is answered `0` once its transaction committed, or `failed` with the SQLite
  * error's message and code (nothing of it was written); `C<since>` answers the log rows above
- * `since`; `X` closes the database and ends the thread.
+ * `since`; `X` closes the database (answered `closed`). A thread opens a database at `O<options>`;
+ * once closed it is kept, unreferenced, for the next open in this process (a thread takes ~100 ms
+ * to start on a busy machine), one at most.
  *
  * Checkpoints: SQLite's autocheckpoint is off. Once the WAL written since the last checkpoint passes
  * `checkpointBytes` (estimated), the thread checkpoints (PASSIVE) after answering the write; the
@@ -41,51 +43,56 @@ type Reply =
   | 0
   | { readonly op: "failed"; readonly message: string; readonly code: string | undefined }
   | { readonly op: "changes"; readonly rows: ReadonlyArray<ChangeRow> }
+  | { readonly op: "closed" }
 
 const script = `
 "use strict"
 const { parentPort, workerData } = require("node:worker_threads")
 const Database = require(workerData.driver)
 const sql = workerData.sql
-let db
-try {
-  db = new Database(workerData.path, { timeout: 0 })
-  db.pragma("locking_mode = EXCLUSIVE")
-  db.pragma("journal_mode = WAL")
-  db.pragma("synchronous = " + (workerData.synchronous === "full" ? "FULL" : "NORMAL"))
-  db.pragma("wal_autocheckpoint = 0")
-  db.pragma("journal_size_limit = 67108864")
-  db.pragma("cache_size = -65536")
-  db.exec("BEGIN EXCLUSIVE; COMMIT")
-} catch (error) {
-  try { if (db) db.close() } catch {}
-  parentPort.postMessage({ op: "openFailed", message: String(error) })
-  process.exit(0)
+
+/** The open database and its statements; undefined between two owners. */
+let session
+const open = (options) => {
+  const db = new Database(options.path, { timeout: 0 })
+  try {
+    db.pragma("locking_mode = EXCLUSIVE")
+    db.pragma("journal_mode = WAL")
+    db.pragma("synchronous = " + (options.synchronous === "full" ? "FULL" : "NORMAL"))
+    db.pragma("wal_autocheckpoint = 0")
+    db.pragma("journal_size_limit = 67108864")
+    db.pragma("cache_size = -65536")
+    db.exec("BEGIN EXCLUSIVE; COMMIT")
+  } catch (error) {
+    db.close()
+    throw error
+  }
+  const append = db.prepare(sql.append)
+  const prune = db.prepare(sql.prune)
+  const compacted = db.prepare(sql.compacted)
+  return {
+    db,
+    checkpointBytes: options.checkpointBytes,
+    pageSize: db.pragma("page_size", { simple: true }),
+    changesAfter: db.prepare(sql.changesAfter).raw(),
+    transaction: db.transaction((rows, due) => {
+      for (let i = 0; i < rows.length; i += 4) append.run(rows[i], rows[i + 1], rows[i + 2], rows[i + 3])
+      if (due === undefined) return
+      for (let i = 0; i < due.ranges.length; i += 2) prune.run(due.ranges[i], due.ranges[i + 1])
+      compacted.run(due.floor)
+    }),
+    walBytes: 0,
+    checkpointScheduled: false
+  }
 }
-const pageSize = db.pragma("page_size", { simple: true })
-const append = db.prepare(sql.append)
-const prune = db.prepare(sql.prune)
-const compacted = db.prepare(sql.compacted)
-const changesAfter = db.prepare(sql.changesAfter).raw()
-const transaction = db.transaction((rows, due) => {
-  for (let i = 0; i < rows.length; i += 4) append.run(rows[i], rows[i + 1], rows[i + 2], rows[i + 3])
-  if (due === undefined) return
-  for (let i = 0; i < due.ranges.length; i += 2) prune.run(due.ranges[i], due.ranges[i + 1])
-  compacted.run(due.floor)
-})
-let walBytes = 0
-let checkpointScheduled = false
-const checkpoint = () => {
-  checkpointScheduled = false
-  walBytes = 0
+const checkpoint = (s) => {
+  s.checkpointScheduled = false
+  if (session !== s) return
+  s.walBytes = 0
   // a failed checkpoint loses nothing: the WAL keeps the pages until the next one
   try {
-    db.pragma("wal_checkpoint(PASSIVE)")
+    s.db.pragma("wal_checkpoint(PASSIVE)")
   } catch {}
-}
-const scheduleCheckpoint = () => {
-  checkpointScheduled = true
-  setImmediate(checkpoint)
 }
 /** "W" + prune ("" or "floor,first,last,...") + NUL + rv NUL type NUL key NUL json ... */
 const parseWrite = (message) => {
@@ -106,34 +113,48 @@ const parseWrite = (message) => {
   return { rows, prune }
 }
 parentPort.on("message", (message) => {
+  if (session === undefined) {
+    // "O" + the options as JSON
+    try {
+      session = open(JSON.parse(message.slice(1)))
+      parentPort.postMessage({ op: "open" })
+    } catch (error) {
+      parentPort.postMessage({ op: "openFailed", message: String(error) })
+    }
+    return
+  }
+  const s = session
   switch (message[0]) {
     case "W": {
       const { rows, prune } = parseWrite(message)
       try {
-        transaction(rows, prune)
+        s.transaction(rows, prune)
       } catch (error) {
         parentPort.postMessage({ op: "failed", message: String(error && error.message), code: error && error.code })
         return
       }
       parentPort.postMessage(0)
       // a transaction writes its dirty pages: about its JSON, an index page or two, the meta row
-      let bytes = 2 * pageSize
+      let bytes = 2 * s.pageSize
       for (let i = 3; i < rows.length; i += 4) bytes += rows[i].length + 32
-      walBytes += bytes
-      if (walBytes >= workerData.checkpointBytes && !checkpointScheduled) scheduleCheckpoint()
+      s.walBytes += bytes
+      if (s.walBytes >= s.checkpointBytes && !s.checkpointScheduled) {
+        s.checkpointScheduled = true
+        setImmediate(() => checkpoint(s))
+      }
       return
     }
     case "C": {
-      parentPort.postMessage({ op: "changes", rows: changesAfter.all(Number(message.slice(1))) })
+      parentPort.postMessage({ op: "changes", rows: s.changesAfter.all(Number(message.slice(1))) })
       return
     }
     case "X": {
-      db.close()
-      process.exit(0)
+      session = undefined
+      s.db.close()
+      parentPort.postMessage({ op: "closed" })
     }
   }
 })
-parentPort.postMessage({ op: "open" })
 `
 
 /** the separator of a write request's fields */
@@ -144,49 +165,81 @@ const driver = createRequire(import.meta.url).resolve("better-sqlite3")
 const errorOf = (reply: { readonly message: string; readonly code: string | undefined }): Error =>
   reply.code === undefined ? new Error(reply.message) : new Database.SqliteError(reply.message, reply.code)
 
+/** A writer thread, with the handlers of the backend that uses it now. */
+interface Thread {
+  readonly worker: Worker
+  onReply: ((reply: Reply) => void) | undefined
+  onEnd: ((error: Error) => void) | undefined
+  ended: boolean
+  referenced: boolean
+}
+
+/** A thread whose last owner closed its database, kept (unreferenced) for the next open. */
+let idle: Thread | undefined
+
+const startThread = (): Thread => {
+  const worker = new Worker(script, {
+    eval: true,
+    // plain JavaScript: no loader (tsx) needed in the thread
+    execArgv: [],
+    workerData: { driver, sql: writerSql }
+  })
+  const thread: Thread = { worker, onReply: undefined, onEnd: undefined, ended: false, referenced: true }
+  worker.on("message", (reply: Reply) => thread.onReply?.(reply))
+  const end = (error: Error): void => {
+    if (thread.ended) return
+    thread.ended = true
+    if (idle === thread) idle = undefined
+    thread.onEnd?.(error)
+  }
+  worker.on("error", end)
+  worker.on("exit", (code) => end(new Error(`the SQLite writer thread exited (code ${code})`)))
+  return thread
+}
+
+/** The thread keeps this process alive only while someone waits for it (as a queued flush does). */
+const reference = (thread: Thread, wanted: boolean): void => {
+  if (wanted === thread.referenced || thread.ended) return
+  thread.referenced = wanted
+  if (wanted) thread.worker.ref()
+  else thread.worker.unref()
+}
+
+/** A thread without a database: kept for the next open when none is, else ended. */
+const release = (thread: Thread): void => {
+  thread.onReply = undefined
+  thread.onEnd = undefined
+  if (thread.ended) return
+  reference(thread, false)
+  if (idle === undefined) idle = thread
+  else void thread.worker.terminate()
+}
+
 /**
- * Starts the writer thread on `options.path` and waits until it holds the file: a StorageOpenError
- * when it cannot open it (held by another owner, not a database). The file's schema must exist.
+ * Starts the writer on `options.path` (on the idle writer thread when there is one) and waits until
+ * it holds the file: a StorageOpenError when it cannot open it (held by another owner, not a
+ * database). The file's schema must exist.
  */
 export const startWriterThread = (options: WriterThreadOptions): Effect.Effect<LogWriter, StorageOpenError> =>
   Effect.callback<LogWriter, StorageOpenError>((resume) => {
-    const worker = new Worker(script, {
-      eval: true,
-      // plain JavaScript: no loader (tsx) needed in the thread
-      execArgv: [],
-      workerData: {
-        driver,
-        sql: writerSql,
-        path: options.path,
-        synchronous: options.synchronous ?? "normal",
-        checkpointBytes: options.checkpointBytes ?? defaultCheckpointBytes
-      }
-    })
+    const thread = idle ?? startThread()
+    idle = undefined
     /** the answer handlers of the requests sent, oldest first */
     const waiting: Array<(reply: Reply | Error) => void> = []
     let opened = false
-    let exited = false
-    /** set once closing: called when the thread has ended */
-    let onExit: (() => void) | undefined
-    let referenced = true
-
-    /** The thread keeps this process alive only while something waits for it (as a queued flush does). */
-    const reference = (): void => {
-      const wanted = waiting.length > 0 || onExit !== undefined
-      if (wanted === referenced) return
-      referenced = wanted
-      if (wanted) worker.ref()
-      else worker.unref()
-    }
+    let ended = false
+    /** set once closing: called when the database is closed */
+    let onClosed: (() => void) | undefined
+    const referenceNow = (): void => reference(thread, !opened || waiting.length > 0 || onClosed !== undefined)
 
     const request = (message: string, answer: (reply: Reply | Error) => void): void => {
-      if (exited) {
+      if (ended) {
         answer(new Error("the SQLite writer thread has ended"))
         return
       }
       waiting.push(answer)
-      reference()
-      worker.postMessage(message)
+      referenceNow()
+      thread.worker.postMessage(message)
     }
 
     const writer: LogWriter = {
@@ -208,50 +261,64 @@ export const startWriterThread = (options: WriterThreadOptions): Effect.Effect<L
           else done(new Error("unexpected answer from the SQLite writer thread"))
         }),
       close: (done) => {
-        if (exited) {
+        if (ended) {
           done()
           return
         }
-        onExit = done
-        reference()
-        worker.postMessage("X")
+        onClosed = done
+        referenceNow()
+        thread.worker.postMessage("X")
       }
     }
 
-    worker.on("message", (reply: Reply) => {
+    const fail = (message: string): void => {
+      opened = true
+      resume(Effect.fail(new StorageOpenError({ path: options.path, message })))
+    }
+    thread.onReply = (reply) => {
       if (!opened) {
-        opened = true
         if (reply !== 0 && reply.op === "open") {
-          reference()
+          opened = true
+          referenceNow()
           resume(Effect.succeed(writer))
         } else {
-          resume(
-            Effect.fail(
-              new StorageOpenError({
-                path: options.path,
-                message: reply !== 0 && reply.op === "openFailed" ? reply.message : "unexpected answer"
-              })
-            )
-          )
+          release(thread)
+          fail(reply !== 0 && reply.op === "openFailed" ? reply.message : "unexpected answer")
         }
         return
       }
-      waiting.shift()?.(reply)
-      reference()
-    })
-    const end = (error: Error): void => {
-      if (exited) return
-      exited = true
-      if (!opened) {
-        opened = true
-        resume(Effect.fail(new StorageOpenError({ path: options.path, message: String(error) })))
+      if (reply !== 0 && reply.op === "closed") {
+        ended = true
+        release(thread)
+        onClosed?.()
+        return
       }
-      for (const answer of waiting.splice(0)) answer(error)
-      onExit?.()
+      waiting.shift()?.(reply)
+      referenceNow()
     }
-    worker.on("error", end)
-    worker.on("exit", (code) => end(new Error(`the SQLite writer thread exited (code ${code})`)))
+    thread.onEnd = (error) => {
+      ended = true
+      if (!opened) fail(String(error))
+      for (const answer of waiting.splice(0)) answer(error)
+      onClosed?.()
+    }
+    if (thread.ended) {
+      thread.onEnd(new Error("the SQLite writer thread has ended"))
+      return
+    }
+    referenceNow()
+    thread.worker.postMessage(
+      `O${JSON.stringify({
+        path: options.path,
+        synchronous: options.synchronous ?? "normal",
+        checkpointBytes: options.checkpointBytes ?? defaultCheckpointBytes
+      })}`
+    )
     return Effect.sync(() => {
-      if (!opened) void worker.terminate()
+      if (opened) return
+      opened = true
+      thread.onReply = undefined
+      thread.onEnd = undefined
+      void thread.worker.terminate()
     })
   })
