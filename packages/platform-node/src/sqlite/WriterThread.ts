@@ -176,8 +176,13 @@ interface Thread {
 
 /** A thread whose last owner closed its database, kept (unreferenced) for the next open. */
 let idle: Thread | undefined
+let started = 0
+
+/** How many writer threads this process has started (diagnostics and tests). */
+export const writerThreadsStarted = (): number => started
 
 const startThread = (): Thread => {
+  started++
   const worker = new Worker(script, {
     eval: true,
     // plain JavaScript: no loader (tsx) needed in the thread

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from "@effect/vitest"
 import Database from "better-sqlite3"
 import { Effect, Exit } from "effect"
 import type { ChangeRow, LogPrune, LogRow, LogWriter } from "../../src/sqlite/LogWriter.js"
-import { startWriterThread } from "../../src/sqlite/WriterThread.js"
+import { startWriterThread, writerThreadsStarted } from "../../src/sqlite/WriterThread.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), "podlet-writer-"))
@@ -178,6 +178,31 @@ describe("WriterThread", () => {
       expect(unbounded).toBeGreaterThan(2_000_000)
       expect(bounded).toBeLessThan(1_000_000)
     })
+  )
+})
+
+describe("WriterThread reuse", () => {
+  it.effect(
+    "a closed writer's thread opens the next file; a failed open leaves it usable; two at once, two threads",
+    () =>
+      Effect.gen(function* () {
+        const first = yield* startWriterThread({ path: freshFile() })
+        yield* close(first)
+        const before = writerThreadsStarted()
+        const path = freshFile()
+        const second = yield* startWriterThread({ path })
+        expect(writerThreadsStarted()).toBe(before)
+        // held: the next open needs a thread of its own, fails, and leaves that thread idle
+        expect((yield* Effect.flip(startWriterThread({ path })))._tag).toBe("StorageOpenError")
+        expect(writerThreadsStarted()).toBe(before + 1)
+        const third = yield* startWriterThread({ path: freshFile() })
+        expect(writerThreadsStarted()).toBe(before + 1)
+        expect(yield* write(third, [row(1)])).toBeUndefined()
+        expect(yield* write(second, [row(1), row(2)])).toBeUndefined()
+        yield* close(third)
+        yield* close(second)
+        expect(readFile(path).rvs).toEqual([1, 2])
+      })
   )
 })
 
