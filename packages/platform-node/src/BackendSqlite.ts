@@ -578,7 +578,8 @@ const acquire = (options: BackendSqliteOptions) =>
         })
       }
     }
-    // read here, then handed over: the thread opens the file once this thread has closed it
+    // read here, then handed over: the thread opens the file once this thread has closed it. A
+    // second opener that slips in between owns the file and this open fails: one owner either way
     let writer: LogWriter | undefined
     const backend = makeBackendSqlite(db, options, {
       write: (rows, prune, done) => writer!.write(rows, prune, done),
