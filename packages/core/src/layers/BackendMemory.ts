@@ -101,7 +101,8 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
   /** every object by key (an update touches no partition) */
   const objects = new Map<string, StoredObject>()
   let revision = 0
-  let log: Array<Change> = []
+  /** entries before `logStart` are released (undefined) until the log is sliced */
+  let log: Array<Change | undefined> = []
   let logStart = 0
 
   const partition = (key: string): Partition => {
@@ -117,6 +118,7 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
   const append = (change: Change): void => {
     log.push(change)
     if (log.length - logStart > window) {
+      log[logStart] = undefined
       logStart++
       if (logStart > 4096 && logStart * 2 > log.length) {
         log = log.slice(logStart)
@@ -247,7 +249,8 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
       if (since < oldest - 1) return undefined
       // the log is contiguous: index of `since + 1` is `logStart + (since + 1 - oldest)`
       const from = logStart + Math.max(0, since + 1 - oldest)
-      return from >= log.length ? [] : log.slice(from)
+      // entries from `logStart` on are all there
+      return from >= log.length ? [] : (log.slice(from) as Array<Change>)
     })
 
   return StorageBackend.of({

@@ -310,9 +310,10 @@ class Parked implements Waiter {
  * watchers get, shared by all of them.
  */
 class ResourceLog {
-  changes: Array<Change> = []
+  /** entries before `head` are released (undefined) until compaction drops them */
+  changes: Array<Change | undefined> = []
   prevs: Array<KubeObject | undefined> = []
-  events: Array<WatchEvent<KubeObject>> = []
+  events: Array<WatchEvent<KubeObject> | undefined> = []
   /** first live index in the arrays */
   head = 0
   /** entries dropped from the front of the arrays by compaction (absolute index offset) */
@@ -337,7 +338,7 @@ class ResourceLog {
   eventsIn(from: number, to: number): ReadonlyArray<WatchEvent<KubeObject>> {
     const cached = this.chunk
     if (cached !== undefined && cached.from === from && cached.to === to) return cached.events
-    const events = this.events.slice(from - this.dropped, to - this.dropped)
+    const events = this.events.slice(from - this.dropped, to - this.dropped) as Array<WatchEvent<KubeObject>>
     this.chunk = { from, to, events }
     return events
   }
@@ -371,6 +372,8 @@ class ResourceLog {
  * `wakeDeadline` (at most `wakeAfterMillis`).
  */
 const wakeEvery = 1024
+/** publishes between two trims of every log */
+const sweepEvery = 4096
 const wakeAfterMillis = 1.5
 /** the shortest wait: when every parked watcher is an `observe` callback (a wake costs a call) */
 const observerWakeAfterMillis = 0.25
@@ -456,7 +459,11 @@ class Hub {
     return log
   }
 
+  /** publishes until the next sweep of every log (see `sweep`) */
+  private sweepIn = sweepEvery
+
   publish(change: Change, prev: KubeObject | undefined): void {
+    if (--this.sweepIn === 0) this.sweep()
     const resource = resourceOfKey(change.key)
     const event: WatchEvent<KubeObject> = { type: change.type, object: change.object }
     this.last = change.resourceVersion
@@ -475,12 +482,26 @@ class Hub {
     }
   }
 
-  private append(log: ResourceLog, change: Change, prev: KubeObject | undefined, event: WatchEvent<KubeObject>): void {
-    log.push(change, prev, event)
+  /**
+   * A log is trimmed when a change is appended to it; one that gets none (a node with no more
+   * pods, a resource no longer written) would keep what the window dropped: every
+   * `sweepEvery` publishes, every log is trimmed.
+   */
+  private sweep(): void {
+    this.sweepIn = sweepEvery
+    for (const log of this.logs.values()) this.trim(log)
+    for (const fields of this.indexes.values())
+      for (const values of fields.values()) for (const log of values.values()) this.trim(log)
+  }
+
+  /** Releases the entries the window dropped; compacts the arrays once they are half released. */
+  private trim(log: ResourceLog): void {
     const changes = log.changes
     while (log.head < changes.length && changes[log.head]!.resourceVersion <= this.floor) {
       // what the window dropped is not kept alive by the log until compaction
+      changes[log.head] = undefined
       log.prevs[log.head] = undefined
+      log.events[log.head] = undefined
       log.head++
     }
     if (log.head > 64 && log.head * 2 > changes.length) {
@@ -490,6 +511,11 @@ class Hub {
       log.dropped += log.head
       log.head = 0
     }
+  }
+
+  private append(log: ResourceLog, change: Change, prev: KubeObject | undefined, event: WatchEvent<KubeObject>): void {
+    log.push(change, prev, event)
+    this.trim(log)
     if (log.waiters.length > 0) {
       // woken by a task on the scheduler rather than here: the writer goes on, and a watcher
       // takes every change made until then in one pull instead of one wake per change
