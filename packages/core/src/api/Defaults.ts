@@ -95,20 +95,29 @@ const defaultQuantity = (value: string | number): string | number => {
 /** Defaulted quantities by input (bounded): manifests repeat the same few values. */
 const defaultedQuantities = new Map<string | number, string | number>()
 
+/** One value of a resource list defaulted (remembered). */
+const defaultedValue = (value: string | number): string | number => {
+  let defaulted = defaultedQuantities.get(value)
+  if (defaulted === undefined) {
+    defaulted = defaultQuantity(value)
+    if (defaultedQuantities.size >= 4096) defaultedQuantities.clear()
+    defaultedQuantities.set(value, defaulted)
+  }
+  return defaulted
+}
+
+/** Each member of `list` defaulted into `out` (replaced in place or appended). */
+const defaultInto = (out: Record<string, string | number>, list: ResourceList): void => {
+  for (const name in list) {
+    if (!Object.hasOwn(list, name)) continue
+    out[name] = defaultedValue(list[name]!)
+  }
+}
+
 /** `SetDefaults_ResourceList`: values rounded up to milli-units and written canonically. */
 export const defaultResourceList = (list: ResourceList): ResourceList => {
   const out: Record<string, string | number> = {}
-  for (const name in list) {
-    if (!Object.hasOwn(list, name)) continue
-    const value = list[name]!
-    let defaulted = defaultedQuantities.get(value)
-    if (defaulted === undefined) {
-      defaulted = defaultQuantity(value)
-      if (defaultedQuantities.size >= 4096) defaultedQuantities.clear()
-      defaultedQuantities.set(value, defaulted)
-    }
-    out[name] = defaulted
-  }
+  defaultInto(out, list)
   return out
 }
 
@@ -151,11 +160,19 @@ export const defaultContainer = (c: Container, requestsFromLimits = false): Cont
     out.lifecycle = lifecycle
   }
   const resources = copyOf(c.resources ?? {})
-  if (resources.requests !== undefined) resources.requests = defaultResourceList(resources.requests)
-  if (resources.limits !== undefined) resources.limits = defaultResourceList(resources.limits)
-  // requests default to the limits (limits first, then the requests given: `extend(limits, requests)`)
-  if (requestsFromLimits && resources.limits !== undefined) {
-    resources.requests = extend(resources.limits, resources.requests ?? {})
+  const requests = resources.requests
+  const limits = resources.limits
+  if (requestsFromLimits && limits !== undefined) {
+    // requests default to the limits: `extend(limits, requests)` of the defaulted lists, built as one
+    // list (set after the limits, as before: in place when given, else appended)
+    resources.limits = defaultResourceList(limits)
+    const merged: Record<string, string | number> = {}
+    defaultInto(merged, limits)
+    if (requests !== undefined) defaultInto(merged, requests)
+    resources.requests = merged
+  } else {
+    if (requests !== undefined) resources.requests = defaultResourceList(requests)
+    if (limits !== undefined) resources.limits = defaultResourceList(limits)
   }
   out.resources = resources
   if (c.env !== undefined) {
