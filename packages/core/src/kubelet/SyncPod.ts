@@ -194,6 +194,11 @@ const fullSync = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Pod): Ef
   const revision = ctx.fastPath?.revisions.podRevisionUnsafe(uid)
   const snapshot = yield* snapshotOf(ctx, uid)
   const actions: PodActions = computePodActions(pod, snapshot, ctx.probeResults)
+  if (actions.createSandbox && actions.sandboxId !== undefined) {
+    yield* recordEvents(ctx, pod, undefined, [
+      normalEvent(EventReason.SandboxChanged, "Pod sandbox changed, it will be killed and re-created.")
+    ])
+  }
 
   // Step 2: kill the pod if the sandbox has changed, or nothing is left to run.
   if (actions.killPod) {

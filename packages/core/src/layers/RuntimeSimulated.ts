@@ -713,8 +713,9 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     Effect.sync(() => {
       const sb = sandboxes.get(sandboxId)
       if (sb === undefined || sb.state === "notready") return
-      for (const inst of sb.containers) kill(inst, 137, "Error")
+      // not ready before its containers die: whoever hears of their exits sees the sandbox gone too
       sb.state = "notready"
+      for (const inst of sb.containers) kill(inst, 137, "Error")
       changed(sb.podUid)
       network.detach(sb.id)
       publish({ type: "SandboxChanged", podUid: sb.podUid, at: now() })
