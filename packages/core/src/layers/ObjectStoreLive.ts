@@ -485,19 +485,22 @@ class Hub {
   /**
    * A log is trimmed when a change is appended to it; one that gets none (a node with no more
    * pods, a resource no longer written) would keep what the window dropped: every
-   * `sweepEvery` publishes, every log is trimmed.
+   * `sweepEvery` publishes, every log is trimmed, a window late: a watcher woken on such a log but
+   * not yet run while a busy instant passed the window (a kubelet's node watch at 10,000 pods)
+   * still reads it, as when logs were trimmed only on append, and no log keeps more than two windows.
    */
   private sweep(): void {
     this.sweepIn = sweepEvery
-    for (const log of this.logs.values()) this.trim(log)
+    const floor = this.floor - this.window
+    for (const log of this.logs.values()) this.trim(log, floor)
     for (const fields of this.indexes.values())
-      for (const values of fields.values()) for (const log of values.values()) this.trim(log)
+      for (const values of fields.values()) for (const log of values.values()) this.trim(log, floor)
   }
 
-  /** Releases the entries the window dropped; compacts the arrays once they are half released. */
-  private trim(log: ResourceLog): void {
+  /** Releases the entries below `floor`; compacts the arrays once they are half released. */
+  private trim(log: ResourceLog, floor = this.floor): void {
     const changes = log.changes
-    while (log.head < changes.length && changes[log.head]!.resourceVersion <= this.floor) {
+    while (log.head < changes.length && changes[log.head]!.resourceVersion <= floor) {
       // what the window dropped is not kept alive by the log until compaction
       changes[log.head] = undefined
       log.prevs[log.head] = undefined
