@@ -522,6 +522,24 @@ describe("BackendSqlite group commit", () => {
   )
 })
 
+/** A database file of an earlier layout: the change log and meta tables, plus `table` (its own DDL). */
+const legacyFile = (path: string, table: string): Database.Database => {
+  const db = new Database(path)
+  db.exec(`
+    ${table}
+    CREATE TABLE changes (rv INTEGER PRIMARY KEY, type TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL);
+    CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+  `)
+  return db
+}
+
+/** A default/`name` pod's JSON as an earlier layout stored it, at `rv`. */
+const json = (name: string, rv: number, phase = "Pending") =>
+  JSON.stringify({
+    ...pod(name, "default", phase),
+    metadata: { name, namespace: "default", resourceVersion: String(rv) }
+  })
+
 describe("BackendSqlite recovery", () => {
   it("runs: consecutive versions collapse into ranges", () => {
     expect(runs([])).toEqual([])
@@ -609,17 +627,7 @@ describe("BackendSqlite recovery", () => {
   it.effect("a file with a heads table (the batched key index) opens from its log and loses the table", () =>
     Effect.gen(function* () {
       const path = tempPath()
-      const db = new Database(path)
-      db.exec(`
-        CREATE TABLE heads (key TEXT PRIMARY KEY, rv INTEGER NOT NULL) WITHOUT ROWID;
-        CREATE TABLE changes (rv INTEGER PRIMARY KEY, type TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL);
-        CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-      `)
-      const json = (name: string, rv: number, phase = "Pending") =>
-        JSON.stringify({
-          ...pod(name, "default", phase),
-          metadata: { name, namespace: "default", resourceVersion: String(rv) }
-        })
+      const db = legacyFile(path, "CREATE TABLE heads (key TEXT PRIMARY KEY, rv INTEGER NOT NULL) WITHOUT ROWID;")
       const insertChange = db.prepare("INSERT INTO changes VALUES (?, ?, ?, ?)")
       insertChange.run(1, "ADDED", key("a"), json("a", 1))
       insertChange.run(4, "ADDED", key("c"), json("c", 4))
@@ -659,17 +667,10 @@ describe("BackendSqlite files from before the heads table", () => {
   it.effect("an objects table is migrated: objects, revision and history kept, the log tail applied", () =>
     Effect.gen(function* () {
       const path = tempPath()
-      const db = new Database(path)
-      db.exec(`
-        CREATE TABLE objects (key TEXT PRIMARY KEY, rv INTEGER NOT NULL, json TEXT NOT NULL);
-        CREATE TABLE changes (rv INTEGER PRIMARY KEY, type TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL);
-        CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-      `)
-      const json = (name: string, rv: number, phase = "Pending") =>
-        JSON.stringify({
-          ...pod(name, "default", phase),
-          metadata: { name, namespace: "default", resourceVersion: String(rv) }
-        })
+      const db = legacyFile(
+        path,
+        "CREATE TABLE objects (key TEXT PRIMARY KEY, rv INTEGER NOT NULL, json TEXT NOT NULL);"
+      )
       // a (rv 1) and b (rv 2) materialized and compacted away from the log; then the tail: c added,
       // a modified, b deleted, d added and deleted, e deleted and added again
       const insertObject = db.prepare("INSERT INTO objects VALUES (?, ?, ?)")
