@@ -21,10 +21,12 @@
  * (the create's defaulting and validation, no store), the part of a create the store does not own.
  *
  * `npm run bench -- store [--n=100000] [--watchers=100] [--budget=25] [--concurrency=64] [--stores=memory,sqlite] [--watch=observe|stream] [--profile]`
- * (`--profile`: a .cpuprofile per store in bench/profiles). Ends with `RESULT store {json}`.
+ * (`--profile`: a .cpuprofile per store in bench/profiles; `--profile-phases=DIR`: one .cpuprofile per write
+ * phase, create and updateStatus, in DIR). Ends with `RESULT store {json}`.
  */
 import { spawn } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { Session } from "node:inspector"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -202,6 +204,30 @@ const timedPhase = <E>(n: number, budgetMs: number, op: (i: number) => Effect.Ef
     return { durations: durations.subarray(0, next), totalMs: performance.now() - start, cpu: process.cpuUsage(cpu) }
   })
 
+/** where each write phase's own CPU profile goes (`--profile-phases=DIR`), or "" for none */
+let phaseProfiles = ""
+
+/** `effect` with a CPU profile of it alone in `phaseProfiles` (`<store>-<name>.cpuprofile`), when asked for. */
+const profiled = <A, E>(name: string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> => {
+  if (phaseProfiles === "") return effect
+  const session = new Session()
+  const post = (method: string) =>
+    Effect.callback<unknown>((resume) => {
+      session.post(method, (error, result) => resume(error === null ? Effect.succeed(result) : Effect.die(error)))
+    })
+  return Effect.gen(function* () {
+    session.connect()
+    yield* post("Profiler.enable")
+    yield* post("Profiler.start")
+    const result = yield* effect
+    const { profile } = (yield* post("Profiler.stop")) as { readonly profile: unknown }
+    session.disconnect()
+    mkdirSync(phaseProfiles, { recursive: true })
+    writeFileSync(join(phaseProfiles, `${name}.cpuprofile`), JSON.stringify(profile))
+    return result
+  })
+}
+
 /** how the watchers watch: the `watch` stream (a fiber each) or `observe` (callbacks, as informers do) */
 let watchFace: "stream" | "observe" = "observe"
 
@@ -325,18 +351,24 @@ const measure = (store: StoreName, n: number, watchers: number, budgetMs: number
     yield* Effect.yieldNow
 
     const created: Array<KubeObject> = []
-    const create = yield* phase(n, budgetMs, (i) =>
-      Effect.map(objects.create("pods", pod(i)), ({ object }) => {
-        created.push(object)
+    const create = yield* profiled(
+      `${store}-create`,
+      phase(n, budgetMs, (i) =>
+        Effect.map(objects.create("pods", pod(i)), ({ object }) => {
+          created.push(object)
+        })
+      )
+    )
+    const updateStatus = yield* profiled(
+      `${store}-updateStatus`,
+      phase(created.length, budgetMs, (i) => {
+        const current = created[i] as KubeObject & { readonly status?: object }
+        return objects.updateStatus("pods", {
+          ...current,
+          status: { ...current.status, phase: "Running", podIP: `10.0.${(i >> 8) & 255}.${i & 255}` }
+        })
       })
     )
-    const updateStatus = yield* phase(created.length, budgetMs, (i) => {
-      const current = created[i] as KubeObject & { readonly status?: object }
-      return objects.updateStatus("pods", {
-        ...current,
-        status: { ...current.status, phase: "Running", podIP: `10.0.${(i >> 8) & 255}.${i & 255}` }
-      })
-    })
     const lastWrite = performance.now()
     const writes = create.ops + updateStatus.ops
     for (const watch of watches) yield* watch.finish(writes)
@@ -385,9 +417,11 @@ const child = async (
   watchers: number,
   budgetMs: number,
   clients: number,
-  face: string
+  face: string,
+  profiles: string
 ): Promise<void> => {
   concurrency = clients
+  phaseProfiles = profiles
   watchFace = face === "stream" ? "stream" : "observe"
   const dir = store === "sqlite" ? mkdtempSync(join(tmpdir(), "podlet-bench-")) : undefined
   const path = dir === undefined ? "" : join(dir, "store.db")
@@ -466,7 +500,14 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   for (const store of stores) {
     const result = await runChild(
       store,
-      [String(n), String(watchers), String(budgetMs), clients, option(args, "watch", "observe")],
+      [
+        String(n),
+        String(watchers),
+        String(budgetMs),
+        clients,
+        option(args, "watch", "observe"),
+        option(args, "profile-phases", "")
+      ],
       args.includes("--profile")
     )
     results[store] = result
@@ -484,13 +525,14 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const [store, n, watchers, budgetMs, clients, face] = process.argv.slice(2)
+  const [store, n, watchers, budgetMs, clients, face, profiles] = process.argv.slice(2)
   await child(
     store as StoreName,
     Number(n),
     Number(watchers),
     Number(budgetMs),
     Number(clients ?? "64"),
-    face ?? "observe"
+    face ?? "observe",
+    profiles ?? ""
   )
 }
