@@ -6,9 +6,11 @@
  * the writes per source and involved object to a token bucket (burst 25, one more per 5 minutes);
  * a filtered occurrence is still counted, and the next write carries the count.
  * Recording is best effort: a failed write is logged and dropped, as in the kubelet.
+ * Memory: the strings it keeps (correlation keys, messages, field paths) are flattened, and Events of
+ * one involved object share one equal `involvedObject` (see `flat`, `sharedReference`).
  */
 import { Clock, Effect, Layer } from "effect"
-import type { Event } from "../api/Objects.js"
+import type { Event, ObjectReference } from "../api/Objects.js"
 import { toRfc3339 } from "../domain/Time.js"
 import type { EventRecord, PreparedEvent } from "../services/EventRecorder.js"
 import { EventRecorder } from "../services/EventRecorder.js"
@@ -36,6 +38,32 @@ export const spamKey = (event: EventRecord): string => {
   return `${event.source.component}\u0000${event.source.host ?? ""}\u0000${o.kind ?? ""}\u0000${o.namespace ?? ""}\u0000${o.name ?? ""}\u0000${o.uid ?? ""}\u0000${o.apiVersion ?? ""}`
 }
 
+/**
+ * The string itself, flattened: V8 keeps a string built with `+` or a template as a tree of its
+ * pieces (32 bytes per piece) until a character is read, which flattens it in place for every
+ * holder. For the strings a recorder keeps for the cluster's lifetime.
+ */
+export const flat = (text: string): string => {
+  text.charCodeAt(0)
+  return text
+}
+
+/** Same members in the same order with the same values (an `ObjectReference` is flat). */
+export const sameReference = (a: ObjectReference, b: ObjectReference): boolean => {
+  if (a === b) return true
+  const ka = Object.keys(a)
+  const kb = Object.keys(b)
+  if (ka.length !== kb.length) return false
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i] as keyof ObjectReference
+    if (k !== kb[i] || a[k] !== b[k]) return false
+  }
+  return true
+}
+
+/** Distinct involved-object references an involved object keeps for its Events to share. */
+const referencesKept = 4
+
 /** Events remembered for correlation (client-go's LRU size). */
 const maxCached = 4096
 /** client-go `defaultSpamBurst` and `defaultSpamQPS` (one token per 300 s) */
@@ -51,6 +79,8 @@ interface Involved {
   readonly spamKey: string
   readonly id: string
   uses: number
+  /** the newest references its Events were written with (one per field path, mostly), newest last */
+  references: Array<ObjectReference> | undefined
 }
 
 /** A token bucket (`rate.Limiter` with burst 25): tokens at `at`. */
@@ -119,7 +149,7 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
     const involvedOf = (spam: string): Involved => {
       let involved = involvedObjects.get(spam)
       if (involved === undefined) {
-        involved = { spamKey: spam, id: (involvedIds++).toString(36), uses: 0 }
+        involved = { spamKey: flat(spam), id: (involvedIds++).toString(36), uses: 0, references: undefined }
         involvedObjects.set(spam, involved)
       }
       return involved
@@ -131,6 +161,16 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
     const observationKey = (involved: Involved, event: EventRecord): string =>
       `${involved.id}\u0000${event.involvedObject.fieldPath ?? ""}\u0000${event.type}\u0000${event.reason}\u0000${event.message}`
 
+    /** `reference`, or an equal one an earlier Event of the same involved object holds */
+    const sharedReference = (involved: Involved, reference: ObjectReference): ObjectReference => {
+      const kept = (involved.references ??= [])
+      for (let i = kept.length - 1; i >= 0; i--) if (sameReference(kept[i]!, reference)) return kept[i]!
+      if (reference.fieldPath !== undefined) flat(reference.fieldPath)
+      if (kept.length >= referencesKept) kept.shift()
+      kept.push(reference)
+      return reference
+    }
+
     const create = Effect.fnUntraced(function* (event: EventRecord, observation: Observation, now: number) {
       const namespace = event.involvedObject.namespace ?? "default"
       const unique = BigInt(now) * 1_000_000n + BigInt(sequence.next())
@@ -138,9 +178,9 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
         apiVersion: "v1",
         kind: "Event",
         metadata: { name: `${event.involvedObject.name ?? "unknown"}.${unique.toString(16)}`, namespace },
-        involvedObject: event.involvedObject,
+        involvedObject: sharedReference(observation.involved, event.involvedObject),
         reason: event.reason,
-        message: event.message,
+        message: flat(event.message),
         type: event.type,
         count: observation.count,
         firstTimestamp: toRfc3339(observation.first),
@@ -202,7 +242,7 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
         const key = observationKey(involved, event)
         let observation = observations.get(key)
         if (observation === undefined) {
-          observation = { key, involved, count: 1, first: now, written: undefined }
+          observation = { key: flat(key), involved, count: 1, first: now, written: undefined }
           involved.uses++
           release(touch(observations, key, observation)?.involved)
         } else {

@@ -79,19 +79,32 @@ interface SandboxState {
   readonly ip: string
   state: "ready" | "notready"
   readonly createdAt: number
-  readonly volumes: Map<string, FsNode>
+  /** (one shared empty map for a pod without volumes) */
+  readonly volumes: ReadonlyMap<string, FsNode>
   /** `/etc/hostname`, `/etc/hosts`, `/etc/resolv.conf`, built when a container first uses its filesystem */
-  etc?: Readonly<Record<string, string>>
-  /** the last environment made for a container of this image, and the container env it was made from */
-  envs?: Map<ImageInfo, { readonly from: ContainerConfig["env"]; readonly env: Readonly<Record<string, string>> }>
-  readonly containers: Array<Instance>
+  etc: Readonly<Record<string, string>> | undefined
+  /** per image, the last environment made for a container of it and the container env it was made from */
+  envs: Array<ContainerEnv> | undefined
+  /** in creation order; replaced, not grown in place, so it holds no spare capacity */
+  containers: ReadonlyArray<Instance>
 }
+
+interface ContainerEnv {
+  readonly image: ImageInfo
+  readonly from: ContainerConfig["env"]
+  readonly env: Readonly<Record<string, string>>
+}
+
+const noVolumes: ReadonlyMap<string, FsNode> = new Map()
 
 /** One container instance; every field is present from creation so all instances share one shape. */
 interface Instance {
   readonly id: string
   readonly sandbox: SandboxState
+  /** the create's config, or the previous instance's when equal but for `attempt` (a restart) */
   readonly config: ContainerConfig
+  /** the create's `config.attempt` */
+  readonly attempt: number
   readonly image: ImageInfo
   readonly argv: ReadonlyArray<string>
   readonly env: Readonly<Record<string, string>>
@@ -138,6 +151,7 @@ const protocolTcp = (p: { readonly protocol: string }): boolean =>
 const compactConfig = (config: ContainerConfig, before: Instance | undefined): ContainerConfig => {
   if (before === undefined) return config
   const old = before.config
+  if (sameButAttempt(config, old)) return old
   return {
     ...config,
     command: sameJson(config.command, old.command) ? old.command : config.command,
@@ -146,6 +160,19 @@ const compactConfig = (config: ContainerConfig, before: Instance | undefined): C
     mounts: sameJson(config.mounts, old.mounts) ? old.mounts : config.mounts,
     ports: sameJson(config.ports, old.ports) ? old.ports : config.ports
   }
+}
+
+/** The same members in the same order with equal values, `attempt` aside. */
+const sameButAttempt = (a: ContainerConfig, b: ContainerConfig): boolean => {
+  const ka = Object.keys(a) as Array<keyof ContainerConfig>
+  const kb = Object.keys(b)
+  if (ka.length !== kb.length) return false
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!
+    if (k !== kb[i]) return false
+    if (k !== "attempt" && !sameJson(a[k], b[k])) return false
+  }
+  return true
 }
 
 const terminationMessageLimit = 4096
@@ -234,13 +261,15 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
   /** 64 hex digits like containerd's, distinct in their first 16 (what `crictl ps` shows) */
   const newId = (): string => {
     const n = ++counter
-    return (
+    const id =
       mix32(n).toString(16).padStart(8, "0") +
       mix32(n ^ 0x5bd1e995)
         .toString(16)
         .padStart(8, "0") +
       idSuffix
-    )
+    // flattened: a string built with `+` is otherwise kept as a tree of its pieces (V8)
+    id.charCodeAt(0)
+    return id
   }
   /** the `observeEvents` callbacks (one entry per registration) */
   const observers = new Set<{ readonly onEvents: (events: ReadonlyArray<RuntimeEvent>) => void }>()
@@ -299,11 +328,16 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     image: ImageInfo,
     config: ContainerConfig
   ): Readonly<Record<string, string>> => {
-    const known = sb.envs?.get(image)
+    const envs = sb.envs
+    const i = envs === undefined ? -1 : envs.findIndex((e) => e.image === image)
+    const known = i < 0 ? undefined : envs![i]!
     if (known !== undefined && sameJson(known.from, config.env)) return known.env
     const env: Record<string, string> = { ...imageEnv(image), HOSTNAME: sb.config.hostname }
     for (const e of config.env) env[e.name] = e.value
-    ;(sb.envs ??= new Map()).set(image, { from: config.env, env })
+    const entry: ContainerEnv = { image, from: config.env, env }
+    if (envs === undefined) sb.envs = [entry]
+    else if (i < 0) sb.envs = [...envs, entry]
+    else envs[i] = entry
     return env
   }
 
@@ -594,6 +628,18 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     )
   }
 
+  /** One array per distinct argv, of its exact length: containers running the same command share it. Bounded. */
+  const argvs = new Map<string, ReadonlyArray<string>>()
+  const internArgv = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
+    const key = argvKey(argv)
+    const known = argvs.get(key)
+    if (known !== undefined && known.length === argv.length && known.every((a, i) => a === argv[i])) return known
+    if (argvs.size >= programCacheLimit) argvs.clear()
+    const kept = argv.slice()
+    argvs.set(key, kept)
+    return kept
+  }
+
   /** Programs by image (its config) and argv, when the answer did not depend on the container's files. Bounded. */
   const programCache = new WeakMap<ImageInfo, Map<string, Program>>()
 
@@ -644,7 +690,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       name: inst.config.name,
       image: inst.image.ref,
       imageRef: inst.image.imageID,
-      attempt: inst.config.attempt,
+      attempt: inst.attempt,
       hash: inst.config.hash,
       state: inst.state,
       createdAt: inst.createdAt
@@ -698,7 +744,9 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       ip: attached.ip,
       state: "ready",
       createdAt: now(),
-      volumes,
+      volumes: volumes.size === 0 ? noVolumes : volumes,
+      etc: undefined,
+      envs: undefined,
       containers: []
     }
     sandboxes.set(id, sb)
@@ -725,8 +773,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     kill(inst, 137, "Error")
     instances.delete(inst.id)
     const list = inst.sandbox.containers
-    const i = list.indexOf(inst)
-    if (i >= 0) list.splice(i, 1)
+    if (list.includes(inst)) inst.sandbox.containers = list.filter((c) => c !== inst)
     changed(inst.sandbox.podUid)
   }
 
@@ -755,7 +802,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
         message: `failed to create containerd container: sandbox "${sandboxId}" is not ready`
       })
     }
-    const taken = sb.containers.find((c) => c.config.name === config.name && c.config.attempt === config.attempt)
+    const taken = sb.containers.find((c) => c.config.name === config.name && c.attempt === config.attempt)
     if (taken !== undefined) {
       const name = containerName(sb, config)
       return yield* new RuntimeError({
@@ -785,8 +832,9 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       id,
       sandbox: sb,
       config: compactConfig(config, before),
+      attempt: config.attempt,
       image,
-      argv: before !== undefined && sameJson(argv, before.argv) ? before.argv : argv,
+      argv: internArgv(argv),
       env,
       cwd: config.workingDir || image.config.workingDir || "/",
       state: "created",
@@ -810,7 +858,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       memory: 0
     }
     instances.set(id, inst)
-    sb.containers.push(inst)
+    sb.containers = [...sb.containers, inst]
     changed(sb.podUid)
     return id
   })

@@ -5,6 +5,7 @@ import type { Event } from "../../src/api/Objects.js"
 import {
   EventRecorderLive,
   makeEventSequence,
+  sameReference,
   spamBurst,
   spamRefillMillis,
   tryAccept
@@ -121,4 +122,49 @@ describe("EventRecorderLive", () => {
       expect(second).toEqual([2])
     }).pipe(Effect.provide(recorder(false)))
   )
+
+  it.effect("Events of one involved object share an equal involvedObject; a different one is its own", () =>
+    Effect.gen(function* () {
+      const events = yield* EventRecorder
+      const container = (fieldPath: string, resourceVersion: string) => ({
+        ...record("x").involvedObject,
+        resourceVersion,
+        fieldPath
+      })
+      const at = (reason: string, ref: EventRecord["involvedObject"]): EventRecord => ({
+        ...record(reason),
+        involvedObject: ref
+      })
+      // each occurrence with its own (equal) reference, as the kubelet builds one per event
+      yield* events.record(at("Pulled", container("spec.containers{a}", "5")))
+      yield* events.record(at("Created", container("spec.containers{a}", "5")))
+      yield* events.record(at("Started", container("spec.containers{a}", "5")))
+      yield* events.record(at("Pulled", container("spec.containers{b}", "5")))
+      yield* events.record(at("Killing", container("spec.containers{a}", "6")))
+      const store = yield* ObjectStore
+      const list = yield* store.list<Event>("events")
+      const of = (reason: string, field: string) =>
+        list.items.find((e) => e.reason === reason && e.involvedObject.fieldPath === field)!.involvedObject
+      const a = of("Pulled", "spec.containers{a}")
+      expect(of("Created", "spec.containers{a}")).toBe(a)
+      expect(of("Started", "spec.containers{a}")).toBe(a)
+      expect(of("Pulled", "spec.containers{b}")).not.toBe(a)
+      expect(of("Killing", "spec.containers{a}")).toEqual({ ...a, resourceVersion: "6" })
+      // the shared reference is exactly what was recorded: members and order
+      expect(Object.keys(a)).toEqual(["kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"])
+      expect(a).toEqual(container("spec.containers{a}", "5"))
+    }).pipe(Effect.provide(recorder(false)))
+  )
+})
+
+describe("sameReference", () => {
+  it.each([
+    [{ kind: "Pod", name: "p" }, { kind: "Pod", name: "p" }, true],
+    [{ kind: "Pod", name: "p" }, { name: "p", kind: "Pod" }, false],
+    [{ kind: "Pod", name: "p" }, { kind: "Pod", name: "q" }, false],
+    [{ kind: "Pod" }, { kind: "Pod", name: "p" }, false],
+    [{ kind: "Pod", fieldPath: undefined }, { kind: "Pod" }, false]
+  ])("%o and %o: %s", (a, b, same) => {
+    expect(sameReference(a, b)).toBe(same)
+  })
 })

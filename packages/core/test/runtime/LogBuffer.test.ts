@@ -33,6 +33,41 @@ describe("LogBuffer", () => {
     expect(log.size).toBe(10)
   })
 
+  it("keeps each line's time when lines written at one time are followed by others", () => {
+    const log = new LogBuffer(100, 1024)
+    for (const [time, line] of [
+      [5, "a"],
+      [5, "b"],
+      [5, "c"],
+      [9, "d"],
+      [9, "e"],
+      [12, "f"]
+    ] as const)
+      log.append(time, line === "c" ? "stderr" : "stdout", line)
+    expect(log.read()).toEqual([
+      { time: 5, stream: "stdout", line: "a" },
+      { time: 5, stream: "stdout", line: "b" },
+      { time: 5, stream: "stderr", line: "c" },
+      { time: 9, stream: "stdout", line: "d" },
+      { time: 9, stream: "stdout", line: "e" },
+      { time: 12, stream: "stdout", line: "f" }
+    ])
+    // two buffers do not share their lines
+    const other = new LogBuffer(100, 1024)
+    other.append(1, "stdout", "x")
+    expect(log.read()).toHaveLength(6)
+    expect(other.read()).toEqual([{ time: 1, stream: "stdout", line: "x" }])
+  })
+
+  it("a log of one instant past the exact-length lines keeps its lines and time", () => {
+    const log = new LogBuffer(100, 1024 * 1024)
+    for (let i = 0; i < 40; i++) log.append(7, "stdout", String(i))
+    log.append(8, "stdout", "last")
+    const kept = log.read()
+    expect(kept.map((l) => l.line)).toEqual([...Array.from({ length: 40 }, (_, i) => String(i)), "last"])
+    expect(kept.map((l) => l.time)).toEqual([...Array.from({ length: 40 }, () => 7), 8])
+  })
+
   it("defaults to 10,000 lines and 1 MiB", () => {
     expect(defaultLogLimits).toEqual({ maxLines: 10_000, maxBytes: 1024 * 1024 })
     const log = new LogBuffer()

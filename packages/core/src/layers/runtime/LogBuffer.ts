@@ -2,15 +2,24 @@
  * One container instance's log: timestamped lines, bounded to the newest `maxLines` lines and
  * `maxBytes` bytes of text (the kubelet rotates container logs at 10 MiB; the simulation keeps
  * less: 10,000 lines / 1 MiB by default). Stored as parallel arrays; `LogLine`s are built on read.
+ * Most instances log a few lines in one instant, and every exited one is kept until the kubelet
+ * removes it: small logs hold arrays of their exact length and a single time while all their lines
+ * share it.
  */
 import type { LogLine } from "../../services/ContainerRuntime.js"
 
 /** Default bounds per container instance. */
 export const defaultLogLimits = { maxLines: 10_000, maxBytes: 1024 * 1024 } as const
 
+/** Up to this many lines, the arrays grow by one (exact length); beyond, as arrays grow. */
+const exactUpTo = 16
+/** every log's first lines array: never written (below `exactUpTo` lines a log makes a new array) */
+const noLines: Array<string> = []
+
 export class LogBuffer {
-  private times: Array<number> = []
-  private lines: Array<string> = []
+  /** the lines' times: one number while every line so far was written at that time */
+  private times: Array<number> | number = 0
+  private lines: Array<string> = noLines
   /** stderr line indexes are flagged by a set (stderr is rare); keys are absolute sequence numbers */
   private stderr: Set<number> | undefined = undefined
   private head = 0
@@ -24,15 +33,17 @@ export class LogBuffer {
 
   /** Appends one line (without its newline) written at `time` (epoch ms). */
   append(time: number, stream: "stdout" | "stderr", line: string): void {
-    if (stream === "stderr") (this.stderr ??= new Set()).add(this.base + this.lines.length)
-    if (this.lines.length === 0) {
-      // most instances log a line or two: arrays of one element, not push's first 17
-      this.times = [time]
-      this.lines = [line]
-    } else {
-      this.times.push(time)
-      this.lines.push(line)
+    const n = this.lines.length
+    if (stream === "stderr") (this.stderr ??= new Set()).add(this.base + n)
+    if (typeof this.times !== "number") this.times.push(time)
+    else if (n === 0) this.times = time
+    else if (time !== this.times) {
+      const times = new Array<number>(n).fill(this.times)
+      times.push(time)
+      this.times = times
     }
+    if (n < exactUpTo) this.lines = this.lines.concat(line)
+    else this.lines.push(line)
     this.bytes += line.length + 1
     while (this.lines.length - this.head > this.maxLines || (this.bytes > this.maxBytes && this.size > 1)) {
       this.bytes -= this.lines[this.head]!.length + 1
@@ -50,9 +61,10 @@ export class LogBuffer {
   /** The kept lines, oldest first. */
   read(): ReadonlyArray<LogLine> {
     const out: Array<LogLine> = []
+    const times = this.times
     for (let i = this.head; i < this.lines.length; i++) {
       out.push({
-        time: this.times[i]!,
+        time: typeof times === "number" ? times : times[i]!,
         stream: this.stderr?.has(this.base + i) ? "stderr" : "stdout",
         line: this.lines[i]!
       })
@@ -61,7 +73,7 @@ export class LogBuffer {
   }
 
   private compact(): void {
-    this.times = this.times.slice(this.head)
+    if (typeof this.times !== "number") this.times = this.times.slice(this.head)
     this.lines = this.lines.slice(this.head)
     this.base += this.head
     this.head = 0
