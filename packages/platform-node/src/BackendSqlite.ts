@@ -14,17 +14,21 @@
  * fsyncs every commit and also survives power loss, at the cost of one fsync per write.
  *
  * Group commit: the synchronous face (`sync.commit`) applies a write at once (later commits and
- * `sync.get` see it) and queues it; every write queued in the same tick goes to the database in one
- * transaction (`setImmediate`), after which `whenDurable` callbacks run in order. The Effect-side
+ * `sync.get` see it) and queues it; the writes queued in a tick go to the writer as batches, one
+ * transaction each (`setImmediate`), and each batch's `whenDurable` callbacks run, in order, once
+ * it committed. Up to two batches are with the writer at once, of at most the writer's `batchRows`
+ * rows (cut between commits), so a writer thread commits one while this thread plans the next.
+ * A failed batch fails its writes and every one planned on top of it (the writer refuses the
+ * batches sent after it); the next write takes the version after the durable one. The Effect-side
  * reads (`get`, `list`, `revision`, `changesSince`) show durable state only.
  *
  * The database is opened in EXCLUSIVE locking mode: one process owns it (the counter and the
  * cache live in memory), and a second opener fails instead of forking history.
  *
  * Writer: with `writer: "thread"` the file is opened, migrated and read on this thread, then handed
- * to a writer thread (`sqlite/WriterThread.ts`) that runs the transactions, prunes and checkpoints;
- * one batch is with it at a time, what is committed meanwhile waits for the next. `"inline"` runs
- * them here (`sqlite/LogWriter.ts`); the default is `PODLET_SQLITE_WRITER` when set, else the thread.
+ * to a writer thread (`sqlite/WriterThread.ts`) that runs the transactions, prunes and checkpoints.
+ * `"inline"` runs them here (`sqlite/LogWriter.ts`), each batch as it is sent, all queued writes in
+ * one; the default is `PODLET_SQLITE_WRITER` when set, else the thread.
  */
 import { extend } from "@podlet/core/api/Extend"
 import type { KubeObject } from "@podlet/core/api/Meta"
@@ -39,7 +43,7 @@ import Database from "better-sqlite3"
 import { Effect, Layer } from "effect"
 import { StorageOpenError } from "./Errors.js"
 import { type LogPrune, type LogWriter, makeInlineLogWriter } from "./sqlite/LogWriter.js"
-import { startWriterThread } from "./sqlite/WriterThread.js"
+import { startWriterThread, threadBatchRows } from "./sqlite/WriterThread.js"
 
 export interface BackendSqliteOptions {
   /** database file; `:memory:` for a throwaway store */
@@ -179,11 +183,31 @@ interface Planned {
   readonly key: string
   readonly rv: number
   readonly type: Change["type"]
+  /** the object at `rv` (for a delete: the deleted object at its delete's version) */
   readonly object: KubeObject
+  /** what the key holds after this write (undefined: deleted); `objects` keeps it once durable */
+  readonly stored: StoredObject | undefined
   readonly json: string
-  /** the key's state before this write: the durable one, or the batch's earlier write of the key */
+  /** the key's state before this write: the durable one, or an earlier pending write of the key */
   readonly previous: StoredObject | undefined
+  /** the last write of its commit: a batch ends only at one */
+  readonly last: boolean
 }
+
+/** Writes sent to the writer as one transaction, and the callbacks its answer runs. */
+interface Batch {
+  readonly planned: ReadonlyArray<Planned>
+  readonly waiting: Array<(error?: unknown) => void>
+  readonly prune: LogPrune | undefined
+  /** with a prune: the superseded versions it keeps, and how many `superseded` held when it was made */
+  readonly kept: ReadonlyArray<number>
+  readonly mark: number
+  /** planned on top of a batch that failed: failed already, whatever the writer answers */
+  doomed: boolean
+}
+
+/** at most this many batches are with the writer at once: it commits one while the next is planned */
+const maxInFlight = 2
 
 type LogRow = [rv: number, type: Change["type"], key: string]
 type ChangeRow = [rv: number, type: Change["type"], key: string, json: string]
@@ -331,16 +355,23 @@ export const makeBackendSqlite = (
   }
 
   // group commit: changes applied but not yet durable, in order, and what reads of them see
-  /** the planned writes of the next transaction */
+  /** the planned writes not yet sent to the writer */
   let queued: Array<Planned> = []
-  /** key -> its latest queued state (null: deleted) */
-  const overlay = new Map<string, StoredObject | null>()
+  /** key -> its latest pending write (queued or with the writer) */
+  const overlay = new Map<string, Planned>()
   /** the last applied resourceVersion (>= `revision`, the last durable one) */
   let applied = revision
+  /** callbacks waiting for queued writes, each with the count of rows (`taken` included) it waits for */
   let callbacks: Array<(error?: unknown) => void> = []
+  let callbackRows: Array<number> = []
+  /** rows taken from the queue into batches so far */
+  let taken = 0
+  /** the batches with the writer, oldest first (answered in that order) */
+  const inFlight: Array<Batch> = []
+  /** the most rows a batch carries when more are queued (at commit boundaries) */
+  const batchRows = Math.max(1, writer.batchRows ?? Number.POSITIVE_INFINITY)
   let flushScheduled = false
-  /** a batch is with the writer: the next waits for its answer */
-  let writing = false
+  let pumping = false
 
   /**
    * The last key `current` read, and its state, until the next change to either map: an update
@@ -349,11 +380,11 @@ export const makeBackendSqlite = (
   let lastKey: string | undefined
   let lastCurrent: StoredObject | undefined
 
-  /** The current state of a key, queued changes included. */
+  /** The current state of a key, pending writes included. */
   const current = (key: string): StoredObject | undefined => {
     if (key === lastKey) return lastCurrent
-    const queuedState = overlay.get(key)
-    const state = queuedState === undefined ? objects.get(key) : (queuedState ?? undefined)
+    const pending = overlay.get(key)
+    const state = pending === undefined ? objects.get(key) : pending.stored
     lastKey = key
     lastCurrent = state
     return state
@@ -364,7 +395,8 @@ export const makeBackendSqlite = (
     const within = mutations.length > 1 ? new Map<string, StoredObject | undefined>() : undefined
     const planned: Array<Planned> = []
     let rv = applied
-    for (const mutation of mutations) {
+    for (let i = 0; i < mutations.length; i++) {
+      const mutation = mutations[i]!
       const { key } = mutation
       const current_ = within?.has(key) ? within.get(key) : current(key)
       const actual = current_?.resourceVersion ?? 0
@@ -379,99 +411,136 @@ export const makeBackendSqlite = (
       const json = JSON.stringify(object)
       rememberJson(object, json)
       const type = mutation.object === undefined ? "DELETED" : current_ === undefined ? "ADDED" : "MODIFIED"
-      planned.push({ key, rv, type, object, json, previous: current_ })
-      within?.set(key, type === "DELETED" ? undefined : { key, resourceVersion: rv, object })
+      const stored = type === "DELETED" ? undefined : { key, resourceVersion: rv, object }
+      planned.push({ key, rv, type, object, stored, json, previous: current_, last: i === mutations.length - 1 })
+      within?.set(key, stored)
     }
     return planned
   }
 
-  /** Sends every queued change to the writer as one transaction; its answer settles them. */
+  /** The next batch: whole commits from the head of the queue, up to `batchRows` rows, and their callbacks. */
+  const take = (): Batch => {
+    let rows = queued.length
+    if (rows > batchRows) {
+      rows = batchRows
+      while (!queued[rows - 1]!.last) rows++
+    }
+    const planned = rows === queued.length ? queued : queued.slice(0, rows)
+    queued = rows === queued.length ? [] : queued.slice(rows)
+    taken += rows
+    let count = 0
+    while (count < callbackRows.length && callbackRows[count]! <= taken) count++
+    const waiting = callbacks.splice(0, count)
+    callbackRows.splice(0, count)
+    const last = planned.at(-1)!.rv
+    // when due and no other prune is with the writer, a prune of the superseded rows up to `floor`
+    const floor = last - historyWindow
+    if (floor - compacted < pruneStep || inFlight.some((batch) => batch.prune !== undefined && !batch.doomed)) {
+      return { planned, waiting, prune: undefined, kept: [], mark: 0, doomed: false }
+    }
+    const due: Array<number> = []
+    const kept: Array<number> = []
+    for (const rv of superseded) {
+      if (rv <= floor) due.push(rv)
+      else kept.push(rv)
+    }
+    return {
+      planned,
+      waiting,
+      prune: { ranges: runs(due).flat(), floor },
+      kept,
+      mark: superseded.length,
+      doomed: false
+    }
+  }
+
+  /** Sends queued writes while fewer than `maxInFlight` batches are with the writer. */
+  const pump = (): void => {
+    if (pumping) return
+    pumping = true
+    try {
+      while (queued.length > 0 && inFlight.length < maxInFlight) {
+        const batch = take()
+        inFlight.push(batch)
+        writer.write(batch.planned, batch.prune, (error) => settle(batch, error))
+      }
+    } finally {
+      pumping = false
+    }
+  }
+
   const flush = (): void => {
     flushScheduled = false
-    if (writing) return
-    const planned = queued
-    const waiting = callbacks
-    queued = []
-    callbacks = []
-    if (planned.length === 0) {
-      for (const callback of waiting) callback()
-      return
-    }
-    const last = planned.at(-1)!.rv
-    // when due, a prune of the log: the superseded rows up to `floor`; `kept` gets the newer ones
-    const floor = last - historyWindow
-    let prune: LogPrune | undefined
-    const kept: Array<number> = []
-    if (floor - compacted >= pruneStep) {
-      const due: Array<number> = []
-      for (const rv of superseded) {
-        if (rv <= floor) due.push(rv)
-        else kept.push(rv)
-      }
-      prune = { ranges: runs(due).flat(), floor }
-    }
-    writing = true
-    writer.write(planned, prune, (error) => settle(planned, waiting, prune, kept, error))
+    pump()
   }
 
-  /** The writer's answer: the batch is durable (or failed), its callbacks run in order. */
-  const settle = (
-    planned: ReadonlyArray<Planned>,
-    waiting: Array<(error?: unknown) => void>,
-    prune: LogPrune | undefined,
-    kept: Array<number>,
-    failure: unknown
-  ): void => {
-    writing = false
+  /** The writer's answer to the oldest batch: durable (or failed); the next batch goes, then its callbacks run. */
+  const settle = (batch: Batch, failure: unknown): void => {
+    inFlight.shift()
     lastKey = undefined
     lastCurrent = undefined
-    if (failure === undefined) {
-      if (prune !== undefined) {
-        compacted = prune.floor
-        superseded = kept
-      }
-      revision = planned.at(-1)!.rv
-      // a key's `previous` is what `objects` holds for it here: its durable state, or what the
-      // batch's earlier write of it (just set below) put there
-      for (const { key, rv, type, object, previous } of planned) {
-        if (previous !== undefined) superseded.push(previous.resourceVersion)
-        if (type === "DELETED") {
-          if (previous !== undefined) drop(key)
-          superseded.push(rv)
-        } else {
-          if (previous === undefined) indexOf(key).add(key)
-          objects.set(key, { key, resourceVersion: rv, object })
-        }
-      }
-      overlay.clear()
-      // what was committed while the batch was written stays queued, over the new durable state
-      for (const item of queued) {
-        overlay.set(
-          item.key,
-          item.type === "DELETED" ? null : { key: item.key, resourceVersion: item.rv, object: item.object }
-        )
-      }
-      if (queued.length === 0) waiting.push(...callbacks.splice(0))
-    } else {
-      // nothing of the transaction was written: it and what was queued on top of it are dropped
-      queued = []
-      waiting.push(...callbacks.splice(0))
-      overlay.clear()
-      applied = revision
-    }
-    for (const callback of waiting) callback(failure)
-    if (queued.length > 0 && !flushScheduled) {
-      flushScheduled = true
-      setImmediate(flush)
-    }
-  }
-
-  const whenDurable = (callback: (error?: unknown) => void): void => {
-    if (queued.length === 0 && !flushScheduled && !writing) {
-      callback()
+    if (batch.doomed) {
+      // its callbacks were failed with the batch under it; the writer refused it
+      pump()
       return
     }
-    callbacks.push(callback)
+    if (failure !== undefined) {
+      fail(batch, failure)
+      return
+    }
+    if (batch.prune !== undefined) {
+      compacted = batch.prune.floor
+      // what batches answered since it was made superseded stays, for the next prune
+      superseded = batch.kept.concat(superseded.slice(batch.mark))
+    }
+    revision = batch.planned.at(-1)!.rv
+    // a key's `previous` is what `objects` holds for it here: its durable state, or what an
+    // earlier write of it (in this batch or an earlier one, answered before) put there
+    for (const item of batch.planned) {
+      const { key, previous } = item
+      if (previous !== undefined) superseded.push(previous.resourceVersion)
+      if (item.stored === undefined) {
+        if (previous !== undefined) drop(key)
+        superseded.push(item.rv)
+      } else {
+        if (previous === undefined) indexOf(key).add(key)
+        objects.set(key, item.stored)
+      }
+      if (overlay.get(key) === item) overlay.delete(key)
+    }
+    pump()
+    for (const callback of batch.waiting) callback()
+  }
+
+  /**
+   * A failed batch: nothing of it was written. It, the batches sent after it (the writer refuses
+   * them) and the queued writes were all planned on top of it: they fail, in order, and the next
+   * write takes the version after the durable one.
+   */
+  const fail = (batch: Batch, failure: unknown): void => {
+    const failed = batch.waiting
+    for (const later of inFlight) {
+      later.doomed = true
+      failed.push(...later.waiting)
+    }
+    failed.push(...callbacks)
+    queued = []
+    callbacks = []
+    callbackRows = []
+    overlay.clear()
+    applied = revision
+    for (const callback of failed) callback(failure)
+  }
+
+  /** whether a write is applied and not yet durable */
+  const pending = (): boolean => queued.length > 0 || (inFlight.length > 0 && !inFlight.at(-1)!.doomed)
+
+  const whenDurable = (callback: (error?: unknown) => void): void => {
+    if (queued.length > 0) {
+      callbacks.push(callback)
+      callbackRows.push(taken + queued.length)
+    } else if (inFlight.length > 0 && !inFlight.at(-1)!.doomed) inFlight.at(-1)!.waiting.push(callback)
+    else callback()
   }
 
   /** Applies at once (reads of the synchronous face see it); durable at the next flush, which it schedules. */
@@ -483,10 +552,7 @@ export const makeBackendSqlite = (
     const changes: Array<Change> = []
     for (const item of planned) {
       queued.push(item)
-      overlay.set(
-        item.key,
-        item.type === "DELETED" ? null : { key: item.key, resourceVersion: item.rv, object: item.object }
-      )
+      overlay.set(item.key, item)
       changes.push({ type: item.type, key: item.key, resourceVersion: item.rv, object: item.object })
     }
     if (planned.length > 0) applied = planned.at(-1)!.rv
@@ -557,7 +623,7 @@ export const makeBackendSqlite = (
         get: current,
         commit: commitSync,
         whenDurable,
-        pending: () => queued.length > 0 || flushScheduled || writing
+        pending
       }
     }),
     { flush, drain }
@@ -582,6 +648,7 @@ const acquire = (options: BackendSqliteOptions) =>
     // second opener that slips in between owns the file and this open fails: one owner either way
     let writer: LogWriter | undefined
     const backend = makeBackendSqlite(db, options, {
+      batchRows: threadBatchRows,
       write: (rows, prune, done) => writer!.write(rows, prune, done),
       changesAfter: (since, done) => writer!.changesAfter(since, done),
       close: (done) => writer!.close(done)

@@ -1,8 +1,9 @@
 /**
  * Where the SQLite backend's change log is written: the database work of `BackendSqlite` behind one
  * small interface, so it can run on the main thread (`makeInlineLogWriter`) or on a writer thread
- * (`startWriterThread`). A writer takes one batch at a time in order: the batch's rows, and when due
- * a prune of superseded rows, in one transaction; `done` runs once that transaction committed.
+ * (`startWriterThread`). A writer takes batches in order: a batch's rows, and when due a prune of
+ * superseded rows, in one transaction; `done` runs once that transaction committed. A thread's
+ * writer may hold several batches sent before their answers.
  */
 import type { Change } from "@podlet/core/services/StorageBackend"
 import type Database from "better-sqlite3"
@@ -27,6 +28,11 @@ export type ChangeRow = [rv: number, type: Change["type"], key: string, json: st
 
 /** The writer of one open database. Calls are answered in the order they were made. */
 export interface LogWriter {
+  /**
+   * The most rows a batch should carry when more are queued (default: no limit), so that a writer
+   * that works beside the caller commits one batch while the next is planned
+   */
+  readonly batchRows?: number
   /** appends `rows` and applies `prune` in one transaction; `done` gets the error when it failed */
   readonly write: (rows: ReadonlyArray<LogRow>, prune: LogPrune | undefined, done: (error?: unknown) => void) => void
   /** the log rows above `since`, in order, after every write made before */

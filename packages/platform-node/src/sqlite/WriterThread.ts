@@ -6,7 +6,9 @@
  * Protocol (one port, answered in order; a request is one string, as strings cost the least to
  * post): a write (`W`, the prune, then each row's rv, type, key and JSON, all NUL-separated: JSON
  * and keys hold no NUL) is answered `0` once its transaction committed, or `failed` with the SQLite
- * error's message and code (nothing of it was written); `C<since>` answers the log rows above
+ * error's message and code (nothing of it was written). A write whose first version does not follow
+ * the last one committed was planned on top of a failed write (sent before its answer): it is
+ * refused with that failure (or an out-of-order error), nothing written. `C<since>` answers the log rows above
  * `since`; `X` closes the database (answered `closed`). A thread opens a database at `O<options>`;
  * once closed it is kept, unreferenced, for the next open in this process (a thread takes ~100 ms
  * to start on a busy machine), one at most.
@@ -35,6 +37,12 @@ export interface WriterThreadOptions {
 
 /** The default WAL size after which the writer thread checkpoints (SQLite's default is 4 MiB). */
 export const defaultCheckpointBytes = 16 * 1024 * 1024
+
+/**
+ * The rows of a batch for the thread when more are queued: two batches of this size alternate
+ * between the thread committing one and this thread planning the next.
+ */
+export const threadBatchRows = 32
 
 /** What the thread answers. */
 type Reply =
@@ -67,6 +75,10 @@ const open = (options) => {
     db.close()
     throw error
   }
+  const last = db
+    .prepare("SELECT max(coalesce((SELECT max(rv) FROM changes), 0), coalesce((SELECT value FROM meta WHERE name = 'compacted'), 0))")
+    .pluck()
+    .get()
   const append = db.prepare(sql.append)
   const prune = db.prepare(sql.prune)
   const compacted = db.prepare(sql.compacted)
@@ -82,7 +94,10 @@ const open = (options) => {
       compacted.run(due.floor)
     }),
     walBytes: 0,
-    checkpointScheduled: false
+    checkpointScheduled: false,
+    /** the last version committed, and the failure since then */
+    last,
+    failure: undefined
   }
 }
 const checkpoint = (s) => {
@@ -127,12 +142,22 @@ parentPort.on("message", (message) => {
   switch (message[0]) {
     case "W": {
       const { rows, prune } = parseWrite(message)
+      if (rows[0] !== s.last + 1) {
+        // planned on top of a write that failed (or out of order): refused, nothing written
+        parentPort.postMessage(
+          s.failure ?? { op: "failed", message: "write of version " + rows[0] + " after version " + s.last, code: undefined }
+        )
+        return
+      }
       try {
         s.transaction(rows, prune)
       } catch (error) {
-        parentPort.postMessage({ op: "failed", message: String(error && error.message), code: error && error.code })
+        s.failure = { op: "failed", message: String(error && error.message), code: error && error.code }
+        parentPort.postMessage(s.failure)
         return
       }
+      s.failure = undefined
+      s.last = rows[rows.length - 4]
       parentPort.postMessage(0)
       // a transaction writes its dirty pages: about its JSON, an index page or two, the meta row
       let bytes = 2 * s.pageSize

@@ -14,6 +14,7 @@ import Database from "better-sqlite3"
 import { Cause, Effect, Exit, Fiber } from "effect"
 import { BackendSqlite, makeBackendSqlite } from "../../src/BackendSqlite.js"
 import type { ChangeRow, LogPrune, LogRow, LogWriter } from "../../src/sqlite/LogWriter.js"
+import { threadBatchRows } from "../../src/sqlite/WriterThread.js"
 
 const dir = mkdtempSync(join(tmpdir(), "podlet-backend-writer-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -57,47 +58,98 @@ const backendOn = (writer: LogWriter, historyWindow?: number) => {
 }
 
 describe("BackendSqlite with a writer that answers later", () => {
-  it.effect("writes committed while a batch is with the writer wait, then go as one batch; callbacks in order", () =>
+  it.effect(
+    "a second batch goes while the first is with the writer; a third waits for an answer; callbacks in order",
+    () =>
+      Effect.gen(function* () {
+        const { writer, writes } = heldWriter()
+        const backend = backendOn(writer)
+        const sync = backend.sync!
+        const heard: Array<string> = []
+        sync.commit([{ key: key("a"), object: pod("a") }])
+        sync.whenDurable!((error) => heard.push(`a ${String(error)}`))
+        backend.flush()
+        sync.commit([{ key: key("b"), object: pod("b") }])
+        sync.whenDurable!((error) => heard.push(`b ${String(error)}`))
+        backend.flush()
+        expect(writes.map((w) => w.rows.map((r) => r.rv))).toEqual([[1], [2]])
+        // two batches are with the writer: these are applied, and wait
+        sync.commit([{ key: key("a"), object: pod("a", "Running"), expect: 1 }])
+        sync.commit([{ key: key("c"), object: pod("c") }])
+        sync.whenDurable!((error) => heard.push(`c ${String(error)}`))
+        backend.flush()
+        expect(writes).toHaveLength(2)
+        expect(sync.get(key("a"))?.resourceVersion).toBe(3)
+        expect(yield* backend.revision).toBe(0)
+
+        // an answer frees a place: what waits goes at once, as one batch
+        writes[0]!.done()
+        expect(heard).toEqual(["a undefined"])
+        expect(writes.map((w) => w.rows.map((r) => [r.rv, r.type]))).toEqual([
+          [[1, "ADDED"]],
+          [[2, "ADDED"]],
+          [
+            [3, "MODIFIED"],
+            [4, "ADDED"]
+          ]
+        ])
+        expect(yield* backend.revision).toBe(1)
+        expect((yield* backend.get(key("a")))?.resourceVersion).toBe(1)
+        // what is with the writer is still what the synchronous face reads
+        expect(sync.get(key("a"))?.resourceVersion).toBe(3)
+        expect(sync.get(key("b"))?.resourceVersion).toBe(2)
+        expect(sync.pending!()).toBe(true)
+
+        writes[1]!.done()
+        expect(heard).toEqual(["a undefined", "b undefined"])
+        expect(yield* backend.revision).toBe(2)
+        expect(sync.get(key("a"))?.resourceVersion).toBe(3)
+        writes[2]!.done()
+        expect(heard).toEqual(["a undefined", "b undefined", "c undefined"])
+        expect(sync.pending!()).toBe(false)
+        expect(yield* backend.revision).toBe(4)
+        expect((yield* backend.get(key("a")))?.object).toMatchObject({ status: { phase: "Running" } })
+        expect((yield* backend.list("pods/")).map((s) => [s.key, s.resourceVersion])).toEqual([
+          [key("a"), 3],
+          [key("b"), 2],
+          [key("c"), 4]
+        ])
+      })
+  )
+
+  it.effect("a batch holds at most batchRows rows, cut between commits; each callback goes with its commit", () =>
     Effect.gen(function* () {
-      const { writer, writes } = heldWriter()
-      const backend = backendOn(writer)
+      const { writer: held, writes } = heldWriter()
+      const backend = backendOn({ ...held, batchRows: 2 })
       const sync = backend.sync!
       const heard: Array<string> = []
+      const after = (name: string) => sync.whenDurable!(() => heard.push(name))
       sync.commit([{ key: key("a"), object: pod("a") }])
-      sync.whenDurable!((error) => heard.push(`a ${String(error)}`))
-      backend.flush()
-      expect(writes.map((w) => w.rows.map((r) => r.rv))).toEqual([[1]])
-      // the batch is with the writer: these are applied, and wait
+      after("a")
       sync.commit([{ key: key("b"), object: pod("b") }])
-      sync.commit([{ key: key("a"), object: pod("a", "Running"), expect: 1 }])
-      sync.whenDurable!((error) => heard.push(`b ${String(error)}`))
-      backend.flush()
-      expect(writes).toHaveLength(1)
-      expect(sync.get(key("a"))?.resourceVersion).toBe(3)
-      expect(yield* backend.revision).toBe(0)
-
-      writes[0]!.done()
-      expect(heard).toEqual(["a undefined"])
-      expect(yield* backend.revision).toBe(1)
-      expect((yield* backend.get(key("a")))?.resourceVersion).toBe(1)
-      // what waits is still what the synchronous face reads
-      expect(sync.get(key("a"))?.resourceVersion).toBe(3)
-      expect(sync.get(key("b"))?.resourceVersion).toBe(2)
-      expect(sync.pending!()).toBe(true)
-
-      backend.flush()
-      expect(writes.map((w) => w.rows.map((r) => [r.rv, r.type]))).toEqual([
-        [[1, "ADDED"]],
-        [
-          [2, "ADDED"],
-          [3, "MODIFIED"]
-        ]
+      after("b")
+      // three rows in one commit: one batch, past the limit
+      sync.commit([
+        { key: key("c"), object: pod("c") },
+        { key: key("d"), object: pod("d") },
+        { key: key("e"), object: pod("e") }
       ])
+      after("cde")
+      sync.commit([{ key: key("f"), object: pod("f") }])
+      after("f")
+      backend.flush()
+      expect(writes.map((w) => w.rows.map((r) => r.rv))).toEqual([
+        [1, 2],
+        [3, 4, 5]
+      ])
+      writes[0]!.done()
+      expect(heard).toEqual(["a", "b"])
+      expect(writes.map((w) => w.rows.map((r) => r.rv))).toEqual([[1, 2], [3, 4, 5], [6]])
       writes[1]!.done()
-      expect(heard).toEqual(["a undefined", "b undefined"])
-      expect(sync.pending!()).toBe(false)
-      expect(yield* backend.revision).toBe(3)
-      expect((yield* backend.get(key("a")))?.object).toMatchObject({ status: { phase: "Running" } })
+      expect(heard).toEqual(["a", "b", "cde"])
+      writes[2]!.done()
+      expect(heard).toEqual(["a", "b", "cde", "f"])
+      expect(yield* backend.revision).toBe(6)
     })
   )
 
@@ -124,27 +176,48 @@ describe("BackendSqlite with a writer that answers later", () => {
       backend.flush()
       writes[0]!.done()
 
+      const before = yield* Effect.forkChild(backend.commit([{ key: key("x"), object: pod("x") }]))
+      yield* Effect.yieldNow
+      backend.flush()
       const failing = yield* Effect.forkChild(backend.commit([{ key: key("a"), object: pod("a", "Running") }]))
       yield* Effect.yieldNow
       backend.flush()
-      const onTop = yield* Effect.forkChild(backend.commit([{ key: key("b"), object: pod("b") }]))
+      // on top of the failing batch: one more with the writer, one queued
+      const sent = yield* Effect.forkChild(backend.commit([{ key: key("b"), object: pod("b") }]))
       yield* Effect.yieldNow
-      expect(sync.get(key("b"))?.resourceVersion).toBe(3)
+      writes[1]!.done()
+      const queued = yield* Effect.forkChild(backend.commit([{ key: key("a"), object: undefined }]))
+      yield* Effect.yieldNow
+      backend.flush()
+      expect(writes.map((w) => w.rows.map((r) => r.rv))).toEqual([[1], [2], [3], [4]])
+      expect(sync.get(key("a"))).toBeUndefined()
+      expect(sync.get(key("b"))?.resourceVersion).toBe(4)
       const disk = new Error("disk I/O error")
-      writes[1]!.done(disk)
-      for (const exit of [yield* Fiber.await(failing), yield* Fiber.await(onTop)]) {
+      writes[2]!.done(disk)
+      expect(Exit.isSuccess(yield* Fiber.await(before))).toBe(true)
+      // failed before the writer answered the batch on top (it refuses it: nothing of it is written)
+      for (const exit of [yield* Fiber.await(failing), yield* Fiber.await(sent), yield* Fiber.await(queued)]) {
         expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toBe(disk)
       }
       expect(sync.get(key("a"))?.resourceVersion).toBe(1)
       expect(sync.get(key("b"))).toBeUndefined()
-      // nothing of the dropped writes is sent; the next write takes the next durable version
+      expect(sync.pending!()).toBe(false)
+      // the refusal changes nothing; the next write takes the next durable version
+      writes[3]!.done(disk)
       const [next] = yield* Effect.sync(() => {
         const result = sync.commit([{ key: key("c"), object: pod("c") }])
         backend.flush()
         return Array.isArray(result) ? result : []
       })
-      expect(next?.resourceVersion).toBe(2)
-      expect(writes.map((w) => w.rows.map((r) => r.rv))).toEqual([[1], [2], [2]])
+      expect(next?.resourceVersion).toBe(3)
+      expect(writes.map((w) => w.rows.map((r) => r.rv))).toEqual([[1], [2], [3], [4], [3]])
+      writes[4]!.done()
+      expect(yield* backend.revision).toBe(3)
+      expect((yield* backend.list("pods/")).map((s) => [s.key, s.resourceVersion])).toEqual([
+        [key("a"), 1],
+        [key("c"), 3],
+        [key("x"), 2]
+      ])
     })
   )
 
@@ -267,5 +340,52 @@ describe("BackendSqlite on both writers", () => {
       }
       expect(histories[1]).toBe(histories[0])
     })
+  )
+})
+
+describe("BackendSqlite on the writer thread", () => {
+  it.effect(
+    "writes of one tick go as batches of threadBatchRows, two with the thread at once; a failed one fails its writes and those after, the earlier stay",
+    () =>
+      Effect.gen(function* () {
+        const path = join(dir, `pipeline-${++files}.db`)
+        const db = new Database(path)
+        db.exec(schema)
+        db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON changes WHEN NEW.key = '${key("boom")}'
+        BEGIN SELECT RAISE(ABORT, 'refused by trigger'); END`)
+        db.close()
+        const n = 4 * threadBatchRows
+        // the failing write is in the second batch; the third is sent when the first is answered
+        const boom = threadBatchRows + 2
+        yield* Effect.gen(function* () {
+          const backend = yield* StorageBackend
+          const fibers = []
+          for (let i = 1; i <= n; i++) {
+            const name = i === boom ? "boom" : `p${i}`
+            fibers.push(yield* Effect.forkChild(backend.commit([{ key: key(name), object: pod(name) }])))
+          }
+          const answered: Array<number | string> = []
+          for (const fiber of fibers) {
+            const exit = yield* Fiber.await(fiber)
+            answered.push(
+              Exit.isSuccess(exit) ? exit.value[0]!.resourceVersion : (Cause.squash(exit.cause) as Error).message
+            )
+          }
+          expect(answered).toEqual(
+            Array.from({ length: n }, (_, i) => (i < threadBatchRows ? i + 1 : "refused by trigger"))
+          )
+          expect(yield* backend.revision).toBe(threadBatchRows)
+          const [next] = yield* backend.commit([{ key: key("next"), object: pod("next") }])
+          expect(next?.resourceVersion).toBe(threadBatchRows + 1)
+        }).pipe(Effect.provide(BackendSqlite.layer({ path, writer: "thread" })))
+        // the file: the first batch and the write after the failure, nothing of the others
+        const read = new Database(path, { readonly: true })
+        const keys = read.prepare<[], { key: string }>("SELECT key FROM changes ORDER BY rv").all()
+        read.close()
+        expect(keys.map((r) => r.key)).toEqual([
+          ...Array.from({ length: threadBatchRows }, (_, i) => key(`p${i + 1}`)),
+          key("next")
+        ])
+      })
   )
 })

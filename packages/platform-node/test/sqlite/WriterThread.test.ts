@@ -1,6 +1,6 @@
 /**
  * The writer thread's protocol against a real file: answers in order and only after the commit,
- * errors as SQLite errors with nothing written, prunes in the same transaction, close after every
+ * errors as SQLite errors with nothing written, writes planned on a failed one refused, prunes in the same transaction, close after every
  * pending write, one owner of the file, and checkpoints that keep the WAL bounded.
  */
 import { spawn } from "node:child_process"
@@ -98,6 +98,51 @@ describe("WriterThread", () => {
     })
   )
 
+  it.effect("writes sent after a failed one were planned on top of it: refused with its error until one follows", () =>
+    Effect.gen(function* () {
+      const path = freshFile()
+      const writer = yield* startWriterThread({ path })
+      expect(yield* write(writer, [row(1)])).toBeUndefined()
+      // three back to back, as a backend sends them before the first answer: 2-3 fails (rv 1
+      // exists), 4-5 and 6 follow it and are refused with its error
+      const answers = yield* Effect.callback<ReadonlyArray<unknown>>((resume) => {
+        const out: Array<unknown> = []
+        const done = (error?: unknown) => {
+          out.push(error)
+          if (out.length === 3) resume(Effect.succeed(out))
+        }
+        writer.write([row(2), row(1)], undefined, done)
+        writer.write([row(4), row(5)], undefined, done)
+        writer.write([row(6)], undefined, done)
+      })
+      for (const error of answers) {
+        expect(error).toBeInstanceOf(Database.SqliteError)
+        expect((error as InstanceType<typeof Database.SqliteError>).code).toBe("SQLITE_CONSTRAINT_PRIMARYKEY")
+      }
+      // the write that follows the last commit goes on
+      expect(yield* write(writer, [row(2)])).toBeUndefined()
+      // one out of order with nothing failed is refused too, saying what it follows
+      expect(String(yield* write(writer, [row(5)]))).toContain("version 5 after version 2")
+      expect(yield* write(writer, [row(3), row(4)])).toBeUndefined()
+      yield* close(writer)
+      expect(readFile(path).rvs).toEqual([1, 2, 3, 4])
+    })
+  )
+
+  it.effect("a reopened file: the first write follows the last version in it, or the compacted floor", () =>
+    Effect.gen(function* () {
+      const path = freshFile()
+      const first = yield* startWriterThread({ path })
+      expect(yield* write(first, [row(1), row(2), row(3)], { ranges: [1, 3], floor: 7 })).toBeUndefined()
+      yield* close(first)
+      const second = yield* startWriterThread({ path })
+      expect(String(yield* write(second, [row(4)]))).toContain("version 4 after version 7")
+      expect(yield* write(second, [row(8)])).toBeUndefined()
+      yield* close(second)
+      expect(readFile(path)).toEqual({ rvs: [8], compacted: 7 })
+    })
+  )
+
   it.effect("a prune deletes its ranges and records the floor in the same transaction as the batch", () =>
     Effect.gen(function* () {
       const path = freshFile()
@@ -107,8 +152,8 @@ describe("WriterThread", () => {
         Array.from({ length: 10 }, (_, i) => row(i + 1))
       )
       expect(yield* write(writer, [row(11)], { ranges: [2, 4, 7, 7], floor: 8 })).toBeUndefined()
-      // a failing batch takes its prune with it
-      expect(yield* write(writer, [row(11)], { ranges: [1, 1], floor: 9 })).toBeInstanceOf(Database.SqliteError)
+      // a failing batch takes its prune with it (rv 5 exists)
+      expect(yield* write(writer, [row(12), row(5)], { ranges: [1, 1], floor: 9 })).toBeInstanceOf(Database.SqliteError)
       yield* close(writer)
       expect(readFile(path)).toEqual({ rvs: [1, 5, 6, 8, 9, 10, 11], compacted: 8 })
     })
