@@ -171,20 +171,31 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
       return reference
     }
 
+    /** `toRfc3339`, one string per instant for the Events written in it */
+    let stampedAt = Number.NaN
+    let stamp = ""
+    const timestamp = (ms: number): string => {
+      if (ms !== stampedAt) {
+        stamp = toRfc3339(ms)
+        stampedAt = ms
+      }
+      return stamp
+    }
+
     const create = Effect.fnUntraced(function* (event: EventRecord, observation: Observation, now: number) {
       const namespace = event.involvedObject.namespace ?? "default"
       const unique = BigInt(now) * 1_000_000n + BigInt(sequence.next())
       const object: Event = {
         apiVersion: "v1",
         kind: "Event",
-        metadata: { name: `${event.involvedObject.name ?? "unknown"}.${unique.toString(16)}`, namespace },
+        metadata: { name: flat(`${event.involvedObject.name ?? "unknown"}.${unique.toString(16)}`), namespace },
         involvedObject: sharedReference(observation.involved, event.involvedObject),
         reason: event.reason,
         message: flat(event.message),
         type: event.type,
         count: observation.count,
-        firstTimestamp: toRfc3339(observation.first),
-        lastTimestamp: toRfc3339(now),
+        firstTimestamp: timestamp(observation.first),
+        lastTimestamp: timestamp(now),
         eventTime: null,
         source: event.source,
         reportingComponent: event.source.component,
@@ -198,7 +209,7 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
         store.update("events", {
           ...existing,
           count: Math.max(observation.count, (existing.count ?? 1) + 1),
-          lastTimestamp: toRfc3339(now)
+          lastTimestamp: timestamp(now)
         }),
         (written) => {
           observation.written = written.object

@@ -151,7 +151,6 @@ const protocolTcp = (p: { readonly protocol: string }): boolean =>
 const compactConfig = (config: ContainerConfig, before: Instance | undefined): ContainerConfig => {
   if (before === undefined) return config
   const old = before.config
-  if (sameButAttempt(config, old)) return old
   return {
     ...config,
     command: sameJson(config.command, old.command) ? old.command : config.command,
@@ -628,6 +627,23 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     )
   }
 
+  /**
+   * Configs by container name and spec hash: a container's config, shared by every instance that
+   * has an equal one but for `attempt` (its restarts, and the same container of the pod's replicas).
+   * Bounded.
+   */
+  const configs = new Map<string, ContainerConfig>()
+  const sharedConfig = (config: ContainerConfig, before: Instance | undefined): ContainerConfig => {
+    if (before !== undefined && sameButAttempt(config, before.config)) return before.config
+    const key = `${config.name}\u0000${config.hash}`
+    const known = configs.get(key)
+    if (known !== undefined && sameButAttempt(config, known)) return known
+    const kept = compactConfig(config, before)
+    if (configs.size >= programCacheLimit) configs.clear()
+    configs.set(key, kept)
+    return kept
+  }
+
   /** One array per distinct argv, of its exact length: containers running the same command share it. Bounded. */
   const argvs = new Map<string, ReadonlyArray<string>>()
   const internArgv = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
@@ -831,7 +847,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     const inst: Instance = {
       id,
       sandbox: sb,
-      config: compactConfig(config, before),
+      config: sharedConfig(config, before),
       attempt: config.attempt,
       image,
       argv: internArgv(argv),

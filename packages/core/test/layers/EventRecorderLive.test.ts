@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { TestClock } from "effect/testing"
-import type { Event } from "../../src/api/Objects.js"
+import type { Event, ObjectReference } from "../../src/api/Objects.js"
 import {
   EventRecorderLive,
   makeEventSequence,
@@ -165,6 +165,6 @@ describe("sameReference", () => {
     [{ kind: "Pod" }, { kind: "Pod", name: "p" }, false],
     [{ kind: "Pod", fieldPath: undefined }, { kind: "Pod" }, false]
   ])("%o and %o: %s", (a, b, same) => {
-    expect(sameReference(a, b)).toBe(same)
+    expect(sameReference(a as ObjectReference, b as ObjectReference)).toBe(same)
   })
 })

@@ -138,6 +138,32 @@ describe("RuntimeSimulated: exits", () => {
   )
 })
 
+describe("RuntimeSimulated: instances of equal configs", () => {
+  it.effect("each instance keeps its own attempt and command when pods run equal containers", () =>
+    Effect.gen(function* () {
+      const runtime = yield* ContainerRuntime
+      const a = yield* runtime.runPodSandbox(pod("A"))
+      const b = yield* runtime.runPodSandbox(pod("B"))
+      const c = yield* runtime.runPodSandbox(pod("C"))
+      const first = yield* run(a.id, container("c", "busybox", ["exit", "1"]))
+      const other = yield* run(b.id, container("c", "busybox", ["exit", "1"], { attempt: 2 }))
+      // same name and hash, another command: its own config
+      const changed = yield* run(c.id, container("c", "busybox", ["exit", "3"], { attempt: 2 }))
+      const restarted = yield* run(a.id, container("c", "busybox", ["exit", "1"], { attempt: 1 }))
+      expect(yield* infoOf("A", first)).toMatchObject({ attempt: 0, hash: "h1", exitCode: 1 })
+      expect(yield* infoOf("B", other)).toMatchObject({ attempt: 2, hash: "h1", exitCode: 1 })
+      expect(yield* infoOf("C", changed)).toMatchObject({ attempt: 2, hash: "h1", exitCode: 3 })
+      expect(yield* infoOf("A", restarted)).toMatchObject({ attempt: 1, exitCode: 1 })
+      // an attempt's name is reserved in its own pod only
+      const again = yield* Effect.exit(runtime.createContainer(a.id, container("c", "busybox", ["exit", "1"])))
+      expect(again).toEqual(
+        Exit.fail(expect.objectContaining({ message: expect.stringContaining('name "c_p-A_default_A_0" is reserved') }))
+      )
+      yield* runtime.createContainer(b.id, container("c", "busybox", ["exit", "1"], { attempt: 1 }))
+    }).pipe(Effect.provide(layer()))
+  )
+})
+
 describe("RuntimeSimulated: servers", () => {
   it.effect("nginx listens on 80, serves its document root, and exits 143 at once on SIGTERM", () =>
     Effect.gen(function* () {
