@@ -7,6 +7,7 @@ import type { ConfigMap, ObjectReference, Secret } from "../api/Objects.js"
 import type { Container, Pod, PodStatus } from "../api/Pod.js"
 import type { BackoffEntry, BackoffState } from "../domain/Backoff.js"
 import type { KubeletEvent } from "../domain/Events.js"
+import type { PodActions } from "../domain/PodActions.js"
 import type { ContainerProbeResults } from "../domain/Probe.js"
 import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
 import type { ContainerRuntime } from "../services/ContainerRuntime.js"
@@ -49,6 +50,17 @@ export interface PodMemory {
   stored?: Pod | undefined
   /** the last sync, when it only met crash-loop backoffs (`BackoffFastPath`); cleared by every sync */
   backoffOnly?: BackoffOnlySync | undefined
+  /** the last plan computed, with its inputs (`SyncPod.podActionsOf` reuses it while they are the same) */
+  actions?: PlannedFrom | undefined
+}
+
+/** A plan of `computePodActions` and its inputs, compared by identity. */
+export interface PlannedFrom {
+  readonly pod: Pod
+  readonly snapshot: RuntimeSnapshot
+  /** the probe results of the snapshot's containers, in order */
+  readonly probes: ReadonlyArray<ContainerProbeResults | undefined>
+  readonly actions: PodActions
 }
 
 /** The inputs of the last generated status, compared by identity (or value for the small ones). */

@@ -5,6 +5,7 @@
  */
 import { Clock, Effect } from "effect"
 import type { Pod, PodStatus } from "../api/Pod.js"
+import type { QOSClass } from "../api/QOS.js"
 import { podQOSClass } from "../api/QOS.js"
 import { generatePodStatus } from "../domain/PodStatus.js"
 import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
@@ -17,6 +18,18 @@ export interface StatusOptions {
   readonly podIsTerminal: boolean
   /** a pod sync handler's eviction (active deadline, node pressure): phase Failed with this reason and message */
   readonly evict?: { readonly reason: string; readonly message: string; readonly disruptionReason?: string }
+}
+
+/** The QoS class of each pod spec seen (a pure function of the spec, asked at every generation). */
+const qosClasses = new WeakMap<Pod["spec"], QOSClass>()
+
+const qosClassOf = (spec: Pod["spec"]): QOSClass => {
+  let qosClass = qosClasses.get(spec)
+  if (qosClass === undefined) {
+    qosClass = podQOSClass(spec)
+    qosClasses.set(spec, qosClass)
+  }
+  return qosClass
 }
 
 /** The API status of `pod` for `snapshot`, at `now` (`domain/PodStatus`), from the kubelet's memory. */
@@ -42,7 +55,7 @@ const generate = (
     hostIP: ctx.nodeIP,
     podIP,
     startTime: memory.startTime,
-    qosClass: podQOSClass(pod.spec)
+    qosClass: qosClassOf(pod.spec)
   })
 }
 

@@ -18,6 +18,12 @@ export interface StatusManager {
 
 const isTerminal = (phase: string | undefined): boolean => phase === "Succeeded" || phase === "Failed"
 
+/** `status`, keeping the stored terminal phase (and reason): a pod never leaves Succeeded or Failed. */
+const keepTerminal = (status: PodStatus, old: PodStatus): PodStatus =>
+  isTerminal(old.phase) && !isTerminal(status.phase)
+    ? { ...status, phase: old.phase!, ...(old.reason !== undefined ? { reason: old.reason } : {}) }
+    : status
+
 /** Structural equality of JSON-like values (key order ignored, undefined members ignored). */
 export const jsonEqual = (a: unknown, b: unknown): boolean => {
   if (a === b) return true
@@ -35,7 +41,8 @@ export const jsonEqual = (a: unknown, b: unknown): boolean => {
 /**
  * A status manager writing through `store`; `cached` is the informer's copy of a pod by UID: a
  * status already confirmed against the copy's status needs no read of the store (as the kubelet's
- * own status manager compares with its cache before any API call).
+ * own status manager compares with its cache before any API call), and a changed status is written
+ * on the copy's resourceVersion first (the read follows only when the store refuses it).
  */
 export const makeStatusManager = (
   store: ObjectStore["Service"],
@@ -44,6 +51,12 @@ export const makeStatusManager = (
   /** a status given to `setStatus` → the stored status found equal to it (or written from it) */
   const confirmed = new WeakMap<PodStatus, PodStatus>()
 
+  /** `written`, the pod stored by writing `merged` for `status`; remembered when `status` was written as given */
+  const confirm = (status: PodStatus, merged: PodStatus, written: Pod): Pod => {
+    if (merged === status && written.status !== undefined) confirmed.set(status, written.status)
+    return written
+  }
+
   const write = Effect.fnUntraced(function* (
     pod: Pod,
     status: PodStatus,
@@ -51,6 +64,16 @@ export const makeStatusManager = (
   ): Effect.fn.Return<Pod | undefined> {
     const known = attempt === 0 ? cached(pod.metadata.uid ?? "") : undefined
     if (known?.status !== undefined && confirmed.get(status) === known.status) return known
+    if (known !== undefined && known.metadata.uid === pod.metadata.uid && known.metadata.resourceVersion) {
+      // the write the read would lead to, made from the informer's copy: the store refuses it (Conflict)
+      // unless the copy is the stored version; a copy that needs no write is not trusted (it may be stale)
+      const old = known.status ?? {}
+      const merged = keepTerminal(status, old)
+      if (!jsonEqual(merged, old)) {
+        const result = yield* store.updateStatus("pods", { ...known, status: merged }).pipe(Effect.result)
+        if (result._tag === "Success") return confirm(status, merged, result.success.object)
+      }
+    }
     const current = yield* store
       .get<Pod>("pods", pod.metadata.namespace, pod.metadata.name ?? "")
       .pipe(Effect.catch(() => Effect.succeed(undefined)))
@@ -58,20 +81,13 @@ export const makeStatusManager = (
     // the stored status is still the one this status was found equal to (or written as)
     if (current.status !== undefined && confirmed.get(status) === current.status) return current
     const old = current.status ?? {}
-    let merged: PodStatus = status
-    if (isTerminal(old.phase) && !isTerminal(merged.phase)) {
-      merged = { ...merged, phase: old.phase!, ...(old.reason !== undefined ? { reason: old.reason } : {}) }
-    }
+    const merged = keepTerminal(status, old)
     if (jsonEqual(merged, old)) {
       if (merged === status && current.status !== undefined) confirmed.set(status, current.status)
       return current
     }
     const result = yield* store.updateStatus("pods", { ...current, status: merged }).pipe(Effect.result)
-    if (result._tag === "Success") {
-      const stored = result.success.object.status
-      if (merged === status && stored !== undefined) confirmed.set(status, stored)
-      return result.success.object
-    }
+    if (result._tag === "Success") return confirm(status, merged, result.success.object)
     if (result.failure._tag === "Conflict" && attempt < 3) return yield* write(pod, status, attempt + 1)
     yield* Effect.logWarning("status update failed", pod.metadata.name, result.failure)
     return current

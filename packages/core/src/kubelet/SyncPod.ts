@@ -13,6 +13,7 @@ import { EventReason, normalEvent, warningEvent } from "../domain/Events.js"
 import { isTerminalPhase } from "../domain/Phase.js"
 import type { PodActions } from "../domain/PodActions.js"
 import { computePodActions } from "../domain/PodActions.js"
+import type { ContainerProbeResults } from "../domain/Probe.js"
 import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
 import { instancesOf, latestExitedInstance, latestInstance } from "../domain/RuntimeSnapshot.js"
 import type { BackoffOnlySync } from "./BackoffFastPath.js"
@@ -151,6 +152,39 @@ const startContainer = Effect.fnUntraced(function* (
   return { _tag: "Started" }
 })
 
+/**
+ * `computePodActions` for the pod and snapshot, reusing the pod's last plan when its inputs are the
+ * same objects (a sync that follows a quiet-sync check, a crash-loop retry before its full sync).
+ */
+export const podActionsOf = (ctx: KubeletContext, pod: Pod, snapshot: RuntimeSnapshot): PodActions => {
+  const memory = memoryOf(ctx, pod.metadata.uid ?? "")
+  const last = memory.actions
+  if (last !== undefined && last.pod === pod && last.snapshot === snapshot && sameProbes(ctx, last.probes, snapshot)) {
+    return last.actions
+  }
+  const actions = computePodActions(pod, snapshot, ctx.probeResults)
+  memory.actions = {
+    pod,
+    snapshot,
+    probes: snapshot.containers.map((c) => ctx.probeResults.get(c.id)),
+    actions
+  }
+  return actions
+}
+
+/** Whether the probe results of the snapshot's containers are `probes` (by identity, in order). */
+const sameProbes = (
+  ctx: KubeletContext,
+  probes: ReadonlyArray<ContainerProbeResults | undefined>,
+  snapshot: RuntimeSnapshot
+): boolean => {
+  if (probes.length !== snapshot.containers.length) return false
+  for (let i = 0; i < probes.length; i++) {
+    if (probes[i] !== ctx.probeResults.get(snapshot.containers[i]!.id)) return false
+  }
+  return true
+}
+
 /** Ids of running instances in the snapshot, for the pod kill. */
 const runningIds = (snapshot: RuntimeSnapshot): ReadonlyArray<string> =>
   snapshot.containers.filter((c) => c.state === "running").map((c) => c.id)
@@ -193,7 +227,7 @@ const fullSync = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Pod): Ef
   // Step 1: compute sandbox and container changes.
   const revision = ctx.fastPath?.revisions.podRevisionUnsafe(uid)
   const snapshot = yield* snapshotOf(ctx, uid)
-  const actions: PodActions = computePodActions(pod, snapshot, ctx.probeResults)
+  const actions: PodActions = podActionsOf(ctx, pod, snapshot)
   if (actions.createSandbox && actions.sandboxId !== undefined) {
     yield* recordEvents(ctx, pod, undefined, [
       normalEvent(EventReason.SandboxChanged, "Pod sandbox changed, it will be killed and re-created.")
@@ -320,7 +354,7 @@ export const quietSync = (ctx: KubeletContext, pod: Pod, now: number): SyncOutco
   ) {
     return undefined
   }
-  const actions = computePodActions(pod, snapshot, ctx.probeResults)
+  const actions = podActionsOf(ctx, pod, snapshot)
   if (
     actions.killPod ||
     actions.createSandbox ||
