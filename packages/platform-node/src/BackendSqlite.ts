@@ -16,8 +16,10 @@
  * Group commit: the synchronous face (`sync.commit`) applies a write at once (later commits and
  * `sync.get` see it) and queues it; the writes queued in a tick go to the writer as batches, one
  * transaction each (`setImmediate`), and each batch's `whenDurable` callbacks run, in order, once
- * it committed. Up to two batches are with the writer at once, of at most the writer's `batchRows`
- * rows (cut between commits), so a writer thread commits one while this thread plans the next.
+ * it committed. Up to two batches are with the writer at once: one waiting place frees, all that is
+ * queued goes; both free, a queue of at least twice the writer's `splitRows` goes in two halves (cut
+ * between commits). So a writer thread commits one batch while this thread plans the next, rather
+ * than all clients waiting on one batch and then all planning at once.
  * A failed batch fails its writes and every one planned on top of it (the writer refuses the
  * batches sent after it); the next write takes the version after the durable one. The Effect-side
  * reads (`get`, `list`, `revision`, `changesSince`) show durable state only.
@@ -43,7 +45,7 @@ import Database from "better-sqlite3"
 import { Effect, Layer } from "effect"
 import { StorageOpenError } from "./Errors.js"
 import { type LogPrune, type LogWriter, makeInlineLogWriter } from "./sqlite/LogWriter.js"
-import { startWriterThread, threadBatchRows } from "./sqlite/WriterThread.js"
+import { startWriterThread, threadSplitRows } from "./sqlite/WriterThread.js"
 
 export interface BackendSqliteOptions {
   /** database file; `:memory:` for a throwaway store */
@@ -368,8 +370,8 @@ export const makeBackendSqlite = (
   let taken = 0
   /** the batches with the writer, oldest first (answered in that order) */
   const inFlight: Array<Batch> = []
-  /** the most rows a batch carries when more are queued (at commit boundaries) */
-  const batchRows = Math.max(1, writer.batchRows ?? Number.POSITIVE_INFINITY)
+  /** with the writer idle, a queue of at least twice this many rows goes as two batches */
+  const splitRows = Math.max(1, writer.splitRows ?? Number.POSITIVE_INFINITY)
   let flushScheduled = false
   let pumping = false
 
@@ -418,11 +420,11 @@ export const makeBackendSqlite = (
     return planned
   }
 
-  /** The next batch: whole commits from the head of the queue, up to `batchRows` rows, and their callbacks. */
-  const take = (): Batch => {
+  /** The next batch: the queue, or its first half (whole commits), with the callbacks of its rows. */
+  const take = (half: boolean): Batch => {
     let rows = queued.length
-    if (rows > batchRows) {
-      rows = batchRows
+    if (half) {
+      rows = Math.ceil(rows / 2)
       while (!queued[rows - 1]!.last) rows++
     }
     const planned = rows === queued.length ? queued : queued.slice(0, rows)
@@ -460,7 +462,7 @@ export const makeBackendSqlite = (
     pumping = true
     try {
       while (queued.length > 0 && inFlight.length < maxInFlight) {
-        const batch = take()
+        const batch = take(inFlight.length === 0 && queued.length >= 2 * splitRows)
         inFlight.push(batch)
         writer.write(batch.planned, batch.prune, (error) => settle(batch, error))
       }
@@ -648,7 +650,7 @@ const acquire = (options: BackendSqliteOptions) =>
     // second opener that slips in between owns the file and this open fails: one owner either way
     let writer: LogWriter | undefined
     const backend = makeBackendSqlite(db, options, {
-      batchRows: threadBatchRows,
+      splitRows: threadSplitRows,
       write: (rows, prune, done) => writer!.write(rows, prune, done),
       changesAfter: (since, done) => writer!.changesAfter(since, done),
       close: (done) => writer!.close(done)

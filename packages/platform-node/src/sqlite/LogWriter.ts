@@ -29,10 +29,10 @@ export type ChangeRow = [rv: number, type: Change["type"], key: string, json: st
 /** The writer of one open database. Calls are answered in the order they were made. */
 export interface LogWriter {
   /**
-   * The most rows a batch should carry when more are queued (default: no limit), so that a writer
-   * that works beside the caller commits one batch while the next is planned
+   * With this writer idle, a queue of at least twice this many rows goes as two batches (default:
+   * never), so a writer that works beside the caller answers the first while it commits the second
    */
-  readonly batchRows?: number
+  readonly splitRows?: number
   /** appends `rows` and applies `prune` in one transaction; `done` gets the error when it failed */
   readonly write: (rows: ReadonlyArray<LogRow>, prune: LogPrune | undefined, done: (error?: unknown) => void) => void
   /** the log rows above `since`, in order, after every write made before */

@@ -39,10 +39,10 @@ export interface WriterThreadOptions {
 export const defaultCheckpointBytes = 16 * 1024 * 1024
 
 /**
- * The rows of a batch for the thread when more are queued: two batches of this size alternate
- * between the thread committing one and this thread planning the next.
+ * The thread's `splitRows`: with the thread idle, 32 or more queued rows go as two batches, so the
+ * first one's writers run again while the thread commits the second.
  */
-export const threadBatchRows = 32
+export const threadSplitRows = 16
 
 /** What the thread answers. */
 type Reply =

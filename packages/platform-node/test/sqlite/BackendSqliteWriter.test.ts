@@ -14,7 +14,7 @@ import Database from "better-sqlite3"
 import { Cause, Effect, Exit, Fiber } from "effect"
 import { BackendSqlite, makeBackendSqlite } from "../../src/BackendSqlite.js"
 import type { ChangeRow, LogPrune, LogRow, LogWriter } from "../../src/sqlite/LogWriter.js"
-import { threadBatchRows } from "../../src/sqlite/WriterThread.js"
+import { threadSplitRows } from "../../src/sqlite/WriterThread.js"
 
 const dir = mkdtempSync(join(tmpdir(), "podlet-backend-writer-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -117,40 +117,53 @@ describe("BackendSqlite with a writer that answers later", () => {
       })
   )
 
-  it.effect("a batch holds at most batchRows rows, cut between commits; each callback goes with its commit", () =>
-    Effect.gen(function* () {
-      const { writer: held, writes } = heldWriter()
-      const backend = backendOn({ ...held, batchRows: 2 })
-      const sync = backend.sync!
-      const heard: Array<string> = []
-      const after = (name: string) => sync.whenDurable!(() => heard.push(name))
-      sync.commit([{ key: key("a"), object: pod("a") }])
-      after("a")
-      sync.commit([{ key: key("b"), object: pod("b") }])
-      after("b")
-      // three rows in one commit: one batch, past the limit
-      sync.commit([
-        { key: key("c"), object: pod("c") },
-        { key: key("d"), object: pod("d") },
-        { key: key("e"), object: pod("e") }
-      ])
-      after("cde")
-      sync.commit([{ key: key("f"), object: pod("f") }])
-      after("f")
-      backend.flush()
-      expect(writes.map((w) => w.rows.map((r) => r.rv))).toEqual([
-        [1, 2],
-        [3, 4, 5]
-      ])
-      writes[0]!.done()
-      expect(heard).toEqual(["a", "b"])
-      expect(writes.map((w) => w.rows.map((r) => r.rv))).toEqual([[1, 2], [3, 4, 5], [6]])
-      writes[1]!.done()
-      expect(heard).toEqual(["a", "b", "cde"])
-      writes[2]!.done()
-      expect(heard).toEqual(["a", "b", "cde", "f"])
-      expect(yield* backend.revision).toBe(6)
-    })
+  it.effect(
+    "with the writer idle, a queue of twice splitRows goes in two halves cut between commits; each callback with its commit",
+    () =>
+      Effect.gen(function* () {
+        const { writer: held, writes } = heldWriter()
+        const backend = backendOn({ ...held, splitRows: 2 })
+        const sync = backend.sync!
+        const heard: Array<string> = []
+        const commit = (...names: ReadonlyArray<string>) => {
+          sync.commit(names.map((name) => ({ key: key(name), object: pod(name) })))
+          sync.whenDurable!(() => heard.push(names.join("")))
+        }
+        commit("a")
+        commit("b")
+        // half of 8 rows is 4: the cut moves to the end of this commit
+        commit("c", "d", "e")
+        commit("f")
+        commit("g")
+        commit("h")
+        backend.flush()
+        const rvs = () => writes.map((w) => w.rows.map((r) => r.rv))
+        expect(rvs()).toEqual([
+          [1, 2, 3, 4, 5],
+          [6, 7, 8]
+        ])
+        writes[0]!.done()
+        expect(heard).toEqual(["a", "b", "cde"])
+        // one batch with the writer: everything queued goes as one
+        for (const name of ["i", "j", "k", "l", "m"]) commit(name)
+        backend.flush()
+        expect(rvs()).toEqual([
+          [1, 2, 3, 4, 5],
+          [6, 7, 8],
+          [9, 10, 11, 12, 13]
+        ])
+        writes[1]!.done()
+        writes[2]!.done()
+        expect(heard).toEqual(["a", "b", "cde", "f", "g", "h", "i", "j", "k", "l", "m"])
+        // the writer idle, a queue under twice splitRows: one batch
+        commit("n")
+        commit("o")
+        commit("p")
+        backend.flush()
+        expect(rvs().at(-1)).toEqual([14, 15, 16])
+        writes[3]!.done()
+        expect(yield* backend.revision).toBe(16)
+      })
   )
 
   it.effect("a callback registered while a batch is with the writer and nothing waits runs with that batch", () =>
@@ -344,48 +357,41 @@ describe("BackendSqlite on both writers", () => {
 })
 
 describe("BackendSqlite on the writer thread", () => {
-  it.effect(
-    "writes of one tick go as batches of threadBatchRows, two with the thread at once; a failed one fails its writes and those after, the earlier stay",
-    () =>
-      Effect.gen(function* () {
-        const path = join(dir, `pipeline-${++files}.db`)
-        const db = new Database(path)
-        db.exec(schema)
-        db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON changes WHEN NEW.key = '${key("boom")}'
+  it.effect("writes of one tick go as two batches; the second fails: its writes fail, the first's are durable", () =>
+    Effect.gen(function* () {
+      const path = join(dir, `pipeline-${++files}.db`)
+      const db = new Database(path)
+      db.exec(schema)
+      db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON changes WHEN NEW.key = '${key("boom")}'
         BEGIN SELECT RAISE(ABORT, 'refused by trigger'); END`)
-        db.close()
-        const n = 4 * threadBatchRows
-        // the failing write is in the second batch; the third is sent when the first is answered
-        const boom = threadBatchRows + 2
-        yield* Effect.gen(function* () {
-          const backend = yield* StorageBackend
-          const fibers = []
-          for (let i = 1; i <= n; i++) {
-            const name = i === boom ? "boom" : `p${i}`
-            fibers.push(yield* Effect.forkChild(backend.commit([{ key: key(name), object: pod(name) }])))
-          }
-          const answered: Array<number | string> = []
-          for (const fiber of fibers) {
-            const exit = yield* Fiber.await(fiber)
-            answered.push(
-              Exit.isSuccess(exit) ? exit.value[0]!.resourceVersion : (Cause.squash(exit.cause) as Error).message
-            )
-          }
-          expect(answered).toEqual(
-            Array.from({ length: n }, (_, i) => (i < threadBatchRows ? i + 1 : "refused by trigger"))
+      db.close()
+      const n = 4 * threadSplitRows
+      const half = n / 2
+      const boom = half + 2
+      yield* Effect.gen(function* () {
+        const backend = yield* StorageBackend
+        const fibers = []
+        for (let i = 1; i <= n; i++) {
+          const name = i === boom ? "boom" : `p${i}`
+          fibers.push(yield* Effect.forkChild(backend.commit([{ key: key(name), object: pod(name) }])))
+        }
+        const answered: Array<number | string> = []
+        for (const fiber of fibers) {
+          const exit = yield* Fiber.await(fiber)
+          answered.push(
+            Exit.isSuccess(exit) ? exit.value[0]!.resourceVersion : (Cause.squash(exit.cause) as Error).message
           )
-          expect(yield* backend.revision).toBe(threadBatchRows)
-          const [next] = yield* backend.commit([{ key: key("next"), object: pod("next") }])
-          expect(next?.resourceVersion).toBe(threadBatchRows + 1)
-        }).pipe(Effect.provide(BackendSqlite.layer({ path, writer: "thread" })))
-        // the file: the first batch and the write after the failure, nothing of the others
-        const read = new Database(path, { readonly: true })
-        const keys = read.prepare<[], { key: string }>("SELECT key FROM changes ORDER BY rv").all()
-        read.close()
-        expect(keys.map((r) => r.key)).toEqual([
-          ...Array.from({ length: threadBatchRows }, (_, i) => key(`p${i + 1}`)),
-          key("next")
-        ])
-      })
+        }
+        expect(answered).toEqual(Array.from({ length: n }, (_, i) => (i < half ? i + 1 : "refused by trigger")))
+        expect(yield* backend.revision).toBe(half)
+        const [next] = yield* backend.commit([{ key: key("next"), object: pod("next") }])
+        expect(next?.resourceVersion).toBe(half + 1)
+      }).pipe(Effect.provide(BackendSqlite.layer({ path, writer: "thread" })))
+      // the file: the first batch and the write after the failure, nothing of the second
+      const read = new Database(path, { readonly: true })
+      const keys = read.prepare<[], { key: string }>("SELECT key FROM changes ORDER BY rv").all()
+      read.close()
+      expect(keys.map((r) => r.key)).toEqual([...Array.from({ length: half }, (_, i) => key(`p${i + 1}`)), key("next")])
+    })
   )
 })
