@@ -17,6 +17,7 @@
  *
  * Options: `--pods=100000 --nodes=1000 --mode=full|scheduler --profile --heap` (profile: a
  * .cpuprofile in bench/profiles; heap: a heap snapshot there once every pod is Running).
+ * Diagnostic: `--profile=start` or `--profile=delete` profiles only that half.
  */
 import { spawnSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -104,7 +105,23 @@ const schedulerOnly = (nodeCount: number) =>
     return { store, startedAt: yield* Clock.currentTimeMillis } satisfies Engine
   }).pipe(Effect.provide(EventRecorderLive.layer.pipe(Layer.provideMerge(StoreMemory.layer))))
 
-const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean) =>
+/**
+ * A diagnostic probe a preloaded module may install (e.g. counting Effect operations): called with
+ * "start", "running" and "deleted" at the halves' boundaries.
+ */
+const probe = (at: "start" | "running" | "deleted"): void => {
+  const hook = (globalThis as { readonly __podletBenchProbe?: (at: string) => void }).__podletBenchProbe
+  hook?.(at)
+}
+
+/** Starts and stops the CPU profile around one half (`--profile=start|delete`). */
+interface HalfProfile {
+  readonly half: "start" | "delete"
+  readonly begin: () => Promise<void>
+  readonly end: () => Promise<void>
+}
+
+const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean, halfProfile?: HalfProfile) =>
   Effect.gen(function* () {
     const wall0 = performance.now()
     const engine: Engine =
@@ -206,6 +223,8 @@ const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean)
       })
 
     const revision0 = Number(yield* engine.store.resourceVersion)
+    if (halfProfile?.half === "start") yield* Effect.promise(halfProfile.begin)
+    probe("start")
     const tasks0 = virtual.tasksRun()
     const cpu0 = process.cpuUsage()
     const t0 = performance.now()
@@ -219,6 +238,8 @@ const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean)
     yield* until(() => running === pods)
     const t1 = performance.now()
     const cpu1 = process.cpuUsage(cpu0)
+    probe("running")
+    if (halfProfile?.half === "start") yield* Effect.promise(halfProfile.end)
     const heapAfterRunningMb = round(process.memoryUsage().heapUsed / 2 ** 20)
     if (heapSnapshot) {
       mkdirSync(join(here, "profiles"), { recursive: true })
@@ -230,10 +251,13 @@ const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean)
     const writesFirst = Number(yield* engine.store.resourceVersion) - revision0
     const podWritesFirst = podWrites
     const grace = mode === "full" ? {} : { gracePeriodSeconds: 0 }
+    if (halfProfile?.half === "delete") yield* Effect.promise(halfProfile.begin)
     for (let i = 0; i < pods; i++) yield* engine.store.delete("pods", "default", `p-${i}`, grace).pipe(Effect.ignore)
     yield* until(() => deleted === pods)
     const t2 = performance.now()
     const cpu = process.cpuUsage(cpu0)
+    probe("deleted")
+    if (halfProfile?.half === "delete") yield* Effect.promise(halfProfile.end)
     const heapAfterDeleteMb = round(process.memoryUsage().heapUsed / 2 ** 20)
     const syncsAll = engine.syncs?.()
     const cpuFirst = (cpu1.user + cpu1.system) / 1000
@@ -314,22 +338,29 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     return
   }
   const mode: Mode = option(args, "mode", "full") === "scheduler" ? "scheduler" : "full"
-  const profile = args.includes("--profile")
-  const session = profile ? new Session() : undefined
-  if (session !== undefined) {
+  const profileHalf = option(args, "profile", "")
+  const half = profileHalf === "start" || profileHalf === "delete" ? profileHalf : undefined
+  const session = args.includes("--profile") || half !== undefined ? new Session() : undefined
+  const begin = async (): Promise<void> => {
+    if (session === undefined) return
     session.connect()
     await session.post("Profiler.enable")
     await session.post("Profiler.start")
   }
-  const result = await Effect.runPromise(run(pods, nodes, mode, args.includes("--heap")))
-  if (session !== undefined) {
+  const end = async (): Promise<void> => {
+    if (session === undefined) return
     const { profile: cpuProfile } = await session.post("Profiler.stop")
     const dir = join(here, "profiles")
     mkdirSync(dir, { recursive: true })
-    const file = join(dir, `scheduler-${pods}x${nodes}.cpuprofile`)
+    const file = join(dir, `scheduler-${pods}x${nodes}${half !== undefined ? `-${half}` : ""}.cpuprofile`)
     writeFileSync(file, JSON.stringify(cpuProfile))
     process.stdout.write(`profile: ${file}\n`)
   }
+  if (half === undefined) await begin()
+  const result = await Effect.runPromise(
+    run(pods, nodes, mode, args.includes("--heap"), half !== undefined ? { half, begin, end } : undefined)
+  )
+  if (half === undefined) await end()
   const lines = [
     `scheduler bench (${result.mode}): ${result.pods} pods on ${result.nodes} nodes (setup ${result.setupMs} ms, load average ${result.loadAverage})`,
     `  ${result.mode === "full" ? "schedule + start" : "schedule + bind  "}: ${result.scheduleAndRun.podsPerSec} pods/s wall, ${result.scheduleAndRun.podsPerCpuSec} pods/CPU-s (${result.scheduleAndRun.wallMs} ms; target >= ${target.podsPerSec})`,

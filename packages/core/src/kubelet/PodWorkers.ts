@@ -1,9 +1,12 @@
 /**
- * Pod workers (`pkg/kubelet/pod_workers.go`): one fiber per pod UID, so a pod's syncs never overlap.
+ * Pod workers (`pkg/kubelet/pod_workers.go`): one worker per pod UID, so a pod's syncs never overlap.
  * A worker sleeps until it is woken (pod update, container event, probe result) or until the time
  * its last sync asked for (backoff expiry, retry, resync, active deadline), then runs one sync.
  * Wakes that arrive during a sync coalesce into one more sync. A timed sync may be done without a
  * worker turn when the kubelet says it is only a crash-loop retry (`BackoffFastPath`).
+ * A worker has a fiber only while it has work: an idle worker is a record, and its wake starts a
+ * fiber that runs the sync at once, where the wake happens (as resuming a waiting fiber would), so
+ * a node's thousands of Running pods hold no suspended fiber each.
  */
 
 import { Clock, Effect, Fiber, Scope } from "effect"
@@ -32,6 +35,8 @@ export interface PodWorkers {
   readonly syncs: () => number
   /** timed syncs done by `retry` without a worker turn (benchmarks) */
   readonly fastSyncs: () => number
+  /** workers with a live fiber: inside a sync, or with a turn due (an idle worker has none) */
+  readonly fibers: () => number
 }
 
 interface Worker {
@@ -40,9 +45,9 @@ interface Worker {
   syncing: boolean
   /** the time of the sync its last sync asked for, while that timer is armed */
   nextSyncAt: number | undefined
-  /** resumes the worker while it waits for a wake */
-  resume: ((effect: Effect.Effect<void>) => void) | undefined
-  /** the worker's fiber (interrupted when the workers' scope closes) */
+  /** it has a fiber running its turns (false while idle) */
+  active: boolean
+  /** that fiber, once its first synchronous run returned (interrupted when the workers' scope closes) */
   fiber: Fiber.Fiber<void> | undefined
 }
 
@@ -86,13 +91,10 @@ export const makePodWorkers = Effect.fnUntraced(function* (
       done: false
     } satisfies SyncOutcome)
 
-  const signal = (worker: Worker): void => {
+  /** marks a wake; an idle worker's sync starts at once, here (`start` with no yield first) */
+  const signal = (uid: string, worker: Worker): void => {
     worker.pending = true
-    const resume = worker.resume
-    if (resume !== undefined) {
-      worker.resume = undefined
-      resume(Effect.void)
-    }
+    if (!worker.active && !closed) start(uid, worker, false)
   }
 
   /** a sleeping fiber that fires the due time `at` */
@@ -121,7 +123,7 @@ export const makePodWorkers = Effect.fnUntraced(function* (
       worker.nextSyncAt = undefined
       const next = retry !== undefined && !worker.pending && !worker.syncing ? retry(uid, now) : undefined
       if (next === undefined || next <= now) {
-        signal(worker)
+        signal(uid, worker)
         continue
       }
       syncs++
@@ -154,18 +156,17 @@ export const makePodWorkers = Effect.fnUntraced(function* (
     return arm(at, now)
   }
 
-  // no finalizer: an interrupted wait ignores a late resume, and an interrupted worker is forgotten
-  const waitForWake = (worker: Worker): Effect.Effect<void> =>
-    Effect.callback<void>((resume) => {
-      worker.resume = resume
-    })
-
-  const loop = (uid: string, worker: Worker) =>
+  /**
+   * The worker's turns until it is idle (the fiber then ends) or done. `yieldFirst`: a new worker's
+   * first sync waits for the engine's next turn (its wake came from inside a write); an idle
+   * worker's wake runs its sync at once.
+   */
+  const loop = (uid: string, worker: Worker, yieldFirst: boolean) =>
     Effect.gen(function* () {
+      let yieldNext = yieldFirst
       while (true) {
-        // a wake that came during the last sync: what caused it (an informer update, a status write's echo) lands first
-        if (!worker.pending) yield* waitForWake(worker)
-        else yield* Effect.yieldNow
+        if (yieldNext) yield* Effect.yieldNow
+        yieldNext = true
         worker.pending = false
         worker.nextSyncAt = undefined
         worker.syncing = true
@@ -174,29 +175,45 @@ export const makePodWorkers = Effect.fnUntraced(function* (
         worker.syncing = false
         const outcome = exit._tag === "Success" ? exit.value : yield* afterDefect(uid, exit.cause)
         if (outcome.done && !worker.pending) {
+          worker.active = false
           workers.delete(uid)
           return
         }
         if (outcome.nextSyncAt !== undefined && !worker.pending) {
           yield* schedule(uid, worker, outcome.nextSyncAt, clock.currentTimeMillisUnsafe())
         }
+        // a wake that came during the last sync: what caused it (an informer update, a status write's echo) lands first
+        if (!worker.pending) {
+          worker.active = false
+          return
+        }
       }
     })
+
+  /** starts the worker's fiber (it runs until the worker is idle) */
+  const start = (uid: string, worker: Worker, yieldFirst: boolean): void => {
+    worker.active = true
+    const fiber = fork(loop(uid, worker, yieldFirst))
+    // a fiber that ran to idle (or done) synchronously has already let go of the worker
+    if (fiber.pollUnsafe() !== undefined) return
+    worker.fiber = fiber
+    fiber.addObserver((exit) => {
+      if (worker.fiber === fiber) worker.fiber = undefined
+      // interrupted (the scope closed) or died: the worker is forgotten
+      if (exit._tag === "Failure" && workers.get(uid) === worker) workers.delete(uid)
+    })
+  }
 
   const wakeUnsafe = (uid: string): void => {
     const existing = workers.get(uid)
     if (existing !== undefined) {
-      signal(existing)
+      signal(uid, existing)
       return
     }
     if (closed) return
-    const worker: Worker = { pending: true, syncing: false, nextSyncAt: undefined, resume: undefined, fiber: undefined }
+    const worker: Worker = { pending: true, syncing: false, nextSyncAt: undefined, active: false, fiber: undefined }
     workers.set(uid, worker)
-    const fiber = fork(loop(uid, worker))
-    worker.fiber = fiber
-    fiber.addObserver(() => {
-      if (workers.get(uid) === worker) workers.delete(uid)
-    })
+    start(uid, worker, true)
   }
 
   return {
@@ -211,6 +228,11 @@ export const makePodWorkers = Effect.fnUntraced(function* (
     },
     uids: () => [...workers.keys()],
     syncs: () => syncs,
-    fastSyncs: () => fastSyncs
+    fastSyncs: () => fastSyncs,
+    fibers: () => {
+      let live = 0
+      for (const worker of workers.values()) if (worker.active) live++
+      return live
+    }
   }
 })
