@@ -27,6 +27,11 @@ export interface CreateContext {
   readonly uid: string
   /** the object passed `isClean`: there is nothing to prune */
   readonly clean?: boolean
+  /**
+   * With `clean`: the metadata to create the object with, in place of its own (what the store
+   * set: name, namespace, uid, ...), so the caller need not copy the object to replace it.
+   */
+  readonly metadata?: KubeObject["metadata"]
 }
 
 export interface Strategy {
@@ -117,17 +122,36 @@ const createMetadata = (
  * `preparePodCreate` give one after the other (same members, same order; each of those copied it).
  */
 const preparePodCreateOnce = (pod: Pod, context: CreateContext): Pod => {
-  const metadata = createMetadata(pod.metadata, context, true)
+  const metadata = createMetadata(context.metadata ?? pod.metadata, context, true)
   const spec = defaultPodSpecOfPod(pod.spec)
   const gated = (spec.schedulingGates ?? []).length > 0
   const qosClass = podQOSClass(spec)
+  const status: Pod["status"] = gated
+    ? { phase: "Pending", qosClass, conditions: [schedulingGatedCondition] }
+    : { phase: "Pending", qosClass }
+  if (hasPodMembers(pod)) {
+    // the same members in the same order, as one literal: every member in the object itself (a
+    // copy that gains `status` keeps it in a second, overflow block)
+    return { apiVersion: pod.apiVersion, kind: pod.kind, metadata, spec, status }
+  }
   const out = copyOf(pod) as Mutable<Pod>
   out.metadata = metadata
   out.spec = spec
-  out.status = gated
-    ? { phase: "Pending", qosClass, conditions: [schedulingGatedCondition] }
-    : { phase: "Pending", qosClass }
+  out.status = status
   return out
+}
+
+/** the members of a pod as clients usually write them, in this order (`status` may follow) */
+const podMembers: ReadonlyArray<string> = ["apiVersion", "kind", "metadata", "spec", "status"]
+
+/** `pod` has exactly `apiVersion`, `kind`, `metadata`, `spec` and perhaps `status`, in that order. */
+const hasPodMembers = (pod: Pod): boolean => {
+  let i = 0
+  for (const key in pod) {
+    if (key !== podMembers[i]) return false
+    i++
+  }
+  return i >= 4
 }
 
 /** The initial status of each kind with a status (anything the client sent is dropped). */
@@ -150,6 +174,10 @@ const initialStatus = (object: KubeObject): KubeObject => {
       return object
   }
 }
+
+/** The object with the context's metadata, if it gives one (see `CreateContext.metadata`). */
+const withGivenMeta = (object: KubeObject, context: CreateContext): KubeObject =>
+  context.metadata === undefined ? object : extend(object, { metadata: context.metadata })
 
 const withCreateMeta = (object: KubeObject, context: CreateContext): KubeObject => {
   const given = object.metadata
@@ -298,7 +326,7 @@ const makeStrategy = (resource: string): Strategy => {
     prepareForCreate: (object, context) => {
       const pruned = context.clean === true ? object : pruneUnknown(object)
       if (pruned.kind === "Pod" && rt?.hasStatus === true) return preparePodCreateOnce(pruned as Pod, context)
-      const meta = withCreateMeta(pruned, context)
+      const meta = withCreateMeta(withGivenMeta(pruned, context), context)
       const defaulted = defaultObject(
         generationKinds.has(meta.kind) && meta.metadata.generation !== 1
           ? extend(meta, { metadata: extend(meta.metadata, { generation: 1 }) })
@@ -337,7 +365,7 @@ const makeStrategy = (resource: string): Strategy => {
       try {
         return strategy.prepareForCreate(object, context)
       } catch {
-        return object
+        return withGivenMeta(object, context)
       }
     },
     validate: (object, clean) => {

@@ -180,7 +180,8 @@ const containerValid = (c: Container, volumes: ReadonlySet<string>, grace: numbe
   const ports = c.ports
   if (ports !== undefined && ports.length > 0) {
     let portNames: Set<string> | undefined
-    for (const port of ports) {
+    for (let i = 0; i < ports.length; i++) {
+      const port = ports[i]!
       if (nonEmpty(port.name)) {
         if (isValidPortName(port.name).length > 0) return false
         portNames ??= new Set()
@@ -195,7 +196,8 @@ const containerValid = (c: Container, volumes: ReadonlySet<string>, grace: numbe
   }
   const env = c.env
   if (env !== undefined) {
-    for (const e of env) {
+    for (let i = 0; i < env.length; i++) {
+      const e = env[i]!
       // a valueFrom has several rules of its own: the full pass decides
       if (e.valueFrom !== undefined || !nonEmpty(e.name) || isEnvVarName(e.name).length > 0) return false
     }
@@ -253,46 +255,62 @@ const tolerationValid = (t: Toleration): boolean => {
   return effect === "" || effect === "NoSchedule" || effect === "PreferNoSchedule" || effect === "NoExecute"
 }
 
+/** What the containers of a spec share: their names and host ports so far (each made on first need). */
+interface Seen {
+  names: Set<string> | undefined
+  hostPorts: Set<string> | undefined
+}
+
 const containersValid = (
   containers: ReadonlyArray<Container>,
-  names: Set<string>,
-  hostPorts: { set: Set<string> | undefined },
+  seen: Seen,
+  /** more than one container in the spec (else no name can repeat) */
+  several: boolean,
   volumes: ReadonlySet<string>,
   grace: number,
   init: boolean
 ): boolean => {
-  for (const c of containers) {
+  for (let i = 0; i < containers.length; i++) {
+    const c = containers[i]!
     if (!containerValid(c, volumes, grace, init)) return false
-    if (names.has(c.name)) return false
-    names.add(c.name)
+    if (several) {
+      seen.names ??= new Set()
+      if (seen.names.has(c.name)) return false
+      seen.names.add(c.name)
+    }
     const ports = c.ports
     if (ports === undefined) continue
-    for (const port of ports) {
+    for (let j = 0; j < ports.length; j++) {
+      const port = ports[j]!
       if ((port.hostPort ?? 0) === 0) continue
       const id = `${port.protocol ?? "TCP"}/${port.hostIP ?? ""}/${port.hostPort}`
-      hostPorts.set ??= new Set()
-      if (hostPorts.set.has(id)) return false
-      hostPorts.set.add(id)
+      seen.hostPorts ??= new Set()
+      if (seen.hostPorts.has(id)) return false
+      seen.hostPorts.add(id)
     }
   }
   return true
 }
 
+/** the volumes of a spec without any */
+const noVolumes: ReadonlySet<string> = new Set()
+
 /** `validatePodSpec` as a yes/no. */
 const podSpecValid = (spec: PodSpec): boolean => {
   const grace = spec.terminationGracePeriodSeconds ?? 30
-  const volumes = new Set<string>()
-  if (spec.volumes !== undefined && !volumesValid(spec.volumes, volumes)) return false
+  let volumes = noVolumes
+  if (spec.volumes !== undefined) {
+    const names = new Set<string>()
+    if (!volumesValid(spec.volumes, names)) return false
+    volumes = names
+  }
   const containers = spec.containers ?? []
   if (containers.length === 0) return false
-  const names = new Set<string>()
-  const hostPorts = { set: undefined as Set<string> | undefined }
-  if (!containersValid(containers, names, hostPorts, volumes, grace, false)) return false
-  if (
-    spec.initContainers !== undefined &&
-    !containersValid(spec.initContainers, names, hostPorts, volumes, grace, true)
-  )
-    return false
+  const init = spec.initContainers
+  const several = containers.length + (init?.length ?? 0) > 1
+  const seen: Seen = { names: undefined, hostPorts: undefined }
+  if (!containersValid(containers, seen, several, volumes, grace, false)) return false
+  if (init !== undefined && !containersValid(init, seen, several, volumes, grace, true)) return false
   const restartPolicy = spec.restartPolicy
   if (restartPolicy !== "Always" && restartPolicy !== "OnFailure" && restartPolicy !== "Never") return false
   const dns = spec.dnsPolicy
@@ -310,7 +328,9 @@ const podSpecValid = (spec: PodSpec): boolean => {
   const deadline = spec.activeDeadlineSeconds
   if (deadline !== undefined && (deadline < 1 || deadline > MaxInt32)) return false
   if (negative(spec.terminationGracePeriodSeconds)) return false
-  if (spec.tolerations !== undefined) for (const t of spec.tolerations) if (!tolerationValid(t)) return false
+  const tolerations = spec.tolerations
+  if (tolerations !== undefined)
+    for (let i = 0; i < tolerations.length; i++) if (!tolerationValid(tolerations[i]!)) return false
   if (nonEmpty(spec.hostname) && isDNS1123Label(spec.hostname).length > 0) return false
   if (nonEmpty(spec.subdomain) && isDNS1123Label(spec.subdomain).length > 0) return false
   if (spec.readinessGates !== undefined) {

@@ -375,19 +375,22 @@ const wakeEvery = 1024
 /** publishes between two trims of every log */
 const sweepEvery = 4096
 const wakeAfterMillis = 1.5
-/** the shortest wait: when every parked watcher is an `observe` callback (a wake costs a call) */
+/** the shortest wait (a few `observe` callbacks) */
 const observerWakeAfterMillis = 0.25
 /** per parked `watch` stream (a fiber resumed, about 2 µs): waking them costs at most ~15% of the time */
 const streamWakeMillis = 0.015
+/** per parked `observe` callback (a call reading its batch, about 1 µs): at most ~20% of the time */
+const observerWakeMillis = 0.005
 
 /**
  * How long a scheduled wake of `waiters` may wait behind a writer that does not yield: longer
- * the more stream fibers it resumes (1.5 ms for 100 of them), 0.25 ms for callbacks only.
+ * the more it costs (1.5 ms for 100 stream fibers, 0.5 ms for 100 callbacks), at least 0.25 ms.
  */
 export const wakeDeadline = (waiters: ReadonlyArray<{ readonly observer?: boolean }>): number => {
   let streams = 0
   for (const waiter of waiters) if (waiter.observer !== true) streams++
-  return Math.min(wakeAfterMillis, Math.max(observerWakeAfterMillis, streams * streamWakeMillis))
+  const cost = streams * streamWakeMillis + (waiters.length - streams) * observerWakeMillis
+  return Math.min(wakeAfterMillis, Math.max(observerWakeAfterMillis, cost))
 }
 
 const wakeAll = (log: ResourceLog, waiters: Array<Waiter>): void => {
@@ -938,7 +941,10 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     meta.uid = uid
     meta.creationTimestamp = now
     meta.generation = 1
-    const object = strategy.prepareForCreate(withMeta(input, meta), clean ? { now, uid, clean } : { now, uid })
+    // a clean input is not pruned: its metadata is replaced as it is prepared (no copy of it first)
+    const object = clean
+      ? strategy.prepareForCreate(input, { now, uid, clean, metadata: meta })
+      : strategy.prepareForCreate(withMeta(input, meta), { now, uid })
     const causes = strategy.validate(object, clean)
     if (causes.length > 0) return new Invalid({ ...refOf(rt, name), causes })
     return { key: keyOf(rt, namespace, name), object, warnings }

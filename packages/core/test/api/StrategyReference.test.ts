@@ -140,6 +140,69 @@ describe("pod create in one copy", () => {
     }
   })
 
+  it("with the store's metadata in the context equals the create of the object carrying it, in any member order", () => {
+    fc.assert(
+      fc.property(pods, fc.nat(), (raw, turn) => {
+        const given = raw as unknown as KubeObject
+        if (given.kind !== "Pod" || !strategy.isClean(given)) return
+        // the members rotated: the usual order (one literal) and others (a copy)
+        const keys = Object.keys(given)
+        const input = Object.fromEntries(
+          keys.map((_, i) => {
+            const key = keys[(i + turn) % keys.length]!
+            return [key, (given as unknown as Record<string, unknown>)[key]]
+          })
+        ) as unknown as KubeObject
+        // as the store makes it: the client's members but the server's, then the server's
+        const {
+          deletionTimestamp: _t,
+          deletionGracePeriodSeconds: _g,
+          name: _n,
+          namespace: _ns,
+          uid: _u,
+          creationTimestamp: _c,
+          generation: _gen,
+          resourceVersion: _rv,
+          ...rest
+        } = input.metadata
+        const metadata = {
+          ...rest,
+          name: "n",
+          namespace: "default",
+          uid: "u-3",
+          creationTimestamp: "2026-01-01T00:00:00Z",
+          generation: 1
+        }
+        const context = { now: "2026-01-01T00:00:00Z", uid: "u-3", clean: true }
+        const prepared = strategy.prepareForCreate(input, { ...context, metadata })
+        expectSame(prepared, referenceCreate(extend(input, { metadata }), context))
+        expectSame(prepared, strategy.prepareForCreate(extend(input, { metadata }), context))
+        // nothing left to set: the store's metadata is used as it is
+        expect(prepared.metadata).toBe(metadata)
+      }),
+      { numRuns: 400 }
+    )
+  })
+
+  it("with the store's metadata in the context, other kinds as well", () => {
+    const inputs = [
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "ns" } },
+      { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", labels: { a: "b" } }, data: { k: "v" } },
+      { apiVersion: "v1", kind: "Service", metadata: { name: "s" }, spec: { ports: [{ port: 80 }] } },
+      { apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name: "r" }, spec: { template: { spec: {} } } }
+    ] as unknown as ReadonlyArray<KubeObject>
+    const resources = ["namespaces", "configmaps", "services", "replicasets"]
+    inputs.forEach((input, i) => {
+      const s = strategyFor(resources[i]!)
+      const metadata = { ...input.metadata, uid: "u-4", creationTimestamp: "2026-01-01T00:00:00Z", generation: 1 }
+      const context = { now: "2026-01-01T00:00:00Z", uid: "u-4", clean: s.isClean(input) }
+      expectSame(
+        s.prepareForCreate(input, { ...context, metadata }),
+        s.prepareForCreate(extend(input, { metadata }), context)
+      )
+    })
+  })
+
   it("leaves an object it cannot default as it is, as the steps did", () => {
     const inputs = [
       { apiVersion: "v1", kind: "Pod", metadata: { name: "a" }, spec: { containers: "ab" } },

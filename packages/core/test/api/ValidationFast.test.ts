@@ -337,4 +337,27 @@ describe("podLooksValid", () => {
       { numRuns: 3000 }
     )
   })
+
+  it("says no to a repeated container name or host port in a spec with no init containers, or with no volumes", () => {
+    const spec = (containers: ReadonlyArray<Json>): Pod =>
+      ({ ...base(), spec: { restartPolicy: "Always", containers } }) as unknown as Pod
+    const app = (name: string, hostPort?: number): Json => ({
+      name,
+      image: "nginx:1.27",
+      imagePullPolicy: "IfNotPresent",
+      ...(hostPort === undefined ? {} : { ports: [{ containerPort: 80, protocol: "TCP", hostPort }] })
+    })
+    const cases: ReadonlyArray<readonly [Pod, boolean]> = [
+      [spec([app("a")]), true],
+      [spec([app("a"), app("b")]), true],
+      [spec([app("a"), app("a")]), false],
+      [spec([app("a", 8080), app("b", 8081)]), true],
+      [spec([app("a", 8080), app("b", 8080)]), false],
+      [spec([{ ...app("a"), volumeMounts: [{ name: "data", mountPath: "/d" }] }]), false]
+    ]
+    for (const [pod, valid] of cases) {
+      expect(podLooksValid(pod)).toBe(valid)
+      expect(collected(pod).length === 0).toBe(valid)
+    }
+  })
 })

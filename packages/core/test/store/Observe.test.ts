@@ -197,16 +197,18 @@ describe("observe", () => {
     }).pipe(Effect.scoped, Effect.provide(StoreMemory.layer))
   )
 
-  it("a wake behind a busy writer waits longer the more stream fibers it resumes (ms)", () => {
+  it("a wake behind a busy writer waits longer the more it resumes: streams, then callbacks (ms)", () => {
     const waiters = (streams: number, observers: number) => [
       ...Array.from({ length: streams }, () => ({})),
       ...Array.from({ length: observers }, () => ({ observer: true }))
     ]
     const table: ReadonlyArray<readonly [number, number, number]> = [
       [0, 1, 0.25],
-      [0, 100, 0.25],
+      [0, 50, 0.25],
+      [0, 100, 0.5],
+      [0, 400, 1.5],
       [1, 0, 0.25],
-      [10, 100, 0.25],
+      [10, 100, 0.65],
       [50, 0, 0.75],
       [100, 0, 1.5],
       [400, 3, 1.5]
