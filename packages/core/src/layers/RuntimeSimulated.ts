@@ -96,6 +96,9 @@ interface ContainerEnv {
 }
 
 const noVolumes: ReadonlyMap<string, FsNode> = new Map()
+const noEnv: ContainerConfig["env"] = []
+const noMounts: ContainerConfig["mounts"] = []
+const noPorts: ContainerConfig["ports"] = []
 
 /** One container instance; every field is present from creation so all instances share one shape. */
 interface Instance {
@@ -117,22 +120,45 @@ interface Instance {
   reason: string | undefined
   message: string | undefined
   program: Program | undefined
-  fiber: Fiber.Fiber<unknown, unknown> | undefined
-  timer: TimerEntry | undefined
-  /** running exec processes: they die with the container */
-  execs: Set<Fiber.Fiber<number>> | undefined
-  signals: Signals | undefined
-  exited: Deferred.Deferred<void> | undefined
+  /** what its running process holds (made on first use while running, dropped when it ends) */
+  proc: Running | undefined
   fs: VirtualFs | undefined
   /**
    * set when classification looked at files before the filesystem was built: the program whose
    * image files it starts with then (the filesystem is built on first real use, as it was then)
    */
   fsFixed: { readonly program: Program | undefined } | undefined
+  logs: LogBuffer | undefined
+}
+
+/** A running instance's process state: most instances have exited, and keep none of it. */
+interface Running {
+  fiber: Fiber.Fiber<unknown, unknown> | undefined
+  timer: TimerEntry | undefined
+  /** running exec processes: they die with the container */
+  execs: Set<Fiber.Fiber<number>> | undefined
+  signals: Signals | undefined
+  exited: Deferred.Deferred<void> | undefined
   net: NetworkFacade | undefined
   mem: MemoryFacade | undefined
-  logs: LogBuffer | undefined
+  /** bytes allocated */
   memory: number
+}
+
+/** The instance's process state while it runs (made on first use); afterwards whatever it kept, if anything. */
+const running = (inst: Instance): Running | undefined => {
+  if (inst.proc !== undefined || inst.state !== "running") return inst.proc
+  inst.proc = {
+    fiber: undefined,
+    timer: undefined,
+    execs: undefined,
+    signals: undefined,
+    exited: undefined,
+    net: undefined,
+    mem: undefined,
+    memory: 0
+  }
+  return inst.proc
 }
 
 const mix32 = (x: number): number => {
@@ -207,12 +233,16 @@ class InstanceContext implements ProcessContext {
     return this.hooks.fsOf(this.inst)
   }
   get network(): NetworkFacade {
-    this.inst.net ??= this.hooks.networkFacade(this.inst)
-    return this.inst.net
+    const proc = running(this.inst)
+    if (proc === undefined) return this.hooks.networkFacade(this.inst)
+    proc.net ??= this.hooks.networkFacade(this.inst)
+    return proc.net
   }
   get memory(): MemoryFacade {
-    this.inst.mem ??= this.hooks.memoryFacade(this.inst)
-    return this.inst.mem
+    const proc = running(this.inst)
+    if (proc === undefined) return this.hooks.memoryFacade(this.inst)
+    proc.mem ??= this.hooks.memoryFacade(this.inst)
+    return proc.mem
   }
   signalProcess(target: number, sig: SignalName): Effect.Effect<boolean> {
     return Effect.sync(() => {
@@ -331,7 +361,10 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     const i = envs === undefined ? -1 : envs.findIndex((e) => e.image === image)
     const known = i < 0 ? undefined : envs![i]!
     if (known !== undefined && sameJson(known.from, config.env)) return known.env
-    const env: Record<string, string> = { ...imageEnv(image), HOSTNAME: sb.config.hostname }
+    // members added one by one to a copy follow V8's cached transitions: one hidden class for all such envs
+    // (a spread literal adding HOSTNAME gets a class of its own per object)
+    const env: Record<string, string> = Object.assign({}, imageEnv(image))
+    env.HOSTNAME = sb.config.hostname
     for (const e of config.env) env[e.name] = e.value
     const entry: ContainerEnv = { image, from: config.env, env }
     if (envs === undefined) sb.envs = [entry]
@@ -458,19 +491,19 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       if (text !== "") inst.message = text.slice(0, terminationMessageLimit)
     }
     network.unlistenOwner(inst.sandbox.id, inst.id)
-    if (inst.timer !== undefined) timers.cancel(inst.timer)
-    inst.timer = undefined
-    inst.memory = 0
-    inst.fiber = undefined
-    inst.signals = undefined
-    if (inst.exited !== undefined) Deferred.doneUnsafe(inst.exited, Effect.void)
-    if (inst.execs !== undefined) for (const exec of inst.execs) exec.interruptUnsafe()
+    const proc = inst.proc
+    inst.proc = undefined
+    if (proc !== undefined) {
+      if (proc.timer !== undefined) timers.cancel(proc.timer)
+      if (proc.exited !== undefined) Deferred.doneUnsafe(proc.exited, Effect.void)
+      if (proc.execs !== undefined) for (const exec of proc.execs) exec.interruptUnsafe()
+    }
     publish({ type: "ContainerExited", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.finishedAt })
   }
 
   /** SIGKILL or OOM kill: the process ends now with `exitCode`. */
   const kill = (inst: Instance, exitCode: number, reason: string): void => {
-    const fiber = inst.fiber
+    const fiber = inst.proc?.fiber
     finish(inst, exitCode, reason)
     fiber?.interruptUnsafe()
   }
@@ -489,13 +522,14 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       else if (sig === "TERM" || sig === "INT" || sig === "QUIT") kill(inst, 128 + signalNumbers[sig], "Error")
       return
     }
-    inst.signals?.deliverUnsafe(sig)
+    inst.proc?.signals?.deliverUnsafe(sig)
   }
 
   const awaitExit = (inst: Instance): Effect.Effect<void> => {
     if (inst.state !== "running") return Effect.void
-    inst.exited ??= Deferred.makeUnsafe<void>()
-    return Deferred.await(inst.exited)
+    const proc = running(inst)!
+    proc.exited ??= Deferred.makeUnsafe<void>()
+    return Deferred.await(proc.exited)
   }
 
   const networkFacade = (inst: Instance): NetworkFacade => {
@@ -520,9 +554,10 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     allocate: (bytes) =>
       Effect.suspend(() => {
         if (inst.state !== "running") return Effect.interrupt
-        inst.memory += bytes
+        const proc = running(inst)!
+        proc.memory += bytes
         const limit = inst.config.memoryLimit
-        if (limit !== undefined && inst.memory > limit) {
+        if (limit !== undefined && proc.memory > limit) {
           kill(inst, 137, "OOMKilled")
           return Effect.interrupt
         }
@@ -530,7 +565,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       }),
     release: (bytes) =>
       Effect.sync(() => {
-        inst.memory = Math.max(0, inst.memory - bytes)
+        const proc = inst.proc
+        if (proc !== undefined) proc.memory = Math.max(0, proc.memory - bytes)
       })
   })
 
@@ -569,7 +605,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     if (program._tag === "Sleep") {
       if (program.millis === 0) finish(inst, 0, "Completed")
       else if (program.millis !== Number.POSITIVE_INFINITY) {
-        inst.timer = timers.schedule(inst.startedAt + program.millis, () => finish(inst, 0, "Completed"))
+        running(inst)!.timer = timers.schedule(inst.startedAt + program.millis, () => finish(inst, 0, "Completed"))
       }
       return Effect.void
     }
@@ -599,7 +635,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       return Effect.void
     }
     const signals = new Signals()
-    inst.signals = signals
+    running(inst)!.signals = signals
     const ctx = processContext(
       inst,
       1,
@@ -621,7 +657,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     return Effect.forkIn(body, scope, { startImmediately: true }).pipe(
       Effect.flatMap((fiber) =>
         Effect.sync(() => {
-          if (inst.state === "running") inst.fiber = fiber
+          if (inst.state === "running") running(inst)!.fiber = fiber
         })
       )
     )
@@ -638,10 +674,32 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     const key = `${config.name}\u0000${config.hash}`
     const known = configs.get(key)
     if (known !== undefined && sameButAttempt(config, known)) return known
-    const kept = compactConfig(config, before)
+    const kept = before === undefined ? withSharedArrays(config) : compactConfig(config, before)
     if (configs.size >= programCacheLimit) configs.clear()
     configs.set(key, kept)
     return kept
+  }
+
+  /** The config with its command, args and ports the runtime's shared equal arrays, and no empty array of its own. */
+  const withSharedArrays = (config: ContainerConfig): ContainerConfig => ({
+    ...config,
+    command: internArgv(config.command),
+    args: internArgv(config.args),
+    env: config.env.length === 0 ? noEnv : config.env,
+    mounts: config.mounts.length === 0 ? noMounts : config.mounts,
+    ports: internPorts(config.ports)
+  })
+
+  /** One array per distinct port list. Bounded. */
+  const portLists = new Map<string, ContainerConfig["ports"]>()
+  const internPorts = (ports: ContainerConfig["ports"]): ContainerConfig["ports"] => {
+    if (ports.length === 0) return noPorts
+    const key = ports.map((p) => `${p.containerPort}/${p.protocol}`).join(",")
+    const known = portLists.get(key)
+    if (known !== undefined && sameJson(known, ports)) return known
+    if (portLists.size >= programCacheLimit) portLists.clear()
+    portLists.set(key, ports)
+    return ports
   }
 
   /** One array per distinct argv, of its exact length: containers running the same command share it. Bounded. */
@@ -861,17 +919,10 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       reason: undefined,
       message: undefined,
       program: undefined,
-      fiber: undefined,
-      timer: undefined,
-      execs: undefined,
-      signals: undefined,
-      exited: undefined,
+      proc: undefined,
       fs: undefined,
       fsFixed: undefined,
-      net: undefined,
-      mem: undefined,
-      logs: undefined,
-      memory: 0
+      logs: undefined
     }
     instances.set(id, inst)
     sb.containers = [...sb.containers, inst]
@@ -974,7 +1025,9 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       scope,
       { startImmediately: true }
     )
-    const execs = (inst.execs ??= new Set())
+    // (an exec that ended the container already has no container to die with)
+    const proc = running(inst)
+    const execs = proc === undefined ? new Set<Fiber.Fiber<number>>() : (proc.execs ??= new Set())
     execs.add(fiber)
     const result = yield* Effect.timeoutOption(Fiber.await(fiber), timeoutSeconds * 1000).pipe(
       Effect.ensuring(Effect.sync(() => execs.delete(fiber)))
