@@ -22,19 +22,24 @@
  * Options: `--pods=100` (fewer while iterating), `--rounds=sequential,burst,linux[,engine]` (a round may
  * repeat), `--spawner=helper|direct` (the runtime's spawn helper process, the default, or spawns from
  * this process), `--profile=DIR` (a V8 CPU profile of each round's pods only, plain spawns left out,
- * written to `DIR/<round>-<n>.cpuprofile`), `--marks` (prints `MARK start|end <ns>` on CLOCK_MONOTONIC
- * around each round's pods, to cut a `perf record -k CLOCK_MONOTONIC` of this process to them).
+ * written to `DIR/<round>-<n>.cpuprofile`), `--timeline` (when each step of create-to-Running
+ * happened: the create call, the runtime's calls, Running stored and watched; a diagnostic, its
+ * wrapper adds a little to each runtime call), `--marks` (prints `MARK start|end <ns>` on
+ * CLOCK_MONOTONIC around each round's pods, to cut a `perf record -k CLOCK_MONOTONIC` of this
+ * process to them).
  */
 import { spawn } from "node:child_process"
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { Session } from "node:inspector/promises"
 import { join } from "node:path"
 import type { Pod } from "@podlet/core/api/Pod"
+import type { ClusterOptions } from "@podlet/core/Cluster"
 import { makeCluster } from "@podlet/core/Cluster"
+import { ContainerRuntime } from "@podlet/core/services/ContainerRuntime"
 import type { RuntimeMode } from "@podlet/platform-node/linux/Detect"
 import { chooseMode, machineFacts } from "@podlet/platform-node/linux/Detect"
 import { RuntimeProcess, thisMachine } from "@podlet/platform-node/RuntimeProcess"
-import { Deferred, Effect, Stream } from "effect"
+import { Deferred, Effect, Layer, Stream } from "effect"
 
 const image = "busybox:1.36"
 const target = { factor: 1.5, plusMs: 5, linuxP99Ms: 150 }
@@ -131,20 +136,141 @@ const makeProfiler = (file: string): Profiler => {
   }
 }
 
+/**
+ * `--timeline`: when each step of a pod's create-to-Running happened (`performance.now()`): the
+ * create call and its return, the kubelet's runtime calls (`>` called, `<` returned), the Running
+ * status delivered to a store observer (as the kubelet's informer hears it) and to the bench's watch.
+ */
+type Timeline = Map<string, Map<string, number>>
+
+const mark = (timeline: Timeline | undefined, pod: string, step: string): void => {
+  if (timeline === undefined) return
+  let steps = timeline.get(pod)
+  if (steps === undefined) timeline.set(pod, (steps = new Map()))
+  if (!steps.has(step)) steps.set(step, performance.now())
+}
+
+/** The node's runtime with its sandbox and container calls marked on `timeline`. */
+const timedRuntime =
+  (timeline: Timeline, runtime: NonNullable<ClusterOptions["runtime"]>): NonNullable<ClusterOptions["runtime"]> =>
+  (node) =>
+    Layer.effect(
+      ContainerRuntime,
+      Effect.gen(function* () {
+        const inner = yield* ContainerRuntime
+        const podOf = new Map<string, string>()
+        const timed = <A, E>(pod: string | undefined, step: string, effect: Effect.Effect<A, E>) =>
+          pod === undefined
+            ? effect
+            : Effect.suspend(() => {
+                mark(timeline, pod, `${step}>`)
+                return Effect.tap(effect, () => Effect.sync(() => mark(timeline, pod, `${step}<`)))
+              })
+        return ContainerRuntime.of({
+          ...inner,
+          runPodSandbox: (config) =>
+            Effect.tap(timed(config.podName, "sandbox", inner.runPodSandbox(config)), (sandbox) =>
+              Effect.sync(() => podOf.set(sandbox.id, config.podName))
+            ),
+          createContainer: (sandboxId, config) => {
+            const pod = podOf.get(sandboxId)
+            return Effect.tap(timed(pod, "createContainer", inner.createContainer(sandboxId, config)), (id) =>
+              Effect.sync(() => {
+                if (pod !== undefined) podOf.set(id, pod)
+              })
+            )
+          },
+          startContainer: (id) => timed(podOf.get(id), "startContainer", inner.startContainer(id))
+        })
+      })
+    ).pipe(Layer.provide(runtime(node)))
+
+const timelineSteps = [
+  "create>",
+  "create<",
+  "sandbox>",
+  "sandbox<",
+  "createContainer>",
+  "createContainer<",
+  "startContainer>",
+  "startContainer<",
+  "Running stored",
+  "Running watched"
+]
+
+/**
+ * Per step: min, p50, p90 and max of its time since the pod's start (the create call, or the
+ * burst's start) and of the gap from the step before; then the steps of the three slowest pods.
+ */
+const timelineLines = (timeline: Timeline, since: (pod: string) => number): Array<string> => {
+  const lines: Array<string> = []
+  for (const step of timelineSteps) {
+    const at: Array<number> = []
+    const gaps: Array<number> = []
+    for (const [pod, steps] of timeline) {
+      const t = steps.get(step)
+      if (t === undefined) continue
+      at.push(t - since(pod))
+      const before = timelineSteps.slice(0, timelineSteps.indexOf(step)).findLast((s) => steps.has(s))
+      if (before !== undefined) gaps.push(t - steps.get(before)!)
+    }
+    if (at.length === 0) continue
+    lines.push(
+      `  ${step.padEnd(18)} at min ${round(Math.min(...at))} p50 ${round(quantile(at, 0.5))} p90 ${round(quantile(at, 0.9))} max ${round(Math.max(...at))}` +
+        (gaps.length === 0
+          ? ""
+          : `; since the step before p50 ${round(quantile(gaps, 0.5))} p90 ${round(quantile(gaps, 0.9))} max ${round(Math.max(...gaps))}`)
+    )
+  }
+  const total = (steps: Map<string, number>, pod: string): number => (steps.get("Running watched") ?? 0) - since(pod)
+  const slowest = [...timeline].sort(([a, x], [b, y]) => total(y, b) - total(x, a)).slice(0, 3)
+  for (const [pod, steps] of slowest) {
+    const gaps: Array<string> = []
+    let before: number | undefined
+    for (const step of timelineSteps) {
+      const t = steps.get(step)
+      if (t === undefined) continue
+      gaps.push(`${step} +${round(t - (before ?? since(pod)))}`)
+      before = t
+    }
+    lines.push(`  slow ${pod}: ${gaps.join(", ")}`)
+  }
+  return lines
+}
+
 /** Pods on the process runtime: latency from `create` to the watch showing the pod Running. */
 const podsOnProcessRuntime = (
   count: number,
   burst: boolean,
   mode: RuntimeMode | "simulated" = "host",
   spawner: "helper" | "direct" = "helper",
-  profiler: Profiler = noProfiler
+  profiler: Profiler = noProfiler,
+  timeline?: Timeline
 ) =>
   Effect.gen(function* () {
+    const runtime = mode === "simulated" ? {} : RuntimeProcess.clusterOptions({ mode, spawner })
     const cluster = yield* makeCluster({
-      ...(mode === "simulated" ? {} : RuntimeProcess.clusterOptions({ mode, spawner })),
+      ...runtime,
+      ...(timeline === undefined || runtime.runtime === undefined
+        ? {}
+        : { runtime: timedRuntime(timeline, runtime.runtime) }),
       nodes: [{ ...thisMachine("n1"), images: [image] }],
       kubernetesService: false
     })
+    if (timeline !== undefined && cluster.store.observe !== undefined) {
+      yield* cluster.store.observe<Pod>(
+        "pods",
+        { namespace: "default" },
+        {
+          onEvents: (events) => {
+            for (const event of events)
+              if (event.object.status?.phase === "Running")
+                mark(timeline, event.object.metadata.name ?? "", "Running stored")
+          },
+          onEnd: () => {}
+        }
+      )
+    }
     const running = new Map<string, Deferred.Deferred<number>>()
     for (let i = 0; i < count; i++) running.set(`p-${i}`, Deferred.makeUnsafe<number>())
     yield* cluster.store.watch<Pod>("pods", { namespace: "default" }).pipe(
@@ -153,7 +279,9 @@ const podsOnProcessRuntime = (
           const pod = event.object
           if (pod.status?.phase !== "Running") return
           const done = running.get(pod.metadata.name ?? "")
-          if (done !== undefined) Deferred.doneUnsafe(done, Effect.succeed(performance.now()))
+          if (done === undefined) return
+          mark(timeline, pod.metadata.name ?? "", "Running watched")
+          Deferred.doneUnsafe(done, Effect.succeed(performance.now()))
         })
       ),
       Effect.forkScoped
@@ -162,7 +290,9 @@ const podsOnProcessRuntime = (
     const one = (i: number, since?: number) =>
       Effect.gen(function* () {
         const start = since ?? performance.now()
+        mark(timeline, `p-${i}`, "create>")
         yield* cluster.store.create("pods", podObject(`p-${i}`)).pipe(Effect.orDie)
+        mark(timeline, `p-${i}`, "create<")
         const at = yield* Deferred.await(running.get(`p-${i}`)!)
         return at - start
       })
@@ -207,6 +337,7 @@ const podsOnProcessRuntime = (
       latencies,
       plain: plainLatencies,
       wallMs: performance.now() - wall0,
+      startedAt: wall0,
       cpuPerPod: cpuPer(cpu, count),
       plainCpuPerSpawn: cpuPer(plainCpu, count)
     }
@@ -281,6 +412,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const spawner = option(args, "spawner", "helper") === "direct" ? "direct" : "helper"
   const profileDir = option(args, "profile", "")
   const marks = args.includes("--marks")
+  const timelines = args.includes("--timeline")
   if (profileDir !== "") mkdirSync(profileDir, { recursive: true })
   const linux = chooseMode("auto", machineFacts())
   // warm-up: the first spawns and the first cluster pay for module loading and JIT
@@ -295,6 +427,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
       result[round_] = { skipped: linux.reason }
       continue
     }
+    const timeline: Timeline | undefined = timelines ? new Map() : undefined
     const measured = await Effect.runPromise(
       podsOnProcessRuntime(
         pods,
@@ -303,9 +436,16 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
         spawner,
         (marks ? markingProfiler : (p: Profiler) => p)(
           profileDir === "" ? noProfiler : makeProfiler(join(profileDir, `${round_}-${n}.cpuprofile`))
-        )
+        ),
+        timeline
       )
     )
+    if (timeline !== undefined) {
+      const since = (pod: string): number =>
+        burst ? measured.startedAt : (timeline.get(pod)?.get("create>") ?? measured.startedAt)
+      lines.push(`${round_} timeline (ms since ${burst ? "the burst's start" : "the create call"}):`)
+      lines.push(...timelineLines(timeline, since))
+    }
     const plain = figures(measured.plain)
     const host = figures(measured.latencies)
     const ratio = { p50: round(host.p50 / plain.p50), p99: round(host.p99 / plain.p99) }
