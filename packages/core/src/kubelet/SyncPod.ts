@@ -14,7 +14,7 @@ import { isTerminalPhase } from "../domain/Phase.js"
 import type { PodActions } from "../domain/PodActions.js"
 import { computePodActions } from "../domain/PodActions.js"
 import type { ContainerProbeResults } from "../domain/Probe.js"
-import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
+import type { ContainerInstance, RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
 import { instancesOf, latestExitedInstance, latestInstance } from "../domain/RuntimeSnapshot.js"
 import type { BackoffOnlySync } from "./BackoffFastPath.js"
 import type { PodObjects } from "./ContainerConfig.js"
@@ -190,20 +190,33 @@ const runningIds = (snapshot: RuntimeSnapshot): ReadonlyArray<string> =>
   snapshot.containers.filter((c) => c.state === "running").map((c) => c.id)
 
 /**
- * Container garbage collection (`MaxPerPodContainer = 1`): keeps each container's newest instance and
- * the one before it (the `lastState` and `logs --previous`), removes older exited instances.
+ * Container garbage collection (`MaxPerPodContainer = 1`): each container keeps its newest instance
+ * and the one before it (the `lastState` and `logs --previous`); older exited instances are dead.
+ * With `renewed` (the containers given a new instance since `snapshot` was taken), their instances
+ * in `snapshot` beyond the newest are dead too (the new one is newer than all of them).
  */
-const removeDeadInstances = Effect.fnUntraced(function* (ctx: KubeletContext, uid: string) {
-  // the snapshot the status was just published from (older instances only grow older)
-  const snapshot = memoryOf(ctx, uid).snapshot ?? (yield* snapshotOf(ctx, uid))
-  if (snapshot.containers.length <= 2) return
-  const names = new Set(snapshot.containers.map((c) => c.name))
+const deadInstances = (
+  snapshot: RuntimeSnapshot,
+  renewed: ReadonlySet<string> | undefined
+): ReadonlyArray<ContainerInstance> => {
+  const dead: Array<ContainerInstance> = []
+  if (snapshot.containers.length <= (renewed === undefined ? 2 : 1)) return dead
+  const names = new Set<string>()
+  for (const c of snapshot.containers) names.add(c.name)
   for (const name of names) {
-    for (const old of instancesOf(snapshot, name).slice(2)) {
-      if (old.state !== "exited") continue
-      ctx.probeResults.delete(old.id)
-      yield* ctx.runtime.removeContainer(runtimeId(old.id))
+    const instances = instancesOf(snapshot, name)
+    for (let i = renewed?.has(name) === true ? 1 : 2; i < instances.length; i++) {
+      if (instances[i]!.state === "exited") dead.push(instances[i]!)
     }
+  }
+  return dead
+}
+
+/** Removes the instances (and their probe results) from the runtime. */
+const removeInstances = Effect.fnUntraced(function* (ctx: KubeletContext, dead: ReadonlyArray<ContainerInstance>) {
+  for (const old of dead) {
+    ctx.probeResults.delete(old.id)
+    yield* ctx.runtime.removeContainer(runtimeId(old.id))
   }
 })
 
@@ -292,6 +305,8 @@ const fullSync = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Pod): Ef
   const backoffs: Array<readonly [Container, KubeletEvent, number]> = []
   /** an instance was created: dead ones may now be beyond the previous one */
   let created = false
+  /** the containers given a new instance */
+  const renewed = new Set<string>()
   /** something was done to the runtime (or an image pulled) since the step-1 snapshot */
   let touched = actions.containersToKill.length > 0 || actions.createSandbox
   const initContainers = pod.spec.initContainers ?? []
@@ -307,7 +322,10 @@ const fullSync = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Pod): Ef
     if (result._tag === "Failed" && result.backoff !== undefined && result.retryAt !== undefined) {
       backoffs.push([container, result.backoff, result.retryAt])
     }
-    if (result._tag === "Started" || result.created === true) created = true
+    if (result._tag === "Started" || result.created === true) {
+      created = true
+      renewed.add(container.name)
+    }
     // only a start refused by the crash-loop backoff leaves the runtime as the snapshot saw it
     if (result._tag === "Started" || result.retryAt === undefined || result.created === true) touched = true
     if (result._tag === "Failed") {
@@ -317,14 +335,18 @@ const fullSync = Effect.fnUntraced(function* (ctx: KubeletContext, pod: Pod): Ef
     }
   }
 
-  // Step 8: publish the status with this sync's results; drop dead instances beyond the previous one.
+  // Step 8: drop the instances the new ones pushed beyond the previous one (no status shows them), then
+  // publish the status with this sync's results (from a snapshot without them).
+  if (created) yield* removeInstances(ctx, deadInstances(snapshot, renewed))
   const status = yield* touched ? publish : publishStatus(ctx, pod, { podIsTerminal: false }, snapshot)
   yield* ctx.prober.sync(pod)
-  if (created) yield* removeDeadInstances(ctx, uid)
+  // dead instances the published snapshot still shows (the runtime moved during the sync)
+  const late = created ? deadInstances(memory.snapshot ?? snapshot, undefined) : []
+  if (late.length > 0) yield* removeInstances(ctx, late)
   const after = yield* Clock.currentTimeMillis
   // a status just written (or dead instances removed): the next sync finds the cached status standing (`quietSync`)
   if (ctx.fastPath !== undefined && memory.stored !== undefined && (memory.stored !== pod || created)) {
-    if (created) yield* snapshotOf(ctx, uid)
+    if (late.length > 0) yield* snapshotOf(ctx, uid)
     adoptStored(ctx, memory.stored, { podIsTerminal: false }, after)
   }
   if (!touched && attempts > 0 && backoffs.length === attempts && after === now && revision !== undefined) {
