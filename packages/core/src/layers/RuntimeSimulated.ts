@@ -167,6 +167,13 @@ const mix32 = (x: number): number => {
   return (h ^ (h >>> 16)) >>> 0
 }
 
+/** two lowercase hex digits per byte value */
+const hexBytes = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"))
+
+/** `x.toString(16).padStart(8, "0")` for a uint32, without the radix conversion's cost */
+export const hex32 = (x: number): string =>
+  hexBytes[x >>> 24]! + hexBytes[(x >>> 16) & 255]! + hexBytes[(x >>> 8) & 255]! + hexBytes[x & 255]!
+
 const protocolTcp = (p: { readonly protocol: string }): boolean =>
   p.protocol === "" || p.protocol.toUpperCase() === "TCP"
 
@@ -290,12 +297,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
   /** 64 hex digits like containerd's, distinct in their first 16 (what `crictl ps` shows) */
   const newId = (): string => {
     const n = ++counter
-    const id =
-      mix32(n).toString(16).padStart(8, "0") +
-      mix32(n ^ 0x5bd1e995)
-        .toString(16)
-        .padStart(8, "0") +
-      idSuffix
+    const id = hex32(mix32(n)) + hex32(mix32(n ^ 0x5bd1e995)) + idSuffix
     // flattened: a string built with `+` is otherwise kept as a tree of its pieces (V8)
     id.charCodeAt(0)
     return id
