@@ -12,7 +12,7 @@ import { prune, shapeForKind } from "@podlet/core/api/Shape"
 import { ObjectStore } from "@podlet/core/services/ObjectStore"
 import { Clock, Context, Effect, type Fiber, Result } from "effect"
 import { Hono } from "hono"
-import { prefetchBody, readObjectBody, readPatchBody, takeObjectBody } from "./Body.js"
+import { incomingOf, prefetchBody, readObjectBody, readPatchBody, takeObjectBody } from "./Body.js"
 import { apiResourceList } from "./Discovery.js"
 import { type ApiRuntime, respond } from "./Edge.js"
 import { evict } from "./Eviction.js"
@@ -384,7 +384,7 @@ export const groupVersionApp = (gv: GroupVersion, runtime: ApiRuntime, edge: Edg
     const segments = pathSegments(c.req.path, gv.prefix)
     const target = segments === undefined ? undefined : resolveTarget(gv, segments)
     if (target === undefined) return statusResponse(notFoundStatus())
-    await prefetchBody(c.req.raw)
+    await prefetchBody(c.req.raw, incomingOf(c.env))
     return respond(runtime, handleResource(target, c.req.raw, watchOutletOf(c.env), edge))
   })
   return app
