@@ -54,9 +54,11 @@ export interface PodMemory {
   actions?: PlannedFrom | undefined
 }
 
-/** A plan of `computePodActions` and its inputs, compared by identity. */
+/** A plan of `computePodActions` and its inputs, compared by identity (of the pod, what the plan reads). */
 export interface PlannedFrom {
-  readonly pod: Pod
+  readonly spec: Pod["spec"]
+  readonly deletionTimestamp: string | undefined
+  readonly deletionGracePeriodSeconds: number | undefined
   readonly snapshot: RuntimeSnapshot
   /** the probe results of the snapshot's containers, in order */
   readonly probes: ReadonlyArray<ContainerProbeResults | undefined>

@@ -154,17 +154,29 @@ const startContainer = Effect.fnUntraced(function* (
 
 /**
  * `computePodActions` for the pod and snapshot, reusing the pod's last plan when its inputs are the
- * same objects (a sync that follows a quiet-sync check, a crash-loop retry before its full sync).
+ * same: the same spec object and deletion fields (all the plan reads of the pod, so a status write
+ * does not plan again), the same snapshot, the same probe results (a crash-loop retry's quiet-sync
+ * check and its full sync, the retry after a sync that wrote the status).
  */
 export const podActionsOf = (ctx: KubeletContext, pod: Pod, snapshot: RuntimeSnapshot): PodActions => {
   const memory = memoryOf(ctx, pod.metadata.uid ?? "")
   const last = memory.actions
-  if (last !== undefined && last.pod === pod && last.snapshot === snapshot && sameProbes(ctx, last.probes, snapshot)) {
+  const { deletionTimestamp, deletionGracePeriodSeconds } = pod.metadata
+  if (
+    last !== undefined &&
+    last.spec === pod.spec &&
+    last.deletionTimestamp === deletionTimestamp &&
+    last.deletionGracePeriodSeconds === deletionGracePeriodSeconds &&
+    last.snapshot === snapshot &&
+    sameProbes(ctx, last.probes, snapshot)
+  ) {
     return last.actions
   }
   const actions = computePodActions(pod, snapshot, ctx.probeResults)
   memory.actions = {
-    pod,
+    spec: pod.spec,
+    deletionTimestamp,
+    deletionGracePeriodSeconds,
     snapshot,
     probes: snapshot.containers.map((c) => ctx.probeResults.get(c.id)),
     actions

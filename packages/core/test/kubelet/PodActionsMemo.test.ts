@@ -1,6 +1,6 @@
-// The sync's plan reuse (`podActionsOf`): the pod's last plan is returned while the pod, the snapshot
-// and the probe results of the snapshot's containers are the same objects, and it always equals a
-// fresh `computePodActions`; a change of any one input plans again.
+// The sync's plan reuse (`podActionsOf`): the pod's last plan is returned while the pod spec and
+// deletion fields, the snapshot and the probe results of the snapshot's containers are the same, and
+// it always equals a fresh `computePodActions`; a change of any one input plans again.
 import { describe, expect, it } from "@effect/vitest"
 import type { Pod } from "../../src/api/Pod.js"
 import { containerHash } from "../../src/domain/Backoff.js"
@@ -59,6 +59,30 @@ describe("podActionsOf", () => {
     expect(podActionsOf(ctx, pod, running)).toBe(after)
     ctx.probeResults.set("containerd://app-0", { liveness: "Success" })
     expect(podActionsOf(ctx, pod, running).containersToKill).toEqual([])
+  })
+
+  it("a pod that differs only where the plan does not read (status, labels, version) reuses the plan", () => {
+    const ctx = context()
+    const exited = snapshot("exited")
+    const first = podActionsOf(ctx, pod, exited)
+    const written: Pod = {
+      ...pod,
+      metadata: { ...pod.metadata, resourceVersion: "9", labels: { a: "b" } },
+      status: { phase: "Running" }
+    }
+    expect(podActionsOf(ctx, written, exited)).toBe(first)
+    expect(first).toEqual(computePodActions(written, exited, ctx.probeResults))
+  })
+
+  it("a deletion grace period plans again (the kill's grace period)", () => {
+    const ctx = context()
+    const running = snapshot("running")
+    ctx.probeResults.set("containerd://app-0", { liveness: "Failure" })
+    expect(podActionsOf(ctx, pod, running).containersToKill.map((k) => k.gracePeriodSeconds)).toEqual([30])
+    const deleting: Pod = { ...pod, metadata: { ...pod.metadata, deletionGracePeriodSeconds: 5 } }
+    const plan = podActionsOf(ctx, deleting, running)
+    expect(plan).toEqual(computePodActions(deleting, running, ctx.probeResults))
+    expect(plan.containersToKill.map((k) => k.gracePeriodSeconds)).toEqual([5])
   })
 
   it("a new snapshot or a new pod plans again", () => {
