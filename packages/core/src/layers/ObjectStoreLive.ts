@@ -465,13 +465,26 @@ class Hub {
   /** publishes until the next sweep of every log (see `sweep`) */
   private sweepIn = sweepEvery
 
+  /** the resource of the last publish, its key prefix (`pods/`) and its log: the next is likely the same */
+  private lastResource = ""
+  private lastPrefix = "\u0000"
+  private lastLog: ResourceLog | undefined
+
   publish(change: Change, prev: KubeObject | undefined): void {
     if (--this.sweepIn === 0) this.sweep()
-    const resource = resourceOfKey(change.key)
+    let resource = this.lastResource
+    let log = this.lastLog
+    if (log === undefined || !change.key.startsWith(this.lastPrefix)) {
+      resource = resourceOfKey(change.key)
+      log = this.log(resource)
+      this.lastResource = resource
+      this.lastPrefix = `${resource}/`
+      this.lastLog = log
+    }
     const event: WatchEvent<KubeObject> = { type: change.type, object: change.object }
     this.last = change.resourceVersion
     if (this.last - this.window > this.floor) this.floor = this.last - this.window
-    this.append(this.log(resource), change, prev, event)
+    this.append(log, change, prev, event)
     const fields = this.indexes.get(resource)
     if (fields === undefined) return
     for (const [field, values] of fields) {
@@ -1330,6 +1343,8 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     if (
       requestedVersion !== undefined &&
       requestedVersion !== "" &&
+      // the stored metadata's own (no string made when the input carries it, as a status write's does)
+      requestedVersion !== old.metadata.resourceVersion &&
       requestedVersion !== String(stored.resourceVersion)
     ) {
       return modifiedConflict(rt, name)
