@@ -197,6 +197,50 @@ describe("observe", () => {
     }).pipe(Effect.scoped, Effect.provide(StoreMemory.layer))
   )
 
+  it.effect("writes to resources whose names share a start land in each one's own watch, in order", () =>
+    Effect.gen(function* () {
+      const store = yield* ObjectStore
+      const resources = ["pods", "poddisruptionbudgets", "configmaps"] as const
+      const seen: Record<string, Array<string>> = { pods: [], poddisruptionbudgets: [], configmaps: [] }
+      for (const resource of resources) {
+        yield* store.observe!(
+          resource,
+          { resourceVersion: yield* store.resourceVersion },
+          {
+            onEvents: (events) => {
+              for (const e of events) seen[resource]!.push(`${e.type} ${e.object.kind} ${e.object.metadata.name}`)
+            },
+            onEnd: () => {}
+          }
+        )
+      }
+      const order = [0, 0, 1, 0, 2, 2, 1, 1, 0, 2]
+      for (let i = 0; i < order.length; i++) {
+        const resource = resources[order[i]!]!
+        const name = `x${i}`
+        const object =
+          resource === "pods"
+            ? pod(name, "default", 0)
+            : resource === "configmaps"
+              ? { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "default" }, data: {} }
+              : {
+                  apiVersion: "policy/v1",
+                  kind: "PodDisruptionBudget",
+                  metadata: { name, namespace: "default" },
+                  spec: { minAvailable: 1, selector: { matchLabels: { a: "b" } } }
+                }
+        yield* store.create(resource, object as KubeObject)
+      }
+      for (let i = 0; i < 10; i++) yield* Effect.yieldNow
+      const expected = (r: number, kind: string) => order.flatMap((o, i) => (o === r ? [`ADDED ${kind} x${i}`] : []))
+      expect(seen).toEqual({
+        pods: expected(0, "Pod"),
+        poddisruptionbudgets: expected(1, "PodDisruptionBudget"),
+        configmaps: expected(2, "ConfigMap")
+      })
+    }).pipe(Effect.scoped, Effect.provide(StoreMemory.layer))
+  )
+
   it("a wake behind a busy writer waits longer the more it resumes: streams, then callbacks (ms)", () => {
     const waiters = (streams: number, observers: number) => [
       ...Array.from({ length: streams }, () => ({})),
