@@ -9,11 +9,19 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import type { KubeObject } from "@podlet/core/api/Meta"
+import { makeBackendMemory } from "@podlet/core/layers/BackendMemory"
+import type { Mutation } from "@podlet/core/services/StorageBackend"
 import { StorageBackend } from "@podlet/core/services/StorageBackend"
 import Database from "better-sqlite3"
 import { Cause, Effect, Exit, Fiber } from "effect"
 import { BackendSqlite, makeBackendSqlite } from "../../src/BackendSqlite.js"
-import type { ChangeRow, LogPrune, LogRow, LogWriter } from "../../src/sqlite/LogWriter.js"
+import {
+  type ChangeRow,
+  type LogPrune,
+  type LogRow,
+  type LogWriter,
+  makeInlineLogWriter
+} from "../../src/sqlite/LogWriter.js"
 import { threadSplitRows } from "../../src/sqlite/WriterThread.js"
 
 const dir = mkdtempSync(join(tmpdir(), "podlet-backend-writer-"))
@@ -291,6 +299,123 @@ describe("BackendSqlite with a writer that answers later", () => {
       backend.flush()
       writes[1]!.done()
       expect(drained).toBe(true)
+    })
+  )
+})
+
+/**
+ * A writer that writes at once, as a thread does a batch it was sent, and answers (writes and
+ * reads) only when told, in order: the thread's answers on their way back.
+ */
+const lateWriter = (db: Database.Database, splitRows: number) => {
+  const inner = makeInlineLogWriter(db)
+  const answers: Array<() => void> = []
+  const writer: LogWriter = {
+    splitRows,
+    write: (rows, prune, done) => inner.write(rows, prune, (error) => answers.push(() => done(error))),
+    changesAfter: (since, done) => inner.changesAfter(since, (rows) => answers.push(() => done(rows))),
+    close: (done) => done()
+  }
+  return { writer, answers }
+}
+
+describe("BackendSqlite with answers late and two batches in flight", () => {
+  it.effect("random histories end as the memory backend's: commits, objects, history, the file after a reopen", () =>
+    Effect.gen(function* () {
+      let seed = 4242
+      const random = (n: number) => {
+        seed = (seed * 1103515245 + 12345) % 2147483648
+        return seed % n
+      }
+      for (const historyWindow of [3, 12, 50]) {
+        const db = new Database(":memory:")
+        db.exec(schema)
+        const { writer, answers } = lateWriter(db, 1 + random(4))
+        const backend = makeBackendSqlite(db, { historyWindow }, writer)
+        const memory = makeBackendMemory({ historyWindow })
+        const sync = backend.sync!
+        const heard: Array<number> = []
+        let durable = 0
+        for (let i = 0; i < 1500; i++) {
+          const action = random(10)
+          if (action < 6) {
+            // a commit of one to three distinct keys; some with an expect, some of them stale
+            const mutations: Array<Mutation> = []
+            const count = 1 + random(3)
+            for (let m = 0; m < count; m++) {
+              const name = `p${random(15)}`
+              if (mutations.some((x) => x.key === key(name))) continue
+              const current = sync.get(key(name))
+              const remove = current !== undefined && random(4) === 0
+              const expect_ = random(3) === 0 ? (current?.resourceVersion ?? 0) + random(2) : undefined
+              mutations.push({
+                key: key(name),
+                object: remove ? undefined : pod(name, `v${i}`),
+                ...(expect_ === undefined ? {} : { expect: expect_ })
+              })
+            }
+            const a = sync.commit(mutations)
+            const b = memory.sync!.commit(mutations)
+            expect(JSON.stringify(a)).toBe(JSON.stringify(b))
+            if (Array.isArray(a) && a.length > 0) {
+              const last = a.at(-1)!.resourceVersion
+              sync.whenDurable!(() => {
+                heard.push(last)
+                durable = last
+              })
+            }
+          } else if (action < 8) backend.flush()
+          else answers.shift()?.()
+          // the Effect-side reads show durable state only
+          expect(yield* backend.revision).toBe(durable)
+        }
+        while (sync.pending!() || answers.length > 0) {
+          backend.flush()
+          answers.shift()?.()
+        }
+        // callbacks ran once each, in commit order
+        expect(heard).toEqual([...heard].sort((x, y) => x - y))
+        const revision = yield* memory.revision
+        expect(heard.at(-1)).toBe(revision)
+        const listed = (items: ReadonlyArray<{ key: string; resourceVersion: number; object: KubeObject }>) =>
+          JSON.stringify(items.map((s) => [s.key, s.resourceVersion, s.object]))
+        expect(listed(yield* backend.list("pods/"))).toBe(listed(yield* memory.list("pods/")))
+        // the history from every `since` the window serves, through the late reads
+        for (let since = revision - historyWindow; since <= revision; since++) {
+          const read = yield* Effect.forkChild(backend.changesSince(since))
+          yield* Effect.yieldNow
+          while (answers.length > 0) answers.shift()!()
+          expect(JSON.stringify(yield* Fiber.join(read))).toBe(JSON.stringify(yield* memory.changesSince(since)))
+        }
+        // creates of new keys (superseding nothing) past the window, with prunes among them: the
+        // file then holds no row at or under the compaction floor but the objects' latest, so no
+        // superseded row was lost on the way
+        for (let j = 0; j < 2 * historyWindow + 10; j++) {
+          const mutation = { key: key(`t${j}`), object: pod(`t${j}`) }
+          sync.commit([mutation])
+          memory.sync!.commit([mutation])
+          backend.flush()
+          while (answers.length > 0) answers.shift()!()
+        }
+        const rows = db.prepare("SELECT rv, type, key FROM changes ORDER BY rv").raw().all() as Array<
+          [number, string, string]
+        >
+        const compacted = (db.prepare("SELECT value FROM meta WHERE name = 'compacted'").raw().get() as [number])[0]
+        const latest = new Map<string, [number, string]>()
+        for (const [rv, type, k] of rows) latest.set(k, [rv, type])
+        const live = new Set([...latest.values()].filter(([, type]) => type !== "DELETED").map(([rv]) => rv))
+        expect(rows.filter(([rv]) => rv <= compacted && !live.has(rv))).toEqual([])
+        // the file alone: objects and the last changes as the memory backend's
+        const last = yield* memory.revision
+        const reopened = makeBackendSqlite(db, { historyWindow })
+        expect(yield* reopened.revision).toBe(last)
+        expect(listed(yield* reopened.list("pods/"))).toBe(listed(yield* memory.list("pods/")))
+        const since = last - historyWindow
+        expect(JSON.stringify(yield* reopened.changesSince(since))).toBe(
+          JSON.stringify(yield* memory.changesSince(since))
+        )
+        db.close()
+      }
     })
   )
 })
