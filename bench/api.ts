@@ -17,7 +17,9 @@
  * longest stretches of GC, SQLite (better-sqlite3: commits) and controllers in it; `--cpu-prof-interval=µs`, 1000),
  * `--timeline=on` (where the median and the slowest 1% of requests spent their time: sent to parsed,
  * parsed to answered, answered to read, and GC pauses during them), `--heap-sample=FILE` (the
- * server samples every allocation, garbage included, into a .heapprofile).
+ * server samples every allocation, garbage included, into a .heapprofile), `--warmup=N` (requests before
+ * each measured phase; default min(500, creates): a diagnostic, e.g. to see the steady state past the
+ * JIT's warm-up).
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -665,7 +667,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
       if (!phases.includes(name)) return undefined
       await load(
         url,
-        Math.min(500, creates),
+        Number(option(args, "warmup", String(Math.min(500, creates)))),
         connections,
         () => path,
         (i) => api(i, `warm-${prefix}`)
