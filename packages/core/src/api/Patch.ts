@@ -40,13 +40,15 @@ export const jsonEqual = (a: unknown, b: unknown): boolean => {
     return true
   }
   if (Array.isArray(b)) return false
-  const ka = Object.keys(a)
-  const kb = Object.keys(b)
-  if (ka.length !== kb.length) return false
-  for (const k of ka) {
+  // own members counted as they are compared (no key lists made: an update compares every write)
+  let members = 0
+  for (const k in a) {
+    if (!Object.hasOwn(a, k)) continue
     if (!Object.hasOwn(b, k) || !jsonEqual((a as Json)[k], (b as Json)[k])) return false
+    members++
   }
-  return true
+  for (const k in b) if (Object.hasOwn(b, k)) members--
+  return members === 0
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // The three patch formats: JSON merge patch (RFC 7386 appendix A), JSON patch (RFC 6902) and
 // strategic merge patch (kubectl's pod patches).
 import { describe, expect, it } from "@effect/vitest"
+import fc from "fast-check"
 import { jsonEqual, jsonPatch, mergePatch, strategicMergePatch } from "../../src/api/Patch.js"
 
 describe("mergePatch (RFC 7386 appendix A)", () => {
@@ -337,5 +338,42 @@ describe("jsonEqual", () => {
     [null, {}, false]
   ])("%j vs %j", (a, b, expected) => {
     expect(jsonEqual(a, b)).toBe(expected)
+  })
+
+  it("agrees with a comparison by key lists on any JSON values (undefined members, inherited ones ignored)", () => {
+    type J = Record<string, unknown>
+    const reference = (a: unknown, b: unknown): boolean => {
+      if (a === b) return true
+      if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
+      if (Array.isArray(a)) {
+        if (!Array.isArray(b) || a.length !== b.length) return false
+        return a.every((x, i) => reference(x, b[i]))
+      }
+      if (Array.isArray(b)) return false
+      const ka = Object.keys(a)
+      const kb = Object.keys(b)
+      return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && reference((a as J)[k], (b as J)[k]))
+    }
+    const value = fc.letrec((tie) => ({
+      leaf: fc.oneof(fc.constantFrom(0, 1, "a", "b", true, null, undefined)),
+      node: fc.oneof(
+        { depthSize: "small" },
+        tie("leaf"),
+        fc.array(tie("node"), { maxLength: 3 }),
+        fc.dictionary(fc.constantFrom("a", "b", "c"), tie("node"), { maxKeys: 3 })
+      )
+    })).node
+    // an object whose prototype has an enumerable member: not one of its own
+    const inherited = Object.assign(Object.create({ c: 1 }) as J, { a: 1 })
+    expect(jsonEqual(inherited, { a: 1 })).toBe(true)
+    expect(jsonEqual({ a: 1 }, inherited)).toBe(true)
+    fc.assert(
+      fc.property(value, value, fc.boolean(), (a, b, same) => {
+        const y = same ? structuredClone(a) : b
+        expect(jsonEqual(a, y)).toBe(reference(a, y))
+        expect(jsonEqual(y, a)).toBe(reference(y, a))
+      }),
+      { numRuns: 2000 }
+    )
   })
 })
