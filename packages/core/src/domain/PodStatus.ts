@@ -10,8 +10,8 @@ import { generateConditions, kubeletConditionTypes } from "./Conditions.js"
 import { buildContainerStatuses, type ReasonCache } from "./ContainerStatuses.js"
 import { getPhase, reconcilePhase } from "./Phase.js"
 import type { ProbeResults } from "./Probe.js"
-import { hasAnyActiveRegularContainerStarted, type RuntimeSnapshot } from "./RuntimeSnapshot.js"
-import { sharedWith } from "./SameJson.js"
+import { hasAnyActiveRegularContainerStarted, instancesOf, type RuntimeSnapshot } from "./RuntimeSnapshot.js"
+import { sameJson, sharedWith } from "./SameJson.js"
 import { toRfc3339 } from "./Time.js"
 
 /** Inputs of `generatePodStatus`. */
@@ -152,3 +152,31 @@ export const generatePodStatus = (input: PodStatusInput): PodStatus => {
   // an unchanged status is the previous object itself (and its parts are shared when they are unchanged)
   return sharedWith(status as PodStatus, old)
 }
+
+/** Whether some container's status would read the previous status (no instance, or one in state unknown). */
+const readsPreviousStatus = (pod: Pod, snapshot: RuntimeSnapshot): boolean => {
+  for (const containers of [pod.spec.initContainers ?? [], pod.spec.containers]) {
+    for (const container of containers) {
+      const instances = instancesOf(snapshot, container.name)
+      const newest = instances[0]
+      if (newest === undefined || newest.state === "unknown" || instances[1]?.state === "unknown") return true
+    }
+  }
+  return false
+}
+
+/**
+ * Whether `generatePodStatus` for `written` with `status` as the previous status gives `status` back,
+ * known without generating, where `status` was generated for `pod` and `snapshot` from a previous
+ * status (not the API's) and every other input is unchanged: `written` is `pod` with `status` stored
+ * (same spec, annotations and deletion), and no container status reads the previous one. Then every
+ * part is rebuilt from the same inputs, and what is carried over (condition transition times, phase
+ * reason and message, IPs, start time, non-kubelet conditions) is carried over from `status` itself.
+ */
+export const regeneratesItself = (pod: Pod, written: Pod, snapshot: RuntimeSnapshot, status: PodStatus): boolean =>
+  written.spec === pod.spec &&
+  written.metadata.annotations === pod.metadata.annotations &&
+  written.metadata.deletionTimestamp === pod.metadata.deletionTimestamp &&
+  written.status !== undefined &&
+  sameJson(written.status, status) &&
+  !readsPreviousStatus(pod, snapshot)

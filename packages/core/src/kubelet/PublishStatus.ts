@@ -7,7 +7,8 @@ import { Clock, Effect } from "effect"
 import type { Pod, PodStatus } from "../api/Pod.js"
 import type { QOSClass } from "../api/QOS.js"
 import { podQOSClass } from "../api/QOS.js"
-import { generatePodStatus } from "../domain/PodStatus.js"
+import { generatePodStatus, regeneratesItself } from "../domain/PodStatus.js"
+import type { ContainerProbeResults } from "../domain/Probe.js"
 import type { RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
 import type { KubeletContext, PodMemory, PublishedFrom, StartFailure } from "./KubeletContext.js"
 import { memoryOf, snapshotOf } from "./KubeletContext.js"
@@ -97,13 +98,22 @@ const unchangedSince = (
     from.options !== options ||
     from.podIP !== memory.podIP ||
     from.startTime !== memory.startTime ||
-    from.probes.length !== snapshot.containers.length ||
     !sameReasons(from.reasons, memory.reasons)
   ) {
     return false
   }
-  for (let i = 0; i < from.probes.length; i++) {
-    if (from.probes[i] !== ctx.probeResults.get(snapshot.containers[i]!.id)) return false
+  return sameProbes(ctx, from.probes, snapshot)
+}
+
+/** Whether `probes` are the probe results of the snapshot's containers now (by identity, in order). */
+const sameProbes = (
+  ctx: KubeletContext,
+  probes: ReadonlyArray<ContainerProbeResults | undefined>,
+  snapshot: RuntimeSnapshot
+): boolean => {
+  if (probes.length !== snapshot.containers.length) return false
+  for (let i = 0; i < probes.length; i++) {
+    if (probes[i] !== ctx.probeResults.get(snapshot.containers[i]!.id)) return false
   }
   return true
 }
@@ -197,7 +207,14 @@ export const adoptStored = (ctx: KubeletContext, stored: Pod, options: StatusOpt
     probes: snapshot.containers.map((c) => ctx.probeResults.get(c.id))
   }
   if (!unchangedSince(ctx, next, stored, snapshot, memory, optionsKey(options))) return false
-  if (!jsonEqual(generate(ctx, stored, snapshot, options, now), status)) return false
+  // the status written for the pod it was generated from is its own fixed point where nothing reads the
+  // previous status (else generated again to see)
+  const fixed =
+    from.previous !== undefined &&
+    from.snapshot === snapshot &&
+    sameProbes(ctx, from.probes, snapshot) &&
+    regeneratesItself(from.pod, stored, snapshot, status)
+  if (!fixed && !jsonEqual(generate(ctx, stored, snapshot, options, now), status)) return false
   memory.published = next
   return true
 }
