@@ -9,7 +9,7 @@ import { type ApiError, BadRequest, Invalid } from "@podlet/core/api/Errors"
 import type { KubeObject } from "@podlet/core/api/Meta"
 import { apiVersionOf, type ResourceType, resourceForKind } from "@podlet/core/api/Resources"
 import { prune, shapeForKind } from "@podlet/core/api/Shape"
-import { ObjectStore } from "@podlet/core/services/ObjectStore"
+import { ObjectStore, type WriteOptions } from "@podlet/core/services/ObjectStore"
 import { Clock, Context, Effect, type Fiber, Result } from "effect"
 import { Hono } from "hono"
 import { incomingOf, prefetchBody, readObjectBody, readPatchBody, takeObjectBody } from "./Body.js"
@@ -205,6 +205,34 @@ const get = (target: Target, name: string, request: Request, query: URLSearchPar
     return objectResponse(target.resource, object, rendering)
   })
 
+/** The store's create of a decided object, answered as the 201 (module-level: no closure per request). */
+const createObject = (
+  store: ObjectStore["Service"],
+  target: Target,
+  object: KubeObject,
+  options: WriteOptions,
+  rendering: Rendering
+): Effect.Effect<Response, ApiError> =>
+  Effect.map(store.create(target.resource.resource, object, options), (result) =>
+    objectResponse(target.resource, result.object, rendering, 201, result.warnings)
+  )
+
+/** A create from its parsed body: the object checked against the URL, then the store's create. */
+const createFromBody = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  target: Target,
+  body: unknown,
+  options: WriteOptions,
+  rendering: Rendering
+): Effect.Effect<Response, ApiError, ObjectStore> => {
+  const object = objectFromBodyResult(target, body, undefined)
+  if (Result.isFailure(object)) return Effect.fail(object.failure)
+  const store = Context.getOrUndefined(fiber.context, ObjectStore)
+  return store === undefined
+    ? Effect.flatMap(Effect.service(ObjectStore), (s) => createObject(s, target, object.success, options, rendering))
+    : createObject(store, target, object.success, options, rendering)
+}
+
 /**
  * POST: everything before the store's create is decided as plain values (the body read ahead),
  * in the order the apiserver checks it (query, body, object); one Effect step for the store.
@@ -220,19 +248,15 @@ const create = (
     if (Result.isFailure(rendering)) return Effect.fail(rendering.failure)
     const options = writeOptionsResult(query, "Create")
     if (Result.isFailure(options)) return Effect.fail(options.failure)
-    const write = (body: unknown): Effect.Effect<Response, ApiError, ObjectStore> => {
-      const object = objectFromBodyResult(target, body, undefined)
-      if (Result.isFailure(object)) return Effect.fail(object.failure)
-      const created = (store: ObjectStore["Service"]) =>
-        Effect.map(store.create(target.resource.resource, object.success, options.success), (result) =>
-          objectResponse(target.resource, result.object, rendering.success, 201, result.warnings)
-        )
-      const store = Context.getOrUndefined(fiber.context, ObjectStore)
-      return store === undefined ? Effect.flatMap(Effect.service(ObjectStore), created) : created(store)
-    }
     const body = takeObjectBody(request)
-    if (body === undefined) return Effect.flatMap(readObjectBody(request), write)
-    return Result.isFailure(body) ? Effect.fail(body.failure) : write(body.success)
+    if (body === undefined) {
+      return Effect.flatMap(readObjectBody(request), (read) =>
+        createFromBody(fiber, target, read, options.success, rendering.success)
+      )
+    }
+    return Result.isFailure(body)
+      ? Effect.fail(body.failure)
+      : createFromBody(fiber, target, body.success, options.success, rendering.success)
   })
 
 const update = (target: Target, name: string, request: Request, query: URLSearchParams, edge: EdgeOptions) =>
