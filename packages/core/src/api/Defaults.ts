@@ -189,16 +189,15 @@ export const defaultContainer = (c: Container, requestsFromLimits = false): Cont
 
 /** `SetDefaults_Volume` and its sources: no source means `emptyDir: {}`, file modes 0644 (420). */
 export const defaultVolume = (v: Volume): Volume => {
-  const { name: _name, ...source } = v
-  if (Object.keys(source).length === 0) return { ...v, emptyDir: {} }
-  return {
-    ...v,
-    ...(v.configMap === undefined
-      ? {}
-      : { configMap: { ...v.configMap, defaultMode: v.configMap.defaultMode ?? 420 } }),
-    ...(v.secret === undefined ? {} : { secret: { ...v.secret, defaultMode: v.secret.defaultMode ?? 420 } }),
-    ...(v.hostPath === undefined ? {} : { hostPath: { ...v.hostPath, type: v.hostPath.type ?? "" } })
-  }
+  let sourced = false
+  for (const key in v) if (key !== "name") sourced = true
+  // `extend`, not spreads: a spread adding a member its base lacks (`defaultMode`) is slow on Node 20
+  if (!sourced) return extend(v, { emptyDir: {} })
+  const out = copyOf(v)
+  if (v.configMap !== undefined) out.configMap = extend(v.configMap, { defaultMode: v.configMap.defaultMode ?? 420 })
+  if (v.secret !== undefined) out.secret = extend(v.secret, { defaultMode: v.secret.defaultMode ?? 420 })
+  if (v.hostPath !== undefined) out.hostPath = extend(v.hostPath, { type: v.hostPath.type ?? "" })
+  return out
 }
 
 /** A pod spec's containers defaulted (on the host network, `hostPort` defaults to `containerPort` first). */

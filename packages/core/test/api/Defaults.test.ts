@@ -10,10 +10,11 @@ import {
   defaultSecret,
   defaultService,
   defaultTolerations,
+  defaultVolume,
   parseImageName
 } from "../../src/api/Defaults.js"
 import type { ReplicaSet, Secret, Service } from "../../src/api/Objects.js"
-import type { Container, Pod, Toleration } from "../../src/api/Pod.js"
+import type { Container, Pod, Toleration, Volume } from "../../src/api/Pod.js"
 import { podQOSClass } from "../../src/api/QOS.js"
 
 const digest = `sha256:${"a".repeat(64)}`
@@ -290,6 +291,48 @@ describe("a pod's requests defaulted from its limits within container defaulting
           expect(JSON.stringify(spec.initContainers)).toBe(JSON.stringify(template.initContainers?.map(fromLimits)))
         }
       ),
+      { numRuns: 500 }
+    )
+  })
+})
+
+describe("volume defaulting", () => {
+  /** the spreads `defaultVolume` was written with */
+  const reference = (v: Volume): Volume => {
+    const { name: _name, ...source } = v
+    if (Object.keys(source).length === 0) return { ...v, emptyDir: {} }
+    return {
+      ...v,
+      ...(v.configMap === undefined
+        ? {}
+        : { configMap: { ...v.configMap, defaultMode: v.configMap.defaultMode ?? 420 } }),
+      ...(v.secret === undefined ? {} : { secret: { ...v.secret, defaultMode: v.secret.defaultMode ?? 420 } }),
+      ...(v.hostPath === undefined ? {} : { hostPath: { ...v.hostPath, type: v.hostPath.type ?? "" } })
+    }
+  }
+
+  it("equals the spreads, key order included, for any mix of sources", () => {
+    const volume = fc.record(
+      {
+        name: fc.constantFrom("a", "b"),
+        emptyDir: fc.constant({}),
+        configMap: fc.record({ name: fc.constant("cm"), defaultMode: fc.constant(256) }, { requiredKeys: ["name"] }),
+        secret: fc.record({ secretName: fc.constant("s"), defaultMode: fc.constant(384) }, { requiredKeys: [] }),
+        hostPath: fc.record({ path: fc.constant("/x"), type: fc.constant("Directory") }, { requiredKeys: ["path"] }),
+        csi: fc.constant({ driver: "d" })
+      },
+      { requiredKeys: ["name"] }
+    )
+    fc.assert(
+      fc.property(volume, fc.nat(), (raw, turn) => {
+        // members in any order
+        const keys = Object.keys(raw)
+        const v = Object.fromEntries(
+          keys.map((_, i) => [keys[(i + turn) % keys.length]!, raw[keys[(i + turn) % keys.length] as keyof typeof raw]])
+        ) as unknown as Volume
+        expect(JSON.stringify(defaultVolume(v))).toBe(JSON.stringify(reference(v)))
+        expect(defaultVolume(v)).toEqual(reference(v))
+      }),
       { numRuns: 500 }
     )
   })
