@@ -70,6 +70,12 @@ export interface RuntimeSimulatedOptions {
    * default, lazy path is tested against); default false
    */
   readonly eagerFilesystem?: boolean
+  /**
+   * run `sh -c` scripts of only plain `echo`, `sleep` and `exit` commands on the runtime's timers
+   * (`scriptTimeline`) instead of in the interpreter: no fiber per process; default true with the
+   * default interpreter, false with another
+   */
+  readonly scriptTimelines?: boolean
 }
 
 interface SandboxState {
@@ -275,6 +281,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
 
   const { network } = options
   const interpreter = options.interpreter ?? simInterpreter
+  const scriptTimelines = options.scriptTimelines ?? interpreter === simInterpreter
   const limits = options.logLimits ?? defaultLogLimits
   const clusterDomain = options.clusterDomain ?? "cluster.local"
   const sandboxes = new Map<string, SandboxState>()
@@ -594,6 +601,20 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       ? `nginx: [emerg] bind() to 0.0.0.0:${port} failed (98: Address already in use)`
       : `listen tcp :${port}: bind: address already in use`
 
+  /** Runs the timeline's steps from `from`: prints, then waits on the timers, to the exit. */
+  const runTimeline = (inst: Instance, program: Extract<Program, { _tag: "Timeline" }>, from: number): void => {
+    if (inst.state !== "running") return
+    for (let i = from; i < program.steps.length; i++) {
+      const step = program.steps[i]!
+      if (step._tag === "Echo") appendLog(inst, "stdout", step.line)
+      else {
+        running(inst)!.timer = timers.schedule(now() + step.millis, () => runTimeline(inst, program, i + 1))
+        return
+      }
+    }
+    finish(inst, program.code, program.code === 0 ? "Completed" : "Error")
+  }
+
   /** Start the main process; returns once it runs (or has already exited). */
   const launch = (inst: Instance, program: Exclude<Program, { _tag: "StartError" }>) => {
     inst.state = "running"
@@ -609,6 +630,10 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       else if (program.millis !== Number.POSITIVE_INFINITY) {
         running(inst)!.timer = timers.schedule(inst.startedAt + program.millis, () => finish(inst, 0, "Completed"))
       }
+      return Effect.void
+    }
+    if (program._tag === "Timeline" && scriptTimelines) {
+      runTimeline(inst, program, 0)
       return Effect.void
     }
     if (program._tag === "Server") {
@@ -1006,7 +1031,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       if (tool !== undefined) return tool satisfies ExecResult
     }
     const program = classify(inst, argv)
-    if (program._tag !== "Interpreter" && program._tag !== "Sleep") {
+    if (program._tag !== "Interpreter" && program._tag !== "Timeline" && program._tag !== "Sleep") {
       if (program._tag === "StartError") {
         return {
           exitCode: 126,
@@ -1023,7 +1048,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     const ctx = processContext(inst, ++execPid, capture, capture, new Signals())
     // the exec runs in its own fiber: the container's death (or an OOM kill from inside it) ends it, not the caller
     const fiber = yield* Effect.forkIn(
-      interpreter.runArgv(program._tag === "Interpreter" ? program.argv : argv, ctx),
+      interpreter.runArgv(program._tag === "Sleep" ? argv : program.argv, ctx),
       scope,
       { startImmediately: true }
     )

@@ -55,7 +55,16 @@ describe("classifyProgram", () => {
     ["busybox", ["sh", "-c", "sleep 3600"], { _tag: "Sleep", millis: 3_600_000 }],
     ["busybox", ["/bin/sh", "-c", " exec sleep 10 "], { _tag: "Sleep", millis: 10_000 }],
     ["busybox", ["sh", "-c", "tail -f /dev/null"], { _tag: "Sleep", millis: Number.POSITIVE_INFINITY }],
-    ["busybox", ["sh", "-c", "sleep 5; exit 1"], { _tag: "Interpreter", argv: ["sh", "-c", "sleep 5; exit 1"] }],
+    [
+      "busybox",
+      ["sh", "-c", "sleep 5; exit 1"],
+      {
+        _tag: "Timeline",
+        argv: ["sh", "-c", "sleep 5; exit 1"],
+        steps: [{ _tag: "Wait", millis: 5000 }],
+        code: 1
+      }
+    ],
     ["busybox", ["sh", "-c", "sleep $T"], { _tag: "Interpreter", argv: ["sh", "-c", "sleep $T"] }],
     [
       "busybox",

@@ -16,6 +16,22 @@ export type Program =
   /** `sleep N` as the whole command: waits N ms (Infinity: forever), ignoring SIGTERM as PID 1 */
   | { readonly _tag: "Sleep"; readonly millis: number }
   | { readonly _tag: "StartError"; readonly message: string }
+  /**
+   * A shell script of only plain `echo`, `sleep` and `exit` commands (`sh -c "echo starting; sleep 5;
+   * exit 1"`): the lines it prints and the waits between them, then its exit code. Run on the
+   * runtime's timers, as the interpreter would run it (see `scriptTimeline`).
+   */
+  | {
+      readonly _tag: "Timeline"
+      readonly argv: ReadonlyArray<string>
+      readonly steps: ReadonlyArray<TimelineStep>
+      readonly code: number
+    }
+
+/** A timeline's step: a line printed to stdout, or a wait of `millis` (> 0). */
+export type TimelineStep =
+  | { readonly _tag: "Echo"; readonly line: string }
+  | { readonly _tag: "Wait"; readonly millis: number }
 
 /** Server programs with behaviour of their own; `generic` is any other long-running program. */
 export type ServerKind = "nginx" | "httpd" | "redis" | "postgres" | "mysql" | "pause" | "python-http" | "generic"
@@ -171,6 +187,60 @@ const waitOnly = (argv: ReadonlyArray<string>): Program | undefined => {
   return undefined
 }
 
+/** Script text without quotes, expansions, redirections, operators other than `;`, comments or globs. */
+const plainScript = /^[A-Za-z0-9_.,:=@%+/ \t\n;-]*$/
+
+/**
+ * The timeline of `sh -c <script>` (any shell) for a script made only of `echo` with plain words
+ * (no option), `sleep` with durations adding up to at least 1 ms and not forever, and `exit` with at
+ * most one number, on `;` or newlines, that waits at least once; undefined for any other script.
+ * Without traps the script (PID 1) ignores every signal but SIGKILL. Each step is what the interpreter does (`sim/Builtins.ts` `echo` and `sleep`,
+ * `sim/Interpreter.ts` `exit`); the interpreter remains the reference (`test/runtime/Timeline.test.ts`).
+ */
+export const scriptTimeline = (argv: ReadonlyArray<string>): Extract<Program, { _tag: "Timeline" }> | undefined => {
+  if (argv.length !== 3 || argv[1] !== "-c" || !shells.has(baseName(argv[0]!))) return undefined
+  const script = argv[2]!
+  if (!plainScript.test(script)) return undefined
+  const commands: Array<ReadonlyArray<string>> = []
+  const segments = script.split(";")
+  for (let s = 0; s < segments.length; s++) {
+    const lines = segments[s]!.split("\n")
+    // `;` with no command before it is a syntax error
+    if (s < segments.length - 1 && lines[lines.length - 1]!.trim() === "") return undefined
+    for (const line of lines) {
+      const trimmed = line.trim()
+      if (trimmed !== "") commands.push(trimmed.split(/[ \t]+/))
+    }
+  }
+  const steps: Array<TimelineStep> = []
+  let code: number | undefined
+  for (const [name, ...args] of commands) {
+    if (name === "echo") {
+      if (args[0]?.startsWith("-") === true) return undefined
+      if (code === undefined) steps.push({ _tag: "Echo", line: args.join(" ") })
+    } else if (name === "sleep") {
+      let seconds = 0
+      for (const arg of args) {
+        const d = parseDuration(arg)
+        if (d === undefined) return undefined
+        seconds += d
+      }
+      const millis = Math.round(seconds * 1000)
+      if (args.length === 0 || !(millis > 0) || millis === Number.POSITIVE_INFINITY) return undefined
+      if (code === undefined) steps.push({ _tag: "Wait", millis })
+    } else if (name === "exit") {
+      if (args.length > 1 || (args.length === 1 && !/^\d+$/.test(args[0]!))) return undefined
+      code ??= args.length === 0 ? 0 : Number(args[0]) & 255
+    } else return undefined
+  }
+  // a script that never waits runs to its end in the interpreter at once, as it always has
+  if (!steps.some((step) => step._tag === "Wait")) return undefined
+  return { _tag: "Timeline", argv, steps, code: code ?? 0 }
+}
+
+/** The interpreter runs `argv`: as a timeline when it is `sh -c` with a script that is one. */
+const interpreted = (argv: ReadonlyArray<string>): Program => scriptTimeline(argv) ?? { _tag: "Interpreter", argv }
+
 /**
  * Classify the container's resolved argv. Rules: entrypoint wrappers (`docker-entrypoint.sh`, tini)
  * exec their arguments; a shell or builtin (bare or in a bin directory) and an existing script file
@@ -203,7 +273,7 @@ export const classifyProgram = (argv: ReadonlyArray<string>, ctx: ProgramContext
   if (waiting !== undefined) return waiting
   if (exe.includes("/")) {
     const path = exe.startsWith("/") ? exe : `${ctx.workingDir.replace(/\/$/, "")}/${exe}`
-    if (binDirs.has(dirName(path)) && ctx.isCommand(argv)) return { _tag: "Interpreter", argv }
+    if (binDirs.has(dirName(path)) && ctx.isCommand(argv)) return interpreted(argv)
     if (ctx.exists(path)) return { _tag: "Interpreter", argv: [path, ...argv.slice(1)] }
     if (isImageDefault || binDirs.has(dirName(path))) {
       const known = programFor(name, argv)
@@ -213,7 +283,7 @@ export const classifyProgram = (argv: ReadonlyArray<string>, ctx: ProgramContext
     if (!isOsImage(ctx) && dirName(path) !== "/") return { _tag: "Server", server: "generic", ports: [] }
     return { _tag: "StartError", message: startErrorMessage(`exec: "${exe}": stat ${exe}: no such file or directory`) }
   }
-  if (ctx.isCommand(argv)) return { _tag: "Interpreter", argv }
+  if (ctx.isCommand(argv)) return interpreted(argv)
   const known = programFor(name, argv)
   if (isOsImage(ctx) && !isImageDefault) {
     return { _tag: "StartError", message: startErrorMessage(`exec: "${exe}": executable file not found in $PATH`) }
