@@ -34,17 +34,24 @@ const toInstance = (info: ContainerInfo, id: string = apiContainerId(info.id)): 
 
 /** The newest sandbox, with its attempt number (how many sandboxes the pod had before it). */
 export const newestSandbox = (sandboxes: ReadonlyArray<Sandbox>): SandboxInstance | undefined => {
-  const sorted = [...sandboxes].sort((a, b) => a.createdAt - b.createdAt)
-  const newest = sorted[sorted.length - 1]
+  let newest: Sandbox | undefined
+  for (const sandbox of sandboxes) {
+    // the last of equal creation times, as a stable sort by creation time would have it
+    if (newest === undefined || sandbox.createdAt >= newest.createdAt) newest = sandbox
+  }
   if (newest === undefined) return undefined
   return {
     id: newest.id,
     state: newest.state,
-    attempt: sorted.length - 1,
+    attempt: sandboxes.length - 1,
     ...(newest.ip !== "" ? { ip: newest.ip } : {}),
     createdAt: newest.createdAt
   }
 }
+
+/** Whether `instance` (an API id) is the runtime's container `info`. */
+const isInstanceOf = (instance: ContainerInstance, info: ContainerInfo): boolean =>
+  instance.id.length === scheme.length + info.id.length && instance.id.endsWith(info.id)
 
 const sameInstance = (info: ContainerInfo, instance: ContainerInstance | undefined): boolean =>
   instance !== undefined &&
@@ -89,13 +96,13 @@ export const podSnapshot = (
   if (previous?.revision !== undefined && revisionOf !== undefined && previous.revision === revisionOf(uid)) {
     return Effect.succeed(previous)
   }
-  return Effect.gen(function* () {
-    const before = revisionOf?.(uid)
-    const sandboxes = yield* runtime.listSandboxes(uid)
-    const containers = yield* runtime.listContainers(uid)
-    const revision = before !== undefined && before >= 0 && revisionOf?.(uid) === before ? before : undefined
-    return fromRuntime(sandboxes, containers, previous, revision)
-  })
+  const before = revisionOf?.(uid)
+  return Effect.flatMap(runtime.listSandboxes(uid), (sandboxes) =>
+    Effect.map(runtime.listContainers(uid), (containers) => {
+      const revision = before !== undefined && before >= 0 && revisionOf?.(uid) === before ? before : undefined
+      return fromRuntime(sandboxes, containers, previous, revision)
+    })
+  )
 }
 
 /** The snapshot of what the runtime listed; `previous` (or its instances) where unchanged. */
@@ -106,24 +113,27 @@ const fromRuntime = (
   revision: number | undefined
 ): RuntimeSnapshot => {
   const sandbox = newestSandbox(sandboxes)
-  if (
-    previous !== undefined &&
-    previous.containers.length === containers.length &&
-    sameSandbox(sandbox, previous.sandbox) &&
-    containers.every((info, i) => sameInstance(info, previous.containers[i]))
-  ) {
+  const before = previous?.containers
+  // an instance unchanged since the previous snapshot is that snapshot's object (and its strings),
+  // so statuses generated from either share them; the listing order is usually the previous one
+  let same = before !== undefined && before.length === containers.length && sameSandbox(sandbox, previous?.sandbox)
+  const instances: Array<ContainerInstance> = new Array(containers.length)
+  for (let i = 0; i < containers.length; i++) {
+    const info = containers[i]!
+    const at = before?.[i]
+    const known = at !== undefined && isInstanceOf(at, info) ? at : before?.find((c) => isInstanceOf(c, info))
+    if (known !== undefined && sameInstance(info, known)) {
+      instances[i] = known
+      if (known !== at) same = false
+    } else {
+      instances[i] = known === undefined ? toInstance(info) : toInstance(info, known.id)
+      same = false
+    }
+  }
+  if (same && previous !== undefined) {
     previous.revision = revision
     return previous
   }
-  // an instance unchanged since the previous snapshot is that snapshot's object (and its strings),
-  // so statuses generated from either share them
-  const instances = containers.map((info) => {
-    const before = previous?.containers.find(
-      (c) => c.id.length === scheme.length + info.id.length && c.id.endsWith(info.id)
-    )
-    if (before === undefined) return toInstance(info)
-    return sameInstance(info, before) ? before : toInstance(info, before.id)
-  })
   if (revision === undefined)
     return sandbox !== undefined ? { sandbox, containers: instances } : { containers: instances }
   return sandbox !== undefined ? { sandbox, containers: instances, revision } : { containers: instances, revision }

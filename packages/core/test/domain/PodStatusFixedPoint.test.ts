@@ -133,11 +133,11 @@ const probesFor = (snapshot: RuntimeSnapshot): fc.Arbitrary<ReadonlyMap<string, 
 const othersArb = fc.record({
   podIsTerminal: fc.boolean(),
   evict: fc.option(
-    fc.record({
-      reason: fc.constant("DeadlineExceeded"),
-      message: fc.constant("Pod was active on the node longer than the specified deadline"),
-      disruptionReason: fc.constantFrom(undefined, "DeletionByTaintManager")
-    }),
+    fc.constantFrom(undefined, "DeletionByTaintManager").map((disruptionReason) => ({
+      reason: "DeadlineExceeded",
+      message: "Pod was active on the node longer than the specified deadline",
+      ...(disruptionReason !== undefined ? { disruptionReason } : {})
+    })),
     { nil: undefined }
   ),
   podIP: fc.constantFrom(undefined, "10.0.0.5"),
