@@ -25,7 +25,17 @@
 import type { ChildProcess } from "node:child_process"
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdir,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync
+} from "node:fs"
 import { rm, writeFile } from "node:fs/promises"
 import { cpus, hostname, tmpdir, totalmem } from "node:os"
 import { basename, delimiter, join } from "node:path"
@@ -121,7 +131,7 @@ interface SandboxState {
   readonly containers: Array<Instance>
   /** container names already told that their mounts are directories */
   readonly told: Set<string>
-  /** host mode: `dir/work` exists (made by the first container's spawn) */
+  /** host mode: `dir/work` exists (made by `makeWork` or by the first container's spawn) */
   workMade: boolean
   /** Linux mode: the sandbox's namespaces */
   readonly linux?: LinuxSandbox
@@ -669,9 +679,10 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
   const runPodSandbox = Effect.fnUntraced(function* (config: SandboxConfig) {
     const id = newId()
     const dir = join(root, `${config.namespace}_${config.podName}_${id.slice(0, 8)}`)
-    // volumes are made here, in libuv's thread pool; the directory itself and `work/` come with the
-    // first container's spawn (host mode; the spawn helper makes them, off this event loop, and no
-    // pod of a burst waits on a directory) or with Linux mode's `/etc` files
+    // volumes are made here, in libuv's thread pool; the directory itself and `work/` too in host
+    // mode, not waited for (`makeWork`); else the first container's spawn makes them (the spawn
+    // helper, off this event loop: no pod of a burst waits on a directory); Linux mode's `/etc` files
+    // make it there
     const volumeDir = join(dir, "volumes")
     const volumes = !volumesToMake(config.volumes)
       ? volumePaths(volumeDir, config.volumes)
@@ -719,6 +730,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     }
     sandboxes.set(id, sb)
     changed(config.podUid)
+    if (linux === undefined) makeWork(sb)
     const list = byPod.get(config.podUid)
     if (list === undefined) byPod.set(config.podUid, [sb])
     else list.push(sb)
@@ -738,6 +750,23 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     })
     return sandboxInfo(sb)
   })
+
+  /** host-mode `work/` directories being made by `makeWork` */
+  let makingWork = 0
+  /**
+   * Host mode: makes the sandbox's `work/` (and the sandbox directory) in libuv's thread pool while
+   * the kubelet goes on to the container, so that the spawn need not (`workMade`); one at a time: in
+   * a burst the spawn requests carry their directory, as they would if this had not finished.
+   */
+  const makeWork = (sb: SandboxState): void => {
+    if (makingWork > 0) return
+    makingWork++
+    mkdir(join(sb.dir, "work"), { recursive: true }, (error) => {
+      makingWork--
+      if (!sandboxes.has(sb.id)) rm(sb.dir, { recursive: true, force: true }).catch(() => {})
+      else if (error === null) sb.workMade = true
+    })
+  }
 
   /**
    * Linux mode: the sandbox's pause process died (killed from outside, or with the spawn helper):
