@@ -115,16 +115,12 @@ class TimerHeap {
 /**
  * The scheduler: one task queue shared by every fiber (by priority, FIFO within one). Outside
  * `advance` it runs batches on the default scheduler's event-loop turns; `advance` drains it
- * synchronously between timer instants. A task of a priority below 0 is urgent: it runs before the
- * next task of the batch running (a watch's wake does not wait behind the batch's writes), urgent
- * tasks in the order queued.
+ * synchronously between timer instants.
  */
 class VirtualScheduler implements Scheduler.Scheduler {
   readonly executionMode = "async" as const
   /** priority → tasks; priority 0 is by far the most common */
   private buckets = new Map<number, Array<() => void>>()
-  /** tasks of priority below 0 */
-  private urgent: Array<() => void> = []
   private size = 0
   private turnPending = false
   private readonly host: Scheduler.SchedulerDispatcher
@@ -152,15 +148,12 @@ class VirtualScheduler implements Scheduler.Scheduler {
   }
 
   private schedule(task: () => void, priority: number): void {
-    if (priority < 0) this.urgent.push(task)
-    else {
-      let bucket = this.buckets.get(priority)
-      if (bucket === undefined) {
-        bucket = []
-        this.buckets.set(priority, bucket)
-      }
-      bucket.push(task)
+    let bucket = this.buckets.get(priority)
+    if (bucket === undefined) {
+      bucket = []
+      this.buckets.set(priority, bucket)
     }
+    bucket.push(task)
     this.size++
     if (!this.turnPending) {
       this.turnPending = true
@@ -177,44 +170,21 @@ class VirtualScheduler implements Scheduler.Scheduler {
     }
   }
 
-  /** runs the urgent tasks, those they queue included */
-  private runUrgent(): number {
-    let count = 0
-    while (this.urgent.length > 0) {
-      const tasks = this.urgent
-      this.urgent = []
-      this.size -= tasks.length
-      for (let i = 0; i < tasks.length; i++) {
-        count++
-        tasks[i]!()
-      }
-    }
-    return count
-  }
-
-  /**
-   * runs the tasks queued now (not those they queue), lowest priority number first, and any
-   * urgent task queued meanwhile before the next
-   */
+  /** runs the tasks queued now (not those they queue), lowest priority number first */
   private runBatch(): number {
-    let count = this.urgent.length > 0 ? this.runUrgent() : 0
     const buckets = this.buckets
-    if (buckets.size === 0) {
-      this.ran += count
-      return count
-    }
+    if (buckets.size === 0) return 0
     this.buckets = new Map()
     const priorities = buckets.size === 1 ? [...buckets.keys()] : [...buckets.keys()].sort((a, b) => a - b)
+    let count = 0
     for (const priority of priorities) {
       const tasks = buckets.get(priority)!
       this.size -= tasks.length
       for (let i = 0; i < tasks.length; i++) {
-        if (this.urgent.length > 0) count += this.runUrgent()
         count++
         tasks[i]!()
       }
     }
-    if (this.urgent.length > 0) count += this.runUrgent()
     this.ran += count
     return count
   }

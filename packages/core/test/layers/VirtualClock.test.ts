@@ -1,7 +1,7 @@
 // The VirtualClock: the virtual-clock contract (timers in time order, quiescent on return), and the
 // same cluster observations as under TestClock.
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Effect, Fiber, Layer, Queue, Scheduler } from "effect"
+import { Clock, Effect, Fiber, Layer, Queue } from "effect"
 import { TestClock } from "effect/testing"
 import type { Pod } from "../../src/api/Pod.js"
 import type { Cluster } from "../../src/Cluster.js"
@@ -170,46 +170,6 @@ describe("VirtualClock", () => {
         expect(fired.every((v, i) => i === 0 || fired[i - 1]! <= v)).toBe(true)
       })
     )
-  )
-  it.effect(
-    "a task of a priority below 0 runs before the next task of the running batch; others keep their order",
-    () =>
-      virtual(
-        Effect.gen(function* () {
-          const clock = yield* clockOf
-          const dispatcher = (yield* Scheduler.Scheduler).makeDispatcher()
-          const seen: Array<string> = []
-          for (let i = 0; i < 5; i++) {
-            dispatcher.scheduleTask(() => {
-              seen.push(`t${i}`)
-              if (i === 1) {
-                dispatcher.scheduleTask(() => seen.push("next batch"), 0)
-                dispatcher.scheduleTask(() => {
-                  seen.push("urgent a")
-                  dispatcher.scheduleTask(() => seen.push("urgent c"), -1)
-                }, -1)
-                dispatcher.scheduleTask(() => seen.push("urgent b"), -2)
-              }
-              if (i === 4) dispatcher.scheduleTask(() => seen.push("urgent last"), -1)
-            }, 0)
-          }
-          dispatcher.scheduleTask(() => seen.push("priority 1"), 1)
-          yield* clock.settle
-          expect(seen).toEqual([
-            "t0",
-            "t1",
-            "urgent a",
-            "urgent b",
-            "urgent c",
-            "t2",
-            "t3",
-            "t4",
-            "urgent last",
-            "priority 1",
-            "next batch"
-          ])
-        })
-      )
   )
 })
 
