@@ -456,18 +456,27 @@ export const makeBackendSqlite = (
     }
   }
 
-  /** Sends queued writes while fewer than `maxInFlight` batches are with the writer. */
+  /**
+   * Sends the queued writes while fewer than `maxInFlight` batches are with the writer. Writes that
+   * callbacks queue meanwhile (a writer that answers at once: inline) go at the next flush, as
+   * every write queued in a tick does.
+   */
   const pump = (): void => {
     if (pumping) return
     pumping = true
     try {
-      while (queued.length > 0 && inFlight.length < maxInFlight) {
+      const end = taken + queued.length
+      while (queued.length > 0 && taken < end && inFlight.length < maxInFlight) {
         const batch = take(inFlight.length === 0 && queued.length >= 2 * splitRows)
         inFlight.push(batch)
         writer.write(batch.planned, batch.prune, (error) => settle(batch, error))
       }
     } finally {
       pumping = false
+    }
+    if (queued.length > 0 && inFlight.length < maxInFlight && !flushScheduled) {
+      flushScheduled = true
+      setImmediate(flush)
     }
   }
 

@@ -174,6 +174,31 @@ describe("BackendSqlite with a writer that answers later", () => {
       })
   )
 
+  it.effect(
+    "with a writer that answers at once, what callbacks commit goes at the next flush, not in the same one",
+    () =>
+      Effect.gen(function* () {
+        const sent: Array<ReadonlyArray<number>> = []
+        const backend = backendOn({
+          write: (rows, _prune, done) => {
+            sent.push(rows.map((r) => r.rv))
+            done()
+          },
+          changesAfter: (_since, done) => done([]),
+          close: (done) => done()
+        })
+        const sync = backend.sync!
+        sync.commit([{ key: key("a"), object: pod("a") }])
+        sync.whenDurable!(() => sync.commit([{ key: key("b"), object: pod("b") }]))
+        backend.flush()
+        expect(sent).toEqual([[1]])
+        expect(sync.pending!()).toBe(true)
+        backend.flush()
+        expect(sent).toEqual([[1], [2]])
+        expect(sync.pending!()).toBe(false)
+      })
+  )
+
   it.effect("a callback registered while a batch is with the writer and nothing waits runs with that batch", () =>
     Effect.gen(function* () {
       const { writer, writes } = heldWriter()
