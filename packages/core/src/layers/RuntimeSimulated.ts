@@ -10,7 +10,7 @@
  *   have fails to start (`StartError`, 128).
  * Exit reasons are containerd's: Completed (0), Error, OOMKilled (137, memory above the limit),
  * StartError (128). SIGTERM goes to the process (a script ignores it unless it traps it, as PID 1
- * does; a server exits 143); SIGKILL after the grace period is 137.
+ * does; a server exits 143, the pause image 0 as its `sigdown` does); SIGKILL after the grace period is 137.
  * Each instance has its own filesystem (built on first use, gone with the instance); emptyDir and
  * hostPath volumes outlive instances; configMap/secret volumes are read-only.
  * Logs: per instance, the newest 10,000 lines / 1 MiB (`LogBuffer`), timestamped with the Clock.
@@ -528,7 +528,11 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     if (program?._tag === "Sleep" || program?._tag === "Exit") return
     if (program?._tag === "Server") {
       if (sig === "QUIT" && program.server === "nginx") kill(inst, 0, "Completed")
-      else if (sig === "TERM" || sig === "INT" || sig === "QUIT") kill(inst, 128 + signalNumbers[sig], "Error")
+      else if (program.server === "pause" && (sig === "TERM" || sig === "INT")) {
+        // build/pause/linux/pause.c: SIGTERM and SIGINT run `sigdown` (psignal, then exit(0))
+        appendLog(inst, "stderr", `Shutting down, got signal: ${sig === "TERM" ? "Terminated" : "Interrupt"}`)
+        kill(inst, 0, "Completed")
+      } else if (sig === "TERM" || sig === "INT" || sig === "QUIT") kill(inst, 128 + signalNumbers[sig], "Error")
       return
     }
     inst.proc?.signals?.deliverUnsafe(sig)

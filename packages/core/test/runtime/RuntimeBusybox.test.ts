@@ -140,6 +140,22 @@ describe("busybox pods", () => {
     }).pipe(Effect.provide(layer()))
   )
 
+  it.effect("SIGTERM: the pause image says so on stderr and exits 0 (pause.c's sigdown)", () =>
+    Effect.gen(function* () {
+      const runtime = yield* ContainerRuntime
+      const sb = yield* runtime.runPodSandbox(pod())
+      const term = yield* run(sb.id, container("pause", "registry.k8s.io/pause:3.10", []))
+      yield* runtime.stopContainer(term, 30)
+      expect(yield* infoOf("U", term)).toMatchObject({
+        state: "exited",
+        exitCode: 0,
+        reason: "Completed",
+        finishedAt: 0
+      })
+      expect(yield* logLines(term)).toEqual(["Shutting down, got signal: Terminated"])
+    }).pipe(Effect.provide(layer()))
+  )
+
   it.effect("StartError: an absolute path the image does not have", () =>
     Effect.gen(function* () {
       const runtime = yield* ContainerRuntime
