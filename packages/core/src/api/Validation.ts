@@ -65,7 +65,7 @@ import type {
 } from "./Pod.js"
 import { compareQuantity, formatQuantity, parseQuantity, type Quantity } from "./Quantity.js"
 import { resourceForKind } from "./Resources.js"
-import { podLooksValid } from "./ValidationFast.js"
+import { eventLooksValid, podLooksValid } from "./ValidationFast.js"
 
 type Causes = Array<FieldCause>
 type NameFn = (name: string, prefix: boolean) => ReadonlyArray<string>
@@ -165,17 +165,15 @@ export const validateObjectMeta = (
 /** `ValidateObjectMetaUpdate`: name, namespace, uid and creationTimestamp are immutable. */
 export const validateObjectMetaUpdate = (meta: ObjectMeta, old: ObjectMeta, path = "metadata"): Causes => {
   const errs: Causes = []
-  const immutable = (field: "name" | "namespace" | "uid" | "creationTimestamp"): void => {
+  for (const field of immutableMetaFields) {
     if ((meta[field] ?? "") !== (old[field] ?? "")) {
       errs.push(invalid(child(path, field), meta[field] ?? "", fieldImmutableErrorMsg))
     }
   }
-  immutable("name")
-  immutable("namespace")
-  immutable("uid")
-  immutable("creationTimestamp")
   return errs
 }
+
+const immutableMetaFields = ["name", "namespace", "uid", "creationTimestamp"] as const
 
 // ---------------------------------------------------------------------------------------------
 // Label selectors
@@ -1129,8 +1127,22 @@ export const validateNode = (node: Node): Causes => {
   return errs
 }
 
-/** `ValidateEvent` (core/v1): the involved object must live in the event's namespace. */
-export const validateEvent = (event: Event): Causes => {
+/**
+ * `ValidateEvent` (core/v1): the involved object must live in the event's namespace (a valid
+ * event is recognised by the yes/no pass, without building causes).
+ */
+export const validateEvent = (event: Event): Causes => (eventLooks(event) ? [] : collectEventCauses(event))
+
+const eventLooks = (event: Event): boolean => {
+  try {
+    return eventLooksValid(event)
+  } catch {
+    return false // a shape no decoder produced: the collecting pass reports it
+  }
+}
+
+/** `ValidateEvent`'s collecting pass (every cause, with paths and messages). */
+export const collectEventCauses = (event: Event): Causes => {
   const errs: Causes = [...validateObjectMeta(event.metadata, true, nameIsDNSSubdomain)]
   const ns = event.involvedObject?.namespace ?? ""
   if (ns !== "" && ns !== (event.metadata.namespace ?? "")) {
@@ -1239,8 +1251,11 @@ export const validateObjectUpdate = (object: KubeObject, old: KubeObject): Cause
       return validateConfigMapUpdate(object as ConfigMap, old as ConfigMap)
     case "Secret":
       return validateSecretUpdate(object as Secret, old as Secret)
-    default:
-      return [...validateObjectMetaUpdate(object.metadata ?? {}, old.metadata ?? {}), ...validateObject(object)]
+    default: {
+      const meta = validateObjectMetaUpdate(object.metadata ?? {}, old.metadata ?? {})
+      const causes = validateObject(object)
+      return meta.length === 0 ? causes : [...meta, ...causes]
+    }
   }
 }
 

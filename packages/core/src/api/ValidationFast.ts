@@ -15,6 +15,7 @@ import {
   nameIsDNSLabel,
   nameIsDNSSubdomain
 } from "./Names.js"
+import type { Event } from "./Objects.js"
 import type { Container, LifecycleHandler, Pod, PodSpec, Probe, Toleration, Volume } from "./Pod.js"
 import { compareQuantity, parseQuantity, type Quantity } from "./Quantity.js"
 
@@ -43,7 +44,7 @@ const annotationsValid = (annotations: Readonly<Record<string, string>> | undefi
   return size <= TotalAnnotationSizeLimitB
 }
 
-/** `validateObjectMeta` for a namespaced object named as a DNS subdomain (pods). */
+/** `validateObjectMeta` for a namespaced object named as a DNS subdomain (pods, events). */
 const podMetaValid = (meta: ObjectMeta): boolean => {
   if (nonEmpty(meta.generateName) && nameIsDNSSubdomain(meta.generateName, true).length > 0) return false
   if (!nonEmpty(meta.name) || nameIsDNSSubdomain(meta.name, false).length > 0) return false
@@ -349,3 +350,12 @@ const podSpecValid = (spec: PodSpec): boolean => {
 
 /** `validatePod(pod).length === 0`, decided without building causes (`false` may also mean "not covered"). */
 export const podLooksValid = (pod: Pod): boolean => podMetaValid(pod.metadata) && podSpecValid(pod.spec ?? {})
+
+/** `validateEvent` as a yes/no: `true` means it would report nothing (as `podLooksValid`). */
+export const eventLooksValid = (event: Event): boolean => {
+  if (!podMetaValid(event.metadata)) return false
+  const ns = event.involvedObject?.namespace ?? ""
+  if (ns !== "" && ns !== (event.metadata.namespace ?? "")) return false
+  const type = event.type
+  return type === undefined || type === "Normal" || type === "Warning"
+}

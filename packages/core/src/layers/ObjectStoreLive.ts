@@ -1380,7 +1380,9 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     // write's candidate is the stored object with the input's status: clean when the input is
     const clean = (subresource === "status" && inputClean) || strategy.isCleanUpdate(candidate, old)
     candidate = strategy.prepareForUpdate(candidate, old, clean)
-    if (subresource === "main" && specChanged(candidate, old, rt.hasStatus)) {
+    // a new generation: the candidate differs from the stored object (no `jsonEqual` walk below)
+    const regenerated = subresource === "main" && specChanged(candidate, old, rt.hasStatus)
+    if (regenerated) {
       candidate = withMeta(candidate, extend(candidate.metadata, { generation: (oldMeta.generation ?? 0) + 1 }))
     }
     let causes = strategy.validateUpdate(candidate, old, clean)
@@ -1398,7 +1400,7 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
       }
     }
     if (causes.length > 0) return new Invalid({ ...refOf(rt, name), causes })
-    if (jsonEqual(candidate, old)) return { object: old, warnings, unchanged: true }
+    if (!regenerated && jsonEqual(candidate, old)) return { object: old, warnings, unchanged: true }
     return { object: candidate, warnings, unchanged: false }
   }
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as fc from "fast-check"
 import { nameIsDNSSubdomain } from "../../src/api/Names.js"
+import type { Event } from "../../src/api/Objects.js"
 import type { Pod } from "../../src/api/Pod.js"
-import { validateObjectMeta, validatePodSpec } from "../../src/api/Validation.js"
-import { podLooksValid } from "../../src/api/ValidationFast.js"
+import { collectEventCauses, validateEvent, validateObjectMeta, validatePodSpec } from "../../src/api/Validation.js"
+import { eventLooksValid, podLooksValid } from "../../src/api/ValidationFast.js"
 
 /** The collecting validator alone (what `validatePod` reports when the fast pass says no). */
 const collected = (pod: Pod) => [
@@ -80,7 +81,7 @@ const edits: ReadonlyArray<readonly [ReadonlyArray<string | number>, ReadonlyArr
   ],
   [
     ["metadata", "annotations"],
-    [{ "Example.com/A": "b" }, { "bad key!": "x" }, { a: "x".repeat(300_000) }]
+    [{ "Example.com/A": "b" }, { "bad key!": "x" }, { a: "x".repeat(262_200) }]
   ],
   [
     ["metadata", "finalizers"],
@@ -359,5 +360,74 @@ describe("podLooksValid", () => {
       expect(podLooksValid(pod)).toBe(valid)
       expect(collected(pod).length === 0).toBe(valid)
     }
+  })
+})
+
+const baseEvent = (): Json => ({
+  apiVersion: "v1",
+  kind: "Event",
+  metadata: { name: "web-1.18ec4868207017e9", namespace: "default", uid: "u", generation: 1 },
+  involvedObject: { kind: "Pod", namespace: "default", name: "web-1", uid: "p", apiVersion: "v1" },
+  reason: "Started",
+  message: "Started container app",
+  type: "Normal",
+  count: 1,
+  eventTime: null,
+  source: { component: "kubelet", host: "node-1" }
+})
+
+/** one member of an event set to each value in turn (undefined: removed) */
+const eventEdits: ReadonlyArray<readonly [string, ReadonlyArray<unknown>]> = [
+  ["metadata.name", ["a", "A", "", "a..b", "-a", "a.b-c", "x".repeat(253), "x".repeat(254), undefined]],
+  ["metadata.generateName", ["web-", "Web-", ""]],
+  ["metadata.namespace", ["default", "kube-system", "", "a.b", "Default", undefined]],
+  ["metadata.generation", [0, 2, -1]],
+  ["metadata.labels", [{}, { app: "web" }, { "bad key": "v" }, { app: "bad value!" }, { "a/b": "" }]],
+  ["metadata.annotations", [{ "example.com/a": "x" }, { "Bad Key": "v" }, { a: "x".repeat(262_200) }]],
+  ["metadata.finalizers", [[], ["example.com/f"], ["bad finalizer"]]],
+  ["involvedObject.namespace", ["default", "", "other", undefined]],
+  ["involvedObject", [{}, { kind: "Node", name: "n" }]],
+  ["type", ["Warning", "Normal", "normal", "", undefined, 3]]
+]
+
+const editedEvent = (choices: ReadonlyArray<readonly [number, number]>): Event => {
+  const event = baseEvent()
+  for (const [e, v] of choices) {
+    const [path, values] = eventEdits[e % eventEdits.length]!
+    setAt(event, path.split("."), structuredClone(values[v % values.length]))
+  }
+  return event as unknown as Event
+}
+
+describe("eventLooksValid", () => {
+  it("says yes to the recorder's events", () => {
+    expect(collectEventCauses(editedEvent([]))).toEqual([])
+    expect(eventLooksValid(editedEvent([]))).toBe(true)
+  })
+
+  it("agrees with the collecting validator (each edit alone)", () => {
+    let agreedValid = 0
+    for (let e = 0; e < eventEdits.length; e++) {
+      for (let v = 0; v < eventEdits[e]![1].length; v++) {
+        const event = editedEvent([[e, v]])
+        const causes = collectEventCauses(event)
+        const label = { edit: eventEdits[e]![0], value: v }
+        expect({ ...label, valid: eventLooksValid(event) }).toEqual({ ...label, valid: causes.length === 0 })
+        if (causes.length === 0) agreedValid++
+      }
+    }
+    expect(agreedValid).toBeGreaterThan(15)
+  })
+
+  it("says yes only when the collecting validator reports nothing, and validateEvent is the collecting pass (edits combined)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 6 }), (choices) => {
+        const event = editedEvent(choices)
+        const causes = collectEventCauses(event)
+        expect(eventLooksValid(event)).toBe(causes.length === 0)
+        expect(validateEvent(event)).toEqual(causes)
+      }),
+      { numRuns: 3000 }
+    )
   })
 })
