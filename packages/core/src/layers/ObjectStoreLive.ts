@@ -1359,6 +1359,8 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     if (warnings instanceof BadRequest) return warnings
     const oldMeta = old.metadata
     let candidate: KubeObject
+    /** the candidate's metadata when it is this update's own copy (not the stored or the input's) */
+    let ownMeta: MutableMeta | undefined
     if (subresource === "status") {
       candidate = withStatus(old, (input as unknown as Json).status)
     } else {
@@ -1373,7 +1375,8 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
         meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds
       if (oldMeta.generation !== undefined) meta.generation = oldMeta.generation
       // metadata the update leaves as it was keeps its identity (then it is not checked again)
-      candidate = withMeta(input, sameMembers(meta, oldMeta) ? oldMeta : meta)
+      if (!sameMembers(meta, oldMeta)) ownMeta = meta
+      candidate = withMeta(input, ownMeta ?? oldMeta)
       if (rt.hasStatus) candidate = withStatus(candidate, (old as unknown as Json).status)
     }
     // the candidate's own members clean: its prune and type-check walks are skipped. A status
@@ -1383,7 +1386,10 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     // a new generation: the candidate differs from the stored object (no `jsonEqual` walk below)
     const regenerated = subresource === "main" && specChanged(candidate, old, rt.hasStatus)
     if (regenerated) {
-      candidate = withMeta(candidate, extend(candidate.metadata, { generation: (oldMeta.generation ?? 0) + 1 }))
+      const generation = (oldMeta.generation ?? 0) + 1
+      // set in place on this update's own metadata (the member keeps its place, as `extend` keeps it)
+      if (ownMeta !== undefined && candidate.metadata === ownMeta) ownMeta.generation = generation
+      else candidate = withMeta(candidate, extend(candidate.metadata, { generation }))
     }
     let causes = strategy.validateUpdate(candidate, old, clean)
     if (oldMeta.deletionTimestamp !== undefined) {
