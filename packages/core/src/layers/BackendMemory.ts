@@ -1,5 +1,5 @@
 /**
- * The in-memory StorageBackend: objects in one map by key, per resource a lazily merged sorted key
+ * The in-memory StorageBackend: per resource a map of its objects by key and a lazily merged sorted key
  * index (lists in key order), one revision counter, and a bounded change log for watches.
  * Synchronous and allocation-light; runs in workerd.
  */
@@ -17,8 +17,10 @@ export interface BackendMemoryOptions {
 /** The default number of changes the memory backend keeps for watches. */
 export const defaultHistoryWindow = 10_000
 
-/** One resource's sorted key index. */
+/** One resource's objects by key, and its sorted key index. */
 class Partition {
+  /** the resource's objects by key (one map per resource: a lookup searches only its own resource's) */
+  readonly objects = new Map<string, StoredObject>()
   private sorted: Array<string> = []
   private added: Array<string> = []
   private removed = new Set<string>()
@@ -98,22 +100,32 @@ const withResourceVersion = (object: KubeObject, resourceVersion: number, owned?
 export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBackend["Service"] => {
   const window = Math.max(1, options.historyWindow ?? defaultHistoryWindow)
   const partitions = new Map<string, Partition>()
-  /** every object by key (an update touches no partition) */
-  const objects = new Map<string, StoredObject>()
   let revision = 0
   /** entries before `logStart` are released (undefined) until the log is sliced */
   let log: Array<Change | undefined> = []
   let logStart = 0
 
-  const partition = (key: string): Partition => {
+  /** the partition of the last key looked up, and its key prefix (`events/`): the next is likely the same */
+  let lastPrefix = "\u0000"
+  let lastPartition: Partition | undefined
+
+  /** the partition of `key`, made when `make` and there is none */
+  const partitionFor = (key: string, make: boolean): Partition | undefined => {
+    if (lastPartition !== undefined && key.startsWith(lastPrefix)) return lastPartition
     const name = partitionOf(key)
     let p = partitions.get(name)
     if (p === undefined) {
+      if (!make) return undefined
       p = new Partition()
       partitions.set(name, p)
     }
+    lastPrefix = `${name}/`
+    lastPartition = p
     return p
   }
+  const partition = (key: string): Partition => partitionFor(key, true)!
+  /** the stored object of `key` (no partition made) */
+  const find = (key: string): StoredObject | undefined => partitionFor(key, false)?.objects.get(key)
 
   const append = (change: Change): void => {
     log.push(change)
@@ -137,13 +149,13 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
   /** `objects.get`, remembered (see `lastKey`) */
   const lookup = (key: string): StoredObject | undefined => {
     if (key === lastKey) return lastStored
-    const stored = objects.get(key)
+    const stored = find(key)
     lastKey = key
     lastStored = stored
     return stored
   }
 
-  const get = (key: string): Effect.Effect<StoredObject | undefined> => Effect.sync(() => objects.get(key))
+  const get = (key: string): Effect.Effect<StoredObject | undefined> => Effect.sync(() => find(key))
 
   const list = (prefix: string, after?: string, limit?: number): Effect.Effect<ReadonlyArray<StoredObject>> =>
     Effect.sync(() => {
@@ -156,7 +168,7 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
       for (; i < keys.length && out.length < max; i++) {
         const key = keys[i]!
         if (!key.startsWith(prefix)) break
-        out.push(objects.get(key)!)
+        out.push(p.objects.get(key)!)
       }
       return out
     })
@@ -175,8 +187,9 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
     lastKey = key
     if (m.object === undefined) {
       lastStored = undefined
-      objects.delete(key)
-      partition(key).remove(key)
+      const p = partition(key)
+      p.objects.delete(key)
+      p.remove(key)
       change = { type: "DELETED", key, resourceVersion, object: withResourceVersion(current!.object, resourceVersion) }
     } else {
       change = {
@@ -187,8 +200,9 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
       }
       // the change is the stored object too (a Change is a StoredObject): one record per version
       lastStored = change
-      objects.set(key, change)
-      if (current === undefined) partition(key).insert(key)
+      const p = partition(key)
+      p.objects.set(key, change)
+      if (current === undefined) p.insert(key)
     }
     append(change)
     return [change]
@@ -197,7 +211,7 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
   const commitSync = (mutations: ReadonlyArray<Mutation>): ReadonlyArray<Change> | CommitConflict => {
     if (mutations.length === 1) return commitOne(mutations[0]!)
     for (const m of mutations) {
-      const current = objects.get(m.key)
+      const current = find(m.key)
       const actual = current?.resourceVersion ?? 0
       if ((m.expect !== undefined && m.expect !== actual) || (m.object === undefined && current === undefined)) {
         const conflict: CommitConflict = { _tag: "CommitConflict", key: m.key, actual }
@@ -208,11 +222,12 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
     lastKey = undefined
     lastStored = undefined
     for (const m of mutations) {
-      const current = objects.get(m.key)
+      const current = find(m.key)
       const resourceVersion = ++revision
       if (m.object === undefined) {
-        objects.delete(m.key)
-        partition(m.key).remove(m.key)
+        const p = partition(m.key)
+        p.objects.delete(m.key)
+        p.remove(m.key)
         const change: Change = {
           type: "DELETED",
           key: m.key,
@@ -228,8 +243,9 @@ export const makeBackendMemory = (options: BackendMemoryOptions = {}): StorageBa
           resourceVersion,
           object: withResourceVersion(m.object, resourceVersion, m.owned)
         }
-        objects.set(m.key, change)
-        if (current === undefined) partition(m.key).insert(m.key)
+        const p = partition(m.key)
+        p.objects.set(m.key, change)
+        if (current === undefined) p.insert(m.key)
         changes.push(change)
         append(change)
       }

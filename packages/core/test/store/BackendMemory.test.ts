@@ -32,6 +32,46 @@ describe("BackendMemory", () => {
     })
   )
 
+  it.effect("keeps each resource's objects apart, whichever resource was read last", () =>
+    Effect.gen(function* () {
+      const backend = makeBackendMemory()
+      const sync = backend.sync!
+      // same namespace and name in resources whose names share a prefix, written and read in turns
+      for (const resource of ["pods", "podsx", "pod", "events", "pods"]) {
+        assert.deepStrictEqual(sync.commit([{ key: `${resource}/ns/a`, object: obj(resource) }]).length, 1)
+      }
+      for (const resource of ["events", "pod", "pods", "podsx", "pods", "events"]) {
+        assert.strictEqual(sync.get(`${resource}/ns/a`)?.object.metadata.name, resource)
+        assert.strictEqual((yield* backend.get(`${resource}/ns/a`))?.object.metadata.name, resource)
+      }
+      assert.strictEqual(sync.get("nodes//a"), undefined)
+      assert.strictEqual(sync.get("podsy/ns/a"), undefined)
+      assert.deepStrictEqual(
+        (yield* backend.list("pods/")).map((o) => o.key),
+        ["pods/ns/a"]
+      )
+      assert.deepStrictEqual(yield* backend.list("nodes/"), [])
+      // a multi-mutation commit across resources, then a delete of one of them
+      sync.commit([
+        { key: "pods/ns/b", object: obj("b") },
+        { key: "events/ns/b", object: obj("eb") },
+        { key: "pods/ns/a", object: undefined }
+      ])
+      assert.deepStrictEqual(
+        (yield* backend.list("pods/")).map((o) => o.key),
+        ["pods/ns/b"]
+      )
+      assert.deepStrictEqual(
+        (yield* backend.list("events/")).map((o) => [o.key, o.object.metadata.name]),
+        [
+          ["events/ns/a", "events"],
+          ["events/ns/b", "eb"]
+        ]
+      )
+      assert.strictEqual(sync.get("pods/ns/a"), undefined)
+    })
+  )
+
   it.effect("a failed expectation writes nothing at all", () =>
     Effect.gen(function* () {
       const backend = makeBackendMemory()
