@@ -3,8 +3,10 @@
  * K-kubelet constants) and the generic per-key exponential backoff it shares with image pulls (§6.3).
  * Immutable: every function takes a `BackoffState` and returns a new one. Times are epoch ms.
  */
+
 import type { Container, Pod } from "../api/Pod.js"
 import { EventReason, type KubeletEvent, warningEvent } from "./Events.js"
+import { flat } from "./Flat.js"
 import { goDuration } from "./GoDuration.js"
 
 /** One key's entry: the current backoff and when it was last advanced (`lastUpdate`). */
@@ -199,7 +201,9 @@ export const decideEntry = (
     return {
       decision: {
         _tag: "BackOff",
-        message: `back-off ${goDuration(entry.backoffMs)} restarting failed container=${key.containerName} pod=${pod}`,
+        message: flat(
+          `back-off ${goDuration(entry.backoffMs)} restarting failed container=${key.containerName} pod=${pod}`
+        ),
         event: warningEvent(
           EventReason.BackOff,
           `Back-off restarting failed container ${key.containerName} in pod ${pod}`

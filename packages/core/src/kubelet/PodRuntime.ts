@@ -4,13 +4,14 @@
  * the API status carry the runtime scheme (`containerd://<id>`); `runtimeId` strips it for CRI calls.
  */
 import { Effect } from "effect"
+import { flat } from "../domain/Flat.js"
 import type { ContainerInstance, RuntimeSnapshot, SandboxInstance } from "../domain/RuntimeSnapshot.js"
 import type { ContainerInfo, ContainerRuntime, Sandbox } from "../services/ContainerRuntime.js"
 
 const scheme = "containerd://"
 
 /** `containerd://<id>` for a runtime container id. */
-export const apiContainerId = (id: string): string => (id.startsWith(scheme) ? id : `${scheme}${id}`)
+export const apiContainerId = (id: string): string => (id.startsWith(scheme) ? id : flat(`${scheme}${id}`))
 
 /** The CRI id of an API / snapshot container id. */
 export const runtimeId = (id: string): string => (id.startsWith(scheme) ? id.slice(scheme.length) : id)
