@@ -176,12 +176,16 @@ const sameMembers = (a: object, b: object): boolean => {
 }
 
 /** Everything but metadata (and status where the resource has a status subresource). */
-const specChanged = (a: KubeObject, b: KubeObject, hasStatus: boolean): boolean => {
-  const ka = Object.keys(a).filter((k) => k !== "metadata" && !(hasStatus && k === "status"))
-  const kb = Object.keys(b).filter((k) => k !== "metadata" && !(hasStatus && k === "status"))
-  if (ka.length !== kb.length) return true
-  for (const k of ka) if (!jsonEqual((a as unknown as Json)[k], (b as unknown as Json)[k])) return true
-  return false
+export const specChanged = (a: KubeObject, b: KubeObject, hasStatus: boolean): boolean => {
+  // members counted as they are compared (no key lists made: every update asks)
+  let members = 0
+  for (const k in a) {
+    if (!Object.hasOwn(a, k) || k === "metadata" || (hasStatus && k === "status")) continue
+    if (!jsonEqual((a as unknown as Json)[k], (b as unknown as Json)[k])) return true
+    members++
+  }
+  for (const k in b) if (Object.hasOwn(b, k) && k !== "metadata" && !(hasStatus && k === "status")) members--
+  return members !== 0
 }
 
 const isDryRun = (options: unknown): boolean => {
