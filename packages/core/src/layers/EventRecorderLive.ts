@@ -71,14 +71,25 @@ export const spamBurst = 25
 export const spamRefillMillis = 300_000
 
 /**
- * One involved object (source and object: the spam key) as a recorder knows it: a short id that
- * stands for it in the keys of its observations and its bucket, so the long key is held once.
- * Kept while an observation or bucket uses it; ids are never reused.
+ * One involved object (source and object: client-go's spam key) as a recorder knows it, found by
+ * its members (no key string is built per occurrence). Kept while an observation or its bucket uses
+ * it; once released it is never found again (a later occurrence gets a new one, as a new id did).
  */
 interface Involved {
-  readonly spamKey: string
-  readonly id: string
+  readonly component: string
+  readonly host: string
+  readonly kind: string
+  readonly namespace: string
+  readonly name: string
+  readonly uid: string
+  readonly apiVersion: string
+  /** the next involved object of the same uid */
+  sibling: Involved | undefined
   uses: number
+  /** its observations, newest first */
+  observations: Observation | undefined
+  /** its spam-filter bucket, while the recorder keeps one */
+  bucket: Bucket | undefined
   /** the newest references its Events were written with (one per field path, mostly), newest last */
   references: Array<ObjectReference> | undefined
 }
@@ -87,8 +98,6 @@ interface Involved {
 interface Bucket {
   tokens: number
   at: number
-  /** its key in the recorder (its involved object's id), when kept by a recorder */
-  readonly key?: string
   readonly involved?: Involved
 }
 
@@ -101,30 +110,37 @@ export const tryAccept = (bucket: Bucket, now: number): boolean => {
   return true
 }
 
-/** What the correlator observed of one event key: occurrences and the Event last written, if any. */
+/**
+ * What the correlator observed of one event key (its involved object and the other members of
+ * `eventKey`): occurrences and the Event last written, if any. Kept in creation order.
+ */
 interface Observation {
-  /** its key (what `prepareEventUnsafe` hands out, so the kubelet holds no copy) */
-  readonly key: string
   readonly involved: Involved
+  readonly fieldPath: string
+  readonly type: string
+  readonly reason: string
+  readonly message: string
   count: number
   readonly first: number
   written: Event | undefined
+  /** the next observation of the same involved object */
+  sibling: Observation | undefined
+  /** the next created (the recorder forgets the oldest first) */
+  newer: Observation | undefined
 }
 
-/**
- * An LRU of `maxCached` entries over a Map (insertion order; a use moves the key last); returns the
- * entry it dropped to make room, if any.
- */
-const touch = <V>(cache: Map<string, V>, key: string, value: V): V | undefined => {
-  cache.delete(key)
-  let dropped: V | undefined
-  if (cache.size >= maxCached) {
-    const [oldest, entry] = cache.entries().next().value!
-    cache.delete(oldest)
-    dropped = entry
+/** What `prepareEventUnsafe` hands out: the occurrence, found again when counted. */
+class Prepared implements PreparedEvent {
+  constructor(
+    readonly involved: Involved | undefined,
+    readonly event: EventRecord
+  ) {}
+  get key(): string {
+    return this.involved === undefined ? "" : eventKey(this.event)
   }
-  cache.set(key, value)
-  return dropped
+  get spamKey(): string {
+    return this.involved === undefined ? "" : spamKey(this.event)
+  }
 }
 
 export interface EventRecorderOptions {
@@ -141,25 +157,101 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
   Effect.gen(function* () {
     const store = yield* ObjectStore
     const clock = yield* Clock.Clock
-    const observations = new Map<string, Observation>()
-    const buckets = new Map<string, Bucket>()
+    /** involved objects by uid (then `sibling`) */
     const involvedObjects = new Map<string, Involved>()
-    let involvedIds = 0
+    /** the observations remembered, in creation order (client-go's LRU, which a repeat does not move): oldest, newest, how many */
+    let oldest: Observation | undefined
+    let newest: Observation | undefined
+    let observed = 0
+    /** the buckets kept, oldest first */
+    const buckets = new Set<Bucket>()
 
-    const involvedOf = (spam: string): Involved => {
-      let involved = involvedObjects.get(spam)
-      if (involved === undefined) {
-        involved = { spamKey: flat(spam), id: (involvedIds++).toString(36), uses: 0, references: undefined }
-        involvedObjects.set(spam, involved)
-      }
+    /** the involved object `event` names, if the recorder knows it */
+    const findInvolved = (event: EventRecord): Involved | undefined => {
+      const o = event.involvedObject
+      const s = event.source
+      let involved = involvedObjects.get(o.uid ?? "")
+      while (
+        involved !== undefined &&
+        !(
+          involved.name === (o.name ?? "") &&
+          involved.namespace === (o.namespace ?? "") &&
+          involved.kind === (o.kind ?? "") &&
+          involved.component === s.component &&
+          involved.host === (s.host ?? "") &&
+          involved.apiVersion === (o.apiVersion ?? "")
+        )
+      )
+        involved = involved.sibling
       return involved
     }
-    const release = (involved: Involved | undefined): void => {
-      if (involved !== undefined && --involved.uses === 0) involvedObjects.delete(involved.spamKey)
+    const involvedOf = (event: EventRecord): Involved => {
+      const found = findInvolved(event)
+      if (found !== undefined) return found
+      const o = event.involvedObject
+      const uid = o.uid ?? ""
+      const involved: Involved = {
+        component: event.source.component,
+        host: event.source.host ?? "",
+        kind: o.kind ?? "",
+        namespace: o.namespace ?? "",
+        name: o.name ?? "",
+        uid,
+        apiVersion: o.apiVersion ?? "",
+        sibling: involvedObjects.get(uid),
+        uses: 0,
+        observations: undefined,
+        bucket: undefined,
+        references: undefined
+      }
+      involvedObjects.set(uid, involved)
+      return involved
     }
-    /** `eventKey` with the involved object's id for its source and object fields (same equality, shorter) */
-    const observationKey = (involved: Involved, event: EventRecord): string =>
-      `${involved.id}\u0000${event.involvedObject.fieldPath ?? ""}\u0000${event.type}\u0000${event.reason}\u0000${event.message}`
+    const release = (involved: Involved): void => {
+      if (--involved.uses > 0) return
+      const head = involvedObjects.get(involved.uid)
+      if (head === involved) {
+        if (involved.sibling === undefined) involvedObjects.delete(involved.uid)
+        else involvedObjects.set(involved.uid, involved.sibling)
+        return
+      }
+      let before = head
+      while (before !== undefined && before.sibling !== involved) before = before.sibling
+      if (before !== undefined) before.sibling = involved.sibling
+    }
+
+    /** the observation of `event` (of `involved`), if any: the other members of `eventKey` */
+    const findObservation = (involved: Involved, event: EventRecord): Observation | undefined => {
+      const fieldPath = event.involvedObject.fieldPath ?? ""
+      let observation = involved.observations
+      while (
+        observation !== undefined &&
+        !(
+          observation.reason === event.reason &&
+          observation.fieldPath === fieldPath &&
+          observation.type === event.type &&
+          observation.message === event.message
+        )
+      )
+        observation = observation.sibling
+      return observation
+    }
+    /** forgets the oldest observation */
+    const evictOldest = (): void => {
+      const dropped = oldest!
+      oldest = dropped.newer
+      if (oldest === undefined) newest = undefined
+      dropped.newer = undefined
+      observed--
+      const involved = dropped.involved
+      if (involved.observations === dropped) involved.observations = dropped.sibling
+      else {
+        let before = involved.observations
+        while (before !== undefined && before.sibling !== dropped) before = before.sibling
+        if (before !== undefined) before.sibling = dropped.sibling
+      }
+      release(involved)
+    }
 
     /** `reference`, or an equal one an earlier Event of the same involved object holds */
     const sharedReference = (involved: Involved, reference: ObjectReference): ObjectReference => {
@@ -219,11 +311,18 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
     /** the spam filter: whether this occurrence may be written */
     const accepted = (involved: Involved, now: number): boolean => {
       if (options.spamFilter !== true) return true
-      let bucket = buckets.get(involved.id)
+      let bucket = involved.bucket
       if (bucket === undefined) {
-        bucket = { tokens: spamBurst, at: now, key: involved.id, involved }
+        bucket = { tokens: spamBurst, at: now, involved }
+        involved.bucket = bucket
         involved.uses++
-        release(touch(buckets, involved.id, bucket)?.involved)
+        if (buckets.size >= maxCached) {
+          const dropped: Bucket = buckets.values().next().value!
+          buckets.delete(dropped)
+          dropped.involved!.bucket = undefined
+          release(dropped.involved!)
+        }
+        buckets.add(bucket)
       }
       return tryAccept(bucket, now)
     }
@@ -245,57 +344,77 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
       yield* bump(existing, observation, now)
     })
 
+    /** the observation of `event` counted (a new one is the newest in the cache: it keeps creation order) */
+    const observe = (involved: Involved, event: EventRecord, now: number): Observation => {
+      let observation = findObservation(involved, event)
+      if (observation !== undefined) {
+        observation.count++
+        return observation
+      }
+      observation = {
+        involved,
+        fieldPath: event.involvedObject.fieldPath ?? "",
+        type: event.type,
+        reason: event.reason,
+        message: flat(event.message),
+        count: 1,
+        first: now,
+        written: undefined,
+        sibling: involved.observations,
+        newer: undefined
+      }
+      involved.observations = observation
+      involved.uses++
+      if (observed >= maxCached) evictOldest()
+      if (newest === undefined) oldest = observation
+      else newest.newer = observation
+      newest = observation
+      observed++
+      return observation
+    }
+
     /** counts the occurrence (synchronously) and writes it unless the spam filter drops it */
-    const record = (event: EventRecord) =>
+    const record = (event: EventRecord): Effect.Effect<void> =>
       Effect.suspend(() => {
         const now = clock.currentTimeMillisUnsafe()
-        const involved = involvedOf(spamKey(event))
-        const key = observationKey(involved, event)
-        let observation = observations.get(key)
-        if (observation === undefined) {
-          observation = { key: flat(key), involved, count: 1, first: now, written: undefined }
-          involved.uses++
-          release(touch(observations, key, observation)?.involved)
-        } else {
-          observation.count++
-        }
+        const involved = involvedOf(event)
+        const observation = observe(involved, event, now)
         if (!accepted(involved, now)) return Effect.void
         const previous = observation.written
-        return previous === undefined ? create(event, observation, now) : update(event, observation, previous, now)
+        const write =
+          previous === undefined ? create(event, observation, now) : update(event, observation, previous, now)
+        return Effect.catch(write, (error) => Effect.logWarning("event dropped", event.reason, error))
       })
 
     /** whether the spam filter drops an occurrence at `now` (the bucket is not touched) */
-    const dropped = (spam: string, now: number): boolean => {
-      const bucket = buckets.get(spam)
-      return (
-        bucket !== undefined && Math.min(spamBurst, bucket.tokens + Math.max(0, now - bucket.at) / spamRefillMillis) < 1
-      )
+    const dropped = (bucket: Bucket | undefined, now: number): boolean =>
+      bucket !== undefined && Math.min(spamBurst, bucket.tokens + Math.max(0, now - bucket.at) / spamRefillMillis) < 1
+
+    /** the observation a prepared occurrence names now, if any */
+    const observationOf = (event: PreparedEvent): Observation | undefined => {
+      if (!(event instanceof Prepared) || event.involved === undefined) return undefined
+      return findObservation(event.involved, event.event)
     }
 
     const countFilteredUnsafe = (events: ReadonlyArray<PreparedEvent>, now: number): boolean => {
       if (options.spamFilter !== true) return false
       for (const event of events) {
-        if (!observations.has(event.key) || !dropped(event.spamKey, now)) return false
+        const observation = observationOf(event)
+        if (observation === undefined || !dropped(observation.involved.bucket, now)) return false
       }
       for (const event of events) {
-        observations.get(event.key)!.count++
-        tryAccept(buckets.get(event.spamKey)!, now)
+        const observation = observationOf(event)!
+        observation.count++
+        tryAccept(observation.involved.bucket!, now)
       }
       return true
     }
 
     const service = {
-      record: (event: EventRecord) =>
-        record(event).pipe(Effect.catch((error) => Effect.logWarning("event dropped", event.reason, error))),
+      record,
       filtered: {
-        /** an occurrence's keys (the recorder's own strings, so the kubelet holds no copy) */
-        prepareEventUnsafe: (event: EventRecord): PreparedEvent => {
-          const involved = involvedObjects.get(spamKey(event))
-          // an object the recorder does not know: keys that match nothing it holds (ids are never reused)
-          if (involved === undefined) return { key: "", spamKey: "" }
-          const key = observationKey(involved, event)
-          return { key: observations.get(key)?.key ?? key, spamKey: buckets.get(involved.id)?.key ?? involved.id }
-        },
+        /** an occurrence as the recorder finds it again (an object it does not know matches nothing later) */
+        prepareEventUnsafe: (event: EventRecord): PreparedEvent => new Prepared(findInvolved(event), event),
         countFilteredUnsafe
       }
     }
