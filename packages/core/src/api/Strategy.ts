@@ -176,8 +176,13 @@ const initialStatus = (object: KubeObject): KubeObject => {
 }
 
 /** The object with the context's metadata, if it gives one (see `CreateContext.metadata`). */
-const withGivenMeta = (object: KubeObject, context: CreateContext): KubeObject =>
-  context.metadata === undefined ? object : extend(object, { metadata: context.metadata })
+const withGivenMeta = (object: KubeObject, context: CreateContext): KubeObject => {
+  if (context.metadata === undefined) return object
+  // `extend(object, { metadata })` with one copy (the member keeps its place, or is appended)
+  const out = copyOf(object)
+  out.metadata = context.metadata
+  return out
+}
 
 const withCreateMeta = (object: KubeObject, context: CreateContext): KubeObject => {
   const given = object.metadata
