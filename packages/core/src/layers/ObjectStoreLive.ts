@@ -49,6 +49,7 @@ import type {
 import { ObjectStore } from "../services/ObjectStore.js"
 import type { Change, CommitConflict, Mutation, StoredObject, SyncBackend } from "../services/StorageBackend.js"
 import { StorageBackend } from "../services/StorageBackend.js"
+import { isVirtualClock } from "./VirtualClock.js"
 
 export interface ObjectStoreOptions {
   /** changes kept in memory for watchers (default 10_000); older resourceVersions go to the backend */
@@ -644,6 +645,10 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
   const whenDurable = sync?.whenDurable
   const hasPending = sync?.pending
   const clock = yield* Clock.Clock
+  // on a virtual clock, time waits for writes on their way to disk (their watchers and writers wait on them)
+  if (isVirtualClock(clock) && hasPending !== undefined && whenDurable !== undefined) {
+    clock.addExternalWork({ pending: hasPending, whenDone: (done) => whenDurable(() => done()) })
+  }
   const hub = new Hub(
     yield* backend.revision,
     Math.max(1, options.historyWindow ?? defaultHistoryWindow),

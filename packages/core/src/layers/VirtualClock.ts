@@ -6,11 +6,21 @@
  * runs the tasks they cause to completion before the next instant; it returns once nothing is left
  * to run at now + d. Tests keep using TestClock; the Cluster facade uses this clock when provided.
  *
- * Quiescence assumes the engine's work is all fibers on this scheduler (no real I/O): after each
- * `advance` and `settle` one event-loop turn lets any promise or I/O callback in before it returns.
+ * Quiescence assumes the engine's work is all fibers on this scheduler: after each `advance` and
+ * `settle` one event-loop turn lets any promise or I/O callback in before it returns. Real work
+ * outside it that the engine waits on (a store's writes with a writer thread) is registered with
+ * `addExternalWork`: the clock waits for it before it calls the engine quiet or fires a timer.
  */
 import type { Fiber } from "effect"
 import { Clock, Context, Duration, Effect, Layer, Scheduler } from "effect"
+
+/** Real work the engine waits on outside the clock's scheduler (a write on its way to disk). */
+export interface ExternalWork {
+  /** true while some of it is not done */
+  readonly pending: () => boolean
+  /** calls `callback` once what is pending now is done (from any host callback) */
+  readonly whenDone: (callback: () => void) => void
+}
 
 /** The virtual clock: a Clock plus the controls of virtual time. */
 export interface VirtualClock extends Clock.Clock {
@@ -24,6 +34,8 @@ export interface VirtualClock extends Clock.Clock {
   readonly pendingTimers: () => number
   /** tasks run so far (a measure of the engine's work) */
   readonly tasksRun: () => number
+  /** `advance` and `settle` wait for `work` before calling the engine quiet or moving time */
+  addExternalWork(work: ExternalWork): void
 }
 
 export interface VirtualClockOptions {
@@ -245,10 +257,28 @@ const make = (host: Scheduler.Scheduler, options: VirtualClockOptions = {}) => {
     })
   }
 
-  /** fires the timers due up to `end` instant by instant, draining the tasks after each; false on a busy loop */
-  const runUntil = (end: number): boolean => {
-    if (!scheduler.drain(limit)) return false
+  const externals: Array<ExternalWork> = []
+  /** the first registered work still pending */
+  const pendingExternal = (): ExternalWork | undefined => {
+    for (let i = 0; i < externals.length; i++) if (externals[i]!.pending()) return externals[i]
+    return undefined
+  }
+  /** waits (in real time) until `work` is done */
+  const awaitExternal = (work: ExternalWork | undefined): Effect.Effect<void> =>
+    work === undefined
+      ? Effect.void
+      : Effect.callback<void>((resume) => {
+          work.whenDone(() => hostDispatcher.scheduleTask(() => resume(Effect.void), 0))
+        })
+
+  /**
+   * fires the timers due up to `end` instant by instant, draining the tasks after each; stops before
+   * an instant (time not moved) while registered external work is pending
+   */
+  const runUntil = (end: number): "done" | "busy" | "external" => {
+    if (!scheduler.drain(limit)) return "busy"
     while (true) {
+      if (externals.length > 0 && pendingExternal() !== undefined) return "external"
       const next = heap.peek()
       if (next === undefined || next.at > end) break
       now = next.at
@@ -260,10 +290,10 @@ const make = (host: Scheduler.Scheduler, options: VirtualClockOptions = {}) => {
         timer.resume = undefined
         resume()
       }
-      if (!scheduler.drain(limit)) return false
+      if (!scheduler.drain(limit)) return "busy"
     }
     if (end > now) now = end
-    return true
+    return "done"
   }
 
   const busyLoop = () =>
@@ -286,10 +316,15 @@ const make = (host: Scheduler.Scheduler, options: VirtualClockOptions = {}) => {
   const loopTo = (end: number): Effect.Effect<void> =>
     Effect.gen(function* () {
       while (true) {
-        if (!runUntil(end)) return yield* busyLoop()
+        const outcome = runUntil(end)
+        if (outcome === "busy") return yield* busyLoop()
+        if (outcome === "external") {
+          yield* awaitExternal(pendingExternal())
+          continue
+        }
         yield* hostTurn(hostDispatcher)
         const next = heap.peek()
-        if (scheduler.idle && (next === undefined || next.at > end)) return
+        if (scheduler.idle && (next === undefined || next.at > end) && pendingExternal() === undefined) return
       }
     })
 
@@ -310,7 +345,10 @@ const make = (host: Scheduler.Scheduler, options: VirtualClockOptions = {}) => {
     setTime: (timestamp) => Effect.suspend(() => runTo(Math.max(now, timestamp))),
     settle: Effect.suspend(() => runTo(now)),
     pendingTimers: () => heap.live,
-    tasksRun: () => scheduler.ran
+    tasksRun: () => scheduler.ran,
+    addExternalWork: (work) => {
+      externals.push(work)
+    }
   }
   return { clock, scheduler }
 }

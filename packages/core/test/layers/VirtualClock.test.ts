@@ -113,6 +113,50 @@ describe("VirtualClock", () => {
     )
   )
 
+  it.effect("registered external work (a write on its way to disk) is awaited before time moves on", () =>
+    virtual(
+      Effect.gen(function* () {
+        const clock = yield* clockOf
+        // a "disk" that finishes each write after five host turns, as a writer thread answers
+        let inFlight = 0
+        const waiters: Array<() => void> = []
+        const finishLater = (turns: number): void => {
+          if (turns > 0) {
+            setImmediate(() => finishLater(turns - 1))
+            return
+          }
+          inFlight--
+          if (inFlight === 0) for (const waiter of waiters.splice(0)) waiter()
+        }
+        const write = Effect.callback<void>((resume) => {
+          inFlight++
+          waiters.push(() => resume(Effect.void))
+          finishLater(5)
+        })
+        clock.addExternalWork({
+          pending: () => inFlight > 0,
+          whenDone: (done) => (inFlight === 0 ? done() : waiters.push(done))
+        })
+        const durableAt: Array<number> = []
+        yield* Effect.forkChild(
+          Effect.gen(function* () {
+            for (let i = 0; i < 3; i++) {
+              yield* Effect.sleep(1_000)
+              yield* write
+              durableAt.push(clock.currentTimeMillisUnsafe())
+            }
+          }),
+          { startImmediately: true }
+        )
+        yield* clock.advance(10_000)
+        // each write is acknowledged at the instant it was made; the next sleep starts from there
+        expect(durableAt).toEqual([2_000, 3_000, 4_000])
+        expect(clock.currentTimeMillisUnsafe()).toBe(11_000)
+        expect(inFlight).toBe(0)
+      })
+    )
+  )
+
   it.effect("an interrupted sleep is cancelled; setTime moves forward only; settle runs pending tasks", () =>
     virtual(
       Effect.gen(function* () {
