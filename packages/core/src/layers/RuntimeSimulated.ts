@@ -76,11 +76,6 @@ export interface RuntimeSimulatedOptions {
    * default interpreter, false with another
    */
   readonly scriptTimelines?: boolean
-  /**
-   * keep each pod's listings until its revision changes, so an unchanged pod lists the same arrays of
-   * the same objects (false: build them on every call, the reference the cache is tested against); default true
-   */
-  readonly cacheListings?: boolean
 }
 
 interface SandboxState {
@@ -106,16 +101,6 @@ interface ContainerEnv {
   readonly env: Readonly<Record<string, string>>
 }
 
-/** A pod's `listSandboxes` / `listContainers` answers at one revision, each built on first call. */
-interface Listing {
-  revision: number
-  sandboxes: ReadonlyArray<Sandbox> | undefined
-  containers: ReadonlyArray<ContainerInfo> | undefined
-}
-
-/** the listings of a pod with nothing on this runtime */
-const noSandboxes: ReadonlyArray<Sandbox> = []
-const noContainers: ReadonlyArray<ContainerInfo> = []
 const noVolumes: ReadonlyMap<string, FsNode> = new Map()
 const noEnv: ContainerConfig["env"] = []
 const noMounts: ContainerConfig["mounts"] = []
@@ -311,9 +296,6 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
   const changed = (podUid: string): void => {
     revisions.set(podUid, ++revision)
   }
-  /** pod UID → its listings as of `revision` (whatever changes a listing calls `changed` first) */
-  const listings = new Map<string, Listing>()
-  const cacheListings = options.cacheListings ?? true
   let counter = 0
   let execPid = 100
 
@@ -914,10 +896,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
         else byPod.set(sb.podUid, rest)
       }
       if (byPod.has(sb.podUid)) changed(sb.podUid)
-      else {
-        revisions.delete(sb.podUid)
-        listings.delete(sb.podUid)
-      }
+      else revisions.delete(sb.podUid)
     })
 
   const createContainer = Effect.fnUntraced(function* (sandboxId: string, config: ContainerConfig) {
@@ -1035,50 +1014,11 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       if (inst !== undefined) removeInstance(inst)
     })
 
-  /** The pod's listings at its current revision; undefined for a pod with nothing here (or without the cache). */
-  const listingOf = (podUid: string): Listing | undefined => {
-    if (!cacheListings) return undefined
-    const at = revisions.get(podUid)
-    if (at === undefined) return undefined
-    const known = listings.get(podUid)
-    if (known === undefined) {
-      const listing: Listing = { revision: at, sandboxes: undefined, containers: undefined }
-      listings.set(podUid, listing)
-      return listing
-    }
-    if (known.revision !== at) {
-      known.revision = at
-      known.sandboxes = undefined
-      known.containers = undefined
-    }
-    return known
-  }
-
-  const buildContainers = (podUid: string): ReadonlyArray<ContainerInfo> => {
-    const list = byPod.get(podUid)
-    if (list === undefined) return noContainers
-    const out: Array<ContainerInfo> = []
-    for (const sb of list) for (const inst of sb.containers) out.push(containerInfo(inst))
-    return out.sort((a, b) => a.createdAt - b.createdAt || a.attempt - b.attempt)
-  }
-
-  const buildSandboxes = (podUid: string): ReadonlyArray<Sandbox> => byPod.get(podUid)?.map(sandboxInfo) ?? noSandboxes
-
   const listContainers = (podUid: string) =>
     Effect.sync(() => {
-      const listing = listingOf(podUid)
-      if (listing === undefined) return buildContainers(podUid)
-      listing.containers ??= buildContainers(podUid)
-      return listing.containers
-    })
-
-  const listSandboxes = (podUid?: string) =>
-    Effect.sync((): ReadonlyArray<Sandbox> => {
-      if (podUid === undefined) return [...sandboxes.values()].map(sandboxInfo)
-      const listing = listingOf(podUid)
-      if (listing === undefined) return buildSandboxes(podUid)
-      listing.sandboxes ??= buildSandboxes(podUid)
-      return listing.sandboxes
+      const out: Array<ContainerInfo> = []
+      for (const sb of byPod.get(podUid) ?? []) for (const inst of sb.containers) out.push(containerInfo(inst))
+      return out.sort((a, b) => a.createdAt - b.createdAt || a.attempt - b.attempt)
     })
 
   const exec = Effect.fnUntraced(function* (containerId: string, argv: ReadonlyArray<string>, timeoutSeconds: number) {
@@ -1152,7 +1092,10 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     runPodSandbox,
     stopPodSandbox,
     removePodSandbox,
-    listSandboxes,
+    listSandboxes: (podUid) =>
+      Effect.sync(() =>
+        podUid === undefined ? [...sandboxes.values()].map(sandboxInfo) : (byPod.get(podUid) ?? []).map(sandboxInfo)
+      ),
     createContainer,
     startContainer,
     stopContainer,
