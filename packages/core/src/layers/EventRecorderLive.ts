@@ -61,6 +61,21 @@ export const sameReference = (a: ObjectReference, b: ObjectReference): boolean =
   return true
 }
 
+/**
+ * `(now * 1_000_000 + n).toString(16)` exactly (client-go's Event name suffix: the time in
+ * nanoseconds, here with a sequence number), in two safe-integer halves of 24 bits instead of BigInt.
+ */
+export const uniqueHex = (now: number, n: number): string => {
+  if (!(Number.isSafeInteger(now) && now >= 0 && Number.isSafeInteger(n) && n >= 0 && n < 2 ** 32))
+    return (BigInt(now) * 1_000_000n + BigInt(n)).toString(16)
+  const high = Math.floor(now / 2 ** 24)
+  const low = (now - high * 2 ** 24) * 1_000_000 + n
+  const carry = Math.floor(low / 2 ** 24)
+  const top = high * 1_000_000 + carry
+  const tail = low - carry * 2 ** 24
+  return top === 0 ? tail.toString(16) : top.toString(16) + tail.toString(16).padStart(6, "0")
+}
+
 /** Distinct involved-object references an involved object keeps for its Events to share. */
 const referencesKept = 4
 
@@ -276,11 +291,13 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
 
     const create = Effect.fnUntraced(function* (event: EventRecord, observation: Observation, now: number) {
       const namespace = event.involvedObject.namespace ?? "default"
-      const unique = BigInt(now) * 1_000_000n + BigInt(sequence.next())
       const object: Event = {
         apiVersion: "v1",
         kind: "Event",
-        metadata: { name: flat(`${event.involvedObject.name ?? "unknown"}.${unique.toString(16)}`), namespace },
+        metadata: {
+          name: flat(`${event.involvedObject.name ?? "unknown"}.${uniqueHex(now, sequence.next())}`),
+          namespace
+        },
         involvedObject: sharedReference(observation.involved, event.involvedObject),
         reason: event.reason,
         message: flat(event.message),

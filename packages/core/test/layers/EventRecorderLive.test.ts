@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { TestClock } from "effect/testing"
+import * as fc from "fast-check"
 import type { Event, ObjectReference } from "../../src/api/Objects.js"
 import {
   EventRecorderLive,
@@ -8,7 +9,8 @@ import {
   sameReference,
   spamBurst,
   spamRefillMillis,
-  tryAccept
+  tryAccept,
+  uniqueHex
 } from "../../src/layers/EventRecorderLive.js"
 import { StoreMemory } from "../../src/layers/StoreMemory.js"
 import { type EventRecord, EventRecorder } from "../../src/services/EventRecorder.js"
@@ -166,5 +168,32 @@ describe("sameReference", () => {
     [{ kind: "Pod", fieldPath: undefined }, { kind: "Pod" }, false]
   ])("%o and %o: %s", (a, b, same) => {
     expect(sameReference(a as ObjectReference, b as ObjectReference)).toBe(same)
+  })
+})
+
+describe("uniqueHex: an Event name's suffix, (now * 10^6 + n) in hex", () => {
+  const exact = (now: number, n: number) => (BigInt(now) * 1_000_000n + BigInt(n)).toString(16)
+  it.each([
+    [0, 0],
+    [0, 15],
+    [1, 0],
+    [2 ** 24 - 1, 2 ** 32 - 1],
+    [2 ** 24, 0],
+    [1_700_000_000_000, 0],
+    [1_700_000_000_000, 123_456],
+    [Number.MAX_SAFE_INTEGER, 2 ** 32 - 1],
+    // outside the fast path (BigInt)
+    [5, 2 ** 32],
+    [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER]
+  ])("%d ms, %d", (now, n) => {
+    expect(uniqueHex(now, n)).toBe(exact(now, n))
+  })
+  it("equals the BigInt computation", () => {
+    fc.assert(
+      fc.property(fc.nat({ max: Number.MAX_SAFE_INTEGER }), fc.nat({ max: 2 ** 33 }), (now, n) => {
+        expect(uniqueHex(now, n)).toBe(exact(now, n))
+      }),
+      { numRuns: 2_000 }
+    )
   })
 })
