@@ -273,8 +273,14 @@ const prepareUpdate = (object: KubeObject, old: KubeObject, clean: boolean): Kub
   return status === undefined || status === pod.status ? pod : extend(pod, { status })
 }
 
-/** Kinds whose `metadata.generation` counts spec changes (`spec` only; metadata and status do not count). */
-const generationKinds = new Set(["Pod", "ReplicaSet", "PodDisruptionBudget"])
+/**
+ * Kinds whose `metadata.generation` counts spec changes (`spec` only; metadata and status do not
+ * count). Other kinds have none, as their registry strategies set none (Events, ConfigMaps, ...).
+ */
+const generationKinds: ReadonlySet<string> = new Set(["Pod", "ReplicaSet", "PodDisruptionBudget"])
+
+/** Whether objects of `kind` carry a `metadata.generation`. */
+export const countsGeneration = (kind: string): boolean => generationKinds.has(kind)
 
 const sameSpec = (a: unknown, b: unknown): boolean => {
   if (a === b) return true

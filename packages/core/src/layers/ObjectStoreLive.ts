@@ -34,7 +34,7 @@ import type { DeleteOptions, KubeObject, ObjectMeta, PropagationPolicy, WatchEve
 import { jsonEqual, jsonPatch, mergePatch, strategicMergePatch } from "../api/Patch.js"
 import type { ResourceType } from "../api/Resources.js"
 import { Resources, resourceFor } from "../api/Resources.js"
-import { changedMembers, strategyFor } from "../api/Strategy.js"
+import { changedMembers, countsGeneration, strategyFor } from "../api/Strategy.js"
 import type {
   DeleteResult,
   ListOptions,
@@ -962,7 +962,7 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     if (rt.namespaced) meta.namespace = namespace
     meta.uid = uid
     meta.creationTimestamp = now
-    meta.generation = 1
+    if (countsGeneration(rt.kind)) meta.generation = 1
     // a clean input is not pruned: its metadata is replaced as it is prepared (no copy of it first)
     const object = clean
       ? strategy.prepareForCreate(input, { now, uid, clean, metadata: meta })
@@ -1139,17 +1139,19 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     )
   }
 
-  /** An object marked for graceful deletion: deletionTimestamp `grace` seconds from now, generation + 1. */
+  /**
+   * An object marked for graceful deletion: deletionTimestamp `grace` seconds from now, and its
+   * generation, if it has one, + 1 (apiserver `BeforeDelete`).
+   */
   const markedDeletion = (object: KubeObject, grace: number, now: number): KubeObject => {
     const meta = object.metadata
+    const deletionTimestamp = formatTimestamp(now + grace * 1000)
     // `extend`, not a spread: a spread adding members the metadata lacks costs microseconds on Node 20
     return withMeta(
       object,
-      extend(meta, {
-        deletionTimestamp: formatTimestamp(now + grace * 1000),
-        deletionGracePeriodSeconds: grace,
-        generation: (meta.generation ?? 0) + 1
-      })
+      meta.generation !== undefined && meta.generation > 0
+        ? extend(meta, { deletionTimestamp, deletionGracePeriodSeconds: grace, generation: meta.generation + 1 })
+        : extend(meta, { deletionTimestamp, deletionGracePeriodSeconds: grace })
     )
   }
 
@@ -1393,7 +1395,7 @@ export const makeObjectStore = Effect.fnUntraced(function* (options: ObjectStore
     const clean = (subresource === "status" && inputClean) || strategy.isCleanUpdate(candidate, old)
     candidate = strategy.prepareForUpdate(candidate, old, clean)
     // a new generation: the candidate differs from the stored object (no `jsonEqual` walk below)
-    const regenerated = subresource === "main" && specChanged(candidate, old, rt.hasStatus)
+    const regenerated = subresource === "main" && countsGeneration(rt.kind) && specChanged(candidate, old, rt.hasStatus)
     if (regenerated) {
       const generation = (oldMeta.generation ?? 0) + 1
       // set in place on this update's own metadata (the member keeps its place, as `extend` keeps it)

@@ -116,22 +116,24 @@ export const storeContract = (
 
   describe(`ObjectStore contract: ${name}`, () => {
     describe("create", () => {
-      it.effect("sets uid, creationTimestamp, generation, resourceVersion and the default namespace", () =>
-        withStore((store) =>
-          Effect.gen(function* () {
-            const { object } = yield* store.create("configmaps", configMap("a"))
-            assert.match(
-              object.metadata.uid ?? "",
-              /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
-            )
-            assert.strictEqual(object.metadata.creationTimestamp, "2026-01-01T00:00:00Z")
-            assert.strictEqual(object.metadata.generation, 1)
-            assert.strictEqual(object.metadata.namespace, "default")
-            assert.strictEqual(object.metadata.resourceVersion, yield* store.resourceVersion)
-            const got = yield* store.get<ConfigMap>("configmaps", "default", "a")
-            assert.deepStrictEqual(got, object)
-          })
-        )
+      it.effect(
+        "sets uid, creationTimestamp, resourceVersion and the default namespace (no generation: a ConfigMap has none)",
+        () =>
+          withStore((store) =>
+            Effect.gen(function* () {
+              const { object } = yield* store.create("configmaps", configMap("a"))
+              assert.match(
+                object.metadata.uid ?? "",
+                /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+              )
+              assert.strictEqual(object.metadata.creationTimestamp, "2026-01-01T00:00:00Z")
+              assert.strictEqual(object.metadata.generation, undefined)
+              assert.strictEqual(object.metadata.namespace, "default")
+              assert.strictEqual(object.metadata.resourceVersion, yield* store.resourceVersion)
+              const got = yield* store.get<ConfigMap>("configmaps", "default", "a")
+              assert.deepStrictEqual(got, object)
+            })
+          )
       )
 
       it.effect("uids come from the Random service (seedable)", () =>
@@ -554,6 +556,21 @@ export const storeContract = (
             assert.strictEqual(reimaged.object.metadata.generation, 2)
           })
         )
+      )
+
+      it.effect(
+        "kinds without a generation get none on change (a ConfigMap's data); a pod's graceful delete bumps its own",
+        () =>
+          withStore((store) =>
+            Effect.gen(function* () {
+              const { object } = yield* store.create<ConfigMap>("configmaps", configMap("c"))
+              const changed = yield* store.update<ConfigMap>("configmaps", { ...object, data: { k: "changed" } })
+              assert.strictEqual(changed.object.metadata.generation, undefined)
+              yield* store.create("pods", pod("g", { nodeName: "node-1" }))
+              const deleting = yield* store.delete("pods", "default", "g", { gracePeriodSeconds: 30 })
+              assert.strictEqual(deleting.object.metadata.generation, 2)
+            })
+          )
       )
     })
 
