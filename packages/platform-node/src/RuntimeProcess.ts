@@ -42,6 +42,7 @@ import { basename, delimiter, join } from "node:path"
 import type { ClusterOptions, NodeOptions } from "@podlet/core/Cluster"
 import { catalogueImageInfo } from "@podlet/core/layers/RegistrySimulated"
 import { resolveArgv, startErrorMessage } from "@podlet/core/layers/runtime/Program"
+import { makeRuntimeEvents } from "@podlet/core/layers/runtime/RuntimeEvents"
 import type {
   ContainerConfig,
   ContainerInfo,
@@ -393,37 +394,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
     idPool = idPool.subarray(32)
     return id
   }
-  /** the `observeEvents` callbacks (one entry per registration) */
-  const observers = new Set<{ readonly onEvents: (events: ReadonlyArray<RuntimeEvent>) => void }>()
-  /** events not yet given to the observers; `delivering` while an observer runs (it may publish more) */
-  let undelivered: Array<RuntimeEvent> = []
-  let delivering = false
-  /** to the stream, then to every observer in order: one an observer causes waits until it returns */
-  const publish = (event: RuntimeEvent): void => {
-    PubSub.publishUnsafe(pubsub, event)
-    if (observers.size === 0) return
-    undelivered.push(event)
-    if (delivering) return
-    delivering = true
-    try {
-      while (undelivered.length > 0) {
-        const batch = undelivered
-        undelivered = []
-        for (const observer of observers) observer.onEvents(batch)
-      }
-    } finally {
-      delivering = false
-    }
-  }
-  const observeEvents = (onEvents: (events: ReadonlyArray<RuntimeEvent>) => void) =>
-    Effect.acquireRelease(
-      Effect.sync(() => {
-        const observer = { onEvents }
-        observers.add(observer)
-        return observer
-      }),
-      (observer) => Effect.sync(() => observers.delete(observer))
-    ).pipe(Effect.asVoid)
+  const { publish, observeEvents } = makeRuntimeEvents(pubsub)
   const notify = (podUid: string, notice: RuntimeNotice): void => publish({ type: "Notice", podUid, at: now(), notice })
 
   const imageOf = (image: string): ImageInfo => options.images?.get(image) ?? catalogueImageInfo(image)

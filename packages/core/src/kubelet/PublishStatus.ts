@@ -106,7 +106,7 @@ const unchangedSince = (
 }
 
 /** Whether `probes` are the probe results of the snapshot's containers now (by identity, in order). */
-const sameProbes = (
+export const sameProbes = (
   ctx: KubeletContext,
   probes: ReadonlyArray<ContainerProbeResults | undefined>,
   snapshot: RuntimeSnapshot

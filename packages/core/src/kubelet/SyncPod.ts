@@ -13,7 +13,6 @@ import { EventReason, normalEvent, warningEvent } from "../domain/Events.js"
 import { isTerminalPhase } from "../domain/Phase.js"
 import type { PodActions } from "../domain/PodActions.js"
 import { computePodActions } from "../domain/PodActions.js"
-import type { ContainerProbeResults } from "../domain/Probe.js"
 import type { ContainerInstance, RuntimeSnapshot } from "../domain/RuntimeSnapshot.js"
 import { instancesOf, latestExitedInstance, latestInstance } from "../domain/RuntimeSnapshot.js"
 import type { BackoffOnlySync } from "./BackoffFastPath.js"
@@ -34,7 +33,7 @@ import {
 } from "./KubeletContext.js"
 import { apiContainerId, runtimeId } from "./PodRuntime.js"
 import type { SyncOutcome } from "./PodWorkers.js"
-import { adoptStored, cachedStatusStands, publishStatus } from "./PublishStatus.js"
+import { adoptStored, cachedStatusStands, publishStatus, sameProbes } from "./PublishStatus.js"
 import { activeDeadlineAt, killPodContainers } from "./Terminate.js"
 
 /** Retry after a failed start (K-workers `backOffPeriod`, RTM-3). */
@@ -182,19 +181,6 @@ export const podActionsOf = (ctx: KubeletContext, pod: Pod, snapshot: RuntimeSna
     actions
   }
   return actions
-}
-
-/** Whether the probe results of the snapshot's containers are `probes` (by identity, in order). */
-const sameProbes = (
-  ctx: KubeletContext,
-  probes: ReadonlyArray<ContainerProbeResults | undefined>,
-  snapshot: RuntimeSnapshot
-): boolean => {
-  if (probes.length !== snapshot.containers.length) return false
-  for (let i = 0; i < probes.length; i++) {
-    if (probes[i] !== ctx.probeResults.get(snapshot.containers[i]!.id)) return false
-  }
-  return true
 }
 
 /** Ids of running instances in the snapshot, for the pod kill. */

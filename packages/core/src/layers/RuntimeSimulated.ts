@@ -41,6 +41,7 @@ import { fakeDigest, parseImageRef } from "./runtime/ImageRef.js"
 import { defaultLogLimits, LogBuffer } from "./runtime/LogBuffer.js"
 import type { Program } from "./runtime/Program.js"
 import { classifyProgram, imageLacks, resolveArgv } from "./runtime/Program.js"
+import { makeRuntimeEvents } from "./runtime/RuntimeEvents.js"
 import { refusesToStart, serverHttp, serverImageFiles, serverTool, startLines } from "./runtime/Servers.js"
 import type { ProcessRunner } from "./runtime/SimInterpreter.js"
 import { argvKey, simInterpreter } from "./runtime/SimInterpreter.js"
@@ -309,37 +310,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     id.charCodeAt(0)
     return id
   }
-  /** the `observeEvents` callbacks (one entry per registration) */
-  const observers = new Set<{ readonly onEvents: (events: ReadonlyArray<RuntimeEvent>) => void }>()
-  /** events not yet given to the observers; `delivering` while an observer runs (it may publish more) */
-  let undelivered: Array<RuntimeEvent> = []
-  let delivering = false
-  /** to the stream, then to every observer in order: one an observer causes waits until it returns */
-  const publish = (event: RuntimeEvent): void => {
-    PubSub.publishUnsafe(pubsub, event)
-    if (observers.size === 0) return
-    undelivered.push(event)
-    if (delivering) return
-    delivering = true
-    try {
-      while (undelivered.length > 0) {
-        const batch = undelivered
-        undelivered = []
-        for (const observer of observers) observer.onEvents(batch)
-      }
-    } finally {
-      delivering = false
-    }
-  }
-  const observeEvents = (onEvents: (events: ReadonlyArray<RuntimeEvent>) => void) =>
-    Effect.acquireRelease(
-      Effect.sync(() => {
-        const observer = { onEvents }
-        observers.add(observer)
-        return observer
-      }),
-      (observer) => Effect.sync(() => observers.delete(observer))
-    ).pipe(Effect.asVoid)
+  const { publish, observeEvents } = makeRuntimeEvents(pubsub)
 
   const imageEnvs = new WeakMap<ImageInfo, Readonly<Record<string, string>>>()
   /** The image's ENV as a record (with `HOME=/root` unless set), computed once per image. */
