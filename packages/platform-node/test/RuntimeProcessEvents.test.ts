@@ -5,39 +5,11 @@
  * delivered after it returns, never inside it. Real processes; waits are on conditions with a deadline.
  */
 import { describe, expect, it } from "@effect/vitest"
-import type { ContainerConfig, RuntimeEvent } from "@podlet/core/services/ContainerRuntime"
+import type { RuntimeEvent } from "@podlet/core/services/ContainerRuntime"
 import { ContainerRuntime } from "@podlet/core/services/ContainerRuntime"
 import { Context, Effect, Layer, Stream } from "effect"
 import { RuntimeProcess } from "../src/RuntimeProcess.js"
-
-const config = (name: string, command: ReadonlyArray<string>): ContainerConfig => ({
-  name,
-  image: "busybox:1.36",
-  command,
-  args: [],
-  env: [],
-  mounts: [],
-  ports: [],
-  attempt: 0,
-  hash: "h"
-})
-
-const sandboxConfig = (podUid: string) => ({
-  podUid,
-  podName: podUid,
-  namespace: "default",
-  hostname: podUid,
-  volumes: []
-})
-
-/** Polls `check` every 20 ms until it holds; dies after 10 s. */
-const eventually = (what: string, check: () => boolean) =>
-  Effect.gen(function* () {
-    while (!check()) yield* Effect.sleep(20)
-  }).pipe(
-    Effect.timeoutOption(10_000),
-    Effect.flatMap((done) => (done._tag === "Some" ? Effect.void : Effect.die(new Error(`timed out: ${what}`))))
-  )
+import { busyboxConfig, eventually, sandboxConfig } from "./fixtures/runtime.js"
 
 describe("RuntimeProcess events", () => {
   it.live("the callback hears what the stream delivers, in the same order", () =>
@@ -52,14 +24,14 @@ describe("RuntimeProcess events", () => {
       )
       yield* rt.observeEvents!((events) => called.push(...events))
       const sb = yield* rt.runPodSandbox(sandboxConfig("u"))
-      const failing = yield* rt.createContainer(sb.id, config("failing", ["sh", "-c", "exit 3"]))
+      const failing = yield* rt.createContainer(sb.id, busyboxConfig("failing", ["sh", "-c", "exit 3"]))
       yield* rt.startContainer(failing)
       yield* eventually("the failing container's exit", () =>
         called.some((e) => e.type === "ContainerExited" && e.containerId === failing)
       )
-      const missing = yield* rt.createContainer(sb.id, config("missing", ["no-such-program-podlet"]))
+      const missing = yield* rt.createContainer(sb.id, busyboxConfig("missing", ["no-such-program-podlet"]))
       yield* Effect.flip(rt.startContainer(missing))
-      const long = yield* rt.createContainer(sb.id, config("long", ["sleep", "30"]))
+      const long = yield* rt.createContainer(sb.id, busyboxConfig("long", ["sleep", "30"]))
       yield* rt.startContainer(long)
       yield* rt.stopPodSandbox(sb.id)
       yield* eventually("the long container's exit", () =>

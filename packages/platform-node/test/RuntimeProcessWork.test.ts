@@ -8,39 +8,10 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import type { ContainerConfig } from "@podlet/core/services/ContainerRuntime"
 import { ContainerRuntime } from "@podlet/core/services/ContainerRuntime"
 import { Context, Effect, Layer } from "effect"
 import { RuntimeProcess } from "../src/RuntimeProcess.js"
-
-const config = (name: string): ContainerConfig => ({
-  name,
-  image: "busybox:1.36",
-  command: ["sh", "-c", "pwd"],
-  args: [],
-  env: [],
-  mounts: [],
-  ports: [],
-  attempt: 0,
-  hash: "h"
-})
-
-const sandboxConfig = (name: string) => ({
-  podUid: name,
-  podName: name,
-  namespace: "default",
-  hostname: name,
-  volumes: []
-})
-
-/** Polls `check` every 10 ms until it holds; dies after 10 s. */
-const eventually = (what: string, check: () => boolean) =>
-  Effect.gen(function* () {
-    while (!check()) yield* Effect.sleep(10)
-  }).pipe(
-    Effect.timeoutOption(10_000),
-    Effect.flatMap((done) => (done._tag === "Some" ? Effect.void : Effect.die(new Error(`timed out: ${what}`))))
-  )
+import { busyboxConfig, eventually, sandboxConfig } from "./fixtures/runtime.js"
 
 /** The runtime over a fresh root directory (removed at the end). */
 const runtimeIn = Effect.gen(function* () {
@@ -74,7 +45,7 @@ describe("RuntimeProcess sandbox directory", () => {
       const sandboxes = yield* Effect.forEach(names, (name) => rt.runPodSandbox(sandboxConfig(name)))
       const ids = yield* Effect.forEach(sandboxes, (sb, i) =>
         Effect.gen(function* () {
-          const id = yield* rt.createContainer(sb.id, config(names[i]!))
+          const id = yield* rt.createContainer(sb.id, busyboxConfig(names[i]!, ["sh", "-c", "pwd"]))
           yield* rt.startContainer(id)
           return id
         })
