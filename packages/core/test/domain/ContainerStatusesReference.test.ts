@@ -4,30 +4,15 @@
 // memo is hit and missed); the JSON, key order included, must be the same at every step.
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
-import type { Container, ContainerStatus, Pod, PodStatus } from "../../src/api/Pod.js"
+import type { ContainerStatus, Pod, PodStatus } from "../../src/api/Pod.js"
 import type { ReasonCacheEntry } from "../../src/domain/ContainerStatuses.js"
 import { buildContainerStatuses } from "../../src/domain/ContainerStatuses.js"
 import type { ContainerProbeResults, ProbeResult } from "../../src/domain/Probe.js"
 import type { ContainerInstance, ContainerRuntimeState, RuntimeSnapshot } from "../../src/domain/RuntimeSnapshot.js"
 import { referenceContainerStatuses } from "./containerStatusesReference.js"
-import { at, makePod } from "./fixtures.js"
+import { at, containerArb, makePod } from "./fixtures.js"
 
 const names = ["a", "b", "c", "i1", "i2"] as const
-
-const containerArb = (name: string, init: boolean): fc.Arbitrary<Container> =>
-  fc
-    .record({
-      sidecar: init ? fc.boolean() : fc.constant(false),
-      startup: fc.boolean(),
-      readiness: fc.boolean()
-    })
-    .map(({ sidecar, startup, readiness }) => ({
-      name,
-      image: "busybox:1.36",
-      ...(sidecar ? { restartPolicy: "Always" as const } : {}),
-      ...(startup ? { startupProbe: { exec: { command: ["true"] } } } : {}),
-      ...(readiness ? { readinessProbe: { exec: { command: ["true"] } } } : {})
-    }))
 
 const podArb: fc.Arbitrary<Pod> = fc
   .record({

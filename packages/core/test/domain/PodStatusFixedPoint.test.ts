@@ -5,26 +5,15 @@
 // evictions, IPs and times, over a chain of two generations before the written one.
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
-import type { Container, Pod, PodStatus } from "../../src/api/Pod.js"
+import type { Pod, PodStatus } from "../../src/api/Pod.js"
 import type { ReasonCacheEntry } from "../../src/domain/ContainerStatuses.js"
 import { generatePodStatus, type PodStatusInput, regeneratesItself } from "../../src/domain/PodStatus.js"
 import type { ContainerProbeResults, ProbeResult } from "../../src/domain/Probe.js"
 import type { ContainerInstance, ContainerRuntimeState, RuntimeSnapshot } from "../../src/domain/RuntimeSnapshot.js"
 import { sameJson } from "../../src/domain/SameJson.js"
-import { at, iso, makePod } from "./fixtures.js"
+import { at, containerArb, iso, makePod } from "./fixtures.js"
 
 const names = ["a", "b", "i1"] as const
-
-const containerArb = (name: string, init: boolean): fc.Arbitrary<Container> =>
-  fc
-    .record({ sidecar: init ? fc.boolean() : fc.constant(false), startup: fc.boolean(), readiness: fc.boolean() })
-    .map(({ sidecar, startup, readiness }) => ({
-      name,
-      image: "busybox:1.36",
-      ...(sidecar ? { restartPolicy: "Always" as const } : {}),
-      ...(startup ? { startupProbe: { exec: { command: ["true"] } } } : {}),
-      ...(readiness ? { readinessProbe: { exec: { command: ["true"] } } } : {})
-    }))
 
 const podArb: fc.Arbitrary<Pod> = fc
   .record({

@@ -1,4 +1,5 @@
 // Shared builders for domain tests: API container statuses in the spec's §15 notation and RTM pods.
+import fc from "fast-check"
 import type { Container, ContainerState, ContainerStatus, Pod, PodSpec } from "../../src/api/Pod.js"
 
 export const T0 = Date.parse("2025-01-01T00:00:00Z")
@@ -52,3 +53,15 @@ export const makePod = (
   metadata: { name: "p", namespace: "default", uid: "U", creationTimestamp: iso(0), ...meta },
   spec: { containers: [c("app")], nodeName: "n1", ...spec }
 })
+
+/** A random container `name` (an init container may be a sidecar), with or without startup and readiness probes. */
+export const containerArb = (name: string, init: boolean): fc.Arbitrary<Container> =>
+  fc
+    .record({ sidecar: init ? fc.boolean() : fc.constant(false), startup: fc.boolean(), readiness: fc.boolean() })
+    .map(({ sidecar, startup, readiness }) => ({
+      name,
+      image: "busybox:1.36",
+      ...(sidecar ? { restartPolicy: "Always" as const } : {}),
+      ...(startup ? { startupProbe: { exec: { command: ["true"] } } } : {}),
+      ...(readiness ? { readinessProbe: { exec: { command: ["true"] } } } : {})
+    }))
