@@ -20,6 +20,8 @@ const reportsOf = (scripts) => {
 let passed = 0
 let failed = 0
 let missing = 0
+/** Failing tests and files, named in the last lines of the output, where a truncated CI log still shows them. */
+const failures = []
 for (const group of ["packages", "apps"]) {
   for (const name of readdirSync(join(root, group))) {
     const dir = join(root, group, name)
@@ -41,11 +43,29 @@ for (const group of ["packages", "apps"]) {
         (f) => f.status === "failed" && !(f.assertionResults ?? []).some((a) => a.status === "failed")
       ).length
       failed += (r.numFailedTests ?? 0) + brokenFiles
+      for (const file of r.testResults ?? []) {
+        const where = `${group}/${name}/${file.name?.split(`/${group}/${name}/`).pop() ?? "?"}`
+        const tests = (file.assertionResults ?? []).filter((a) => a.status === "failed")
+        for (const t of tests) {
+          const why = String(t.failureMessages?.[0] ?? "")
+            .split("\n")[0]
+            .slice(0, 300)
+          failures.push(`ci: FAILED ${where} > ${t.fullName ?? t.title}: ${why}`)
+        }
+        if (file.status === "failed" && tests.length === 0) {
+          failures.push(
+            `ci: FAILED ${where} (did not load): ${String(file.message ?? "")
+              .split("\n")[0]
+              .slice(0, 300)}`
+          )
+        }
+      }
       console.error(
         `ci: ${label}: ${r.numPassedTests} passed, ${r.numFailedTests} failed (${r.numTotalTestSuites} files)`
       )
     }
   }
 }
+for (const line of failures) console.error(line)
 console.log(`${passed} passed, ${failed} failed`)
 process.exit(missing > 0 ? 1 : 0)
