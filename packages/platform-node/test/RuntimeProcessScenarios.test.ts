@@ -263,8 +263,26 @@ const probeTolerance = { early: 1, late: 3 }
  */
 const linuxLate = 2
 
-/** Runs the scenario on both runtimes; asserts the same observations and timing within tolerance. */
-const compare = (scenario: Scenario, tolerance = { early: 0.3, late: 3 }) =>
+type Tolerance = { readonly early: number; readonly late: number }
+
+/** The steps of `real` outside `sim`'s time by `tolerance` (`mode`'s extra lateness included). */
+const offTime = (sim: Run, real: Run, tolerance: Tolerance, mode: RuntimeMode) => {
+  const say = (i: number) =>
+    `${sim.steps[i]!.name}: process (${mode}) at ${real.steps[i]!.at}s vs simulated ${sim.steps[i]!.at}s`
+  const late = tolerance.late + (mode === "linux" ? linuxLate : 0)
+  return {
+    early: sim.steps.flatMap((step, i) => (real.steps[i]!.at < step.at - tolerance.early ? [say(i)] : [])),
+    late: sim.steps.flatMap((step, i) => (real.steps[i]!.at > step.at + late ? [say(i)] : []))
+  }
+}
+
+/**
+ * Runs the scenario on both runtimes; asserts the same observations and timing within tolerance.
+ * A process run whose only fault is lateness runs once more on a fresh cluster, whose observations
+ * must match again and whose timing must hold: a lost wake-up or a missed event is late every time,
+ * a loaded 2-core machine's stall (a Linux sandbox once took 11 s to start under load 15) seldom twice.
+ */
+const compare = (scenario: Scenario, tolerance: Tolerance = { early: 0.3, late: 3 }) =>
   Effect.gen(function* () {
     const sim = yield* simulated({ nodes: [{ name: "n1", images: [image, python] }] }).pipe(
       Effect.flatMap((driver) => runScenario(driver, scenario)),
@@ -272,21 +290,28 @@ const compare = (scenario: Scenario, tolerance = { early: 0.3, late: 3 }) =>
       Effect.provide(TestClock.layer())
     )
     for (const mode of processModes) {
-      const real = yield* processCluster({}, mode).pipe(
+      const runReal = processCluster({}, mode).pipe(
         Effect.flatMap((driver) => runScenario(driver, scenario)),
-        Effect.scoped
+        Effect.scoped,
+        Effect.tap((real) => Effect.sync(() => expectSameObservations(sim, real, mode)))
       )
-      for (const [i, step] of sim.steps.entries()) {
-        const other = real.steps[i]!
-        const what = `${step.name}: process (${mode}) time ${other.at}s vs simulated ${step.at}s`
-        expect(other.seen, `${step.name}: process (${mode}) vs simulated`).toEqual(step.seen)
-        expect(other.at, what).toBeGreaterThanOrEqual(step.at - tolerance.early)
-        expect(other.at, what).toBeLessThanOrEqual(step.at + tolerance.late + (mode === "linux" ? linuxLate : 0))
+      let timing = offTime(sim, yield* runReal, tolerance, mode)
+      if (timing.early.length === 0 && timing.late.length > 0) {
+        console.log(`late (${timing.late.join("; ")}): running the scenario once more`)
+        timing = offTime(sim, yield* runReal, tolerance, mode)
       }
-      expect(real.events, `events: process (${mode}) vs simulated`).toEqual(sim.events)
+      const off = [...timing.early.map((s) => `early ${s}`), ...timing.late.map((s) => `late ${s}`)]
+      expect(off, off.join("; ")).toEqual([])
     }
     return sim
   })
+
+const expectSameObservations = (sim: Run, real: Run, mode: RuntimeMode) => {
+  for (const [i, step] of sim.steps.entries()) {
+    expect(real.steps[i]!.seen, `${step.name}: process (${mode}) vs simulated`).toEqual(step.seen)
+  }
+  expect(real.events, `events: process (${mode}) vs simulated`).toEqual(sim.events)
+}
 
 const pod = (spec: Partial<PodSpec> & Pick<PodSpec, "containers">): Pod => ({
   apiVersion: "v1",
