@@ -22,7 +22,9 @@
  *
  * `npm run bench -- store [--n=100000] [--watchers=100] [--budget=25] [--concurrency=64] [--stores=memory,sqlite] [--watch=observe|stream] [--profile]`
  * (`--profile`: a .cpuprofile per store in bench/profiles; `--profile-phases=DIR`: one .cpuprofile per write
- * phase, create and updateStatus, in DIR; `--update-input=assign`: see `updateInput`). Ends with
+ * phase, create and updateStatus, in DIR; `--update-input=assign`: see `updateInput`; `--threads`: each write
+ * phase's CPU per op split into the main thread, the threads the store started (SQLite: its writer) and the rest,
+ * from /proc on Linux). Ends with
  * `RESULT store {json}`.
  */
 import { spawn } from "node:child_process"
@@ -40,6 +42,7 @@ import type { Change, SyncBackend } from "@podlet/core/services/StorageBackend"
 import { StorageBackend } from "@podlet/core/services/StorageBackend"
 import { BackendSqlite } from "@podlet/platform-node/BackendSqlite"
 import { Deferred, Effect, Fiber, Layer, Stream } from "effect"
+import { markThreads, type ThreadSplit, threadCpu, threadSplit } from "./threadCpu.js"
 
 type StoreName = "memory" | "sqlite"
 
@@ -50,6 +53,8 @@ interface Phase {
   readonly p99Ms: number
   /** process CPU time (user + system, all threads) per op, watchers included */
   readonly cpuUsPerOp: number
+  /** with `--threads` (diagnostic): that CPU split by thread */
+  readonly threads?: ThreadSplit
 }
 
 interface StoreResult {
@@ -91,14 +96,15 @@ const round = (x: number): number => Math.round(x * 1000) / 1000
 const quantile = (sorted: Float64Array, q: number): number =>
   sorted.length === 0 ? Number.NaN : (sorted[Math.max(0, Math.ceil(sorted.length * q) - 1)] ?? Number.NaN)
 
-const summarize = (durations: Float64Array, totalMs: number, cpu: NodeJS.CpuUsage): Phase => {
+const summarize = (durations: Float64Array, totalMs: number, cpu: NodeJS.CpuUsage, threads?: ThreadSplit): Phase => {
   const sorted = durations.slice().sort()
   return {
     ops: durations.length,
     opsPerSec: Math.round(durations.length / (totalMs / 1000)),
     p50Ms: round(quantile(sorted, 0.5)),
     p99Ms: round(quantile(sorted, 0.99)),
-    cpuUsPerOp: round((cpu.user + cpu.system) / Math.max(1, durations.length))
+    cpuUsPerOp: round((cpu.user + cpu.system) / Math.max(1, durations.length)),
+    ...(threads === undefined ? {} : { threads })
   }
 }
 
@@ -171,6 +177,9 @@ const pod = (i: number): KubeObject =>
     }
   }) as KubeObject
 
+/** `--threads` (diagnostic, passed to the child as BENCH_THREADS=1): each write phase's CPU split by thread */
+const splitThreads = process.env["BENCH_THREADS"] === "1"
+
 /** concurrent clients issuing the operations of a phase (set by `--concurrency`) */
 let concurrency = 64
 
@@ -179,13 +188,14 @@ let concurrency = 64
  * is its own store operation, awaited by its client); each op's duration in ms, issue to answer.
  */
 const phase = <E>(n: number, budgetMs: number, op: (i: number) => Effect.Effect<unknown, E>) =>
-  Effect.map(timedPhase(n, budgetMs, op), (t) => summarize(t.durations, t.totalMs, t.cpu))
+  Effect.map(timedPhase(n, budgetMs, op), (t) => summarize(t.durations, t.totalMs, t.cpu, t.threads))
 
 const timedPhase = <E>(n: number, budgetMs: number, op: (i: number) => Effect.Effect<unknown, E>) =>
   Effect.gen(function* () {
     const durations = new Float64Array(n)
     const start = performance.now()
     const cpu = process.cpuUsage()
+    const threadsBefore = splitThreads ? threadCpu() : undefined
     let next = 0
     let stop = false
     const client = Effect.gen(function* () {
@@ -202,7 +212,10 @@ const timedPhase = <E>(n: number, budgetMs: number, op: (i: number) => Effect.Ef
       Array.from({ length: Math.max(1, concurrency) }, () => client),
       { concurrency: "unbounded", discard: true }
     )
-    return { durations: durations.subarray(0, next), totalMs: performance.now() - start, cpu: process.cpuUsage(cpu) }
+    const totalMs = performance.now() - start
+    const cpuUsed = process.cpuUsage(cpu)
+    const threads = threadsBefore === undefined ? undefined : threadSplit(threadsBefore, threadCpu(), next)
+    return { durations: durations.subarray(0, next), totalMs, cpu: cpuUsed, threads }
   })
 
 /**
@@ -324,10 +337,30 @@ const backendPhase = (n: number, budgetMs: number) =>
     const durations = new Float64Array(creates.durations.length + updates.durations.length)
     durations.set(creates.durations)
     durations.set(updates.durations, creates.durations.length)
-    return summarize(durations, creates.totalMs + updates.totalMs, {
-      user: creates.cpu.user + updates.cpu.user,
-      system: creates.cpu.system + updates.cpu.system
-    })
+    return summarize(
+      durations,
+      creates.totalMs + updates.totalMs,
+      {
+        user: creates.cpu.user + updates.cpu.user,
+        system: creates.cpu.system + updates.cpu.system
+      },
+      creates.threads === undefined || updates.threads === undefined
+        ? undefined
+        : {
+            mainUs: round(
+              (creates.threads.mainUs * creates.durations.length + updates.threads.mainUs * updates.durations.length) /
+                durations.length
+            ),
+            newUs: round(
+              (creates.threads.newUs * creates.durations.length + updates.threads.newUs * updates.durations.length) /
+                durations.length
+            ),
+            restUs: round(
+              (creates.threads.restUs * creates.durations.length + updates.threads.restUs * updates.durations.length) /
+                durations.length
+            )
+          }
+    )
   })
 
 /**
@@ -441,6 +474,7 @@ const child = async (
   const dir = store === "sqlite" ? mkdtempSync(join(tmpdir(), "podlet-bench-")) : undefined
   const path = dir === undefined ? "" : join(dir, "store.db")
   commitAt = new Float64Array(2 * n + 1024)
+  if (splitThreads) markThreads()
   const backend: Layer.Layer<StorageBackend, unknown> =
     store === "memory" ? BackendMemory.layer : BackendSqlite.layer({ path })
   const layer = ObjectStoreLive.layer.pipe(Layer.provide(timed(backend)))
@@ -489,7 +523,11 @@ const runChild = (store: StoreName, args: ReadonlyArray<string>, profile: boolea
   })
 
 const phaseLine = (name: string, p: Phase): string =>
-  `  ${name.padEnd(13)} ${String(p.opsPerSec).padStart(7)} ops/s  p50 ${p.p50Ms} ms  p99 ${p.p99Ms} ms  cpu ${p.cpuUsPerOp} us/op  (${p.ops} ops)`
+  `  ${name.padEnd(13)} ${String(p.opsPerSec).padStart(7)} ops/s  p50 ${p.p50Ms} ms  p99 ${p.p99Ms} ms  cpu ${p.cpuUsPerOp} us/op  (${p.ops} ops)${
+    p.threads === undefined
+      ? ""
+      : `  [main ${p.threads.mainUs}, store threads ${p.threads.newUs}, rest ${p.threads.restUs} us/op]`
+  }`
 
 const describe = (r: StoreResult): string =>
   [
@@ -511,6 +549,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   const budgetMs = Number(option(args, "budget", "25")) * 1000
   const clients = option(args, "concurrency", "64")
   const stores = option(args, "stores", "memory,sqlite").split(",") as Array<StoreName>
+  if (args.includes("--threads")) process.env["BENCH_THREADS"] = "1"
   const results: Partial<Record<StoreName, StoreResult>> = {}
   for (const store of stores) {
     const result = await runChild(
