@@ -109,7 +109,10 @@ const start = (spawner: Spawner, request: SpawnRequest) =>
 const outcome = (spawner: Spawner, request: SpawnRequest) =>
   Effect.gen(function* () {
     const started = yield* Effect.result(start(spawner, request))
-    if (started._tag === "Failure") return { error: started.failure.code }
+    if (started._tag === "Failure") {
+      const { code, errno, syscall, path, message } = started.failure
+      return { error: code, detail: { errno, syscall, path, message } }
+    }
     const run = started.success
     const end = yield* within("the end", Deferred.await(run.ended))
     yield* within("the pipes to close", Deferred.await(run.closed))
@@ -151,6 +154,22 @@ describe("Spawner", () => {
           { stdout: "own-group\n", end: { code: 0, signal: null } }
         ],
         [sh("head -c 300000 /dev/zero | tr '\\0' a"), { stdout: "a".repeat(300_000), end: { code: 0, signal: null } }],
+        // the environment in its order, no signal ignored or blocked, only stdio open, the same limits
+        [
+          sh("tr '\\0' '\\n' < /proc/$$/environ", { Z: "1", A: "2", M: "a=b c" }),
+          { stdout: `PATH=${path}\nZ=1\nA=2\nM=a=b c\n` }
+        ],
+        [
+          sh(
+            "while read -r l; do case $l in SigBlk*|SigIgn*) echo $l;; esac; done < /proc/$$/status; ls /proc/$$/fd; cat /proc/$$/limits"
+          ),
+          { stdout: expect.stringMatching(/SigBlk: 0+\nSigIgn: 0+\n/), stderr: "" }
+        ],
+        [sh("kill -INT $$; kill -PIPE $$"), { end: { code: null, signal: "SIGINT" } }],
+        [
+          { ...sh('printf "%s|" "$0" "$@"'), args: ["-c", 'printf "%s|" "$0" "$@"', "a b", "", "new\nline"] },
+          { stdout: "a b||new\nline|" }
+        ],
         [{ ...sh("true"), file: "no-such-program-podlet" }, { error: "ENOENT" }],
         [{ ...sh("true"), file: "/nonexistent/program" }, { error: "ENOENT" }],
         [{ ...sh("true"), file: script, args: [] }, { error: "EACCES" }],
@@ -162,6 +181,12 @@ describe("Spawner", () => {
         expect(helped).toEqual(direct)
         expect(direct).toMatchObject(expected)
       }
+      // many at once: each answer goes to its own request
+      const many = Array.from({ length: 40 }, (_, i) => sh(`echo ${i}; exit ${i % 7}`))
+      const outcomes = yield* Effect.forEach(many, (request) => outcome(spawner, request), { concurrency: "unbounded" })
+      expect(outcomes).toEqual(
+        many.map((_, i) => ({ stdout: `${i}\n`, stderr: "", end: { code: i % 7, signal: null } }))
+      )
     })
   )
 
@@ -196,7 +221,9 @@ describe("Spawner", () => {
           )
           expect(outcomes).toEqual(
             many.map((made, i) =>
-              i === 3 ? { error: "ENOTDIR" } : { stdout: `${made}\n`, stderr: "", end: { code: 0, signal: null } }
+              i === 3
+                ? { error: "ENOTDIR", detail: expect.objectContaining({ syscall: "mkdir" }) }
+                : { stdout: `${made}\n`, stderr: "", end: { code: 0, signal: null } }
             )
           )
         }

@@ -3,16 +3,20 @@
  * (`detached`), stdin ignored, stdout and stderr piped back; the caller hears its output, its end
  * (`exit`) and when its pipes are drained (`close`), and signals its group itself (pids are global).
  * - `spawnDirect`: `child_process.spawn` in this process.
- * - `startSpawnHelper`: a small Node process started once, that spawns on request over a pipe and
- *   reports pid, output and end back. `fork` from this process copies its page tables and blocks its
- *   event loop until the child has exec'd; from a small idle helper it is cheaper and leaves this
- *   process free. The helper dies with this process (EOF on its stdin), killing the process groups
- *   it still runs. When the helper is gone (killed), what ran through it is killed and reported as
- *   ended by SIGKILL, and later spawns are direct.
+ * - `startSpawnHelper`: a small Perl process started once (`perl-base` is essential on Debian), that
+ *   spawns on request over a pipe and reports pid, output and end back. `fork` from this process
+ *   copies its page tables and blocks its event loop until the child has exec'd (so does a Node
+ *   helper's, one child at a time); the Perl helper's fork is small and does not wait for the exec,
+ *   so the spawns of a burst exec side by side and this process stays free. The helper dies with
+ *   this process (EOF on its stdin), killing the process groups it still runs. When the helper is
+ *   gone (killed), what ran through it is killed and reported as ended by SIGKILL, and later spawns
+ *   are direct; without `perl`, every spawn is direct.
  */
 import type { ChildProcess, SpawnOptions } from "node:child_process"
 import { spawn } from "node:child_process"
 import { mkdirSync } from "node:fs"
+import { constants } from "node:os"
+import { getSystemErrorMap } from "node:util"
 import { Deferred, Effect } from "effect"
 import type { ProcessEnd } from "./ExitStatus.js"
 
@@ -23,8 +27,8 @@ export interface SpawnRequest {
   readonly env: Readonly<Record<string, string>>
   /**
    * a directory made (with its parents) before the spawn, where the spawn happens (the spawn
-   * helper makes it at once for a request that came alone, else in its thread pool, its other
-   * spawns going on meanwhile); the spawn fails with the `mkdir` error when it cannot be made
+   * helper's child makes it, its other spawns going on meanwhile); the spawn fails with the
+   * `mkdir` error when it cannot be made
    */
   readonly mkdir?: string
 }
@@ -99,102 +103,123 @@ const frame = { ready: 0, spawned: 1, failed: 2, stdout: 3, stderr: 4, exit: 5, 
 const headerBytes = 9
 
 /**
- * The helper (CommonJS, run by `node -e`): JSON lines in (`{op:"spawn",id,file,args,cwd,env,mkdir?}`,
- * `{op:"release",id}`), frames out, `ready` once it has warmed up (one spawn of `node --version`).
- * EOF or a broken pipe: kill every group still running, exit.
+ * The helper (Perl, from Debian's essential `perl-base`; run by `perl -e`). Requests in, each
+ * `length u32` then NUL-separated fields: `s id file cwd mkdir? mkdir argc args… env…` (spawn),
+ * `r id` (release). Frames out; `ready` once it reads. A spawn forks (a small process: cheap) and
+ * does not wait: the child makes `mkdir`, starts its own session, resets signals, sets its stdio,
+ * cwd and env and execs; a close-on-exec pipe tells the helper the exec happened (`spawned`) or
+ * why not (`failed`: `spawn|mkdir errno`), so the execs of a burst run side by side. Ends are
+ * `exit` (`c code` or `s signal`) then `close` once the pipes are drained. EOF, SIGTERM or a broken
+ * pipe: kill every group still running, exit. A SIGCHLD that lands just before `select` is heard
+ * within 100 ms.
  */
-export const helperScript = `"use strict"
-const { spawn } = require("node:child_process")
-const { mkdir, mkdirSync } = require("node:fs")
-const children = new Map()
-const live = new Set()
-const send = (type, id, payload) => {
-  const body = typeof payload === "string" ? Buffer.from(payload) : payload
-  const head = Buffer.allocUnsafe(${headerBytes})
-  head.writeUInt8(type, 0)
-  head.writeUInt32BE(id, 1)
-  head.writeUInt32BE(body.length, 5)
-  process.stdout.write(body.length === 0 ? head : Buffer.concat([head, body]))
+export const helperScript = String.raw`use strict; use POSIX ();
+$SIG{PIPE} = 'IGNORE'; $SIG{INT} = sub {}; $SIG{CHLD} = sub {};
+my (%kids, %byPid);
+sub finish { kill 'KILL', -$_, $_ for keys %byPid; POSIX::_exit(0) }
+$SIG{TERM} = \&finish;
+sub put {
+  my $b = pack('CNN', $_[0], $_[1], length $_[2]) . $_[2];
+  while (length $b) {
+    my $n = syswrite(STDOUT, $b);
+    if (!defined $n) { next if $!{EINTR} || $!{EAGAIN}; finish() }
+    substr($b, 0, $n) = '';
+  }
 }
-const end = () => {
-  for (const pid of live) { try { process.kill(-pid, "SIGKILL") } catch {} }
-  process.exit(0)
+sub mkpath {
+  my ($p) = @_;
+  return 1 if mkdir $p;
+  return -d $p ? 1 : 0 if $!{EEXIST};
+  return 0 unless $!{ENOENT};
+  (my $up = $p) =~ s{/+[^/]+/*$}{};
+  return 0 if $up eq '' || $up eq $p || !mkpath($up);
+  return 1 if mkdir $p;
+  return $!{EEXIST} && -d $p ? 1 : 0;
 }
-process.on("SIGINT", () => {})
-process.on("SIGTERM", end)
-process.stdout.on("error", end)
-process.stdin.on("error", end)
-process.stdin.on("end", end)
-const failed = (id, e) => send(${frame.failed}, id, JSON.stringify({ code: e.code, errno: e.errno, syscall: e.syscall, path: e.path, message: e.message }))
-let making = 0
-const start = (m, alone) => {
-  if (m.mkdir !== undefined && alone && making === 0) {
-    try {
-      mkdirSync(m.mkdir, { recursive: true })
-    } catch (e) {
-      failed(m.id, e)
-      return
+sub child {
+  my ($ew, $ow, $xw, $file, $cwd, $mkdir, $args, $env) = @_;
+  my $fail = sub { syswrite $ew, "$_[0] " . ($! + 0); POSIX::_exit(127) };
+  POSIX::setsid();
+  for my $n (1 .. 31) { POSIX::sigaction($n, POSIX::SigAction->new('DEFAULT')) unless $n == 9 || $n == 19 }
+  POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new());
+  if (defined $mkdir) { mkpath($mkdir) or $fail->('mkdir') }
+  open(STDIN, '<', '/dev/null') or $fail->('spawn');
+  open(STDOUT, '>&', $ow) or $fail->('spawn');
+  open(STDERR, '>&', $xw) or $fail->('spawn');
+  chdir $cwd or $fail->('spawn');
+  %ENV = ();
+  for (@$env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v }
+  exec { $file } $file, @$args;
+  $fail->('spawn');
+}
+sub start {
+  my ($id, $file, $cwd, $has, $mkdir, $argc, @rest) = @_;
+  my @args = splice @rest, 0, $argc;
+  my ($er, $ew, $or, $ow, $xr, $xw);
+  my $pid = pipe($er, $ew) && pipe($or, $ow) && pipe($xr, $xw) ? fork : undef;
+  if (!defined $pid) { put(2, $id, 'spawn ' . ($! + 0)); close $_ for grep { defined } $er, $ew, $or, $ow, $xr, $xw; return }
+  if ($pid == 0) { eval { child($ew, $ow, $xw, $file, $cwd, $has ? $mkdir : undef, \@args, \@rest) }; POSIX::_exit(127) }
+  close $ew; close $ow; close $xw;
+  my $k = { id => $id, pid => $pid, exec => $er, out => $or, err => $xr };
+  $kids{$id} = $k; $byPid{$pid} = $k;
+}
+sub drop { my ($k, $which) = @_; close $k->{$which}; delete $k->{$which}; closed($k) }
+sub closed {
+  my ($k) = @_;
+  return if $k->{out} || $k->{err} || !defined $k->{end} || $k->{exec};
+  put(6, $k->{id}, ''); delete $kids{$k->{id}};
+}
+sub execDone {
+  my ($k) = @_;
+  my $why = ''; my $n = sysread($k->{exec}, $why, 64);
+  return if !defined $n && ($!{EINTR} || $!{EAGAIN});
+  close $k->{exec}; delete $k->{exec};
+  if ($why eq '') { put(1, $k->{id}, $k->{pid}); return closed($k) }
+  put(2, $k->{id}, $why); $k->{failed} = 1;
+  close $k->{out}; close $k->{err}; delete @$k{qw(out err)}; delete $kids{$k->{id}};
+}
+sub reap {
+  while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+    my $k = delete $byPid{$pid} or next;
+    my $status = $?;
+    execDone($k) while $k->{exec};
+    next if $k->{failed};
+    $k->{end} = $status & 127 ? 's ' . ($status & 127) : 'c ' . ($status >> 8);
+    put(5, $k->{id}, $k->{end}); closed($k);
+  }
+}
+my $in = '';
+binmode STDIN; binmode STDOUT;
+put(0, 0, '');
+while (1) {
+  my $rin = ''; vec($rin, 0, 1) = 1;
+  for my $k (values %kids) { vec($rin, fileno($k->{$_}), 1) = 1 for grep { $k->{$_} } qw(exec out err) }
+  my $ready = select(my $rout = $rin, undef, undef, %byPid ? 0.1 : undef);
+  reap();
+  next if $ready <= 0;
+  for my $k (values %kids) { execDone($k) if $k->{exec} && vec($rout, fileno($k->{exec}), 1) }
+  for my $k (values %kids) {
+    for my $which (qw(out err)) {
+      next unless $k->{$which} && vec($rout, fileno($k->{$which}), 1);
+      execDone($k) while $k->{exec};
+      my $n = sysread($k->{$which}, my $chunk, 65536);
+      next if !defined $n && ($!{EINTR} || $!{EAGAIN});
+      if ($n) { put($which eq 'out' ? 3 : 4, $k->{id}, $chunk) } else { drop($k, $which) }
     }
-  } else if (m.mkdir !== undefined) {
-    // several requests: in the thread pool, the spawns of the others going on meanwhile
-    making++
-    mkdir(m.mkdir, { recursive: true }, (e) => {
-      making--
-      if (e) failed(m.id, e)
-      else start({ ...m, mkdir: undefined }, false)
-    })
-    return
   }
-  let child
-  try {
-    child = spawn(m.file, m.args, { cwd: m.cwd, env: m.env, detached: true, stdio: ["ignore", "pipe", "pipe"] })
-  } catch (e) {
-    failed(m.id, e)
-    return
+  next unless vec($rout, 0, 1);
+  my $n = sysread(STDIN, $in, 65536, length $in);
+  next if !defined $n && ($!{EINTR} || $!{EAGAIN});
+  finish() unless $n;
+  while (length($in) >= 4) {
+    my $len = unpack('N', $in);
+    last if length($in) < 4 + $len;
+    my @f = split /\0/, substr($in, 4, $len), -1;
+    substr($in, 0, 4 + $len) = '';
+    if ($f[0] eq 's') { start(@f[1 .. $#f]) }
+    elsif ($f[0] eq 'r' && (my $k = $kids{$f[1]})) { $k->{$_} && drop($k, $_) for qw(out err) }
   }
-  if (child.pid === undefined) {
-    child.once("error", (e) => failed(m.id, e))
-    return
-  }
-  const pid = child.pid
-  children.set(m.id, child)
-  live.add(pid)
-  send(${frame.spawned}, m.id, String(pid))
-  child.on("error", () => {})
-  child.stdout.on("data", (c) => send(${frame.stdout}, m.id, c))
-  child.stderr.on("data", (c) => send(${frame.stderr}, m.id, c))
-  child.once("exit", (code, signal) => {
-    live.delete(pid)
-    send(${frame.exit}, m.id, JSON.stringify({ code, signal }))
-  })
-  child.once("close", () => {
-    children.delete(m.id)
-    send(${frame.close}, m.id, "")
-  })
-}
-let text = ""
-process.stdin.setEncoding("utf8")
-process.stdin.on("data", (chunk) => {
-  text += chunk
-  const messages = []
-  for (let nl = text.indexOf("\\n"); nl >= 0; nl = text.indexOf("\\n")) {
-    messages.push(JSON.parse(text.slice(0, nl)))
-    text = text.slice(nl + 1)
-  }
-  const alone = messages.filter((m) => m.op === "spawn").length === 1
-  for (const m of messages) {
-    if (m.op === "spawn") start(m, alone)
-    else if (m.op === "release") {
-      const child = children.get(m.id)
-      if (child !== undefined) { child.stdout.destroy(); child.stderr.destroy() }
-    }
-  }
-})
-// the first spawn of a Node process is slower (lazy internals, cold code): done here, not by a container
-try {
-  spawn(process.execPath, ["--version"], { detached: true, stdio: ["ignore", "pipe", "pipe"] }).on("error", () => {})
-} catch {}
-send(${frame.ready}, 0, "")`
+}`
 
 /** The argv marker that names the helper in `ps` and `/proc/<pid>/cmdline`. */
 export const helperMarker = "podlet-spawn-helper"
@@ -216,20 +241,58 @@ const killGroup = (pid: number): void => {
   } catch {}
 }
 
-const errnoOf = (json: string): NodeJS.ErrnoException => {
-  const fields = JSON.parse(json) as {
-    code?: string
-    errno?: number
-    syscall?: string
-    path?: string
-    message?: string
-  }
-  const error: NodeJS.ErrnoException = new Error(fields.message ?? "spawn failed")
-  if (fields.code !== undefined) error.code = fields.code
-  if (fields.errno !== undefined) error.errno = fields.errno
-  if (fields.syscall !== undefined) error.syscall = fields.syscall
-  if (fields.path !== undefined) error.path = fields.path
+/** The error Node's `spawn` (`spawn <file> <CODE>`) or `mkdirSync` gives for `errno`, from the helper's `kind errno`. */
+export const helperError = (request: SpawnRequest, answer: string): NodeJS.ErrnoException => {
+  const [kind, number] = answer.split(" ")
+  const errno = -Number(number)
+  const [code, description] = getSystemErrorMap().get(errno) ?? [`Unknown system error ${errno}`, "unknown error"]
+  const mkdir = kind === "mkdir" && request.mkdir !== undefined
+  const error: NodeJS.ErrnoException = new Error(
+    mkdir ? `${code}: ${description}, mkdir '${request.mkdir}'` : `spawn ${request.file} ${code}`
+  )
+  error.errno = errno
+  error.code = code
+  error.syscall = mkdir ? "mkdir" : `spawn ${request.file}`
+  error.path = mkdir ? request.mkdir! : request.file
+  if (!mkdir) Object.assign(error, { spawnargs: [...request.args] })
   return error
+}
+
+/** Signal numbers to Node's names (the first name of a number: SIGABRT, not SIGIOT). */
+const signalNames = new Map<number, NodeJS.Signals>()
+for (const [name, number] of Object.entries(constants.signals) as Array<[NodeJS.Signals, number]>)
+  if (!signalNames.has(number)) signalNames.set(number, name)
+
+/** The helper's `c <code>` or `s <signal number>` as Node's `exit` event gives it. */
+export const helperEnd = (answer: string): ProcessEnd => {
+  const value = Number(answer.slice(2))
+  return answer.startsWith("s")
+    ? { code: null, signal: signalNames.get(value) ?? (`SIG${value}` as NodeJS.Signals) }
+    : { code: value, signal: null }
+}
+
+/** A request as the helper reads it: `length u32` then its fields, NUL-separated. */
+const encode = (fields: ReadonlyArray<string>): Buffer => {
+  const body = Buffer.from(fields.join("\0"))
+  const head = Buffer.allocUnsafe(4)
+  head.writeUInt32BE(body.length, 0)
+  return Buffer.concat([head, body])
+}
+
+/** The spawn request's fields; undefined when a string holds a NUL (Node's `spawn` refuses those). */
+const spawnFields = (id: number, request: SpawnRequest): Array<string> | undefined => {
+  const fields = [
+    "s",
+    String(id),
+    request.file,
+    request.cwd,
+    request.mkdir === undefined ? "" : "1",
+    request.mkdir ?? "",
+    String(request.args.length),
+    ...request.args
+  ]
+  for (const name in request.env) fields.push(`${name}=${request.env[name]}`)
+  return fields.some((field) => field.includes("\0")) ? undefined : fields
 }
 
 /** Requests closer together than this are written together (end of the event loop's turn). */
@@ -239,9 +302,9 @@ const coalesceMillis = 1
 const readyMillis = 10_000
 
 /**
- * Starts the spawn helper (`node -e helperScript` from this Node's executable, without
- * NODE_OPTIONS) and waits until it is ready, so that no container waits for a Node to boot;
- * `spawnDirect` when it cannot start.
+ * Starts the spawn helper (`perl -e helperScript`, without this environment's `PERL*` settings)
+ * and waits until it is ready, so that no container waits for it to boot; `spawnDirect` when it
+ * cannot start (no `perl`).
  */
 export const startSpawnHelper: Effect.Effect<Spawner> = Effect.suspend(() => {
   const helper = makeSpawnHelper()
@@ -257,11 +320,11 @@ export const startSpawnHelper: Effect.Effect<Spawner> = Effect.suspend(() => {
 })
 
 const makeSpawnHelper = (): { readonly spawner: Spawner; readonly ready: Effect.Effect<boolean> } | undefined => {
-  const env: Record<string, string | undefined> = { ...process.env }
-  delete env["NODE_OPTIONS"]
+  const env: Record<string, string | undefined> = {}
+  for (const name in process.env) if (!name.startsWith("PERL")) env[name] = process.env[name]
   let helper: ChildProcess | undefined
   try {
-    helper = spawn(process.execPath, ["-e", helperScript, helperMarker], {
+    helper = spawn("perl", ["-e", helperScript, helperMarker], {
       detached: true,
       env,
       stdio: ["pipe", "pipe", "ignore"]
@@ -307,12 +370,12 @@ const makeSpawnHelper = (): { readonly spawner: Spawner; readonly ready: Effect.
     } else if (type === frame.failed) {
       const resume = entry.resume
       forget(id)
-      resume?.(Effect.fail(errnoOf(body.toString())))
+      resume?.(Effect.fail(helperError(entry.request, body.toString())))
     } else if (type === frame.stdout || type === frame.stderr) {
       if (!entry.abandoned) entry.listeners.output(type === frame.stdout ? "stdout" : "stderr", body)
     } else if (type === frame.exit) {
       entry.exited = true
-      if (!entry.abandoned) entry.listeners.exit(JSON.parse(body.toString()) as ProcessEnd)
+      if (!entry.abandoned) entry.listeners.exit(helperEnd(body.toString()))
     } else if (type === frame.close) {
       forget(id)
       if (!entry.abandoned) entry.listeners.close()
@@ -351,28 +414,28 @@ const makeSpawnHelper = (): { readonly spawner: Spawner; readonly ready: Effect.
   }
 
   /** requests not yet written */
-  let outgoing = ""
+  let outgoing: Array<Buffer> = []
   /** when requests were last written (`performance.now()`) */
   let flushedAt = Number.NEGATIVE_INFINITY
   const flush = (): void => {
-    const text = outgoing
-    outgoing = ""
+    const buffers = outgoing
+    outgoing = []
     flushedAt = performance.now()
-    if (text !== "") helper?.stdin?.write(text)
+    if (buffers.length > 0) helper?.stdin?.write(buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers))
   }
   /**
    * Sends a request, in order: at once when nothing was written for `coalesceMillis` (the helper
    * starts on it while this process goes on, however long its turn of the event loop), else with
    * the others of this turn (`setImmediate`): one write, one wake-up of the helper.
    */
-  const send = (message: unknown): void => {
-    const first = outgoing === ""
-    outgoing += `${JSON.stringify(message)}\n`
+  const send = (fields: ReadonlyArray<string>): void => {
+    const first = outgoing.length === 0
+    outgoing.push(encode(fields))
     if (performance.now() - flushedAt >= coalesceMillis) flush()
     else if (first) setImmediate(flush)
   }
 
-  const release = (id: number): void => send({ op: "release", id })
+  const release = (id: number): void => send(["r", String(id)])
 
   helper.on("error", () => {})
   helper.stdin?.on("error", () => {})
@@ -386,13 +449,14 @@ const makeSpawnHelper = (): { readonly spawner: Spawner; readonly ready: Effect.
   const spawner: Spawner = {
     spawn: (request, listeners) =>
       Effect.suspend(() => {
-        if (helper === undefined) return startDirect(request, listeners)
+        const id = nextId++
+        const fields = spawnFields(id, request)
+        if (helper === undefined || fields === undefined) return startDirect(request, listeners)
         return Effect.callback<Spawned, NodeJS.ErrnoException>((resume) => {
-          const id = nextId++
           const entry: Entry = { request, listeners, resume, pid: undefined, exited: false, abandoned: false }
           entries.set(id, entry)
           reference()
-          send({ op: "spawn", id, ...request })
+          send(fields)
           return Effect.sync(() => {
             entry.abandoned = true
             entry.resume = undefined
