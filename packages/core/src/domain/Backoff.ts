@@ -90,18 +90,90 @@ export const gc = (policy: BackoffPolicy, state: BackoffState, nowMs: number): B
 // ---------------------------------------------------------------------------------------------------------------
 // Container spec hash and key
 
-const canonicalJson = (value: unknown): string => {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`
+/** FNV-1a 32-bit: offset basis and prime. */
+const fnvOffset = 0x811c9dc5
+const fnvPrime = 0x01000193
+
+/** `hash` advanced by one byte. */
+const fnvByte = (hash: number, byte: number): number => Math.imul(hash ^ byte, fnvPrime) >>> 0
+
+/**
+ * `hash` advanced by the UTF-8 bytes of `text`, as `TextEncoder` writes them (a lone surrogate is
+ * U+FFFD), without the byte array.
+ */
+const fnvText = (hash: number, text: string): number => {
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i)
+    if (c < 0x80) {
+      hash = fnvByte(hash, c)
+      continue
+    }
+    if (c < 0x800) {
+      hash = fnvByte(fnvByte(hash, 0xc0 | (c >> 6)), 0x80 | (c & 0x3f))
+      continue
+    }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const low = i + 1 < text.length ? text.charCodeAt(i + 1) : 0
+      if (c <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) {
+        const point = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00)
+        hash = fnvByte(hash, 0xf0 | (point >> 18))
+        hash = fnvByte(hash, 0x80 | ((point >> 12) & 0x3f))
+        hash = fnvByte(hash, 0x80 | ((point >> 6) & 0x3f))
+        hash = fnvByte(hash, 0x80 | (point & 0x3f))
+        i++
+        continue
+      }
+      c = 0xfffd
+    }
+    hash = fnvByte(fnvByte(fnvByte(hash, 0xe0 | (c >> 12)), 0x80 | ((c >> 6) & 0x3f)), 0x80 | (c & 0x3f))
   }
-  return JSON.stringify(value)
+  return hash
 }
 
-const encoder = new TextEncoder()
+/** `hash` advanced by the JSON of string `text` (quoted; escaped by `JSON.stringify` only when it needs escapes). */
+const fnvString = (hash: number, text: string): number => {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return fnvText(hash, JSON.stringify(text))
+  }
+  return fnvByte(fnvText(fnvByte(hash, 0x22), text), 0x22)
+}
+
+/**
+ * `hash` advanced by the key-sorted JSON of `value`, written as it is walked: members whose value
+ * is undefined left out; an element or value without JSON (undefined, a function) adds nothing, a
+ * member without JSON adds `undefined` (what joining the pieces as strings wrote).
+ */
+const fnvJson = (hash: number, value: unknown): number => {
+  if (Array.isArray(value)) {
+    hash = fnvByte(hash, 0x5b) // [
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) hash = fnvByte(hash, 0x2c) // ,
+      hash = fnvJson(hash, value[i])
+    }
+    return fnvByte(hash, 0x5d) // ]
+  }
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>
+    const keys = Object.keys(record).sort()
+    hash = fnvByte(hash, 0x7b) // {
+    let first = true
+    for (const key of keys) {
+      const member = record[key]
+      if (member === undefined) continue
+      if (!first) hash = fnvByte(hash, 0x2c) // ,
+      first = false
+      hash = fnvByte(fnvString(hash, key), 0x3a) // :
+      hash =
+        typeof member === "function" || typeof member === "symbol" ? fnvText(hash, "undefined") : fnvJson(hash, member)
+    }
+    return fnvByte(hash, 0x7d) // }
+  }
+  if (typeof value === "string") return fnvString(hash, value)
+  const text: string | undefined = JSON.stringify(value)
+  return text === undefined ? hash : fnvText(hash, text)
+}
+
 /** Hashes by container spec object: specs are immutable values, hashed on every sync. */
 const hashes = new WeakMap<Container, string>()
 
@@ -109,12 +181,7 @@ const hashes = new WeakMap<Container, string>()
 export const containerHash = (container: Container): string => {
   const cached = hashes.get(container)
   if (cached !== undefined) return cached
-  let hash = 0x811c9dc5
-  for (const byte of encoder.encode(canonicalJson(container))) {
-    hash ^= byte
-    hash = Math.imul(hash, 0x01000193) >>> 0
-  }
-  const text = hash.toString(16)
+  const text = fnvJson(fnvOffset, container).toString(16)
   hashes.set(container, text)
   return text
 }
