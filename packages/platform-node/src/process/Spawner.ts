@@ -115,7 +115,9 @@ const headerBytes = 9
  */
 export const helperScript = String.raw`use strict; use POSIX ();
 $SIG{PIPE} = 'IGNORE'; $SIG{INT} = sub {}; $SIG{CHLD} = sub {};
-my (%kids, %byPid);
+my (%kids, %byPid, @todo);
+my $default = POSIX::SigAction->new('DEFAULT'); my $noSignals = POSIX::SigSet->new();
+my @signals = grep { $_ != 9 && $_ != 19 } 1 .. 31;
 sub finish { kill 'KILL', -$_, $_ for keys %byPid; POSIX::_exit(0) }
 $SIG{TERM} = \&finish;
 sub put {
@@ -140,8 +142,8 @@ sub child {
   my ($ew, $ow, $xw, $file, $cwd, $mkdir, $args, $env) = @_;
   my $fail = sub { syswrite $ew, "$_[0] " . ($! + 0); POSIX::_exit(127) };
   POSIX::setsid();
-  for my $n (1 .. 31) { POSIX::sigaction($n, POSIX::SigAction->new('DEFAULT')) unless $n == 9 || $n == 19 }
-  POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new());
+  POSIX::sigaction($_, $default) for @signals;
+  POSIX::sigprocmask(POSIX::SIG_SETMASK(), $noSignals);
   if (defined $mkdir) { mkpath($mkdir) or $fail->('mkdir') }
   open(STDIN, '<', '/dev/null') or $fail->('spawn');
   open(STDOUT, '>&', $ow) or $fail->('spawn');
@@ -189,14 +191,8 @@ sub reap {
   }
 }
 my $in = '';
-binmode STDIN; binmode STDOUT;
-put(0, 0, '');
-while (1) {
-  my $rin = ''; vec($rin, 0, 1) = 1;
-  for my $k (values %kids) { vec($rin, fileno($k->{$_}), 1) = 1 for grep { $k->{$_} } qw(exec out err) }
-  my $ready = select(my $rout = $rin, undef, undef, %byPid ? 0.1 : undef);
-  reap();
-  next if $ready <= 0;
+sub turn {
+  my ($rout) = @_;
   for my $k (values %kids) { execDone($k) if $k->{exec} && vec($rout, fileno($k->{exec}), 1) }
   for my $k (values %kids) {
     for my $which (qw(out err)) {
@@ -207,18 +203,29 @@ while (1) {
       if ($n) { put($which eq 'out' ? 3 : 4, $k->{id}, $chunk) } else { drop($k, $which) }
     }
   }
-  next unless vec($rout, 0, 1);
+  return unless vec($rout, 0, 1);
   my $n = sysread(STDIN, $in, 65536, length $in);
-  next if !defined $n && ($!{EINTR} || $!{EAGAIN});
+  return if !defined $n && ($!{EINTR} || $!{EAGAIN});
   finish() unless $n;
   while (length($in) >= 4) {
     my $len = unpack('N', $in);
     last if length($in) < 4 + $len;
     my @f = split /\0/, substr($in, 4, $len), -1;
     substr($in, 0, 4 + $len) = '';
-    if ($f[0] eq 's') { start(@f[1 .. $#f]) }
+    if ($f[0] eq 's') { push @todo, [@f[1 .. $#f]] }
     elsif ($f[0] eq 'r' && (my $k = $kids{$f[1]})) { $k->{$_} && drop($k, $_) for qw(out err) }
   }
+}
+binmode STDIN; binmode STDOUT;
+put(0, 0, '');
+while (1) {
+  my $rin = ''; vec($rin, 0, 1) = 1;
+  for my $k (values %kids) { vec($rin, fileno($k->{$_}), 1) = 1 for grep { $k->{$_} } qw(exec out err) }
+  my $ready = select(my $rout = $rin, undef, undef, @todo ? 0 : %byPid ? 0.1 : undef);
+  reap();
+  turn($rout) if $ready > 0;
+  # one fork per turn: what exec'd meanwhile is reported before the next
+  start(@{ shift @todo }) if @todo;
 }`
 
 /** The argv marker that names the helper in `ps` and `/proc/<pid>/cmdline`. */
