@@ -159,6 +159,17 @@ const pauseProcesses = (): Array<number> =>
       return helper !== undefined && parentOf(helper) === process.pid
     })
 
+/**
+ * The network namespaces of pod `name`'s sandboxes, from its LinuxMode events (other test files run
+ * Linux-mode pods at the same time: the machine's `/run/netns` is not this test's).
+ */
+const netnsOf = (c: Cluster, name: string) =>
+  Effect.map(c.events(name), (events) =>
+    events.flatMap((e) =>
+      e.reason === "LinuxMode" ? (/network namespace (\S+)/.exec(e.message ?? "")?.[1] ?? []) : []
+    )
+  )
+
 describe("Linux isolation mode", () => {
   linuxIt("I1 the pod's hostname and /etc/hosts; its own IP from the podCIDR", () =>
     Effect.gen(function* () {
@@ -335,6 +346,8 @@ describe("Linux isolation mode", () => {
       yield* w.until("running", (p) => state(p, "app") === "R")
       const [pause, ...others] = pauseProcesses()
       expect(others).toEqual([])
+      const [before, ...more] = yield* netnsOf(c, "p")
+      expect([before?.startsWith("podlet-"), more]).toEqual([true, []])
       process.kill(pause!, "SIGKILL")
       const again = yield* w.until("the restart", (p) => state(p, "app") === "R" && status(p, "app")!.restartCount > 0)
       expect(again?.status?.phase).toBe("Running")
@@ -347,8 +360,10 @@ describe("Linux isolation mode", () => {
         if (out === "") yield* Effect.sleep(50)
       }
       expect(out).toBe("p")
-      const netns = readdirSync("/run/netns").filter((n) => n.startsWith("podlet-"))
-      expect(netns).toHaveLength(1)
+      // the new sandbox has a namespace of its own; the dead one's is gone
+      const namespaces = yield* netnsOf(c, "p")
+      expect(namespaces).toHaveLength(2)
+      expect(namespaces.filter((n) => existsSync(`/run/netns/${n}`))).toEqual(namespaces.filter((n) => n !== before))
     }).pipe(Effect.scoped)
   )
 
@@ -374,11 +389,13 @@ describe("Linux isolation mode", () => {
 
   linuxIt("nothing is left when a pod is deleted, nor when the cluster goes away", () =>
     Effect.gen(function* () {
+      const namespaces: Array<string> = []
       const left = yield* Effect.gen(function* () {
         const c = yield* linuxCluster
         const w = yield* follow(c, "p")
         yield* c.apply(pod({ containers: [sh("app", "sleep 3600")] }))
         const running = yield* w.until("running", (p) => state(p, "app") === "R")
+        namespaces.push(...(yield* netnsOf(c, "p")))
         const ip = running?.status?.podIP ?? ""
         expect(existsSync(`/run/podlet/ipam/${ip}`)).toBe(true)
         yield* c.delete("pods", "p", { gracePeriodSeconds: 0, force: true })
@@ -386,11 +403,13 @@ describe("Linux isolation mode", () => {
         yield* eventually("the address released", () => !existsSync(`/run/podlet/ipam/${ip}`))
         yield* c.apply(pod({ containers: [sh("app", "sleep 3600")] }, "q"))
         const q = yield* follow(c, "q")
-        return (yield* q.until("q running", (p) => state(p, "app") === "R"))?.status?.podIP ?? ""
+        const qIp = (yield* q.until("q running", (p) => state(p, "app") === "R"))?.status?.podIP ?? ""
+        namespaces.push(...(yield* netnsOf(c, "q")))
+        return qIp
       }).pipe(Effect.scoped)
       expect(existsSync(`/run/podlet/ipam/${left}`)).toBe(false)
-      const netns = existsSync("/run/netns") ? readdirSync("/run/netns") : []
-      expect(netns.filter((n) => n.startsWith("podlet-"))).toEqual([])
+      expect(namespaces).toHaveLength(2)
+      expect(namespaces.filter((n) => existsSync(`/run/netns/${n}`))).toEqual([])
     })
   )
 
