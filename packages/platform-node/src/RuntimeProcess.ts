@@ -496,7 +496,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
         )
         yield* linux.shutdown
       }
-      if (ownRoot) rmSync(root, { recursive: true, force: true })
+      // retried: a directory another removal or a late log write is still emptying fails with ENOTEMPTY
+      if (ownRoot) rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 })
       yield* PubSub.shutdown(pubsub)
     })
   )
@@ -792,7 +793,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeProcessOptions) {
       if (byPod.has(sb.podUid)) changed(sb.podUid)
       else revisions.delete(sb.podUid)
       // in libuv's thread pool: removing a directory tree takes milliseconds on a busy disk
-      yield* Effect.promise(() => rm(sb.dir, { recursive: true, force: true }))
+      yield* Effect.promise(() => rm(sb.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }))
     })
 
   const createContainer = Effect.fnUntraced(function* (sandboxId: string, config: ContainerConfig) {
