@@ -17,10 +17,12 @@
  *
  * Options: `--pods=100000 --nodes=1000 --mode=full|scheduler --profile --heap` (profile: a
  * .cpuprofile in bench/profiles; heap: a heap snapshot there once every pod is Running).
- * Diagnostic: `--profile=start` or `--profile=delete` profiles only that half.
+ * Diagnostic: `--profile=start` or `--profile=delete` profiles only that half; `--threads` splits each
+ * half's CPU between the main thread and the process's other threads (V8's GC and compiler helpers),
+ * from Linux's per-thread schedstat.
  */
 import { spawnSync } from "node:child_process"
-import { mkdirSync, writeFileSync } from "node:fs"
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { Session } from "node:inspector/promises"
 import { loadavg } from "node:os"
 import { dirname, join } from "node:path"
@@ -84,6 +86,22 @@ const nodeObject = (i: number): Node => ({
   }
 })
 
+/** CPU ms of the main thread and of all the process's threads so far (Linux schedstat); undefined elsewhere. */
+const threadCpuMs = (): { readonly main: number; readonly all: number } | undefined => {
+  try {
+    let main = 0
+    let all = 0
+    for (const tid of readdirSync("/proc/self/task")) {
+      const ns = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ")[0])
+      all += ns
+      if (Number(tid) === process.pid) main = ns
+    }
+    return { main: main / 1e6, all: all / 1e6 }
+  } catch {
+    return undefined
+  }
+}
+
 /** What the two modes share: a store to write pods to and a time origin. */
 interface Engine {
   readonly store: ObjectStore["Service"]
@@ -121,7 +139,14 @@ interface HalfProfile {
   readonly end: () => Promise<void>
 }
 
-const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean, halfProfile?: HalfProfile) =>
+const run = (
+  pods: number,
+  nodeCount: number,
+  mode: Mode,
+  heapSnapshot: boolean,
+  halfProfile?: HalfProfile,
+  threads = false
+) =>
   Effect.gen(function* () {
     const wall0 = performance.now()
     const engine: Engine =
@@ -226,6 +251,7 @@ const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean,
     if (halfProfile?.half === "start") yield* Effect.promise(halfProfile.begin)
     probe("start")
     const tasks0 = virtual.tasksRun()
+    const threads0 = threads ? threadCpuMs() : undefined
     const cpu0 = process.cpuUsage()
     const t0 = performance.now()
     for (let i = 0; i < pods; i++) {
@@ -238,6 +264,7 @@ const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean,
     yield* until(() => running === pods)
     const t1 = performance.now()
     const cpu1 = process.cpuUsage(cpu0)
+    const threads1 = threads0 !== undefined ? threadCpuMs() : undefined
     probe("running")
     if (halfProfile?.half === "start") yield* Effect.promise(halfProfile.end)
     const heapAfterRunningMb = round(process.memoryUsage().heapUsed / 2 ** 20)
@@ -256,6 +283,7 @@ const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean,
     yield* until(() => deleted === pods)
     const t2 = performance.now()
     const cpu = process.cpuUsage(cpu0)
+    const threads2 = threads1 !== undefined ? threadCpuMs() : undefined
     probe("deleted")
     if (halfProfile?.half === "delete") yield* Effect.promise(halfProfile.end)
     const heapAfterDeleteMb = round(process.memoryUsage().heapUsed / 2 ** 20)
@@ -300,6 +328,19 @@ const run = (pods: number, nodeCount: number, mode: Mode, heapSnapshot: boolean,
               scheduleAndRunQuiet: round(syncsFirst.quiet / pods, 2),
               deleteAll: round((syncsAll.syncs - syncsFirst.syncs) / pods, 2),
               deleteAllQuiet: round((syncsAll.quiet - syncsFirst.quiet) / pods, 2)
+            }
+          }
+        : {}),
+      /** µs of CPU per pod on the main thread and on the other threads (`--threads`) */
+      ...(threads0 !== undefined && threads1 !== undefined && threads2 !== undefined
+        ? {
+            cpuUsPerPodByThread: {
+              scheduleAndRunMain: round(((threads1.main - threads0.main) * 1000) / pods),
+              scheduleAndRunOther: round(
+                ((threads1.all - threads1.main - (threads0.all - threads0.main)) * 1000) / pods
+              ),
+              deleteAllMain: round(((threads2.main - threads1.main) * 1000) / pods),
+              deleteAllOther: round(((threads2.all - threads2.main - (threads1.all - threads1.main)) * 1000) / pods)
             }
           }
         : {}),
@@ -358,7 +399,14 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
   }
   if (half === undefined) await begin()
   const result = await Effect.runPromise(
-    run(pods, nodes, mode, args.includes("--heap"), half !== undefined ? { half, begin, end } : undefined)
+    run(
+      pods,
+      nodes,
+      mode,
+      args.includes("--heap"),
+      half !== undefined ? { half, begin, end } : undefined,
+      args.includes("--threads")
+    )
   )
   if (half === undefined) await end()
   const lines = [
@@ -371,6 +419,11 @@ export const main = async (args: ReadonlyArray<string>): Promise<void> => {
     ...(result.syncsPerPod !== undefined
       ? [
           `  kubelet syncs per pod: ${result.syncsPerPod.scheduleAndRun} (schedule + start; ${result.syncsPerPod.scheduleAndRunQuiet} quiet), ${result.syncsPerPod.deleteAll} (delete; ${result.syncsPerPod.deleteAllQuiet} quiet)`
+        ]
+      : []),
+    ...(result.cpuUsPerPodByThread !== undefined
+      ? [
+          `  CPU µs per pod by thread: ${result.cpuUsPerPodByThread.scheduleAndRunMain} main + ${result.cpuUsPerPodByThread.scheduleAndRunOther} other (schedule + start), ${result.cpuUsPerPodByThread.deleteAllMain} main + ${result.cpuUsPerPodByThread.deleteAllOther} other (delete)`
         ]
       : []),
     `  virtual time ${result.virtualSeconds} s, wall ${result.wallMs} ms, cpu ${result.cpuMs} ms, peak RSS ${result.peakRssMb} MB, heap ${result.heapAfterRunningMb} MB (all Running), ${result.heapAfterDeleteMb} MB (all deleted)`
