@@ -13,7 +13,7 @@ export const serverJitFlags: ReadonlyArray<string> = [
   "--minimum-invocations-after-ic-update=100"
 ]
 
-/** Applies `serverJitFlags` to this process (V8 reads both at every tier-up decision). */
+/** Applies `serverJitFlags` to this process (V8 reads both as it runs, so setting them after start works). */
 export const tuneJitTiering = (): void => {
   for (const flag of serverJitFlags) setFlagsFromString(flag)
 }
