@@ -154,6 +154,11 @@ describe("Spawner", () => {
           { stdout: "own-group\n", end: { code: 0, signal: null } }
         ],
         [sh("head -c 300000 /dev/zero | tr '\\0' a"), { stdout: "a".repeat(300_000), end: { code: 0, signal: null } }],
+        // more than the helper keeps unwritten (1 MiB): the writer waits, nothing is lost
+        [
+          sh("head -c 5000000 /dev/zero | tr '\\0' b"),
+          { stdout: "b".repeat(5_000_000), end: { code: 0, signal: null } }
+        ],
         // the environment in its order, no signal ignored or blocked, only stdio open, the same limits
         [
           sh("tr '\\0' '\\n' < /proc/$$/environ", { Z: "1", A: "2", M: "a=b c" }),

@@ -113,21 +113,24 @@ const headerBytes = 9
  * pipe: kill every group still running, exit. A SIGCHLD that lands just before `select` is heard
  * within 100 ms.
  */
-export const helperScript = String.raw`use strict; use POSIX ();
+export const helperScript = String.raw`use strict; use POSIX (); use Fcntl ();
 $SIG{PIPE} = 'IGNORE'; $SIG{INT} = sub {}; $SIG{CHLD} = sub {};
 my (%kids, %byPid, @todo);
 my $default = POSIX::SigAction->new('DEFAULT'); my $noSignals = POSIX::SigSet->new();
 my @signals = grep { $_ != 9 && $_ != 19 } 1 .. 31;
 sub finish { kill 'KILL', -$_, $_ for keys %byPid; POSIX::_exit(0) }
 $SIG{TERM} = \&finish;
-sub put {
-  my $b = pack('CNN', $_[0], $_[1], length $_[2]) . $_[2];
-  while (length $b) {
-    my $n = syswrite(STDOUT, $b);
-    if (!defined $n) { next if $!{EINTR} || $!{EAGAIN}; finish() }
-    substr($b, 0, $n) = '';
+# frames not yet written (stdout is non-blocking: a busy reader never stalls the spawns); past 1 MiB
+# the children's output is left unread, so they wait on their pipes as on any slow log reader
+my $out = '';
+sub flushOut {
+  while (length $out) {
+    my $n = syswrite(STDOUT, $out);
+    if (!defined $n) { next if $!{EINTR}; return if $!{EAGAIN}; finish() }
+    substr($out, 0, $n) = '';
   }
 }
+sub put { $out .= pack('CNN', $_[0], $_[1], length $_[2]) . $_[2]; flushOut() }
 sub mkpath {
   my ($p) = @_;
   return 1 if mkdir $p;
@@ -217,12 +220,16 @@ sub turn {
   }
 }
 binmode STDIN; binmode STDOUT;
+fcntl(STDOUT, Fcntl::F_SETFL(), fcntl(STDOUT, Fcntl::F_GETFL(), 0) | Fcntl::O_NONBLOCK());
 put(0, 0, '');
 while (1) {
   my $rin = ''; vec($rin, 0, 1) = 1;
-  for my $k (values %kids) { vec($rin, fileno($k->{$_}), 1) = 1 for grep { $k->{$_} } qw(exec out err) }
-  my $ready = select(my $rout = $rin, undef, undef, @todo ? 0 : %byPid ? 0.1 : undef);
+  my @read = length $out > 1048576 ? qw(exec) : qw(exec out err);
+  for my $k (values %kids) { vec($rin, fileno($k->{$_}), 1) = 1 for grep { $k->{$_} } @read }
+  my $wout; if (length $out) { $wout = ''; vec($wout, 1, 1) = 1 }
+  my $ready = select(my $rout = $rin, $wout, undef, @todo ? 0 : %byPid ? 0.1 : undef);
   reap();
+  flushOut() if $ready > 0 && defined $wout && vec($wout, 1, 1);
   turn($rout) if $ready > 0;
   # one fork per turn: what exec'd meanwhile is reported before the next
   start(@{ shift @todo }) if @todo;
