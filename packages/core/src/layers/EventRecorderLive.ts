@@ -6,8 +6,10 @@
  * the writes per source and involved object to a token bucket (burst 25, one more per 5 minutes);
  * a filtered occurrence is still counted, and the next write carries the count.
  * Recording is best effort: a failed write is logged and dropped, as in the kubelet.
- * Memory: the strings it keeps (correlation keys, messages, field paths) are flattened, and Events of
- * one involved object share one equal `involvedObject` (see `flat`, `sharedReference`).
+ * Memory: the strings it keeps (correlation keys, messages, field paths) are flattened; observations
+ * with the same field path, type, reason and message share one `Kind` (so do their Events' messages,
+ * across pods); Events of one involved object share one equal `involvedObject` (see `flat`,
+ * `sharedReference`).
  */
 import { Clock, Effect, Layer } from "effect"
 import type { Event, ObjectReference } from "../api/Objects.js"
@@ -48,6 +50,13 @@ export const flat = (text: string): string => {
   return text
 }
 
+/**
+ * The same number, tagged as a small integer when it is one: V8 keeps a field whose values all are
+ * small integers unboxed, where arithmetic on doubles (even integral ones) stores a 16-byte box.
+ */
+export const small = (x: number): number =>
+  x >= 0 && x < 2 ** 30 && Number.isInteger(x) && !Object.is(x, -0) ? x | 0 : x
+
 /** Same members in the same order with the same values (an `ObjectReference` is flat). */
 export const sameReference = (a: ObjectReference, b: ObjectReference): boolean => {
   if (a === b) return true
@@ -59,6 +68,31 @@ export const sameReference = (a: ObjectReference, b: ObjectReference): boolean =
     if (k !== kb[i] || a[k] !== b[k]) return false
   }
   return true
+}
+
+/** the members of a container's reference as the kubelet builds it (`podReference`) */
+const containerReferenceKeys = "kind,namespace,name,uid,apiVersion,resourceVersion,fieldPath"
+
+/**
+ * A copy of `reference` with `fieldPath` (an equal string) for its own: same members in the same
+ * order. A container's reference is copied as one literal (a spread of an object built member by
+ * member keeps the later members in a side array: 24 bytes more).
+ */
+export const copyReference = (reference: ObjectReference, fieldPath: string): ObjectReference => {
+  const r = reference
+  if (r.fieldPath !== undefined && Object.keys(r).join() === containerReferenceKeys)
+    return {
+      kind: r.kind!,
+      namespace: r.namespace!,
+      name: r.name!,
+      uid: r.uid!,
+      apiVersion: r.apiVersion!,
+      resourceVersion: r.resourceVersion!,
+      fieldPath
+    }
+  const copy: { -readonly [K in keyof ObjectReference]: ObjectReference[K] } = { ...r }
+  if (copy.fieldPath !== undefined) copy.fieldPath = fieldPath
+  return copy
 }
 
 /**
@@ -103,39 +137,54 @@ interface Involved {
   uses: number
   /** its observations, newest first */
   observations: Observation | undefined
-  /** its spam-filter bucket, while the recorder keeps one */
-  bucket: Bucket | undefined
+  /** whether the recorder keeps its spam-filter bucket: `tokens` at `at` (ms after the recorder's `base`) */
+  bucketed: boolean
+  tokens: number
+  at: number
   /** the newest references its Events were written with (one per field path, mostly), newest last */
-  references: Array<ObjectReference> | undefined
+  references: ReadonlyArray<ObjectReference> | undefined
 }
 
 /** A token bucket (`rate.Limiter` with burst 25): tokens at `at`. */
 interface Bucket {
   tokens: number
   at: number
-  readonly involved?: Involved
 }
 
 /** Takes a token at `now` if there is one (`TryAccept`). */
 export const tryAccept = (bucket: Bucket, now: number): boolean => {
   bucket.tokens = Math.min(spamBurst, bucket.tokens + Math.max(0, now - bucket.at) / spamRefillMillis)
-  bucket.at = now
+  bucket.at = small(now)
   if (bucket.tokens < 1) return false
   bucket.tokens -= 1
   return true
 }
 
 /**
- * What the correlator observed of one event key (its involved object and the other members of
- * `eventKey`): occurrences and the Event last written, if any. Kept in creation order.
+ * The members of `eventKey` besides the involved object and source: one object per distinct set
+ * (while the recorder's table keeps it), shared by the observations with it and their Events' strings.
  */
-interface Observation {
-  readonly involved: Involved
+interface Kind {
   readonly fieldPath: string
   readonly type: string
   readonly reason: string
   readonly message: string
+  /** another kind with the same message */
+  readonly next: Kind | undefined
+}
+
+/** Distinct kinds the table keeps before it starts again (a kind in use stays with its observations). */
+const kindsKept = 4096
+
+/**
+ * What the correlator observed of one event key (its involved object and kind): occurrences and
+ * the Event last written, if any. Kept in creation order.
+ */
+interface Observation {
+  readonly involved: Involved
+  readonly kind: Kind
   count: number
+  /** the first occurrence, in ms after the recorder's `base` */
   readonly first: number
   written: Event | undefined
   /** the next observation of the same involved object */
@@ -178,8 +227,14 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
     let oldest: Observation | undefined
     let newest: Observation | undefined
     let observed = 0
-    /** the buckets kept, oldest first */
-    const buckets = new Set<Bucket>()
+    /** the involved objects whose buckets are kept, oldest first */
+    const buckets = new Set<Involved>()
+    /** kinds by message (then `next`) */
+    const kinds = new Map<string, Kind>()
+    /** one string per field path the kinds name (a container's: kinds of each pod's messages share it) */
+    const fieldPaths = new Map<string, string>()
+    /** the clock at the first observation: times kept as offsets from it are small integers */
+    let base = Number.NaN
 
     /** the involved object `event` names, if the recorder knows it */
     const findInvolved = (event: EventRecord): Involved | undefined => {
@@ -216,7 +271,9 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
         sibling: involvedObjects.get(uid),
         uses: 0,
         observations: undefined,
-        bucket: undefined,
+        bucketed: false,
+        tokens: 0,
+        at: 0,
         references: undefined
       }
       involvedObjects.set(uid, involved)
@@ -235,21 +292,43 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
       if (before !== undefined) before.sibling = involved.sibling
     }
 
+    /** whether `kind` has the members of `event` besides its involved object and source */
+    const sameKind = (kind: Kind, event: EventRecord, fieldPath: string): boolean =>
+      kind.reason === event.reason &&
+      kind.fieldPath === fieldPath &&
+      kind.type === event.type &&
+      kind.message === event.message
+
     /** the observation of `event` (of `involved`), if any: the other members of `eventKey` */
     const findObservation = (involved: Involved, event: EventRecord): Observation | undefined => {
       const fieldPath = event.involvedObject.fieldPath ?? ""
       let observation = involved.observations
-      while (
-        observation !== undefined &&
-        !(
-          observation.reason === event.reason &&
-          observation.fieldPath === fieldPath &&
-          observation.type === event.type &&
-          observation.message === event.message
-        )
-      )
+      while (observation !== undefined && !sameKind(observation.kind, event, fieldPath))
         observation = observation.sibling
       return observation
+    }
+
+    /** the kind of `event`: one the table holds, or a new one it then holds */
+    const kindOf = (event: EventRecord): Kind => {
+      const fieldPath = event.involvedObject.fieldPath ?? ""
+      const head = kinds.get(event.message)
+      for (let kind = head; kind !== undefined; kind = kind.next) if (sameKind(kind, event, fieldPath)) return kind
+      if (kinds.size >= kindsKept) kinds.clear()
+      let path = fieldPaths.get(fieldPath)
+      if (path === undefined) {
+        if (fieldPaths.size >= kindsKept) fieldPaths.clear()
+        path = flat(fieldPath)
+        fieldPaths.set(path, path)
+      }
+      const kind: Kind = {
+        fieldPath: path,
+        type: event.type,
+        reason: event.reason,
+        message: flat(event.message),
+        next: kinds.size === 0 ? undefined : head
+      }
+      kinds.set(kind.message, kind)
+      return kind
     }
     /** forgets the oldest observation */
     const evictOldest = (): void => {
@@ -268,14 +347,18 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
       release(involved)
     }
 
-    /** `reference`, or an equal one an earlier Event of the same involved object holds */
-    const sharedReference = (involved: Involved, reference: ObjectReference): ObjectReference => {
-      const kept = (involved.references ??= [])
-      for (let i = kept.length - 1; i >= 0; i--) if (sameReference(kept[i]!, reference)) return kept[i]!
-      if (reference.fieldPath !== undefined) flat(reference.fieldPath)
-      if (kept.length >= referencesKept) kept.shift()
-      kept.push(reference)
-      return reference
+    /**
+     * An equal one an earlier Event of the same involved object holds, or a copy of `reference` (its
+     * field path the kind's) that later ones share; kept in an array of its exact length.
+     */
+    const sharedReference = (involved: Involved, reference: ObjectReference, kind: Kind): ObjectReference => {
+      const kept = involved.references
+      if (kept !== undefined)
+        for (let i = kept.length - 1; i >= 0; i--) if (sameReference(kept[i]!, reference)) return kept[i]!
+      const copy = copyReference(reference, kind.fieldPath)
+      involved.references =
+        kept === undefined ? [copy] : [...(kept.length >= referencesKept ? kept.slice(1) : kept), copy]
+      return copy
     }
 
     /** `toRfc3339`, one string per instant for the Events written in it */
@@ -283,7 +366,7 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
     let stamp = ""
     const timestamp = (ms: number): string => {
       if (ms !== stampedAt) {
-        stamp = toRfc3339(ms)
+        stamp = flat(toRfc3339(ms))
         stampedAt = ms
       }
       return stamp
@@ -298,12 +381,12 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
           name: flat(`${event.involvedObject.name ?? "unknown"}.${uniqueHex(now, sequence.next())}`),
           namespace
         },
-        involvedObject: sharedReference(observation.involved, event.involvedObject),
+        involvedObject: sharedReference(observation.involved, event.involvedObject, observation.kind),
         reason: event.reason,
-        message: flat(event.message),
+        message: observation.kind.message,
         type: event.type,
         count: observation.count,
-        firstTimestamp: timestamp(observation.first),
+        firstTimestamp: timestamp(base + observation.first),
         lastTimestamp: timestamp(now),
         eventTime: null,
         source: event.source,
@@ -325,23 +408,23 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
         }
       )
 
-    /** the spam filter: whether this occurrence may be written */
+    /** the spam filter: whether this occurrence may be written (`now` after `base`) */
     const accepted = (involved: Involved, now: number): boolean => {
       if (options.spamFilter !== true) return true
-      let bucket = involved.bucket
-      if (bucket === undefined) {
-        bucket = { tokens: spamBurst, at: now, involved }
-        involved.bucket = bucket
+      if (!involved.bucketed) {
+        involved.bucketed = true
+        involved.tokens = spamBurst
+        involved.at = small(now)
         involved.uses++
         if (buckets.size >= maxCached) {
-          const dropped: Bucket = buckets.values().next().value!
+          const dropped: Involved = buckets.values().next().value!
           buckets.delete(dropped)
-          dropped.involved!.bucket = undefined
-          release(dropped.involved!)
+          dropped.bucketed = false
+          release(dropped)
         }
-        buckets.add(bucket)
+        buckets.add(involved)
       }
-      return tryAccept(bucket, now)
+      return tryAccept(involved, now)
     }
 
     /** the Event as last written, bumped; if it changed or went since, read it again */
@@ -368,14 +451,12 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
         observation.count++
         return observation
       }
+      if (Number.isNaN(base)) base = now
       observation = {
         involved,
-        fieldPath: event.involvedObject.fieldPath ?? "",
-        type: event.type,
-        reason: event.reason,
-        message: flat(event.message),
+        kind: kindOf(event),
         count: 1,
-        first: now,
+        first: small(now - base),
         written: undefined,
         sibling: involved.observations,
         newer: undefined
@@ -396,16 +477,16 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
         const now = clock.currentTimeMillisUnsafe()
         const involved = involvedOf(event)
         const observation = observe(involved, event, now)
-        if (!accepted(involved, now)) return Effect.void
+        if (!accepted(involved, now - base)) return Effect.void
         const previous = observation.written
         const write =
           previous === undefined ? create(event, observation, now) : update(event, observation, previous, now)
         return Effect.catch(write, (error) => Effect.logWarning("event dropped", event.reason, error))
       })
 
-    /** whether the spam filter drops an occurrence at `now` (the bucket is not touched) */
-    const dropped = (bucket: Bucket | undefined, now: number): boolean =>
-      bucket !== undefined && Math.min(spamBurst, bucket.tokens + Math.max(0, now - bucket.at) / spamRefillMillis) < 1
+    /** whether the spam filter drops an occurrence at `now` (after `base`; the bucket is not touched) */
+    const dropped = (involved: Involved, now: number): boolean =>
+      involved.bucketed && Math.min(spamBurst, involved.tokens + Math.max(0, now - involved.at) / spamRefillMillis) < 1
 
     /** the observation a prepared occurrence names now, if any */
     const observationOf = (event: PreparedEvent): Observation | undefined => {
@@ -417,12 +498,12 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
       if (options.spamFilter !== true) return false
       for (const event of events) {
         const observation = observationOf(event)
-        if (observation === undefined || !dropped(observation.involved.bucket, now)) return false
+        if (observation === undefined || !dropped(observation.involved, now - base)) return false
       }
       for (const event of events) {
         const observation = observationOf(event)!
         observation.count++
-        tryAccept(observation.involved.bucket!, now)
+        tryAccept(observation.involved, now - base)
       }
       return true
     }

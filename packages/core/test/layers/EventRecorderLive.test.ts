@@ -4,9 +4,11 @@ import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import type { Event, ObjectReference } from "../../src/api/Objects.js"
 import {
+  copyReference,
   EventRecorderLive,
   makeEventSequence,
   sameReference,
+  small,
   spamBurst,
   spamRefillMillis,
   tryAccept,
@@ -125,6 +127,40 @@ describe("EventRecorderLive", () => {
     }).pipe(Effect.provide(recorder(false)))
   )
 
+  it.effect("the table of kinds starting again (4,096 distinct) loses no count and mixes up no members", () =>
+    Effect.gen(function* () {
+      const events = yield* EventRecorder
+      const other = (i: number): EventRecord => ({
+        ...record("Started"),
+        involvedObject: { ...record("x").involvedObject, name: "q", uid: "u2" },
+        message: `other ${i}`
+      })
+      const a = (reason: string): EventRecord => ({
+        ...record(reason),
+        involvedObject: { ...record("x").involvedObject, fieldPath: "spec.containers{a}" },
+        message: "same message"
+      })
+      // 4,095 kinds, then A's (the table is full), then one more: the table starts again, A's observation stays
+      for (let i = 0; i < 4095; i++) yield* events.record(other(i))
+      yield* events.record(a("Pulled"))
+      yield* events.record(other(4095))
+      yield* events.record(a("Pulled"))
+      yield* events.record(a("Created"))
+      yield* events.record(a("Pulled"))
+      const store = yield* ObjectStore
+      const list = yield* store.list<Event>("events")
+      const mine = list.items
+        .filter((e) => e.involvedObject.uid === "u1")
+        .map((e) => [e.reason, e.message, e.involvedObject.fieldPath, e.count])
+        .sort()
+      expect(mine).toEqual([
+        ["Created", "same message", "spec.containers{a}", 1],
+        ["Pulled", "same message", "spec.containers{a}", 3]
+      ])
+      expect(list.items.filter((e) => e.involvedObject.uid === "u2").length).toBe(4096)
+    }).pipe(Effect.provide(recorder(false)))
+  )
+
   it.effect("Events of one involved object share an equal involvedObject; a different one is its own", () =>
     Effect.gen(function* () {
       const events = yield* EventRecorder
@@ -168,6 +204,36 @@ describe("sameReference", () => {
     [{ kind: "Pod", fieldPath: undefined }, { kind: "Pod" }, false]
   ])("%o and %o: %s", (a, b, same) => {
     expect(sameReference(a as ObjectReference, b as ObjectReference)).toBe(same)
+  })
+})
+
+describe("copyReference: same members in the same order, the given field path", () => {
+  const container = {
+    kind: "Pod",
+    namespace: "default",
+    name: "p",
+    uid: "u",
+    apiVersion: "v1",
+    resourceVersion: "5",
+    fieldPath: "spec.containers{a}"
+  }
+  it.each<[string, ObjectReference]>([
+    ["a container's, as the kubelet builds it", container],
+    ["without a resourceVersion", { kind: "Pod", namespace: "default", name: "p", uid: "u", fieldPath: "x" }],
+    ["the pod's own", { kind: "Pod", namespace: "default", name: "p", uid: "u", apiVersion: "v1" }],
+    ["members in another order", { fieldPath: "spec.containers{a}", kind: "Pod", name: "p", uid: "u" }]
+  ])("%s", (_, reference) => {
+    const path = `${reference.fieldPath ?? ""}`
+    const copy = copyReference(reference, path)
+    expect(copy).not.toBe(reference)
+    expect(Object.entries(copy)).toEqual(Object.entries(reference))
+    if (reference.fieldPath !== undefined) expect(copy.fieldPath).toBe(path)
+  })
+})
+
+describe("small: the same number", () => {
+  it.each([0, 1, 2 ** 30 - 1, 2 ** 30, -1, -0, 0.5, 1.7e12, Number.NaN, Number.POSITIVE_INFINITY])("%d", (x) => {
+    expect(Object.is(small(x), x)).toBe(true)
   })
 })
 
