@@ -111,7 +111,10 @@ const noPorts: ContainerConfig["ports"] = []
 interface Instance {
   readonly id: string
   readonly sandbox: SandboxState
-  /** the create's config, or the previous instance's when equal but for `attempt` (a restart) */
+  /**
+   * the create's config (without the sandbox's `HOSTNAME` entry: `env` has it), or an equal one
+   * but for `attempt` an earlier instance keeps (a restart, or the same container of a replica pod)
+   */
   readonly config: ContainerConfig
   /** the create's `config.attempt` */
   readonly attempt: number
@@ -668,10 +671,12 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
   /**
    * Configs by container name and spec hash: a container's config, shared by every instance that
    * has an equal one but for `attempt` (its restarts, and the same container of the pod's replicas).
-   * Bounded.
+   * A kept config has no leading `HOSTNAME` entry of the sandbox's hostname (the kubelet's: every
+   * replica's differs, and the instance's `env` holds it). Bounded.
    */
   const configs = new Map<string, ContainerConfig>()
-  const sharedConfig = (config: ContainerConfig, before: Instance | undefined): ContainerConfig => {
+  const sharedConfig = (sb: SandboxState, given: ContainerConfig, before: Instance | undefined): ContainerConfig => {
+    const config = withoutHostname(sb, given)
     if (before !== undefined && sameButAttempt(config, before.config)) return before.config
     const key = `${config.name}\u0000${config.hash}`
     const known = configs.get(key)
@@ -680,6 +685,13 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     if (configs.size >= programCacheLimit) configs.clear()
     configs.set(key, kept)
     return kept
+  }
+
+  /** `config` without a leading `HOSTNAME` entry equal to the sandbox's hostname. */
+  const withoutHostname = (sb: SandboxState, config: ContainerConfig): ContainerConfig => {
+    const first = config.env[0]
+    if (first === undefined || first.name !== "HOSTNAME" || first.value !== sb.config.hostname) return config
+    return { ...config, env: config.env.length === 1 ? noEnv : config.env.slice(1) }
   }
 
   /** The config with its command, args and ports the runtime's shared equal arrays, and no empty array of its own. */
@@ -907,7 +919,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     const inst: Instance = {
       id,
       sandbox: sb,
-      config: sharedConfig(config, before),
+      config: sharedConfig(sb, config, before),
       attempt: config.attempt,
       image,
       argv: internArgv(argv),

@@ -45,6 +45,35 @@ const logLines = (id: string) =>
   })
 
 describe("busybox pods", () => {
+  it.effect("replica pods' containers, configs equal but for the kubelet's HOSTNAME: each sees its own env", () =>
+    Effect.gen(function* () {
+      const runtime = yield* ContainerRuntime
+      const script = sh("echo $HOSTNAME $GREETING; env | sort")
+      const outputs: Array<ReadonlyArray<string>> = []
+      for (const uid of ["A", "B"]) {
+        const sb = yield* runtime.runPodSandbox(pod(uid))
+        const env = [
+          { name: "HOSTNAME", value: `p-${uid.toLowerCase()}` },
+          { name: "GREETING", value: "hi" }
+        ]
+        // twice: a restart of the same container
+        for (const attempt of [0, 1]) {
+          const id = yield* run(sb.id, container("app", "busybox", script, { env, attempt }))
+          outputs.push(yield* logLines(id))
+        }
+      }
+      const of = (host: string) => [
+        `${host} hi`,
+        "GREETING=hi",
+        "HOME=/root",
+        `HOSTNAME=${host}`,
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "PWD=/"
+      ]
+      expect(outputs).toEqual([of("p-a"), of("p-a"), of("p-b"), of("p-b")])
+    }).pipe(Effect.provide(layer()))
+  )
+
   it.effect("a script's exit code and output; a script that runs for a while", () =>
     Effect.gen(function* () {
       const runtime = yield* ContainerRuntime
