@@ -17,6 +17,7 @@ import { toRfc3339 } from "../domain/Time.js"
 import type { EventRecord, PreparedEvent } from "../services/EventRecorder.js"
 import { EventRecorder } from "../services/EventRecorder.js"
 import { ObjectStore } from "../services/ObjectStore.js"
+import { small } from "./runtime/Small.js"
 
 /** client-go `getEventKey`: the fields that make two occurrences the same event. */
 export const eventKey = (event: EventRecord): string =>
@@ -49,13 +50,6 @@ export const flat = (text: string): string => {
   text.charCodeAt(0)
   return text
 }
-
-/**
- * The same number, tagged as a small integer when it is one: V8 keeps a field whose values all are
- * small integers unboxed, where arithmetic on doubles (even integral ones) stores a 16-byte box.
- */
-export const small = (x: number): number =>
-  x >= 0 && x < 2 ** 30 && Number.isInteger(x) && !Object.is(x, -0) ? x | 0 : x
 
 /** Same members in the same order with the same values (an `ObjectReference` is flat). */
 export const sameReference = (a: ObjectReference, b: ObjectReference): boolean => {

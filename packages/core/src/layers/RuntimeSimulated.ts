@@ -45,6 +45,7 @@ import { makeRuntimeEvents } from "./runtime/RuntimeEvents.js"
 import { refusesToStart, serverHttp, serverImageFiles, serverTool, startLines } from "./runtime/Servers.js"
 import type { ProcessRunner } from "./runtime/SimInterpreter.js"
 import { argvKey, simInterpreter } from "./runtime/SimInterpreter.js"
+import { Offsets } from "./runtime/Small.js"
 import type { TimerEntry } from "./runtime/Timers.js"
 import { makeTimers } from "./runtime/Timers.js"
 import type { SimNetwork } from "./SimNetwork.js"
@@ -123,6 +124,7 @@ interface Instance {
   readonly env: Readonly<Record<string, string>>
   readonly cwd: string
   state: ContainerRuntimeState
+  /** (these three as `times` keeps them) */
   readonly createdAt: number
   startedAt: number | undefined
   finishedAt: number | undefined
@@ -304,6 +306,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
   let execPid = 100
 
   const now = (): number => clock.currentTimeMillisUnsafe()
+  /** instances' times, kept small */
+  const times = new Offsets()
   const idSuffix = fakeDigest(options.nodeName).slice(7 + 16)
   /** 64 hex digits like containerd's, distinct in their first 16 (what `crictl ps` shows) */
   const newId = (): string => {
@@ -463,7 +467,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
   const finish = (inst: Instance, exitCode: number, reason: string): void => {
     if (inst.state !== "running") return
     inst.state = "exited"
-    inst.finishedAt = now()
+    const at = now()
+    inst.finishedAt = times.keep(at)
     inst.exitCode = exitCode
     inst.reason = reason
     changed(inst.sandbox.podUid)
@@ -481,7 +486,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       if (proc.exited !== undefined) Deferred.doneUnsafe(proc.exited, Effect.void)
       if (proc.execs !== undefined) for (const exec of proc.execs) exec.interruptUnsafe()
     }
-    publish({ type: "ContainerExited", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.finishedAt })
+    publish({ type: "ContainerExited", podUid: inst.sandbox.podUid, containerId: inst.id, at })
   }
 
   /** SIGKILL or OOM kill: the process ends now with `exitCode`. */
@@ -596,9 +601,10 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
   /** Start the main process; returns once it runs (or has already exited). */
   const launch = (inst: Instance, program: Exclude<Program, { _tag: "StartError" }>) => {
     inst.state = "running"
-    inst.startedAt = now()
+    const at = now()
+    inst.startedAt = times.keep(at)
     changed(inst.sandbox.podUid)
-    publish({ type: "ContainerStarted", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.startedAt })
+    publish({ type: "ContainerStarted", podUid: inst.sandbox.podUid, containerId: inst.id, at })
     if (program._tag === "Exit") {
       finish(inst, program.code, program.code === 0 ? "Completed" : "Error")
       return Effect.void
@@ -606,7 +612,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     if (program._tag === "Sleep") {
       if (program.millis === 0) finish(inst, 0, "Completed")
       else if (program.millis !== Number.POSITIVE_INFINITY) {
-        running(inst)!.timer = timers.schedule(inst.startedAt + program.millis, () => finish(inst, 0, "Completed"))
+        running(inst)!.timer = timers.schedule(at + program.millis, () => finish(inst, 0, "Completed"))
       }
       return Effect.void
     }
@@ -671,12 +677,10 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
   /**
    * Configs by container name and spec hash: a container's config, shared by every instance that
    * has an equal one but for `attempt` (its restarts, and the same container of the pod's replicas).
-   * A kept config has no leading `HOSTNAME` entry of the sandbox's hostname (the kubelet's: every
-   * replica's differs, and the instance's `env` holds it). Bounded.
+   * Given without a leading `HOSTNAME` entry of the sandbox's hostname (`withoutHostname`). Bounded.
    */
   const configs = new Map<string, ContainerConfig>()
-  const sharedConfig = (sb: SandboxState, given: ContainerConfig, before: Instance | undefined): ContainerConfig => {
-    const config = withoutHostname(sb, given)
+  const sharedConfig = (config: ContainerConfig, before: Instance | undefined): ContainerConfig => {
     if (before !== undefined && sameButAttempt(config, before.config)) return before.config
     const key = `${config.name}\u0000${config.hash}`
     const known = configs.get(key)
@@ -687,7 +691,10 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     return kept
   }
 
-  /** `config` without a leading `HOSTNAME` entry equal to the sandbox's hostname. */
+  /**
+   * `config` without a leading `HOSTNAME` entry equal to the sandbox's hostname: the kubelet's, which
+   * makes every replica's config differ (the instance's `env` has it; `containerEnv` sets it anyway).
+   */
   const withoutHostname = (sb: SandboxState, config: ContainerConfig): ContainerConfig => {
     const first = config.env[0]
     if (first === undefined || first.name !== "HOSTNAME" || first.value !== sb.config.hostname) return config
@@ -781,10 +788,10 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
       attempt: inst.attempt,
       hash: inst.config.hash,
       state: inst.state,
-      createdAt: inst.createdAt
+      createdAt: times.time(inst.createdAt)
     }
-    if (inst.startedAt !== undefined) info.startedAt = inst.startedAt
-    if (inst.finishedAt !== undefined) info.finishedAt = inst.finishedAt
+    if (inst.startedAt !== undefined) info.startedAt = times.time(inst.startedAt)
+    if (inst.finishedAt !== undefined) info.finishedAt = times.time(inst.finishedAt)
     if (inst.exitCode !== undefined) info.exitCode = inst.exitCode
     if (inst.reason !== undefined) info.reason = inst.reason
     if (inst.message !== undefined) info.message = inst.message
@@ -914,19 +921,21 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
         message: `failed to generate container "${id}" spec: volume "${missing.volume}" not found in the pod sandbox`
       })
     }
-    const env = containerEnv(sb, image, config)
+    // the same env with or without the entry (`containerEnv` sets HOSTNAME first)
+    const own = withoutHostname(sb, config)
+    const env = containerEnv(sb, image, own)
     const before = sb.containers.findLast((c) => c.config.name === config.name)
     const inst: Instance = {
       id,
       sandbox: sb,
-      config: sharedConfig(sb, config, before),
+      config: sharedConfig(own, before),
       attempt: config.attempt,
       image,
       argv: internArgv(argv),
       env,
       cwd: config.workingDir || image.config.workingDir || "/",
       state: "created",
-      createdAt: now(),
+      createdAt: times.keep(now()),
       startedAt: undefined,
       finishedAt: undefined,
       exitCode: undefined,
@@ -969,13 +978,14 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     withImageFiles(inst, program)
     if (program._tag === "StartError") {
       inst.state = "exited"
-      inst.startedAt = now()
+      const at = now()
+      inst.startedAt = times.keep(at)
       inst.finishedAt = inst.startedAt
       changed(inst.sandbox.podUid)
       inst.exitCode = 128
       inst.reason = "StartError"
       inst.message = program.message
-      publish({ type: "ContainerExited", podUid: inst.sandbox.podUid, containerId: inst.id, at: inst.finishedAt })
+      publish({ type: "ContainerExited", podUid: inst.sandbox.podUid, containerId: inst.id, at })
       return yield* new RuntimeError({ reason: "RunContainerError", message: program.message })
     }
     yield* launch(inst, program)

@@ -8,7 +8,6 @@ import {
   EventRecorderLive,
   makeEventSequence,
   sameReference,
-  small,
   spamBurst,
   spamRefillMillis,
   tryAccept,
@@ -228,12 +227,6 @@ describe("copyReference: same members in the same order, the given field path", 
     expect(copy).not.toBe(reference)
     expect(Object.entries(copy)).toEqual(Object.entries(reference))
     if (reference.fieldPath !== undefined) expect(copy.fieldPath).toBe(path)
-  })
-})
-
-describe("small: the same number", () => {
-  it.each([0, 1, 2 ** 30 - 1, 2 ** 30, -1, -0, 0.5, 1.7e12, Number.NaN, Number.POSITIVE_INFINITY])("%d", (x) => {
-    expect(Object.is(small(x), x)).toBe(true)
   })
 })
 
