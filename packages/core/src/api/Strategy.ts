@@ -122,7 +122,7 @@ const createMetadata = (
  * `preparePodCreate` give one after the other (same members, same order; each of those copied it).
  */
 const preparePodCreateOnce = (pod: Pod, context: CreateContext): Pod => {
-  const metadata = createMetadata(context.metadata ?? pod.metadata, context, true)
+  const metadata = createMetadata(context.metadata ?? pod.metadata, context, false)
   const spec = defaultPodSpecOfPod(pod.spec)
   const gated = (spec.schedulingGates ?? []).length > 0
   const qosClass = podQOSClass(spec)
@@ -276,8 +276,10 @@ const prepareUpdate = (object: KubeObject, old: KubeObject, clean: boolean): Kub
 /**
  * Kinds whose `metadata.generation` counts spec changes (`spec` only; metadata and status do not
  * count). Other kinds have none, as their registry strategies set none (Events, ConfigMaps, ...).
+ * Pods have none at v1.32, the version podlet reports: the pod strategy sets none until KEP-5067
+ * (Pod Generation, alpha in v1.33).
  */
-const generationKinds: ReadonlySet<string> = new Set(["Pod", "ReplicaSet", "PodDisruptionBudget"])
+const generationKinds: ReadonlySet<string> = new Set(["ReplicaSet", "PodDisruptionBudget"])
 
 /** Whether objects of `kind` carry a `metadata.generation`. */
 export const countsGeneration = (kind: string): boolean => generationKinds.has(kind)

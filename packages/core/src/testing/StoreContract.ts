@@ -26,6 +26,10 @@ interface ConfigMap extends KubeObject {
   readonly data?: Readonly<Record<string, string>>
 }
 
+interface ReplicaSet extends KubeObject {
+  readonly spec: { readonly replicas: number; readonly selector: unknown; readonly template: unknown }
+}
+
 interface Pod extends KubeObject {
   readonly spec: {
     readonly nodeName?: string
@@ -83,6 +87,17 @@ const pod = (
     ...(options.nodeName === undefined ? {} : { nodeName: options.nodeName }),
     ...(options.grace === undefined ? {} : { terminationGracePeriodSeconds: options.grace }),
     containers: [{ name: "app", image: "nginx:1.25" }]
+  }
+})
+
+const replicaSet = (name: string): ReplicaSet => ({
+  apiVersion: "apps/v1",
+  kind: "ReplicaSet",
+  metadata: { name, namespace: "default" },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "app", image: "nginx:1.25" }] } }
   }
 })
 
@@ -540,35 +555,42 @@ export const storeContract = (
         )
       )
 
-      it.effect("a spec change bumps metadata.generation; a label change does not", () =>
+      it.effect("a ReplicaSet's spec change bumps metadata.generation; a label change does not", () =>
         withStore((store) =>
           Effect.gen(function* () {
-            const { object } = yield* store.create("pods", pod("p", { nodeName: "node-1" }))
-            const relabelled = yield* store.update<Pod>("pods", {
+            const { object } = yield* store.create<ReplicaSet>("replicasets", replicaSet("rs"))
+            assert.strictEqual(object.metadata.generation, 1)
+            const relabelled = yield* store.update<ReplicaSet>("replicasets", {
               ...object,
               metadata: { ...object.metadata, labels: { a: "b" } }
             })
             assert.strictEqual(relabelled.object.metadata.generation, 1)
-            const reimaged = yield* store.update<Pod>("pods", {
+            const scaled = yield* store.update<ReplicaSet>("replicasets", {
               ...relabelled.object,
-              spec: { ...relabelled.object.spec, containers: [{ name: "app", image: "nginx:1.26" }] }
+              spec: { ...relabelled.object.spec, replicas: 3 }
             })
-            assert.strictEqual(reimaged.object.metadata.generation, 2)
+            assert.strictEqual(scaled.object.metadata.generation, 2)
           })
         )
       )
 
       it.effect(
-        "kinds without a generation get none on change (a ConfigMap's data); a pod's graceful delete bumps its own",
+        "kinds without a generation get none on change: a ConfigMap's data; a pod (v1.32) on a spec change or a graceful delete",
         () =>
           withStore((store) =>
             Effect.gen(function* () {
               const { object } = yield* store.create<ConfigMap>("configmaps", configMap("c"))
               const changed = yield* store.update<ConfigMap>("configmaps", { ...object, data: { k: "changed" } })
               assert.strictEqual(changed.object.metadata.generation, undefined)
-              yield* store.create("pods", pod("g", { nodeName: "node-1" }))
+              const created = yield* store.create<Pod>("pods", pod("g", { nodeName: "node-1" }))
+              assert.strictEqual(created.object.metadata.generation, undefined)
+              const reimaged = yield* store.update<Pod>("pods", {
+                ...created.object,
+                spec: { ...created.object.spec, containers: [{ name: "app", image: "nginx:1.26" }] }
+              })
+              assert.strictEqual(reimaged.object.metadata.generation, undefined)
               const deleting = yield* store.delete("pods", "default", "g", { gracePeriodSeconds: 30 })
-              assert.strictEqual(deleting.object.metadata.generation, 2)
+              assert.strictEqual(deleting.object.metadata.generation, undefined)
             })
           )
       )

@@ -1,6 +1,6 @@
 // An Event written as the recorder writes it (a create, then `count` + 1 updates) is stored with
 // the members, values and key order it always had, and no generation (the apiserver's event
-// strategy sets none); a pod's spec update bumps its generation once.
+// strategy sets none); a ReplicaSet's spec update bumps its generation once; a pod has none (v1.32).
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import type { KubeObject } from "../../src/api/Meta.js"
@@ -82,22 +82,37 @@ describe("Event writes", () => {
     }).pipe(Effect.provide(StoreMemory.layer))
   )
 
-  it.effect("a pod spec update bumps the generation once (the strategy's own metadata copy)", () =>
-    Effect.gen(function* () {
-      const store = yield* ObjectStore
-      yield* store
-        .create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "default" } } as KubeObject)
-        .pipe(Effect.ignore)
-      const pod = (yield* store.create("pods", {
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: { name: "p", namespace: "default" },
-        spec: { containers: [{ name: "c", image: "busybox:1.36" }] }
-      } as KubeObject)).object as KubeObject & { spec: { containers: ReadonlyArray<Record<string, unknown>> } }
-      const spec = { ...pod.spec, containers: [{ ...pod.spec.containers[0]!, image: "busybox:1.37" }] }
-      const updated = (yield* store.update("pods", { ...pod, spec } as KubeObject)).object
-      expect(updated.metadata.generation).toBe(2)
-      expect(pod.metadata.generation).toBe(1)
-    }).pipe(Effect.provide(StoreMemory.layer))
+  it.effect(
+    "a ReplicaSet spec update bumps the generation once (the strategy's own metadata copy); a pod has none",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* ObjectStore
+        yield* store
+          .create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "default" } } as KubeObject)
+          .pipe(Effect.ignore)
+        const template = {
+          metadata: { labels: { app: "a" } },
+          spec: { containers: [{ name: "c", image: "busybox:1.36" }] }
+        }
+        const rs = (yield* store.create("replicasets", {
+          apiVersion: "apps/v1",
+          kind: "ReplicaSet",
+          metadata: { name: "a", namespace: "default" },
+          spec: { replicas: 1, selector: { matchLabels: { app: "a" } }, template }
+        } as KubeObject)).object as KubeObject & { spec: Record<string, unknown> }
+        const scaled = (yield* store.update("replicasets", { ...rs, spec: { ...rs.spec, replicas: 2 } } as KubeObject))
+          .object
+        expect(scaled.metadata.generation).toBe(2)
+        expect(rs.metadata.generation).toBe(1)
+        const pod = (yield* store.create("pods", {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name: "p", namespace: "default" },
+          spec: { containers: [{ name: "c", image: "busybox:1.36" }] }
+        } as KubeObject)).object as KubeObject & { spec: { containers: ReadonlyArray<Record<string, unknown>> } }
+        const spec = { ...pod.spec, containers: [{ ...pod.spec.containers[0]!, image: "busybox:1.37" }] }
+        const updated = (yield* store.update("pods", { ...pod, spec } as KubeObject)).object
+        expect([pod.metadata.generation, updated.metadata.generation]).toEqual([undefined, undefined])
+      }).pipe(Effect.provide(StoreMemory.layer))
   )
 })
