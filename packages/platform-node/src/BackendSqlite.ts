@@ -72,7 +72,7 @@ export const defaultHistoryWindow = 10_000
 /**
  * The page size of a new database file (an existing one keeps its own: WAL mode cannot change it).
  * A batch of pod-sized rows fills a quarter of the frames 4 KiB pages take, so a commit and a
- * checkpoint make a quarter of the write calls: a 16 MiB checkpoint stalls the writer about a third less.
+ * checkpoint make a quarter of the write calls (a checkpoint's stall measured about a third shorter).
  */
 export const newFilePageSize = 16_384
 

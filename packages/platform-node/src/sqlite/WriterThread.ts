@@ -16,9 +16,10 @@
  * Checkpoints: SQLite's autocheckpoint is off. Once the WAL written since the last checkpoint passes
  * `checkpointBytes` (estimated), the thread checkpoints (PASSIVE) after answering the write; the
  * writes sent meanwhile wait for it (~50-100 ms for 16 MiB on a slow disk), the main thread does not.
- * Most of that wait was the checkpoint's fsync of the WAL; so every `flushBytes` of WAL written the
+ * Part of that wait is the checkpoint's fsync of the WAL; so every `flushBytes` of WAL written the
  * thread asks for an fdatasync of the WAL on libuv's pool, beside its commits: the checkpoint's own
- * fsync then finds little to write. An extra fsync only makes more durable, never less.
+ * fsync then finds little to write. An extra fsync only makes more durable, never less. (With the
+ * 16 KiB pages of a new file, a checkpoint's total stall measured 50-60% below 4 KiB pages without it.)
  *
  * The thread's code is plain JavaScript run with `eval` (as the spawn helper's `node -e`), so it
  * starts the same under tsx, vitest and the built package; it loads better-sqlite3 from the path
