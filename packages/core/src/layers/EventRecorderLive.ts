@@ -351,7 +351,7 @@ const make = (sequence: EventSequence, options: EventRecorderOptions = {}) =>
         for (let i = kept.length - 1; i >= 0; i--) if (sameReference(kept[i]!, reference)) return kept[i]!
       const copy = copyReference(reference, kind.fieldPath)
       involved.references =
-        kept === undefined ? [copy] : [...(kept.length >= referencesKept ? kept.slice(1) : kept), copy]
+        kept === undefined ? [copy] : (kept.length >= referencesKept ? kept.slice(1) : kept).concat(copy)
       return copy
     }
 
