@@ -117,9 +117,21 @@ const findDirs = (dir: string, name: string): Array<string> => {
   return entries.flatMap((e) => (e === name ? [join(dir, e)] : findDirs(join(dir, e), name)))
 }
 
-/** This pod's leftovers: its network namespace, address lease, OCI state and cgroups. */
-const leftoversOf = (ip: string, ociId: string): ReadonlyArray<string> => [
-  ...(existsSync(`/run/podlet/ipam/${ip}`) ? [`lease ${ip}`] : []),
+/**
+ * The runtime holding the lease on `ip`, if any (other test files lease addresses from the same
+ * range at the same time: an address this test's runtime released may be another's a moment later).
+ */
+const leaseHolder = (ip: string): string | undefined => {
+  try {
+    return readFileSync(`/run/podlet/ipam/${ip}`, "utf8")
+  } catch {
+    return undefined
+  }
+}
+
+/** This pod's leftovers: its network namespace, address lease (held by `holder`), OCI state and cgroups. */
+const leftoversOf = (ip: string, holder: string | undefined, ociId: string): ReadonlyArray<string> => [
+  ...(holder !== undefined && leaseHolder(ip) === holder ? [`lease ${ip}`] : []),
   ...(existsSync(`/run/podlet/runc/${ociId}`) || existsSync(`/run/podlet/crun/${ociId}`) ? [`oci ${ociId}`] : []),
   ...findDirs("/sys/fs/cgroup/memory", ociId)
 ]
@@ -397,17 +409,19 @@ describe("Linux isolation mode", () => {
         const running = yield* w.until("running", (p) => state(p, "app") === "R")
         namespaces.push(...(yield* netnsOf(c, "p")))
         const ip = running?.status?.podIP ?? ""
-        expect(existsSync(`/run/podlet/ipam/${ip}`)).toBe(true)
+        const holder = leaseHolder(ip)
+        expect(holder).toMatch(/^[0-9a-f]{8}$/)
         yield* c.delete("pods", "p", { gracePeriodSeconds: 0, force: true })
         yield* w.until("deleted", (p) => p === undefined)
-        yield* eventually("the address released", () => !existsSync(`/run/podlet/ipam/${ip}`))
+        yield* eventually("the address released", () => leaseHolder(ip) !== holder)
         yield* c.apply(pod({ containers: [sh("app", "sleep 3600")] }, "q"))
         const q = yield* follow(c, "q")
         const qIp = (yield* q.until("q running", (p) => state(p, "app") === "R"))?.status?.podIP ?? ""
         namespaces.push(...(yield* netnsOf(c, "q")))
-        return qIp
+        return { ip: qIp, holder: leaseHolder(qIp) }
       }).pipe(Effect.scoped)
-      expect(existsSync(`/run/podlet/ipam/${left}`)).toBe(false)
+      expect(left.holder).toMatch(/^[0-9a-f]{8}$/)
+      expect(leaseHolder(left.ip)).not.toBe(left.holder)
       expect(namespaces).toHaveLength(2)
       expect(namespaces.filter((n) => existsSync(`/run/netns/${n}`))).toEqual([])
     })
@@ -431,9 +445,11 @@ describe("Linux isolation mode", () => {
         })
         const [ip = "", ociId = ""] = line.split(" ")
         expect(ip).toMatch(/^10\.244\./)
-        expect(leftoversOf(ip, ociId).length).toBeGreaterThan(0)
+        const holder = leaseHolder(ip)
+        expect(holder).toMatch(/^[0-9a-f]{8}$/)
+        expect(leftoversOf(ip, holder, ociId).length).toBeGreaterThan(0)
         host.kill("SIGKILL")
-        yield* eventually("the container and its resources to go", () => leftoversOf(ip, ociId).length === 0)
+        yield* eventually("the container and its resources to go", () => leftoversOf(ip, holder, ociId).length === 0)
       }).pipe(Effect.scoped)
   )
 })
