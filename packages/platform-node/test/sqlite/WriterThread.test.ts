@@ -220,8 +220,10 @@ describe("WriterThread", () => {
         })
       const bounded = yield* walAfter(256 * 1024)
       const unbounded = yield* walAfter(1024 * 1024 * 1024)
-      expect(unbounded).toBeGreaterThan(2_000_000)
-      expect(bounded).toBeLessThan(1_000_000)
+      // bounded: 350-825 KB seen at load 12-25 (a checkpoint runs when the thread gets to it, batches
+      // keep coming meanwhile); unbounded: 4.1 MB
+      expect(unbounded).toBeGreaterThan(3_000_000)
+      expect(bounded).toBeLessThan(1_600_000)
     })
   )
 })
