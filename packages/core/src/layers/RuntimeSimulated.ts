@@ -309,8 +309,9 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
   let execPid = 100
 
   const now = (): number => clock.currentTimeMillisUnsafe()
-  /** instances' times, kept small */
+  /** instances' and their log lines' times, kept small */
   const times = new Offsets()
+  const timeOf = (kept: number): number => times.time(kept)
   const idSuffix = fakeDigest(options.nodeName).slice(7 + 16)
   /** 64 hex digits like containerd's, distinct in their first 16 (what `crictl ps` shows) */
   const newId = (): string => {
@@ -378,7 +379,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
 
   const appendLog = (inst: Instance, stream: "stdout" | "stderr", line: string): void => {
     inst.logs ??= new LogBuffer(limits.maxLines, limits.maxBytes)
-    inst.logs.append(now(), stream, line)
+    inst.logs.append(times.keep(now()), stream, line)
   }
 
   // ---- filesystem ------------------------------------------------------------------------------
@@ -1081,7 +1082,7 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     })
 
   const logs = (containerId: string) =>
-    Effect.sync((): ReadonlyArray<LogLine> => instances.get(containerId)?.logs?.read() ?? [])
+    Effect.sync((): ReadonlyArray<LogLine> => instances.get(containerId)?.logs?.read(timeOf) ?? [])
 
   const service: ContainerRuntime["Service"] = {
     /** changes with whatever `listSandboxes(uid)` / `listContainers(uid)` report (`kubelet/BackoffFastPath.ts`) */

@@ -68,6 +68,15 @@ describe("LogBuffer", () => {
     expect(kept.map((l) => l.time)).toEqual([...Array.from({ length: 40 }, () => 7), 8])
   })
 
+  it("reads times as the owner keeps them, or turned into epoch ms", () => {
+    const log = new LogBuffer(100, 1024)
+    log.append(0, "stdout", "a")
+    log.append(0, "stdout", "b")
+    log.append(2_000, "stdout", "c")
+    expect(log.read().map((l) => l.time)).toEqual([0, 0, 2_000])
+    expect(log.read((t) => 1.7e12 + t).map((l) => l.time)).toEqual([1.7e12, 1.7e12, 1.7e12 + 2_000])
+  })
+
   it("defaults to 10,000 lines and 1 MiB", () => {
     expect(defaultLogLimits).toEqual({ maxLines: 10_000, maxBytes: 1024 * 1024 })
     const log = new LogBuffer()

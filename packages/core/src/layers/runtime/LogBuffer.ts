@@ -8,8 +8,20 @@
  */
 import type { LogLine } from "../../services/ContainerRuntime.js"
 
+/** Bounds per container instance. */
+export interface LogLimits {
+  readonly maxLines: number
+  readonly maxBytes: number
+}
+
 /** Default bounds per container instance. */
-export const defaultLogLimits = { maxLines: 10_000, maxBytes: 1024 * 1024 } as const
+export const defaultLogLimits: LogLimits = { maxLines: 10_000, maxBytes: 1024 * 1024 }
+
+/** the bounds as one object: logs with the default bounds share `defaultLogLimits` (one field, not two) */
+const limitsOf = (maxLines: number, maxBytes: number): LogLimits =>
+  maxLines === defaultLogLimits.maxLines && maxBytes === defaultLogLimits.maxBytes
+    ? defaultLogLimits
+    : { maxLines, maxBytes }
 
 /** Up to this many lines, the arrays grow by one (exact length); beyond, as arrays grow. */
 const exactUpTo = 16
@@ -25,13 +37,13 @@ export class LogBuffer {
   private head = 0
   private base = 0
   private bytes = 0
+  private readonly limits: LogLimits
 
-  constructor(
-    private readonly maxLines: number = defaultLogLimits.maxLines,
-    private readonly maxBytes: number = defaultLogLimits.maxBytes
-  ) {}
+  constructor(maxLines: number = defaultLogLimits.maxLines, maxBytes: number = defaultLogLimits.maxBytes) {
+    this.limits = limitsOf(maxLines, maxBytes)
+  }
 
-  /** Appends one line (without its newline) written at `time` (epoch ms). */
+  /** Appends one line (without its newline) written at `time` (epoch ms, or as the owner keeps times). */
   append(time: number, stream: "stdout" | "stderr", line: string): void {
     const n = this.lines.length
     if (stream === "stderr") (this.stderr ??= new Set()).add(this.base + n)
@@ -45,7 +57,8 @@ export class LogBuffer {
     if (n < exactUpTo) this.lines = this.lines.concat(line)
     else this.lines.push(line)
     this.bytes += line.length + 1
-    while (this.lines.length - this.head > this.maxLines || (this.bytes > this.maxBytes && this.size > 1)) {
+    const { maxLines, maxBytes } = this.limits
+    while (this.lines.length - this.head > maxLines || (this.bytes > maxBytes && this.size > 1)) {
       this.bytes -= this.lines[this.head]!.length + 1
       this.stderr?.delete(this.base + this.head)
       this.head++
@@ -58,13 +71,14 @@ export class LogBuffer {
     return this.lines.length - this.head
   }
 
-  /** The kept lines, oldest first. */
-  read(): ReadonlyArray<LogLine> {
+  /** The kept lines, oldest first; `timeOf` turns a time as appended into epoch ms. */
+  read(timeOf?: (time: number) => number): ReadonlyArray<LogLine> {
     const out: Array<LogLine> = []
     const times = this.times
     for (let i = this.head; i < this.lines.length; i++) {
+      const time = typeof times === "number" ? times : times[i]!
       out.push({
-        time: typeof times === "number" ? times : times[i]!,
+        time: timeOf === undefined ? time : timeOf(time),
         stream: this.stderr?.has(this.base + i) ? "stderr" : "stdout",
         line: this.lines[i]!
       })
