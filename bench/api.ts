@@ -62,6 +62,8 @@ const podBody = (namespace: string, name: string): string =>
 
 const runServer = async (args: ReadonlyArray<string>): Promise<void> => {
   const { startServe } = await import("../apps/api/src/Serve.js")
+  const { tuneJitTiering } = await import("../apps/api/src/JitTiering.js")
+  tuneJitTiering() // as the serve entry (apps/api/src/node.ts) does
   const { parseServeFlags } = await import("../apps/api/src/ServeFlags.js")
   const dir = option(args, "dir", "")
   // as `npm run serve -- --host 127.0.0.1 --port 0 --nodes N --store sqlite:PATH|memory` starts it (real clock, simulated runtime)

@@ -19,7 +19,6 @@ import type { Hono } from "hono"
 import { kubeconfigToken, parseTokenFile, type TokenUsers } from "./Auth.js"
 import { makeApp } from "./app.js"
 import { clusterLayer } from "./ClusterLayer.js"
-import { tuneJitTiering } from "./JitTiering.js"
 import { kubeconfigYaml } from "./Kubeconfig.js"
 import { listen } from "./NodeServer.js"
 import { PodletCluster } from "./PodletApp.js"
@@ -118,7 +117,6 @@ export const startServe = async (
   stateDir: string,
   serving: ServeOptions = {}
 ): Promise<Served | ServeFailure> => {
-  tuneJitTiering()
   const users = flags.tokenFile === undefined ? undefined : readTokens(flags.tokenFile)
   if (users !== undefined && "_tag" in users) return users as ServeFailure
   if (users === undefined && !isLoopback(flags.host)) {

@@ -3,6 +3,7 @@
  * the API, the kubeconfig under `.podlet/`), prints the URL and stops on SIGINT/SIGTERM. Wiring only.
  */
 import { join, resolve } from "node:path"
+import { tuneJitTiering } from "./JitTiering.js"
 import { startServe } from "./Serve.js"
 import { parseServeFlags } from "./ServeFlags.js"
 
@@ -20,6 +21,8 @@ const flags = {
   store: parsed.store?.kind === "sqlite" ? { ...parsed.store, path: resolve(cwd, parsed.store.path) } : parsed.store
 }
 const stateDir = join(cwd, ".podlet")
+// this process is the server: V8 tiers its request path up sooner (not in `startServe`, which embedders call too)
+tuneJitTiering()
 const served = await startServe(flags, stateDir)
 if ("_tag" in served) {
   console.error(`podlet: ${served.message}`)
