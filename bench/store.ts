@@ -159,7 +159,8 @@ const timed = <E>(backend: Layer.Layer<StorageBackend, E>): Layer.Layer<StorageB
     })
   ).pipe(Layer.provide(backend))
 
-const pod = (i: number): KubeObject =>
+/** The pod every create writes (`storeAB.ts` writes the same). */
+export const pod = (i: number): KubeObject =>
   ({
     apiVersion: "v1",
     kind: "Pod",

@@ -14,6 +14,7 @@
 import type { KubeObject, WatchEvent } from "@podlet/core/api/Meta"
 import type { ObjectStore } from "@podlet/core/services/ObjectStore"
 import { type Context, Deferred, Effect, Layer } from "effect"
+import { pod } from "./store.js"
 
 interface Tree {
   readonly root: string
@@ -23,24 +24,6 @@ interface Tree {
 
 const option = (args: ReadonlyArray<string>, name: string, fallback: string): string =>
   args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback
-
-const pod = (i: number): KubeObject =>
-  ({
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name: `web-${i}`, namespace: "default", labels: { app: "web", shard: String(i % 16) } },
-    spec: {
-      containers: [
-        {
-          name: "app",
-          image: "nginx:1.27",
-          ports: [{ containerPort: 80 }],
-          resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } }
-        }
-      ],
-      nodeName: "node-1"
-    }
-  }) as KubeObject
 
 const cpuUs = (before: NodeJS.CpuUsage): number => {
   const used = process.cpuUsage(before)
