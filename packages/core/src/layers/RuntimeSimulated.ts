@@ -39,16 +39,17 @@ import { catalogueImageInfo } from "./RegistrySimulated.js"
 import { hostsFile, resolvConf } from "./runtime/EtcFiles.js"
 import { fakeDigest, parseImageRef } from "./runtime/ImageRef.js"
 import { defaultLogLimits, LogBuffer } from "./runtime/LogBuffer.js"
-import type { Program } from "./runtime/Program.js"
+import type { Program, ServerKind } from "./runtime/Program.js"
 import { classifyProgram, imageLacks, resolveArgv } from "./runtime/Program.js"
 import { makeRuntimeEvents } from "./runtime/RuntimeEvents.js"
+import type { ServerResponse } from "./runtime/Servers.js"
 import { refusesToStart, serverHttp, serverImageFiles, serverTool, startLines } from "./runtime/Servers.js"
 import type { ProcessRunner } from "./runtime/SimInterpreter.js"
 import { argvKey, simInterpreter } from "./runtime/SimInterpreter.js"
 import { Offsets } from "./runtime/Small.js"
 import type { TimerEntry } from "./runtime/Timers.js"
 import { makeTimers } from "./runtime/Timers.js"
-import type { SimNetwork } from "./SimNetwork.js"
+import type { Listener, SimNetwork } from "./SimNetwork.js"
 
 export type { ProcessRunner } from "./runtime/SimInterpreter.js"
 export { simInterpreter } from "./runtime/SimInterpreter.js"
@@ -158,6 +159,25 @@ interface Running {
   mem: MemoryFacade | undefined
   /** bytes allocated */
   memory: number
+}
+
+/**
+ * A server's listening port: `http` answers from the instance's files (a method: no closure and
+ * context per server).
+ */
+class ServerListener implements Listener {
+  readonly owner: string
+  constructor(
+    readonly port: number,
+    private readonly inst: Instance,
+    readonly server: ServerKind,
+    private readonly files: (inst: Instance) => VirtualFs | undefined
+  ) {
+    this.owner = inst.id
+  }
+  http(path: string): ServerResponse | undefined {
+    return serverHttp(this.server, this.files(this.inst), path)
+  }
 }
 
 /** The instance's process state while it runs (made on first use); afterwards whatever it kept, if anything. */
@@ -410,6 +430,13 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
     return program?._tag === "Server" ? { ...sb.etc, ...serverImageFiles[program.server] } : sb.etc
   }
 
+  /**
+   * The files a server answers from: the image's own (undefined) until something mounts over them
+   * or writes to the container.
+   */
+  const serverFiles = (inst: Instance): VirtualFs | undefined =>
+    inst.fs ?? (inst.config.mounts.length > 0 || inst.fsFixed !== undefined ? fsOf(inst) : undefined)
+
   const fsOf = (inst: Instance): VirtualFs => {
     if (inst.fs !== undefined) return inst.fs
     const sb = inst.sandbox
@@ -631,16 +658,8 @@ const make = Effect.fnUntraced(function* (options: RuntimeSimulatedOptions) {
         finish(inst, 1, "Error")
         return Effect.void
       }
-      const server = program.server
-      // the image's files answer until something mounts over them or writes to the container
-      const http = (path: string) =>
-        serverHttp(
-          server,
-          inst.fs ?? (inst.config.mounts.length > 0 || inst.fsFixed !== undefined ? fsOf(inst) : undefined),
-          path
-        )
       for (const port of serverPorts(inst, program)) {
-        if (!network.listen(inst.sandbox.id, { port, owner: inst.id, server: program.server, http })) {
+        if (!network.listen(inst.sandbox.id, new ServerListener(port, inst, program.server, serverFiles))) {
           appendLog(inst, "stderr", bindFailure(program, port))
           finish(inst, 1, "Error")
           return Effect.void
