@@ -300,7 +300,8 @@ const compare = (scenario: Scenario, tolerance: Tolerance = { early: 0.3, late: 
       const fault = Exit.isFailure(first)
         ? Cause.pretty(first.cause).split("\n")[0]
         : faultOf(sim, first.value, tolerance, mode)
-      if (Exit.isSuccess(first)) expect(offTime(sim, first.value, tolerance, mode).early).toEqual([])
+      const early = Exit.isSuccess(first) ? offTime(sim, first.value, tolerance, mode).early : []
+      expect(early, `early ${early.join("; ")}`).toEqual([])
       const real = fault === undefined && Exit.isSuccess(first) ? first.value : yield* runReal
       if (fault !== undefined) console.log(`process (${mode}), first run: ${fault}; ran the scenario once more`)
       expectSameObservations(sim, real, mode)
