@@ -275,14 +275,15 @@ export const generateConditions = (input: ConditionsInput): ReadonlyArray<PodCon
       : [...input.initContainerStatuses, ...input.containerStatuses]
   const now = input.now
   const containersReady = containersReadyCondition(input.pod, statuses, input.phase)
-  const conditions = [
-    ...preserved,
+  const kubelets = [
     stamp(podReadyToStartContainersCondition(input.snapshot), previousConditions, now),
     stamp(podInitializedCondition(input.pod, statuses, input.phase), previousConditions, now),
     stamp(readyCondition(input.pod, preserved, containersReady), previousConditions, now),
     stamp(containersReady, previousConditions, now),
     stamp(scheduled, previousConditions, now)
   ]
+  // a literal or `concat` is allocated at its exact length (a spread into a literal keeps ~17 slots): pods keep it
+  const conditions = preserved.length === 0 ? kubelets : preserved.concat(kubelets)
   if (previousConditions === undefined || previousConditions.length !== conditions.length) return conditions
   for (let i = 0; i < conditions.length; i++) if (conditions[i] !== previousConditions[i]) return conditions
   return previousConditions

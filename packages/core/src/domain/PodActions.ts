@@ -322,5 +322,6 @@ export const computePodActions = (pod: Pod, snapshot: RuntimeSnapshot, probes: P
     plan.killPod = true
     plan.initContainersToStart = []
   }
-  return planned(plan, base, containersToStart)
+  // exact length (a pushed-to array keeps ~17 slots): the pod's worker keeps the plan
+  return planned(plan, base, containersToStart.length === 0 ? [] : containersToStart.slice())
 }

@@ -58,8 +58,14 @@ interface SandboxNet {
   readonly hostname: string
   readonly fqdn: string | undefined
   readonly aliases: AttachOptions["hostAliases"]
-  /** created on the first listen */
-  ports: Map<number, Listener> | undefined
+  /** the listeners in bind order, created on the first listen (one or two per pod: an array, not a Map) */
+  ports: Array<Listener> | undefined
+}
+
+const listenerOn = (ports: ReadonlyArray<Listener> | undefined, port: number): Listener | undefined => {
+  if (ports === undefined) return undefined
+  for (const listener of ports) if (listener.port === port) return listener
+  return undefined
 }
 
 interface IpRange {
@@ -184,28 +190,30 @@ export class SimNetwork {
   /** Bind a port in the sandbox's port space; false when it is taken (`bind: Address already in use`). */
   listen(sandboxId: string, listener: Listener): boolean {
     const net = this.byId.get(sandboxId)
-    if (net === undefined || net.ports?.has(listener.port)) return false
-    net.ports ??= new Map()
-    net.ports.set(listener.port, listener)
+    if (net === undefined || listenerOn(net.ports, listener.port) !== undefined) return false
+    // literal and concat are allocated at their exact length (push would leave ~17 slots)
+    net.ports = net.ports === undefined ? [listener] : net.ports.concat([listener])
     return true
   }
 
   /** Close a port, only if `owner` holds it. */
   unlisten(sandboxId: string, port: number, owner: string): void {
-    const net = this.byId.get(sandboxId)
-    if (net?.ports?.get(port)?.owner === owner) net.ports.delete(port)
+    const ports = this.byId.get(sandboxId)?.ports
+    if (ports === undefined) return
+    const at = ports.findIndex((l) => l.port === port)
+    if (at !== -1 && ports[at]?.owner === owner) ports.splice(at, 1)
   }
 
   /** Close every port `owner` (a container instance) holds: the process exited. */
   unlistenOwner(sandboxId: string, owner: string): void {
     const ports = this.byId.get(sandboxId)?.ports
     if (ports === undefined) return
-    for (const [port, listener] of ports) if (listener.owner === owner) ports.delete(port)
+    for (let i = ports.length - 1; i >= 0; i--) if (ports[i]?.owner === owner) ports.splice(i, 1)
   }
 
   /** Who listens on this port of the sandbox. */
   listener(sandboxId: string, port: number): Listener | undefined {
-    return this.byId.get(sandboxId)?.ports?.get(port)
+    return listenerOn(this.byId.get(sandboxId)?.ports, port)
   }
 
   /** Resolve a name as a process in the sandbox would: IP literal, localhost, `/etc/hosts`, then the resolver. */
@@ -240,7 +248,7 @@ export class SimNetwork {
       target = this.byIp.get(routed.ip)
     }
     if (target === undefined) return { _tag: "Unreachable", ip }
-    const listener = target.ports?.get(targetPort)
+    const listener = listenerOn(target.ports, targetPort)
     if (listener === undefined) return { _tag: "Refused", ip }
     return { _tag: "Connected", ip, sandboxId: target.id, listener }
   }

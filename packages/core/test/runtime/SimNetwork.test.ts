@@ -46,6 +46,24 @@ describe("SimNetwork", () => {
     expect(net.listen("a", { port: 8080, owner: "c2" })).toBe(true)
   })
 
+  it("keeps several ports per sandbox apart: unlisten closes one port, unlistenOwner only the owner's", () => {
+    const net = SimNetwork.make()
+    attach(net, "a")
+    expect(net.listen("a", { port: 80, owner: "c1" })).toBe(true)
+    expect(net.listen("a", { port: 81, owner: "c2" })).toBe(true)
+    expect(net.listen("a", { port: 82, owner: "c1" })).toBe(true)
+    expect(net.listen("a", { port: 81, owner: "c1" })).toBe(false)
+    net.unlisten("a", 80, "c2")
+    expect(net.listener("a", 80)?.owner).toBe("c1")
+    net.unlistenOwner("a", "c1")
+    expect([80, 81, 82].map((port) => net.listener("a", port)?.owner)).toEqual([undefined, "c2", undefined])
+    net.unlisten("a", 81, "c2")
+    expect(net.listener("a", 81)).toBeUndefined()
+    expect(net.connect("a", "localhost", 81)._tag).toBe("Refused")
+    expect(net.listen("a", { port: 81, owner: "c3" })).toBe(true)
+    expect(net.connect("a", "localhost", 81)._tag).toBe("Connected")
+  })
+
   it("connects across pods by IP, to the own sandbox by localhost/own IP/hostname, refuses closed ports", () => {
     const net = SimNetwork.make()
     const ipA = attach(net, "a", "10.244.1.0/24", { hostname: "web-0", fqdn: "web-0.web.default.svc.cluster.local" })
